@@ -1,0 +1,494 @@
+//! The version store: every key's versions, in one ordered, concurrent map.
+//!
+//! Each key maps to a [`Chain`]: its committed versions, oldest first, each stamped with
+//! the commit timestamp that made it visible, plus at most one *pending* (uncommitted)
+//! version and the row locks held on the key. A pending version is itself a lock: only the
+//! exclusive lock holder may have one, so a key never has two uncommitted versions (no
+//! dirty writes, G0, at any isolation level).
+//!
+//! ```text
+//!   key      committed versions (ts: value)        pending     locks
+//!   "a"      3: "x"   7: "y"                        -           -
+//!   "b"      5: tombstone                           T12: "z"    X(T12)
+//!   "c"      4: "1"                                 -           S(T9, T14)
+//! ```
+//!
+//! A reader at snapshot 6 sees `a = "x"`, no `b`, `c = "1"`; T12 itself sees `b = "z"`; a
+//! READ UNCOMMITTED reader sees `a = "y"` and `b = "z"`. Which versions a read may see is
+//! decided in one place, [`ReadAt`] and `ChainState::visible`.
+//!
+//! The map is a lock-free skip list, so lookups and scans take no global lock; each chain
+//! has its own small reader-writer lock, held only for the few instructions that pick or
+//! install a version. This module knows nothing of how transactions wait for each other:
+//! a lock request that cannot be granted returns the holder, and the caller (the `txn`
+//! crate) decides whether to wait, time out or report a deadlock.
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use crossbeam_skiplist::SkipMap;
+use parking_lot::RwLock;
+
+/// A commit timestamp. Timestamp 0 is "before every commit": a snapshot at 0 sees nothing.
+pub type Timestamp = u64;
+
+/// A transaction identifier, unique for the life of the process. 0 is never used.
+pub type TxnId = u64;
+
+/// A stored value. Shared, so reads hand out values without copying them.
+pub type Value = Arc<[u8]>;
+
+/// Which versions a read may see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadAt {
+    /// Versions committed at or before `ts`, and `txn`'s own pending version
+    /// (snapshot isolation's visibility rule, used by every level but READ UNCOMMITTED).
+    Snapshot { ts: Timestamp, txn: TxnId },
+    /// The newest version of all, another transaction's pending one included: a dirty read.
+    Latest,
+}
+
+/// The two kinds of row lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockMode {
+    /// `SELECT ... FOR SHARE`: excludes writers, not other sharers.
+    Shared,
+    /// A write, or `SELECT ... FOR UPDATE`: excludes everyone else.
+    Exclusive,
+}
+
+/// What a granted lock found: the newest committed version of the key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Locked {
+    /// Commit timestamp of the newest committed version (0 when the key was never written).
+    pub newest_ts: Timestamp,
+    /// Its value (None for a tombstone or a key never written).
+    pub newest: Option<Value>,
+}
+
+/// Why a lock was not granted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Conflict {
+    /// Another transaction holds a conflicting lock (it may hold a pending version).
+    Blocked { holder: TxnId },
+    /// A version committed after the caller's snapshot exists (first updater wins).
+    Changed { committed_ts: Timestamp },
+}
+
+struct Version {
+    ts: Timestamp,
+    /// None is a tombstone.
+    value: Option<Value>,
+}
+
+#[derive(Default)]
+struct ChainState {
+    /// Committed versions, oldest first, timestamps strictly increasing.
+    versions: Vec<Version>,
+    /// The exclusive lock holder's uncommitted write: Some(None) is a pending delete.
+    pending: Option<Option<Value>>,
+    /// Exclusive lock holder; 0 when none.
+    exclusive: TxnId,
+    /// Shared lock holders.
+    shared: Vec<TxnId>,
+    /// Set when garbage collection unlinked the chain from the map: writers must retry.
+    dead: bool,
+}
+
+impl ChainState {
+    /// The visibility predicate: the value `at` sees, None when the key is absent there.
+    fn visible(&self, at: ReadAt) -> Option<&Value> {
+        match at {
+            ReadAt::Snapshot { ts, txn } => {
+                if txn != 0 && self.exclusive == txn {
+                    if let Some(pending) = &self.pending {
+                        return pending.as_ref();
+                    }
+                }
+                let newest = self.versions.iter().rev().find(|v| v.ts <= ts)?;
+                newest.value.as_ref()
+            }
+            ReadAt::Latest => match &self.pending {
+                Some(pending) => pending.as_ref(),
+                None => self.versions.last()?.value.as_ref(),
+            },
+        }
+    }
+
+    fn newest_ts(&self) -> Timestamp {
+        self.versions.last().map_or(0, |v| v.ts)
+    }
+
+    fn locked(&self) -> Locked {
+        let newest = self.versions.last().and_then(|v| v.value.clone());
+        Locked { newest_ts: self.newest_ts(), newest }
+    }
+
+    /// Whether `mode` could be granted to `txn` now: no one else holds a conflicting lock.
+    fn can_lock(&self, txn: TxnId, mode: LockMode) -> Result<(), Conflict> {
+        if self.exclusive != 0 && self.exclusive != txn {
+            return Err(Conflict::Blocked { holder: self.exclusive });
+        }
+        if mode == LockMode::Exclusive {
+            if let Some(&holder) = self.shared.iter().find(|&&s| s != txn) {
+                return Err(Conflict::Blocked { holder });
+            }
+        }
+        Ok(())
+    }
+
+    fn grant(&mut self, txn: TxnId, mode: LockMode) {
+        match mode {
+            LockMode::Exclusive => self.exclusive = txn,
+            LockMode::Shared if self.exclusive != txn && !self.shared.contains(&txn) => {
+                self.shared.push(txn)
+            }
+            LockMode::Shared => {}
+        }
+    }
+
+    /// Drops every version that no snapshot at or after `horizon` can see: all but the
+    /// newest version committed at or before it.
+    fn prune(&mut self, horizon: Timestamp) {
+        let keep_from = self.versions.iter().rposition(|v| v.ts <= horizon).unwrap_or(0);
+        if keep_from > 0 {
+            self.versions.drain(..keep_from);
+        }
+    }
+
+    /// True when the chain holds nothing any reader or writer can need.
+    fn is_garbage(&self, horizon: Timestamp) -> bool {
+        self.pending.is_none()
+            && self.exclusive == 0
+            && self.shared.is_empty()
+            && match self.versions.as_slice() {
+                [] => true,
+                [only] => only.value.is_none() && only.ts <= horizon,
+                _ => false,
+            }
+    }
+}
+
+/// One key's versions and locks.
+#[derive(Default)]
+pub struct Chain {
+    state: RwLock<ChainState>,
+}
+
+/// The ordered, concurrent, multi-version map at the bottom of isolde.
+#[derive(Default)]
+pub struct VersionStore {
+    map: SkipMap<Box<[u8]>, Chain>,
+}
+
+/// A lazy, ordered range scan; see [`VersionStore::scan`].
+pub struct Scan<'a> {
+    range: crossbeam_skiplist::map::Range<'a, KeyBound, KeyRange, Box<[u8]>, Chain>,
+    at: ReadAt,
+}
+
+type KeyBound = Box<[u8]>;
+type KeyRange = (Bound<KeyBound>, Bound<KeyBound>);
+
+/// Counts from one garbage-collection pass.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GcStats {
+    /// Chains examined.
+    pub keys_scanned: u64,
+    /// Versions dropped from chains that stay.
+    pub versions_dropped: u64,
+    /// Keys removed from the map altogether (tombstoned or abandoned).
+    pub keys_removed: u64,
+}
+
+impl VersionStore {
+    /// An empty store.
+    pub fn new() -> VersionStore {
+        VersionStore::default()
+    }
+
+    /// The value of `key` as `at` sees it.
+    pub fn get(&self, key: &[u8], at: ReadAt) -> Option<Value> {
+        let entry = self.map.get(key)?;
+        let state = entry.value().state.read();
+        state.visible(at).cloned()
+    }
+
+    /// The keys in `range` with the values `at` sees, in key order, lazily: chains are read
+    /// one at a time as the iterator advances, and no global lock is held.
+    pub fn scan(&self, range: (Bound<Vec<u8>>, Bound<Vec<u8>>), at: ReadAt) -> Scan<'_> {
+        let own = |b: Bound<Vec<u8>>| b.map(Vec::into_boxed_slice);
+        let range = self.map.range((own(range.0), own(range.1)));
+        Scan { range, at }
+    }
+
+    /// Acquires a row lock for `txn` without waiting. With `first_updater_wins` set to the
+    /// caller's snapshot, a version committed after it refuses the lock with
+    /// [`Conflict::Changed`] (checked only once no one else holds the key).
+    pub fn lock(
+        &self,
+        key: &[u8],
+        txn: TxnId,
+        mode: LockMode,
+        first_updater_wins: Option<Timestamp>,
+    ) -> Result<Locked, Conflict> {
+        self.with_chain(key, |state| {
+            check_lock(state, txn, mode, first_updater_wins)?;
+            Ok(state.locked())
+        })
+    }
+
+    /// Writes `value` (None deletes) as `txn`'s pending version of `key`, taking the
+    /// exclusive lock first exactly as [`VersionStore::lock`] does.
+    pub fn write(
+        &self,
+        key: &[u8],
+        txn: TxnId,
+        value: Option<Value>,
+        first_updater_wins: Option<Timestamp>,
+    ) -> Result<Locked, Conflict> {
+        self.with_chain(key, |state| {
+            check_lock(state, txn, LockMode::Exclusive, first_updater_wins)?;
+            let locked = state.locked();
+            state.pending = Some(value);
+            Ok(locked)
+        })
+    }
+
+    /// Ends `txn`'s hold on `keys`: with `Some(ts)` its pending versions become committed
+    /// at `ts`, with `None` they are discarded. Its locks on the keys are released either
+    /// way. Versions no snapshot at or after `horizon` can see are pruned on the way.
+    pub fn finish<'k>(
+        &self,
+        txn: TxnId,
+        keys: impl IntoIterator<Item = &'k [u8]>,
+        commit_ts: Option<Timestamp>,
+        horizon: Timestamp,
+    ) {
+        for key in keys {
+            let Some(entry) = self.map.get(key) else { continue };
+            let mut state = entry.value().state.write();
+            if state.exclusive == txn {
+                state.exclusive = 0;
+                if let (Some(pending), Some(ts)) = (state.pending.take(), commit_ts) {
+                    state.versions.push(Version { ts, value: pending });
+                    state.prune(horizon);
+                }
+            }
+            state.shared.retain(|&s| s != txn);
+        }
+    }
+
+    /// Installs a committed version directly, bypassing locks: the path shared by
+    /// recovery, checkpoint loading and (later) replication, which apply write sets that
+    /// already committed elsewhere. Versions must arrive in timestamp order per key.
+    pub fn install(&self, key: &[u8], ts: Timestamp, value: Option<Value>, horizon: Timestamp) {
+        self.with_chain(key, |state| {
+            state.versions.push(Version { ts, value });
+            state.prune(horizon);
+        })
+    }
+
+    /// The commit timestamp of the newest committed version of `key` (0 if none).
+    pub fn newest_ts(&self, key: &[u8]) -> Timestamp {
+        self.map.get(key).map_or(0, |e| e.value().state.read().newest_ts())
+    }
+
+    /// One garbage-collection pass: prunes every chain to what snapshots at or after
+    /// `horizon` can see and unlinks keys that hold nothing but an old tombstone.
+    pub fn gc(&self, horizon: Timestamp) -> GcStats {
+        let mut stats = GcStats::default();
+        for entry in self.map.iter() {
+            stats.keys_scanned += 1;
+            let mut state = entry.value().state.write();
+            let before = state.versions.len();
+            state.prune(horizon);
+            stats.versions_dropped += (before - state.versions.len()) as u64;
+            if state.is_garbage(horizon) {
+                // Marked dead and unlinked under the chain's lock, so a writer that found
+                // the chain just before sees `dead` and retries on a fresh one.
+                state.dead = true;
+                stats.keys_removed += 1;
+                entry.remove();
+            }
+        }
+        stats
+    }
+
+    /// Number of keys in the map, tombstoned and pending ones included. O(n).
+    pub fn key_count(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Runs `f` on `key`'s chain under its write lock, creating the chain if needed and
+    /// retrying if garbage collection unlinks it in between.
+    fn with_chain<R>(&self, key: &[u8], f: impl FnOnce(&mut ChainState) -> R) -> R {
+        let mut f = Some(f);
+        loop {
+            let entry = match self.map.get(key) {
+                Some(entry) => entry,
+                None => self.map.get_or_insert(key.into(), Chain::default()),
+            };
+            let mut state = entry.value().state.write();
+            if let (false, Some(f)) = (state.dead, f.take()) {
+                return f(&mut state);
+            }
+        }
+    }
+}
+
+/// Grants `mode` to `txn` unless another holder blocks it or, with `first_updater_wins`
+/// set to the caller's snapshot, a version committed after that snapshot exists.
+fn check_lock(
+    state: &mut ChainState,
+    txn: TxnId,
+    mode: LockMode,
+    first_updater_wins: Option<Timestamp>,
+) -> Result<(), Conflict> {
+    state.can_lock(txn, mode)?;
+    if let Some(snapshot) = first_updater_wins {
+        let committed_ts = state.newest_ts();
+        if committed_ts > snapshot {
+            return Err(Conflict::Changed { committed_ts });
+        }
+    }
+    state.grant(txn, mode);
+    Ok(())
+}
+
+type ChainEntry<'a> = crossbeam_skiplist::map::Entry<'a, Box<[u8]>, Chain>;
+
+impl Scan<'_> {
+    fn visible(&self, entry: &ChainEntry<'_>) -> Option<(Vec<u8>, Value)> {
+        let state = entry.value().state.read();
+        let value = state.visible(self.at)?.clone();
+        Some((entry.key().to_vec(), value))
+    }
+}
+
+impl Iterator for Scan<'_> {
+    type Item = (Vec<u8>, Value);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let entry = self.range.next()?;
+            if let Some(found) = self.visible(&entry) {
+                return Some(found);
+            }
+        }
+    }
+}
+
+impl DoubleEndedIterator for Scan<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        loop {
+            let entry = self.range.next_back()?;
+            if let Some(found) = self.visible(&entry) {
+                return Some(found);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Option<Value> {
+        Some(Arc::from(s.as_bytes()))
+    }
+
+    fn at(ts: Timestamp) -> ReadAt {
+        ReadAt::Snapshot { ts, txn: 0 }
+    }
+
+    #[test]
+    fn snapshot_sees_newest_version_at_or_before_it() {
+        let store = VersionStore::new();
+        store.install(b"a", 3, v("x"), 0);
+        store.install(b"a", 7, v("y"), 0);
+        assert_eq!(store.get(b"a", at(2)), None);
+        assert_eq!(store.get(b"a", at(3)), v("x"));
+        assert_eq!(store.get(b"a", at(6)), v("x"));
+        assert_eq!(store.get(b"a", at(7)), v("y"));
+    }
+
+    #[test]
+    fn pending_version_is_seen_by_its_owner_and_dirty_readers_only() {
+        let store = VersionStore::new();
+        store.install(b"a", 1, v("old"), 0);
+        store.write(b"a", 9, v("new"), None).unwrap();
+        assert_eq!(store.get(b"a", ReadAt::Snapshot { ts: 5, txn: 9 }), v("new"));
+        assert_eq!(store.get(b"a", ReadAt::Snapshot { ts: 5, txn: 8 }), v("old"));
+        assert_eq!(store.get(b"a", ReadAt::Latest), v("new"));
+    }
+
+    #[test]
+    fn second_writer_is_blocked_by_pending_version() {
+        let store = VersionStore::new();
+        store.write(b"a", 1, v("x"), None).unwrap();
+        assert_eq!(store.write(b"a", 2, v("y"), None), Err(Conflict::Blocked { holder: 1 }));
+        store.finish(1, [&b"a"[..]], None, 0);
+        assert!(store.write(b"a", 2, v("y"), None).is_ok());
+    }
+
+    #[test]
+    fn shared_locks_exclude_writers_but_not_each_other() {
+        let store = VersionStore::new();
+        store.lock(b"a", 1, LockMode::Shared, None).unwrap();
+        store.lock(b"a", 2, LockMode::Shared, None).unwrap();
+        assert!(matches!(store.write(b"a", 3, v("x"), None), Err(Conflict::Blocked { .. })));
+        store.finish(1, [&b"a"[..]], None, 0);
+        store.finish(2, [&b"a"[..]], None, 0);
+        assert!(store.write(b"a", 3, v("x"), None).is_ok());
+    }
+
+    #[test]
+    fn first_updater_wins_refuses_write_over_newer_commit_and_leaves_no_lock() {
+        let store = VersionStore::new();
+        store.install(b"a", 5, v("x"), 0);
+        let err = store.write(b"a", 1, v("y"), Some(4)).unwrap_err();
+        assert_eq!(err, Conflict::Changed { committed_ts: 5 });
+        assert!(store.write(b"a", 2, v("z"), Some(5)).is_ok());
+    }
+
+    #[test]
+    fn commit_makes_pending_visible_at_its_timestamp_and_releases_lock() {
+        let store = VersionStore::new();
+        store.write(b"a", 1, v("x"), None).unwrap();
+        store.finish(1, [&b"a"[..]], Some(4), 0);
+        assert_eq!(store.get(b"a", at(3)), None);
+        assert_eq!(store.get(b"a", at(4)), v("x"));
+        assert!(store.write(b"a", 2, v("y"), None).is_ok());
+    }
+
+    #[test]
+    fn scan_is_ordered_and_skips_invisible_keys_in_both_directions() {
+        let store = VersionStore::new();
+        for (k, ts) in [("b", 1), ("a", 2), ("d", 3), ("c", 9)] {
+            store.install(k.as_bytes(), ts, v(k), 0);
+        }
+        let range = (Bound::Included(b"a".to_vec()), Bound::Excluded(b"d".to_vec()));
+        let keys: Vec<_> = store.scan(range.clone(), at(5)).map(|(k, _)| k).collect();
+        assert_eq!(keys, vec![b"a".to_vec(), b"b".to_vec()]);
+        let back: Vec<_> = store.scan(range, at(9)).rev().map(|(k, _)| k).collect();
+        assert_eq!(back, vec![b"c".to_vec(), b"b".to_vec(), b"a".to_vec()]);
+    }
+
+    #[test]
+    fn gc_keeps_what_the_horizon_can_see_and_removes_old_tombstones() {
+        let store = VersionStore::new();
+        store.install(b"a", 1, v("1"), 0);
+        store.install(b"a", 2, v("2"), 0);
+        store.install(b"a", 3, v("3"), 0);
+        store.install(b"b", 1, v("1"), 0);
+        store.install(b"b", 2, None, 0);
+        let stats = store.gc(2);
+        assert_eq!(store.get(b"a", at(2)), v("2"));
+        assert_eq!(store.get(b"a", at(3)), v("3"));
+        assert_eq!(stats.keys_removed, 1);
+        assert_eq!(store.key_count(), 1);
+        store.install(b"b", 4, v("again"), 0);
+        assert_eq!(store.get(b"b", at(4)), v("again"));
+    }
+}
