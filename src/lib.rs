@@ -1,1 +1,2 @@
 //! isolde
+pub mod pubsub;
