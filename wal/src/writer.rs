@@ -1,0 +1,351 @@
+//! The append path: one write(2) per record, segment rotation, and group commit.
+//!
+//! Appends serialise on the state mutex only for the write(2) itself. fsync runs
+//! outside it: under [`FsyncPolicy::Always`] the first thread to call `sync` becomes
+//! the leader, notes the last LSN written so far, fdatasyncs the active segment and
+//! wakes everyone whose LSN that covered; threads that arrive while it syncs wait
+//! and the next of them leads the following round. N committers therefore share
+//! about one fsync per round instead of paying one each.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::error::Error;
+use crate::io::{Io, IoFile};
+use crate::manifest::{Entry, Manifest};
+use crate::options::{FsyncPolicy, Options};
+use crate::record::{self, FRAME_HEADER_LEN, MAX_RECORD_LEN};
+use crate::segment::{self, FileKind, Header, HEADER_LEN};
+use crate::Lsn;
+
+/// A segmented, append-only log of opaque records. `Send + Sync`: share it behind an
+/// `Arc` between committing threads.
+pub struct Log {
+    pub(crate) shared: Arc<Shared>,
+    flusher: Option<JoinHandle<()>>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) dir: PathBuf,
+    pub(crate) io: Arc<dyn Io>,
+    pub(crate) options: Options,
+    pub(crate) state: Mutex<State>,
+    sync: Mutex<SyncState>,
+    synced_cv: Condvar,
+    poisoned: AtomicBool,
+    next_lsn: AtomicU64,
+    pub(crate) size: AtomicU64,
+    /// Size of the log when the last base was installed (or at open).
+    pub(crate) rewrite_base_size: AtomicU64,
+    stop: Mutex<bool>,
+    stop_cv: Condvar,
+    /// Serialises `finish_rewrite` calls.
+    pub(crate) rewrite_lock: Mutex<()>,
+}
+
+/// Everything the append path changes, under one mutex.
+pub(crate) struct State {
+    pub(crate) manifest: Manifest,
+    /// Byte size of each file, base first, in `manifest.files()` order.
+    pub(crate) sizes: Vec<u64>,
+    pub(crate) active: Arc<dyn IoFile>,
+    pub(crate) active_records: u64,
+    frame: Vec<u8>,
+}
+
+impl State {
+    pub(crate) fn active_len(&self) -> u64 {
+        self.sizes.last().copied().unwrap_or(0)
+    }
+}
+
+struct SyncState {
+    synced: Lsn,
+    leader_active: bool,
+}
+
+/// What recovery hands to the writer.
+pub(crate) struct Recovered {
+    pub(crate) manifest: Manifest,
+    pub(crate) sizes: Vec<u64>,
+    pub(crate) active_records: u64,
+    pub(crate) next_lsn: Lsn,
+    pub(crate) rewrite_base_size: u64,
+}
+
+impl Log {
+    pub(crate) fn start(
+        dir: &Path,
+        io: Arc<dyn Io>,
+        options: Options,
+        rec: Recovered,
+    ) -> Result<Log, Error> {
+        let active_name = &rec.manifest.segments[rec.manifest.segments.len() - 1].name;
+        let active_path = dir.join(active_name);
+        let active = io
+            .open_append(&active_path)
+            .map_err(|e| Error::io(&active_path, e))?;
+        let policy = options.fsync;
+        let shared = Arc::new(Shared {
+            dir: dir.to_path_buf(),
+            io,
+            options,
+            size: AtomicU64::new(rec.sizes.iter().sum()),
+            rewrite_base_size: AtomicU64::new(rec.rewrite_base_size),
+            state: Mutex::new(State {
+                manifest: rec.manifest,
+                sizes: rec.sizes,
+                active: Arc::from(active),
+                active_records: rec.active_records,
+                frame: Vec::new(),
+            }),
+            sync: Mutex::new(SyncState {
+                synced: rec.next_lsn - 1,
+                leader_active: false,
+            }),
+            synced_cv: Condvar::new(),
+            poisoned: AtomicBool::new(false),
+            next_lsn: AtomicU64::new(rec.next_lsn),
+            stop: Mutex::new(false),
+            stop_cv: Condvar::new(),
+            rewrite_lock: Mutex::new(()),
+        });
+        let flusher = match policy {
+            FsyncPolicy::EverySec => {
+                let shared = Arc::clone(&shared);
+                let handle = std::thread::Builder::new()
+                    .name("isolde-wal-flush".into())
+                    .spawn(move || shared.flush_every_second())
+                    .map_err(|e| Error::io(dir, e))?;
+                Some(handle)
+            }
+            FsyncPolicy::Always | FsyncPolicy::No => None,
+        };
+        Ok(Log { shared, flusher })
+    }
+
+    /// write(2)s one record and returns its LSN. The record is in the OS page cache,
+    /// not necessarily on disk: call [`Log::sync`] (or use [`Log::append`]). Callers
+    /// that need LSN order to match their own order serialise calls themselves.
+    pub fn write(&self, payload: &[u8]) -> Result<Lsn, Error> {
+        if payload.len() > MAX_RECORD_LEN {
+            return Err(Error::RecordTooLarge { len: payload.len() });
+        }
+        self.shared.check_poisoned()?;
+        let mut state = self.shared.state.lock();
+        self.shared.check_poisoned()?;
+        let frame_len = (FRAME_HEADER_LEN + payload.len()) as u64;
+        if state.active_records > 0
+            && state.active_len() + frame_len > self.shared.options.segment_size
+        {
+            self.shared.rotate(&mut state)?;
+        }
+        let State { frame, active, .. } = &mut *state;
+        frame.clear();
+        record::encode(payload, frame);
+        if let Err(e) = active.write_all(frame) {
+            return Err(self.shared.poison(self.shared.active_path(&state), e));
+        }
+        let lsn = self.shared.next_lsn.load(Ordering::Relaxed);
+        self.shared.next_lsn.store(lsn + 1, Ordering::Release);
+        state.active_records += 1;
+        if let Some(len) = state.sizes.last_mut() {
+            *len += frame_len;
+        }
+        self.shared.size.fetch_add(frame_len, Ordering::Relaxed);
+        Ok(lsn)
+    }
+
+    /// Under [`FsyncPolicy::Always`], blocks until every record up to `lsn` is
+    /// fdatasync'ed, sharing one fsync with concurrent callers. Under the other
+    /// policies it returns at once. Fails with [`Error::Poisoned`] once any write or
+    /// fsync has failed.
+    pub fn sync(&self, lsn: Lsn) -> Result<(), Error> {
+        self.shared.check_poisoned()?;
+        match self.shared.options.fsync {
+            FsyncPolicy::Always => self.shared.sync_through(lsn),
+            FsyncPolicy::EverySec | FsyncPolicy::No => Ok(()),
+        }
+    }
+
+    /// [`Log::write`] then [`Log::sync`]: under `Always`, returns once the record is on disk.
+    pub fn append(&self, payload: &[u8]) -> Result<Lsn, Error> {
+        let lsn = self.write(payload)?;
+        self.sync(lsn)?;
+        Ok(lsn)
+    }
+
+    /// The LSN the next write will get.
+    pub fn next_lsn(&self) -> Lsn {
+        self.shared.next_lsn.load(Ordering::Acquire)
+    }
+
+    /// Bytes of all files of the log (base and segments, headers included).
+    pub fn size_bytes(&self) -> u64 {
+        self.shared.size.load(Ordering::Relaxed)
+    }
+
+    /// The directory of the log.
+    pub fn dir(&self) -> &Path {
+        &self.shared.dir
+    }
+
+    /// The options the log was opened with.
+    pub fn options(&self) -> &Options {
+        &self.shared.options
+    }
+}
+
+impl Drop for Log {
+    fn drop(&mut self) {
+        *self.shared.stop.lock() = true;
+        self.shared.stop_cv.notify_all();
+        if let Some(handle) = self.flusher.take() {
+            // The flusher only ends by seeing `stop`; a panic in it has nothing left to clean up.
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Shared {
+    pub(crate) fn check_poisoned(&self) -> Result<(), Error> {
+        if self.poisoned.load(Ordering::Acquire) {
+            Err(Error::Poisoned)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Marks the log unusable after a failed write or fsync and wakes sync waiters.
+    pub(crate) fn poison(&self, path: PathBuf, source: std::io::Error) -> Error {
+        self.poisoned.store(true, Ordering::Release);
+        let _guard = self.sync.lock();
+        self.synced_cv.notify_all();
+        Error::io(path, source)
+    }
+
+    /// Poisons for an error that is already an [`Error`] (a failed manifest switch).
+    pub(crate) fn poison_with(&self, error: Error) -> Error {
+        self.poisoned.store(true, Ordering::Release);
+        let _guard = self.sync.lock();
+        self.synced_cv.notify_all();
+        error
+    }
+
+    pub(crate) fn active_path(&self, state: &State) -> PathBuf {
+        self.dir
+            .join(&state.manifest.segments[state.manifest.segments.len() - 1].name)
+    }
+
+    /// Seals the active segment (fsync, so older segments are always complete on
+    /// disk) and switches appends to a new one through the manifest.
+    pub(crate) fn rotate(&self, state: &mut State) -> Result<(), Error> {
+        if let Err(e) = state.active.sync_data() {
+            return Err(self.poison(self.active_path(state), e));
+        }
+        let first_lsn = self.next_lsn.load(Ordering::Relaxed);
+        self.mark_synced(first_lsn - 1);
+        let name = segment::segment_name(first_lsn);
+        let path = self.dir.join(&name);
+        let file = segment::create_file(
+            &*self.io,
+            &path,
+            Header {
+                kind: FileKind::Segment,
+                first_lsn,
+            },
+        )?;
+        let mut manifest = state.manifest.clone();
+        manifest.generation += 1;
+        manifest.segments.push(Entry {
+            name,
+            lsn: first_lsn,
+        });
+        manifest
+            .store(&*self.io, &self.dir)
+            .map_err(|e| self.poison_with(e))?;
+        state.manifest = manifest;
+        state.sizes.push(HEADER_LEN as u64);
+        state.active = Arc::from(file);
+        state.active_records = 0;
+        self.size.fetch_add(HEADER_LEN as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn mark_synced(&self, lsn: Lsn) {
+        let mut sync = self.sync.lock();
+        if lsn > sync.synced {
+            sync.synced = lsn;
+            self.synced_cv.notify_all();
+        }
+    }
+
+    /// Group commit: returns once every record up to `lsn` is durable.
+    pub(crate) fn sync_through(&self, lsn: Lsn) -> Result<(), Error> {
+        let lsn = lsn.min(self.next_lsn.load(Ordering::Acquire) - 1);
+        let mut sync = self.sync.lock();
+        loop {
+            self.check_poisoned()?;
+            if sync.synced >= lsn {
+                return Ok(());
+            }
+            if sync.leader_active {
+                self.synced_cv.wait(&mut sync);
+                continue;
+            }
+            sync.leader_active = true;
+            drop(sync);
+            let result = self.sync_once();
+            sync = self.sync.lock();
+            sync.leader_active = false;
+            match result {
+                Ok(target) => sync.synced = sync.synced.max(target),
+                Err(e) => {
+                    drop(sync);
+                    return Err(e);
+                }
+            }
+            self.synced_cv.notify_all();
+        }
+    }
+
+    /// One fdatasync of the active segment; returns the last LSN it covers. Records
+    /// in older segments were synced when their segment was sealed.
+    fn sync_once(&self) -> Result<Lsn, Error> {
+        let (target, file, path) = {
+            let state = self.state.lock();
+            (
+                self.next_lsn.load(Ordering::Acquire) - 1,
+                Arc::clone(&state.active),
+                self.active_path(&state),
+            )
+        };
+        match file.sync_data() {
+            Ok(()) => Ok(target),
+            Err(e) => Err(self.poison(path, e)),
+        }
+    }
+
+    /// The `EverySec` background thread: a sync round at least once a second, and a
+    /// last one when the log is dropped.
+    fn flush_every_second(&self) {
+        loop {
+            let mut stop = self.stop.lock();
+            if !*stop {
+                self.stop_cv.wait_for(&mut stop, Duration::from_secs(1));
+            }
+            let stopping = *stop;
+            drop(stop);
+            // A failure poisons the log; writers see it on their next call.
+            let _ = self.sync_through(self.next_lsn.load(Ordering::Acquire) - 1);
+            if stopping {
+                return;
+            }
+        }
+    }
+}
