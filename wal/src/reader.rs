@@ -41,6 +41,13 @@ struct Current {
 }
 
 impl Log {
+    /// The cut of the current base, if the log has been rewritten: the base holds the
+    /// whole state as of every record before it, deletions included, so a reader starting
+    /// before the cut must start from an empty state.
+    pub fn base_cut(&self) -> Option<Lsn> {
+        self.shared.state.lock().manifest.base.as_ref().map(|base| base.lsn)
+    }
+
     /// The records with LSN >= `from`, in order. When `from` lies before the cut of
     /// the current base, the base's records come first, each reported with LSN
     /// `cut - 1` (together they replace every record before the cut), then the
@@ -48,6 +55,8 @@ impl Log {
     /// and no base covers it, fails with [`Error::NotRetained`]. Records written
     /// after this call are not included.
     pub fn read_from(&self, from: Lsn) -> Result<Records, Error> {
+        // LSNs start at 1: asking from 0 asks for everything.
+        let from = from.max(1);
         let shared = &self.shared;
         let state = shared.state.lock();
         let manifest = &state.manifest;

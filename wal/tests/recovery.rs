@@ -1,0 +1,220 @@
+//! What survives damage: torn tails are cut with a warning, corruption stops the
+//! open with file and offset, bad directories are refused untouched.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{open_fast, payload, read_all, segment_files, FaultyIo};
+use isolde_wal::{check, repair, Error, FsyncPolicy, Log, Lsn, Warning};
+
+const SEGMENT_SIZE: u64 = 400;
+
+/// Writes `n` records into `dir` and returns them with their LSNs.
+fn write_log(dir: &Path, n: u64) -> Vec<(Lsn, Vec<u8>)> {
+    let log = open_fast(dir, SEGMENT_SIZE);
+    (1..=n).map(|i| (log.write(&payload(i)).unwrap(), payload(i))).collect()
+}
+
+fn open_result(dir: &Path) -> Result<(Log, isolde_wal::Recovery), Error> {
+    Log::open_with_io(dir, common::options(FsyncPolicy::No, SEGMENT_SIZE), std::sync::Arc::new(FaultyIo::fast()))
+}
+
+#[test]
+fn truncating_the_last_segment_at_every_byte_recovers_exactly_the_complete_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = write_log(dir.path(), 30);
+    let segments = segment_files(dir.path());
+    assert!(segments.len() >= 3, "the test needs several segments");
+    let last = segments.last().unwrap();
+    let full = fs::read(last).unwrap();
+    let first_lsn = open_fast(dir.path(), SEGMENT_SIZE).read_from(1).unwrap().count() as u64 + 1
+        - records_in(&full) as u64;
+    // Record boundaries in the last segment: header, then each frame.
+    let mut ends = vec![32usize];
+    while *ends.last().unwrap() < full.len() {
+        let at = *ends.last().unwrap();
+        let len = u32::from_le_bytes(full[at..at + 4].try_into().unwrap()) as usize;
+        ends.push(at + 8 + len);
+    }
+    for cut in 0..=full.len() {
+        fs::write(last, &full[..cut]).unwrap();
+        let (log, recovery) = open_result(dir.path()).unwrap();
+        let complete = ends.iter().filter(|&&e| e > 32 && e <= cut).count() as u64;
+        let expected: Vec<_> = written.iter().filter(|(l, _)| *l < first_lsn + complete).cloned().collect();
+        assert_eq!(read_all(&log), expected, "cut at {cut}");
+        let at_boundary = ends.contains(&cut);
+        assert_eq!(recovery.warnings.is_empty(), at_boundary, "cut at {cut}: {:?}", recovery.warnings);
+        assert_eq!(log.write(b"next").unwrap(), first_lsn + complete, "cut at {cut}");
+    }
+}
+
+fn records_in(segment: &[u8]) -> usize {
+    let mut at = 32;
+    let mut n = 0;
+    while at < segment.len() {
+        at += 8 + u32::from_le_bytes(segment[at..at + 4].try_into().unwrap()) as usize;
+        n += 1;
+    }
+    n
+}
+
+#[test]
+fn a_flipped_bit_anywhere_in_the_log_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = write_log(dir.path(), 12);
+    for file in segment_files(dir.path()) {
+        let original = fs::read(&file).unwrap();
+        for byte in 0..original.len() {
+            for bit in [byte % 8, (byte + 3) % 8] {
+                let mut damaged = original.clone();
+                damaged[byte] ^= 1 << bit;
+                fs::write(&file, &damaged).unwrap();
+                let report = check(dir.path());
+                let opened = open_result(dir.path());
+                fs::write(&file, &original).unwrap();
+                let context = format!("{} byte {byte} bit {bit}", file.display());
+                match report {
+                    Ok(report) => assert!(report.bad.is_some(), "check missed {context}"),
+                    Err(e) => assert!(matches!(e, Error::UnsupportedVersion { .. }), "{context}: {e}"),
+                }
+                match opened {
+                    Err(Error::Corrupt { file: f, .. }) => assert_eq!(f, file, "{context}"),
+                    Err(Error::UnsupportedVersion { .. }) => assert!((8..12).contains(&byte), "{context}"),
+                    Err(e) => panic!("{context}: unexpected {e}"),
+                    Ok((log, recovery)) => {
+                        let got = read_all(&log);
+                        assert!(matches!(recovery.warnings[..], [Warning::TornTail { .. }]), "{context}");
+                        assert!(got.len() < written.len() && written.starts_with(&got), "{context}");
+                        drop(log);
+                        // Undo the cut so the next flip starts from the full log.
+                        fs::write(&file, &original).unwrap();
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_corrupt_record_before_the_end_stops_the_open_naming_file_and_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    write_log(dir.path(), 30);
+    let first = &segment_files(dir.path())[0];
+    let mut bytes = fs::read(first).unwrap();
+    bytes[32 + 8] ^= 0xff; // first payload byte of the first record
+    fs::write(first, &bytes).unwrap();
+    let err = open_result(dir.path()).err().expect("open must fail");
+    match &err {
+        Error::Corrupt { file, offset, .. } => {
+            assert_eq!(file, first);
+            assert_eq!(*offset, 32);
+        }
+        other => panic!("unexpected {other}"),
+    }
+    assert!(err.to_string().contains("seg-00000000000000000001.wal"), "{err}");
+    assert!(err.to_string().contains("offset 32"), "{err}");
+    assert_eq!(fs::read(first).unwrap(), bytes, "a failed open must not change the file");
+}
+
+#[test]
+fn repair_cuts_at_the_first_bad_record_and_says_what_it_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = write_log(dir.path(), 30);
+    let segments = segment_files(dir.path());
+    let second = &segments[1];
+    let mut bytes = fs::read(second).unwrap();
+    let second_first_lsn: u64 = second.file_name().unwrap().to_string_lossy()[4..24].parse().unwrap();
+    let len = u32::from_le_bytes(bytes[32..36].try_into().unwrap()) as usize;
+    bytes[32 + 8 + len + 8] ^= 0x01; // payload of the segment's second record
+    fs::write(second, &bytes).unwrap();
+
+    let report = check(dir.path()).unwrap();
+    let bad = report.bad.clone().unwrap();
+    assert_eq!((bad.file.as_path(), bad.offset, bad.torn_tail), (second.as_path(), (32 + 8 + len) as u64, false));
+    assert_eq!(report.last_lsn, second_first_lsn);
+
+    let repaired = repair(dir.path()).unwrap();
+    assert_eq!(repaired.cut_at, Some(bad));
+    assert_eq!(repaired.files_removed, segments[2..].to_vec());
+    let lost = written.len() as u64 - second_first_lsn - 1; // all records after the bad one
+    assert_eq!(repaired.records_lost, lost);
+    assert!(repaired.bytes_dropped > 0);
+
+    assert!(check(dir.path()).unwrap().bad.is_none());
+    let (log, recovery) = open_result(dir.path()).unwrap();
+    assert!(recovery.warnings.is_empty());
+    assert_eq!(read_all(&log), written[..second_first_lsn as usize].to_vec());
+    assert_eq!(log.write(b"after repair").unwrap(), second_first_lsn + 1);
+}
+
+#[test]
+fn repair_of_a_sound_log_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = write_log(dir.path(), 5);
+    let report = repair(dir.path()).unwrap();
+    assert_eq!(report.cut_at, None);
+    assert_eq!(read_all(&open_fast(dir.path(), SEGMENT_SIZE)), written);
+}
+
+#[test]
+fn a_directory_with_other_files_and_no_manifest_is_not_a_log_and_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("notes.txt"), b"mine").unwrap();
+    let err = open_result(dir.path()).err().expect("must refuse");
+    assert!(matches!(err, Error::NotALog { .. }), "{err}");
+    let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("notes.txt")]);
+    assert!(matches!(check(dir.path()), Err(Error::NotALog { .. })));
+}
+
+#[test]
+fn a_segment_with_an_unknown_format_version_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    write_log(dir.path(), 10);
+    let last = segment_files(dir.path()).pop().unwrap();
+    let mut bytes = fs::read(&last).unwrap();
+    bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+    fs::write(&last, &bytes).unwrap();
+    let err = open_result(dir.path()).err().expect("must refuse");
+    assert!(matches!(&err, Error::UnsupportedVersion { version: 2, file } if *file == last), "{err}");
+    assert_eq!(fs::read(&last).unwrap(), bytes);
+    assert!(matches!(repair(dir.path()), Err(Error::UnsupportedVersion { .. })));
+}
+
+#[test]
+fn a_segment_missing_from_the_directory_is_an_error_and_nothing_is_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    write_log(dir.path(), 30);
+    let segments = segment_files(dir.path());
+    fs::remove_file(&segments[1]).unwrap();
+    let err = open_result(dir.path()).err().expect("must refuse");
+    assert!(matches!(&err, Error::MissingSegment { path } if *path == segments[1]), "{err}");
+    assert_eq!(segment_files(dir.path()).len(), segments.len() - 1);
+}
+
+#[test]
+fn leftover_files_of_an_interrupted_switch_are_removed_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = write_log(dir.path(), 3);
+    fs::write(dir.path().join("seg-00000000000000000099.wal"), b"half").unwrap();
+    fs::write(dir.path().join("MANIFEST.tmp"), b"half").unwrap();
+    let (log, recovery) = open_result(dir.path()).unwrap();
+    assert_eq!(recovery.warnings.len(), 2, "{:?}", recovery.warnings);
+    assert!(!dir.path().join("MANIFEST.tmp").exists());
+    assert_eq!(read_all(&log), written);
+}
+
+#[test]
+fn zeros_after_the_last_record_are_a_torn_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = write_log(dir.path(), 3);
+    let last = segment_files(dir.path()).pop().unwrap();
+    let mut bytes = fs::read(&last).unwrap();
+    bytes.extend_from_slice(&[0u8; 100]);
+    fs::write(&last, &bytes).unwrap();
+    let (log, recovery) = open_result(dir.path()).unwrap();
+    assert!(matches!(recovery.warnings[..], [Warning::TornTail { bytes_dropped: 100, .. }]));
+    assert_eq!(read_all(&log), written);
+}
