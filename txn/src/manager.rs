@@ -1,0 +1,582 @@
+//! The transaction manager: owns the version store, the clock, the log and the
+//! checkpoints, begins transactions and runs the commit pipeline and maintenance.
+//!
+//! # The life of a commit
+//!
+//! 1. SERIALIZABLE only: under the SSI lock, the read/write check against concurrent
+//!    SERIALIZABLE transactions (`ssi.rs`); the lock is held through step 2.
+//! 2. Under the commit lock: take the next timestamp and write(2) the commit record, so
+//!    that log order is timestamp order.
+//! 3. Under `appendfsync always`: wait until the record is on disk, sharing one fsync with
+//!    every concurrent committer (group commit). Locks are still held.
+//! 4. Turn the pending versions into committed ones at the timestamp and release the locks.
+//! 5. Finish the timestamp on the clock and wait until it is visible (every earlier commit
+//!    finished too); commit notices (pub/sub, watches) run here, in commit order.
+//!
+//! A failure before step 4 rolls the transaction back; after a failed fsync the log
+//! refuses every later write, so nothing acknowledged can silently go missing.
+
+use std::convert::Infallible;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use isolde_engine::checkpoint::{self, Compression, Directory, Meta};
+use isolde_engine::{ReadAt, Timestamp, VersionStore};
+use isolde_wal::{Log, Lsn};
+use parking_lot::{Condvar, Mutex};
+
+use crate::error::{Error, Result};
+use crate::isolation::IsolationLevel;
+use crate::locks::WaitGraph;
+use crate::record::CommitRecord;
+use crate::snapshot::{Clock, Notice, Registry, TxnHandle};
+use crate::ssi::Ssi;
+use crate::transaction::Transaction;
+
+/// Name of the lock file that keeps a second process out of a database directory.
+pub const LOCK_FILE: &str = "LOCK";
+/// Subdirectory of the write-ahead log.
+pub const WAL_DIR: &str = "wal";
+/// Writes per log record of a rewritten base.
+const BASE_CHUNK: usize = 1024;
+
+/// A `save <seconds> <changes>` rule: checkpoint when at least `changes` keys were written
+/// and `after` has passed since the last checkpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SaveRule {
+    pub after: Duration,
+    pub changes: u64,
+}
+
+/// How the manager stores, logs and checkpoints.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The write-ahead log (`appendonly yes`), or None for checkpoints only (`appendonly
+    /// no`: what committed after the last checkpoint is lost in a crash, as with Redis RDB).
+    pub log: Option<isolde_wal::Options>,
+    /// How long a transaction waits for a row lock before failing; None waits forever
+    /// (deadlocks are still detected at once).
+    pub lock_timeout: Option<Duration>,
+    /// Checkpoint rules; empty turns automatic checkpoints off.
+    pub save: Vec<SaveRule>,
+    /// Compression of checkpoint blocks.
+    pub checkpoint_compression: Compression,
+    /// Refuse writes after a failed automatic checkpoint until one succeeds.
+    pub stop_writes_on_checkpoint_error: bool,
+    /// How often the maintenance thread looks for work (GC, rewrite, save rules).
+    pub maintenance_interval: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let rule = |secs, changes| SaveRule {
+            after: Duration::from_secs(secs),
+            changes,
+        };
+        Options {
+            log: Some(isolde_wal::Options::default()),
+            lock_timeout: None,
+            save: vec![rule(900, 1), rule(300, 10), rule(60, 10_000)],
+            checkpoint_compression: Compression::Lz4,
+            stop_writes_on_checkpoint_error: true,
+            maintenance_interval: Duration::from_millis(100),
+        }
+    }
+}
+
+/// What opening found and did.
+#[derive(Debug, Default)]
+pub struct Recovered {
+    /// The checkpoint recovery started from, if any.
+    pub checkpoint: Option<PathBuf>,
+    /// Keys loaded from it.
+    pub checkpoint_keys: u64,
+    /// Log records replayed after it.
+    pub records_replayed: u64,
+    /// The newest commit timestamp recovered.
+    pub last_ts: Timestamp,
+    /// Things repaired or passed over, one line each (a torn log tail cut off, a corrupt
+    /// checkpoint skipped for an older one).
+    pub warnings: Vec<String>,
+}
+
+/// What a checkpoint wrote.
+#[derive(Clone, Debug)]
+pub struct CheckpointInfo {
+    pub path: PathBuf,
+    pub snapshot_ts: Timestamp,
+    pub wal_lsn: Lsn,
+    pub keys: u64,
+    pub bytes: u64,
+    pub duration: Duration,
+}
+
+/// Receives every commit, in commit order, once it is visible.
+pub trait CommitObserver: Send + Sync {
+    /// Called once per read-write commit. Runs under the clock's lock: be quick.
+    fn committed(&self, record: &CommitRecord);
+}
+
+/// The state every transaction shares.
+pub(crate) struct Shared {
+    pub(crate) store: VersionStore,
+    pub(crate) clock: Clock,
+    pub(crate) registry: Registry,
+    pub(crate) waits: WaitGraph,
+    pub(crate) ssi: Ssi,
+    pub(crate) options: Options,
+    log: Option<Log>,
+    dir: Option<PathBuf>,
+    commit_lock: Mutex<()>,
+    observer: parking_lot::RwLock<Option<Arc<dyn CommitObserver>>>,
+    /// Keys written since the last checkpoint (for save rules).
+    changes: AtomicU64,
+    last_checkpoint: Mutex<Instant>,
+    /// Serialises checkpoints and log rewrites with each other.
+    checkpoint_lock: Mutex<()>,
+    writes_stopped: Mutex<Option<String>>,
+    _lock_file: Option<File>,
+}
+
+/// The transaction manager. Cheap to clone; every clone is the same database.
+#[derive(Clone)]
+pub struct TxnManager {
+    owner: Arc<Owner>,
+}
+
+/// Stops the maintenance thread when the last `TxnManager` clone goes away.
+struct Owner {
+    shared: Arc<Shared>,
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    maintenance: Option<JoinHandle<()>>,
+}
+
+impl TxnManager {
+    /// A database in memory only: nothing is logged or checkpointed.
+    pub fn in_memory(options: Options) -> TxnManager {
+        TxnManager::start(Shared::new(
+            None,
+            None,
+            None,
+            Options {
+                log: None,
+                ..options
+            },
+        ))
+    }
+
+    /// Opens (creating if needed) the database in `dir`: loads the newest valid checkpoint,
+    /// replays the log after it, and starts the maintenance thread.
+    pub fn open(dir: &Path, options: Options) -> Result<(TxnManager, Recovered)> {
+        fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let lock_file = lock_dir(dir)?;
+        let mut recovered = Recovered::default();
+        let log = match &options.log {
+            Some(log_options) => {
+                let (log, recovery) = Log::open(&dir.join(WAL_DIR), log_options.clone())?;
+                recovered
+                    .warnings
+                    .extend(recovery.warnings.iter().map(|w| w.to_string()));
+                Some(log)
+            }
+            None => None,
+        };
+        let shared = Shared::new(Some(dir.to_path_buf()), log, Some(lock_file), options);
+        shared.recover(&mut recovered)?;
+        Ok((TxnManager::start(shared), recovered))
+    }
+
+    fn start(shared: Shared) -> TxnManager {
+        let shared = Arc::new(shared);
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let maintenance = {
+            let (shared, stop) = (shared.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name("isolde-maintenance".into())
+                .spawn(move || maintain(&shared, &stop))
+                .ok()
+        };
+        TxnManager {
+            owner: Arc::new(Owner {
+                shared,
+                stop,
+                maintenance,
+            }),
+        }
+    }
+
+    fn shared(&self) -> &Arc<Shared> {
+        &self.owner.shared
+    }
+
+    /// Begins a read-write transaction.
+    pub fn begin(&self, level: IsolationLevel) -> Transaction {
+        Transaction::new(self.shared().clone(), level, false)
+    }
+
+    /// Begins a transaction that may only read (`START TRANSACTION READ ONLY`).
+    pub fn begin_read_only(&self, level: IsolationLevel) -> Transaction {
+        Transaction::new(self.shared().clone(), level, true)
+    }
+
+    /// Registers the receiver of every commit (pub/sub delivery, watches). One at a time.
+    pub fn set_commit_observer(&self, observer: Arc<dyn CommitObserver>) {
+        *self.shared().observer.write() = Some(observer);
+    }
+
+    /// Writes a checkpoint of everything committed so far, while transactions go on, and
+    /// then drops the log segments no retained checkpoint needs.
+    pub fn checkpoint(&self, progress: impl FnMut(u64)) -> Result<CheckpointInfo> {
+        self.shared().checkpoint(progress)
+    }
+
+    /// Rewrites the log into a compact base plus the records since, while transactions go on.
+    pub fn rewrite_log(&self) -> Result<()> {
+        self.shared().rewrite_log()
+    }
+
+    /// Runs one garbage-collection pass now.
+    pub fn gc(&self) -> isolde_engine::GcStats {
+        let shared = self.shared();
+        shared.store.gc(shared.registry.horizon())
+    }
+
+    /// The newest visible commit timestamp.
+    pub fn last_commit_ts(&self) -> Timestamp {
+        self.shared().clock.visible()
+    }
+
+    /// Number of keys in the version store (tombstones not yet collected included).
+    pub fn key_count(&self) -> usize {
+        self.shared().store.key_count()
+    }
+
+    /// Number of transactions in progress.
+    pub fn active_transactions(&self) -> usize {
+        self.shared().registry.active_count()
+    }
+
+    /// The database directory; None in memory.
+    pub fn dir(&self) -> Option<&Path> {
+        self.shared().dir.as_deref()
+    }
+
+    /// The options it was opened with.
+    pub fn options(&self) -> &Options {
+        &self.shared().options
+    }
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        *self.stop.0.lock() = true;
+        self.stop.1.notify_all();
+        if let Some(thread) = self.maintenance.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Shared {
+    fn new(
+        dir: Option<PathBuf>,
+        log: Option<Log>,
+        lock_file: Option<File>,
+        options: Options,
+    ) -> Shared {
+        Shared {
+            store: VersionStore::new(),
+            clock: Clock::default(),
+            registry: Registry::default(),
+            waits: WaitGraph::default(),
+            ssi: Ssi::default(),
+            options,
+            log,
+            dir,
+            commit_lock: Mutex::new(()),
+            observer: parking_lot::RwLock::new(None),
+            changes: AtomicU64::new(0),
+            last_checkpoint: Mutex::new(Instant::now()),
+            checkpoint_lock: Mutex::new(()),
+            writes_stopped: Mutex::new(None),
+            _lock_file: lock_file,
+        }
+    }
+
+    /// Step 2 of the commit: timestamp and log record, in one order.
+    pub(crate) fn log_commit(&self, record: &mut CommitRecord) -> Result<(Timestamp, Lsn)> {
+        let _order = self.commit_lock.lock();
+        record.ts = self.clock.assign();
+        let lsn = match &self.log {
+            Some(log) => log.write(&record.encode())?,
+            None => 0,
+        };
+        self.changes
+            .fetch_add(record.writes.len() as u64, Ordering::Relaxed);
+        Ok((record.ts, lsn))
+    }
+
+    /// Step 3: durability as the fsync policy promises.
+    pub(crate) fn sync_log(&self, lsn: Lsn) -> Result<()> {
+        match &self.log {
+            Some(log) => Ok(log.sync(lsn)?),
+            None => Ok(()),
+        }
+    }
+
+    /// The notice that hands the commit to the observer once it is visible.
+    pub(crate) fn commit_notice(&self, record: CommitRecord) -> Option<Notice> {
+        let observer = self.observer.read().clone()?;
+        Some(Box::new(move || observer.committed(&record)))
+    }
+
+    /// The error every write gets while writes are stopped after a failed checkpoint.
+    pub(crate) fn writes_stopped(&self) -> Option<Error> {
+        let reason = self.writes_stopped.lock().clone()?;
+        Some(Error::WritesStopped { reason })
+    }
+
+    /// Registers a reader at a snapshot of everything committed so far and returns it
+    /// with that snapshot's log position, once every commit up to it is visible.
+    fn snapshot_for_copy(&self) -> (Arc<TxnHandle>, Timestamp, Lsn) {
+        let (handle, ts, lsn) = {
+            let _order = self.commit_lock.lock();
+            let ts = self.clock.assigned();
+            let lsn = self.log.as_ref().map_or(0, |log| log.next_lsn() - 1);
+            (self.registry.begin_at(ts), ts, lsn)
+        };
+        self.clock.wait_visible(ts);
+        (handle, ts, lsn)
+    }
+
+    fn checkpoint(&self, progress: impl FnMut(u64)) -> Result<CheckpointInfo> {
+        let Some(dir) = &self.dir else {
+            return Err(Error::InMemory {
+                what: "checkpoints",
+            });
+        };
+        let _one_at_a_time = self.checkpoint_lock.lock();
+        let started = Instant::now();
+        let changes_before = self.changes.load(Ordering::Relaxed);
+        let (handle, ts, lsn) = self.snapshot_for_copy();
+        let meta = Meta {
+            snapshot_ts: ts,
+            wal_lsn: lsn,
+            created_unix_ms: unix_ms(),
+            compression: self.options.checkpoint_compression,
+        };
+        let entries = self.store.scan(
+            (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+            ReadAt::Snapshot { ts, txn: 0 },
+        );
+        let directory = Directory::new(dir);
+        let written = directory.write(&meta, entries.map(Ok::<_, Infallible>), progress);
+        self.registry.end(&handle, &self.clock);
+        let summary = written?;
+        self.changes.fetch_sub(changes_before, Ordering::Relaxed);
+        *self.last_checkpoint.lock() = Instant::now();
+        self.retire_old_files(&directory)?;
+        Ok(CheckpointInfo {
+            path: summary.path,
+            snapshot_ts: ts,
+            wal_lsn: lsn,
+            keys: summary.entries,
+            bytes: summary.bytes,
+            duration: started.elapsed(),
+        })
+    }
+
+    /// Keeps the two newest checkpoints and the log from the older one's position on, so
+    /// that a corrupt newest checkpoint can still fall back to the previous one.
+    fn retire_old_files(&self, directory: &Directory) -> Result<()> {
+        directory.prune(checkpoint::MIN_KEEP)?;
+        let Some(log) = &self.log else { return Ok(()) };
+        let oldest_kept = directory.list()?.into_iter().last();
+        if let Some(listed) = oldest_kept {
+            let meta = checkpoint::Checkpoint::open(&listed.path)?
+                .meta()
+                .to_owned();
+            log.truncate_before(meta.wal_lsn + 1)?;
+        }
+        Ok(())
+    }
+
+    fn rewrite_log(&self) -> Result<()> {
+        let Some(log) = &self.log else { return Ok(()) };
+        let _one_at_a_time = self.checkpoint_lock.lock();
+        let (handle, cut, ts) = {
+            let _order = self.commit_lock.lock();
+            let cut = log.start_rewrite()?;
+            let ts = self.clock.assigned();
+            (self.registry.begin_at(ts), cut, ts)
+        };
+        self.clock.wait_visible(ts);
+        let entries = self.store.scan(
+            (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+            ReadAt::Snapshot { ts, txn: 0 },
+        );
+        let base = chunks(entries, BASE_CHUNK).map(|writes| {
+            let writes = writes.into_iter().map(|(k, v)| (k, Some(v))).collect();
+            CommitRecord {
+                ts,
+                writes,
+                messages: Vec::new(),
+            }
+            .encode()
+        });
+        let result = log.finish_rewrite(cut, base);
+        self.registry.end(&handle, &self.clock);
+        result?;
+        Ok(())
+    }
+
+    /// Loads the newest valid checkpoint and replays the log after it.
+    fn recover(&self, recovered: &mut Recovered) -> Result<()> {
+        let dir = self.dir.as_deref().unwrap_or(Path::new("."));
+        let directory = Directory::new(dir);
+        directory.remove_temp_files()?;
+        let base_cut = self.log.as_ref().and_then(Log::base_cut);
+        let (mut ts, mut lsn) = (0, 0);
+        if let Some(loaded) = directory.load_newest()? {
+            recovered
+                .warnings
+                .extend(loaded.skipped.iter().map(|s| s.to_string()));
+            let meta = *loaded.checkpoint.meta();
+            // A rewritten log base newer than the checkpoint holds the whole state itself,
+            // deletions included; the checkpoint would only add keys deleted since.
+            if base_cut.is_none_or(|cut| meta.wal_lsn + 1 >= cut) || self.log.is_none() {
+                for entry in loaded.checkpoint.iter() {
+                    let (key, value) = entry?;
+                    self.store.install(
+                        &key,
+                        meta.snapshot_ts,
+                        Some(value.into()),
+                        meta.snapshot_ts,
+                    );
+                    recovered.checkpoint_keys += 1;
+                }
+                recovered.checkpoint = Some(loaded.checkpoint.path().to_path_buf());
+                (ts, lsn) = (meta.snapshot_ts, meta.wal_lsn);
+            }
+        }
+        if let Some(log) = &self.log {
+            for item in log.read_from(lsn + 1)? {
+                let (record_lsn, payload) = item?;
+                let record =
+                    CommitRecord::decode(&payload).map_err(|reason| Error::CorruptRecord {
+                        lsn: record_lsn,
+                        reason,
+                    })?;
+                self.apply(&record);
+                ts = ts.max(record.ts);
+                lsn = lsn.max(record_lsn);
+                recovered.records_replayed += 1;
+            }
+        }
+        recovered.last_ts = ts;
+        self.clock.reset(ts);
+        self.registry.reset_horizon(ts);
+        Ok(())
+    }
+
+    /// Applies a committed write set: the one path for recovery and (later) replication.
+    fn apply(&self, record: &CommitRecord) {
+        for (key, value) in &record.writes {
+            self.store.install(key, record.ts, value.clone(), record.ts);
+        }
+    }
+
+    /// One round of background work: garbage collection, save rules, log rewrite.
+    fn maintain_once(&self, last_gc_ts: &mut Timestamp) {
+        let visible = self.clock.visible();
+        if visible != *last_gc_ts {
+            self.store.gc(self.registry.horizon());
+            *last_gc_ts = visible;
+        }
+        if self.dir.is_some() && self.save_rule_due() {
+            let result = self.checkpoint(|_| {});
+            let mut stopped = self.writes_stopped.lock();
+            match result {
+                Ok(_) => *stopped = None,
+                Err(e) if self.options.stop_writes_on_checkpoint_error => {
+                    *stopped = Some(e.to_string())
+                }
+                Err(_) => {}
+            }
+        }
+        if self.log.as_ref().is_some_and(Log::should_rewrite) {
+            // A failed rewrite leaves the old log in use; the next round tries again.
+            let _ = self.rewrite_log();
+        }
+    }
+
+    fn save_rule_due(&self) -> bool {
+        let changes = self.changes.load(Ordering::Relaxed);
+        let elapsed = self.last_checkpoint.lock().elapsed();
+        changes > 0
+            && self
+                .options
+                .save
+                .iter()
+                .any(|r| changes >= r.changes && elapsed >= r.after)
+    }
+}
+
+fn maintain(shared: &Shared, stop: &(Mutex<bool>, Condvar)) {
+    let mut last_gc_ts = 0;
+    loop {
+        {
+            let mut stopped = stop.0.lock();
+            if !*stopped {
+                stop.1
+                    .wait_for(&mut stopped, shared.options.maintenance_interval);
+            }
+            if *stopped {
+                return;
+            }
+        }
+        shared.maintain_once(&mut last_gc_ts);
+    }
+}
+
+/// Takes the directory's lock file, so a second process cannot open it too.
+fn lock_dir(dir: &Path) -> Result<File> {
+    let path = dir.join(LOCK_FILE);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked {
+            path: dir.to_path_buf(),
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(Error::Io { path, source }),
+    }
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Groups an iterator into vectors of up to `size` items.
+fn chunks<I: Iterator>(mut iter: I, size: usize) -> impl Iterator<Item = Vec<I::Item>> {
+    std::iter::from_fn(move || {
+        let chunk: Vec<_> = iter.by_ref().take(size).collect();
+        (!chunk.is_empty()).then_some(chunk)
+    })
+}

@@ -1,0 +1,263 @@
+//! The commit clock and the registry of active transactions.
+//!
+//! Commit timestamps are handed out one at a time under the commit lock, in WAL order.
+//! Committers then finish out of order (fsync, installing versions), so the clock keeps a
+//! separate *visible* timestamp that only moves past a timestamp once it and every
+//! earlier one are finished: a new snapshot is always the visible timestamp, which is why
+//! no snapshot ever sees part of a commit, or a commit without the ones before it.
+//!
+//! The registry knows every active transaction and its snapshot, so it can tell the
+//! garbage collector the *horizon*: the oldest snapshot anyone may still read at.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use isolde_engine::{Timestamp, TxnId};
+use parking_lot::{Condvar, Mutex};
+
+/// What a finished commit hands to the commit observer, in commit order.
+pub(crate) type Notice = Box<dyn FnOnce() + Send>;
+
+#[derive(Default)]
+struct ClockState {
+    /// The last timestamp handed out.
+    assigned: Timestamp,
+    /// Every timestamp up to this one is finished.
+    visible: Timestamp,
+    /// Finished timestamps above `visible`, with their commit notices.
+    finished: BTreeMap<Timestamp, Option<Notice>>,
+}
+
+/// The one clock: assigns commit timestamps and publishes them in order.
+#[derive(Default)]
+pub(crate) struct Clock {
+    state: Mutex<ClockState>,
+    visible: AtomicU64,
+    advanced: Condvar,
+}
+
+impl Clock {
+    /// Starts the clock after recovery: everything up to `ts` is committed and visible.
+    pub(crate) fn reset(&self, ts: Timestamp) {
+        let mut state = self.state.lock();
+        state.assigned = ts;
+        state.visible = ts;
+        self.visible.store(ts, Ordering::Release);
+    }
+
+    /// The newest timestamp a snapshot may be taken at.
+    pub(crate) fn visible(&self) -> Timestamp {
+        self.visible.load(Ordering::Acquire)
+    }
+
+    /// The next commit timestamp. Callers hold the commit lock, so timestamps follow WAL order.
+    pub(crate) fn assign(&self) -> Timestamp {
+        let mut state = self.state.lock();
+        state.assigned += 1;
+        state.assigned
+    }
+
+    /// The last timestamp handed out (finished or not).
+    pub(crate) fn assigned(&self) -> Timestamp {
+        self.state.lock().assigned
+    }
+
+    /// Waits until every commit up to `ts` is visible.
+    pub(crate) fn wait_visible(&self, ts: Timestamp) {
+        let mut state = self.state.lock();
+        while state.visible < ts {
+            self.advanced.wait(&mut state);
+        }
+    }
+
+    /// Marks `ts` finished and waits until it is visible. Notices of the commits that
+    /// become visible run in timestamp order, one at a time.
+    pub(crate) fn finish(&self, ts: Timestamp, notice: Option<Notice>) {
+        let mut state = self.state.lock();
+        state.finished.insert(ts, notice);
+        let mut moved = false;
+        loop {
+            let next = state.visible + 1;
+            let Some(notice) = state.finished.remove(&next) else {
+                break;
+            };
+            state.visible = next;
+            self.visible.store(next, Ordering::Release);
+            if let Some(notice) = notice {
+                notice();
+            }
+            moved = true;
+        }
+        if moved {
+            self.advanced.notify_all();
+        }
+        while state.visible < ts {
+            self.advanced.wait(&mut state);
+        }
+    }
+}
+
+/// An active transaction as others see it: its snapshot (for the horizon) and a signal
+/// for the transactions waiting on its locks.
+pub(crate) struct TxnHandle {
+    pub(crate) id: TxnId,
+    snapshot: AtomicU64,
+    done: Mutex<bool>,
+    ended: Condvar,
+}
+
+impl TxnHandle {
+    pub(crate) fn snapshot(&self) -> Timestamp {
+        self.snapshot.load(Ordering::Acquire)
+    }
+
+    /// Moves the snapshot forward (READ COMMITTED's per-statement snapshot). Never back,
+    /// so a horizon computed earlier stays safe.
+    pub(crate) fn advance_snapshot(&self, ts: Timestamp) {
+        self.snapshot.fetch_max(ts, Ordering::AcqRel);
+    }
+
+    /// Blocks until the transaction ends or `deadline` passes; true if it ended.
+    pub(crate) fn wait_end(&self, deadline: Option<Instant>) -> bool {
+        let mut done = self.done.lock();
+        while !*done {
+            match deadline {
+                Some(deadline) => {
+                    if self.ended.wait_until(&mut done, deadline).timed_out() {
+                        return *done;
+                    }
+                }
+                None => self.ended.wait(&mut done),
+            }
+        }
+        true
+    }
+}
+
+/// Every active transaction, and the garbage-collection horizon derived from them.
+#[derive(Default)]
+pub(crate) struct Registry {
+    active: Mutex<HashMap<TxnId, Arc<TxnHandle>>>,
+    next_id: AtomicU64,
+    horizon: AtomicU64,
+}
+
+impl Registry {
+    /// Registers a new transaction with a snapshot at the clock's visible timestamp. The
+    /// snapshot is read under the registry lock, so a horizon computed concurrently is
+    /// never above it.
+    pub(crate) fn begin(&self, clock: &Clock) -> Arc<TxnHandle> {
+        let mut active = self.active.lock();
+        self.register(&mut active, clock.visible())
+    }
+
+    /// Registers a reader at `ts`, a timestamp already assigned but perhaps not yet
+    /// visible: the caller holds the commit lock (so the horizon is at most `ts`) and waits
+    /// for `ts` to become visible before reading.
+    pub(crate) fn begin_at(&self, ts: Timestamp) -> Arc<TxnHandle> {
+        let mut active = self.active.lock();
+        self.register(&mut active, ts)
+    }
+
+    fn register(
+        &self,
+        active: &mut HashMap<TxnId, Arc<TxnHandle>>,
+        snapshot: Timestamp,
+    ) -> Arc<TxnHandle> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let handle = Arc::new(TxnHandle {
+            id,
+            snapshot: AtomicU64::new(snapshot),
+            done: Mutex::new(false),
+            ended: Condvar::new(),
+        });
+        active.insert(id, handle.clone());
+        handle
+    }
+
+    /// Unregisters `handle`, recomputes the horizon and wakes its waiters.
+    pub(crate) fn end(&self, handle: &TxnHandle, clock: &Clock) {
+        {
+            let mut active = self.active.lock();
+            active.remove(&handle.id);
+            let oldest = active.values().map(|h| h.snapshot()).min();
+            let horizon = oldest.unwrap_or(Timestamp::MAX).min(clock.visible());
+            self.horizon.fetch_max(horizon, Ordering::AcqRel);
+        }
+        *handle.done.lock() = true;
+        handle.ended.notify_all();
+    }
+
+    /// The oldest snapshot any active or future transaction may read at.
+    pub(crate) fn horizon(&self) -> Timestamp {
+        self.horizon.load(Ordering::Acquire)
+    }
+
+    /// Sets the horizon after recovery, when no transaction is active.
+    pub(crate) fn reset_horizon(&self, ts: Timestamp) {
+        self.horizon.store(ts, Ordering::Release);
+    }
+
+    /// The handle of an active transaction; None once it has ended.
+    pub(crate) fn get(&self, id: TxnId) -> Option<Arc<TxnHandle>> {
+        self.active.lock().get(&id).cloned()
+    }
+
+    /// Number of active transactions.
+    pub(crate) fn active_count(&self) -> usize {
+        self.active.lock().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::thread;
+
+    #[test]
+    fn visible_timestamp_waits_for_every_earlier_commit() {
+        let clock = Arc::new(Clock::default());
+        let (t1, t2) = (clock.assign(), clock.assign());
+        let c = clock.clone();
+        let second = thread::spawn(move || c.finish(t2, None));
+        thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(clock.visible(), 0, "ts 2 must not be visible before ts 1");
+        clock.finish(t1, None);
+        second.join().unwrap();
+        assert_eq!(clock.visible(), 2);
+    }
+
+    #[test]
+    fn notices_run_in_commit_order() {
+        let clock = Arc::new(Clock::default());
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let stamps: Vec<_> = (0..4).map(|_| clock.assign()).collect();
+        let threads: Vec<_> = stamps
+            .iter()
+            .rev()
+            .map(|&ts| {
+                let (c, o) = (clock.clone(), order.clone());
+                thread::spawn(move || c.finish(ts, Some(Box::new(move || o.lock().push(ts)))))
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(*order.lock(), vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn horizon_never_passes_an_active_snapshot() {
+        let (clock, registry) = (Clock::default(), Registry::default());
+        clock.reset(5);
+        let old = registry.begin(&clock);
+        clock.reset(9);
+        let young = registry.begin(&clock);
+        registry.end(&young, &clock);
+        assert_eq!(registry.horizon(), 5);
+        registry.end(&old, &clock);
+        assert_eq!(registry.horizon(), 9);
+    }
+}

@@ -1,0 +1,409 @@
+//! A transaction: reads at its snapshot, pending writes that lock rows, and a commit that
+//! goes through the write-ahead log.
+
+use std::collections::BTreeMap;
+use std::ops::{Bound, RangeBounds};
+use std::sync::Arc;
+
+use isolde_engine::{
+    Conflict, LockMode, Locked, ReadAt, Scan, Timestamp, TxnId, Value, VersionStore,
+};
+
+use crate::error::{ConflictKind, Error, Result, SerializationFailure};
+use crate::isolation::IsolationLevel;
+use crate::manager::Shared;
+use crate::record::CommitRecord;
+use crate::snapshot::TxnHandle;
+use crate::ssi::SerTxn;
+
+/// The largest key accepted, in bytes.
+pub const MAX_KEY_SIZE: usize = 64 * 1024;
+/// The largest value accepted, in bytes.
+pub const MAX_VALUE_SIZE: usize = 64 * 1024 * 1024;
+
+/// What a row lock found (see [`Transaction::lock`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowLock {
+    /// The newest committed value of the key (None: absent or deleted).
+    pub value: Option<Value>,
+    /// True when that version committed after the current statement's snapshot: at READ
+    /// COMMITTED the caller should re-check its condition against `value`.
+    pub changed: bool,
+}
+
+/// How a commit ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// The commit timestamp; None for a transaction that wrote nothing.
+    pub ts: Option<Timestamp>,
+}
+
+/// A transaction at one isolation level.
+///
+/// Reads take `&self`; writes take `&mut self`. [`Transaction::commit`] and
+/// [`Transaction::rollback`] consume it, and dropping an open transaction rolls it back.
+/// After a serialization failure, deadlock or lock timeout the transaction is rolled back
+/// at once (its locks released, so others go on) and every later call returns
+/// [`Error::Aborted`].
+pub struct Transaction {
+    shared: Arc<Shared>,
+    handle: Arc<TxnHandle>,
+    level: IsolationLevel,
+    read_only: bool,
+    ser: Option<Arc<SerTxn>>,
+    /// Pending writes, by key: what the commit record will carry.
+    writes: BTreeMap<Vec<u8>, Option<Value>>,
+    /// Keys locked by `lock` without being written.
+    locked: Vec<Vec<u8>>,
+    messages: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Why the transaction was rolled back, once it was.
+    failed: Option<String>,
+    ended: bool,
+}
+
+impl Transaction {
+    pub(crate) fn new(shared: Arc<Shared>, level: IsolationLevel, read_only: bool) -> Transaction {
+        let handle = shared.registry.begin(&shared.clock);
+        let ser = (level == IsolationLevel::Serializable)
+            .then(|| shared.ssi.begin(handle.id, handle.snapshot(), read_only));
+        Transaction {
+            shared,
+            handle,
+            level,
+            read_only,
+            ser,
+            writes: BTreeMap::new(),
+            locked: Vec::new(),
+            messages: Vec::new(),
+            failed: None,
+            ended: false,
+        }
+    }
+
+    /// This transaction's id, as errors name it (`T42`).
+    pub fn id(&self) -> TxnId {
+        self.handle.id
+    }
+
+    /// Its isolation level.
+    pub fn level(&self) -> IsolationLevel {
+        self.level
+    }
+
+    /// True if it was started READ ONLY.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The timestamp its reads currently see (the statement's, at READ COMMITTED).
+    pub fn snapshot(&self) -> Timestamp {
+        self.handle.snapshot()
+    }
+
+    /// True when it has written something.
+    pub fn has_writes(&self) -> bool {
+        !self.writes.is_empty()
+    }
+
+    /// Marks the start of a statement: at READ COMMITTED, reads from here on see a fresh
+    /// snapshot. At the other levels it does nothing.
+    pub fn begin_statement(&self) {
+        if self.level == IsolationLevel::ReadCommitted {
+            self.handle.advance_snapshot(self.shared.clock.visible());
+        }
+    }
+
+    /// The value of `key`, or None.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Value>> {
+        self.ensure_active()?;
+        if let Some(ser) = &self.ser {
+            ser.read_point(key);
+        }
+        Ok(self.shared.store.get(key, self.read_at()))
+    }
+
+    /// The keys in `range` with their values, in key order (reverse it with `.rev()`),
+    /// read lazily. At SERIALIZABLE the whole range counts as read, so a concurrent insert
+    /// into it is a conflict (no phantoms).
+    pub fn scan<K: AsRef<[u8]>>(&self, range: impl RangeBounds<K>) -> Result<Scan<'_>> {
+        let owned = |b: Bound<&K>| b.map(|k| k.as_ref().to_vec());
+        self.scan_bounds((owned(range.start_bound()), owned(range.end_bound())))
+    }
+
+    /// Every key starting with `prefix`, in order.
+    pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Scan<'_>> {
+        let end = prefix_end(prefix).map_or(Bound::Unbounded, Bound::Excluded);
+        self.scan_bounds((Bound::Included(prefix.to_vec()), end))
+    }
+
+    fn scan_bounds(&self, range: (Bound<Vec<u8>>, Bound<Vec<u8>>)) -> Result<Scan<'_>> {
+        self.ensure_active()?;
+        if let Some(ser) = &self.ser {
+            ser.read_range(range.clone());
+        }
+        Ok(self.shared.store.scan(range, self.read_at()))
+    }
+
+    /// Sets `key` to `value`. Waits while another transaction holds the row.
+    pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        if value.len() > MAX_VALUE_SIZE {
+            return Err(Error::ValueTooLarge {
+                len: value.len(),
+                max: MAX_VALUE_SIZE,
+            });
+        }
+        self.write(key, Some(Value::from(value)))
+    }
+
+    /// Deletes `key` (deleting an absent key is not an error). Waits like `put`.
+    pub fn delete(&mut self, key: &[u8]) -> Result<()> {
+        self.write(key, None)
+    }
+
+    /// Locks `key` without writing it (`SELECT ... FOR UPDATE` with
+    /// [`LockMode::Exclusive`], `FOR SHARE` with [`LockMode::Shared`]), waiting while
+    /// another transaction holds a conflicting lock. At REPEATABLE READ and SERIALIZABLE a
+    /// row changed since the snapshot is a serialization failure; at READ COMMITTED the
+    /// result says whether it changed since the statement began.
+    pub fn lock(&mut self, key: &[u8], mode: LockMode) -> Result<RowLock> {
+        check_key(key)?;
+        self.ensure_active()?;
+        let id = self.id();
+        let locked = self.acquire(key, |store, fuw| store.lock(key, id, mode, fuw))?;
+        if !self.writes.contains_key(key) {
+            self.locked.push(key.to_vec());
+        }
+        Ok(self.row_lock(locked))
+    }
+
+    /// Queues a message to be published on `channel` if and when the transaction commits,
+    /// in commit order. The message is part of the commit's log record.
+    pub fn publish(&mut self, channel: &[u8], payload: &[u8]) -> Result<()> {
+        self.ensure_active()?;
+        self.messages.push((channel.to_vec(), payload.to_vec()));
+        Ok(())
+    }
+
+    /// Commits. Returns once the commit is visible to new transactions and, under
+    /// `appendfsync always`, on disk. On failure the transaction is rolled back.
+    pub fn commit(mut self) -> Result<CommitInfo> {
+        self.ensure_active()?;
+        let result = self.try_commit();
+        if let Err(e) = &result {
+            self.abort(e.to_string());
+        }
+        result
+    }
+
+    /// Rolls back: discards the pending writes and releases the locks.
+    pub fn rollback(mut self) {
+        self.abort("rolled back".to_string());
+    }
+
+    fn write(&mut self, key: &[u8], value: Option<Value>) -> Result<()> {
+        check_key(key)?;
+        self.ensure_active()?;
+        if self.read_only {
+            return Err(Error::ReadOnlyTransaction { txn: self.id() });
+        }
+        if let Some(stopped) = self.shared.writes_stopped() {
+            return Err(stopped);
+        }
+        let id = self.id();
+        self.acquire(key, |store, fuw| store.write(key, id, value.clone(), fuw))?;
+        self.locked.retain(|k| k != key);
+        self.writes.insert(key.to_vec(), value);
+        Ok(())
+    }
+
+    /// Runs a lock request, waiting for holders until it is granted; at the snapshot
+    /// levels a newer committed version is a serialization failure.
+    fn acquire(
+        &mut self,
+        key: &[u8],
+        request: impl Fn(&VersionStore, Option<Timestamp>) -> std::result::Result<Locked, Conflict>,
+    ) -> Result<Locked> {
+        let first_updater_wins = self
+            .level
+            .uses_transaction_snapshot()
+            .then(|| self.snapshot());
+        let mut last_holder = None;
+        loop {
+            match request(&self.shared.store, first_updater_wins) {
+                Ok(locked) => return Ok(locked),
+                Err(Conflict::Blocked { holder }) => {
+                    let waited = self.shared.waits.wait(
+                        &self.shared.registry,
+                        self.id(),
+                        holder,
+                        key,
+                        self.shared.options.lock_timeout,
+                    );
+                    if let Err(e) = waited {
+                        return Err(self.fail(e));
+                    }
+                    last_holder = Some(holder);
+                }
+                Err(Conflict::Changed { committed_ts }) => {
+                    let failure = SerializationFailure {
+                        txn: self.id(),
+                        other: last_holder,
+                        kind: ConflictKind::ConcurrentUpdate {
+                            key: key.to_vec(),
+                            committed_ts,
+                        },
+                    };
+                    return Err(self.fail(Error::Serialization(failure)));
+                }
+            }
+        }
+    }
+
+    fn row_lock(&self, locked: Locked) -> RowLock {
+        RowLock {
+            changed: locked.newest_ts > self.snapshot(),
+            value: locked.newest,
+        }
+    }
+
+    fn try_commit(&mut self) -> Result<CommitInfo> {
+        let shared = self.shared.clone();
+        if self.writes.is_empty() && self.messages.is_empty() {
+            if let Some(ser) = &self.ser {
+                shared
+                    .ssi
+                    .commit(ser, Vec::new(), || Ok((shared.clock.assigned(), ())))?;
+            }
+            self.release();
+            return Ok(CommitInfo { ts: None });
+        }
+        let writes: Vec<_> = std::mem::take(&mut self.writes).into_iter().collect();
+        let mut record = CommitRecord {
+            ts: 0,
+            writes,
+            messages: std::mem::take(&mut self.messages),
+        };
+        let logged = match &self.ser {
+            Some(ser) => {
+                let keys = record.writes.iter().map(|(k, _)| k.clone()).collect();
+                shared
+                    .ssi
+                    .commit(ser, keys, || shared.log_commit(&mut record))
+            }
+            None => shared.log_commit(&mut record).map(|(_, lsn)| lsn),
+        };
+        // Until the record is durable the versions stay pending: a failure below rolls
+        // back, and the timestamp is finished empty so the clock goes on.
+        if let Err(e) = logged.and_then(|lsn| shared.sync_log(lsn)) {
+            self.writes = record.writes.drain(..).collect();
+            if record.ts != 0 {
+                shared.clock.finish(record.ts, None);
+            }
+            return Err(e);
+        }
+        let ts = record.ts;
+        let keys = record
+            .writes
+            .iter()
+            .map(|(k, _)| k.as_slice())
+            .chain(self.locked.iter().map(Vec::as_slice));
+        shared
+            .store
+            .finish(self.id(), keys, Some(ts), shared.registry.horizon());
+        shared.clock.finish(ts, shared.commit_notice(record));
+        self.locked.clear();
+        self.end();
+        Ok(CommitInfo { ts: Some(ts) })
+    }
+
+    fn read_at(&self) -> ReadAt {
+        match self.level {
+            IsolationLevel::ReadUncommitted => ReadAt::Latest,
+            _ => ReadAt::Snapshot {
+                ts: self.snapshot(),
+                txn: self.id(),
+            },
+        }
+    }
+
+    fn ensure_active(&self) -> Result<()> {
+        match &self.failed {
+            Some(reason) => Err(Error::Aborted {
+                txn: self.id(),
+                reason: reason.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Rolls back after an error that ends the transaction, and returns the error.
+    fn fail(&mut self, error: Error) -> Error {
+        self.abort(error.to_string());
+        error
+    }
+
+    fn abort(&mut self, reason: String) {
+        if self.ended {
+            return;
+        }
+        if let Some(ser) = &self.ser {
+            self.shared.ssi.abort(ser);
+        }
+        self.release();
+        self.failed = Some(reason);
+    }
+
+    /// Discards pending versions and releases every lock.
+    fn release(&mut self) {
+        let keys = self
+            .writes
+            .keys()
+            .chain(self.locked.iter())
+            .map(Vec::as_slice);
+        self.shared
+            .store
+            .finish(self.id(), keys, None, self.shared.registry.horizon());
+        self.writes.clear();
+        self.locked.clear();
+        self.end();
+    }
+
+    fn end(&mut self) {
+        if !self.ended {
+            self.ended = true;
+            self.shared.registry.end(&self.handle, &self.shared.clock);
+        }
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        self.abort("dropped".to_string());
+    }
+}
+
+fn check_key(key: &[u8]) -> Result<()> {
+    if key.is_empty() {
+        return Err(Error::EmptyKey);
+    }
+    if key.len() > MAX_KEY_SIZE {
+        return Err(Error::KeyTooLarge {
+            len: key.len(),
+            max: MAX_KEY_SIZE,
+        });
+    }
+    Ok(())
+}
+
+/// The smallest key greater than every key starting with `prefix`; None if there is none
+/// (the prefix is empty or all 0xff).
+pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
