@@ -1,2 +1,21 @@
-//! isolde
+//! isolde: a transactional in-memory MVCC storage engine with all four SQL isolation
+//! levels, made durable by a write-ahead log and checkpoints.
+//!
+//! This crate is the embedded API: [`Db`] opens a database (or [`Db::open_in_memory`]),
+//! [`Db::begin`] starts a key-value [`Transaction`] at an [`IsolationLevel`], and
+//! [`Db::publish`] / [`Db::subscribe`] give Redis-style pub/sub, with
+//! [`Transaction::publish`] delivering only on commit. Underneath, `isolde-txn` runs the
+//! transactions, `isolde-engine` keeps the versions and checkpoint files and `isolde-wal`
+//! the log.
+
+mod config;
+mod db;
+mod error;
 pub mod pubsub;
+
+pub use config::{parse_save, parse_size, Config, Options, DEFAULT_DIR};
+pub use db::{Db, Scan, Transaction, KV_PREFIX};
+pub use error::{Error, Result};
+pub use isolde_txn::checkpoint::Compression;
+pub use isolde_txn::wal::FsyncPolicy;
+pub use isolde_txn::{CheckpointInfo, CommitInfo, IsolationLevel, LockMode, SaveRule, MAX_KEY_SIZE, MAX_VALUE_SIZE};

@@ -1,0 +1,107 @@
+//! Durability through the embedded API: commits survive reopening, through the log alone,
+//! through a checkpoint plus the log after it, and through a log rewrite.
+
+use isolde::{Db, FsyncPolicy, IsolationLevel, Options};
+
+fn options() -> Options {
+    Options { appendfsync: FsyncPolicy::Always, save: Vec::new(), ..Options::default() }
+}
+
+fn fill(db: &Db, range: std::ops::Range<u32>) {
+    let mut tx = db.begin(IsolationLevel::Serializable);
+    for i in range {
+        tx.put(format!("key{i:04}").as_bytes(), format!("value{i}").as_bytes()).unwrap();
+    }
+    tx.commit().unwrap();
+}
+
+fn keys(db: &Db) -> Vec<Vec<u8>> {
+    let tx = db.begin(IsolationLevel::RepeatableRead);
+    let keys = tx.scan::<&[u8]>(..).unwrap().map(|(k, _)| k).collect();
+    keys
+}
+
+#[test]
+fn commits_survive_reopening_from_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = Db::open(dir.path(), options()).unwrap();
+        fill(&db, 0..10);
+        db.delete(b"key0003").unwrap();
+    }
+    let db = Db::open(dir.path(), options()).unwrap();
+    assert_eq!(keys(&db).len(), 9);
+    assert_eq!(db.get(b"key0007").unwrap(), Some(b"value7".to_vec()));
+    assert_eq!(db.get(b"key0003").unwrap(), None);
+}
+
+#[test]
+fn checkpoint_then_log_tail_recovers_exactly_the_committed_state() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = Db::open(dir.path(), options()).unwrap();
+        fill(&db, 0..100);
+        let info = db.checkpoint().unwrap();
+        assert_eq!(info.keys, 100);
+        fill(&db, 100..150);
+        db.delete(b"key0010").unwrap();
+        let mut rolled_back = db.begin(IsolationLevel::ReadCommitted);
+        rolled_back.put(b"ghost", b"boo").unwrap();
+        rolled_back.rollback();
+    }
+    let db = Db::open(dir.path(), options()).unwrap();
+    assert_eq!(keys(&db).len(), 149);
+    assert_eq!(db.get(b"key0010").unwrap(), None);
+    assert_eq!(db.get(b"key0149").unwrap(), Some(b"value149".to_vec()));
+    assert_eq!(db.get(b"ghost").unwrap(), None);
+}
+
+#[test]
+fn rewritten_log_keeps_deletions_after_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = Db::open(dir.path(), options()).unwrap();
+        fill(&db, 0..20);
+        db.checkpoint().unwrap();
+        db.delete(b"key0005").unwrap();
+        db.rewrite_log().unwrap();
+        fill(&db, 20..25);
+    }
+    let db = Db::open(dir.path(), options()).unwrap();
+    assert_eq!(db.get(b"key0005").unwrap(), None);
+    assert_eq!(keys(&db).len(), 24);
+}
+
+#[test]
+fn second_open_of_the_same_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let _db = Db::open(dir.path(), options()).unwrap();
+    let err = Db::open(dir.path(), options()).err().expect("second open must fail");
+    assert!(err.to_string().contains("in use by another process"), "{err}");
+}
+
+#[test]
+fn empty_and_oversized_keys_are_refused_with_clear_errors() {
+    let db = Db::open_in_memory();
+    let err = db.put(b"", b"x").unwrap_err();
+    assert!(err.to_string().contains("empty key"), "{err}");
+    let big = vec![b'k'; isolde::MAX_KEY_SIZE + 1];
+    let err = db.put(&big, b"x").unwrap_err();
+    assert!(err.to_string().contains("larger than the maximum"), "{err}");
+}
+
+#[test]
+fn messages_published_in_a_transaction_arrive_only_on_commit() {
+    let db = Db::open_in_memory();
+    let sub = db.subscribe(["news"]);
+    let mut tx = db.begin(IsolationLevel::ReadCommitted);
+    tx.publish(b"news", b"rolled back").unwrap();
+    tx.rollback();
+    let mut tx = db.begin(IsolationLevel::ReadCommitted);
+    tx.publish(b"news", b"committed").unwrap();
+    assert_eq!(sub.try_recv().unwrap(), None, "nothing before commit");
+    tx.commit().unwrap();
+    let message = sub.recv_timeout(std::time::Duration::from_secs(1)).unwrap().unwrap();
+    assert_eq!(&message.payload[..], b"committed");
+    assert_eq!(sub.try_recv().unwrap(), None);
+}
