@@ -1,1 +1,5 @@
 //! isolde-sql
+mod encoding;
+mod error;
+mod numeric;
+mod types;

@@ -1,0 +1,289 @@
+//! NUMERIC: an exact fixed-point decimal.
+//!
+//! A value is `mantissa / 10^scale` with a 128-bit mantissa, so up to 38 significant
+//! digits, and the scale (digits after the point) is kept as PostgreSQL keeps a NUMERIC's
+//! display scale: `1.50 + 1` is `2.50`, a product adds the scales, a quotient gets at
+//! least [`DIVISION_SCALE`] digits after the point. Results that need more than 38 digits
+//! are an error (22003), never rounded silently. A column declared `NUMERIC(p, s)` rounds
+//! stored values to scale `s` (half away from zero); the precision `p` is not enforced
+//! beyond the 38-digit limit (a simplification).
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// The largest scale, and the largest number of digits.
+pub const MAX_DIGITS: u32 = 38;
+/// The minimum scale of a quotient (PostgreSQL gives at least 16 significant digits).
+pub const DIVISION_SCALE: u32 = 16;
+
+/// An exact decimal number.
+#[derive(Clone, Copy, Debug)]
+pub struct Decimal {
+    mantissa: i128,
+    scale: u32,
+}
+
+fn pow10(n: u32) -> Option<i128> {
+    10i128.checked_pow(n)
+}
+
+impl Decimal {
+    /// `mantissa / 10^scale`; None if the scale is above [`MAX_DIGITS`].
+    pub fn new(mantissa: i128, scale: u32) -> Option<Decimal> {
+        const LIMIT: u128 = 10u128.pow(MAX_DIGITS);
+        (scale <= MAX_DIGITS && mantissa.unsigned_abs() < LIMIT)
+            .then_some(Decimal { mantissa, scale })
+    }
+
+    /// An integer.
+    pub fn from_i64(v: i64) -> Decimal {
+        Decimal {
+            mantissa: v as i128,
+            scale: 0,
+        }
+    }
+
+    /// Digits after the point.
+    pub fn scale(&self) -> u32 {
+        self.scale
+    }
+
+    /// Parses `[-+]digits[.digits][e[-+]digits]`.
+    pub fn parse(text: &str) -> Option<Decimal> {
+        let s = text.trim();
+        let (s, exp) = match s.find(['e', 'E']) {
+            Some(i) => (&s[..i], s[i + 1..].parse::<i32>().ok()?),
+            None => (s, 0),
+        };
+        let (neg, s) = match s.as_bytes().first()? {
+            b'-' => (true, &s[1..]),
+            b'+' => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        let mut mantissa: i128 = 0;
+        for c in int.bytes().chain(frac.bytes()) {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            mantissa = mantissa.checked_mul(10)?.checked_add((c - b'0') as i128)?;
+        }
+        let mut scale = frac.len() as i64 - exp as i64;
+        if scale < 0 {
+            mantissa = mantissa.checked_mul(pow10(u32::try_from(-scale).ok()?)?)?;
+            scale = 0;
+        }
+        let d = Decimal::new(if neg { -mantissa } else { mantissa }, u32::try_from(scale).ok()?)?;
+        Some(d)
+    }
+
+    /// The nearest f64.
+    pub fn to_f64(&self) -> f64 {
+        self.mantissa as f64 / 10f64.powi(self.scale as i32)
+    }
+
+    /// The nearest decimal to `f`, at up to 15 significant digits; None for NaN/inf.
+    pub fn from_f64(f: f64) -> Option<Decimal> {
+        if !f.is_finite() {
+            return None;
+        }
+        Decimal::parse(&format!("{f:e}")).map(|d| d.normalized())
+    }
+
+    /// The integer part if the value is whole and fits in i64.
+    pub fn to_i64_exact(&self) -> Option<i64> {
+        let n = self.normalized();
+        (n.scale == 0).then(|| i64::try_from(n.mantissa).ok()).flatten()
+    }
+
+    /// Rounded (half away from zero) to an i64.
+    pub fn round_to_i64(&self) -> Option<i64> {
+        i64::try_from(self.rescale(0)?.mantissa).ok()
+    }
+
+    /// The same value with `scale` digits after the point, rounding half away from zero.
+    pub fn rescale(&self, scale: u32) -> Option<Decimal> {
+        match scale.cmp(&self.scale) {
+            Ordering::Equal => Some(*self),
+            Ordering::Greater => {
+                Decimal::new(self.mantissa.checked_mul(pow10(scale - self.scale)?)?, scale)
+            }
+            Ordering::Less => {
+                let div = pow10(self.scale - scale)?;
+                let q = self.mantissa / div;
+                let r = self.mantissa % div;
+                let q = if r.abs() * 2 >= div { q + self.mantissa.signum() } else { q };
+                Decimal::new(q, scale)
+            }
+        }
+    }
+
+    /// Without trailing zeros after the point (`1.500` -> `1.5`).
+    pub fn normalized(&self) -> Decimal {
+        let mut d = *self;
+        while d.scale > 0 && d.mantissa % 10 == 0 {
+            d.mantissa /= 10;
+            d.scale -= 1;
+        }
+        d
+    }
+
+    fn aligned(a: &Decimal, b: &Decimal) -> Option<(i128, i128, u32)> {
+        let s = a.scale.max(b.scale);
+        Some((a.rescale(s)?.mantissa, b.rescale(s)?.mantissa, s))
+    }
+
+    pub fn checked_add(&self, o: &Decimal) -> Option<Decimal> {
+        let (a, b, s) = Decimal::aligned(self, o)?;
+        Decimal::new(a.checked_add(b)?, s)
+    }
+
+    pub fn checked_sub(&self, o: &Decimal) -> Option<Decimal> {
+        let (a, b, s) = Decimal::aligned(self, o)?;
+        Decimal::new(a.checked_sub(b)?, s)
+    }
+
+    pub fn checked_mul(&self, o: &Decimal) -> Option<Decimal> {
+        let m = self.mantissa.checked_mul(o.mantissa)?;
+        let scale = self.scale + o.scale;
+        if scale <= MAX_DIGITS {
+            return Decimal::new(m, scale);
+        }
+        Decimal { mantissa: m, scale }.rescale(MAX_DIGITS)
+    }
+
+    /// The quotient with at least [`DIVISION_SCALE`] digits after the point. None on
+    /// overflow; the caller checks for a zero divisor.
+    pub fn checked_div(&self, o: &Decimal) -> Option<Decimal> {
+        let scale = DIVISION_SCALE.max(self.scale).max(o.scale);
+        // self/o = (a/10^sa)/(b/10^sb); want mantissa at `scale`: a*10^(scale+sb-sa)/b,
+        // computed one digit further for rounding.
+        let shift = (scale + o.scale + 1).checked_sub(self.scale)?;
+        let num = self.mantissa.checked_mul(pow10(shift)?)?;
+        let q = num.checked_div(o.mantissa)?;
+        Decimal::new(q, scale + 1)?.rescale(scale)
+    }
+
+    /// The remainder with the sign of the dividend, as PostgreSQL's `%`.
+    pub fn checked_rem(&self, o: &Decimal) -> Option<Decimal> {
+        let (a, b, s) = Decimal::aligned(self, o)?;
+        Decimal::new(a.checked_rem(b)?, s)
+    }
+
+    pub fn checked_neg(&self) -> Option<Decimal> {
+        Decimal::new(self.mantissa.checked_neg()?, self.scale)
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.mantissa == 0
+    }
+
+    pub fn is_negative(&self) -> bool {
+        self.mantissa < 0
+    }
+
+    /// The normalized digits and decimal exponent of `|self|`: `0.d1d2... * 10^exp`.
+    /// Empty digits for zero. Used by the order-preserving key encoding.
+    pub fn digits_and_exponent(&self) -> (Vec<u8>, i32) {
+        let n = self.normalized();
+        let digits = n.mantissa.unsigned_abs().to_string();
+        if n.mantissa == 0 {
+            return (Vec::new(), 0);
+        }
+        let exp = digits.len() as i32 - n.scale as i32;
+        let trimmed = digits.trim_end_matches('0');
+        (trimmed.bytes().map(|b| b - b'0').collect(), exp)
+    }
+}
+
+impl PartialEq for Decimal {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Decimal {}
+
+impl PartialOrd for Decimal {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Decimal {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match Decimal::aligned(self, other) {
+            Some((a, b, _)) => a.cmp(&b),
+            None => {
+                let (a, b) = (self.normalized(), other.normalized());
+                match Decimal::aligned(&a, &b) {
+                    Some((a, b, _)) => a.cmp(&b),
+                    None => a.to_f64().total_cmp(&b.to_f64()),
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = self.mantissa.unsigned_abs().to_string();
+        let sign = if self.mantissa < 0 { "-" } else { "" };
+        let scale = self.scale as usize;
+        if scale == 0 {
+            return write!(f, "{sign}{digits}");
+        }
+        let padded = format!("{digits:0>width$}", width = scale + 1);
+        let (int, frac) = padded.split_at(padded.len() - scale);
+        write!(f, "{sign}{int}.{frac}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parse_and_display_keep_the_scale() {
+        for s in ["0", "1.50", "-0.05", "123456.789", "0.001"] {
+            assert_eq!(d(s).to_string(), s);
+        }
+        assert_eq!(d("1e3").to_string(), "1000");
+        assert_eq!(d("1.5e-2").to_string(), "0.015");
+        assert!(Decimal::parse("1.2.3").is_none());
+        assert!(Decimal::parse("").is_none());
+        assert!(Decimal::parse("-").is_none());
+    }
+
+    #[test]
+    fn arithmetic_follows_postgres_scales() {
+        assert_eq!(d("1.50").checked_add(&d("1")).unwrap().to_string(), "2.50");
+        assert_eq!(d("1.5").checked_mul(&d("0.25")).unwrap().to_string(), "0.375");
+        assert_eq!(d("1").checked_div(&d("3")).unwrap().to_string(), "0.3333333333333333");
+        assert_eq!(d("2").checked_div(&d("3")).unwrap().to_string(), "0.6666666666666667");
+        assert_eq!(d("-7").checked_rem(&d("3")).unwrap().to_string(), "-1");
+        assert_eq!(d("2.345").rescale(2).unwrap().to_string(), "2.35");
+        assert_eq!(d("-2.345").rescale(2).unwrap().to_string(), "-2.35");
+    }
+
+    #[test]
+    fn equal_values_at_different_scales_compare_equal() {
+        assert_eq!(d("1.0"), d("1.000"));
+        assert!(d("0.1") < d("0.11"));
+        assert!(d("-1") < d("-0.5"));
+    }
+
+    #[test]
+    fn overflow_is_reported_not_wrapped() {
+        let big = d("99999999999999999999999999999999999999");
+        assert!(big.checked_add(&d("1")).is_none());
+        assert!(big.checked_mul(&big).is_none());
+    }
+}

@@ -1,0 +1,358 @@
+//! SQL data types and values.
+//!
+//! Every integer type (`SMALLINT`, `INT`, `INTEGER`, `BIGINT`) is a 64-bit integer;
+//! `REAL`, `FLOAT` and `DOUBLE PRECISION` are 64-bit floats; `NUMERIC`/`DECIMAL` is the
+//! exact decimal of [`crate::numeric`]; `TEXT`/`VARCHAR(n)` is UTF-8 text; `BOOLEAN`.
+//! Values compare as in PostgreSQL: NULL is unknown in comparisons (see
+//! [`Value::sql_cmp`]) but sorts after every other value in ORDER BY ([`Value::sort_cmp`]);
+//! NaN sorts after every other float and equals itself.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use crate::error::{Error, Result};
+use crate::numeric::Decimal;
+
+/// The type of a column or expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataType {
+    Boolean,
+    Integer,
+    Float,
+    /// Exact decimal; `scale` is the declared `NUMERIC(p, s)` scale, if any.
+    Numeric { scale: Option<u32> },
+    /// Text; `max_len` is the declared `VARCHAR(n)` length in characters, if any.
+    Text { max_len: Option<u32> },
+}
+
+impl fmt::Display for DataType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataType::Boolean => f.write_str("boolean"),
+            DataType::Integer => f.write_str("bigint"),
+            DataType::Float => f.write_str("double precision"),
+            DataType::Numeric { scale: None } => f.write_str("numeric"),
+            DataType::Numeric { scale: Some(s) } => write!(f, "numeric(38,{s})"),
+            DataType::Text { max_len: None } => f.write_str("text"),
+            DataType::Text { max_len: Some(n) } => write!(f, "character varying({n})"),
+        }
+    }
+}
+
+/// A SQL value.
+#[derive(Clone, Debug)]
+pub enum Value {
+    Null,
+    Boolean(bool),
+    Integer(i64),
+    Float(f64),
+    Numeric(Decimal),
+    Text(String),
+}
+
+impl Value {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// True for the numeric kinds, which psql right-aligns.
+    pub fn is_number(&self) -> bool {
+        matches!(self, Value::Integer(_) | Value::Float(_) | Value::Numeric(_))
+    }
+
+    /// The name of its type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "unknown",
+            Value::Boolean(_) => "boolean",
+            Value::Integer(_) => "bigint",
+            Value::Float(_) => "double precision",
+            Value::Numeric(_) => "numeric",
+            Value::Text(_) => "text",
+        }
+    }
+
+    /// SQL comparison: None when either side is NULL (unknown). Numbers of different
+    /// kinds compare by value; text compared with a number is parsed as that number.
+    pub fn sql_cmp(&self, other: &Value) -> Result<Option<Ordering>> {
+        use Value::*;
+        let ord = match (self, other) {
+            (Null, _) | (_, Null) => return Ok(None),
+            (Boolean(a), Boolean(b)) => a.cmp(b),
+            (Integer(a), Integer(b)) => a.cmp(b),
+            (Float(a), Float(b)) => float_cmp(*a, *b),
+            (Numeric(a), Numeric(b)) => a.cmp(b),
+            (Integer(a), Float(b)) => float_cmp(*a as f64, *b),
+            (Float(a), Integer(b)) => float_cmp(*a, *b as f64),
+            (Integer(a), Numeric(b)) => Decimal::from_i64(*a).cmp(b),
+            (Numeric(a), Integer(b)) => a.cmp(&Decimal::from_i64(*b)),
+            (Numeric(a), Float(b)) => float_cmp(a.to_f64(), *b),
+            (Float(a), Numeric(b)) => float_cmp(*a, b.to_f64()),
+            (Text(a), Text(b)) => a.cmp(b),
+            (Text(_), b) => return self.cast(b.data_type())?.sql_cmp(other),
+            (a, Text(_)) => return self.sql_cmp(&other.cast(a.data_type())?),
+            (a, b) => {
+                return Err(Error::UndefinedFunction(format!(
+                    "operator does not exist: {} = {}",
+                    a.type_name(),
+                    b.type_name()
+                )))
+            }
+        };
+        Ok(Some(ord))
+    }
+
+    /// The total order of ORDER BY, DISTINCT and GROUP BY: NULLs last, values of
+    /// incomparable kinds by kind.
+    pub fn sort_cmp(&self, other: &Value) -> Ordering {
+        match (self, other) {
+            (Value::Null, Value::Null) => Ordering::Equal,
+            (Value::Null, _) => Ordering::Greater,
+            (_, Value::Null) => Ordering::Less,
+            _ => match self.sql_cmp(other) {
+                Ok(Some(o)) => o,
+                _ => self.kind_rank().cmp(&other.kind_rank()),
+            },
+        }
+    }
+
+    fn kind_rank(&self) -> u8 {
+        match self {
+            Value::Null => 5,
+            Value::Boolean(_) => 0,
+            Value::Integer(_) | Value::Float(_) | Value::Numeric(_) => 1,
+            Value::Text(_) => 2,
+        }
+    }
+
+    /// The type a value of this kind has (NULL is reported as text).
+    pub fn data_type(&self) -> DataType {
+        match self {
+            Value::Boolean(_) => DataType::Boolean,
+            Value::Integer(_) => DataType::Integer,
+            Value::Float(_) => DataType::Float,
+            Value::Numeric(_) => DataType::Numeric { scale: None },
+            Value::Text(_) | Value::Null => DataType::Text { max_len: None },
+        }
+    }
+
+    /// Converts to `ty` as `CAST` does: 22P02 for text that does not parse, 22003 when out
+    /// of range, 22001 for text longer than a VARCHAR(n).
+    pub fn cast(&self, ty: DataType) -> Result<Value> {
+        use Value::*;
+        let out_of_range = || Error::OutOfRange(format!("{} out of range", ty_name(ty)));
+        Ok(match (self, ty) {
+            (Null, _) => Null,
+            (Boolean(b), DataType::Boolean) => Boolean(*b),
+            (Boolean(b), DataType::Integer) => Integer(*b as i64),
+            (Integer(i), DataType::Boolean) => Boolean(*i != 0),
+            (Integer(i), DataType::Integer) => Integer(*i),
+            (Integer(i), DataType::Float) => Float(*i as f64),
+            (Integer(i), DataType::Numeric { scale }) => {
+                Numeric(fit_scale(Decimal::from_i64(*i), scale).ok_or_else(out_of_range)?)
+            }
+            (Float(f), DataType::Integer) => {
+                let r = f.round();
+                if !(r >= i64::MIN as f64 && r < i64::MAX as f64) {
+                    return Err(out_of_range());
+                }
+                Integer(r as i64)
+            }
+            (Float(f), DataType::Float) => Float(*f),
+            (Float(f), DataType::Numeric { scale }) => Numeric(
+                Decimal::from_f64(*f)
+                    .and_then(|d| fit_scale(d, scale))
+                    .ok_or_else(out_of_range)?,
+            ),
+            (Numeric(d), DataType::Integer) => Integer(d.round_to_i64().ok_or_else(out_of_range)?),
+            (Numeric(d), DataType::Float) => Float(d.to_f64()),
+            (Numeric(d), DataType::Numeric { scale }) => {
+                Numeric(fit_scale(*d, scale).ok_or_else(out_of_range)?)
+            }
+            (Text(s), DataType::Text { max_len }) => {
+                if let Some(n) = max_len {
+                    if s.chars().count() > n as usize {
+                        return Err(Error::StringTooLong { ty: ty.to_string() });
+                    }
+                }
+                Text(s.clone())
+            }
+            (Text(s), _) => parse_text(s, ty)?,
+            (v, DataType::Text { max_len }) => Text(v.to_string()).cast(DataType::Text { max_len })?,
+            (v, ty) => {
+                return Err(Error::DatatypeMismatch(format!(
+                    "cannot cast type {} to {ty}",
+                    v.type_name()
+                )))
+            }
+        })
+    }
+
+    /// The truth value of a condition: NULL is None; anything not boolean is 42804.
+    pub fn truth(&self) -> Result<Option<bool>> {
+        match self {
+            Value::Null => Ok(None),
+            Value::Boolean(b) => Ok(Some(*b)),
+            v => Err(Error::DatatypeMismatch(format!(
+                "argument of WHERE/AND/OR/NOT must be type boolean, not type {}",
+                v.type_name()
+            ))),
+        }
+    }
+}
+
+fn ty_name(ty: DataType) -> &'static str {
+    match ty {
+        DataType::Integer => "bigint",
+        DataType::Float => "double precision",
+        DataType::Numeric { .. } => "numeric",
+        DataType::Boolean => "boolean",
+        DataType::Text { .. } => "text",
+    }
+}
+
+fn fit_scale(d: Decimal, scale: Option<u32>) -> Option<Decimal> {
+    match scale {
+        Some(s) => d.rescale(s),
+        None => Some(d),
+    }
+}
+
+fn float_cmp(a: f64, b: f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+    }
+}
+
+fn parse_text(s: &str, ty: DataType) -> Result<Value> {
+    let invalid = || Error::InvalidText {
+        ty: ty_name(ty),
+        input: s.to_string(),
+    };
+    let t = s.trim();
+    Ok(match ty {
+        DataType::Boolean => match t.to_ascii_lowercase().as_str() {
+            "t" | "true" | "yes" | "y" | "on" | "1" => Value::Boolean(true),
+            "f" | "false" | "no" | "n" | "off" | "0" => Value::Boolean(false),
+            _ => return Err(invalid()),
+        },
+        DataType::Integer => Value::Integer(t.parse().map_err(|_| invalid())?),
+        DataType::Float => Value::Float(match t.to_ascii_lowercase().as_str() {
+            "nan" => f64::NAN,
+            "infinity" | "inf" => f64::INFINITY,
+            "-infinity" | "-inf" => f64::NEG_INFINITY,
+            _ => t.parse().map_err(|_| invalid())?,
+        }),
+        DataType::Numeric { scale } => Value::Numeric(
+            fit_scale(Decimal::parse(t).ok_or_else(invalid)?, scale)
+                .ok_or_else(|| Error::OutOfRange("numeric field overflow".into()))?,
+        ),
+        DataType::Text { .. } => Value::Text(s.to_string()),
+    })
+}
+
+/// Formats a float as PostgreSQL does: shortest round-trip digits, exponent form for
+/// very large or small magnitudes, `NaN`, `Infinity`.
+pub fn format_float(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    let a = f.abs();
+    if a != 0.0 && !(1e-4..1e15).contains(&a) {
+        let s = format!("{f:e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let (sign, digits) = match e.strip_prefix('-') {
+            Some(d) => ('-', d),
+            None => ('+', e),
+        };
+        return format!("{m}e{sign}{digits:0>2}");
+    }
+    if f == 0.0 {
+        return "0".into();
+    }
+    format!("{f}")
+}
+
+impl fmt::Display for Value {
+    /// The text PostgreSQL prints for the value; NULL prints as nothing.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => Ok(()),
+            Value::Boolean(b) => f.write_str(if *b { "t" } else { "f" }),
+            Value::Integer(i) => write!(f, "{i}"),
+            Value::Float(x) => f.write_str(&format_float(*x)),
+            Value::Numeric(d) => write!(f, "{d}"),
+            Value::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+impl PartialEq for Value {
+    /// Equality in the sort order (NULL equals NULL): what DISTINCT and GROUP BY use.
+    fn eq(&self, other: &Self) -> bool {
+        self.sort_cmp(other) == Ordering::Equal
+    }
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Integer(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_string())
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Boolean(v)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Float(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_compares_as_unknown_but_sorts_last() {
+        assert_eq!(Value::Null.sql_cmp(&Value::Integer(1)).unwrap(), None);
+        assert_eq!(Value::Null.sort_cmp(&Value::Integer(1)), Ordering::Greater);
+    }
+
+    #[test]
+    fn numbers_of_different_kinds_compare_by_value() {
+        let n = Value::Numeric(Decimal::parse("1.5").unwrap());
+        assert_eq!(Value::Integer(1).sql_cmp(&n).unwrap(), Some(Ordering::Less));
+        assert_eq!(Value::Float(1.5).sql_cmp(&n).unwrap(), Some(Ordering::Equal));
+    }
+
+    #[test]
+    fn bad_text_cast_names_type_and_input() {
+        let e = Value::from("abc").cast(DataType::Integer).unwrap_err();
+        assert_eq!(e.sqlstate(), "22P02");
+        assert_eq!(e.to_string(), "invalid input syntax for type bigint: \"abc\"");
+    }
+
+    #[test]
+    fn floats_print_like_postgres() {
+        assert_eq!(format_float(1.5), "1.5");
+        assert_eq!(format_float(3.0), "3");
+        assert_eq!(format_float(1e20), "1e+20");
+        assert_eq!(format_float(1.5e-5), "1.5e-05");
+    }
+}
