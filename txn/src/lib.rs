@@ -21,6 +21,7 @@ pub use error::{display_key, ConflictKind, Error, Result, SerializationFailure};
 pub use isolation::{IsolationLevel, UnknownIsolationLevel};
 pub use isolde_engine::{checkpoint, LockMode, Scan, Timestamp, TxnId, Value};
 pub use isolde_wal as wal;
+pub use locks::LockWait;
 pub use manager::{
     CheckpointInfo, CommitObserver, Options, Recovered, SaveRule, TxnManager, LOCK_FILE, WAL_DIR,
 };

@@ -17,10 +17,21 @@ use parking_lot::Mutex;
 use crate::error::{Error, Result};
 use crate::snapshot::Registry;
 
+/// A transaction waiting for a row lock, as [`crate::TxnManager::lock_waits`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockWait {
+    /// The transaction that waits.
+    pub waiter: TxnId,
+    /// The transaction holding the lock it wants.
+    pub holder: TxnId,
+    /// The key it wants to lock.
+    pub key: Vec<u8>,
+}
+
 /// The wait-for graph: each waiting transaction waits for exactly one holder at a time.
 #[derive(Default)]
 pub(crate) struct WaitGraph {
-    waits_for: Mutex<HashMap<TxnId, TxnId>>,
+    waits_for: Mutex<HashMap<TxnId, (TxnId, Vec<u8>)>>,
 }
 
 impl WaitGraph {
@@ -59,8 +70,8 @@ impl WaitGraph {
         // The graph has one out-edge per node and no cycle yet, so this walk ends within
         // graph.len() steps.
         for _ in 0..=graph.len() {
-            match graph.get(&current) {
-                Some(&next) if next == waiter => {
+            match graph.get(&current).map(|(next, _)| *next) {
+                Some(next) if next == waiter => {
                     return Err(Error::Deadlock {
                         txn: waiter,
                         waiting_for: holder,
@@ -68,15 +79,26 @@ impl WaitGraph {
                         cycle,
                     });
                 }
-                Some(&next) => {
+                Some(next) => {
                     cycle.push(next);
                     current = next;
                 }
                 None => break,
             }
         }
-        graph.insert(waiter, holder);
+        graph.insert(waiter, (holder, key.to_vec()));
         Ok(())
+    }
+
+    /// Every transaction waiting now, and for whom.
+    pub(crate) fn snapshot(&self) -> Vec<LockWait> {
+        let graph = self.waits_for.lock();
+        let waits = graph.iter().map(|(&waiter, (holder, key))| LockWait {
+            waiter,
+            holder: *holder,
+            key: key.clone(),
+        });
+        waits.collect()
     }
 }
 

@@ -258,6 +258,12 @@ impl TxnManager {
         self.shared().store.key_count()
     }
 
+    /// The transactions waiting for row locks right now, and whom they wait for (what
+    /// PostgreSQL's `pg_locks` shows as not granted).
+    pub fn lock_waits(&self) -> Vec<crate::locks::LockWait> {
+        self.shared().waits.snapshot()
+    }
+
     /// Number of transactions in progress.
     pub fn active_transactions(&self) -> usize {
         self.shared().registry.active_count()
