@@ -8,6 +8,7 @@
 //! transactions, `isolde-engine` keeps the versions and checkpoint files and `isolde-wal`
 //! the log.
 
+pub mod cli;
 mod config;
 mod db;
 mod error;
