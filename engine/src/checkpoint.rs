@@ -2,7 +2,7 @@
 //! Redis's RDB file.
 //!
 //! A checkpoint is written while transactions keep committing: the caller hands
-//! [`write`] a lazy iterator over a snapshot, and the writer streams it into blocks of
+//! [`write()`] a lazy iterator over a snapshot, and the writer streams it into blocks of
 //! about 64 KiB, so memory use does not grow with the data set. The file is written under
 //! a temporary name, fsynced and renamed, so a crash leaves either the old checkpoint or
 //! the complete new one. [`Checkpoint::open`] maps a file and verifies every checksum

@@ -42,6 +42,10 @@ impl Checkpoint {
         // the file under us would fault the reads; like every mmap-based store, we accept
         // that the database directory belongs to this process.
         let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+        if map.len() < HEADER_LEN + FOOTER_LEN {
+            // The file shrank between the length check and the mapping.
+            return Err(too_short(path, map.len() as u64));
+        }
         let (meta, entries) = verify(path, &map)?;
         Ok(Checkpoint {
             path: path.to_path_buf(),

@@ -19,7 +19,7 @@ pub const TEMP_SUFFIX: &str = ".tmp";
 /// Size of the write buffer in front of the file: a few blocks per system call.
 const WRITE_BUFFER: usize = 256 * 1024;
 
-/// What [`write`] produced.
+/// What [`write()`] produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
     /// Where the checkpoint now is.
@@ -44,7 +44,9 @@ pub struct Summary {
 /// The caller aborts the write by yielding an `Err` of its own type: the temporary file is
 /// removed, `path` is left as it was, and the error comes back as [`Error::Source`] (use
 /// `downcast` on the box to recover it). The same cleanup happens on any I/O error before
-/// the rename. Only one writer may target a given `path` at a time.
+/// the rename. If only the final directory sync fails, the new file is already in place
+/// but might not survive a crash; the [`Error::Io`] then names the directory. Only one
+/// writer may target a given `path` at a time.
 pub fn write<I, K, V, E>(
     path: &Path,
     meta: &Meta,
