@@ -32,7 +32,10 @@ fn publish_counts_one_receiver_per_matching_subscription() {
     assert_eq!(broker.publish(b"news", b"hello"), 3);
     assert_eq!(broker.publish(b"sports", b"goal"), 1);
     assert_eq!(broker.publish(b"weather", b"rain"), 0);
-    assert_eq!(first.try_recv().unwrap().map(|m| m.payload.to_vec()), Some(b"hello".to_vec()));
+    assert_eq!(
+        first.try_recv().unwrap().map(|m| m.payload.to_vec()),
+        Some(b"hello".to_vec())
+    );
     let received: Vec<Vec<u8>> = drain(&second).iter().map(|m| m.payload.to_vec()).collect();
     assert_eq!(received, [b"hello".to_vec(), b"goal".to_vec()]);
     let through_pattern = third.try_recv().unwrap().expect("the pattern matched news");
@@ -58,8 +61,14 @@ fn a_channel_and_a_pattern_both_matching_deliver_twice() {
     let messages = drain(&subscription);
     assert_eq!(messages.len(), 3);
     assert!(messages.iter().all(|m| payload_of(m) == b"painting"));
-    assert_eq!(messages[0].pattern, None, "the exact channel is delivered first, as in Redis");
-    let mut patterns: Vec<Vec<u8>> = messages[1..].iter().filter_map(|m| m.pattern.as_deref().map(<[u8]>::to_vec)).collect();
+    assert_eq!(
+        messages[0].pattern, None,
+        "the exact channel is delivered first, as in Redis"
+    );
+    let mut patterns: Vec<Vec<u8>> = messages[1..]
+        .iter()
+        .filter_map(|m| m.pattern.as_deref().map(<[u8]>::to_vec))
+        .collect();
     patterns.sort();
     assert_eq!(patterns, [b"*.art".to_vec(), b"news.*".to_vec()]);
 }
@@ -86,10 +95,16 @@ fn unsubscribing_a_live_subscription_stops_its_deliveries() {
     assert_eq!(broker.publish(b"c1", b"2"), 0);
     assert_eq!(broker.publish(b"b", b"3"), 1);
     assert_eq!(broker.publish(b"d1", b"4"), 1);
-    let payloads: Vec<Vec<u8>> = drain(&subscription).iter().map(|m| m.payload.to_vec()).collect();
+    let payloads: Vec<Vec<u8>> = drain(&subscription)
+        .iter()
+        .map(|m| m.payload.to_vec())
+        .collect();
     assert_eq!(payloads, [b"3".to_vec(), b"4".to_vec()]);
     let stats = broker.stats();
-    assert_eq!((stats.channels, stats.patterns, stats.subscribers), (1, 1, 1));
+    assert_eq!(
+        (stats.channels, stats.patterns, stats.subscribers),
+        (1, 1, 1)
+    );
 }
 
 #[test]
@@ -99,12 +114,22 @@ fn dropping_a_subscription_unsubscribes_everything() {
     let second = broker.psubscribe(["a*"]);
     second.subscribe(["a"]);
     let stats = broker.stats();
-    assert_eq!((stats.channels, stats.patterns, stats.subscribers), (2, 1, 2));
+    assert_eq!(
+        (stats.channels, stats.patterns, stats.subscribers),
+        (2, 1, 2)
+    );
     drop(first);
-    assert_eq!(broker.publish(b"a", b"x"), 2, "the second still gets it twice");
+    assert_eq!(
+        broker.publish(b"a", b"x"),
+        2,
+        "the second still gets it twice"
+    );
     drop(second);
     let stats = broker.stats();
-    assert_eq!((stats.channels, stats.patterns, stats.subscribers), (0, 0, 0));
+    assert_eq!(
+        (stats.channels, stats.patterns, stats.subscribers),
+        (0, 0, 0)
+    );
     assert_eq!(broker.publish(b"a", b"x"), 0);
 }
 
@@ -126,17 +151,32 @@ fn an_overflowing_subscription_drains_its_buffer_then_reports_every_missed_messa
     let fast = broker.subscribe(["news"]);
     for i in 0..10u8 {
         broker.publish(b"news", &[i]);
-        assert_eq!(fast.try_recv().unwrap().map(|m| m.payload.to_vec()), Some(vec![i]));
+        assert_eq!(
+            fast.try_recv().unwrap().map(|m| m.payload.to_vec()),
+            Some(vec![i])
+        );
     }
-    let kept: Vec<Vec<u8>> = (0..4).map(|_| slow.recv().unwrap().payload.to_vec()).collect();
+    let kept: Vec<Vec<u8>> = (0..4)
+        .map(|_| slow.recv().unwrap().payload.to_vec())
+        .collect();
     assert_eq!(kept, [[0], [1], [2], [3]]);
     assert_eq!(slow.recv(), Err(RecvError::Lagged { missed: 6 }));
-    assert_eq!(slow.try_recv(), Err(RecvError::Lagged { missed: 6 }), "the error is final");
-    assert!(slow.channels().is_empty(), "a lagged subscription is unsubscribed");
+    assert_eq!(
+        slow.try_recv(),
+        Err(RecvError::Lagged { missed: 6 }),
+        "the error is final"
+    );
+    assert!(
+        slow.channels().is_empty(),
+        "a lagged subscription is unsubscribed"
+    );
     assert_eq!(broker.publish(b"news", b"after"), 1);
     assert_eq!(broker.stats().subscribers, 1);
     slow.subscribe(["news"]);
-    assert!(slow.channels().is_empty(), "a closed subscription cannot be revived");
+    assert!(
+        slow.channels().is_empty(),
+        "a closed subscription cannot be revived"
+    );
 }
 
 #[test]
@@ -147,7 +187,10 @@ fn the_iterator_ends_after_the_error() {
     broker.publish(b"a", b"lost");
     let items: Vec<_> = subscription.iter().collect();
     assert_eq!(items.len(), 2);
-    assert_eq!(items[0].as_ref().map(|m| m.payload.to_vec()), Ok(b"kept".to_vec()));
+    assert_eq!(
+        items[0].as_ref().map(|m| m.payload.to_vec()),
+        Ok(b"kept".to_vec())
+    );
     assert_eq!(items[1], Err(RecvError::Lagged { missed: 1 }));
 }
 
@@ -207,7 +250,9 @@ fn messages_from_one_publisher_arrive_in_publish_order() {
         .into_iter()
         .map(|subscription| {
             thread::spawn(move || {
-                (0..COUNT).all(|i| subscription.recv().map(|m| m.payload.to_vec()) == Ok(i.to_le_bytes().to_vec()))
+                (0..COUNT).all(|i| {
+                    subscription.recv().map(|m| m.payload.to_vec()) == Ok(i.to_le_bytes().to_vec())
+                })
             })
         })
         .collect();
@@ -236,7 +281,12 @@ fn every_subscriber_sees_concurrent_publishers_in_the_same_order() {
     for publisher in publishers {
         publisher.join().unwrap();
     }
-    let order = |subscription: &Subscription| drain(subscription).iter().map(|m| m.payload.to_vec()).collect::<Vec<_>>();
+    let order = |subscription: &Subscription| {
+        drain(subscription)
+            .iter()
+            .map(|m| m.payload.to_vec())
+            .collect::<Vec<_>>()
+    };
     let seen = order(&first);
     assert_eq!(seen.len(), 2 * EACH as usize);
     assert_eq!(seen, order(&second));
@@ -248,8 +298,14 @@ fn a_batch_arrives_contiguously_and_in_order() {
     let subscription = broker.psubscribe(["*"]);
     let batch = [("a", "1"), ("b", "2"), ("nobody", "3")];
     assert_eq!(broker.publish_batch(batch), 3);
-    let received: Vec<(Vec<u8>, Vec<u8>)> = drain(&subscription).iter().map(|m| (m.channel.to_vec(), m.payload.to_vec())).collect();
-    let expected: Vec<(Vec<u8>, Vec<u8>)> = batch.iter().map(|(c, p)| (c.as_bytes().to_vec(), p.as_bytes().to_vec())).collect();
+    let received: Vec<(Vec<u8>, Vec<u8>)> = drain(&subscription)
+        .iter()
+        .map(|m| (m.channel.to_vec(), m.payload.to_vec()))
+        .collect();
+    let expected: Vec<(Vec<u8>, Vec<u8>)> = batch
+        .iter()
+        .map(|(c, p)| (c.as_bytes().to_vec(), p.as_bytes().to_vec()))
+        .collect();
     assert_eq!(received, expected);
 }
 

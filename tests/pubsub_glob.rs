@@ -137,7 +137,10 @@ enum Token {
     AnyByte,
     Byte(u8),
     /// Inclusive byte ranges; single bytes are ranges of one.
-    Set { negated: bool, ranges: Vec<(u8, u8)> },
+    Set {
+        negated: bool,
+        ranges: Vec<(u8, u8)>,
+    },
 }
 
 /// Splits a pattern into tokens. A set runs to its `]` or to the end of the pattern.
@@ -195,16 +198,23 @@ fn tokenize_set(pattern: &[u8], mut i: usize) -> (Token, usize) {
 
 /// Plain backtracking: try every split for each star.
 fn backtrack(tokens: &[Token], subject: &[u8]) -> bool {
-    let Some((first, rest)) = tokens.split_first() else { return subject.is_empty() };
+    let Some((first, rest)) = tokens.split_first() else {
+        return subject.is_empty();
+    };
     if let Token::Star = first {
         return (0..=subject.len()).any(|skip| backtrack(rest, &subject[skip..]));
     }
-    let Some((&byte, tail)) = subject.split_first() else { return false };
+    let Some((&byte, tail)) = subject.split_first() else {
+        return false;
+    };
     let matches = match first {
         Token::AnyByte => true,
         Token::Byte(expected) => *expected == byte,
         Token::Set { negated, ranges } => {
-            ranges.iter().any(|&(low, high)| (low..=high).contains(&byte)) != *negated
+            ranges
+                .iter()
+                .any(|&(low, high)| (low..=high).contains(&byte))
+                != *negated
         }
         Token::Star => unreachable!("handled above"),
     };

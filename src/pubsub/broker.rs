@@ -87,7 +87,12 @@ impl Broker {
     /// each (`pubsub-buffer-limit`); a limit of 0 is taken as 1.
     pub fn new(buffer_limit: usize) -> Broker {
         let registry = Mutex::new(Registry::default());
-        Broker { shared: Arc::new(Shared { registry, buffer_limit: buffer_limit.max(1) }) }
+        Broker {
+            shared: Arc::new(Shared {
+                registry,
+                buffer_limit: buffer_limit.max(1),
+            }),
+        }
     }
 
     /// A new subscription to `channels` (exact names, no patterns).
@@ -131,7 +136,8 @@ impl Broker {
         P: AsRef<[u8]>,
     {
         let mut registry = self.shared.registry.lock();
-        let publish = |(channel, payload): (C, P)| registry.publish(channel.as_ref(), payload.as_ref());
+        let publish =
+            |(channel, payload): (C, P)| registry.publish(channel.as_ref(), payload.as_ref());
         messages.into_iter().map(publish).sum()
     }
 
@@ -171,14 +177,19 @@ impl Registry {
             Some((name, _)) => Arc::clone(name),
             None => Arc::from(topic),
         };
-        table.entry(Arc::clone(&name)).or_default().push(Arc::clone(inbox));
+        table
+            .entry(Arc::clone(&name))
+            .or_default()
+            .push(Arc::clone(inbox));
         name
     }
 
     /// Removes `inbox` from the subscribers of `topic`, and the topic once it has none.
     pub(crate) fn remove(&mut self, kind: Kind, topic: &[u8], inbox: &Arc<Inbox>) {
         let table = self.table(kind);
-        let Some(inboxes) = table.get_mut(topic) else { return };
+        let Some(inboxes) = table.get_mut(topic) else {
+            return;
+        };
         inboxes.retain(|other| !Arc::ptr_eq(other, inbox));
         if inboxes.is_empty() {
             table.remove(topic);
@@ -223,7 +234,14 @@ struct Fanout<'a> {
 
 impl<'a> Fanout<'a> {
     fn new(raw_channel: &'a [u8], raw_payload: &'a [u8]) -> Fanout<'a> {
-        Fanout { raw_channel, raw_payload, channel: None, payload: None, delivered: 0, dropped: 0 }
+        Fanout {
+            raw_channel,
+            raw_payload,
+            channel: None,
+            payload: None,
+            delivered: 0,
+            dropped: 0,
+        }
     }
 
     fn deliver(&mut self, inboxes: &[Arc<Inbox>], pattern: Option<&Arc<[u8]>>) {

@@ -119,7 +119,11 @@ fn match_class(pattern: &[u8], open: usize, byte: u8) -> (bool, usize) {
             b']' => break,
             low if rest >= 3 && pattern[i + 1] == b'-' => {
                 let high = pattern[i + 2];
-                let (low, high) = if low <= high { (low, high) } else { (high, low) };
+                let (low, high) = if low <= high {
+                    (low, high)
+                } else {
+                    (high, low)
+                };
                 matched |= (low..=high).contains(&byte);
                 i += 2;
             }

@@ -48,8 +48,16 @@ impl Subscription {
     pub(crate) fn register(shared: &Arc<Shared>, buffer_limit: usize) -> Subscription {
         let inbox = Arc::new(Inbox::new(buffer_limit));
         let id = shared.registry.lock().register(Arc::clone(&inbox));
-        let topics = Mutex::new(Topics { registered: true, ..Topics::default() });
-        Subscription { id, inbox, broker: Arc::downgrade(shared), topics }
+        let topics = Mutex::new(Topics {
+            registered: true,
+            ..Topics::default()
+        });
+        Subscription {
+            id,
+            inbox,
+            broker: Arc::downgrade(shared),
+            topics,
+        }
     }
 
     /// Waits for the next message.
@@ -77,7 +85,10 @@ impl Subscription {
     /// A blocking iterator over arriving messages. It yields the error that closes the
     /// subscription, then ends.
     pub fn iter(&self) -> Iter<'_> {
-        Iter { subscription: self, done: false }
+        Iter {
+            subscription: self,
+            done: false,
+        }
     }
 
     /// Adds channels to this subscription; those it already has are left alone.
@@ -119,12 +130,22 @@ impl Subscription {
 
     /// The channels subscribed to, in byte order.
     pub fn channels(&self) -> Vec<Vec<u8>> {
-        self.topics.lock().channels.iter().map(|name| name.to_vec()).collect()
+        self.topics
+            .lock()
+            .channels
+            .iter()
+            .map(|name| name.to_vec())
+            .collect()
     }
 
     /// The patterns subscribed to, in byte order.
     pub fn patterns(&self) -> Vec<Vec<u8>> {
-        self.topics.lock().patterns.iter().map(|name| name.to_vec()).collect()
+        self.topics
+            .lock()
+            .patterns
+            .iter()
+            .map(|name| name.to_vec())
+            .collect()
     }
 
     fn pop(&self, wait: Wait) -> Result<Option<Message>, RecvError> {
@@ -142,7 +163,9 @@ impl Subscription {
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        let Some(shared) = self.broker.upgrade() else { return };
+        let Some(shared) = self.broker.upgrade() else {
+            return;
+        };
         let mut registry = shared.registry.lock();
         let mut mine = self.topics.lock();
         if !mine.registered {
