@@ -17,12 +17,18 @@ pub enum Error {
     Syntax(String),
     /// No table of this name (42P01).
     UndefinedTable(String),
+    /// A qualified name whose qualifier is no table in FROM (42P01).
+    MissingFromEntry(String),
+    /// An ORDER BY position or expression that is not allowed (42P10).
+    InvalidColumnReference(String),
     /// A table or index of this name already exists (42P07).
     DuplicateTable(String),
     /// No column of this name (42703).
     UndefinedColumn(String),
     /// A column name matches several columns (42702).
     AmbiguousColumn(String),
+    /// A table definition that cannot be (two primary keys, ...) (42P16).
+    InvalidTableDefinition(String),
     /// A column is named twice in one table or column list (42701).
     DuplicateColumn(String),
     /// No index (or setting) of this name (42704).
@@ -73,11 +79,13 @@ impl Error {
         match self {
             Error::Txn(e) => e.sqlstate(),
             Error::Syntax(_) => "42601",
-            Error::UndefinedTable(_) => "42P01",
+            Error::UndefinedTable(_) | Error::MissingFromEntry(_) => "42P01",
+            Error::InvalidColumnReference(_) => "42P10",
             Error::DuplicateTable(_) => "42P07",
             Error::UndefinedColumn(_) => "42703",
             Error::AmbiguousColumn(_) => "42702",
             Error::DuplicateColumn(_) => "42701",
+            Error::InvalidTableDefinition(_) => "42P16",
             Error::UndefinedObject(_) => "42704",
             Error::UniqueViolation { .. } => "23505",
             Error::NotNullViolation { .. } => "23502",
@@ -104,19 +112,6 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         matches!(self, Error::Txn(e) if e.is_retryable())
     }
-
-    /// True when the transaction layer already rolled the transaction back.
-    pub(crate) fn ends_transaction(&self) -> bool {
-        matches!(
-            self,
-            Error::Txn(
-                isolde_txn::Error::Serialization(_)
-                    | isolde_txn::Error::Deadlock { .. }
-                    | isolde_txn::Error::LockTimeout { .. }
-                    | isolde_txn::Error::Aborted { .. }
-            )
-        )
-    }
 }
 
 impl fmt::Display for Error {
@@ -125,11 +120,14 @@ impl fmt::Display for Error {
             Error::Txn(e) => e.fmt(f),
             Error::Syntax(m) => write!(f, "syntax error: {m}"),
             Error::UndefinedTable(t) => write!(f, "relation \"{t}\" does not exist"),
+            Error::MissingFromEntry(t) => write!(f, "missing FROM-clause entry for table \"{t}\""),
+            Error::InvalidColumnReference(m) => f.write_str(m),
             Error::DuplicateTable(t) => write!(f, "relation \"{t}\" already exists"),
             Error::UndefinedColumn(c) => write!(f, "column {c} does not exist"),
             Error::AmbiguousColumn(c) => write!(f, "column reference \"{c}\" is ambiguous"),
             Error::DuplicateColumn(c) => write!(f, "column \"{c}\" specified more than once"),
             Error::UndefinedObject(m) => f.write_str(m),
+            Error::InvalidTableDefinition(m) => f.write_str(m),
             Error::UniqueViolation { constraint, columns, values } => write!(
                 f,
                 "duplicate key value violates unique constraint \"{constraint}\": \

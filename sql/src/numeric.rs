@@ -76,7 +76,10 @@ impl Decimal {
             mantissa = mantissa.checked_mul(pow10(u32::try_from(-scale).ok()?)?)?;
             scale = 0;
         }
-        let d = Decimal::new(if neg { -mantissa } else { mantissa }, u32::try_from(scale).ok()?)?;
+        let d = Decimal::new(
+            if neg { -mantissa } else { mantissa },
+            u32::try_from(scale).ok()?,
+        )?;
         Some(d)
     }
 
@@ -96,7 +99,9 @@ impl Decimal {
     /// The integer part if the value is whole and fits in i64.
     pub fn to_i64_exact(&self) -> Option<i64> {
         let n = self.normalized();
-        (n.scale == 0).then(|| i64::try_from(n.mantissa).ok()).flatten()
+        (n.scale == 0)
+            .then(|| i64::try_from(n.mantissa).ok())
+            .flatten()
     }
 
     /// Rounded (half away from zero) to an i64.
@@ -108,14 +113,19 @@ impl Decimal {
     pub fn rescale(&self, scale: u32) -> Option<Decimal> {
         match scale.cmp(&self.scale) {
             Ordering::Equal => Some(*self),
-            Ordering::Greater => {
-                Decimal::new(self.mantissa.checked_mul(pow10(scale - self.scale)?)?, scale)
-            }
+            Ordering::Greater => Decimal::new(
+                self.mantissa.checked_mul(pow10(scale - self.scale)?)?,
+                scale,
+            ),
             Ordering::Less => {
                 let div = pow10(self.scale - scale)?;
                 let q = self.mantissa / div;
                 let r = self.mantissa % div;
-                let q = if r.abs() * 2 >= div { q + self.mantissa.signum() } else { q };
+                let q = if r.abs() * 2 >= div {
+                    q + self.mantissa.signum()
+                } else {
+                    q
+                };
                 Decimal::new(q, scale)
             }
         }
@@ -265,9 +275,18 @@ mod tests {
     #[test]
     fn arithmetic_follows_postgres_scales() {
         assert_eq!(d("1.50").checked_add(&d("1")).unwrap().to_string(), "2.50");
-        assert_eq!(d("1.5").checked_mul(&d("0.25")).unwrap().to_string(), "0.375");
-        assert_eq!(d("1").checked_div(&d("3")).unwrap().to_string(), "0.3333333333333333");
-        assert_eq!(d("2").checked_div(&d("3")).unwrap().to_string(), "0.6666666666666667");
+        assert_eq!(
+            d("1.5").checked_mul(&d("0.25")).unwrap().to_string(),
+            "0.375"
+        );
+        assert_eq!(
+            d("1").checked_div(&d("3")).unwrap().to_string(),
+            "0.3333333333333333"
+        );
+        assert_eq!(
+            d("2").checked_div(&d("3")).unwrap().to_string(),
+            "0.6666666666666667"
+        );
         assert_eq!(d("-7").checked_rem(&d("3")).unwrap().to_string(), "-1");
         assert_eq!(d("2.345").rescale(2).unwrap().to_string(), "2.35");
         assert_eq!(d("-2.345").rescale(2).unwrap().to_string(), "-2.35");

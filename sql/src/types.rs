@@ -20,9 +20,13 @@ pub enum DataType {
     Integer,
     Float,
     /// Exact decimal; `scale` is the declared `NUMERIC(p, s)` scale, if any.
-    Numeric { scale: Option<u32> },
+    Numeric {
+        scale: Option<u32>,
+    },
     /// Text; `max_len` is the declared `VARCHAR(n)` length in characters, if any.
-    Text { max_len: Option<u32> },
+    Text {
+        max_len: Option<u32>,
+    },
 }
 
 impl fmt::Display for DataType {
@@ -57,7 +61,10 @@ impl Value {
 
     /// True for the numeric kinds, which psql right-aligns.
     pub fn is_number(&self) -> bool {
-        matches!(self, Value::Integer(_) | Value::Float(_) | Value::Numeric(_))
+        matches!(
+            self,
+            Value::Integer(_) | Value::Float(_) | Value::Numeric(_)
+        )
     }
 
     /// The name of its type, for messages.
@@ -178,7 +185,9 @@ impl Value {
                 Text(s.clone())
             }
             (Text(s), _) => parse_text(s, ty)?,
-            (v, DataType::Text { max_len }) => Text(v.to_string()).cast(DataType::Text { max_len })?,
+            (v, DataType::Text { max_len }) => {
+                Text(v.to_string()).cast(DataType::Text { max_len })?
+            }
             (v, ty) => {
                 return Err(Error::DatatypeMismatch(format!(
                     "cannot cast type {} to {ty}",
@@ -338,14 +347,20 @@ mod tests {
     fn numbers_of_different_kinds_compare_by_value() {
         let n = Value::Numeric(Decimal::parse("1.5").unwrap());
         assert_eq!(Value::Integer(1).sql_cmp(&n).unwrap(), Some(Ordering::Less));
-        assert_eq!(Value::Float(1.5).sql_cmp(&n).unwrap(), Some(Ordering::Equal));
+        assert_eq!(
+            Value::Float(1.5).sql_cmp(&n).unwrap(),
+            Some(Ordering::Equal)
+        );
     }
 
     #[test]
     fn bad_text_cast_names_type_and_input() {
         let e = Value::from("abc").cast(DataType::Integer).unwrap_err();
         assert_eq!(e.sqlstate(), "22P02");
-        assert_eq!(e.to_string(), "invalid input syntax for type bigint: \"abc\"");
+        assert_eq!(
+            e.to_string(),
+            "invalid input syntax for type bigint: \"abc\""
+        );
     }
 
     #[test]

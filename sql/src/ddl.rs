@@ -1,0 +1,233 @@
+//! CREATE TABLE, DROP TABLE, CREATE INDEX, DROP INDEX: catalog changes in the
+//! statement's transaction, so they commit or roll back with it.
+
+use std::ops::Bound;
+
+use isolde_txn::prefix_end;
+use sqlparser::ast;
+
+use crate::catalog::{Column, Index, Table};
+use crate::encoding::{decode_row, index_prefix, row_prefix};
+use crate::error::{Error, Result};
+use crate::executor::insert_index_entry;
+use crate::expression::Expr;
+use crate::planner::{data_type, ident, object_name, Planner, Scope};
+use crate::session::QueryResult;
+
+fn unsupported(what: &str) -> Error {
+    Error::FeatureNotSupported(what.to_string())
+}
+
+fn check_writable(p: &Planner<'_, '_>, statement: &'static str) -> Result<()> {
+    if p.env.txn.borrow().is_read_only() {
+        return Err(Error::ReadOnly(statement));
+    }
+    Ok(())
+}
+
+fn done(tag: &str, notice: Option<String>) -> QueryResult {
+    QueryResult { columns: Vec::new(), rows: Vec::new(), tag: tag.into(), notices: notice.into_iter().collect() }
+}
+
+fn index_columns(table: &Table, cols: &[ast::IndexColumn]) -> Result<Vec<usize>> {
+    let mut out = Vec::new();
+    for c in cols {
+        let ast::Expr::Identifier(i) = &c.column.expr else {
+            return Err(unsupported("index on an expression"));
+        };
+        let pos = table.must_column_index(&ident(i))?;
+        if out.contains(&pos) {
+            return Err(Error::DuplicateColumn(ident(i)));
+        }
+        out.push(pos);
+    }
+    Ok(out)
+}
+
+/// CREATE TABLE [IF NOT EXISTS] t (col type [constraints], ..., [PRIMARY KEY (...)], [UNIQUE (...)])
+pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<QueryResult> {
+    check_writable(p, "CREATE TABLE")?;
+    if ct.or_replace || ct.temporary || ct.external || ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() {
+        return Err(unsupported("CREATE TABLE ... AS / LIKE / TEMPORARY / OR REPLACE"));
+    }
+    let name = object_name(&ct.name)?;
+    let exists = p.catalog.get_table(&p.env.txn.borrow(), &name)?.is_some();
+    if exists {
+        if ct.if_not_exists {
+            return Ok(done("CREATE TABLE", Some(format!("NOTICE:  relation \"{name}\" already exists, skipping"))));
+        }
+        return Err(Error::DuplicateTable(name));
+    }
+    let mut table = Table { id: 0, name: name.clone(), columns: Vec::new(), primary_key: Vec::new(), indexes: Vec::new() };
+    let mut uniques: Vec<Vec<usize>> = Vec::new();
+    let mut primary: Option<Vec<usize>> = None;
+    for (pos, def) in ct.columns.iter().enumerate() {
+        let cname = ident(&def.name);
+        if table.column_index(&cname).is_some() {
+            return Err(Error::DuplicateColumn(cname));
+        }
+        let ty = data_type(&def.data_type)?;
+        let mut column = Column { name: cname, ty, nullable: true, default: None };
+        for opt in &def.options {
+            match &opt.option {
+                ast::ColumnOption::Null => column.nullable = true,
+                ast::ColumnOption::NotNull => column.nullable = false,
+                ast::ColumnOption::Default(e) => {
+                    let v = match p.scalar(e, &Scope::default())? {
+                        Expr::Const(v) => v,
+                        _ => return Err(unsupported("DEFAULT that is not a constant expression")),
+                    };
+                    column.default = Some(v.cast(ty)?);
+                }
+                ast::ColumnOption::PrimaryKey(_) => set_primary(&mut primary, vec![pos], &name)?,
+                ast::ColumnOption::Unique(_) => uniques.push(vec![pos]),
+                other => return Err(Error::FeatureNotSupported(format!("column option {other}"))),
+            }
+        }
+        table.columns.push(column);
+    }
+    for c in &ct.constraints {
+        match c {
+            ast::TableConstraint::PrimaryKey(pk) => {
+                let cols = index_columns(&table, &pk.columns)?;
+                set_primary(&mut primary, cols, &name)?;
+            }
+            ast::TableConstraint::Unique(u) => uniques.push(index_columns(&table, &u.columns)?),
+            other => return Err(Error::FeatureNotSupported(format!("table constraint {other}"))),
+        }
+    }
+    if let Some(pk) = primary {
+        for &c in &pk {
+            table.columns[c].nullable = false;
+        }
+        table.primary_key = pk;
+    }
+    let mut txn = p.env.txn.borrow_mut();
+    table.id = p.catalog.next_id(&mut txn)?;
+    for cols in uniques {
+        if cols == table.primary_key {
+            continue;
+        }
+        let iname = format!("{}_{}_key", name, cols.iter().map(|&c| table.columns[c].name.as_str()).collect::<Vec<_>>().join("_"));
+        if p.catalog.index_table(&txn, &iname)?.is_some() || table.indexes.iter().any(|i| i.name == iname) {
+            return Err(Error::DuplicateTable(iname));
+        }
+        let id = p.catalog.next_id(&mut txn)?;
+        table.indexes.push(Index { id, name: iname, columns: cols, unique: true });
+    }
+    p.catalog.save_table(&mut txn, &table)?;
+    Ok(done("CREATE TABLE", None))
+}
+
+fn set_primary(slot: &mut Option<Vec<usize>>, cols: Vec<usize>, table: &str) -> Result<()> {
+    if slot.is_some() {
+        return Err(Error::InvalidTableDefinition(format!(
+            "multiple primary keys for table \"{table}\" are not allowed"
+        )));
+    }
+    *slot = Some(cols);
+    Ok(())
+}
+
+fn delete_prefix(p: &Planner<'_, '_>, prefix: &[u8]) -> Result<()> {
+    let end = prefix_end(prefix).map_or(Bound::Unbounded, Bound::Excluded);
+    let keys: Vec<Vec<u8>> = p.env.txn.borrow().scan((Bound::Included(prefix.to_vec()), end))?.map(|(k, _)| k).collect();
+    let mut txn = p.env.txn.borrow_mut();
+    for k in keys {
+        txn.delete(&k)?;
+    }
+    Ok(())
+}
+
+/// DROP TABLE [IF EXISTS] t, ... and DROP INDEX [IF EXISTS] i, ...
+pub fn drop(p: &mut Planner<'_, '_>, object_type: &ast::ObjectType, if_exists: bool, names: &[ast::ObjectName]) -> Result<QueryResult> {
+    let (tag, is_table) = match object_type {
+        ast::ObjectType::Table => ("DROP TABLE", true),
+        ast::ObjectType::Index => ("DROP INDEX", false),
+        other => return Err(Error::FeatureNotSupported(format!("DROP {other}"))),
+    };
+    check_writable(p, tag)?;
+    let mut notices = Vec::new();
+    for n in names {
+        let name = object_name(n)?;
+        let dropped = if is_table { drop_table(p, &name)? } else { drop_index(p, &name)? };
+        if !dropped {
+            let kind = if is_table { "table" } else { "index" };
+            if !if_exists {
+                return Err(if is_table {
+                    Error::UndefinedTable(name)
+                } else {
+                    Error::UndefinedObject(format!("index \"{name}\" does not exist"))
+                });
+            }
+            notices.push(format!("NOTICE:  {kind} \"{name}\" does not exist, skipping"));
+        }
+    }
+    let mut r = done(tag, None);
+    r.notices = notices;
+    Ok(r)
+}
+
+fn drop_table(p: &mut Planner<'_, '_>, name: &str) -> Result<bool> {
+    let Some(table) = p.catalog.get_table(&p.env.txn.borrow(), name)? else {
+        return Ok(false);
+    };
+    delete_prefix(p, &row_prefix(table.id))?;
+    for index in &table.indexes {
+        delete_prefix(p, &index_prefix(index.id))?;
+    }
+    p.catalog.delete_table(&mut p.env.txn.borrow_mut(), &table)?;
+    Ok(true)
+}
+
+fn drop_index(p: &mut Planner<'_, '_>, name: &str) -> Result<bool> {
+    let Some(table_name) = p.catalog.index_table(&p.env.txn.borrow(), name)? else {
+        return Ok(false);
+    };
+    let table = p.catalog.must_get_table(&p.env.txn.borrow(), &table_name)?;
+    let mut changed = (*table).clone();
+    let Some(pos) = changed.indexes.iter().position(|i| i.name == name) else {
+        return Err(Error::Corrupt(format!("index \"{name}\" is not in table \"{table_name}\"")));
+    };
+    let index = changed.indexes.remove(pos);
+    delete_prefix(p, &index_prefix(index.id))?;
+    let mut txn = p.env.txn.borrow_mut();
+    p.catalog.delete_index_name(&mut txn, name)?;
+    p.catalog.save_table(&mut txn, &changed)?;
+    Ok(true)
+}
+
+/// CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON t (col, ...): builds the index from the
+/// rows the transaction sees.
+pub fn create_index(p: &mut Planner<'_, '_>, ci: &ast::CreateIndex) -> Result<QueryResult> {
+    check_writable(p, "CREATE INDEX")?;
+    if ci.using.is_some() || ci.predicate.is_some() || !ci.include.is_empty() || ci.concurrently {
+        return Err(unsupported("CREATE INDEX with USING / WHERE / INCLUDE / CONCURRENTLY"));
+    }
+    let table = p.table(&ci.table_name)?;
+    let cols = index_columns(&table, &ci.columns)?;
+    let name = match &ci.name {
+        Some(n) => object_name(n)?,
+        None => format!("{}_{}_idx", table.name, cols.iter().map(|&c| table.columns[c].name.as_str()).collect::<Vec<_>>().join("_")),
+    };
+    let taken = p.catalog.index_table(&p.env.txn.borrow(), &name)?.is_some();
+    if taken {
+        if ci.if_not_exists {
+            return Ok(done("CREATE INDEX", Some(format!("NOTICE:  relation \"{name}\" already exists, skipping"))));
+        }
+        return Err(Error::DuplicateTable(name));
+    }
+    let mut changed = (*table).clone();
+    let id = p.catalog.next_id(&mut p.env.txn.borrow_mut())?;
+    changed.indexes.push(Index { id, name, columns: cols, unique: ci.unique });
+    let position = changed.indexes.len() - 1;
+    let prefix = row_prefix(table.id);
+    let end = prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
+    let rows: Vec<(Vec<u8>, isolde_txn::Value)> = p.env.txn.borrow().scan((Bound::Included(prefix.clone()), end))?.collect();
+    for (key, value) in rows {
+        let row = decode_row(&value)?;
+        insert_index_entry(&changed, position, &row, &key[prefix.len()..], p.env)?;
+    }
+    p.catalog.save_table(&mut p.env.txn.borrow_mut(), &changed)?;
+    Ok(done("CREATE INDEX", None))
+}

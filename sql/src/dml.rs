@@ -1,0 +1,265 @@
+//! INSERT, UPDATE and DELETE.
+//!
+//! UPDATE and DELETE first find their rows at the statement's snapshot (through the
+//! chosen access path), then lock each one ([`executor::lock_row`]): at READ COMMITTED a
+//! row changed by a transaction that committed meanwhile is re-checked against the WHERE
+//! clause in its newest version, and updated in that version or skipped, as PostgreSQL
+//! does; at REPEATABLE READ and SERIALIZABLE it is a serialization failure (40001).
+
+use sqlparser::ast;
+
+use crate::catalog::Table;
+use crate::error::{Error, Result};
+use crate::executor::{self, next_row_id, scan_rows};
+use crate::expression::Expr;
+use crate::plan::{Access, Plan};
+use crate::planner::{self, ident, object_name, Planner, Scope};
+use crate::session::QueryResult;
+use crate::types::Value;
+
+fn check_writable(p: &Planner<'_, '_>, statement: &'static str) -> Result<()> {
+    if p.env.txn.borrow().is_read_only() {
+        return Err(Error::ReadOnly(statement));
+    }
+    Ok(())
+}
+
+fn unsupported(what: &str) -> Error {
+    Error::FeatureNotSupported(what.to_string())
+}
+
+/// Coerces a value for a column: its type, NOT NULL, VARCHAR length.
+pub fn column_value(table: &Table, col: usize, v: Value) -> Result<Value> {
+    let c = &table.columns[col];
+    if v.is_null() && !c.nullable {
+        return Err(Error::NotNullViolation { table: table.name.clone(), column: c.name.clone() });
+    }
+    v.cast(c.ty).map_err(|e| match e {
+        Error::DatatypeMismatch(_) => Error::DatatypeMismatch(format!(
+            "column \"{}\" is of type {} but expression is of type {}",
+            c.name,
+            c.ty,
+            v.type_name()
+        )),
+        e => e,
+    })
+}
+
+/// Compiled RETURNING list.
+struct Returning {
+    exprs: Vec<Expr>,
+    names: Vec<String>,
+}
+
+fn returning(p: &mut Planner<'_, '_>, items: Option<&Vec<ast::SelectItem>>, table: &Table, scope: &Scope) -> Result<Option<Returning>> {
+    let Some(items) = items else { return Ok(None) };
+    let mut exprs = Vec::new();
+    let mut names = Vec::new();
+    for item in items {
+        match item {
+            ast::SelectItem::UnnamedExpr(e) => {
+                exprs.push(p.scalar(e, scope)?);
+                names.push(match e {
+                    ast::Expr::Identifier(i) => ident(i),
+                    _ => "?column?".into(),
+                });
+            }
+            ast::SelectItem::ExprWithAlias { expr, alias } => {
+                exprs.push(p.scalar(expr, scope)?);
+                names.push(ident(alias));
+            }
+            ast::SelectItem::Wildcard(_) => {
+                for (i, c) in table.columns.iter().enumerate() {
+                    exprs.push(Expr::Column(i));
+                    names.push(c.name.clone());
+                }
+            }
+            other => return Err(Error::FeatureNotSupported(format!("RETURNING {other}"))),
+        }
+    }
+    Ok(Some(Returning { exprs, names }))
+}
+
+fn result(tag: String, ret: Option<Returning>, rows: Vec<Vec<Value>>) -> QueryResult {
+    let columns = ret.map(|r| r.names).unwrap_or_default();
+    QueryResult { columns, rows, tag, notices: Vec::new() }
+}
+
+fn project(ret: &Option<Returning>, row: &[Value], p: &Planner<'_, '_>, out: &mut Vec<Vec<Value>>) -> Result<()> {
+    if let Some(r) = ret {
+        out.push(r.exprs.iter().map(|e| e.eval(row, p.env)).collect::<Result<_>>()?);
+    }
+    Ok(())
+}
+
+/// INSERT INTO t [(cols)] VALUES ... | SELECT ... [RETURNING ...]
+pub fn insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<QueryResult> {
+    check_writable(p, "INSERT")?;
+    if ins.or.is_some() || ins.ignore || ins.on.is_some() || ins.overwrite || ins.partitioned.is_some() || !ins.assignments.is_empty() {
+        return Err(unsupported("INSERT with ON CONFLICT / OR / SET"));
+    }
+    let ast::TableObject::TableName(name) = &ins.table else {
+        return Err(unsupported("INSERT into a table function"));
+    };
+    let table = p.table(name)?;
+    let mut targets = Vec::new();
+    for c in &ins.columns {
+        let i = table.must_column_index(&object_name(c)?)?;
+        if targets.contains(&i) {
+            return Err(Error::DuplicateColumn(table.columns[i].name.clone()));
+        }
+        targets.push(i);
+    }
+    if ins.columns.is_empty() {
+        targets = (0..table.columns.len()).collect();
+    }
+    let source = ins.source.as_ref().ok_or_else(|| unsupported("INSERT DEFAULT VALUES"))?;
+    let planned = p.query(source)?;
+    let rows = executor::run(&planned.plan, p.env)?;
+    let qualifier = ins.table_alias.as_ref().map_or(table.name.clone(), |a| ident(&a.alias));
+    let scope = Scope::of_table(&table, &qualifier);
+    let ret = returning(p, ins.returning.as_ref(), &table, &scope)?;
+    let mut out = Vec::new();
+    let count = rows.len();
+    for values in rows {
+        if values.len() > targets.len() {
+            return Err(Error::Syntax("INSERT has more expressions than target columns".into()));
+        }
+        let mut row: Vec<Value> = table.columns.iter().map(|c| c.default.clone().unwrap_or(Value::Null)).collect();
+        for (v, &col) in values.into_iter().zip(&targets) {
+            row[col] = v;
+        }
+        for (col, slot) in row.iter_mut().enumerate() {
+            *slot = column_value(&table, col, std::mem::replace(slot, Value::Null))?;
+        }
+        let row_id = table.primary_key.is_empty().then(next_row_id);
+        executor::insert_row(&table, &row, row_id, p.env)?;
+        project(&ret, &row, p, &mut out)?;
+    }
+    Ok(result(format!("INSERT 0 {count}"), ret, out))
+}
+
+/// The table, scope and filtered scan of an UPDATE or DELETE.
+struct Target {
+    table: std::sync::Arc<Table>,
+    scope: Scope,
+    access: Access,
+    filter: Option<(Expr, String)>,
+}
+
+fn target(p: &mut Planner<'_, '_>, relation: &ast::TableFactor, selection: Option<&ast::Expr>) -> Result<Target> {
+    let ast::TableFactor::Table { name, alias, .. } = relation else {
+        return Err(unsupported("UPDATE/DELETE of something other than a table"));
+    };
+    let table = p.table(name)?;
+    let qualifier = alias.as_ref().map_or(table.name.clone(), |a| ident(&a.name));
+    let scope = Scope::of_table(&table, &qualifier);
+    let filter = match selection {
+        Some(w) => Some((p.scalar(w, &scope)?, w.to_string())),
+        None => None,
+    };
+    let access = match &filter {
+        Some((f, _)) => planner::choose_access(&table, f),
+        None => Access::Full,
+    };
+    Ok(Target { table, scope, access, filter })
+}
+
+impl Target {
+    fn explain(self, verb: &str) -> Vec<String> {
+        let mut lines = vec![format!("{verb} on {}", self.table.name)];
+        let scan = Plan::Scan { table: self.table, alias: None, access: self.access, filter: self.filter, lock: None };
+        scan.explain(&mut lines, 1);
+        lines
+    }
+}
+
+fn update_target<'s>(p: &mut Planner<'_, '_>, u: &'s ast::Update) -> Result<Target> {
+    if u.from.is_some() || !u.table.joins.is_empty() || u.or.is_some() || u.limit.is_some() || !u.order_by.is_empty() {
+        return Err(unsupported("UPDATE with FROM, joins, ORDER BY or LIMIT"));
+    }
+    target(p, &u.table.relation, u.selection.as_ref())
+}
+
+/// UPDATE t SET col = expr, ... [WHERE ...] [RETURNING ...]
+pub fn update(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<QueryResult> {
+    check_writable(p, "UPDATE")?;
+    let t = update_target(p, u)?;
+    let mut sets = Vec::new();
+    for a in &u.assignments {
+        let ast::AssignmentTarget::ColumnName(name) = &a.target else {
+            return Err(unsupported("UPDATE of a column tuple"));
+        };
+        let col = t.table.must_column_index(&object_name(name)?)?;
+        if sets.iter().any(|(c, _)| *c == col) {
+            return Err(Error::DuplicateColumn(t.table.columns[col].name.clone()));
+        }
+        sets.push((col, p.scalar(&a.value, &t.scope)?));
+    }
+    let ret = returning(p, u.returning.as_ref(), &t.table, &t.scope)?;
+    let filter = t.filter.as_ref().map(|(e, _)| e);
+    let mut out = Vec::new();
+    let mut count = 0;
+    for (key, row) in scan_rows(&t.table, &t.access, filter, p.env)? {
+        let Some(row) = executor::lock_row(&key, row, isolde_txn::LockMode::Exclusive, filter, p.env)? else {
+            continue;
+        };
+        let mut new = row.clone();
+        for (col, e) in &sets {
+            new[*col] = column_value(&t.table, *col, e.eval(&row, p.env)?)?;
+        }
+        executor::update_row(&t.table, &key, &row, &new, p.env)?;
+        project(&ret, &new, p, &mut out)?;
+        count += 1;
+    }
+    Ok(result(format!("UPDATE {count}"), ret, out))
+}
+
+fn delete_target(p: &mut Planner<'_, '_>, d: &ast::Delete) -> Result<Target> {
+    let from = match &d.from {
+        ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
+    };
+    if from.len() != 1 || !from[0].joins.is_empty() || d.using.is_some() || !d.tables.is_empty() || d.limit.is_some() || !d.order_by.is_empty() {
+        return Err(unsupported("DELETE with USING, several tables, ORDER BY or LIMIT"));
+    }
+    target(p, &from[0].relation, d.selection.as_ref())
+}
+
+/// DELETE FROM t [WHERE ...] [RETURNING ...]
+pub fn delete(p: &mut Planner<'_, '_>, d: &ast::Delete) -> Result<QueryResult> {
+    check_writable(p, "DELETE")?;
+    let t = delete_target(p, d)?;
+    let ret = returning(p, d.returning.as_ref(), &t.table, &t.scope)?;
+    let filter = t.filter.as_ref().map(|(e, _)| e);
+    let mut out = Vec::new();
+    let mut count = 0;
+    for (key, row) in scan_rows(&t.table, &t.access, filter, p.env)? {
+        let Some(row) = executor::lock_row(&key, row, isolde_txn::LockMode::Exclusive, filter, p.env)? else {
+            continue;
+        };
+        executor::delete_row(&t.table, &key, &row, p.env)?;
+        project(&ret, &row, p, &mut out)?;
+        count += 1;
+    }
+    Ok(result(format!("DELETE {count}"), ret, out))
+}
+
+/// EXPLAIN lines of an UPDATE or DELETE.
+pub fn explain(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<Vec<String>> {
+    match stmt {
+        ast::Statement::Update(u) => Ok(update_target(p, u)?.explain("Update")),
+        ast::Statement::Delete(d) => Ok(delete_target(p, d)?.explain("Delete")),
+        ast::Statement::Insert(ins) => {
+            let ast::TableObject::TableName(name) = &ins.table else {
+                return Err(unsupported("INSERT into a table function"));
+            };
+            let table = p.table(name)?;
+            let mut lines = vec![format!("Insert on {}", table.name)];
+            if let Some(source) = &ins.source {
+                p.query(source)?.plan.explain(&mut lines, 1);
+            }
+            Ok(lines)
+        }
+        _ => Err(unsupported("EXPLAIN of this statement")),
+    }
+}

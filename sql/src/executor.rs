@@ -1,0 +1,569 @@
+//! Runs plans against a transaction, and writes rows with their index entries.
+//!
+//! Every read goes through the transaction (`get`, `scan`), so it sees the statement's
+//! snapshot and, at SERIALIZABLE, registers the points and ranges it read. Writes check
+//! uniqueness by locking the key they are about to claim ([`claim`]): a concurrent
+//! inserter of the same key makes us wait, and when it commits we see its row and report
+//! 23505 (or, at REPEATABLE READ and above, the transaction layer's 40001).
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::ops::Bound;
+
+use isolde_txn::{prefix_end, LockMode, Transaction};
+
+use crate::catalog::Table;
+use crate::encoding::{
+    decode_row, encode_key, encode_key_value, encode_row, index_prefix, row_prefix,
+};
+use crate::error::{Error, Result};
+use crate::expression::{binary, BinaryOp, Expr};
+use crate::numeric::Decimal;
+use crate::plan::{Access, Aggregate, AggregateFunction, KeyRange, Plan};
+use crate::types::Value;
+
+/// What a statement runs with: its transaction and the rows of enclosing queries.
+pub struct Env<'a> {
+    pub txn: &'a RefCell<Transaction>,
+    outer: Vec<Vec<Value>>,
+}
+
+impl<'a> Env<'a> {
+    pub fn new(txn: &'a RefCell<Transaction>) -> Env<'a> {
+        Env { txn, outer: Vec::new() }
+    }
+
+    /// The environment of a subquery evaluated for `row`.
+    pub fn with_outer(&self, row: &[Value]) -> Env<'a> {
+        let mut outer = self.outer.clone();
+        outer.push(row.to_vec());
+        Env { txn: self.txn, outer }
+    }
+
+    /// A column of an enclosing row (depth 0 is the nearest).
+    pub fn outer_value(&self, depth: usize, index: usize) -> Value {
+        self.outer
+            .len()
+            .checked_sub(depth + 1)
+            .and_then(|i| self.outer[i].get(index))
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+}
+
+/// A row as stored, with its key.
+pub type KeyedRow = (Vec<u8>, Vec<Value>);
+
+/// Runs a plan to completion.
+pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
+    match plan {
+        Plan::Values { rows } => rows
+            .iter()
+            .map(|r| r.iter().map(|e| e.eval(&[], env)).collect())
+            .collect(),
+        Plan::Scan { table, access, filter, lock, .. } => {
+            let filter = filter.as_ref().map(|(e, _)| e);
+            let rows = scan_rows(table, access, filter, env)?;
+            match lock {
+                None => Ok(rows.into_iter().map(|(_, r)| r).collect()),
+                Some(mode) => {
+                    let mut out = Vec::with_capacity(rows.len());
+                    for (key, row) in rows {
+                        if let Some(row) = lock_row(&key, row, *mode, filter, env)? {
+                            out.push(row);
+                        }
+                    }
+                    Ok(out)
+                }
+            }
+        }
+        Plan::Derived { source, .. } => run(source, env),
+        Plan::Filter { source, predicate, .. } => {
+            let mut out = Vec::new();
+            for row in run(source, env)? {
+                if predicate.matches(&row, env)? {
+                    out.push(row);
+                }
+            }
+            Ok(out)
+        }
+        Plan::Project { source, exprs } => run(source, env)?
+            .iter()
+            .map(|row| exprs.iter().map(|e| e.eval(row, env)).collect())
+            .collect(),
+        Plan::Join { left, right, left_outer, on, right_width } => {
+            let right_rows = run(right, env)?;
+            let mut out = Vec::new();
+            for l in run(left, env)? {
+                let mut matched = false;
+                for r in &right_rows {
+                    let mut row = l.clone();
+                    row.extend(r.iter().cloned());
+                    if let Some((cond, _)) = on {
+                        if !cond.matches(&row, env)? {
+                            continue;
+                        }
+                    }
+                    matched = true;
+                    out.push(row);
+                }
+                if *left_outer && !matched {
+                    let mut row = l;
+                    row.extend(std::iter::repeat_n(Value::Null, *right_width));
+                    out.push(row);
+                }
+            }
+            Ok(out)
+        }
+        Plan::Aggregate { source, group_by, aggregates, .. } => {
+            aggregate(run(source, env)?, group_by, aggregates, env)
+        }
+        Plan::Sort { source, keys, .. } => {
+            let mut rows = run(source, env)?;
+            rows.sort_by(|a, b| {
+                keys.iter()
+                    .map(|k| {
+                        let (x, y) = (&a[k.column], &b[k.column]);
+                        let o = match (x.is_null(), y.is_null()) {
+                            (true, true) => Ordering::Equal,
+                            (true, false) => if k.nulls_first { Ordering::Less } else { Ordering::Greater },
+                            (false, true) => if k.nulls_first { Ordering::Greater } else { Ordering::Less },
+                            _ => {
+                                let o = x.sort_cmp(y);
+                                if k.descending { o.reverse() } else { o }
+                            }
+                        };
+                        o
+                    })
+                    .find(|o| *o != Ordering::Equal)
+                    .unwrap_or(Ordering::Equal)
+            });
+            Ok(rows)
+        }
+        Plan::Distinct { source } => {
+            let mut out: Vec<Vec<Value>> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for row in run(source, env)? {
+                if seen.insert(group_key(&row)) {
+                    out.push(row);
+                }
+            }
+            Ok(out)
+        }
+        Plan::Limit { source, offset, limit } => {
+            let rows = run(source, env)?;
+            Ok(rows.into_iter().skip(*offset).take(limit.unwrap_or(usize::MAX)).collect())
+        }
+    }
+}
+
+/// A byte key identifying a row's values for grouping (equal values, equal key:
+/// numerics are normalized by the key encoding, and numbers of different kinds that are
+/// equal compare equal in SQL but are rare in one column, so kinds are kept apart).
+fn group_key(row: &[Value]) -> Vec<u8> {
+    let mut k = Vec::new();
+    for v in row {
+        k.push(v.type_name().len() as u8);
+        encode_key_value(v, &mut k);
+    }
+    k
+}
+
+/// The rows of `table` that `access` finds and `filter` accepts, with their keys.
+pub fn scan_rows(
+    table: &Table,
+    access: &Access,
+    filter: Option<&Expr>,
+    env: &Env<'_>,
+) -> Result<Vec<KeyedRow>> {
+    let prefix = row_prefix(table.id);
+    let raw: Vec<KeyedRow> = match access {
+        Access::Full => decode_all(scan_range(env, range_bytes(&prefix, None))?)?,
+        Access::KeyRange(r) => decode_all(scan_range(env, range_bytes(&prefix, Some(r)))?)?,
+        Access::KeyPoints(keys) => {
+            let mut found = Vec::new();
+            for key in point_keys(&prefix, keys) {
+                if let Some(v) = env.txn.borrow().get(&key)? {
+                    found.push((key, decode_row(&v)?));
+                }
+            }
+            found
+        }
+        Access::IndexPoints { index, keys } => {
+            let iprefix = index_prefix(table.indexes[*index].id);
+            let mut entries = Vec::new();
+            for key in point_keys(&iprefix, keys) {
+                let end = prefix_end(&key).map_or(Bound::Unbounded, Bound::Excluded);
+                entries.extend(scan_range(env, (Bound::Included(key), end))?);
+            }
+            fetch_indexed(&prefix, entries, env)?
+        }
+        Access::IndexRange { index, range } => {
+            let iprefix = index_prefix(table.indexes[*index].id);
+            let entries = scan_range(env, range_bytes(&iprefix, Some(range)))?;
+            fetch_indexed(&prefix, entries, env)?
+        }
+    };
+    let mut out = Vec::with_capacity(raw.len());
+    for (key, row) in raw {
+        if row.len() != table.columns.len() {
+            return Err(Error::Corrupt(format!(
+                "row of \"{}\" has {} columns, the table {}",
+                table.name,
+                row.len(),
+                table.columns.len()
+            )));
+        }
+        if match filter {
+            Some(f) => f.matches(&row, env)?,
+            None => true,
+        } {
+            out.push((key, row));
+        }
+    }
+    Ok(out)
+}
+
+fn point_keys(prefix: &[u8], keys: &[Vec<Value>]) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = keys
+        .iter()
+        .map(|k| {
+            let mut key = prefix.to_vec();
+            encode_key(k, &mut key);
+            key
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+type ByteRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
+fn scan_range(env: &Env<'_>, range: ByteRange) -> Result<Vec<(Vec<u8>, isolde_txn::Value)>> {
+    let txn = env.txn.borrow();
+    let scan = txn.scan(range)?;
+    Ok(scan.collect())
+}
+
+fn decode_all(raw: Vec<(Vec<u8>, isolde_txn::Value)>) -> Result<Vec<KeyedRow>> {
+    raw.into_iter().map(|(k, v)| Ok((k, decode_row(&v)?))).collect()
+}
+
+fn fetch_indexed(
+    prefix: &[u8],
+    entries: Vec<(Vec<u8>, isolde_txn::Value)>,
+    env: &Env<'_>,
+) -> Result<Vec<KeyedRow>> {
+    let mut out = Vec::with_capacity(entries.len());
+    for (_, pk) in entries {
+        let key = [prefix, &pk[..]].concat();
+        match env.txn.borrow().get(&key)? {
+            Some(v) => out.push((key, decode_row(&v)?)),
+            None => {
+                return Err(Error::Corrupt(format!(
+                    "index entry points at missing row {}",
+                    isolde_txn::display_key(&key)
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The byte range of keys under `prefix` that `range` selects.
+fn range_bytes(prefix: &[u8], range: Option<&KeyRange>) -> ByteRange {
+    let mut base = prefix.to_vec();
+    let Some(r) = range else {
+        let end = prefix_end(&base).map_or(Bound::Unbounded, Bound::Excluded);
+        return (Bound::Included(base), end);
+    };
+    encode_key(&r.eq, &mut base);
+    let with = |v: &Value| {
+        let mut k = base.clone();
+        encode_key_value(v, &mut k);
+        k
+    };
+    let after = |k: Vec<u8>| prefix_end(&k).map_or(Bound::Unbounded, Bound::Included);
+    let start = match &r.lower {
+        Bound::Included(v) => Bound::Included(with(v)),
+        Bound::Excluded(v) => after(with(v)),
+        Bound::Unbounded => Bound::Included(base.clone()),
+    };
+    let end = match &r.upper {
+        Bound::Included(v) => prefix_end(&with(v)).map_or(Bound::Unbounded, Bound::Excluded),
+        Bound::Excluded(v) => Bound::Excluded(with(v)),
+        // Only equalities: everything under the prefix.
+        Bound::Unbounded if matches!(r.lower, Bound::Unbounded) => {
+            prefix_end(&base).map_or(Bound::Unbounded, Bound::Excluded)
+        }
+        // NULLs sort last, and never satisfy a lower bound: stop before them.
+        Bound::Unbounded => Bound::Excluded(with(&Value::Null)),
+    };
+    (start, end)
+}
+
+/// Locks a row found by a scan. At READ COMMITTED, if the row changed after the
+/// statement's snapshot, re-checks `filter` on the newest committed version and returns
+/// that version, or None when the row was deleted or no longer matches (PostgreSQL's
+/// EvalPlanQual rule). At REPEATABLE READ and SERIALIZABLE a changed row is a
+/// serialization failure, raised by the transaction layer.
+pub fn lock_row(
+    key: &[u8],
+    row: Vec<Value>,
+    mode: LockMode,
+    filter: Option<&Expr>,
+    env: &Env<'_>,
+) -> Result<Option<Vec<Value>>> {
+    let lock = env.txn.borrow_mut().lock(key, mode)?;
+    if !lock.changed {
+        return Ok(Some(row));
+    }
+    let Some(bytes) = lock.value else {
+        return Ok(None);
+    };
+    let newest = decode_row(&bytes)?;
+    let keep = match filter {
+        Some(f) => f.matches(&newest, env)?,
+        None => true,
+    };
+    Ok(keep.then_some(newest))
+}
+
+fn aggregate(
+    rows: Vec<Vec<Value>>,
+    group_by: &[Expr],
+    aggregates: &[Aggregate],
+    env: &Env<'_>,
+) -> Result<Vec<Vec<Value>>> {
+    let mut groups: Vec<(Vec<Value>, Vec<Accumulator>)> = Vec::new();
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    for row in &rows {
+        let key: Vec<Value> = group_by.iter().map(|e| e.eval(row, env)).collect::<Result<_>>()?;
+        let slot = *index.entry(group_key(&key)).or_insert_with(|| {
+            groups.push((key, aggregates.iter().map(Accumulator::new).collect()));
+            groups.len() - 1
+        });
+        for (acc, agg) in groups[slot].1.iter_mut().zip(aggregates) {
+            let v = match &agg.arg {
+                Some(e) => e.eval(row, env)?,
+                None => Value::Integer(1),
+            };
+            acc.add(v)?;
+        }
+    }
+    if groups.is_empty() && group_by.is_empty() {
+        groups.push((Vec::new(), aggregates.iter().map(Accumulator::new).collect()));
+    }
+    groups
+        .into_iter()
+        .map(|(mut key, accs)| {
+            for acc in accs {
+                key.push(acc.finish()?);
+            }
+            Ok(key)
+        })
+        .collect()
+}
+
+/// The running state of one aggregate in one group.
+struct Accumulator {
+    function: AggregateFunction,
+    distinct: Option<std::collections::HashSet<Vec<u8>>>,
+    count: i64,
+    value: Value,
+}
+
+impl Accumulator {
+    fn new(agg: &Aggregate) -> Accumulator {
+        Accumulator {
+            function: agg.function,
+            distinct: agg.distinct.then(Default::default),
+            count: 0,
+            value: Value::Null,
+        }
+    }
+
+    fn add(&mut self, v: Value) -> Result<()> {
+        if v.is_null() {
+            return Ok(());
+        }
+        if let Some(seen) = &mut self.distinct {
+            if !seen.insert(group_key(std::slice::from_ref(&v))) {
+                return Ok(());
+            }
+        }
+        self.count += 1;
+        use AggregateFunction::*;
+        self.value = match (self.function, std::mem::replace(&mut self.value, Value::Null)) {
+            (CountStar | Count, _) => Value::Null,
+            (_, Value::Null) => match (self.function, v) {
+                (Sum | Avg, v) if !v.is_number() => {
+                    return Err(Error::UndefinedFunction(format!(
+                        "function sum({}) does not exist",
+                        v.type_name()
+                    )))
+                }
+                (_, v) => v,
+            },
+            (Sum | Avg, acc) => binary(BinaryOp::Add, acc, v)?,
+            (Min, acc) => if v.sort_cmp(&acc) == Ordering::Less { v } else { acc },
+            (Max, acc) => if v.sort_cmp(&acc) == Ordering::Greater { v } else { acc },
+        };
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Value> {
+        use AggregateFunction::*;
+        Ok(match self.function {
+            CountStar | Count => Value::Integer(self.count),
+            Avg => match self.value {
+                Value::Null => Value::Null,
+                Value::Float(f) => Value::Float(f / self.count as f64),
+                Value::Integer(i) => binary(
+                    BinaryOp::Div,
+                    Value::Numeric(Decimal::from_i64(i)),
+                    Value::Numeric(Decimal::from_i64(self.count)),
+                )?,
+                v => binary(BinaryOp::Div, v, Value::Numeric(Decimal::from_i64(self.count)))?,
+            },
+            Sum | Min | Max => self.value,
+        })
+    }
+}
+
+/// A fresh hidden row id for a table without a primary key. Like a PostgreSQL sequence
+/// it is not transactional: ids are unique and increasing within the process, and start
+/// from the wall clock (in microseconds) so that they keep increasing across restarts.
+pub fn next_row_id() -> i64 {
+    use std::sync::atomic::{AtomicI64, Ordering as AtomicOrdering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64);
+    let mut last = LAST.load(AtomicOrdering::Relaxed);
+    loop {
+        let next = now.max(last + 1);
+        match LAST.compare_exchange_weak(last, next, AtomicOrdering::Relaxed, AtomicOrdering::Relaxed) {
+            Ok(_) => return next,
+            Err(actual) => last = actual,
+        }
+    }
+}
+
+/// The key of a row: the table's prefix and its primary key (or `row_id`).
+pub fn row_key(table: &Table, row: &[Value], row_id: Option<i64>) -> Vec<u8> {
+    let mut key = row_prefix(table.id);
+    match row_id {
+        Some(id) => encode_key_value(&Value::Integer(id), &mut key),
+        None => {
+            for &c in &table.primary_key {
+                encode_key_value(&row[c], &mut key);
+            }
+        }
+    }
+    key
+}
+
+/// An index entry's key, and whether it is a uniqueness claim (unique index, no NULLs).
+fn index_key(table: &Table, index: usize, row: &[Value], pk: &[u8]) -> (Vec<u8>, bool) {
+    let idx = &table.indexes[index];
+    let mut key = index_prefix(idx.id);
+    let mut has_null = false;
+    for &c in &idx.columns {
+        has_null |= row[c].is_null();
+        encode_key_value(&row[c], &mut key);
+    }
+    let claim = idx.unique && !has_null;
+    if !claim {
+        key.extend_from_slice(pk);
+    }
+    (key, claim)
+}
+
+/// Claims `key` for this transaction: locks it (waiting for a concurrent writer) and
+/// returns the value it holds for us: our own write or snapshot value, or the newest
+/// committed one if it changed after our snapshot.
+fn claim(env: &Env<'_>, key: &[u8]) -> Result<Option<isolde_txn::Value>> {
+    let lock = env.txn.borrow_mut().lock(key, LockMode::Exclusive)?;
+    if lock.changed {
+        return Ok(lock.value);
+    }
+    Ok(env.txn.borrow().get(key)?)
+}
+
+fn values_text(row: &[Value], cols: &[usize]) -> String {
+    let vals: Vec<String> = cols.iter().map(|&c| row[c].to_string()).collect();
+    vals.join(", ")
+}
+
+/// Inserts a new row and its index entries. `row_id` is the hidden key of a table
+/// without a primary key.
+pub fn insert_row(table: &Table, row: &[Value], row_id: Option<i64>, env: &Env<'_>) -> Result<()> {
+    let key = row_key(table, row, row_id);
+    if claim(env, &key)?.is_some() {
+        return Err(Error::UniqueViolation {
+            constraint: table.pkey_name(),
+            columns: table.column_names(&table.primary_key),
+            values: values_text(row, &table.primary_key),
+        });
+    }
+    env.txn.borrow_mut().put(&key, &encode_row(row))?;
+    let pk = &key[row_prefix(table.id).len()..];
+    for i in 0..table.indexes.len() {
+        insert_index_entry(table, i, row, pk, env)?;
+    }
+    Ok(())
+}
+
+pub fn insert_index_entry(table: &Table, i: usize, row: &[Value], pk: &[u8], env: &Env<'_>) -> Result<()> {
+    let (ikey, is_claim) = index_key(table, i, row, pk);
+    if is_claim {
+        if let Some(owner) = claim(env, &ikey)? {
+            if owner[..] != *pk {
+                let idx = &table.indexes[i];
+                return Err(Error::UniqueViolation {
+                    constraint: idx.name.clone(),
+                    columns: table.column_names(&idx.columns),
+                    values: values_text(row, &idx.columns),
+                });
+            }
+        }
+    }
+    env.txn.borrow_mut().put(&ikey, pk)?;
+    Ok(())
+}
+
+/// Deletes a row (by its key) and its index entries.
+pub fn delete_row(table: &Table, key: &[u8], row: &[Value], env: &Env<'_>) -> Result<()> {
+    let pk = &key[row_prefix(table.id).len()..];
+    for i in 0..table.indexes.len() {
+        let (ikey, _) = index_key(table, i, row, pk);
+        env.txn.borrow_mut().delete(&ikey)?;
+    }
+    env.txn.borrow_mut().delete(key)?;
+    Ok(())
+}
+
+/// Replaces `old` (stored under `key`) by `new`. A changed primary key moves the row:
+/// delete and insert, with a uniqueness check on the new key.
+pub fn update_row(table: &Table, key: &[u8], old: &[Value], new: &[Value], env: &Env<'_>) -> Result<()> {
+    let pk_changed = table.primary_key.iter().any(|&c| old[c].sort_cmp(&new[c]) != Ordering::Equal);
+    if pk_changed {
+        delete_row(table, key, old, env)?;
+        return insert_row(table, new, None, env);
+    }
+    let pk = &key[row_prefix(table.id).len()..];
+    for i in 0..table.indexes.len() {
+        let cols = &table.indexes[i].columns;
+        if cols.iter().all(|&c| old[c].sort_cmp(&new[c]) == Ordering::Equal) {
+            continue;
+        }
+        let (old_key, _) = index_key(table, i, old, pk);
+        env.txn.borrow_mut().delete(&old_key)?;
+        insert_index_entry(table, i, new, pk, env)?;
+    }
+    env.txn.borrow_mut().put(key, &encode_row(new))?;
+    Ok(())
+}

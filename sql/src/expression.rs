@@ -1,0 +1,491 @@
+//! Compiled expressions and their evaluation with PostgreSQL's three-valued logic.
+//!
+//! The planner turns sqlparser's AST into an [`Expr`] whose column references are
+//! positions in the input row (and, for correlated subqueries, in the rows of enclosing
+//! queries). Evaluation follows PostgreSQL: any operator on NULL gives NULL, except
+//! `AND`/`OR` (`false AND NULL` is false, `true OR NULL` is true), `IS [NOT] NULL`,
+//! `COALESCE`, and `IN`, which is NULL when nothing matched and a NULL was among the
+//! candidates.
+
+use std::cell::OnceCell;
+use std::cmp::Ordering;
+
+use crate::error::{Error, Result};
+use crate::executor::{self, Env};
+use crate::numeric::Decimal;
+use crate::plan::Plan;
+use crate::types::{DataType, Value};
+
+/// A binary operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    And,
+    Or,
+    Concat,
+}
+
+impl BinaryOp {
+    /// The operator with its operands swapped (`5 < x` is `x > 5`), for comparisons.
+    pub fn flipped(self) -> BinaryOp {
+        match self {
+            BinaryOp::Lt => BinaryOp::Gt,
+            BinaryOp::LtEq => BinaryOp::GtEq,
+            BinaryOp::Gt => BinaryOp::Lt,
+            BinaryOp::GtEq => BinaryOp::LtEq,
+            op => op,
+        }
+    }
+}
+
+/// A built-in scalar function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Function {
+    Coalesce,
+    NullIf,
+    Abs,
+    Lower,
+    Upper,
+    Length,
+}
+
+/// A compiled expression.
+#[derive(Debug)]
+pub enum Expr {
+    Const(Value),
+    /// A column of the current row.
+    Column(usize),
+    /// A column of an enclosing query's row: depth 0 is the nearest.
+    Outer { depth: usize, index: usize },
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    IsNull(Box<Expr>, bool),
+    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
+    Like { expr: Box<Expr>, pattern: Box<Expr>, negated: bool, case_insensitive: bool },
+    Call(Function, Vec<Expr>),
+    Cast(Box<Expr>, DataType),
+    Case { operand: Option<Box<Expr>>, whens: Vec<(Expr, Expr)>, otherwise: Option<Box<Expr>> },
+    Subquery(Box<Subquery>),
+    InSubquery { expr: Box<Expr>, subquery: Box<Subquery>, negated: bool },
+    Exists { subquery: Box<Subquery>, negated: bool },
+}
+
+/// A subquery inside an expression. An uncorrelated one runs once per statement.
+#[derive(Debug)]
+pub struct Subquery {
+    pub plan: Plan,
+    pub correlated: bool,
+    pub cached: OnceCell<Vec<Vec<Value>>>,
+}
+
+impl Subquery {
+    fn rows(&self, row: &[Value], env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
+        if !self.correlated {
+            if let Some(rows) = self.cached.get() {
+                return Ok(rows.clone());
+            }
+        }
+        let inner = env.with_outer(row);
+        let rows = executor::run(&self.plan, &inner)?;
+        if !self.correlated {
+            let _ = self.cached.set(rows.clone());
+        }
+        Ok(rows)
+    }
+}
+
+impl Expr {
+    /// True if the expression reads no column and runs no subquery.
+    pub fn is_const(&self) -> bool {
+        matches!(self, Expr::Const(_))
+    }
+
+    /// Evaluates against `row` (and the enclosing rows in `env`).
+    pub fn eval(&self, row: &[Value], env: &Env<'_>) -> Result<Value> {
+        Ok(match self {
+            Expr::Const(v) => v.clone(),
+            Expr::Column(i) => row.get(*i).cloned().unwrap_or(Value::Null),
+            Expr::Outer { depth, index } => env.outer_value(*depth, *index),
+            Expr::Neg(e) => negate(e.eval(row, env)?)?,
+            Expr::Not(e) => match e.eval(row, env)?.truth()? {
+                Some(b) => Value::Boolean(!b),
+                None => Value::Null,
+            },
+            Expr::Binary(BinaryOp::And, a, b) => and(a, b, row, env)?,
+            Expr::Binary(BinaryOp::Or, a, b) => or(a, b, row, env)?,
+            Expr::Binary(op, a, b) => binary(*op, a.eval(row, env)?, b.eval(row, env)?)?,
+            Expr::IsNull(e, negated) => Value::Boolean(e.eval(row, env)?.is_null() != *negated),
+            Expr::InList { expr, list, negated } => {
+                let v = expr.eval(row, env)?;
+                let mut candidates = Vec::with_capacity(list.len());
+                for e in list {
+                    candidates.push(e.eval(row, env)?);
+                }
+                in_values(&v, candidates.iter(), *negated)?
+            }
+            Expr::Like { expr, pattern, negated, case_insensitive } => {
+                match (expr.eval(row, env)?, pattern.eval(row, env)?) {
+                    (Value::Null, _) | (_, Value::Null) => Value::Null,
+                    (v, p) => {
+                        let (v, p) = (v.to_string(), p.to_string());
+                        let m = if *case_insensitive {
+                            like(&v.to_lowercase(), &p.to_lowercase())
+                        } else {
+                            like(&v, &p)
+                        };
+                        Value::Boolean(m != *negated)
+                    }
+                }
+            }
+            Expr::Call(f, args) => call(*f, args, row, env)?,
+            Expr::Cast(e, ty) => e.eval(row, env)?.cast(*ty)?,
+            Expr::Case { operand, whens, otherwise } => case(operand, whens, otherwise, row, env)?,
+            Expr::Subquery(s) => {
+                let rows = s.rows(row, env)?;
+                if rows.len() > 1 {
+                    return Err(Error::CardinalityViolation);
+                }
+                rows.into_iter().next().and_then(|r| r.into_iter().next()).unwrap_or(Value::Null)
+            }
+            Expr::InSubquery { expr, subquery, negated } => {
+                let v = expr.eval(row, env)?;
+                let rows = subquery.rows(row, env)?;
+                in_values(&v, rows.iter().filter_map(|r| r.first()), *negated)?
+            }
+            Expr::Exists { subquery, negated } => {
+                Value::Boolean(subquery.rows(row, env)?.is_empty() == *negated)
+            }
+        })
+    }
+
+    /// Evaluates a condition: true only for TRUE (NULL and FALSE both reject the row).
+    pub fn matches(&self, row: &[Value], env: &Env<'_>) -> Result<bool> {
+        Ok(self.eval(row, env)?.truth()? == Some(true))
+    }
+}
+
+fn and(a: &Expr, b: &Expr, row: &[Value], env: &Env<'_>) -> Result<Value> {
+    let l = a.eval(row, env)?.truth()?;
+    if l == Some(false) {
+        return Ok(Value::Boolean(false));
+    }
+    Ok(match (l, b.eval(row, env)?.truth()?) {
+        (_, Some(false)) => Value::Boolean(false),
+        (Some(true), Some(true)) => Value::Boolean(true),
+        _ => Value::Null,
+    })
+}
+
+fn or(a: &Expr, b: &Expr, row: &[Value], env: &Env<'_>) -> Result<Value> {
+    let l = a.eval(row, env)?.truth()?;
+    if l == Some(true) {
+        return Ok(Value::Boolean(true));
+    }
+    Ok(match (l, b.eval(row, env)?.truth()?) {
+        (_, Some(true)) => Value::Boolean(true),
+        (Some(false), Some(false)) => Value::Boolean(false),
+        _ => Value::Null,
+    })
+}
+
+fn in_values<'v>(v: &Value, candidates: impl Iterator<Item = &'v Value>, negated: bool) -> Result<Value> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    let mut saw_null = false;
+    for c in candidates {
+        match v.sql_cmp(c)? {
+            Some(Ordering::Equal) => return Ok(Value::Boolean(!negated)),
+            None => saw_null = true,
+            Some(_) => {}
+        }
+    }
+    Ok(if saw_null { Value::Null } else { Value::Boolean(negated) })
+}
+
+fn case(
+    operand: &Option<Box<Expr>>,
+    whens: &[(Expr, Expr)],
+    otherwise: &Option<Box<Expr>>,
+    row: &[Value],
+    env: &Env<'_>,
+) -> Result<Value> {
+    let subject = match operand {
+        Some(e) => Some(e.eval(row, env)?),
+        None => None,
+    };
+    for (cond, result) in whens {
+        let hit = match &subject {
+            Some(s) => s.sql_cmp(&cond.eval(row, env)?)? == Some(Ordering::Equal),
+            None => cond.matches(row, env)?,
+        };
+        if hit {
+            return result.eval(row, env);
+        }
+    }
+    match otherwise {
+        Some(e) => e.eval(row, env),
+        None => Ok(Value::Null),
+    }
+}
+
+fn call(f: Function, args: &[Expr], row: &[Value], env: &Env<'_>) -> Result<Value> {
+    if f == Function::Coalesce {
+        for a in args {
+            let v = a.eval(row, env)?;
+            if !v.is_null() {
+                return Ok(v);
+            }
+        }
+        return Ok(Value::Null);
+    }
+    let mut vals = Vec::with_capacity(args.len());
+    for a in args {
+        vals.push(a.eval(row, env)?);
+    }
+    let first = vals.first().cloned().unwrap_or(Value::Null);
+    if first.is_null() {
+        return Ok(Value::Null);
+    }
+    Ok(match f {
+        Function::Coalesce => first,
+        Function::NullIf => {
+            let other = vals.get(1).cloned().unwrap_or(Value::Null);
+            if first.sql_cmp(&other)? == Some(Ordering::Equal) {
+                Value::Null
+            } else {
+                first
+            }
+        }
+        Function::Abs => match first {
+            Value::Integer(i) => Value::Integer(
+                i.checked_abs().ok_or_else(|| Error::OutOfRange("bigint out of range".into()))?,
+            ),
+            Value::Float(x) => Value::Float(x.abs()),
+            Value::Numeric(d) if d.is_negative() => negate(Value::Numeric(d))?,
+            Value::Numeric(d) => Value::Numeric(d),
+            v => return Err(no_function("abs", &v)),
+        },
+        Function::Lower => Value::Text(text_arg("lower", &first)?.to_lowercase()),
+        Function::Upper => Value::Text(text_arg("upper", &first)?.to_uppercase()),
+        Function::Length => Value::Integer(text_arg("length", &first)?.chars().count() as i64),
+    })
+}
+
+fn text_arg<'v>(name: &str, v: &'v Value) -> Result<&'v str> {
+    match v {
+        Value::Text(s) => Ok(s),
+        v => Err(no_function(name, v)),
+    }
+}
+
+fn no_function(name: &str, v: &Value) -> Error {
+    Error::UndefinedFunction(format!("function {name}({}) does not exist", v.type_name()))
+}
+
+fn negate(v: Value) -> Result<Value> {
+    Ok(match v {
+        Value::Null => Value::Null,
+        Value::Integer(i) => Value::Integer(
+            i.checked_neg().ok_or_else(|| Error::OutOfRange("bigint out of range".into()))?,
+        ),
+        Value::Float(f) => Value::Float(-f),
+        Value::Numeric(d) => Value::Numeric(d.checked_neg().ok_or_else(numeric_overflow)?),
+        Value::Text(s) => return negate(Value::Text(s).cast(DataType::Numeric { scale: None })?),
+        v => {
+            return Err(Error::UndefinedFunction(format!(
+                "operator does not exist: - {}",
+                v.type_name()
+            )))
+        }
+    })
+}
+
+fn numeric_overflow() -> Error {
+    Error::OutOfRange("value overflows numeric format".into())
+}
+
+/// Applies a non-logical binary operator to two values.
+pub fn binary(op: BinaryOp, a: Value, b: Value) -> Result<Value> {
+    use BinaryOp::*;
+    if a.is_null() || b.is_null() {
+        return Ok(Value::Null);
+    }
+    let cmp = |want: fn(Ordering) -> bool| -> Result<Value> {
+        Ok(match a.sql_cmp(&b)? {
+            Some(o) => Value::Boolean(want(o)),
+            None => Value::Null,
+        })
+    };
+    match op {
+        Eq => cmp(|o| o == Ordering::Equal),
+        NotEq => cmp(|o| o != Ordering::Equal),
+        Lt => cmp(|o| o == Ordering::Less),
+        LtEq => cmp(|o| o != Ordering::Greater),
+        Gt => cmp(|o| o == Ordering::Greater),
+        GtEq => cmp(|o| o != Ordering::Less),
+        Concat => Ok(Value::Text(format!("{a}{b}"))),
+        And | Or => Err(Error::DatatypeMismatch("AND/OR need boolean operands".into())),
+        Add | Sub | Mul | Div | Rem => arithmetic(op, a, b),
+    }
+}
+
+fn arithmetic(op: BinaryOp, a: Value, b: Value) -> Result<Value> {
+    use Value::*;
+    match (a, b) {
+        (Integer(x), Integer(y)) => int_op(op, x, y),
+        (Float(x), Float(y)) => float_op(op, x, y),
+        (Numeric(x), Numeric(y)) => numeric_op(op, x, y),
+        (Integer(x), Float(y)) => float_op(op, x as f64, y),
+        (Float(x), Integer(y)) => float_op(op, x, y as f64),
+        (Integer(x), Numeric(y)) => numeric_op(op, Decimal::from_i64(x), y),
+        (Numeric(x), Integer(y)) => numeric_op(op, x, Decimal::from_i64(y)),
+        (Numeric(x), Float(y)) => float_op(op, x.to_f64(), y),
+        (Float(x), Numeric(y)) => float_op(op, x, y.to_f64()),
+        (Text(s), b) if b.is_number() => arithmetic(op, Text(s).cast(b.data_type())?, b),
+        (a, Text(s)) if a.is_number() => {
+            let ty = a.data_type();
+            arithmetic(op, a, Text(s).cast(ty)?)
+        }
+        (a, b) => Err(Error::UndefinedFunction(format!(
+            "operator does not exist: {} {} {}",
+            a.type_name(),
+            op_symbol(op),
+            b.type_name()
+        ))),
+    }
+}
+
+fn op_symbol(op: BinaryOp) -> &'static str {
+    match op {
+        BinaryOp::Add => "+",
+        BinaryOp::Sub => "-",
+        BinaryOp::Mul => "*",
+        BinaryOp::Div => "/",
+        BinaryOp::Rem => "%",
+        _ => "?",
+    }
+}
+
+fn int_op(op: BinaryOp, x: i64, y: i64) -> Result<Value> {
+    if matches!(op, BinaryOp::Div | BinaryOp::Rem) && y == 0 {
+        return Err(Error::DivisionByZero);
+    }
+    let r = match op {
+        BinaryOp::Add => x.checked_add(y),
+        BinaryOp::Sub => x.checked_sub(y),
+        BinaryOp::Mul => x.checked_mul(y),
+        BinaryOp::Div => x.checked_div(y),
+        _ => x.checked_rem(y),
+    };
+    r.map(Value::Integer)
+        .ok_or_else(|| Error::OutOfRange("bigint out of range".into()))
+}
+
+fn float_op(op: BinaryOp, x: f64, y: f64) -> Result<Value> {
+    if matches!(op, BinaryOp::Div | BinaryOp::Rem) && y == 0.0 {
+        return Err(Error::DivisionByZero);
+    }
+    Ok(Value::Float(match op {
+        BinaryOp::Add => x + y,
+        BinaryOp::Sub => x - y,
+        BinaryOp::Mul => x * y,
+        BinaryOp::Div => x / y,
+        _ => x % y,
+    }))
+}
+
+fn numeric_op(op: BinaryOp, x: Decimal, y: Decimal) -> Result<Value> {
+    if matches!(op, BinaryOp::Div | BinaryOp::Rem) && y.is_zero() {
+        return Err(Error::DivisionByZero);
+    }
+    let r = match op {
+        BinaryOp::Add => x.checked_add(&y),
+        BinaryOp::Sub => x.checked_sub(&y),
+        BinaryOp::Mul => x.checked_mul(&y),
+        BinaryOp::Div => x.checked_div(&y),
+        _ => x.checked_rem(&y),
+    };
+    r.map(Value::Numeric).ok_or_else(numeric_overflow)
+}
+
+/// SQL LIKE: `%` matches any run of characters, `_` one character, `\` escapes.
+pub fn like(text: &str, pattern: &str) -> bool {
+    let t: Vec<char> = text.chars().collect();
+    let mut p: Vec<(char, bool)> = Vec::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => p.push((chars.next().unwrap_or('\\'), true)),
+            c => p.push((c, false)),
+        }
+    }
+    // Iterative matcher with backtracking to the last `%`: linear space, no recursion.
+    let (mut ti, mut pi) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some(('%', false)) => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(('_', false)) => {
+                ti += 1;
+                pi += 1;
+            }
+            Some((c, _)) if *c == t[ti] => {
+                ti += 1;
+                pi += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|&(c, escaped)| c == '%' && !escaped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_matches_postgres_examples() {
+        assert!(like("abc", "abc"));
+        assert!(like("abc", "a%"));
+        assert!(like("abc", "_b_"));
+        assert!(!like("abc", "c"));
+        assert!(like("a%c", "a\\%c"));
+        assert!(!like("abc", "a\\%c"));
+        assert!(like("", "%"));
+        assert!(like("banana", "%an%na"));
+    }
+
+    #[test]
+    fn integer_division_truncates_and_zero_is_an_error() {
+        assert!(matches!(binary(BinaryOp::Div, 7.into(), 2.into()).unwrap(), Value::Integer(3)));
+        assert_eq!(binary(BinaryOp::Div, 1.into(), 0.into()).unwrap_err().sqlstate(), "22012");
+        assert_eq!(binary(BinaryOp::Add, i64::MAX.into(), 1.into()).unwrap_err().sqlstate(), "22003");
+    }
+
+    #[test]
+    fn comparisons_with_null_are_null() {
+        assert!(binary(BinaryOp::Eq, Value::Null, Value::Null).unwrap().is_null());
+    }
+}

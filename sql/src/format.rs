@@ -1,0 +1,95 @@
+//! psql's aligned output format.
+
+use crate::error::{format_error, Error};
+use crate::session::QueryResult;
+
+/// Renders a result as psql does: for row-returning statements a header of centred
+/// column names, a `---+---` rule, the rows (numbers right-aligned, other values
+/// left-aligned, NULL empty) and `(N rows)`; for other statements the command tag.
+/// Notices come first, one per line.
+pub fn format_psql(r: &QueryResult) -> String {
+    let mut out = String::new();
+    for n in &r.notices {
+        out.push_str(n);
+        out.push('\n');
+    }
+    if !r.has_rows() {
+        out.push_str(&r.tag);
+        out.push('\n');
+        return out;
+    }
+    let cells: Vec<Vec<String>> = r.rows.iter().map(|row| row.iter().map(|v| v.to_string()).collect()).collect();
+    let n = r.columns.len();
+    let mut widths: Vec<usize> = r.columns.iter().map(|c| c.chars().count()).collect();
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let header: Vec<String> = r
+        .columns
+        .iter()
+        .zip(&widths)
+        .map(|(c, &w)| {
+            let len = c.chars().count();
+            let left = (w - len) / 2;
+            format!(" {}{}{} ", " ".repeat(left), c, " ".repeat(w - len - left))
+        })
+        .collect();
+    out.push_str(&header.join("|"));
+    out.push('\n');
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(w + 2)).collect();
+    out.push_str(&rule.join("+"));
+    out.push('\n');
+    for (row, values) in cells.iter().zip(&r.rows) {
+        let mut line = String::new();
+        for (i, (c, v)) in row.iter().zip(values).enumerate() {
+            let w = widths[i];
+            let pad = " ".repeat(w - c.chars().count());
+            let last = i + 1 == n;
+            if i > 0 {
+                line.push('|');
+            }
+            if v.is_number() {
+                line.push_str(&format!(" {pad}{c}"));
+                if !last {
+                    line.push(' ');
+                }
+            } else if last {
+                line.push_str(&format!(" {c}"));
+            } else {
+                line.push_str(&format!(" {c}{pad} "));
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    let count = r.rows.len();
+    out.push_str(&format!("({count} row{})\n", if count == 1 { "" } else { "s" }));
+    out
+}
+
+/// psql's rendering of an error with its SQLSTATE: `ERROR:  message [40001]`.
+pub fn format_error_with_state(e: &Error) -> String {
+    format!("{} [{}]", format_error(e), e.sqlstate())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Value;
+
+    #[test]
+    fn aligned_output_matches_psql() {
+        let r = QueryResult {
+            columns: vec!["id".into(), "name".into()],
+            rows: vec![vec![Value::Integer(1), Value::from("alice")], vec![Value::Integer(10), Value::Null]],
+            tag: "SELECT 2".into(),
+            notices: Vec::new(),
+        };
+        assert_eq!(
+            format_psql(&r),
+            " id | name  \n----+-------\n  1 | alice\n 10 | \n(2 rows)\n"
+        );
+    }
+}

@@ -1,0 +1,253 @@
+//! Query plans: trees of operators the executor runs, and their EXPLAIN text.
+
+use std::fmt::Write as _;
+use std::ops::Bound;
+use std::sync::Arc;
+
+use isolde_txn::LockMode;
+
+use crate::catalog::{Table, ROW_ID};
+use crate::expression::Expr;
+use crate::types::Value;
+
+/// How a scan finds a table's rows.
+#[derive(Debug)]
+pub enum Access {
+    /// Every row, in primary key order.
+    Full,
+    /// The rows with these full primary keys (point lookups).
+    KeyPoints(Vec<Vec<Value>>),
+    /// The rows whose primary key starts with `eq` and whose next column is in range.
+    KeyRange(KeyRange),
+    /// The rows whose index columns equal one of these value lists.
+    IndexPoints { index: usize, keys: Vec<Vec<Value>> },
+    /// The rows whose index columns start with `eq`, the next column in range.
+    IndexRange { index: usize, range: KeyRange },
+}
+
+/// A prefix of equal values followed by a range on the next column.
+#[derive(Debug)]
+pub struct KeyRange {
+    pub eq: Vec<Value>,
+    pub lower: Bound<Value>,
+    pub upper: Bound<Value>,
+}
+
+/// An aggregate function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggregateFunction {
+    CountStar,
+    Count,
+    Sum,
+    Min,
+    Max,
+    Avg,
+}
+
+/// One aggregate of an [`Plan::Aggregate`].
+#[derive(Debug)]
+pub struct Aggregate {
+    pub function: AggregateFunction,
+    pub arg: Option<Expr>,
+    pub distinct: bool,
+}
+
+/// A sort key: a column of the input, with direction.
+#[derive(Debug)]
+pub struct SortKey {
+    pub column: usize,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+/// A plan node. Each produces rows (vectors of values).
+#[derive(Debug)]
+pub enum Plan {
+    /// Literal rows; `SELECT` without `FROM` is one empty row.
+    Values { rows: Vec<Vec<Expr>> },
+    /// Rows of a table found by `access`, kept if `filter` holds; with `lock`, each row
+    /// kept is locked (`FOR UPDATE` / `FOR SHARE`) and re-checked at READ COMMITTED.
+    Scan {
+        table: Arc<Table>,
+        alias: Option<String>,
+        access: Access,
+        filter: Option<(Expr, String)>,
+        lock: Option<LockMode>,
+    },
+    /// The output of a subquery in FROM.
+    Derived { source: Box<Plan>, alias: String },
+    Filter { source: Box<Plan>, predicate: Expr, text: String },
+    Project { source: Box<Plan>, exprs: Vec<Expr> },
+    /// Nested-loop join; the right side is run once and kept in memory.
+    Join {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        left_outer: bool,
+        on: Option<(Expr, String)>,
+        right_width: usize,
+    },
+    /// Groups by `group_by`; outputs the group values then the aggregate values.
+    Aggregate { source: Box<Plan>, group_by: Vec<Expr>, aggregates: Vec<Aggregate>, text: String },
+    Sort { source: Box<Plan>, keys: Vec<SortKey>, text: String },
+    Distinct { source: Box<Plan> },
+    Limit { source: Box<Plan>, offset: usize, limit: Option<usize> },
+}
+
+impl Plan {
+    /// The EXPLAIN text, one line per node, children indented under parents.
+    pub fn explain(&self, out: &mut Vec<String>, depth: usize) {
+        let pad = if depth == 0 { String::new() } else { format!("{}->  ", "  ".repeat(depth * 2 - 1)) };
+        let mut line = pad;
+        match self {
+            Plan::Values { rows } => {
+                let _ = write!(line, "Values ({} row{})", rows.len(), if rows.len() == 1 { "" } else { "s" });
+            }
+            Plan::Scan { table, alias, access, filter, lock } => {
+                line.push_str(&describe_access(table, access));
+                if let Some(a) = alias.as_ref().filter(|a| **a != table.name) {
+                    let _ = write!(line, " {a}");
+                }
+                out.push(line);
+                let inner = "  ".repeat(depth * 2 + 1);
+                if let Some(cond) = access_condition(table, access) {
+                    out.push(format!("{inner}  {cond}"));
+                }
+                if let Some((_, text)) = filter {
+                    out.push(format!("{inner}  Filter: {text}"));
+                }
+                if let Some(mode) = lock {
+                    let m = if *mode == LockMode::Exclusive { "FOR UPDATE" } else { "FOR SHARE" };
+                    out.push(format!("{inner}  Lock rows: {m}"));
+                }
+                return;
+            }
+            Plan::Derived { source, alias } => {
+                out.push(format!("{line}Subquery Scan on {alias}"));
+                source.explain(out, depth + 1);
+                return;
+            }
+            Plan::Filter { source, text, .. } => {
+                out.push(format!("{line}Filter: {text}"));
+                source.explain(out, depth + 1);
+                return;
+            }
+            Plan::Project { source, .. } => return source.explain(out, depth),
+            Plan::Join { left, right, left_outer, on, .. } => {
+                let kind = if *left_outer { "Left Join" } else { "Inner Join" };
+                let _ = write!(line, "Nested Loop {kind}");
+                if let Some((_, text)) = on {
+                    let _ = write!(line, " on {text}");
+                }
+                out.push(line);
+                left.explain(out, depth + 1);
+                right.explain(out, depth + 1);
+                return;
+            }
+            Plan::Aggregate { source, text, .. } => {
+                out.push(format!("{line}{text}"));
+                source.explain(out, depth + 1);
+                return;
+            }
+            Plan::Sort { source, text, .. } => {
+                out.push(format!("{line}Sort: {text}"));
+                source.explain(out, depth + 1);
+                return;
+            }
+            Plan::Distinct { source } => {
+                out.push(format!("{line}Distinct"));
+                source.explain(out, depth + 1);
+                return;
+            }
+            Plan::Limit { source, offset, limit } => {
+                let _ = write!(line, "Limit");
+                if let Some(l) = limit {
+                    let _ = write!(line, " {l}");
+                }
+                if *offset > 0 {
+                    let _ = write!(line, " offset {offset}");
+                }
+                out.push(line);
+                source.explain(out, depth + 1);
+                return;
+            }
+        }
+        out.push(line);
+    }
+}
+
+fn describe_access(table: &Table, access: &Access) -> String {
+    let t = &table.name;
+    match access {
+        Access::Full => format!("Seq Scan on {t}"),
+        Access::KeyPoints(keys) => format!(
+            "Primary Key Lookup on {t} ({} key{})",
+            keys.len(),
+            if keys.len() == 1 { "" } else { "s" }
+        ),
+        Access::KeyRange(_) => format!("Primary Key Range Scan on {t}"),
+        Access::IndexPoints { index, .. } => {
+            format!("Index Lookup using {} on {t}", table.indexes[*index].name)
+        }
+        Access::IndexRange { index, .. } => {
+            format!("Index Range Scan using {} on {t}", table.indexes[*index].name)
+        }
+    }
+}
+
+fn access_condition(table: &Table, access: &Access) -> Option<String> {
+    let pk: Vec<String> = if table.primary_key.is_empty() {
+        vec![ROW_ID.to_string()]
+    } else {
+        table.primary_key.iter().map(|&c| table.columns[c].name.clone()).collect()
+    };
+    let names = |cols: &[usize]| -> Vec<String> { cols.iter().map(|&c| table.columns[c].name.clone()).collect() };
+    match access {
+        Access::Full => None,
+        Access::KeyPoints(keys) => Some(format!("Key: {}", points(&pk, keys))),
+        Access::KeyRange(r) => Some(format!("Key: {}", range(&pk, r))),
+        Access::IndexPoints { index, keys } => {
+            Some(format!("Index Cond: {}", points(&names(&table.indexes[*index].columns), keys)))
+        }
+        Access::IndexRange { index, range: r } => {
+            Some(format!("Index Cond: {}", range(&names(&table.indexes[*index].columns), r)))
+        }
+    }
+}
+
+fn literal(v: &Value) -> String {
+    match v {
+        Value::Text(s) => format!("'{}'", s.replace('\'', "''")),
+        Value::Null => "NULL".into(),
+        v => v.to_string(),
+    }
+}
+
+fn points(cols: &[String], keys: &[Vec<Value>]) -> String {
+    let tuple = |k: &Vec<Value>| -> String {
+        let vals: Vec<String> = k.iter().map(literal).collect();
+        if vals.len() == 1 { vals[0].clone() } else { format!("({})", vals.join(", ")) }
+    };
+    let lhs = if cols.len() == 1 { cols[0].clone() } else { format!("({})", cols.join(", ")) };
+    if keys.len() == 1 {
+        format!("{lhs} = {}", tuple(&keys[0]))
+    } else {
+        let all: Vec<String> = keys.iter().map(tuple).collect();
+        format!("{lhs} IN ({})", all.join(", "))
+    }
+}
+
+fn range(cols: &[String], r: &KeyRange) -> String {
+    let mut parts: Vec<String> = r.eq.iter().zip(cols).map(|(v, c)| format!("{c} = {}", literal(v))).collect();
+    let col = cols.get(r.eq.len()).cloned().unwrap_or_default();
+    match &r.lower {
+        Bound::Included(v) => parts.push(format!("{col} >= {}", literal(v))),
+        Bound::Excluded(v) => parts.push(format!("{col} > {}", literal(v))),
+        Bound::Unbounded => {}
+    }
+    match &r.upper {
+        Bound::Included(v) => parts.push(format!("{col} <= {}", literal(v))),
+        Bound::Excluded(v) => parts.push(format!("{col} < {}", literal(v))),
+        Bound::Unbounded => {}
+    }
+    parts.join(" AND ")
+}

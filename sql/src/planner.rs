@@ -1,0 +1,956 @@
+//! The planner: sqlparser's AST to a [`Plan`] with compiled [`Expr`]essions.
+//!
+//! Names are resolved against a [`Scope`] (the columns the input rows carry, each with
+//! the table or alias that qualifies it); a name not found there is looked up in the
+//! scopes of enclosing queries and becomes a correlated reference. Aggregation is planned
+//! as an [`Plan::Aggregate`] node whose output rows are the group values followed by the
+//! aggregate values; expressions above it (select list, HAVING, ORDER BY) are compiled
+//! against that row. Access paths are chosen from the WHERE clause in [`access`].
+
+use std::cell::OnceCell;
+use std::sync::Arc;
+
+use sqlparser::ast;
+
+use crate::catalog::{Catalog, Table};
+use crate::error::{Error, Result};
+use crate::executor::Env;
+use crate::expression::{BinaryOp, Expr, Function, Subquery};
+use crate::plan::{Access, Aggregate, AggregateFunction, Plan, SortKey};
+use crate::types::{DataType, Value};
+
+mod access;
+
+/// The columns an input row carries.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    columns: Vec<(Option<String>, String)>,
+}
+
+impl Scope {
+    /// The columns of a table, qualified by `qualifier`.
+    pub fn of_table(table: &Table, qualifier: &str) -> Scope {
+        Scope {
+            columns: table.columns.iter().map(|c| (Some(qualifier.to_string()), c.name.clone())).collect(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.columns.len()
+    }
+
+    fn resolve(&self, qualifier: Option<&str>, name: &str) -> Result<Option<usize>> {
+        let mut found = None;
+        for (i, (q, n)) in self.columns.iter().enumerate() {
+            if n == name && (qualifier.is_none() || q.as_deref() == qualifier) {
+                if found.is_some() {
+                    return Err(Error::AmbiguousColumn(name.to_string()));
+                }
+                found = Some(i);
+            }
+        }
+        Ok(found)
+    }
+
+    fn has_qualifier(&self, q: &str) -> bool {
+        self.columns.iter().any(|(cq, _)| cq.as_deref() == Some(q))
+    }
+}
+
+/// Grouping state while compiling the expressions above an aggregation.
+struct Grouping {
+    /// The GROUP BY expressions as SQL text, to recognise them in the select list.
+    keys: Vec<String>,
+    aggregates: Vec<Aggregate>,
+    input: Scope,
+    /// When the query has no GROUP BY we only guess that it aggregates; a bare column is
+    /// then recorded here and reported only if an aggregate really turns up.
+    implicit: bool,
+    bare_column: Option<String>,
+}
+
+/// Plans statements for one transaction.
+pub struct Planner<'a, 'e> {
+    pub env: &'a Env<'e>,
+    pub catalog: &'a mut Catalog,
+    pub params: &'a [Value],
+    outer: Vec<Scope>,
+    outer_refs: usize,
+}
+
+/// A planned query and its output column names.
+pub struct Planned {
+    pub plan: Plan,
+    pub columns: Vec<String>,
+}
+
+/// Lower-cases an unquoted identifier, as PostgreSQL folds names.
+pub fn ident(i: &ast::Ident) -> String {
+    match i.quote_style {
+        Some(_) => i.value.clone(),
+        None => i.value.to_lowercase(),
+    }
+}
+
+/// The last part of an object name (schema qualifiers are ignored), folded.
+pub fn object_name(n: &ast::ObjectName) -> Result<String> {
+    match n.0.last() {
+        Some(ast::ObjectNamePart::Identifier(i)) => Ok(ident(i)),
+        _ => Err(Error::FeatureNotSupported(format!("object name {n}"))),
+    }
+}
+
+fn unsupported(what: impl Into<String>) -> Error {
+    Error::FeatureNotSupported(what.into())
+}
+
+fn is_aggregate_name(name: &str) -> Option<AggregateFunction> {
+    Some(match name {
+        "count" => AggregateFunction::Count,
+        "sum" => AggregateFunction::Sum,
+        "min" => AggregateFunction::Min,
+        "max" => AggregateFunction::Max,
+        "avg" => AggregateFunction::Avg,
+        _ => return None,
+    })
+}
+
+/// A cheap textual guess whether an expression calls an aggregate (confirmed later).
+fn mentions_aggregate(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    ["count(", "sum(", "min(", "max(", "avg("].iter().any(|f| {
+        lower.match_indices(f).any(|(i, _)| {
+            i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric() && lower.as_bytes()[i - 1] != b'_'
+        })
+    })
+}
+
+/// Maps a SQL type name to a [`DataType`].
+pub fn data_type(t: &ast::DataType) -> Result<DataType> {
+    use ast::DataType as D;
+    Ok(match t {
+        D::Boolean | D::Bool => DataType::Boolean,
+        D::Int(_) | D::Integer(_) | D::BigInt(_) | D::SmallInt(_) | D::Int2(_) | D::Int4(_)
+        | D::Int8(_) | D::TinyInt(_) | D::MediumInt(_) | D::Int64 => DataType::Integer,
+        D::Real | D::Float(_) | D::Double(_) | D::DoublePrecision | D::Float4 | D::Float8
+        | D::Float64 => DataType::Float,
+        D::Numeric(info) | D::Decimal(info) | D::Dec(info) => DataType::Numeric {
+            scale: match info {
+                ast::ExactNumberInfo::PrecisionAndScale(_, s) => Some(
+                    u32::try_from(*s)
+                        .ok()
+                        .filter(|s| *s <= crate::numeric::MAX_DIGITS)
+                        .ok_or_else(|| unsupported(format!("NUMERIC scale {s}")))?,
+                ),
+                ast::ExactNumberInfo::Precision(_) => Some(0),
+                ast::ExactNumberInfo::None => None,
+            },
+        },
+        D::Text | D::String(_) => DataType::Text { max_len: None },
+        D::Varchar(len) | D::CharacterVarying(len) | D::Char(len) | D::Character(len) => {
+            DataType::Text {
+                max_len: match len {
+                    Some(ast::CharacterLength::IntegerLength { length, .. }) => {
+                        Some(u32::try_from(*length).map_err(|_| unsupported("VARCHAR length"))?)
+                    }
+                    _ => None,
+                },
+            }
+        }
+        other => return Err(unsupported(format!("type {other}"))),
+    })
+}
+
+/// Parses a numeric literal: an integer if it fits, else an exact decimal.
+pub fn number(text: &str) -> Result<Value> {
+    if let Ok(i) = text.parse::<i64>() {
+        return Ok(Value::Integer(i));
+    }
+    crate::numeric::Decimal::parse(text)
+        .map(Value::Numeric)
+        .ok_or_else(|| Error::OutOfRange(format!("number {text} is out of range")))
+}
+
+impl<'a, 'e> Planner<'a, 'e> {
+    pub fn new(env: &'a Env<'e>, catalog: &'a mut Catalog, params: &'a [Value]) -> Self {
+        Planner { env, catalog, params, outer: Vec::new(), outer_refs: 0 }
+    }
+
+    /// The table named `name`, or 42P01.
+    pub fn table(&mut self, name: &ast::ObjectName) -> Result<Arc<Table>> {
+        let name = object_name(name)?;
+        let txn = self.env.txn.borrow();
+        self.catalog.must_get_table(&txn, &name)
+    }
+
+    /// Plans a query (SELECT, VALUES, or a parenthesised query).
+    pub fn query(&mut self, q: &ast::Query) -> Result<Planned> {
+        if q.with.is_some() {
+            return Err(unsupported("WITH"));
+        }
+        if q.fetch.is_some() {
+            return Err(unsupported("FETCH"));
+        }
+        let order_by = match &q.order_by {
+            None => &[][..],
+            Some(ast::OrderBy { kind: ast::OrderByKind::Expressions(e), .. }) => &e[..],
+            Some(_) => return Err(unsupported("ORDER BY ALL")),
+        };
+        let (limit, offset) = self.limit(q.limit_clause.as_ref())?;
+        let locks = &q.locks;
+        match q.body.as_ref() {
+            ast::SetExpr::Select(s) => self.select(s, order_by, limit, offset, locks),
+            ast::SetExpr::Query(inner) if order_by.is_empty() && limit.is_none() && offset == 0 => {
+                self.query(inner)
+            }
+            ast::SetExpr::Values(v) => {
+                let mut rows = Vec::new();
+                for r in &v.rows {
+                    let row = r.content.iter().map(|e| self.expr(e, &Scope::default(), None)).collect::<Result<Vec<_>>>()?;
+                    if rows.first().is_some_and(|f: &Vec<Expr>| f.len() != row.len()) {
+                        return Err(Error::Syntax("VALUES lists must all be the same length".into()));
+                    }
+                    rows.push(row);
+                }
+                let width = rows.first().map_or(0, Vec::len);
+                let columns: Vec<String> = (1..=width).map(|i| format!("column{i}")).collect();
+                let mut plan = Plan::Values { rows };
+                if !order_by.is_empty() {
+                    let mut keys = Vec::new();
+                    for o in order_by {
+                        let column = self.order_column(&o.expr, &columns)?
+                            .ok_or_else(|| unsupported("ORDER BY expressions on VALUES"))?;
+                        keys.push(sort_key(column, o));
+                    }
+                    let text = order_text(order_by);
+                    plan = Plan::Sort { source: Box::new(plan), keys, text };
+                }
+                if limit.is_some() || offset > 0 {
+                    plan = Plan::Limit { source: Box::new(plan), offset, limit };
+                }
+                Ok(Planned { plan, columns })
+            }
+            ast::SetExpr::SetOperation { op, .. } => Err(unsupported(format!("{op}"))),
+            other => Err(unsupported(format!("query {other}"))),
+        }
+    }
+
+    fn limit(&mut self, clause: Option<&ast::LimitClause>) -> Result<(Option<usize>, usize)> {
+        let Some(clause) = clause else { return Ok((None, 0)) };
+        let (limit, offset) = match clause {
+            ast::LimitClause::LimitOffset { limit, offset, limit_by } => {
+                if !limit_by.is_empty() {
+                    return Err(unsupported("LIMIT BY"));
+                }
+                (limit.as_ref(), offset.as_ref().map(|o| &o.value))
+            }
+            ast::LimitClause::OffsetCommaLimit { offset, limit } => (Some(limit), Some(offset)),
+        };
+        let mut count = |e: Option<&ast::Expr>, what: &str| -> Result<Option<usize>> {
+            let Some(e) = e else { return Ok(None) };
+            match self.expr(e, &Scope::default(), None)? {
+                Expr::Const(Value::Null) => Ok(None),
+                Expr::Const(Value::Integer(n)) if n >= 0 => Ok(Some(n as usize)),
+                Expr::Const(Value::Integer(_)) => Err(Error::InvalidArgument(format!("{what} must not be negative"))),
+                _ => Err(Error::DatatypeMismatch(format!("argument of {what} must be an integer constant"))),
+            }
+        };
+        let limit = count(limit, "LIMIT")?;
+        let offset = count(offset, "OFFSET")?.unwrap_or(0);
+        Ok((limit, offset))
+    }
+
+    fn select(
+        &mut self,
+        s: &ast::Select,
+        order_by: &[ast::OrderByExpr],
+        limit: Option<usize>,
+        offset: usize,
+        locks: &[ast::LockClause],
+    ) -> Result<Planned> {
+        if s.top.is_some() || s.into.is_some() || !s.lateral_views.is_empty() || s.prewhere.is_some()
+            || !s.cluster_by.is_empty() || !s.distribute_by.is_empty() || !s.sort_by.is_empty()
+            || !s.named_window.is_empty() || s.qualify.is_some() || !s.connect_by.is_empty()
+        {
+            return Err(unsupported("this SELECT clause"));
+        }
+        let distinct = match &s.distinct {
+            None | Some(ast::Distinct::All) => false,
+            Some(ast::Distinct::Distinct) => true,
+            Some(ast::Distinct::On(_)) => return Err(unsupported("DISTINCT ON")),
+        };
+        let (mut plan, scope) = self.from(&s.from)?;
+        if let Some(w) = &s.selection {
+            let predicate = self.expr(w, &scope, None)?;
+            plan = add_filter(plan, predicate, w.to_string());
+        }
+        let group_exprs = match &s.group_by {
+            ast::GroupByExpr::Expressions(e, mods) if mods.is_empty() => e.clone(),
+            _ => return Err(unsupported("GROUP BY ALL / ROLLUP / CUBE")),
+        };
+        // Resolve `GROUP BY 1` and `GROUP BY alias` to the select-list expression.
+        let group_exprs: Vec<ast::Expr> = group_exprs
+            .into_iter()
+            .map(|g| self.group_target(g, &s.projection, &scope))
+            .collect::<Result<_>>()?;
+        let mut texts: Vec<String> = s.projection.iter().map(|p| p.to_string()).collect();
+        texts.extend(s.having.iter().map(|h| h.to_string()));
+        texts.extend(order_by.iter().map(|o| o.expr.to_string()));
+        let maybe_aggregate = !group_exprs.is_empty() || s.having.is_some() || texts.iter().any(|t| mentions_aggregate(t));
+        if maybe_aggregate {
+            let mut grouping = Grouping {
+                keys: group_exprs.iter().map(|g| g.to_string()).collect(),
+                aggregates: Vec::new(),
+                input: scope.clone(),
+                implicit: group_exprs.is_empty() && s.having.is_none(),
+                bare_column: None,
+            };
+            let mut keys = Vec::new();
+            for g in &group_exprs {
+                keys.push(self.expr(g, &scope, None)?);
+            }
+            let post = self.select_list(&s.projection, &scope, Some(&mut grouping), s.having.as_ref(), order_by)?;
+            let really = !grouping.implicit || !grouping.aggregates.is_empty();
+            if really {
+                if let Some(col) = grouping.bare_column.take() {
+                    return Err(grouping_error(&col));
+                }
+                let text = aggregate_text(&group_exprs);
+                plan = Plan::Aggregate { source: Box::new(plan), group_by: keys, aggregates: grouping.aggregates, text };
+                return self.finish_select(plan, post, distinct, limit, offset, locks, true);
+            }
+        }
+        let post = self.select_list(&s.projection, &scope, None, None, order_by)?;
+        self.finish_select(plan, post, distinct, limit, offset, locks, false)
+    }
+
+    fn group_target(&mut self, g: ast::Expr, projection: &[ast::SelectItem], scope: &Scope) -> Result<ast::Expr> {
+        let items: Vec<(Option<String>, &ast::Expr)> = projection
+            .iter()
+            .filter_map(|p| match p {
+                ast::SelectItem::UnnamedExpr(e) => Some((None, e)),
+                ast::SelectItem::ExprWithAlias { expr, alias } => Some((Some(ident(alias)), expr)),
+                _ => None,
+            })
+            .collect();
+        match &g {
+            ast::Expr::Value(v) => {
+                if let ast::Value::Number(n, _) = &v.value {
+                    let pos: usize = n.parse().map_err(|_| Error::Syntax(format!("GROUP BY position {n}")))?;
+                    return items
+                        .get(pos.wrapping_sub(1))
+                        .map(|(_, e)| (*e).clone())
+                        .ok_or_else(|| Error::UndefinedColumn(format!("GROUP BY position {pos} is not in select list")));
+                }
+                Ok(g)
+            }
+            ast::Expr::Identifier(i) if scope.resolve(None, &ident(i))?.is_none() => Ok(items
+                .iter()
+                .find(|(a, _)| a.as_deref() == Some(ident(i).as_str()))
+                .map_or(g.clone(), |(_, e)| (*e).clone())),
+            _ => Ok(g),
+        }
+    }
+
+    /// Compiles the select list plus hidden ORDER BY columns and HAVING.
+    fn select_list(
+        &mut self,
+        projection: &[ast::SelectItem],
+        scope: &Scope,
+        mut grouping: Option<&mut Grouping>,
+        having: Option<&ast::Expr>,
+        order_by: &[ast::OrderByExpr],
+    ) -> Result<PostSelect> {
+        let mut exprs = Vec::new();
+        let mut names = Vec::new();
+        for item in projection {
+            match item {
+                ast::SelectItem::UnnamedExpr(e) => {
+                    exprs.push(self.expr(e, scope, grouping.as_deref_mut())?);
+                    names.push(self.column_name(e));
+                }
+                ast::SelectItem::ExprWithAlias { expr, alias } => {
+                    exprs.push(self.expr(expr, scope, grouping.as_deref_mut())?);
+                    names.push(ident(alias));
+                }
+                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
+                    let qualifier = match item {
+                        ast::SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(n), _) => {
+                            let q = object_name(n)?;
+                            if !scope.has_qualifier(&q) {
+                                return Err(Error::MissingFromEntry(q));
+                            }
+                            Some(q)
+                        }
+                        ast::SelectItem::QualifiedWildcard(..) => return Err(unsupported("this wildcard")),
+                        _ => None,
+                    };
+                    if let Some(g) = grouping.as_deref_mut() {
+                        if g.implicit {
+                            g.bare_column = Some("*".into());
+                            continue;
+                        }
+                        return Err(grouping_error("*"));
+                    }
+                    if scope.len() == 0 {
+                        return Err(Error::Syntax("SELECT * with no tables specified is not valid".into()));
+                    }
+                    for (i, (q, n)) in scope.columns.iter().enumerate() {
+                        if qualifier.is_none() || *q == qualifier {
+                            exprs.push(Expr::Column(i));
+                            names.push(n.clone());
+                        }
+                    }
+                }
+                other => return Err(unsupported(format!("select item {other}"))),
+            }
+        }
+        let having = match having {
+            Some(h) => Some((self.expr(h, scope, grouping.as_deref_mut())?, h.to_string())),
+            None => None,
+        };
+        let visible = exprs.len();
+        let mut keys = Vec::new();
+        for o in order_by {
+            let column = match self.order_column(&o.expr, &names)? {
+                Some(c) => c,
+                None => {
+                    exprs.push(self.expr(&o.expr, scope, grouping.as_deref_mut())?);
+                    exprs.len() - 1
+                }
+            };
+            keys.push(sort_key(column, o));
+        }
+        Ok(PostSelect { exprs, names, visible, keys, order_text: order_text(order_by), having })
+    }
+
+    /// An ORDER BY item that names an output column (by position or name).
+    fn order_column(&mut self, e: &ast::Expr, names: &[String]) -> Result<Option<usize>> {
+        match e {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::Number(n, _) => {
+                    let pos: usize = n.parse().unwrap_or(0);
+                    if pos == 0 || pos > names.len() {
+                        return Err(Error::InvalidColumnReference(format!("ORDER BY position {n} is not in select list")));
+                    }
+                    Ok(Some(pos - 1))
+                }
+                _ => Ok(None),
+            },
+            ast::Expr::Identifier(i) => {
+                let n = ident(i);
+                let hits: Vec<usize> = names.iter().enumerate().filter(|(_, x)| **x == n).map(|(i, _)| i).collect();
+                Ok((hits.len() == 1).then(|| hits[0]))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish_select(
+        &mut self,
+        mut plan: Plan,
+        post: PostSelect,
+        distinct: bool,
+        limit: Option<usize>,
+        offset: usize,
+        locks: &[ast::LockClause],
+        aggregated: bool,
+    ) -> Result<Planned> {
+        if let Some((predicate, text)) = post.having {
+            plan = Plan::Filter { source: Box::new(plan), predicate, text };
+        }
+        if let Some(lock) = locks.first() {
+            let mode = match lock.lock_type {
+                ast::LockType::Update => isolde_txn::LockMode::Exclusive,
+                ast::LockType::Share => isolde_txn::LockMode::Shared,
+            };
+            if lock.nonblock.is_some() || lock.of.is_some() {
+                return Err(unsupported("FOR UPDATE OF / NOWAIT / SKIP LOCKED"));
+            }
+            match &mut plan {
+                Plan::Scan { lock, .. } if !aggregated && !distinct => *lock = Some(mode),
+                _ => return Err(unsupported("FOR UPDATE/FOR SHARE with joins, subqueries in FROM, aggregates or DISTINCT")),
+            }
+        }
+        let width = post.exprs.len();
+        let hidden = width > post.visible;
+        plan = Plan::Project { source: Box::new(plan), exprs: post.exprs };
+        if distinct {
+            if hidden {
+                return Err(Error::InvalidColumnReference("for SELECT DISTINCT, ORDER BY expressions must appear in select list".into()));
+            }
+            plan = Plan::Distinct { source: Box::new(plan) };
+        }
+        if !post.keys.is_empty() {
+            plan = Plan::Sort { source: Box::new(plan), keys: post.keys, text: post.order_text };
+        }
+        if limit.is_some() || offset > 0 {
+            plan = Plan::Limit { source: Box::new(plan), offset, limit };
+        }
+        if hidden {
+            plan = Plan::Project { source: Box::new(plan), exprs: (0..post.visible).map(Expr::Column).collect() };
+        }
+        Ok(Planned { plan, columns: post.names })
+    }
+
+    fn from(&mut self, from: &[ast::TableWithJoins]) -> Result<(Plan, Scope)> {
+        let mut result: Option<(Plan, Scope)> = None;
+        for twj in from {
+            let (mut plan, mut scope) = self.table_factor(&twj.relation)?;
+            for join in &twj.joins {
+                let (right, rscope) = self.table_factor(&join.relation)?;
+                let (left_outer, constraint) = match &join.join_operator {
+                    ast::JoinOperator::Join(c) | ast::JoinOperator::Inner(c) => (false, Some(c)),
+                    ast::JoinOperator::Left(c) | ast::JoinOperator::LeftOuter(c) => (true, Some(c)),
+                    ast::JoinOperator::CrossJoin(_) => (false, None),
+                    ast::JoinOperator::Right(_) | ast::JoinOperator::RightOuter(_) => return Err(unsupported("RIGHT JOIN")),
+                    ast::JoinOperator::FullOuter(_) => return Err(unsupported("FULL JOIN")),
+                    _ => return Err(unsupported("this kind of join")),
+                };
+                let right_width = rscope.len();
+                scope.columns.extend(rscope.columns);
+                let on = match constraint {
+                    Some(ast::JoinConstraint::On(e)) => Some((self.expr(e, &scope, None)?, e.to_string())),
+                    Some(ast::JoinConstraint::None) | None => None,
+                    Some(_) => return Err(unsupported("JOIN USING / NATURAL JOIN")),
+                };
+                plan = Plan::Join { left: Box::new(plan), right: Box::new(right), left_outer, on, right_width };
+            }
+            result = Some(match result {
+                None => (plan, scope),
+                Some((left, mut lscope)) => {
+                    let right_width = scope.len();
+                    lscope.columns.extend(scope.columns);
+                    (Plan::Join { left: Box::new(left), right: Box::new(plan), left_outer: false, on: None, right_width }, lscope)
+                }
+            });
+        }
+        Ok(result.unwrap_or((Plan::Values { rows: vec![Vec::new()] }, Scope::default())))
+    }
+
+    fn table_factor(&mut self, f: &ast::TableFactor) -> Result<(Plan, Scope)> {
+        match f {
+            ast::TableFactor::Table { name, alias, args: None, .. } => {
+                let table = self.table(name)?;
+                let alias_name = alias.as_ref().map(|a| ident(&a.name));
+                let qualifier = alias_name.clone().unwrap_or_else(|| table.name.clone());
+                let mut scope = Scope::of_table(&table, &qualifier);
+                if let Some(a) = alias {
+                    rename_columns(&mut scope, &a.columns)?;
+                }
+                Ok((Plan::Scan { table, alias: alias_name, access: Access::Full, filter: None, lock: None }, scope))
+            }
+            ast::TableFactor::Derived { lateral: false, subquery, alias, sample: None } => {
+                let planned = self.query(subquery)?;
+                let name = alias.as_ref().map_or("subquery".to_string(), |a| ident(&a.name));
+                let mut scope = Scope { columns: planned.columns.iter().map(|c| (Some(name.clone()), c.clone())).collect() };
+                if let Some(a) = alias {
+                    rename_columns(&mut scope, &a.columns)?;
+                }
+                Ok((Plan::Derived { source: Box::new(planned.plan), alias: name }, scope))
+            }
+            ast::TableFactor::NestedJoin { table_with_joins, alias: None } => {
+                self.from(std::slice::from_ref(table_with_joins))
+            }
+            other => Err(unsupported(format!("FROM item {other}"))),
+        }
+    }
+
+    fn column_name(&self, e: &ast::Expr) -> String {
+        match e {
+            ast::Expr::Identifier(i) => ident(i),
+            ast::Expr::CompoundIdentifier(parts) => parts.last().map_or("?column?".into(), ident),
+            ast::Expr::Function(f) => object_name(&f.name).unwrap_or_else(|_| "?column?".into()),
+            ast::Expr::Nested(inner) => self.column_name(inner),
+            ast::Expr::Cast { expr, data_type, .. } => match expr.as_ref() {
+                ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) => self.column_name(expr),
+                _ => data_type.to_string().to_lowercase(),
+            },
+            ast::Expr::Case { .. } => "case".into(),
+            ast::Expr::Exists { .. } => "exists".into(),
+            ast::Expr::Subquery(q) => match q.body.as_ref() {
+                ast::SetExpr::Select(s) => match s.projection.first() {
+                    Some(ast::SelectItem::UnnamedExpr(e)) => self.column_name(e),
+                    Some(ast::SelectItem::ExprWithAlias { alias, .. }) => ident(alias),
+                    _ => "?column?".into(),
+                },
+                _ => "?column?".into(),
+            },
+            _ => "?column?".into(),
+        }
+    }
+
+    /// Plans a subquery used inside an expression, with `scope` as its enclosing row.
+    fn subquery(&mut self, q: &ast::Query, scope: &Scope, grouping: bool) -> Result<(Box<Subquery>, usize)> {
+        // Inside an aggregated select list the current row is the group, not the input:
+        // correlated references there are not supported, so the subquery sees no scope.
+        self.outer.push(if grouping { Scope::default() } else { scope.clone() });
+        let before = self.outer_refs;
+        let planned = self.query(q);
+        self.outer.pop();
+        let planned = planned?;
+        let correlated = self.outer_refs > before;
+        let width = planned.columns.len();
+        Ok((Box::new(Subquery { plan: planned.plan, correlated, cached: OnceCell::new() }), width))
+    }
+
+    fn column(&mut self, qualifier: Option<&str>, name: &str, scope: &Scope, grouping: Option<&mut Grouping>) -> Result<Expr> {
+        if let Some(g) = grouping {
+            if g.input.resolve(qualifier, name)?.is_some() {
+                let full = qualifier.map_or(name.to_string(), |q| format!("{q}.{name}"));
+                if g.implicit {
+                    g.bare_column.get_or_insert(full);
+                    return Ok(Expr::Const(Value::Null));
+                }
+                return Err(grouping_error(&full));
+            }
+        } else if let Some(i) = scope.resolve(qualifier, name)? {
+            return Ok(Expr::Column(i));
+        }
+        for (depth, outer) in self.outer.iter().rev().enumerate() {
+            if let Some(index) = outer.resolve(qualifier, name)? {
+                self.outer_refs += 1;
+                return Ok(Expr::Outer { depth, index });
+            }
+        }
+        let shown = match qualifier {
+            Some(q) if !scope.has_qualifier(q) && !self.outer.iter().any(|s| s.has_qualifier(q)) => {
+                return Err(Error::MissingFromEntry(q.to_string()));
+            }
+            Some(q) => format!("{q}.{name}"),
+            None => name.to_string(),
+        };
+        Err(Error::UndefinedColumn(format!("\"{shown}\"")))
+    }
+
+    /// Compiles a scalar expression (no aggregates) against `scope`.
+    pub fn scalar(&mut self, e: &ast::Expr, scope: &Scope) -> Result<Expr> {
+        self.expr(e, scope, None)
+    }
+
+    /// Compiles an expression against `scope`; with `grouping`, against the output of the
+    /// aggregation (group keys and aggregates).
+    fn expr(&mut self, e: &ast::Expr, scope: &Scope, mut grouping: Option<&mut Grouping>) -> Result<Expr> {
+        if let Some(g) = grouping.as_deref_mut() {
+            let text = e.to_string();
+            if let Some(i) = g.keys.iter().position(|k| *k == text) {
+                return Ok(Expr::Column(i));
+            }
+        }
+        let compiled = match e {
+            ast::Expr::Identifier(i) => return self.column(None, &ident(i), scope, grouping),
+            ast::Expr::CompoundIdentifier(parts) => {
+                let names: Vec<String> = parts.iter().map(ident).collect();
+                return match names.as_slice() {
+                    [q, n] => self.column(Some(q), n, scope, grouping),
+                    [_, q, n] => self.column(Some(q), n, scope, grouping),
+                    _ => Err(unsupported(format!("name {e}"))),
+                };
+            }
+            ast::Expr::Value(v) => self.value(&v.value)?,
+            ast::Expr::Nested(inner) => return self.expr(inner, scope, grouping),
+            ast::Expr::UnaryOp { op, expr } => {
+                let inner = self.expr(expr, scope, grouping)?;
+                match op {
+                    ast::UnaryOperator::Minus => Expr::Neg(Box::new(inner)),
+                    ast::UnaryOperator::Plus => inner,
+                    ast::UnaryOperator::Not => Expr::Not(Box::new(inner)),
+                    other => return Err(unsupported(format!("operator {other}"))),
+                }
+            }
+            ast::Expr::BinaryOp { left, op, right } => {
+                let op = binary_op(op)?;
+                let l = self.expr(left, scope, grouping.as_deref_mut())?;
+                let r = self.expr(right, scope, grouping)?;
+                Expr::Binary(op, Box::new(l), Box::new(r))
+            }
+            ast::Expr::IsNull(x) => Expr::IsNull(Box::new(self.expr(x, scope, grouping)?), false),
+            ast::Expr::IsNotNull(x) => Expr::IsNull(Box::new(self.expr(x, scope, grouping)?), true),
+            ast::Expr::IsTrue(x) | ast::Expr::IsNotTrue(x) | ast::Expr::IsFalse(x) | ast::Expr::IsNotFalse(x) => {
+                let want = matches!(e, ast::Expr::IsTrue(_) | ast::Expr::IsNotTrue(_));
+                let negated = matches!(e, ast::Expr::IsNotTrue(_) | ast::Expr::IsNotFalse(_));
+                let inner = self.expr(x, scope, grouping)?;
+                // `x IS TRUE` is never NULL: coalesce(x = want, false).
+                let test = Expr::Call(Function::Coalesce, vec![
+                    Expr::Binary(BinaryOp::Eq, Box::new(inner), Box::new(Expr::Const(Value::Boolean(want)))),
+                    Expr::Const(Value::Boolean(false)),
+                ]);
+                if negated { Expr::Not(Box::new(test)) } else { test }
+            }
+            ast::Expr::InList { expr, list, negated } => {
+                let x = self.expr(expr, scope, grouping.as_deref_mut())?;
+                let mut items = Vec::new();
+                for i in list {
+                    items.push(self.expr(i, scope, grouping.as_deref_mut())?);
+                }
+                Expr::InList { expr: Box::new(x), list: items, negated: *negated }
+            }
+            ast::Expr::Between { expr, negated, low, high } => {
+                let v1 = self.expr(expr, scope, grouping.as_deref_mut())?;
+                let v2 = self.expr(expr, scope, grouping.as_deref_mut())?;
+                let lo = self.expr(low, scope, grouping.as_deref_mut())?;
+                let hi = self.expr(high, scope, grouping)?;
+                let (op_lo, op_hi, join) = if *negated {
+                    (BinaryOp::Lt, BinaryOp::Gt, BinaryOp::Or)
+                } else {
+                    (BinaryOp::GtEq, BinaryOp::LtEq, BinaryOp::And)
+                };
+                Expr::Binary(
+                    join,
+                    Box::new(Expr::Binary(op_lo, Box::new(v1), Box::new(lo))),
+                    Box::new(Expr::Binary(op_hi, Box::new(v2), Box::new(hi))),
+                )
+            }
+            ast::Expr::Like { negated, any: false, expr, pattern, escape_char: None }
+            | ast::Expr::ILike { negated, any: false, expr, pattern, escape_char: None } => {
+                let x = self.expr(expr, scope, grouping.as_deref_mut())?;
+                let p = self.expr(pattern, scope, grouping)?;
+                Expr::Like {
+                    expr: Box::new(x),
+                    pattern: Box::new(p),
+                    negated: *negated,
+                    case_insensitive: matches!(e, ast::Expr::ILike { .. }),
+                }
+            }
+            ast::Expr::Cast { expr, data_type: t, format: None, .. } => {
+                let ty = data_type(t)?;
+                Expr::Cast(Box::new(self.expr(expr, scope, grouping)?), ty)
+            }
+            ast::Expr::Case { operand, conditions, else_result, .. } => {
+                let operand = match operand {
+                    Some(o) => Some(Box::new(self.expr(o, scope, grouping.as_deref_mut())?)),
+                    None => None,
+                };
+                let mut whens = Vec::new();
+                for c in conditions {
+                    let cond = self.expr(&c.condition, scope, grouping.as_deref_mut())?;
+                    let result = self.expr(&c.result, scope, grouping.as_deref_mut())?;
+                    whens.push((cond, result));
+                }
+                let otherwise = match else_result {
+                    Some(x) => Some(Box::new(self.expr(x, scope, grouping)?)),
+                    None => None,
+                };
+                Expr::Case { operand, whens, otherwise }
+            }
+            ast::Expr::Function(f) => return self.function(f, scope, grouping),
+            ast::Expr::Subquery(q) => {
+                let (sub, width) = self.subquery(q, scope, grouping.is_some())?;
+                if width != 1 {
+                    return Err(Error::Syntax("subquery must return only one column".into()));
+                }
+                Expr::Subquery(sub)
+            }
+            ast::Expr::Exists { subquery, negated } => {
+                let (sub, _) = self.subquery(subquery, scope, grouping.is_some())?;
+                Expr::Exists { subquery: sub, negated: *negated }
+            }
+            ast::Expr::InSubquery { expr, subquery, negated } => {
+                let x = self.expr(expr, scope, grouping.as_deref_mut())?;
+                let (sub, width) = self.subquery(subquery, scope, grouping.is_some())?;
+                if width != 1 {
+                    return Err(Error::Syntax("subquery has too many columns".into()));
+                }
+                Expr::InSubquery { expr: Box::new(x), subquery: sub, negated: *negated }
+            }
+            ast::Expr::TypedString(ts) => {
+                let ty = data_type(&ts.data_type)?;
+                let text = match &ts.value.value {
+                    ast::Value::SingleQuotedString(s) => s.clone(),
+                    other => return Err(unsupported(format!("literal {other}"))),
+                };
+                Expr::Const(Value::Text(text).cast(ty)?)
+            }
+            other => return Err(unsupported(format!("expression {other}"))),
+        };
+        fold(compiled, self.env)
+    }
+
+    fn value(&self, v: &ast::Value) -> Result<Expr> {
+        Ok(Expr::Const(match v {
+            ast::Value::Number(n, _) => number(n)?,
+            ast::Value::SingleQuotedString(s)
+            | ast::Value::EscapedStringLiteral(s)
+            | ast::Value::DoubleQuotedString(s) => Value::Text(s.clone()),
+            ast::Value::Boolean(b) => Value::Boolean(*b),
+            ast::Value::Null => Value::Null,
+            ast::Value::Placeholder(p) => {
+                let n: usize = p
+                    .strip_prefix('$')
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(|| unsupported(format!("placeholder {p}")))?;
+                self.params
+                    .get(n.wrapping_sub(1))
+                    .cloned()
+                    .ok_or_else(|| Error::UndefinedParameter(format!("there is no parameter ${n}")))?
+            }
+            other => return Err(unsupported(format!("literal {other}"))),
+        }))
+    }
+
+    fn function(&mut self, f: &ast::Function, scope: &Scope, mut grouping: Option<&mut Grouping>) -> Result<Expr> {
+        let name = object_name(&f.name)?;
+        if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
+            return Err(unsupported(format!("{name} with FILTER / OVER / WITHIN GROUP")));
+        }
+        let (args, distinct) = match &f.args {
+            ast::FunctionArguments::None => (Vec::new(), false),
+            ast::FunctionArguments::List(l) => {
+                if !l.clauses.is_empty() {
+                    return Err(unsupported(format!("clauses in {name}()")));
+                }
+                let distinct = matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+                (l.args.iter().collect::<Vec<_>>(), distinct)
+            }
+            ast::FunctionArguments::Subquery(_) => return Err(unsupported("subquery as function argument")),
+        };
+        if let Some(function) = is_aggregate_name(&name) {
+            let Some(g) = grouping else {
+                return Err(Error::Grouping(format!("aggregate function {name} is not allowed here")));
+            };
+            let star = matches!(args.as_slice(), [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]);
+            let (function, arg) = if star && function == AggregateFunction::Count {
+                (AggregateFunction::CountStar, None)
+            } else {
+                match args.as_slice() {
+                    [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a))] => {
+                        let input = g.input.clone();
+                        (function, Some(self.expr(a, &input, None)?))
+                    }
+                    _ => return Err(Error::UndefinedFunction(format!("function {name} takes exactly one argument"))),
+                }
+            };
+            g.aggregates.push(Aggregate { function, arg, distinct });
+            return Ok(Expr::Column(g.keys.len() + g.aggregates.len() - 1));
+        }
+        if distinct {
+            return Err(Error::Syntax(format!("DISTINCT specified, but {name} is not an aggregate function")));
+        }
+        let function = match name.as_str() {
+            "coalesce" => Function::Coalesce,
+            "nullif" => Function::NullIf,
+            "abs" => Function::Abs,
+            "lower" => Function::Lower,
+            "upper" => Function::Upper,
+            "length" | "char_length" | "character_length" => Function::Length,
+            _ => return Err(Error::UndefinedFunction(format!("function {name} does not exist"))),
+        };
+        let arity_ok = match function {
+            Function::Coalesce => !args.is_empty(),
+            Function::NullIf => args.len() == 2,
+            _ => args.len() == 1,
+        };
+        if !arity_ok {
+            return Err(Error::UndefinedFunction(format!("function {name} with {} arguments does not exist", args.len())));
+        }
+        let mut compiled = Vec::new();
+        for a in args {
+            match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x)) => {
+                    compiled.push(self.expr(x, scope, grouping.as_deref_mut())?)
+                }
+                other => return Err(unsupported(format!("argument {other}"))),
+            }
+        }
+        fold(Expr::Call(function, compiled), self.env)
+    }
+}
+
+/// The compiled select list and what hangs off it.
+struct PostSelect {
+    exprs: Vec<Expr>,
+    names: Vec<String>,
+    visible: usize,
+    keys: Vec<SortKey>,
+    order_text: String,
+    having: Option<(Expr, String)>,
+}
+
+fn grouping_error(col: &str) -> Error {
+    Error::Grouping(format!(
+        "column \"{col}\" must appear in the GROUP BY clause or be used in an aggregate function"
+    ))
+}
+
+fn rename_columns(scope: &mut Scope, names: &[ast::TableAliasColumnDef]) -> Result<()> {
+    if names.len() > scope.columns.len() {
+        return Err(Error::Syntax("table alias has more column names than the table has columns".into()));
+    }
+    for (c, n) in scope.columns.iter_mut().zip(names) {
+        c.1 = ident(&n.name);
+    }
+    Ok(())
+}
+
+fn sort_key(column: usize, o: &ast::OrderByExpr) -> SortKey {
+    let descending = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+    SortKey { column, descending, nulls_first: o.options.nulls_first.unwrap_or(descending) }
+}
+
+fn order_text(order_by: &[ast::OrderByExpr]) -> String {
+    order_by.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn aggregate_text(group_by: &[ast::Expr]) -> String {
+    if group_by.is_empty() {
+        "Aggregate".into()
+    } else {
+        let keys: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
+        format!("Group By: {}", keys.join(", "))
+    }
+}
+
+/// The access path for a scan of `table` filtered by `predicate`.
+pub fn choose_access(table: &Table, predicate: &Expr) -> Access {
+    access::choose(table, predicate)
+}
+
+/// Puts a WHERE clause into a single-table scan (choosing its access path), or a Filter.
+fn add_filter(plan: Plan, predicate: Expr, text: String) -> Plan {
+    match plan {
+        Plan::Scan { table, alias, access: Access::Full, filter: None, lock } => {
+            let access = access::choose(&table, &predicate);
+            Plan::Scan { table, alias, access, filter: Some((predicate, text)), lock }
+        }
+        source => Plan::Filter { source: Box::new(source), predicate, text },
+    }
+}
+
+fn binary_op(op: &ast::BinaryOperator) -> Result<BinaryOp> {
+    use ast::BinaryOperator as B;
+    Ok(match op {
+        B::Plus => BinaryOp::Add,
+        B::Minus => BinaryOp::Sub,
+        B::Multiply => BinaryOp::Mul,
+        B::Divide => BinaryOp::Div,
+        B::Modulo => BinaryOp::Rem,
+        B::Eq => BinaryOp::Eq,
+        B::NotEq => BinaryOp::NotEq,
+        B::Lt => BinaryOp::Lt,
+        B::LtEq => BinaryOp::LtEq,
+        B::Gt => BinaryOp::Gt,
+        B::GtEq => BinaryOp::GtEq,
+        B::And => BinaryOp::And,
+        B::Or => BinaryOp::Or,
+        B::StringConcat => BinaryOp::Concat,
+        other => return Err(unsupported(format!("operator {other}"))),
+    })
+}
+
+/// Evaluates an expression whose operands are all constants (constant folding); errors
+/// such as division by zero surface at planning, as in PostgreSQL.
+fn fold(e: Expr, env: &Env<'_>) -> Result<Expr> {
+    let foldable = match &e {
+        Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => a.is_const(),
+        Expr::Binary(_, a, b) => a.is_const() && b.is_const(),
+        Expr::InList { expr, list, .. } => expr.is_const() && list.iter().all(Expr::is_const),
+        Expr::Like { expr, pattern, .. } => expr.is_const() && pattern.is_const(),
+        Expr::Call(_, args) => args.iter().all(Expr::is_const),
+        _ => false,
+    };
+    if foldable {
+        return Ok(Expr::Const(e.eval(&[], env)?));
+    }
+    Ok(e)
+}

@@ -1,0 +1,168 @@
+//! Choosing how a scan reaches its rows from the WHERE clause.
+//!
+//! The conjuncts (`AND`ed parts) of the predicate that compare a column with a constant
+//! (`=`, `IN (...)`, `<`, `<=`, `>`, `>=`, and `BETWEEN`, which the planner has already
+//! split in two) are collected per column. Then, in order of preference: every primary
+//! key column equal to constants gives point lookups; every column of an index equal to
+//! constants gives index lookups (unique indexes first); equalities on a prefix of the
+//! primary key plus a range on the next column give a key range scan; the same on an
+//! index gives an index range scan; otherwise the whole table is scanned. The full
+//! predicate is still evaluated on every row found, so the access path only has to find
+//! a superset of the matching rows. A constant that cannot be represented exactly in the
+//! column's type (`int_col = 2.5`) is not used for access.
+
+use std::cmp::Ordering;
+use std::ops::Bound;
+
+use crate::catalog::Table;
+use crate::expression::{BinaryOp, Expr};
+use crate::plan::{Access, KeyRange};
+use crate::types::{DataType, Value};
+
+/// More point lookups than this turn into a scan.
+const MAX_POINTS: usize = 1024;
+
+#[derive(Default, Clone)]
+struct ColumnBounds {
+    eq: Option<Vec<Value>>,
+    lower: Option<Bound<Value>>,
+    upper: Option<Bound<Value>>,
+}
+
+/// The access path for `table` given the compiled WHERE predicate.
+pub fn choose(table: &Table, predicate: &Expr) -> Access {
+    let mut cols = vec![ColumnBounds::default(); table.columns.len()];
+    collect(predicate, table, &mut cols);
+    if !table.primary_key.is_empty() {
+        if let Some(keys) = points(&table.primary_key, &cols) {
+            return Access::KeyPoints(keys);
+        }
+    }
+    let mut by_uniqueness: Vec<usize> = (0..table.indexes.len()).collect();
+    by_uniqueness.sort_by_key(|&i| !table.indexes[i].unique);
+    for &i in &by_uniqueness {
+        if let Some(keys) = points(&table.indexes[i].columns, &cols) {
+            return Access::IndexPoints { index: i, keys };
+        }
+    }
+    if !table.primary_key.is_empty() {
+        if let Some(range) = range(&table.primary_key, &cols) {
+            return Access::KeyRange(range);
+        }
+    }
+    for &i in &by_uniqueness {
+        if let Some(range) = range(&table.indexes[i].columns, &cols) {
+            return Access::IndexRange { index: i, range };
+        }
+    }
+    Access::Full
+}
+
+fn collect(e: &Expr, table: &Table, cols: &mut [ColumnBounds]) {
+    match e {
+        Expr::Binary(BinaryOp::And, a, b) => {
+            collect(a, table, cols);
+            collect(b, table, cols);
+        }
+        Expr::Binary(op, a, b) => {
+            let (col, value, op) = match (a.as_ref(), b.as_ref()) {
+                (Expr::Column(c), Expr::Const(v)) => (*c, v, *op),
+                (Expr::Const(v), Expr::Column(c)) => (*c, v, op.flipped()),
+                _ => return,
+            };
+            let Some(v) = exact(value, table.columns[col].ty) else { return };
+            let b = &mut cols[col];
+            match op {
+                BinaryOp::Eq => b.eq = Some(vec![v]),
+                BinaryOp::Gt => tighten(&mut b.lower, Bound::Excluded(v), Ordering::Greater),
+                BinaryOp::GtEq => tighten(&mut b.lower, Bound::Included(v), Ordering::Greater),
+                BinaryOp::Lt => tighten(&mut b.upper, Bound::Excluded(v), Ordering::Less),
+                BinaryOp::LtEq => tighten(&mut b.upper, Bound::Included(v), Ordering::Less),
+                _ => {}
+            }
+        }
+        Expr::InList { expr, list, negated: false } => {
+            let Expr::Column(col) = expr.as_ref() else { return };
+            let ty = table.columns[*col].ty;
+            let values: Option<Vec<Value>> = list
+                .iter()
+                .map(|e| match e {
+                    Expr::Const(v) => exact(v, ty),
+                    _ => None,
+                })
+                .collect();
+            if let Some(values) = values {
+                if cols[*col].eq.is_none() {
+                    cols[*col].eq = Some(values);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Keeps the tighter of two bounds (`better` is the ordering a tighter value has).
+fn tighten(slot: &mut Option<Bound<Value>>, new: Bound<Value>, better: Ordering) {
+    let replace = match (&*slot, &new) {
+        (None, _) => true,
+        (Some(Bound::Included(old) | Bound::Excluded(old)), Bound::Included(v) | Bound::Excluded(v)) => {
+            let o = v.sort_cmp(old);
+            o == better || (o == Ordering::Equal && matches!(new, Bound::Excluded(_)))
+        }
+        _ => false,
+    };
+    if replace {
+        *slot = Some(new);
+    }
+}
+
+/// `v` in the column's type if the conversion is exact; None for NULL.
+fn exact(v: &Value, ty: DataType) -> Option<Value> {
+    if v.is_null() || (matches!(ty, DataType::Text { .. }) != matches!(v, Value::Text(_))) {
+        return None;
+    }
+    let c = v.cast(ty).ok()?;
+    (c.sql_cmp(v).ok()? == Some(Ordering::Equal)).then_some(c)
+}
+
+fn points(key_cols: &[usize], cols: &[ColumnBounds]) -> Option<Vec<Vec<Value>>> {
+    let mut keys: Vec<Vec<Value>> = vec![Vec::new()];
+    for &c in key_cols {
+        let candidates = cols[c].eq.as_ref()?;
+        if keys.len() * candidates.len() > MAX_POINTS {
+            return None;
+        }
+        keys = keys
+            .into_iter()
+            .flat_map(|k| {
+                candidates.iter().map(move |v| {
+                    let mut k = k.clone();
+                    k.push(v.clone());
+                    k
+                })
+            })
+            .collect();
+    }
+    Some(keys)
+}
+
+fn range(key_cols: &[usize], cols: &[ColumnBounds]) -> Option<KeyRange> {
+    let mut eq = Vec::new();
+    for &c in key_cols {
+        match &cols[c].eq {
+            Some(values) if values.len() == 1 => eq.push(values[0].clone()),
+            _ => {
+                let b = &cols[c];
+                if eq.is_empty() && b.lower.is_none() && b.upper.is_none() {
+                    return None;
+                }
+                return Some(KeyRange {
+                    eq,
+                    lower: b.lower.clone().unwrap_or(Bound::Unbounded),
+                    upper: b.upper.clone().unwrap_or(Bound::Unbounded),
+                });
+            }
+        }
+    }
+    (!eq.is_empty()).then_some(KeyRange { eq, lower: Bound::Unbounded, upper: Bound::Unbounded })
+}

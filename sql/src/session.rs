@@ -1,0 +1,496 @@
+//! A SQL session: transaction blocks, autocommit, the failed-transaction state, session
+//! settings, and a cache of parsed statements.
+//!
+//! Outside a block every statement runs in its own transaction at the session's default
+//! level and commits at once (autocommit). `BEGIN` opens a block; its transaction starts
+//! at the first statement that needs one, so `SET TRANSACTION ISOLATION LEVEL` can still
+//! change it, as in PostgreSQL. An error inside a block rolls the transaction back at
+//! once (releasing its locks) and leaves the block *failed*: every statement but
+//! `ROLLBACK` (or `COMMIT`, which then reports `ROLLBACK`) fails with 25P02.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use isolde_txn::{IsolationLevel, Transaction, TxnManager};
+use sqlparser::ast;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+use crate::executor::{self, Env};
+use crate::planner::{ident, object_name, Planner};
+use crate::types::Value;
+use crate::{ddl, dml};
+
+/// How many parsed statements a session keeps.
+const STATEMENT_CACHE_SIZE: usize = 256;
+
+/// The result of one statement.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct QueryResult {
+    /// Column names (empty for statements that return no rows).
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    /// psql's command tag: `SELECT 3`, `INSERT 0 1`, `UPDATE 2`, `BEGIN`, ...
+    pub tag: String,
+    /// Notices and warnings, each as psql prints it (`WARNING:  ...`, `NOTICE:  ...`).
+    pub notices: Vec<String>,
+}
+
+impl QueryResult {
+    fn tag(tag: &str) -> QueryResult {
+        QueryResult { tag: tag.to_string(), ..QueryResult::default() }
+    }
+
+    fn with_notice(mut self, notice: String) -> QueryResult {
+        self.notices.push(notice);
+        self
+    }
+
+    /// The row count of the tag (`INSERT 0 5`, `UPDATE 2`, `DELETE 1`, `SELECT 3`).
+    pub fn rows_affected(&self) -> Option<u64> {
+        let mut words = self.tag.split(' ');
+        match words.next()? {
+            "INSERT" | "UPDATE" | "DELETE" | "SELECT" => words.next_back()?.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// True for statements that return rows (psql prints a table for them).
+    pub fn has_rows(&self) -> bool {
+        !self.columns.is_empty()
+    }
+}
+
+/// A parsed statement with `$n` parameters, ready to run many times.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    sql: String,
+    statement: Option<Arc<ast::Statement>>,
+    params: usize,
+}
+
+impl Prepared {
+    /// The SQL text it was prepared from.
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// The number of parameters (`$1` .. `$n`) it takes.
+    pub fn param_count(&self) -> usize {
+        self.params
+    }
+}
+
+/// One user's SQL conversation with the database. `Send`: it can move to its own thread.
+pub struct Session {
+    mgr: TxnManager,
+    txn: Option<Transaction>,
+    /// Inside `BEGIN ... COMMIT`: the level and access mode the block's transaction uses.
+    block: Option<(IsolationLevel, bool)>,
+    failed: bool,
+    default_level: IsolationLevel,
+    catalog: Catalog,
+    cache: HashMap<String, (Arc<ast::Statement>, u64)>,
+    tick: u64,
+}
+
+/// Splits text into statements at `;`, outside quotes and comments. Empty statements
+/// are dropped.
+pub fn split_statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                cur.push(c);
+                for d in chars.by_ref() {
+                    cur.push(d);
+                    if d == c {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        cur.push('\n');
+                        break;
+                    }
+                }
+            }
+            ';' => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+fn is_checkpoint(sql: &str) -> bool {
+    sql.trim().trim_end_matches(';').trim().eq_ignore_ascii_case("checkpoint")
+}
+
+fn count_params(sql: &str) -> usize {
+    let b = sql.as_bytes();
+    let mut max = 0;
+    for (i, _) in sql.match_indices('$') {
+        let digits: String = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).map(|&c| c as char).collect();
+        max = max.max(digits.parse().unwrap_or(0));
+    }
+    max
+}
+
+impl Session {
+    /// A session on `mgr`, at READ COMMITTED by default (as PostgreSQL).
+    pub fn new(mgr: TxnManager) -> Session {
+        Session {
+            mgr,
+            txn: None,
+            block: None,
+            failed: false,
+            default_level: IsolationLevel::ReadCommitted,
+            catalog: Catalog::default(),
+            cache: HashMap::new(),
+            tick: 0,
+        }
+    }
+
+    /// True inside `BEGIN ... COMMIT/ROLLBACK`.
+    pub fn in_transaction(&self) -> bool {
+        self.block.is_some()
+    }
+
+    /// True when the block failed and only ROLLBACK is accepted.
+    pub fn transaction_failed(&self) -> bool {
+        self.failed
+    }
+
+    /// The level of the open transaction block, else the session default.
+    pub fn isolation_level(&self) -> IsolationLevel {
+        self.block.map_or(self.default_level, |(level, _)| level)
+    }
+
+    /// Sets the level later transactions start at (`SET default_transaction_isolation`).
+    pub fn set_default_isolation(&mut self, level: IsolationLevel) {
+        self.default_level = level;
+    }
+
+    /// Runs one statement.
+    pub fn execute(&mut self, sql: &str) -> Result<QueryResult> {
+        if is_checkpoint(sql) {
+            return self.checkpoint();
+        }
+        let statement = self.parse(sql)?;
+        match statement {
+            Some(s) => self.run(&s, &[]),
+            None => Ok(QueryResult::default()),
+        }
+    }
+
+    /// Runs several statements separated by `;`, stopping at the first error (whose
+    /// result is the last one returned).
+    pub fn execute_batch(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
+        let mut out = Vec::new();
+        for s in split_statements(sql) {
+            let r = self.execute(&s);
+            let failed = r.is_err();
+            out.push(r);
+            if failed {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Parses a statement with `$1`.. parameters once, to run with
+    /// [`Session::execute_prepared`].
+    pub fn prepare(&mut self, sql: &str) -> Result<Prepared> {
+        let statement = if is_checkpoint(sql) { None } else { Some(self.parse(sql)?.ok_or_else(|| Error::Syntax("empty statement".into()))?) };
+        Ok(Prepared { sql: sql.to_string(), statement, params: count_params(sql) })
+    }
+
+    /// Runs a prepared statement with values for its parameters.
+    pub fn execute_prepared(&mut self, p: &Prepared, params: &[Value]) -> Result<QueryResult> {
+        if params.len() != p.params {
+            return Err(Error::UndefinedParameter(format!(
+                "prepared statement takes {} parameters, {} given",
+                p.params,
+                params.len()
+            )));
+        }
+        match &p.statement {
+            Some(s) => self.run(s, params),
+            None => self.checkpoint(),
+        }
+    }
+
+    fn parse(&mut self, sql: &str) -> Result<Option<Arc<ast::Statement>>> {
+        self.tick += 1;
+        if let Some((s, used)) = self.cache.get_mut(sql) {
+            *used = self.tick;
+            return Ok(Some(s.clone()));
+        }
+        let mut parsed = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
+            Error::Syntax(e.to_string().trim_start_matches("sql parser error: ").to_string())
+        })?;
+        if parsed.len() > 1 {
+            return Err(Error::Syntax(
+                "several statements given to execute; use execute_batch".into(),
+            ));
+        }
+        let Some(statement) = parsed.pop() else { return Ok(None) };
+        let statement = Arc::new(statement);
+        if self.cache.len() >= STATEMENT_CACHE_SIZE {
+            if let Some(oldest) = self.cache.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| k.clone()) {
+                self.cache.remove(&oldest);
+            }
+        }
+        self.cache.insert(sql.to_string(), (statement.clone(), self.tick));
+        Ok(Some(statement))
+    }
+
+    fn checkpoint(&mut self) -> Result<QueryResult> {
+        if self.failed {
+            return Err(Error::InFailedTransaction);
+        }
+        self.mgr.checkpoint(|_| {})?;
+        Ok(QueryResult::tag("CHECKPOINT"))
+    }
+
+    fn run(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<QueryResult> {
+        if self.failed {
+            return match stmt {
+                ast::Statement::Rollback { .. } | ast::Statement::Commit { .. } => {
+                    self.end_block();
+                    Ok(QueryResult::tag("ROLLBACK"))
+                }
+                _ => Err(Error::InFailedTransaction),
+            };
+        }
+        match stmt {
+            ast::Statement::StartTransaction { modes, statements, exception, .. } => {
+                if !statements.is_empty() || exception.is_some() {
+                    return Err(Error::FeatureNotSupported("BEGIN ... END blocks".into()));
+                }
+                self.begin(modes)
+            }
+            ast::Statement::Commit { chain: false, .. } => self.commit(),
+            ast::Statement::Rollback { chain: false, savepoint: None } => Ok(self.rollback()),
+            ast::Statement::Set(set) => self.set(set),
+            ast::Statement::ShowVariable { variable } => self.show(variable),
+            _ => self.in_transaction_block(stmt, params),
+        }
+    }
+
+    fn access_modes(&self, modes: &[ast::TransactionMode], mut level: IsolationLevel, mut read_only: bool) -> Result<(IsolationLevel, bool)> {
+        for m in modes {
+            match m {
+                ast::TransactionMode::IsolationLevel(l) => {
+                    level = l.to_string().parse().map_err(|e: isolde_txn::UnknownIsolationLevel| Error::FeatureNotSupported(e.to_string()))?;
+                }
+                ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadOnly) => read_only = true,
+                ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadWrite) => read_only = false,
+            }
+        }
+        Ok((level, read_only))
+    }
+
+    fn begin(&mut self, modes: &[ast::TransactionMode]) -> Result<QueryResult> {
+        if self.block.is_some() {
+            return Ok(QueryResult::tag("BEGIN")
+                .with_notice("WARNING:  there is already a transaction in progress".into()));
+        }
+        self.block = Some(self.access_modes(modes, self.default_level, false)?);
+        Ok(QueryResult::tag("BEGIN"))
+    }
+
+    fn commit(&mut self) -> Result<QueryResult> {
+        if self.block.is_none() {
+            return Ok(QueryResult::tag("COMMIT")
+                .with_notice("WARNING:  there is no transaction in progress".into()));
+        }
+        self.block = None;
+        match self.txn.take() {
+            Some(txn) => {
+                txn.commit()?;
+            }
+            None => {}
+        }
+        Ok(QueryResult::tag("COMMIT"))
+    }
+
+    fn rollback(&mut self) -> QueryResult {
+        if self.block.is_none() {
+            return QueryResult::tag("ROLLBACK")
+                .with_notice("WARNING:  there is no transaction in progress".into());
+        }
+        self.end_block();
+        QueryResult::tag("ROLLBACK")
+    }
+
+    fn end_block(&mut self) {
+        if let Some(txn) = self.txn.take() {
+            txn.rollback();
+        }
+        self.block = None;
+        self.failed = false;
+    }
+
+    fn set(&mut self, set: &ast::Set) -> Result<QueryResult> {
+        match set {
+            ast::Set::SetTransaction { modes, snapshot: None, session } => {
+                if *session {
+                    let (level, _) = self.access_modes(modes, self.default_level, false)?;
+                    self.default_level = level;
+                    return Ok(QueryResult::tag("SET"));
+                }
+                self.set_transaction(modes)
+            }
+            ast::Set::SingleAssignment { variable, values, .. } => {
+                let name = object_name(variable)?;
+                let value = match values.as_slice() {
+                    [ast::Expr::Value(v)] => match &v.value {
+                        ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                    [ast::Expr::Identifier(i)] => i.value.clone(),
+                    _ => return Err(Error::InvalidArgument(format!("invalid value for parameter \"{name}\""))),
+                };
+                let level: Option<IsolationLevel> = if value.eq_ignore_ascii_case("default") { None } else {
+                    Some(value.parse().map_err(|e: isolde_txn::UnknownIsolationLevel| {
+                        Error::InvalidArgument(format!("invalid value for parameter \"{name}\": {e}"))
+                    })?)
+                };
+                match name.as_str() {
+                    "default_transaction_isolation" => {
+                        self.default_level = level.unwrap_or(IsolationLevel::ReadCommitted);
+                        Ok(QueryResult::tag("SET"))
+                    }
+                    "transaction_isolation" => match self.block {
+                        Some((_, ro)) if self.txn.is_none() => {
+                            self.block = Some((level.unwrap_or(self.default_level), ro));
+                            Ok(QueryResult::tag("SET"))
+                        }
+                        Some(_) => Err(too_late()),
+                        None => Ok(QueryResult::tag("SET").with_notice(
+                            "WARNING:  SET TRANSACTION can only be used in transaction blocks".into(),
+                        )),
+                    },
+                    _ => Err(Error::UndefinedObject(format!("unrecognized configuration parameter \"{name}\""))),
+                }
+            }
+            other => Err(Error::FeatureNotSupported(format!("{other}"))),
+        }
+    }
+
+    fn set_transaction(&mut self, modes: &[ast::TransactionMode]) -> Result<QueryResult> {
+        let Some((level, ro)) = self.block else {
+            return Ok(QueryResult::tag("SET")
+                .with_notice("WARNING:  SET TRANSACTION can only be used in transaction blocks".into()));
+        };
+        if self.txn.is_some() {
+            return Err(too_late());
+        }
+        self.block = Some(self.access_modes(modes, level, ro)?);
+        Ok(QueryResult::tag("SET"))
+    }
+
+    fn show(&mut self, variable: &[ast::Ident]) -> Result<QueryResult> {
+        let name = variable.iter().map(ident).collect::<Vec<_>>().join(" ");
+        let value = match name.as_str() {
+            "transaction_isolation" | "transaction isolation level" => self.isolation_level(),
+            "default_transaction_isolation" => self.default_level,
+            _ => return Err(Error::UndefinedObject(format!("unrecognized configuration parameter \"{name}\""))),
+        };
+        Ok(QueryResult {
+            columns: vec![name.replace(' ', "_")],
+            rows: vec![vec![Value::Text(value.sql_name().to_string())]],
+            tag: "SHOW".into(),
+            notices: Vec::new(),
+        })
+    }
+
+    /// Runs a statement in the block's transaction, or in its own (autocommit).
+    fn in_transaction_block(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<QueryResult> {
+        let txn = match self.txn.take() {
+            Some(t) => t,
+            None => {
+                let (level, read_only) = self.block.unwrap_or((self.default_level, false));
+                if read_only { self.mgr.begin_read_only(level) } else { self.mgr.begin(level) }
+            }
+        };
+        txn.begin_statement();
+        let cell = RefCell::new(txn);
+        let result = {
+            let env = Env::new(&cell);
+            let mut planner = Planner::new(&env, &mut self.catalog, params);
+            statement(&mut planner, stmt)
+        };
+        let txn = cell.into_inner();
+        match (result, self.block.is_some()) {
+            (Ok(r), true) => {
+                self.txn = Some(txn);
+                Ok(r)
+            }
+            (Ok(r), false) => {
+                txn.commit()?;
+                Ok(r)
+            }
+            (Err(e), in_block) => {
+                txn.rollback();
+                if in_block {
+                    self.failed = true;
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+fn too_late() -> Error {
+    Error::ActiveTransaction("SET TRANSACTION ISOLATION LEVEL must be called before any query".into())
+}
+
+/// Dispatches one statement inside a transaction.
+fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResult> {
+    match stmt {
+        ast::Statement::Query(q) => {
+            let planned = p.query(q)?;
+            let rows = executor::run(&planned.plan, p.env)?;
+            Ok(QueryResult { columns: planned.columns, tag: format!("SELECT {}", rows.len()), rows, notices: Vec::new() })
+        }
+        ast::Statement::Insert(i) => dml::insert(p, i),
+        ast::Statement::Update(u) => dml::update(p, u),
+        ast::Statement::Delete(d) => dml::delete(p, d),
+        ast::Statement::CreateTable(ct) => ddl::create_table(p, ct),
+        ast::Statement::CreateIndex(ci) => ddl::create_index(p, ci),
+        ast::Statement::Drop { object_type, if_exists, names, cascade: false, .. } => {
+            ddl::drop(p, object_type, *if_exists, names)
+        }
+        ast::Statement::Explain { statement: inner, analyze: false, .. } => {
+            let lines = match inner.as_ref() {
+                ast::Statement::Query(q) => {
+                    let mut lines = Vec::new();
+                    p.query(q)?.plan.explain(&mut lines, 0);
+                    lines
+                }
+                other => dml::explain(p, other)?,
+            };
+            Ok(QueryResult {
+                columns: vec!["QUERY PLAN".into()],
+                tag: format!("EXPLAIN {}", lines.len()),
+                rows: lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
+                notices: Vec::new(),
+            })
+        }
+        other => {
+            let text = other.to_string();
+            let words: Vec<&str> = text.split_whitespace().take(2).collect();
+            Err(Error::FeatureNotSupported(format!("statement {}", words.join(" "))))
+        }
+    }
+}

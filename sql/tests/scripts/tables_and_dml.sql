@@ -1,0 +1,26 @@
+-- Creating tables, INSERT (multi-row, column lists, defaults, INSERT ... SELECT, RETURNING), UPDATE (including the primary key), DELETE, and their command tags.
+CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner VARCHAR(10) NOT NULL, balance NUMERIC(10,2) DEFAULT 0, active BOOLEAN DEFAULT TRUE);
+INSERT INTO accounts VALUES (1, 'alice', 100.5, TRUE), (2, 'bob', 20, FALSE);
+INSERT INTO accounts (id, owner) VALUES (3, 'carol');
+INSERT INTO accounts (owner, id, balance) VALUES ('dave', 4, 7.125) RETURNING id, balance * 2 AS doubled;
+SELECT * FROM accounts;
+SELECT id, owner FROM accounts WHERE balance > 10 ORDER BY owner DESC;
+UPDATE accounts SET balance = balance + 1 WHERE active;
+UPDATE accounts SET id = id + 10 WHERE id = 2 RETURNING *;
+SELECT id, owner, balance FROM accounts ORDER BY id;
+DELETE FROM accounts WHERE id >= 12 OR owner = 'carol';
+SELECT count(*) FROM accounts;
+CREATE TABLE log (msg TEXT, n INT);
+INSERT INTO log SELECT owner, id FROM accounts WHERE id < 10;
+INSERT INTO log (msg) VALUES ('no n');
+SELECT * FROM log ORDER BY n;
+UPDATE log SET n = 0 WHERE n IS NULL;
+SELECT msg, n FROM log ORDER BY msg;
+DELETE FROM log;
+SELECT * FROM log;
+CREATE TABLE t (a INT, b TEXT, PRIMARY KEY (a, b));
+INSERT INTO t VALUES (1, 'x'), (1, 'y'), (2, 'x');
+SELECT * FROM t WHERE a = 1;
+SELECT * FROM t ORDER BY b DESC, a LIMIT 2 OFFSET 1;
+SELECT DISTINCT a FROM t ORDER BY a;
+SELECT 1 AS one, * FROM t WHERE b IS NOT NULL LIMIT 1;
