@@ -62,6 +62,29 @@ fn empty_checkpoint_round_trips_with_both_compressions() {
 }
 
 #[test]
+fn read_meta_reads_the_header_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.ickp");
+    write(&path, Compression::None, &rows(3));
+    assert_eq!(
+        Checkpoint::read_meta(&path).unwrap(),
+        meta(Compression::None)
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..20]).unwrap();
+    let err = Checkpoint::read_meta(&path).unwrap_err();
+    assert!(matches!(err, Error::Truncated { len: 20, .. }), "{err}");
+    let mut bad = bytes.clone();
+    bad[20] ^= 1;
+    std::fs::write(&path, &bad).unwrap();
+    let err = Checkpoint::read_meta(&path).unwrap_err();
+    assert!(
+        matches!(err, Error::Corrupt { .. }) && err.to_string().contains("header CRC"),
+        "{err}"
+    );
+}
+
+#[test]
 fn empty_keys_and_values_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let entries = vec![

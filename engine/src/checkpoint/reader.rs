@@ -8,6 +8,7 @@
 //! produces) yields an [`Error::Corrupt`] from the iterator.
 
 use std::fs::{self, File};
+use std::io::{self, Read};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -53,6 +54,22 @@ impl Checkpoint {
             meta,
             entries,
         })
+    }
+
+    /// Reads and checks only the header of the checkpoint at `path` (magic, version, CRC):
+    /// enough to learn its snapshot and WAL position without reading the whole file. The
+    /// blocks are not verified; [`Checkpoint::open`] does that before any entry is used.
+    pub fn read_meta(path: &Path) -> Result<Meta, Error> {
+        let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut header = [0u8; HEADER_LEN];
+        match file.read_exact(&mut header) {
+            Ok(()) => verify_header(path, &header),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+                Err(too_short(path, len))
+            }
+            Err(e) => Err(Error::io(path, e)),
+        }
     }
 
     /// The file this checkpoint was opened from.
