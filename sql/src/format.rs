@@ -26,6 +26,10 @@ pub fn format_psql(r: &QueryResult) -> String {
             *w = (*w).max(c.chars().count());
         }
     }
+    // psql aligns by column type: a column of numbers is right-aligned, NULLs included.
+    let numeric: Vec<bool> = (0..n)
+        .map(|i| r.rows.iter().any(|row| row.get(i).is_some_and(|v| v.is_number())))
+        .collect();
     let header: Vec<String> = r
         .columns
         .iter()
@@ -41,16 +45,16 @@ pub fn format_psql(r: &QueryResult) -> String {
     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(w + 2)).collect();
     out.push_str(&rule.join("+"));
     out.push('\n');
-    for (row, values) in cells.iter().zip(&r.rows) {
+    for row in &cells {
         let mut line = String::new();
-        for (i, (c, v)) in row.iter().zip(values).enumerate() {
+        for (i, c) in row.iter().enumerate() {
             let w = widths[i];
             let pad = " ".repeat(w - c.chars().count());
             let last = i + 1 == n;
             if i > 0 {
                 line.push('|');
             }
-            if v.is_number() {
+            if numeric[i] {
                 line.push_str(&format!(" {pad}{c}"));
                 if !last {
                     line.push(' ');

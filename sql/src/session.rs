@@ -360,6 +360,9 @@ impl Session {
                     [ast::Expr::Identifier(i)] => i.value.clone(),
                     _ => return Err(Error::InvalidArgument(format!("invalid value for parameter \"{name}\""))),
                 };
+                if name != "default_transaction_isolation" && name != "transaction_isolation" {
+                    return Err(Error::UndefinedObject(format!("unrecognized configuration parameter \"{name}\"")));
+                }
                 let level: Option<IsolationLevel> = if value.eq_ignore_ascii_case("default") { None } else {
                     Some(value.parse().map_err(|e: isolde_txn::UnknownIsolationLevel| {
                         Error::InvalidArgument(format!("invalid value for parameter \"{name}\": {e}"))

@@ -1,0 +1,28 @@
+-- Inner and left joins, aggregates with GROUP BY and HAVING, DISTINCT, scalar / IN / EXISTS subqueries (correlated too), and subqueries in FROM.
+CREATE TABLE dept (id INT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE emp (id INT PRIMARY KEY, name TEXT, dept_id INT, salary NUMERIC(8,2));
+INSERT INTO dept VALUES (1, 'eng'), (2, 'ops'), (3, 'empty');
+INSERT INTO emp VALUES (1, 'ann', 1, 100), (2, 'bob', 1, 80), (3, 'cid', 2, 60), (4, 'dee', NULL, 50), (5, 'eve', 2, NULL);
+SELECT e.name, d.name AS dept FROM emp e JOIN dept d ON e.dept_id = d.id ORDER BY e.id;
+SELECT e.name, d.name FROM emp e LEFT JOIN dept d ON e.dept_id = d.id ORDER BY e.name;
+SELECT d.name, e.name FROM dept d LEFT OUTER JOIN emp e ON e.dept_id = d.id AND e.salary > 70 ORDER BY d.id, e.name;
+SELECT count(*) FROM emp, dept;
+SELECT d.name, count(e.id) AS n, sum(e.salary) AS total, avg(e.salary) AS mean, min(e.name), max(e.salary) FROM dept d LEFT JOIN emp e ON e.dept_id = d.id GROUP BY d.name ORDER BY d.name;
+SELECT dept_id, count(*) FROM emp GROUP BY dept_id HAVING count(*) > 1 ORDER BY dept_id;
+SELECT dept_id, count(*) AS n FROM emp GROUP BY 1 ORDER BY n DESC, dept_id;
+SELECT count(*), count(salary), count(DISTINCT dept_id), sum(salary), avg(salary) FROM emp;
+SELECT sum(salary), max(name) FROM emp WHERE id > 100;
+SELECT dept_id * 10 AS d, sum(salary) FROM emp GROUP BY dept_id * 10 ORDER BY d;
+SELECT DISTINCT dept_id FROM emp ORDER BY dept_id;
+SELECT name FROM emp WHERE salary = (SELECT max(salary) FROM emp);
+SELECT name, (SELECT name FROM dept WHERE dept.id = emp.dept_id) AS dept FROM emp ORDER BY id;
+SELECT name FROM dept WHERE id IN (SELECT dept_id FROM emp) ORDER BY name;
+SELECT name FROM dept WHERE id NOT IN (SELECT dept_id FROM emp);
+SELECT name FROM dept WHERE id NOT IN (SELECT dept_id FROM emp WHERE dept_id IS NOT NULL);
+SELECT name FROM dept d WHERE EXISTS (SELECT 1 FROM emp e WHERE e.dept_id = d.id AND e.salary >= 100);
+SELECT name FROM dept d WHERE NOT EXISTS (SELECT 1 FROM emp e WHERE e.dept_id = d.id);
+SELECT t.dept_id, t.total FROM (SELECT dept_id, sum(salary) AS total FROM emp GROUP BY dept_id) AS t WHERE t.total > 55 ORDER BY t.total;
+SELECT name, COALESCE(salary, 0) AS pay FROM emp ORDER BY pay DESC, name LIMIT 3;
+SELECT * FROM emp ORDER BY salary NULLS FIRST, id;
+SELECT name FROM emp WHERE name LIKE '%e%' ORDER BY name DESC;
+SELECT 2 * count(*) + 1 AS expr FROM emp;
