@@ -186,6 +186,9 @@ fn seed_history(mgr: &TxnManager) -> Committed {
     seed.commit().expect("seed commit")
 }
 
+/// How the depth-first search reached a transaction: the edge kind and its key.
+type Via = Option<(Dep, usize)>;
+
 /// One edge of the dependency graph.
 #[derive(Clone, Copy, Debug)]
 enum Dep {
@@ -298,44 +301,42 @@ impl History {
         edges
     }
 
-    /// A cycle in the dependency graph, described, if there is one.
+    /// A cycle in the dependency graph, described edge by edge, if there is one.
     fn find_cycle(&self) -> Option<String> {
         let edges = self.graph();
-        // 0 unvisited, 1 on the stack, 2 done.
+        // 0 unvisited, 1 on the current path, 2 done.
         let mut state = vec![0u8; self.txns.len()];
-        let mut stack: Vec<(usize, usize, Option<(Dep, usize)>)> = Vec::new();
         for root in 0..self.txns.len() {
             if state[root] != 0 {
                 continue;
             }
-            let mut path: Vec<(usize, Option<(Dep, usize)>)> = Vec::new();
-            stack.push((root, 0, None));
+            // Iterative depth-first search: (node, next edge to follow, how we got here).
+            let mut stack: Vec<(usize, usize, Via)> = vec![(root, 0, None)];
+            let mut path: Vec<(usize, Via)> = Vec::new();
             while let Some((node, next, via)) = stack.pop() {
                 if next == 0 {
                     state[node] = 1;
                     path.push((node, via));
                 }
-                if let Some(&(to, dep, k)) = edges[node].get(next) {
-                    stack.push((node, next + 1, via));
-                    if to == node {
-                        continue;
-                    }
-                    match state[to] {
-                        0 => stack.push((to, 0, Some((dep, k)))),
-                        1 => {
-                            let start = path.iter().position(|(n, _)| *n == to).unwrap_or(0);
-                            let mut steps: Vec<String> = path[start..]
-                                .iter()
-                                .map(|(n, _)| format!("T{}", self.txns[*n].tag))
-                                .collect();
-                            steps.push(format!("T{} (via {dep:?} on k{k})", self.txns[to].tag));
-                            return Some(steps.join(" -> "));
-                        }
-                        _ => {}
-                    }
-                } else {
+                let Some(&(to, dep, k)) = edges[node].get(next) else {
                     state[node] = 2;
                     path.pop();
+                    continue;
+                };
+                stack.push((node, next + 1, via));
+                match state[to] {
+                    0 => stack.push((to, 0, Some((dep, k)))),
+                    1 => {
+                        let start = path.iter().position(|(n, _)| *n == to)?;
+                        let mut text = format!("T{}", self.txns[to].tag);
+                        let hops = path[start + 1..].iter().map(|&(n, via)| (n, via));
+                        for (n, via) in hops.chain([(to, Some((dep, k)))]) {
+                            let (dep, k) = via?;
+                            text += &format!(" -{dep:?} on k{k}-> T{}", self.txns[n].tag);
+                        }
+                        return Some(text);
+                    }
+                    _ => {}
                 }
             }
         }
