@@ -7,6 +7,7 @@
 //! `txn` crate. Versions no snapshot can see any more are pruned as chains are written and
 //! by [`VersionStore::gc`] passes.
 
+pub mod checkpoint;
 mod version_store;
 
 pub use version_store::{
