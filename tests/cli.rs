@@ -1,0 +1,474 @@
+//! The `isolde` binary as scripts see it: its output, its exit codes (0 success, 1 not
+//! found or check failed, 2 usage error, 3 other errors) and its messages on stderr.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use isolde::{Db, Options};
+
+/// A scratch directory the command runs in (so no stray `./isolde.toml` is read), with
+/// the database at `db/` inside it.
+struct Scratch {
+    root: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch {
+            root: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.root.path().join(name)
+    }
+
+    fn db(&self) -> PathBuf {
+        self.path("db")
+    }
+
+    /// Runs `isolde` with `args` in the scratch directory, standard input closed.
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_isolde"))
+            .args(args)
+            .current_dir(self.root.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    /// Runs a `kv` subcommand on `db/`.
+    fn kv(&self, args: &[&str]) -> Output {
+        let mut all = vec!["kv"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--dir", "db"]);
+        self.run(&all)
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts the exit code, showing both streams when it is not the expected one.
+#[track_caller]
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+fn options() -> Options {
+    Options {
+        save: Vec::new(),
+        ..Options::default()
+    }
+}
+
+#[test]
+fn kv_put_get_del_and_scan_round_trip() {
+    let s = Scratch::new();
+    for (key, value) in [("apple", "red"), ("avocado", "green"), ("banana", "yellow")] {
+        assert_exit(&s.kv(&["put", key, value]), 0);
+    }
+    let got = s.kv(&["get", "apple"]);
+    assert_exit(&got, 0);
+    assert_eq!(stdout(&got), "red\n");
+
+    let all = s.kv(&["scan"]);
+    assert_exit(&all, 0);
+    assert_eq!(stdout(&all), "apple\tred\navocado\tgreen\nbanana\tyellow\n");
+    assert_eq!(
+        stdout(&s.kv(&["scan", "--prefix", "a", "--limit", "1"])),
+        "apple\tred\n"
+    );
+
+    assert_exit(&s.kv(&["del", "apple"]), 0);
+    assert_eq!(
+        stdout(&s.kv(&["scan", "--prefix", "a"])),
+        "avocado\tgreen\n"
+    );
+}
+
+#[test]
+fn missing_key_exits_1_with_nothing_on_stdout() {
+    let s = Scratch::new();
+    assert_exit(&s.kv(&["put", "present", "1"]), 0);
+    for args in [
+        &["get", "absent"][..],
+        &["get", "absent", "--json"],
+        &["del", "absent"],
+    ] {
+        let output = s.kv(args);
+        assert_exit(&output, 1);
+        assert_eq!(stdout(&output), "", "{args:?}");
+        assert_eq!(stderr(&output), "", "{args:?}");
+    }
+}
+
+#[test]
+fn json_output_escapes_strings_and_base64_encodes_other_bytes() {
+    let s = Scratch::new();
+    assert_exit(&s.kv(&["put", "quote", "say \"hi\"\n"]), 0);
+    let got = s.kv(&["get", "quote", "--json"]);
+    assert_exit(&got, 0);
+    assert_eq!(stdout(&got), "\"say \\\"hi\\\"\\n\"\n");
+
+    let db = Db::open(s.db(), options()).unwrap();
+    db.put(b"bin", &[0xff, 0x00, 0x01]).unwrap();
+    drop(db);
+    assert_eq!(
+        stdout(&s.kv(&["get", "bin", "--json"])),
+        "{\"base64\":\"/wAB\"}\n"
+    );
+    assert_eq!(
+        stdout(&s.kv(&["scan", "--json"])),
+        "{\"key\":\"bin\",\"value\":{\"base64\":\"/wAB\"}}\n\
+         {\"key\":\"quote\",\"value\":\"say \\\"hi\\\"\\n\"}\n"
+    );
+}
+
+#[test]
+fn reading_a_directory_that_does_not_exist_is_an_error_not_a_new_database() {
+    let s = Scratch::new();
+    let output = s.kv(&["get", "k"]);
+    assert_exit(&output, 3);
+    assert!(
+        stderr(&output).starts_with("isolde: error: no database at db"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!s.db().exists());
+}
+
+#[test]
+fn checkpoint_inspect_and_restore_carry_the_data_to_a_new_directory() {
+    let s = Scratch::new();
+    let db = Db::open(s.db(), options()).unwrap();
+    for i in 0..200 {
+        db.put(
+            format!("key{i:03}").as_bytes(),
+            format!("value{i}").as_bytes(),
+        )
+        .unwrap();
+    }
+    drop(db);
+
+    let checkpoint = s.run(&["checkpoint", "--dir", "db", "--out", "backup.ickp"]);
+    assert_exit(&checkpoint, 0);
+    assert!(
+        stdout(&checkpoint).contains("keys         200"),
+        "{}",
+        stdout(&checkpoint)
+    );
+    assert!(s.path("backup.ickp").is_file() && !s.path("backup.ickp.tmp").exists());
+
+    let inspect = s.run(&["inspect", "backup.ickp"]);
+    assert_exit(&inspect, 0);
+    let report = stdout(&inspect);
+    for expected in [
+        "version 1",
+        "snapshot ts  200",
+        "wal lsn      200",
+        "entries      200",
+        "checksums    ok",
+    ] {
+        assert!(
+            report.contains(expected),
+            "{expected:?} missing from:\n{report}"
+        );
+    }
+    assert!(
+        report.contains("created      20") && report.contains("Z\n"),
+        "{report}"
+    );
+
+    let restore = s.run(&["restore", "backup.ickp", "--dir", "restored"]);
+    assert_exit(&restore, 0);
+    assert!(
+        stdout(&restore).contains("keys         200"),
+        "{}",
+        stdout(&restore)
+    );
+    let got = s.run(&["kv", "get", "key123", "--dir", "restored"]);
+    assert_exit(&got, 0);
+    assert_eq!(stdout(&got), "value123\n");
+}
+
+#[test]
+fn commits_made_after_a_restore_survive_reopening() {
+    // The backup's header points at LSN 3 of the old log; the restored log starts again
+    // at LSN 1, so restore must not leave recovery skipping the first new records.
+    let s = Scratch::new();
+    for key in ["a", "b", "c"] {
+        assert_exit(&s.kv(&["put", key, key]), 0);
+    }
+    assert_exit(
+        &s.run(&["checkpoint", "--dir", "db", "--out", "backup.ickp"]),
+        0,
+    );
+    assert_exit(&s.run(&["restore", "backup.ickp", "--dir", "restored"]), 0);
+    for key in ["d", "e", "f", "g"] {
+        assert_exit(&s.run(&["kv", "put", key, key, "--dir", "restored"]), 0);
+    }
+    let all = s.run(&["kv", "scan", "--dir", "restored"]);
+    assert_eq!(stdout(&all), "a\ta\nb\tb\nc\tc\nd\td\ne\te\nf\tf\ng\tg\n");
+}
+
+#[test]
+fn restore_refuses_a_non_empty_directory_unless_forced() {
+    let s = Scratch::new();
+    assert_exit(&s.kv(&["put", "old", "1"]), 0);
+    assert_exit(
+        &s.run(&["checkpoint", "--dir", "db", "--out", "backup.ickp"]),
+        0,
+    );
+    assert_exit(&s.run(&["kv", "put", "other", "2", "--dir", "target"]), 0);
+    fs::write(s.path("target/notes.txt"), "not isolde's").unwrap();
+
+    let refused = s.run(&["restore", "backup.ickp", "--dir", "target"]);
+    assert_exit(&refused, 3);
+    assert!(
+        stderr(&refused).contains("target is not empty"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        stdout(&s.run(&["kv", "get", "other", "--dir", "target"])),
+        "2\n"
+    );
+
+    assert_exit(
+        &s.run(&["restore", "backup.ickp", "--dir", "target", "--force"]),
+        0,
+    );
+    assert_exit(&s.run(&["kv", "get", "other", "--dir", "target"]), 1);
+    assert_eq!(
+        stdout(&s.run(&["kv", "get", "old", "--dir", "target"])),
+        "1\n"
+    );
+    assert!(
+        s.path("target/notes.txt").is_file(),
+        "files isolde does not own are kept"
+    );
+}
+
+#[test]
+fn forced_restore_refuses_a_directory_in_use() {
+    let s = Scratch::new();
+    assert_exit(&s.kv(&["put", "k", "v"]), 0);
+    assert_exit(
+        &s.run(&["checkpoint", "--dir", "db", "--out", "backup.ickp"]),
+        0,
+    );
+    let open = Db::open(s.db(), options()).unwrap();
+    let refused = s.run(&["restore", "backup.ickp", "--dir", "db", "--force"]);
+    assert_exit(&refused, 3);
+    assert!(
+        stderr(&refused).contains("in use by another process"),
+        "{}",
+        stderr(&refused)
+    );
+    drop(open);
+}
+
+#[test]
+fn restore_of_a_corrupt_file_changes_nothing() {
+    let s = Scratch::new();
+    assert_exit(&s.kv(&["put", "k", "v"]), 0);
+    assert_exit(
+        &s.run(&["checkpoint", "--dir", "db", "--out", "backup.ickp"]),
+        0,
+    );
+    flip_byte(&s.path("backup.ickp"), 50);
+    let refused = s.run(&["restore", "backup.ickp", "--dir", "db", "--force"]);
+    assert_exit(&refused, 1);
+    assert!(
+        stderr(&refused).contains("backup.ickp"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(stdout(&s.kv(&["get", "k"])), "v\n");
+}
+
+#[test]
+fn inspect_of_a_corrupted_copy_fails_naming_the_file() {
+    let s = Scratch::new();
+    assert_exit(&s.kv(&["put", "k", "v"]), 0);
+    assert_exit(
+        &s.run(&["checkpoint", "--dir", "db", "--out", "copy.ickp"]),
+        0,
+    );
+    let len = fs::metadata(s.path("copy.ickp")).unwrap().len();
+    flip_byte(&s.path("copy.ickp"), len / 2);
+    let output = s.run(&["inspect", "copy.ickp"]);
+    assert_exit(&output, 1);
+    let message = stderr(&output);
+    assert!(
+        message.starts_with("isolde: error: checkpoint copy.ickp"),
+        "{message}"
+    );
+    assert_eq!(stdout(&output), "");
+
+    let missing = s.run(&["inspect", "nothing-here.ickp"]);
+    assert_exit(&missing, 3);
+    assert!(
+        stderr(&missing).contains("nothing-here.ickp"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[test]
+fn check_wal_says_ok_for_a_sound_log() {
+    let s = Scratch::new();
+    assert_exit(&s.kv(&["put", "k", "v"]), 0);
+    let output = s.run(&["check-wal", "--dir", "db"]);
+    assert_exit(&output, 0);
+    assert!(stdout(&output).starts_with("OK: "), "{}", stdout(&output));
+}
+
+#[test]
+fn check_wal_reports_a_corrupt_middle_record_and_fix_cuts_the_log_there() {
+    let s = Scratch::new();
+    for (key, value) in [("first", "1"), ("second", "2"), ("third", "3")] {
+        assert_exit(&s.kv(&["put", key, value]), 0);
+    }
+    let segment = only_segment(&s.db().join("wal"));
+    let second_record = second_record_offset(&segment);
+    flip_byte(&segment, second_record + 9);
+    // Paths are printed as given: relative to the scratch directory.
+    let shown = Path::new("db/wal").join(segment.file_name().unwrap());
+    let file_and_offset = format!("{} at byte offset {second_record}", shown.display());
+
+    let check = s.run(&["check-wal", "--dir", "db"]);
+    assert_exit(&check, 1);
+    assert!(
+        stdout(&check).contains(&file_and_offset),
+        "{}",
+        stdout(&check)
+    );
+    let open = s.kv(&["get", "first"]);
+    assert_exit(&open, 3);
+    assert!(
+        stderr(&open).contains(&file_and_offset),
+        "{}",
+        stderr(&open)
+    );
+
+    let fix = s.run(&["check-wal", "--dir", "db", "--fix"]);
+    assert_exit(&fix, 0);
+    assert!(stdout(&fix).contains("--fix drops"), "{}", stdout(&fix));
+    assert!(
+        stdout(&fix).contains("at least 1 valid-looking records"),
+        "{}",
+        stdout(&fix)
+    );
+    assert_exit(&s.run(&["check-wal", "--dir", "db"]), 0);
+    assert_eq!(stdout(&s.kv(&["scan"])), "first\t1\n");
+}
+
+#[test]
+fn a_bad_configuration_key_is_named_with_its_line() {
+    let s = Scratch::new();
+    fs::write(
+        s.path("isolde.toml"),
+        "dir = \"db\"\nappendfsinc = \"always\"\n",
+    )
+    .unwrap();
+    for args in [
+        &["kv", "get", "k"][..],
+        &["--config", "isolde.toml", "kv", "get", "k"],
+    ] {
+        let output = s.run(args);
+        assert_exit(&output, 3);
+        let message = stderr(&output);
+        assert!(
+            message.contains("appendfsinc") && message.contains("line 2"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn the_configured_directory_is_used_and_dir_overrides_it() {
+    let s = Scratch::new();
+    fs::write(s.path("isolde.toml"), "dir = \"from-config\"\n").unwrap();
+    assert_exit(&s.run(&["kv", "put", "k", "config"]), 0);
+    assert_exit(&s.run(&["kv", "put", "k", "flag", "--dir", "from-flag"]), 0);
+    assert_eq!(stdout(&s.run(&["kv", "get", "k"])), "config\n");
+    assert_eq!(
+        stdout(&s.run(&["--dir", "from-flag", "kv", "get", "k"])),
+        "flag\n"
+    );
+}
+
+#[test]
+fn every_command_has_help_and_bad_usage_exits_2() {
+    let s = Scratch::new();
+    let commands: [&[&str]; 10] = [
+        &[],
+        &["checkpoint"],
+        &["restore"],
+        &["inspect"],
+        &["check-wal"],
+        &["kv"],
+        &["kv", "put"],
+        &["kv", "get"],
+        &["kv", "del"],
+        &["kv", "scan"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let output = s.run(&args);
+        assert_exit(&output, 0);
+        assert!(stdout(&output).contains("Usage: isolde"), "{args:?}");
+    }
+    let version = s.run(&["--version"]);
+    assert_exit(&version, 0);
+    assert_eq!(
+        stdout(&version),
+        format!("isolde {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    assert_exit(&s.run(&["frobnicate"]), 2);
+    assert_exit(&s.run(&["kv", "get"]), 2);
+}
+
+fn flip_byte(path: &Path, offset: u64) {
+    let mut bytes = fs::read(path).unwrap();
+    bytes[offset as usize] ^= 0x5a;
+    fs::write(path, bytes).unwrap();
+}
+
+fn only_segment(wal: &Path) -> PathBuf {
+    let mut segments: Vec<PathBuf> = fs::read_dir(wal)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wal"))
+        .collect();
+    assert_eq!(segments.len(), 1, "{segments:?}");
+    segments.pop().unwrap()
+}
+
+/// The offset of a segment's second record: after the 32-byte segment header and the
+/// first record's 8-byte frame header (length, CRC) and payload.
+fn second_record_offset(segment: &Path) -> u64 {
+    const SEGMENT_HEADER: usize = 32;
+    let bytes = fs::read(segment).unwrap();
+    let len = u32::from_le_bytes(
+        bytes[SEGMENT_HEADER..SEGMENT_HEADER + 4]
+            .try_into()
+            .unwrap(),
+    );
+    (SEGMENT_HEADER + 8) as u64 + u64::from(len)
+}
