@@ -45,7 +45,13 @@ impl Log {
     /// whole state as of every record before it, deletions included, so a reader starting
     /// before the cut must start from an empty state.
     pub fn base_cut(&self) -> Option<Lsn> {
-        self.shared.state.lock().manifest.base.as_ref().map(|base| base.lsn)
+        self.shared
+            .state
+            .lock()
+            .manifest
+            .base
+            .as_ref()
+            .map(|base| base.lsn)
     }
 
     /// The records with LSN >= `from`, in order. When `from` lies before the cut of

@@ -21,7 +21,12 @@ fn a_failed_fsync_under_always_fails_the_append_and_poisons_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let io = FaultyIo::new();
     let faults = Arc::clone(&io.faults);
-    let (log, _) = Log::open_with_io(dir.path(), options(FsyncPolicy::Always, 1 << 20), Arc::new(io)).unwrap();
+    let (log, _) = Log::open_with_io(
+        dir.path(),
+        options(FsyncPolicy::Always, 1 << 20),
+        Arc::new(io),
+    )
+    .unwrap();
     log.append(b"durable").unwrap();
     faults.fail_syncs.store(true, Ordering::SeqCst);
     let err = log.append(b"lost?").unwrap_err();
@@ -40,12 +45,20 @@ fn a_failed_background_fsync_under_everysec_poisons_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let io = FaultyIo::new();
     let faults = Arc::clone(&io.faults);
-    let (log, _) = Log::open_with_io(dir.path(), options(FsyncPolicy::EverySec, 1 << 20), Arc::new(io)).unwrap();
+    let (log, _) = Log::open_with_io(
+        dir.path(),
+        options(FsyncPolicy::EverySec, 1 << 20),
+        Arc::new(io),
+    )
+    .unwrap();
     faults.fail_syncs.store(true, Ordering::SeqCst);
     log.append(b"x").unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
     while log.write(b"y").is_ok() {
-        assert!(std::time::Instant::now() < deadline, "the flusher never failed");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the flusher never failed"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_poisoned(&log);
@@ -56,7 +69,8 @@ fn a_failed_fsync_when_sealing_a_segment_poisons_the_log_under_no() {
     let dir = tempfile::tempdir().unwrap();
     let io = FaultyIo::new();
     let faults = Arc::clone(&io.faults);
-    let (log, _) = Log::open_with_io(dir.path(), options(FsyncPolicy::No, 100), Arc::new(io)).unwrap();
+    let (log, _) =
+        Log::open_with_io(dir.path(), options(FsyncPolicy::No, 100), Arc::new(io)).unwrap();
     log.write(&[0u8; 80]).unwrap();
     faults.fail_syncs.store(true, Ordering::SeqCst);
     assert!(matches!(log.write(&[0u8; 80]), Err(Error::Io { .. })));
@@ -68,7 +82,12 @@ fn waiters_of_a_failed_group_commit_all_get_errors() {
     let dir = tempfile::tempdir().unwrap();
     let io = FaultyIo::new();
     let faults = Arc::clone(&io.faults);
-    let (log, _) = Log::open_with_io(dir.path(), options(FsyncPolicy::Always, 1 << 20), Arc::new(io)).unwrap();
+    let (log, _) = Log::open_with_io(
+        dir.path(),
+        options(FsyncPolicy::Always, 1 << 20),
+        Arc::new(io),
+    )
+    .unwrap();
     let log = Arc::new(log);
     faults.fail_syncs.store(true, Ordering::SeqCst);
     let threads: Vec<_> = (0..4)

@@ -14,11 +14,17 @@ const SEGMENT_SIZE: u64 = 400;
 /// Writes `n` records into `dir` and returns them with their LSNs.
 fn write_log(dir: &Path, n: u64) -> Vec<(Lsn, Vec<u8>)> {
     let log = open_fast(dir, SEGMENT_SIZE);
-    (1..=n).map(|i| (log.write(&payload(i)).unwrap(), payload(i))).collect()
+    (1..=n)
+        .map(|i| (log.write(&payload(i)).unwrap(), payload(i)))
+        .collect()
 }
 
 fn open_result(dir: &Path) -> Result<(Log, isolde_wal::Recovery), Error> {
-    Log::open_with_io(dir, common::options(FsyncPolicy::No, SEGMENT_SIZE), std::sync::Arc::new(FaultyIo::fast()))
+    Log::open_with_io(
+        dir,
+        common::options(FsyncPolicy::No, SEGMENT_SIZE),
+        std::sync::Arc::new(FaultyIo::fast()),
+    )
 }
 
 #[test]
@@ -29,7 +35,11 @@ fn truncating_the_last_segment_at_every_byte_recovers_exactly_the_complete_prefi
     assert!(segments.len() >= 3, "the test needs several segments");
     let last = segments.last().unwrap();
     let full = fs::read(last).unwrap();
-    let first_lsn = open_fast(dir.path(), SEGMENT_SIZE).read_from(1).unwrap().count() as u64 + 1
+    let first_lsn = open_fast(dir.path(), SEGMENT_SIZE)
+        .read_from(1)
+        .unwrap()
+        .count() as u64
+        + 1
         - records_in(&full) as u64;
     // Record boundaries in the last segment: header, then each frame.
     let mut ends = vec![32usize];
@@ -42,11 +52,24 @@ fn truncating_the_last_segment_at_every_byte_recovers_exactly_the_complete_prefi
         fs::write(last, &full[..cut]).unwrap();
         let (log, recovery) = open_result(dir.path()).unwrap();
         let complete = ends.iter().filter(|&&e| e > 32 && e <= cut).count() as u64;
-        let expected: Vec<_> = written.iter().filter(|(l, _)| *l < first_lsn + complete).cloned().collect();
+        let expected: Vec<_> = written
+            .iter()
+            .filter(|(l, _)| *l < first_lsn + complete)
+            .cloned()
+            .collect();
         assert_eq!(read_all(&log), expected, "cut at {cut}");
         let at_boundary = ends.contains(&cut);
-        assert_eq!(recovery.warnings.is_empty(), at_boundary, "cut at {cut}: {:?}", recovery.warnings);
-        assert_eq!(log.write(b"next").unwrap(), first_lsn + complete, "cut at {cut}");
+        assert_eq!(
+            recovery.warnings.is_empty(),
+            at_boundary,
+            "cut at {cut}: {:?}",
+            recovery.warnings
+        );
+        assert_eq!(
+            log.write(b"next").unwrap(),
+            first_lsn + complete,
+            "cut at {cut}"
+        );
     }
 }
 
@@ -77,16 +100,27 @@ fn a_flipped_bit_anywhere_in_the_log_is_detected() {
                 let context = format!("{} byte {byte} bit {bit}", file.display());
                 match report {
                     Ok(report) => assert!(report.bad.is_some(), "check missed {context}"),
-                    Err(e) => assert!(matches!(e, Error::UnsupportedVersion { .. }), "{context}: {e}"),
+                    Err(e) => assert!(
+                        matches!(e, Error::UnsupportedVersion { .. }),
+                        "{context}: {e}"
+                    ),
                 }
                 match opened {
                     Err(Error::Corrupt { file: f, .. }) => assert_eq!(f, file, "{context}"),
-                    Err(Error::UnsupportedVersion { .. }) => assert!((8..12).contains(&byte), "{context}"),
+                    Err(Error::UnsupportedVersion { .. }) => {
+                        assert!((8..12).contains(&byte), "{context}")
+                    }
                     Err(e) => panic!("{context}: unexpected {e}"),
                     Ok((log, recovery)) => {
                         let got = read_all(&log);
-                        assert!(matches!(recovery.warnings[..], [Warning::TornTail { .. }]), "{context}");
-                        assert!(got.len() < written.len() && written.starts_with(&got), "{context}");
+                        assert!(
+                            matches!(recovery.warnings[..], [Warning::TornTail { .. }]),
+                            "{context}"
+                        );
+                        assert!(
+                            got.len() < written.len() && written.starts_with(&got),
+                            "{context}"
+                        );
                         drop(log);
                         // Undo the cut so the next flip starts from the full log.
                         fs::write(&file, &original).unwrap();
@@ -113,9 +147,16 @@ fn a_corrupt_record_before_the_end_stops_the_open_naming_file_and_offset() {
         }
         other => panic!("unexpected {other}"),
     }
-    assert!(err.to_string().contains("seg-00000000000000000001.wal"), "{err}");
+    assert!(
+        err.to_string().contains("seg-00000000000000000001.wal"),
+        "{err}"
+    );
     assert!(err.to_string().contains("offset 32"), "{err}");
-    assert_eq!(fs::read(first).unwrap(), bytes, "a failed open must not change the file");
+    assert_eq!(
+        fs::read(first).unwrap(),
+        bytes,
+        "a failed open must not change the file"
+    );
 }
 
 #[test]
@@ -125,14 +166,19 @@ fn repair_cuts_at_the_first_bad_record_and_says_what_it_dropped() {
     let segments = segment_files(dir.path());
     let second = &segments[1];
     let mut bytes = fs::read(second).unwrap();
-    let second_first_lsn: u64 = second.file_name().unwrap().to_string_lossy()[4..24].parse().unwrap();
+    let second_first_lsn: u64 = second.file_name().unwrap().to_string_lossy()[4..24]
+        .parse()
+        .unwrap();
     let len = u32::from_le_bytes(bytes[32..36].try_into().unwrap()) as usize;
     bytes[32 + 8 + len + 8] ^= 0x01; // payload of the segment's second record
     fs::write(second, &bytes).unwrap();
 
     let report = check(dir.path()).unwrap();
     let bad = report.bad.clone().unwrap();
-    assert_eq!((bad.file.as_path(), bad.offset, bad.torn_tail), (second.as_path(), (32 + 8 + len) as u64, false));
+    assert_eq!(
+        (bad.file.as_path(), bad.offset, bad.torn_tail),
+        (second.as_path(), (32 + 8 + len) as u64, false)
+    );
     assert_eq!(report.last_lsn, second_first_lsn);
 
     let repaired = repair(dir.path()).unwrap();
@@ -145,7 +191,10 @@ fn repair_cuts_at_the_first_bad_record_and_says_what_it_dropped() {
     assert!(check(dir.path()).unwrap().bad.is_none());
     let (log, recovery) = open_result(dir.path()).unwrap();
     assert!(recovery.warnings.is_empty());
-    assert_eq!(read_all(&log), written[..second_first_lsn as usize].to_vec());
+    assert_eq!(
+        read_all(&log),
+        written[..second_first_lsn as usize].to_vec()
+    );
     assert_eq!(log.write(b"after repair").unwrap(), second_first_lsn + 1);
 }
 
@@ -164,7 +213,10 @@ fn a_directory_with_other_files_and_no_manifest_is_not_a_log_and_is_left_alone()
     fs::write(dir.path().join("notes.txt"), b"mine").unwrap();
     let err = open_result(dir.path()).err().expect("must refuse");
     assert!(matches!(err, Error::NotALog { .. }), "{err}");
-    let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("notes.txt")]);
     assert!(matches!(check(dir.path()), Err(Error::NotALog { .. })));
 }
@@ -178,9 +230,15 @@ fn a_segment_with_an_unknown_format_version_is_refused_untouched() {
     bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
     fs::write(&last, &bytes).unwrap();
     let err = open_result(dir.path()).err().expect("must refuse");
-    assert!(matches!(&err, Error::UnsupportedVersion { version: 2, file } if *file == last), "{err}");
+    assert!(
+        matches!(&err, Error::UnsupportedVersion { version: 2, file } if *file == last),
+        "{err}"
+    );
     assert_eq!(fs::read(&last).unwrap(), bytes);
-    assert!(matches!(repair(dir.path()), Err(Error::UnsupportedVersion { .. })));
+    assert!(matches!(
+        repair(dir.path()),
+        Err(Error::UnsupportedVersion { .. })
+    ));
 }
 
 #[test]
@@ -190,7 +248,10 @@ fn a_segment_missing_from_the_directory_is_an_error_and_nothing_is_deleted() {
     let segments = segment_files(dir.path());
     fs::remove_file(&segments[1]).unwrap();
     let err = open_result(dir.path()).err().expect("must refuse");
-    assert!(matches!(&err, Error::MissingSegment { path } if *path == segments[1]), "{err}");
+    assert!(
+        matches!(&err, Error::MissingSegment { path } if *path == segments[1]),
+        "{err}"
+    );
     assert_eq!(segment_files(dir.path()).len(), segments.len() - 1);
 }
 
@@ -215,6 +276,12 @@ fn zeros_after_the_last_record_are_a_torn_tail() {
     bytes.extend_from_slice(&[0u8; 100]);
     fs::write(&last, &bytes).unwrap();
     let (log, recovery) = open_result(dir.path()).unwrap();
-    assert!(matches!(recovery.warnings[..], [Warning::TornTail { bytes_dropped: 100, .. }]));
+    assert!(matches!(
+        recovery.warnings[..],
+        [Warning::TornTail {
+            bytes_dropped: 100,
+            ..
+        }]
+    ));
     assert_eq!(read_all(&log), written);
 }

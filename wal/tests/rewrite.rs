@@ -32,7 +32,10 @@ fn base_of(log: &Log, cut: Lsn) -> Vec<Vec<u8>> {
         }
         apply(&mut state, &payload);
     }
-    state.into_iter().map(|(k, v)| format!("{k}={v}").into_bytes()).collect()
+    state
+        .into_iter()
+        .map(|(k, v)| format!("{k}={v}").into_bytes())
+        .collect()
 }
 
 #[test]
@@ -44,7 +47,11 @@ fn rewrite_while_appending_concurrently_loses_and_duplicates_nothing() {
     }
     let writer = {
         let log = Arc::clone(&log);
-        std::thread::spawn(move || (200..1200).map(|i| (log.write(&kv(i)).unwrap(), kv(i))).collect::<Vec<_>>())
+        std::thread::spawn(move || {
+            (200..1200)
+                .map(|i| (log.write(&kv(i)).unwrap(), kv(i)))
+                .collect::<Vec<_>>()
+        })
     };
     let cut = log.start_rewrite().unwrap();
     let base = base_of(&log, cut);
@@ -55,9 +62,13 @@ fn rewrite_while_appending_concurrently_loses_and_duplicates_nothing() {
 
     for log in [Arc::clone(&log), Arc::new(open_fast(dir.path(), 300))] {
         let records = read_all(&log);
-        let (from_base, after): (Vec<_>, Vec<_>) = records.iter().cloned().partition(|(l, _)| *l < cut);
+        let (from_base, after): (Vec<_>, Vec<_>) =
+            records.iter().cloned().partition(|(l, _)| *l < cut);
         assert!(from_base.iter().all(|(l, _)| *l == cut - 1));
-        assert_eq!(from_base.into_iter().map(|(_, p)| p).collect::<Vec<_>>(), base);
+        assert_eq!(
+            from_base.into_iter().map(|(_, p)| p).collect::<Vec<_>>(),
+            base
+        );
         let expected: Vec<_> = (1..)
             .zip((0..200).map(kv))
             .chain(appended.iter().cloned())
@@ -81,28 +92,41 @@ fn reading_from_after_the_cut_skips_the_base_and_before_a_truncation_is_an_error
         log.write(&kv(i)).unwrap();
     }
     let cut = log.start_rewrite().unwrap();
-    log.finish_rewrite(cut, base_of(&log, cut).into_iter()).unwrap();
+    log.finish_rewrite(cut, base_of(&log, cut).into_iter())
+        .unwrap();
     log.write(&kv(50)).unwrap();
-    let tail: Vec<_> = log.read_from(cut).unwrap().collect::<Result<_, _>>().unwrap();
+    let tail: Vec<_> = log
+        .read_from(cut)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(tail, vec![(cut, kv(50))]);
 
     log.truncate_before(cut).unwrap();
     let err = log.read_from(1).err().expect("base is gone");
-    assert!(matches!(err, Error::NotRetained { from: 1, oldest, .. } if oldest == cut), "{err}");
+    assert!(
+        matches!(err, Error::NotRetained { from: 1, oldest, .. } if oldest == cut),
+        "{err}"
+    );
     drop(log);
     let log = open_fast(dir.path(), 100);
     assert_eq!(read_all_from(&log, cut), vec![(cut, kv(50))]);
 }
 
 fn read_all_from(log: &Log, from: Lsn) -> Vec<(Lsn, Vec<u8>)> {
-    log.read_from(from).unwrap().collect::<Result<_, _>>().unwrap()
+    log.read_from(from)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 #[test]
 fn truncate_before_deletes_only_segments_entirely_before_the_lsn() {
     let dir = tempfile::tempdir().unwrap();
     let log = open_fast(dir.path(), 100);
-    let all: Vec<_> = (0..60).map(|i| (log.write(&kv(i)).unwrap(), kv(i))).collect();
+    let all: Vec<_> = (0..60)
+        .map(|i| (log.write(&kv(i)).unwrap(), kv(i)))
+        .collect();
     let size = log.size_bytes();
     log.truncate_before(30).unwrap();
     assert!(log.size_bytes() < size);
@@ -129,7 +153,12 @@ fn finish_rewrite_refuses_a_cut_that_is_not_a_segment_boundary() {
 #[test]
 fn should_rewrite_fires_after_the_configured_growth_and_minimum_size() {
     let dir = tempfile::tempdir().unwrap();
-    let options = Options { fsync: FsyncPolicy::No, segment_size: 1000, rewrite_percentage: 100, rewrite_min_size: 2000 };
+    let options = Options {
+        fsync: FsyncPolicy::No,
+        segment_size: 1000,
+        rewrite_percentage: 100,
+        rewrite_min_size: 2000,
+    };
     let (log, _) = Log::open_with_io(dir.path(), options, Arc::new(FaultyIo::fast())).unwrap();
     assert!(!log.should_rewrite());
     while log.size_bytes() < 2000 {
@@ -137,7 +166,8 @@ fn should_rewrite_fires_after_the_configured_growth_and_minimum_size() {
     }
     assert!(log.should_rewrite(), "grown from 32 bytes past the minimum");
     let cut = log.start_rewrite().unwrap();
-    log.finish_rewrite(cut, vec![vec![1u8; 1500]].into_iter()).unwrap();
+    log.finish_rewrite(cut, vec![vec![1u8; 1500]].into_iter())
+        .unwrap();
     let after = log.size_bytes();
     assert!(!log.should_rewrite());
     while log.size_bytes() < after * 2 {
@@ -153,21 +183,28 @@ fn a_crash_at_each_step_of_the_rewrite_switch_leaves_the_old_or_the_new_log() {
         let dir = tempfile::tempdir().unwrap();
         let io = FaultyIo::fast();
         let faults = Arc::clone(&io.faults);
-        let (log, _) = Log::open_with_io(dir.path(), options(FsyncPolicy::No, 200), Arc::new(io)).unwrap();
-        let old: Vec<_> = (0..40).map(|i| (log.write(&kv(i)).unwrap(), kv(i))).collect();
+        let (log, _) =
+            Log::open_with_io(dir.path(), options(FsyncPolicy::No, 200), Arc::new(io)).unwrap();
+        let old: Vec<_> = (0..40)
+            .map(|i| (log.write(&kv(i)).unwrap(), kv(i)))
+            .collect();
         let cut = log.start_rewrite().unwrap();
         let base = base_of(&log, cut);
         faults.crash_after(step);
         let finished = log.finish_rewrite(cut, base.clone().into_iter()).is_ok();
         drop(log);
 
-        let (log, _) = Log::open(dir.path(), options(FsyncPolicy::No, 200)).expect("reopen after crash");
+        let (log, _) =
+            Log::open(dir.path(), options(FsyncPolicy::No, 200)).expect("reopen after crash");
         let records = read_all(&log);
         let new: Vec<_> = base.iter().map(|p| (cut - 1, p.clone())).collect();
         if records != old {
             assert_eq!(records, new, "step {step}: neither the old nor the new log");
         } else {
-            assert!(!finished, "step {step}: a finished rewrite must show the new log");
+            assert!(
+                !finished,
+                "step {step}: a finished rewrite must show the new log"
+            );
         }
         assert_eq!(log.write(b"k0=after").unwrap(), cut, "step {step}");
         if finished && faults.ops.load(Ordering::SeqCst) <= faults.crash_at.load(Ordering::SeqCst) {
@@ -185,7 +222,8 @@ fn a_crash_at_each_step_of_a_segment_switch_leaves_every_written_record() {
         let dir = tempfile::tempdir().unwrap();
         let io = FaultyIo::fast();
         let faults = Arc::clone(&io.faults);
-        let (log, _) = Log::open_with_io(dir.path(), options(FsyncPolicy::No, 100), Arc::new(io)).unwrap();
+        let (log, _) =
+            Log::open_with_io(dir.path(), options(FsyncPolicy::No, 100), Arc::new(io)).unwrap();
         let mut written = Vec::new();
         while log.size_bytes() < 90 {
             written.push((log.write(b"0123456789").unwrap(), b"0123456789".to_vec()));
@@ -193,7 +231,8 @@ fn a_crash_at_each_step_of_a_segment_switch_leaves_every_written_record() {
         faults.crash_after(step);
         let rotated = log.write(b"next segment").is_ok();
         drop(log);
-        let (log, _) = Log::open(dir.path(), options(FsyncPolicy::No, 100)).expect("reopen after crash");
+        let (log, _) =
+            Log::open(dir.path(), options(FsyncPolicy::No, 100)).expect("reopen after crash");
         if rotated {
             written.push((written.len() as u64 + 1, b"next segment".to_vec()));
         }

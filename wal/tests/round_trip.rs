@@ -52,23 +52,36 @@ fn concurrent_appends_under_always_get_distinct_lsns_and_share_fsyncs() {
     let dir = tempfile::tempdir().unwrap();
     let io = FaultyIo::new();
     let faults = Arc::clone(&io.faults);
-    let options = Options { fsync: FsyncPolicy::Always, ..Options::default() };
+    let options = Options {
+        fsync: FsyncPolicy::Always,
+        ..Options::default()
+    };
     let (log, _) = Log::open_with_io(dir.path(), options, Arc::new(io)).unwrap();
     let log = Arc::new(log);
     let syncs_before = faults.syncs.load(std::sync::atomic::Ordering::SeqCst);
     let threads: Vec<_> = (0..8u8)
         .map(|t| {
             let log = Arc::clone(&log);
-            std::thread::spawn(move || (0..40u8).map(|i| (log.append(&[t, i]).unwrap(), vec![t, i])).collect::<Vec<_>>())
+            std::thread::spawn(move || {
+                (0..40u8)
+                    .map(|i| (log.append(&[t, i]).unwrap(), vec![t, i]))
+                    .collect::<Vec<_>>()
+            })
         })
         .collect();
-    let mut acked: Vec<_> = threads.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let mut acked: Vec<_> = threads
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     acked.sort();
     let lsns: BTreeSet<u64> = acked.iter().map(|(l, _)| *l).collect();
     assert_eq!(lsns, (1..=320).collect());
     assert_eq!(read_all(&log), acked);
     let syncs = faults.syncs.load(std::sync::atomic::Ordering::SeqCst) - syncs_before;
-    assert!(syncs < 320, "{syncs} fsyncs for 320 appends: no group commit");
+    assert!(
+        syncs < 320,
+        "{syncs} fsyncs for 320 appends: no group commit"
+    );
 }
 
 #[test]
@@ -79,7 +92,10 @@ fn sync_under_everysec_returns_at_once_and_the_background_thread_flushes() {
     let (log, _) = Log::open_with_io(dir.path(), Options::default(), Arc::new(io)).unwrap();
     let syncs_before = faults.syncs.load(std::sync::atomic::Ordering::SeqCst);
     let lsn = log.append(b"x").unwrap();
-    assert_eq!(faults.syncs.load(std::sync::atomic::Ordering::SeqCst), syncs_before);
+    assert_eq!(
+        faults.syncs.load(std::sync::atomic::Ordering::SeqCst),
+        syncs_before
+    );
     log.sync(lsn).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1300));
     assert!(faults.syncs.load(std::sync::atomic::Ordering::SeqCst) > syncs_before);
@@ -95,5 +111,8 @@ fn empty_and_large_records_round_trip() {
     log.write(b"after").unwrap();
     drop(log);
     let log = open_fast(dir.path(), 1024);
-    assert_eq!(read_all(&log), vec![(1, vec![]), (2, big), (3, b"after".to_vec())]);
+    assert_eq!(
+        read_all(&log),
+        vec![(1, vec![]), (2, big), (3, b"after".to_vec())]
+    );
 }

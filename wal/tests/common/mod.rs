@@ -45,7 +45,8 @@ impl Faults {
 
     /// Makes the `n`-th mutating operation from now (0 = the next) and all later fail.
     pub fn crash_after(&self, n: u64) {
-        self.crash_at.store(self.ops.load(Ordering::SeqCst) + n, Ordering::SeqCst);
+        self.crash_at
+            .store(self.ops.load(Ordering::SeqCst) + n, Ordering::SeqCst);
     }
 }
 
@@ -56,8 +57,13 @@ pub struct FaultyIo {
 
 impl FaultyIo {
     pub fn new() -> FaultyIo {
-        let faults = Faults { crash_at: AtomicU64::new(u64::MAX), ..Faults::default() };
-        FaultyIo { faults: Arc::new(faults) }
+        let faults = Faults {
+            crash_at: AtomicU64::new(u64::MAX),
+            ..Faults::default()
+        };
+        FaultyIo {
+            faults: Arc::new(faults),
+        }
     }
 
     /// An I/O layer whose fsyncs are no-ops.
@@ -91,12 +97,18 @@ impl Io for FaultyIo {
     fn create(&self, path: &Path) -> io::Result<Box<dyn IoFile>> {
         self.faults.step()?;
         let inner = OsIo.create(path)?;
-        Ok(Box::new(FaultyFile { inner, faults: Arc::clone(&self.faults) }))
+        Ok(Box::new(FaultyFile {
+            inner,
+            faults: Arc::clone(&self.faults),
+        }))
     }
 
     fn open_append(&self, path: &Path) -> io::Result<Box<dyn IoFile>> {
         let inner = OsIo.open_append(path)?;
-        Ok(Box::new(FaultyFile { inner, faults: Arc::clone(&self.faults) }))
+        Ok(Box::new(FaultyFile {
+            inner,
+            faults: Arc::clone(&self.faults),
+        }))
     }
 
     fn open_read(&self, path: &Path) -> io::Result<Box<dyn Read + Send>> {
@@ -139,19 +151,30 @@ impl Io for FaultyIo {
 }
 
 pub fn options(fsync: FsyncPolicy, segment_size: u64) -> Options {
-    Options { fsync, segment_size, ..Options::default() }
+    Options {
+        fsync,
+        segment_size,
+        ..Options::default()
+    }
 }
 
 /// Opens `dir` with fsyncs skipped.
 pub fn open_fast(dir: &Path, segment_size: u64) -> Log {
-    let (log, _) = Log::open_with_io(dir, options(FsyncPolicy::No, segment_size), Arc::new(FaultyIo::fast()))
-        .expect("open log");
+    let (log, _) = Log::open_with_io(
+        dir,
+        options(FsyncPolicy::No, segment_size),
+        Arc::new(FaultyIo::fast()),
+    )
+    .expect("open log");
     log
 }
 
 /// Every record of the log, from LSN 1.
 pub fn read_all(log: &Log) -> Vec<(Lsn, Vec<u8>)> {
-    log.read_from(1).expect("read_from").collect::<Result<_, _>>().expect("read records")
+    log.read_from(1)
+        .expect("read_from")
+        .collect::<Result<_, _>>()
+        .expect("read records")
 }
 
 /// The segment files of `dir`, in log order.
@@ -159,7 +182,10 @@ pub fn segment_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("list dir")
         .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("seg-")))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("seg-"))
+        })
         .collect();
     files.sort();
     files
@@ -168,5 +194,7 @@ pub fn segment_files(dir: &Path) -> Vec<PathBuf> {
 /// A payload whose content and length depend on `i`.
 pub fn payload(i: u64) -> Vec<u8> {
     let len = (i * 37 % 61) as usize;
-    (0..len).map(|j| (i as u8).wrapping_mul(31).wrapping_add(j as u8)).collect()
+    (0..len)
+        .map(|j| (i as u8).wrapping_mul(31).wrapping_add(j as u8))
+        .collect()
 }
