@@ -20,7 +20,7 @@
 //! The map is a lock-free skip list, so lookups and scans take no global lock; each chain
 //! has its own small reader-writer lock, held only for the few instructions that pick or
 //! install a version. This module knows nothing of how transactions wait for each other:
-//! a lock request that cannot be granted returns the holder, and the caller (the `txn`
+//! a lock request that cannot be granted returns the holders, and the caller (the `txn`
 //! crate) decides whether to wait, time out or report a deadlock.
 
 use std::ops::Bound;
@@ -69,8 +69,8 @@ pub struct Locked {
 /// Why a lock was not granted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Conflict {
-    /// Another transaction holds a conflicting lock (it may hold a pending version).
-    Blocked { holder: TxnId },
+    /// Other transactions hold conflicting locks (one of them may hold a pending version).
+    Blocked { holders: Vec<TxnId> },
     /// A version committed after the caller's snapshot exists (first updater wins).
     Changed { committed_ts: Timestamp },
 }
@@ -121,17 +121,23 @@ impl ChainState {
 
     fn locked(&self) -> Locked {
         let newest = self.versions.last().and_then(|v| v.value.clone());
-        Locked { newest_ts: self.newest_ts(), newest }
+        Locked {
+            newest_ts: self.newest_ts(),
+            newest,
+        }
     }
 
     /// Whether `mode` could be granted to `txn` now: no one else holds a conflicting lock.
     fn can_lock(&self, txn: TxnId, mode: LockMode) -> Result<(), Conflict> {
         if self.exclusive != 0 && self.exclusive != txn {
-            return Err(Conflict::Blocked { holder: self.exclusive });
+            return Err(Conflict::Blocked {
+                holders: vec![self.exclusive],
+            });
         }
         if mode == LockMode::Exclusive {
-            if let Some(&holder) = self.shared.iter().find(|&&s| s != txn) {
-                return Err(Conflict::Blocked { holder });
+            let holders: Vec<TxnId> = self.shared.iter().copied().filter(|&s| s != txn).collect();
+            if !holders.is_empty() {
+                return Err(Conflict::Blocked { holders });
             }
         }
         Ok(())
@@ -150,7 +156,11 @@ impl ChainState {
     /// Drops every version that no snapshot at or after `horizon` can see: all but the
     /// newest version committed at or before it.
     fn prune(&mut self, horizon: Timestamp) {
-        let keep_from = self.versions.iter().rposition(|v| v.ts <= horizon).unwrap_or(0);
+        let keep_from = self
+            .versions
+            .iter()
+            .rposition(|v| v.ts <= horizon)
+            .unwrap_or(0);
         if keep_from > 0 {
             self.versions.drain(..keep_from);
         }
@@ -266,7 +276,9 @@ impl VersionStore {
         horizon: Timestamp,
     ) {
         for key in keys {
-            let Some(entry) = self.map.get(key) else { continue };
+            let Some(entry) = self.map.get(key) else {
+                continue;
+            };
             let mut state = entry.value().state.write();
             if state.exclusive == txn {
                 state.exclusive = 0;
@@ -291,7 +303,9 @@ impl VersionStore {
 
     /// The commit timestamp of the newest committed version of `key` (0 if none).
     pub fn newest_ts(&self, key: &[u8]) -> Timestamp {
-        self.map.get(key).map_or(0, |e| e.value().state.read().newest_ts())
+        self.map
+            .get(key)
+            .map_or(0, |e| e.value().state.read().newest_ts())
     }
 
     /// One garbage-collection pass: prunes every chain to what snapshots at or after
@@ -418,8 +432,14 @@ mod tests {
         let store = VersionStore::new();
         store.install(b"a", 1, v("old"), 0);
         store.write(b"a", 9, v("new"), None).unwrap();
-        assert_eq!(store.get(b"a", ReadAt::Snapshot { ts: 5, txn: 9 }), v("new"));
-        assert_eq!(store.get(b"a", ReadAt::Snapshot { ts: 5, txn: 8 }), v("old"));
+        assert_eq!(
+            store.get(b"a", ReadAt::Snapshot { ts: 5, txn: 9 }),
+            v("new")
+        );
+        assert_eq!(
+            store.get(b"a", ReadAt::Snapshot { ts: 5, txn: 8 }),
+            v("old")
+        );
         assert_eq!(store.get(b"a", ReadAt::Latest), v("new"));
     }
 
@@ -427,7 +447,10 @@ mod tests {
     fn second_writer_is_blocked_by_pending_version() {
         let store = VersionStore::new();
         store.write(b"a", 1, v("x"), None).unwrap();
-        assert_eq!(store.write(b"a", 2, v("y"), None), Err(Conflict::Blocked { holder: 1 }));
+        assert_eq!(
+            store.write(b"a", 2, v("y"), None),
+            Err(Conflict::Blocked { holders: vec![1] })
+        );
         store.finish(1, [&b"a"[..]], None, 0);
         assert!(store.write(b"a", 2, v("y"), None).is_ok());
     }
@@ -437,7 +460,14 @@ mod tests {
         let store = VersionStore::new();
         store.lock(b"a", 1, LockMode::Shared, None).unwrap();
         store.lock(b"a", 2, LockMode::Shared, None).unwrap();
-        assert!(matches!(store.write(b"a", 3, v("x"), None), Err(Conflict::Blocked { .. })));
+        let blocked = store.write(b"a", 3, v("x"), None);
+        assert_eq!(
+            blocked,
+            Err(Conflict::Blocked {
+                holders: vec![1, 2]
+            }),
+            "every sharer holds it"
+        );
         store.finish(1, [&b"a"[..]], None, 0);
         store.finish(2, [&b"a"[..]], None, 0);
         assert!(store.write(b"a", 3, v("x"), None).is_ok());
@@ -468,7 +498,10 @@ mod tests {
         for (k, ts) in [("b", 1), ("a", 2), ("d", 3), ("c", 9)] {
             store.install(k.as_bytes(), ts, v(k), 0);
         }
-        let range = (Bound::Included(b"a".to_vec()), Bound::Excluded(b"d".to_vec()));
+        let range = (
+            Bound::Included(b"a".to_vec()),
+            Bound::Excluded(b"d".to_vec()),
+        );
         let keys: Vec<_> = store.scan(range.clone(), at(5)).map(|(k, _)| k).collect();
         assert_eq!(keys, vec![b"a".to_vec(), b"b".to_vec()]);
         let back: Vec<_> = store.scan(range, at(9)).rev().map(|(k, _)| k).collect();

@@ -1,14 +1,15 @@
 //! Waiting for row locks, with deadlock detection and a lock timeout.
 //!
 //! The locks themselves live in the version store (a pending version is an exclusive
-//! lock). When one cannot be granted, the transaction waits for the holder to *end*,
-//! then asks again, as PostgreSQL waits on the holder's transaction id. Before it sleeps
-//! it records the edge `waiter -> holder` in the wait-for graph and follows the edges from
-//! the holder: reaching the waiter again means a cycle, and the waiter that would close it
-//! is the victim, at once, not after a timeout. Edges are added under one mutex, so of two
-//! transactions closing the same cycle at the same moment exactly one sees it.
+//! lock). When one cannot be granted, the transaction waits for a holder to *end*, then
+//! asks again, as PostgreSQL waits on the holder's transaction id. Before it sleeps it
+//! records an edge `waiter -> holder` to every transaction in its way (a row shared by
+//! several readers has several holders) and searches the graph from them: reaching the
+//! waiter again means a cycle, and the waiter that would close it is the victim, at once,
+//! not after a timeout. Edges are added under one mutex, so of two transactions closing
+//! the same cycle at the same moment exactly one sees it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use isolde_engine::TxnId;
@@ -22,33 +23,34 @@ use crate::snapshot::Registry;
 pub struct LockWait {
     /// The transaction that waits.
     pub waiter: TxnId,
-    /// The transaction holding the lock it wants.
-    pub holder: TxnId,
+    /// The transactions holding the lock it wants.
+    pub holders: Vec<TxnId>,
     /// The key it wants to lock.
     pub key: Vec<u8>,
 }
 
-/// The wait-for graph: each waiting transaction waits for exactly one holder at a time.
+/// The wait-for graph: each waiting transaction, the holders in its way, and the key.
 #[derive(Default)]
 pub(crate) struct WaitGraph {
-    waits_for: Mutex<HashMap<TxnId, (TxnId, Vec<u8>)>>,
+    waits_for: Mutex<HashMap<TxnId, (Vec<TxnId>, Vec<u8>)>>,
 }
 
 impl WaitGraph {
-    /// Blocks `waiter` until `holder` ends. Fails at once with a deadlock error if the wait
-    /// would close a cycle, or with a lock timeout after `timeout`.
+    /// Blocks `waiter` until the first of `holders` ends (the caller then asks for the lock
+    /// again). Fails at once with a deadlock error if the wait would close a cycle, or with
+    /// a lock timeout after `timeout`.
     pub(crate) fn wait(
         &self,
         registry: &Registry,
         waiter: TxnId,
-        holder: TxnId,
+        holders: &[TxnId],
         key: &[u8],
         timeout: Option<Duration>,
     ) -> Result<()> {
-        let Some(handle) = registry.get(holder) else {
-            return Ok(()); // it ended between the conflict and now: just ask again
+        let Some(handle) = holders.iter().find_map(|&h| registry.get(h)) else {
+            return Ok(()); // they ended between the conflict and now: just ask again
         };
-        self.add_edge(waiter, holder, key)?;
+        self.add_edges(waiter, holders, key)?;
         let started = Instant::now();
         let ended = handle.wait_end(timeout.map(|t| started + t));
         self.waits_for.lock().remove(&waiter);
@@ -57,49 +59,62 @@ impl WaitGraph {
         }
         Err(Error::LockTimeout {
             txn: waiter,
-            holder,
+            holder: handle.id,
             key: key.to_vec(),
             waited: started.elapsed(),
         })
     }
 
-    fn add_edge(&self, waiter: TxnId, holder: TxnId, key: &[u8]) -> Result<()> {
+    fn add_edges(&self, waiter: TxnId, holders: &[TxnId], key: &[u8]) -> Result<()> {
         let mut graph = self.waits_for.lock();
-        let mut cycle = vec![waiter, holder];
-        let mut current = holder;
-        // The graph has one out-edge per node and no cycle yet, so this walk ends within
-        // graph.len() steps.
-        for _ in 0..=graph.len() {
-            match graph.get(&current).map(|(next, _)| *next) {
-                Some(next) if next == waiter => {
-                    return Err(Error::Deadlock {
-                        txn: waiter,
-                        waiting_for: holder,
-                        key: key.to_vec(),
-                        cycle,
-                    });
-                }
-                Some(next) => {
-                    cycle.push(next);
-                    current = next;
-                }
-                None => break,
+        for &holder in holders {
+            if let Some(mut path) = path_to(&graph, holder, waiter) {
+                path.insert(0, waiter);
+                return Err(Error::Deadlock {
+                    txn: waiter,
+                    waiting_for: holder,
+                    key: key.to_vec(),
+                    cycle: path,
+                });
             }
         }
-        graph.insert(waiter, (holder, key.to_vec()));
+        graph.insert(waiter, (holders.to_vec(), key.to_vec()));
         Ok(())
     }
 
     /// Every transaction waiting now, and for whom.
     pub(crate) fn snapshot(&self) -> Vec<LockWait> {
         let graph = self.waits_for.lock();
-        let waits = graph.iter().map(|(&waiter, (holder, key))| LockWait {
+        let waits = graph.iter().map(|(&waiter, (holders, key))| LockWait {
             waiter,
-            holder: *holder,
+            holders: holders.clone(),
             key: key.clone(),
         });
         waits.collect()
     }
+}
+
+/// A path of waits from `from` to `to` (both included, `to` left off the end), if any.
+fn path_to(
+    graph: &HashMap<TxnId, (Vec<TxnId>, Vec<u8>)>,
+    from: TxnId,
+    to: TxnId,
+) -> Option<Vec<TxnId>> {
+    let mut visited = HashSet::new();
+    let mut stack = vec![vec![from]];
+    while let Some(path) = stack.pop() {
+        let &last = path.last()?;
+        if !visited.insert(last) {
+            continue;
+        }
+        for &next in graph.get(&last).map_or(&[][..], |(holders, _)| holders) {
+            if next == to {
+                return Some(path);
+            }
+            stack.push([path.as_slice(), &[next]].concat());
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -109,9 +124,9 @@ mod tests {
     #[test]
     fn edge_that_closes_a_cycle_is_refused_with_the_cycle() {
         let graph = WaitGraph::default();
-        graph.add_edge(1, 2, b"a").unwrap();
-        graph.add_edge(2, 3, b"b").unwrap();
-        match graph.add_edge(3, 1, b"c") {
+        graph.add_edges(1, &[2], b"a").unwrap();
+        graph.add_edges(2, &[3], b"b").unwrap();
+        match graph.add_edges(3, &[1], b"c") {
             Err(Error::Deadlock {
                 txn: 3,
                 waiting_for: 1,
@@ -127,8 +142,18 @@ mod tests {
     #[test]
     fn chain_without_cycle_is_accepted() {
         let graph = WaitGraph::default();
-        graph.add_edge(1, 2, b"a").unwrap();
-        graph.add_edge(3, 2, b"a").unwrap();
-        graph.add_edge(2, 4, b"b").unwrap();
+        graph.add_edges(1, &[2], b"a").unwrap();
+        graph.add_edges(3, &[2], b"a").unwrap();
+        graph.add_edges(2, &[4], b"b").unwrap();
+    }
+
+    #[test]
+    fn cycle_through_any_of_several_holders_is_found() {
+        let graph = WaitGraph::default();
+        graph.add_edges(1, &[2, 3], b"x").unwrap();
+        assert!(matches!(
+            graph.add_edges(3, &[1], b"x"),
+            Err(Error::Deadlock { txn: 3, .. })
+        ));
     }
 }

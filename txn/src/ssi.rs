@@ -44,12 +44,16 @@ use isolde_engine::{Timestamp, TxnId};
 use parking_lot::Mutex;
 
 use crate::error::{ConflictKind, Error, Result, SerializationFailure};
+use crate::snapshot::TxnHandle;
+
+/// A range of keys, as scans take it.
+pub(crate) type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 
 /// What one SERIALIZABLE transaction read: point keys (found or not) and scanned ranges.
 #[derive(Default)]
 pub(crate) struct ReadSet {
     points: HashSet<Vec<u8>>,
-    ranges: Vec<(Bound<Vec<u8>>, Bound<Vec<u8>>)>,
+    ranges: Vec<KeyRange>,
 }
 
 impl ReadSet {
@@ -63,7 +67,7 @@ impl ReadSet {
     }
 }
 
-fn range_contains((start, end): &(Bound<Vec<u8>>, Bound<Vec<u8>>), key: &[u8]) -> bool {
+fn range_contains((start, end): &KeyRange, key: &[u8]) -> bool {
     let after_start = match start {
         Bound::Included(s) => key >= s.as_slice(),
         Bound::Excluded(s) => key > s.as_slice(),
@@ -93,7 +97,7 @@ impl SerTxn {
         }
     }
 
-    pub(crate) fn read_range(&self, range: (Bound<Vec<u8>>, Bound<Vec<u8>>)) {
+    pub(crate) fn read_range(&self, range: KeyRange) {
         self.reads.lock().ranges.push(range);
     }
 }
@@ -131,33 +135,43 @@ pub(crate) struct Ssi {
 }
 
 impl Ssi {
-    pub(crate) fn begin(&self, id: TxnId, snapshot: Timestamp, read_only: bool) -> Arc<SerTxn> {
+    /// Registers a SERIALIZABLE transaction. `register` takes its snapshot (it registers
+    /// with the transaction registry); it runs under the SSI lock, so no committed
+    /// transaction the snapshot does not see can be forgotten before it is registered.
+    pub(crate) fn begin(
+        &self,
+        read_only: bool,
+        register: impl FnOnce() -> Arc<TxnHandle>,
+    ) -> (Arc<TxnHandle>, Arc<SerTxn>) {
+        let mut state = self.state.lock();
+        let handle = register();
         let txn = Arc::new(SerTxn {
-            id,
-            snapshot,
+            id: handle.id,
+            snapshot: handle.snapshot(),
             declared_read_only: read_only,
             reads: Mutex::default(),
         });
-        self.state.lock().active.insert(id, txn.clone());
-        txn
+        state.active.insert(txn.id, txn.clone());
+        (handle, txn)
     }
 
-    /// Forgets an active transaction that rolled back.
-    pub(crate) fn abort(&self, txn: &SerTxn) {
+    /// Forgets an active transaction that rolled back. `visible` is the clock's visible
+    /// timestamp (see [`State::prune`]).
+    pub(crate) fn abort(&self, txn: &SerTxn, visible: Timestamp) {
         let mut state = self.state.lock();
         state.active.remove(&txn.id);
-        state.prune();
+        state.prune(visible);
     }
 
     /// Checks `txn`'s commit; if it is safe, runs `assign` (which takes the commit
     /// timestamp and writes the log record) still under the SSI lock, so that concurrent
     /// SERIALIZABLE commits are checked one at a time, and records the commit.
-    /// `writes` must be sorted. A refused commit leaves the transaction registered; the
-    /// caller rolls it back.
+    /// A refused commit leaves the transaction registered; the caller rolls it back.
     pub(crate) fn commit<R>(
         &self,
         txn: &Arc<SerTxn>,
         writes: Vec<Vec<u8>>,
+        visible: Timestamp,
         assign: impl FnOnce() -> Result<(Timestamp, R)>,
     ) -> Result<R> {
         let mut state = self.state.lock();
@@ -170,14 +184,8 @@ impl Ssi {
             writes,
             out,
         });
-        state.prune();
+        state.prune(visible);
         Ok(result)
-    }
-
-    /// Number of committed transactions still retained (for tests and stats).
-    #[cfg(test)]
-    fn retained(&self) -> usize {
-        self.state.lock().committed.len()
     }
 }
 
@@ -230,13 +238,23 @@ impl State {
         Ok(Some(out))
     }
 
-    /// Drops committed transactions no active SERIALIZABLE transaction is concurrent with.
-    fn prune(&mut self) {
-        let oldest = self.active.values().map(|t| t.snapshot).min();
-        while let Some(first) = self.committed.front() {
-            if oldest.is_some_and(|s| first.commit_ts > s) {
-                break;
-            }
+    /// Drops committed transactions that no SERIALIZABLE transaction, active or future,
+    /// can be concurrent with: those committed at or before every active snapshot and at
+    /// or before `visible` (a transaction registered later takes a snapshot at least as
+    /// new as the visible timestamp now, so it sees them).
+    fn prune(&mut self, visible: Timestamp) {
+        let oldest = self
+            .active
+            .values()
+            .map(|t| t.snapshot)
+            .min()
+            .unwrap_or(Timestamp::MAX);
+        let threshold = oldest.min(visible);
+        while self
+            .committed
+            .front()
+            .is_some_and(|first| first.commit_ts <= threshold)
+        {
             self.committed.pop_front();
         }
     }
@@ -258,16 +276,42 @@ fn failure(txn: TxnId, pivot: TxnId, in_key: &[u8], other: TxnId, out: &OutEdge)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::snapshot::{Clock, Registry};
 
-    fn commit(ssi: &Ssi, txn: &Arc<SerTxn>, writes: &[&str], ts: Timestamp) -> Result<()> {
+    /// An SSI with the registry and clock that hand out its snapshots.
+    #[derive(Default)]
+    struct Fixture {
+        ssi: Ssi,
+        registry: Registry,
+        clock: Clock,
+    }
+
+    impl Fixture {
+        fn begin(&self, snapshot: Timestamp, read_only: bool) -> Arc<SerTxn> {
+            self.clock.reset(snapshot);
+            self.ssi
+                .begin(read_only, || self.registry.begin(&self.clock))
+                .1
+        }
+
+        fn abort(&self, txn: &SerTxn, visible: Timestamp) {
+            self.ssi.abort(txn, visible)
+        }
+
+        fn retained(&self) -> usize {
+            self.ssi.state.lock().committed.len()
+        }
+    }
+
+    fn commit(f: &Fixture, txn: &Arc<SerTxn>, writes: &[&str], ts: Timestamp) -> Result<()> {
         let writes = writes.iter().map(|w| w.as_bytes().to_vec()).collect();
-        ssi.commit(txn, writes, || Ok((ts, ())))
+        f.ssi.commit(txn, writes, ts, || Ok((ts, ())))
     }
 
     #[test]
     fn write_skew_between_two_transactions_is_refused() {
-        let ssi = Ssi::default();
-        let (t1, t2) = (ssi.begin(1, 0, false), ssi.begin(2, 0, false));
+        let ssi = Fixture::default();
+        let (t1, t2) = (ssi.begin(0, false), ssi.begin(0, false));
         for t in [&t1, &t2] {
             t.read_point(b"x");
             t.read_point(b"y");
@@ -279,8 +323,8 @@ mod tests {
 
     #[test]
     fn one_rw_edge_alone_commits() {
-        let ssi = Ssi::default();
-        let (t1, t2) = (ssi.begin(1, 0, false), ssi.begin(2, 0, false));
+        let ssi = Fixture::default();
+        let (t1, t2) = (ssi.begin(0, false), ssi.begin(0, false));
         t1.read_point(b"x");
         commit(&ssi, &t2, &["x"], 1).unwrap();
         commit(&ssi, &t1, &["y"], 2).unwrap();
@@ -288,8 +332,8 @@ mod tests {
 
     #[test]
     fn insert_into_a_scanned_range_counts_as_a_conflict() {
-        let ssi = Ssi::default();
-        let (t1, t2) = (ssi.begin(1, 0, false), ssi.begin(2, 0, false));
+        let ssi = Fixture::default();
+        let (t1, t2) = (ssi.begin(0, false), ssi.begin(0, false));
         t1.read_range((
             Bound::Included(b"a".to_vec()),
             Bound::Excluded(b"m".to_vec()),
@@ -306,13 +350,13 @@ mod tests {
     fn read_only_anomaly_is_refused_at_the_pivot() {
         // Fekete's example: T2 reads x, y and writes y; T3 writes x and commits; T1 (read
         // only) then reads x and y and commits; T2's commit would close the cycle.
-        let ssi = Ssi::default();
-        let t2 = ssi.begin(2, 0, false);
+        let ssi = Fixture::default();
+        let t2 = ssi.begin(0, false);
         t2.read_point(b"x");
         t2.read_point(b"y");
-        let t3 = ssi.begin(3, 0, false);
+        let t3 = ssi.begin(0, false);
         commit(&ssi, &t3, &["x"], 1).unwrap();
-        let t1 = ssi.begin(1, 1, true);
+        let t1 = ssi.begin(1, true);
         t1.read_point(b"x");
         t1.read_point(b"y");
         commit(&ssi, &t1, &[], 1).unwrap();
@@ -322,12 +366,12 @@ mod tests {
     #[test]
     fn read_only_transaction_with_later_snapshot_than_out_is_safe_elsewhere() {
         // Same shape, but the read-only transaction started before T3 committed: no cycle.
-        let ssi = Ssi::default();
-        let t2 = ssi.begin(2, 0, false);
+        let ssi = Fixture::default();
+        let t2 = ssi.begin(0, false);
         t2.read_point(b"x");
-        let t1 = ssi.begin(1, 0, true);
+        let t1 = ssi.begin(0, true);
         t1.read_point(b"y");
-        let t3 = ssi.begin(3, 0, false);
+        let t3 = ssi.begin(0, false);
         commit(&ssi, &t3, &["x"], 1).unwrap();
         commit(&ssi, &t2, &["y"], 2).unwrap();
         commit(&ssi, &t1, &[], 2).unwrap();
@@ -335,12 +379,12 @@ mod tests {
 
     #[test]
     fn committed_transactions_are_forgotten_once_nothing_is_concurrent() {
-        let ssi = Ssi::default();
-        let t1 = ssi.begin(1, 0, false);
-        let t2 = ssi.begin(2, 0, false);
+        let ssi = Fixture::default();
+        let t1 = ssi.begin(0, false);
+        let t2 = ssi.begin(0, false);
         commit(&ssi, &t1, &["x"], 1).unwrap();
         assert_eq!(ssi.retained(), 1);
-        ssi.abort(&t2);
+        ssi.abort(&t2, 1);
         assert_eq!(ssi.retained(), 0);
     }
 }

@@ -1,7 +1,7 @@
 //! A transaction: reads at its snapshot, pending writes that lock rows, and a commit that
 //! goes through the write-ahead log.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
@@ -54,7 +54,7 @@ pub struct Transaction {
     /// Pending writes, by key: what the commit record will carry.
     writes: BTreeMap<Vec<u8>, Option<Value>>,
     /// Keys locked by `lock` without being written.
-    locked: Vec<Vec<u8>>,
+    locked: HashSet<Vec<u8>>,
     messages: Vec<(Vec<u8>, Vec<u8>)>,
     /// Why the transaction was rolled back, once it was.
     failed: Option<String>,
@@ -63,9 +63,14 @@ pub struct Transaction {
 
 impl Transaction {
     pub(crate) fn new(shared: Arc<Shared>, level: IsolationLevel, read_only: bool) -> Transaction {
-        let handle = shared.registry.begin(&shared.clock);
-        let ser = (level == IsolationLevel::Serializable)
-            .then(|| shared.ssi.begin(handle.id, handle.snapshot(), read_only));
+        let (handle, ser) = if level == IsolationLevel::Serializable {
+            let (handle, ser) = shared
+                .ssi
+                .begin(read_only, || shared.registry.begin(&shared.clock));
+            (handle, Some(ser))
+        } else {
+            (shared.registry.begin(&shared.clock), None)
+        };
         Transaction {
             shared,
             handle,
@@ -73,7 +78,7 @@ impl Transaction {
             read_only,
             ser,
             writes: BTreeMap::new(),
-            locked: Vec::new(),
+            locked: HashSet::new(),
             messages: Vec::new(),
             failed: None,
             ended: false,
@@ -169,11 +174,49 @@ impl Transaction {
         check_key(key)?;
         self.ensure_active()?;
         let id = self.id();
+        if let Some(ser) = &self.ser {
+            ser.read_point(key); // a locking read is a read: SSI must see it
+        }
         let locked = self.acquire(key, |store, fuw| store.lock(key, id, mode, fuw))?;
         if !self.writes.contains_key(key) {
-            self.locked.push(key.to_vec());
+            self.locked.insert(key.to_vec());
         }
         Ok(self.row_lock(locked))
+    }
+
+    /// Takes the first key under `prefix` that no other transaction holds, deleting it
+    /// in this transaction: `DELETE ... WHERE key = (SELECT ... FOR UPDATE SKIP LOCKED
+    /// LIMIT 1)`. Keys held by others are skipped without waiting, so concurrent takers
+    /// never get the same key and never block each other. It reads the newest committed
+    /// data whatever the isolation level and is not tracked as a SERIALIZABLE read: it is
+    /// the primitive under transactional queues, not a query. Returns the key and value.
+    pub fn take_first(&mut self, prefix: &[u8]) -> Result<Option<(Vec<u8>, Value)>> {
+        self.ensure_writable()?;
+        let shared = self.shared.clone();
+        let id = self.id();
+        let end = prefix_end(prefix).map_or(Bound::Unbounded, Bound::Excluded);
+        let at = ReadAt::Snapshot {
+            ts: shared.clock.visible(),
+            txn: id,
+        };
+        for (key, _) in shared
+            .store
+            .scan((Bound::Included(prefix.to_vec()), end), at)
+        {
+            if self.writes.contains_key(&key) {
+                continue; // ours: already taken, or enqueued by us and not yet committed
+            }
+            let Ok(locked) = shared.store.write(&key, id, None, None) else {
+                continue; // held by another taker or writer
+            };
+            self.writes.insert(key.clone(), None);
+            // None: taken and committed by someone since our scan began; the pending
+            // delete is a harmless no-op, and we look further.
+            if let Some(value) = locked.newest {
+                return Ok(Some((key, value)));
+            }
+        }
+        Ok(None)
     }
 
     /// Queues a message to be published on `channel` if and when the transaction commits,
@@ -200,18 +243,23 @@ impl Transaction {
         self.abort("rolled back".to_string());
     }
 
-    fn write(&mut self, key: &[u8], value: Option<Value>) -> Result<()> {
-        check_key(key)?;
+    fn ensure_writable(&self) -> Result<()> {
         self.ensure_active()?;
         if self.read_only {
             return Err(Error::ReadOnlyTransaction { txn: self.id() });
         }
-        if let Some(stopped) = self.shared.writes_stopped() {
-            return Err(stopped);
+        match self.shared.writes_stopped() {
+            Some(stopped) => Err(stopped),
+            None => Ok(()),
         }
+    }
+
+    fn write(&mut self, key: &[u8], value: Option<Value>) -> Result<()> {
+        check_key(key)?;
+        self.ensure_writable()?;
         let id = self.id();
         self.acquire(key, |store, fuw| store.write(key, id, value.clone(), fuw))?;
-        self.locked.retain(|k| k != key);
+        self.locked.remove(key);
         self.writes.insert(key.to_vec(), value);
         Ok(())
     }
@@ -231,18 +279,18 @@ impl Transaction {
         loop {
             match request(&self.shared.store, first_updater_wins) {
                 Ok(locked) => return Ok(locked),
-                Err(Conflict::Blocked { holder }) => {
+                Err(Conflict::Blocked { holders }) => {
                     let waited = self.shared.waits.wait(
                         &self.shared.registry,
                         self.id(),
-                        holder,
+                        &holders,
                         key,
                         self.shared.options.lock_timeout,
                     );
                     if let Err(e) = waited {
                         return Err(self.fail(e));
                     }
-                    last_holder = Some(holder);
+                    last_holder = holders.first().copied();
                 }
                 Err(Conflict::Changed { committed_ts }) => {
                     let failure = SerializationFailure {
@@ -272,7 +320,9 @@ impl Transaction {
             if let Some(ser) = &self.ser {
                 shared
                     .ssi
-                    .commit(ser, Vec::new(), || Ok((shared.clock.assigned(), ())))?;
+                    .commit(ser, Vec::new(), shared.clock.visible(), || {
+                        Ok((shared.clock.assigned(), ()))
+                    })?;
             }
             self.release();
             return Ok(CommitInfo { ts: None });
@@ -286,9 +336,9 @@ impl Transaction {
         let logged = match &self.ser {
             Some(ser) => {
                 let keys = record.writes.iter().map(|(k, _)| k.clone()).collect();
-                shared
-                    .ssi
-                    .commit(ser, keys, || shared.log_commit(&mut record))
+                shared.ssi.commit(ser, keys, shared.clock.visible(), || {
+                    shared.log_commit(&mut record)
+                })
             }
             None => shared.log_commit(&mut record).map(|(_, lsn)| lsn),
         };
@@ -347,7 +397,7 @@ impl Transaction {
             return;
         }
         if let Some(ser) = &self.ser {
-            self.shared.ssi.abort(ser);
+            self.shared.ssi.abort(ser, self.shared.clock.visible());
         }
         self.release();
         self.failed = Some(reason);

@@ -534,9 +534,6 @@ fn write_skew_through_row_lock(mode: LockMode) -> (bool, bool) {
 }
 
 #[test]
-#[ignore = "BUG: Transaction::lock records no SSI read at SERIALIZABLE: T1 lock(x, Shared) \
-            (reads x=0), get(y); T2 get(y); T1 put(y), commit; T2 put(x), commit: both \
-            commit, a write-skew cycle through the value lock() returned"]
 fn serializable_counts_a_shared_row_lock_as_a_read() {
     let (c1, c2) = write_skew_through_row_lock(LockMode::Shared);
     assert!(
@@ -546,8 +543,6 @@ fn serializable_counts_a_shared_row_lock_as_a_read() {
 }
 
 #[test]
-#[ignore = "BUG: Transaction::lock records no SSI read at SERIALIZABLE: same cycle as the \
-            shared case with lock(x, Exclusive) (SELECT ... FOR UPDATE)"]
 fn serializable_counts_an_exclusive_row_lock_as_a_read() {
     let (c1, c2) = write_skew_through_row_lock(LockMode::Exclusive);
     assert!(

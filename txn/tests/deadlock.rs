@@ -230,11 +230,6 @@ fn two_sharers_upgrading_to_exclusive_deadlock_with_one_victim() {
 }
 
 #[test]
-#[ignore = "BUG: the wait-for graph keeps one holder per waiter, so a deadlock through a \
-            row share-locked by several transactions is missed: T1, T2, T3 lock x Shared; T1 \
-            lock(x, Exclusive) waits (edge T1->T2 only); T3 lock(x, Exclusive) waits on T1 \
-            (edge T3->T1; the walk T1->T2 stops). T1 and T3 wait for each other, yet nothing \
-            is reported until T2 happens to end"]
 fn deadlock_behind_a_third_sharer_is_detected_at_once() {
     let mgr = manager();
     seed(&mgr, &[("x", "0")]);

@@ -591,13 +591,6 @@ impl CommitObserver for SlowObserver {
 /// U's fsync). T begins in that window: its snapshot does not include U, so T is
 /// concurrent with U, and their write skew must be refused.
 #[test]
-#[ignore = "BUG: the SSI forgets a committed transaction while a concurrent one can still \
-            begin: Ssi::commit prunes U at once when no SERIALIZABLE transaction is \
-            registered, but U's timestamp is not visible until clock.finish, and a \
-            transaction that begins before then takes an older snapshot and registers with \
-            the SSI only afterwards. U: get x, get y, put x, commit (held between the SSI \
-            check and visibility); T begins, get x (old), get y, put y, commit: both commit, \
-            a write skew"]
 fn serializable_transaction_begun_while_a_commit_becomes_visible_is_checked_against_it() {
     let mgr = manager();
     seed(&mgr, &[("x", "0"), ("y", "0")]);
