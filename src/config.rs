@@ -110,15 +110,24 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { dir: PathBuf::from(DEFAULT_DIR), options: Options::default() }
+        Config {
+            dir: PathBuf::from(DEFAULT_DIR),
+            options: Options::default(),
+        }
     }
 }
 
 impl Config {
     /// Reads and parses a configuration file.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-        Config::parse(&text).map_err(|message| Error::Config { path: path.to_path_buf(), message })
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text).map_err(|message| Error::Config {
+            path: path.to_path_buf(),
+            message,
+        })
     }
 
     /// Parses the text of a configuration file; the error names the key and the line.
@@ -132,15 +141,27 @@ impl Config {
         set(&mut o.appendonly, file.appendonly);
         set(&mut o.appendfsync, file.appendfsync.map(|p| p.0));
         set(&mut o.save, file.save.map(|s| s.0));
-        set(&mut o.stop_writes_on_checkpoint_error, file.stop_writes_on_checkpoint_error);
-        set(&mut o.checkpoint_compression, file.checkpoint_compression.map(|c| c.0));
+        set(
+            &mut o.stop_writes_on_checkpoint_error,
+            file.stop_writes_on_checkpoint_error,
+        );
+        set(
+            &mut o.checkpoint_compression,
+            file.checkpoint_compression.map(|c| c.0),
+        );
         set(&mut o.wal_rewrite_percentage, file.wal_rewrite_percentage);
-        set(&mut o.wal_rewrite_min_size, file.wal_rewrite_min_size.map(|s| s.0));
+        set(
+            &mut o.wal_rewrite_min_size,
+            file.wal_rewrite_min_size.map(|s| s.0),
+        );
         set(&mut o.wal_segment_size, file.wal_segment_size.map(|s| s.0));
         if let Some(ms) = file.lock_timeout {
             o.lock_timeout = (ms > 0).then(|| Duration::from_millis(ms));
         }
-        set(&mut o.default_isolation, file.default_isolation.map(|l| l.0));
+        set(
+            &mut o.default_isolation,
+            file.default_isolation.map(|l| l.0),
+        );
         set(&mut o.pubsub_buffer_limit, file.pubsub_buffer_limit);
         Ok(config)
     }
@@ -210,10 +231,18 @@ pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
         "k" | "kb" => 1 << 10,
         "m" | "mb" => 1 << 20,
         "g" | "gb" => 1 << 30,
-        _ => return Err(format!("unknown size unit {unit:?} in {text:?}: use b, kb, mb or gb")),
+        _ => {
+            return Err(format!(
+                "unknown size unit {unit:?} in {text:?}: use b, kb, mb or gb"
+            ))
+        }
     };
-    let n: u64 = digits.trim().parse().map_err(|_| format!("{text:?} is not a size such as 64mb"))?;
-    n.checked_mul(multiplier).ok_or_else(|| format!("size {text:?} is too large"))
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size such as 64mb"))?;
+    n.checked_mul(multiplier)
+        .ok_or_else(|| format!("size {text:?} is too large"))
 }
 
 /// `save` rules: `"900 1 300 10"` or `["900 1", "300 10"]`; empty turns them off.
@@ -239,12 +268,20 @@ impl<'de> Deserialize<'de> for SaveRules {
 pub fn parse_save(text: &str) -> std::result::Result<Vec<SaveRule>, String> {
     let numbers: Vec<u64> = text
         .split_whitespace()
-        .map(|w| w.parse().map_err(|_| format!("save: {w:?} is not a whole number")))
+        .map(|w| {
+            w.parse()
+                .map_err(|_| format!("save: {w:?} is not a whole number"))
+        })
         .collect::<std::result::Result<_, _>>()?;
     if numbers.len() % 2 != 0 {
-        return Err(format!("save: {text:?} must be pairs of <seconds> <changes>"));
+        return Err(format!(
+            "save: {text:?} must be pairs of <seconds> <changes>"
+        ));
     }
-    let rule = |pair: &[u64]| SaveRule { after: Duration::from_secs(pair[0]), changes: pair[1] };
+    let rule = |pair: &[u64]| SaveRule {
+        after: Duration::from_secs(pair[0]),
+        changes: pair[1],
+    };
     Ok(numbers.chunks(2).map(rule).collect())
 }
 
@@ -276,7 +313,13 @@ mod tests {
         assert!(!o.appendonly);
         assert_eq!(o.appendfsync, FsyncPolicy::Always);
         assert_eq!(o.save.len(), 2);
-        assert_eq!(o.save[0], SaveRule { after: Duration::from_secs(60), changes: 1000 });
+        assert_eq!(
+            o.save[0],
+            SaveRule {
+                after: Duration::from_secs(60),
+                changes: 1000
+            }
+        );
         assert_eq!(o.wal_rewrite_min_size, 1 << 20);
         assert_eq!(o.wal_segment_size, 4096);
         assert_eq!(o.lock_timeout, Some(Duration::from_millis(250)));
@@ -286,14 +329,21 @@ mod tests {
 
     #[test]
     fn empty_save_turns_checkpoint_rules_off() {
-        assert!(Config::parse("save = \"\"").unwrap().options.save.is_empty());
+        assert!(Config::parse("save = \"\"")
+            .unwrap()
+            .options
+            .save
+            .is_empty());
         assert!(Config::parse("save = []").unwrap().options.save.is_empty());
     }
 
     #[test]
     fn unknown_key_is_named_with_its_line() {
         let err = Config::parse("appendonly = true\nappendfsinc = \"always\"\n").unwrap_err();
-        assert!(err.contains("appendfsinc") && err.contains("line 2"), "{err}");
+        assert!(
+            err.contains("appendfsinc") && err.contains("line 2"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,22 +1,26 @@
 //! The embedded database: [`Db`] and its key-value [`Transaction`].
 //!
-//! Key-value keys live in their own namespace of the shared key space (prefix
-//! [`KV_PREFIX`]), apart from SQL's tables and indexes, so the two APIs never see each
-//! other's data. Every call of the key-value API counts as one statement: at READ
-//! COMMITTED each call reads a fresh snapshot.
+//! Key-value keys live in their own namespace of the shared key space (see
+//! [`crate::keyspace`]), apart from SQL's tables, so the two APIs never see each other's
+//! data. Every call of the key-value API counts as one statement: at READ COMMITTED each
+//! call reads a fresh snapshot.
 
 use std::ops::{Bound, RangeBounds};
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use isolde_txn::{CheckpointInfo, CommitInfo, CommitObserver, CommitRecord, IsolationLevel, LockMode, TxnManager};
+use isolde_txn::{
+    CheckpointInfo, CommitInfo, CommitObserver, CommitRecord, IsolationLevel, LockMode, TxnManager,
+};
 
 use crate::config::Options;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::expiry::{self, Stored, Sweeper, Ttl};
+use crate::keyspace::{self, KV_PREFIX};
 use crate::pubsub::{Broker, Subscription};
-
-/// The first byte of every key the key-value API stores.
-pub const KV_PREFIX: u8 = 0x01;
+use crate::queue::{self, Queues};
+use crate::watch::{Watch, Watches};
 
 /// An isolde database, embedded in this process.
 ///
@@ -39,18 +43,27 @@ pub struct Db {
 
 struct Inner {
     manager: TxnManager,
-    broker: Arc<Broker>,
+    fanout: Arc<Fanout>,
     options: Options,
+    /// Stops and joins the expiry sweeper when the database is dropped.
+    sweeper: Sweeper,
 }
 
-/// Delivers the messages of each commit, in commit order.
-struct Delivery(Arc<Broker>);
+/// Hands each commit, in commit order, to pub/sub, watches and queue consumers.
+struct Fanout {
+    broker: Broker,
+    watches: Arc<Watches>,
+    queues: Queues,
+}
 
-impl CommitObserver for Delivery {
+impl CommitObserver for Fanout {
     fn committed(&self, record: &CommitRecord) {
         if !record.messages.is_empty() {
-            self.0.publish_batch(record.messages.iter().map(|(c, p)| (c, p)));
+            self.broker
+                .publish_batch(record.messages.iter().map(|(c, p)| (c, p)));
         }
+        self.watches.committed(record);
+        self.queues.committed(record);
     }
 }
 
@@ -63,7 +76,8 @@ impl Db {
         for warning in &recovered.warnings {
             eprintln!("isolde: warning: {warning}");
         }
-        Ok(Db::with_manager(manager, options))
+        let queues = Queues::recover(&manager)?;
+        Ok(Db::with_manager(manager, queues, options))
     }
 
     /// A throwaway database in memory: nothing is logged or checkpointed.
@@ -73,47 +87,110 @@ impl Db {
 
     /// A database in memory with the given options (the durability ones are ignored).
     pub fn open_in_memory_with(options: Options) -> Db {
-        Db::with_manager(TxnManager::in_memory(options.txn_options()), options)
+        let manager = TxnManager::in_memory(options.txn_options());
+        Db::with_manager(manager, Queues::default(), options)
     }
 
-    fn with_manager(manager: TxnManager, options: Options) -> Db {
-        let broker = Arc::new(Broker::new(options.pubsub_buffer_limit));
-        manager.set_commit_observer(Arc::new(Delivery(broker.clone())));
-        Db { inner: Arc::new(Inner { manager, broker, options }) }
+    fn with_manager(manager: TxnManager, queues: Queues, options: Options) -> Db {
+        let broker = Broker::new(options.pubsub_buffer_limit);
+        let fanout = Arc::new(Fanout {
+            broker,
+            watches: Arc::default(),
+            queues,
+        });
+        manager.set_commit_observer(fanout.clone());
+        let sweeper = Sweeper::start(manager.clone());
+        Db {
+            inner: Arc::new(Inner {
+                manager,
+                fanout,
+                options,
+                sweeper,
+            }),
+        }
     }
 
     /// Begins a transaction at `level`.
     pub fn begin(&self, level: IsolationLevel) -> Transaction {
-        Transaction { inner: self.inner.manager.begin(level) }
+        Transaction {
+            inner: self.inner.manager.begin(level),
+            db: self.inner.clone(),
+        }
     }
 
     /// Begins a transaction that may only read.
     pub fn begin_read_only(&self, level: IsolationLevel) -> Transaction {
-        Transaction { inner: self.inner.manager.begin_read_only(level) }
+        Transaction {
+            inner: self.inner.manager.begin_read_only(level),
+            db: self.inner.clone(),
+        }
     }
 
     /// Reads `key` in its own transaction at the default isolation level.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let tx = self.begin_read_only(self.inner.options.default_isolation);
-        let value = tx.get(key)?;
-        tx.commit()?;
-        Ok(value)
+        self.autocommit_read(|tx| tx.get(key))
     }
 
     /// Sets `key` to `value` in its own transaction.
     pub fn put(&self, key: &[u8], value: &[u8]) -> Result<()> {
-        let mut tx = self.begin(self.inner.options.default_isolation);
-        tx.put(key, value)?;
-        tx.commit()?;
-        Ok(())
+        self.autocommit(|tx| tx.put(key, value))
+    }
+
+    /// Sets `key` to `value`, expiring after `ttl` (Redis's `SET key value PX ttl`).
+    pub fn put_with_ttl(&self, key: &[u8], value: &[u8], ttl: Duration) -> Result<()> {
+        self.autocommit(|tx| tx.put_with_ttl(key, value, ttl))
     }
 
     /// Deletes `key` in its own transaction.
     pub fn delete(&self, key: &[u8]) -> Result<()> {
+        self.autocommit(|tx| tx.delete(key))
+    }
+
+    /// Sets `key` to expire after `ttl`; false if it does not exist (Redis's EXPIRE).
+    pub fn expire(&self, key: &[u8], ttl: Duration) -> Result<bool> {
+        self.autocommit(|tx| tx.expire(key, ttl))
+    }
+
+    /// Removes `key`'s expiry; false if it does not exist or has none (Redis's PERSIST).
+    pub fn persist(&self, key: &[u8]) -> Result<bool> {
+        self.autocommit(|tx| tx.persist(key))
+    }
+
+    /// How long until `key` expires (Redis's TTL).
+    pub fn ttl(&self, key: &[u8]) -> Result<Ttl> {
+        self.autocommit_read(|tx| tx.ttl(key))
+    }
+
+    /// Number of committed messages in `queue` (taken ones included until their taker commits).
+    pub fn queue_len(&self, queue: &[u8]) -> Result<usize> {
+        let prefix = queue::prefix(queue)?;
+        self.autocommit_read(|tx| Ok(tx.inner.scan_prefix(&prefix)?.count()))
+    }
+
+    /// The oldest committed message of `queue`, without taking it.
+    pub fn peek(&self, queue: &[u8]) -> Result<Option<Vec<u8>>> {
+        let prefix = queue::prefix(queue)?;
+        self.autocommit_read(|tx| {
+            Ok(tx
+                .inner
+                .scan_prefix(&prefix)?
+                .next()
+                .map(|(_, v)| v.to_vec()))
+        })
+    }
+
+    fn autocommit<T>(&self, f: impl FnOnce(&mut Transaction) -> Result<T>) -> Result<T> {
         let mut tx = self.begin(self.inner.options.default_isolation);
-        tx.delete(key)?;
+        let result = f(&mut tx)?;
         tx.commit()?;
-        Ok(())
+        Ok(result)
+    }
+
+    fn autocommit_read<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let tx = self.begin_read_only(self.inner.options.default_isolation);
+        let result = f(&tx)?;
+        tx.commit()?;
+        Ok(result)
     }
 
     /// Writes a checkpoint now, while transactions go on.
@@ -135,22 +212,37 @@ impl Db {
     /// Publishes `payload` on `channel` now, outside any transaction; returns the number
     /// of receivers (Redis's PUBLISH).
     pub fn publish(&self, channel: &[u8], payload: &[u8]) -> usize {
-        self.inner.broker.publish(channel, payload)
+        self.inner.fanout.broker.publish(channel, payload)
     }
 
     /// Subscribes to `channels` (Redis's SUBSCRIBE).
-    pub fn subscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(&self, channels: I) -> Subscription {
-        self.inner.broker.subscribe(channels)
+    pub fn subscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(
+        &self,
+        channels: I,
+    ) -> Subscription {
+        self.inner.fanout.broker.subscribe(channels)
     }
 
     /// Subscribes to every channel matching one of `patterns` (Redis's PSUBSCRIBE).
-    pub fn psubscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(&self, patterns: I) -> Subscription {
-        self.inner.broker.psubscribe(patterns)
+    pub fn psubscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(
+        &self,
+        patterns: I,
+    ) -> Subscription {
+        self.inner.fanout.broker.psubscribe(patterns)
+    }
+
+    /// Every committed change of a key-value key starting with `prefix`, in commit order,
+    /// from now on.
+    pub fn watch(&self, prefix: &[u8]) -> Watch {
+        self.inner
+            .fanout
+            .watches
+            .open(prefix, self.inner.options.pubsub_buffer_limit)
     }
 
     /// The pub/sub broker (counters and all).
     pub fn broker(&self) -> &Broker {
-        &self.inner.broker
+        &self.inner.fanout.broker
     }
 
     /// The options the database was opened with.
@@ -158,7 +250,7 @@ impl Db {
         &self.inner.options
     }
 
-    /// The transaction manager underneath (for tools and tests).
+    /// The transaction manager underneath (for tools, the SQL layer and tests).
     pub fn manager(&self) -> &TxnManager {
         &self.inner.manager
     }
@@ -171,6 +263,7 @@ impl Db {
 /// [`rollback`]: Transaction::rollback
 pub struct Transaction {
     inner: isolde_txn::Transaction,
+    db: Arc<Inner>,
 }
 
 impl Transaction {
@@ -184,16 +277,20 @@ impl Transaction {
         self.inner.level()
     }
 
-    /// The value of `key`, or None.
+    /// The value of `key`, or None (also once it has expired).
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.inner.begin_statement();
-        Ok(self.inner.get(&point_key(key)?)?.map(|v| v.to_vec()))
+        Ok(self.get_stored(key)?.map(|(value, _)| value))
     }
 
-    /// Sets `key` to `value`; waits while another transaction holds the key.
+    /// Sets `key` to `value` (removing any expiry); waits while another transaction
+    /// holds the key.
     pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
-        self.inner.begin_statement();
-        Ok(self.inner.put(&point_key(key)?, value)?)
+        self.write_value(key, value, None)
+    }
+
+    /// Sets `key` to `value`, expiring after `ttl`.
+    pub fn put_with_ttl(&mut self, key: &[u8], value: &[u8], ttl: Duration) -> Result<()> {
+        self.write_value(key, value, Some(expiry::deadline_ms(ttl)))
     }
 
     /// Deletes `key`; waits while another transaction holds the key.
@@ -202,11 +299,43 @@ impl Transaction {
         Ok(self.inner.delete(&point_key(key)?)?)
     }
 
+    /// Sets `key` to expire after `ttl`; false if it does not exist.
+    pub fn expire(&mut self, key: &[u8], ttl: Duration) -> Result<bool> {
+        let Some((value, _)) = self.get_stored(key)? else {
+            return Ok(false);
+        };
+        self.write_value(key, &value, Some(expiry::deadline_ms(ttl)))?;
+        Ok(true)
+    }
+
+    /// Removes `key`'s expiry; false if it does not exist or has none.
+    pub fn persist(&mut self, key: &[u8]) -> Result<bool> {
+        match self.get_stored(key)? {
+            Some((value, Some(_))) => self.write_value(key, &value, None).map(|()| true),
+            _ => Ok(false),
+        }
+    }
+
+    /// How long until `key` expires.
+    pub fn ttl(&self, key: &[u8]) -> Result<Ttl> {
+        self.inner.begin_statement();
+        let stored_key = point_key(key)?;
+        let Some(stored) = self.inner.get(&stored_key)? else {
+            return Ok(Ttl::Missing);
+        };
+        Ok(decode(&stored_key, &stored)?.ttl(expiry::now_ms()))
+    }
+
     /// Locks `key` for update (exclusive) or share, like `SELECT ... FOR UPDATE / SHARE`,
     /// and returns its newest committed value.
     pub fn lock(&mut self, key: &[u8], mode: LockMode) -> Result<Option<Vec<u8>>> {
         self.inner.begin_statement();
-        Ok(self.inner.lock(&point_key(key)?, mode)?.value.map(|v| v.to_vec()))
+        let stored_key = point_key(key)?;
+        let Some(stored) = self.inner.lock(&stored_key, mode)?.value else {
+            return Ok(None);
+        };
+        let stored = decode(&stored_key, &stored)?;
+        Ok((!stored.is_expired(expiry::now_ms())).then(|| stored.value.to_vec()))
     }
 
     /// The keys in `range` and their values, in key order, read lazily. At SERIALIZABLE
@@ -214,28 +343,67 @@ impl Transaction {
     pub fn scan<K: AsRef<[u8]>>(&self, range: impl RangeBounds<K>) -> Result<Scan<'_>> {
         self.inner.begin_statement();
         let start = match range.start_bound() {
-            Bound::Included(k) => Bound::Included(kv_key(k.as_ref())),
-            Bound::Excluded(k) => Bound::Excluded(kv_key(k.as_ref())),
+            Bound::Included(k) => Bound::Included(keyspace::kv_key(k.as_ref())),
+            Bound::Excluded(k) => Bound::Excluded(keyspace::kv_key(k.as_ref())),
             Bound::Unbounded => Bound::Included(vec![KV_PREFIX]),
         };
         let end = match range.end_bound() {
-            Bound::Included(k) => Bound::Included(kv_key(k.as_ref())),
-            Bound::Excluded(k) => Bound::Excluded(kv_key(k.as_ref())),
+            Bound::Included(k) => Bound::Included(keyspace::kv_key(k.as_ref())),
+            Bound::Excluded(k) => Bound::Excluded(keyspace::kv_key(k.as_ref())),
             Bound::Unbounded => Bound::Excluded(vec![KV_PREFIX + 1]),
         };
-        Ok(Scan { inner: self.inner.scan((start, end))? })
+        Ok(Scan {
+            inner: self.inner.scan((start, end))?,
+            now_ms: expiry::now_ms(),
+        })
     }
 
     /// Every key starting with `prefix`, in order.
     pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Scan<'_>> {
         self.inner.begin_statement();
-        Ok(Scan { inner: self.inner.scan_prefix(&kv_key(prefix))? })
+        let inner = self.inner.scan_prefix(&keyspace::kv_key(prefix))?;
+        Ok(Scan {
+            inner,
+            now_ms: expiry::now_ms(),
+        })
     }
 
     /// Publishes `payload` on `channel` if and when this transaction commits, in commit
     /// order; never if it rolls back.
     pub fn publish(&mut self, channel: &[u8], payload: &[u8]) -> Result<()> {
         Ok(self.inner.publish(channel, payload)?)
+    }
+
+    /// Adds a message to `queue`; consumers see it once this transaction commits.
+    pub fn enqueue(&mut self, queue: &[u8], payload: &[u8]) -> Result<()> {
+        let key = self.db.fanout.queues.next_key(queue)?;
+        Ok(self.inner.put(&key, payload)?)
+    }
+
+    /// Takes the oldest message of `queue` that no other open transaction has taken,
+    /// without waiting; None if there is none. The message is removed for good when this
+    /// transaction commits, and put back if it rolls back.
+    pub fn dequeue(&mut self, queue: &[u8]) -> Result<Option<Vec<u8>>> {
+        let prefix = queue::prefix(queue)?;
+        Ok(self
+            .inner
+            .take_first(&prefix)?
+            .map(|(_, payload)| payload.to_vec()))
+    }
+
+    /// Like [`Transaction::dequeue`], but waits up to `timeout` for a message to be
+    /// committed when the queue is empty.
+    pub fn dequeue_timeout(&mut self, queue: &[u8], timeout: Duration) -> Result<Option<Vec<u8>>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let seen = self.db.fanout.queues.arrivals();
+            if let Some(message) = self.dequeue(queue)? {
+                return Ok(Some(message));
+            }
+            if !self.db.fanout.queues.wait_for_arrival(seen, deadline) {
+                return Ok(None);
+            }
+        }
     }
 
     /// Commits; returns once the commit is visible and as durable as `appendfsync` promises.
@@ -247,29 +415,77 @@ impl Transaction {
     pub fn rollback(self) {
         self.inner.rollback()
     }
+
+    /// The live value of `key` and its expiry time.
+    fn get_stored(&self, key: &[u8]) -> Result<Option<(Vec<u8>, Option<u64>)>> {
+        self.inner.begin_statement();
+        let stored_key = point_key(key)?;
+        let Some(stored) = self.inner.get(&stored_key)? else {
+            return Ok(None);
+        };
+        let decoded = decode(&stored_key, &stored)?;
+        if decoded.is_expired(expiry::now_ms()) {
+            self.db.sweeper.expired_seen(stored_key);
+            return Ok(None);
+        }
+        Ok(Some((decoded.value.to_vec(), decoded.expires_at_ms)))
+    }
+
+    fn write_value(&mut self, key: &[u8], value: &[u8], expires_at_ms: Option<u64>) -> Result<()> {
+        self.inner.begin_statement();
+        let stored_key = point_key(key)?;
+        if let Some(at) = expires_at_ms {
+            self.inner
+                .put(&keyspace::expiry_key(at, &stored_key), b"")?;
+        }
+        Ok(self
+            .inner
+            .put(&stored_key, &expiry::encode(value, expires_at_ms))?)
+    }
 }
 
 /// A lazy key-value range scan: `(key, value)` pairs in key order; `.rev()` reverses.
+/// Expired keys are left out.
 pub struct Scan<'a> {
     inner: isolde_txn::Scan<'a>,
+    now_ms: u64,
+}
+
+impl Scan<'_> {
+    fn live(&self, (key, stored): (Vec<u8>, isolde_txn::Value)) -> Option<(Vec<u8>, Vec<u8>)> {
+        let decoded = Stored::decode(&stored)?;
+        (!decoded.is_expired(self.now_ms)).then(|| (key[1..].to_vec(), decoded.value.to_vec()))
+    }
 }
 
 impl Iterator for Scan<'_> {
     type Item = (Vec<u8>, Vec<u8>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.inner.next().map(strip)
+        loop {
+            let entry = self.inner.next()?;
+            if let Some(live) = self.live(entry) {
+                return Some(live);
+            }
+        }
     }
 }
 
 impl DoubleEndedIterator for Scan<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.inner.next_back().map(strip)
+        loop {
+            let entry = self.inner.next_back()?;
+            if let Some(live) = self.live(entry) {
+                return Some(live);
+            }
+        }
     }
 }
 
-fn strip((key, value): (Vec<u8>, isolde_txn::Value)) -> (Vec<u8>, Vec<u8>) {
-    (key[1..].to_vec(), value.to_vec())
+fn decode<'a>(stored_key: &[u8], stored: &'a [u8]) -> Result<Stored<'a>> {
+    Stored::decode(stored).ok_or_else(|| Error::CorruptValue {
+        key: stored_key[1..].to_vec(),
+    })
 }
 
 /// The stored form of a key named by a point operation, which must not be empty.
@@ -277,13 +493,5 @@ fn point_key(key: &[u8]) -> Result<Vec<u8>> {
     if key.is_empty() {
         return Err(isolde_txn::Error::EmptyKey.into());
     }
-    Ok(kv_key(key))
-}
-
-/// The stored form of a key-value key (or range bound).
-fn kv_key(key: &[u8]) -> Vec<u8> {
-    let mut stored = Vec::with_capacity(key.len() + 1);
-    stored.push(KV_PREFIX);
-    stored.extend_from_slice(key);
-    stored
+    Ok(keyspace::kv_key(key))
 }

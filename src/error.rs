@@ -13,7 +13,14 @@ pub enum Error {
     /// A configuration file is wrong; the message names the key and the line.
     Config { path: PathBuf, message: String },
     /// A file outside the database's own (a configuration file, an output file) failed.
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// An argument is out of range (a queue name too long, say); the message says which.
+    Invalid { message: String },
+    /// A stored key-value value was not written by this API (its header is unknown).
+    CorruptValue { key: Vec<u8> },
 }
 
 impl Error {
@@ -28,6 +35,8 @@ impl Error {
             Error::Txn(e) => e.sqlstate(),
             Error::Config { .. } => "F0000",
             Error::Io { .. } => "58030",
+            Error::Invalid { .. } => "22023",
+            Error::CorruptValue { .. } => "XX001",
         }
     }
 }
@@ -38,6 +47,12 @@ impl fmt::Display for Error {
             Error::Txn(e) => e.fmt(f),
             Error::Config { path, message } => write!(f, "{}: {message}", path.display()),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Invalid { message } => f.write_str(message),
+            Error::CorruptValue { key } => write!(
+                f,
+                "the value of key {} has an unknown header: it was not written by the key-value API",
+                isolde_txn::display_key(key)
+            ),
         }
     }
 }
@@ -47,7 +62,7 @@ impl std::error::Error for Error {
         match self {
             Error::Txn(e) => Some(e),
             Error::Io { source, .. } => Some(source),
-            Error::Config { .. } => None,
+            Error::Config { .. } | Error::Invalid { .. } | Error::CorruptValue { .. } => None,
         }
     }
 }

@@ -4,7 +4,9 @@
 //! This crate is the embedded API: [`Db`] opens a database (or [`Db::open_in_memory`]),
 //! [`Db::begin`] starts a key-value [`Transaction`] at an [`IsolationLevel`], and
 //! [`Db::publish`] / [`Db::subscribe`] give Redis-style pub/sub, with
-//! [`Transaction::publish`] delivering only on commit. Underneath, `isolde-txn` runs the
+//! [`Transaction::publish`] delivering only on commit, transactional queues
+//! ([`Transaction::enqueue`] / [`Transaction::dequeue`]), watches of committed changes
+//! ([`Db::watch`]) and key expiry ([`Db::put_with_ttl`]). Underneath, `isolde-txn` runs the
 //! transactions, `isolde-engine` keeps the versions and checkpoint files and `isolde-wal`
 //! the log.
 
@@ -12,11 +14,21 @@ pub mod cli;
 mod config;
 mod db;
 mod error;
+pub mod expiry;
+pub mod keyspace;
 pub mod pubsub;
+mod queue;
+mod watch;
 
 pub use config::{parse_save, parse_size, Config, Options, DEFAULT_DIR};
-pub use db::{Db, Scan, Transaction, KV_PREFIX};
+pub use db::{Db, Scan, Transaction};
 pub use error::{Error, Result};
+pub use expiry::Ttl;
 pub use isolde_txn::checkpoint::Compression;
 pub use isolde_txn::wal::FsyncPolicy;
-pub use isolde_txn::{CheckpointInfo, CommitInfo, IsolationLevel, LockMode, SaveRule, MAX_KEY_SIZE, MAX_VALUE_SIZE};
+pub use isolde_txn::{
+    CheckpointInfo, CommitInfo, IsolationLevel, LockMode, SaveRule, MAX_KEY_SIZE, MAX_VALUE_SIZE,
+};
+pub use keyspace::KV_PREFIX;
+pub use queue::MAX_QUEUE_NAME;
+pub use watch::{Change, Watch, WatchError};

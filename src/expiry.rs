@@ -1,0 +1,248 @@
+//! Key expiry (Redis's EXPIRE / TTL / PERSIST) for the key-value API.
+//!
+//! A key-value value is stored behind a one-byte header: [`PLAIN`], or [`EXPIRING`]
+//! followed by the expiry time (8 bytes, little-endian, milliseconds since the Unix
+//! epoch). Keeping the time inside the value means it is logged, checkpointed, restored and
+//! replicated with the value, atomically. An expired key reads as absent at every isolation
+//! level from its expiry on (the wall clock decides, as in Redis). It is then removed by an
+//! ordinary committed delete: the background sweeper walks the expiry index (keys ordered
+//! by time, see [`crate::keyspace`]) a bounded number of entries per pass, and keys that a
+//! read found expired are queued for it first.
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use isolde_txn::{IsolationLevel, TxnManager};
+use parking_lot::{Condvar, Mutex};
+
+use crate::keyspace::{self, EXPIRY_PREFIX};
+
+/// Expired keys the sweeper deletes per pass, at most.
+const SWEEP_BATCH: usize = 100;
+/// Pause between sweeper passes.
+const SWEEP_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Header byte of a value without expiry.
+pub const PLAIN: u8 = 0;
+/// Header byte of a value with an expiry time.
+pub const EXPIRING: u8 = 1;
+
+/// What [`crate::Db::ttl`] reports: Redis's TTL answers -2, -1 and a duration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ttl {
+    /// The key does not exist (or has expired).
+    Missing,
+    /// The key exists and never expires.
+    Persistent,
+    /// The key expires after this long.
+    ExpiresIn(Duration),
+}
+
+/// A decoded stored value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stored<'a> {
+    pub(crate) expires_at_ms: Option<u64>,
+    pub(crate) value: &'a [u8],
+}
+
+impl<'a> Stored<'a> {
+    /// Parses a stored value; None if it was not written by this API.
+    pub(crate) fn decode(stored: &'a [u8]) -> Option<Stored<'a>> {
+        match stored.split_first()? {
+            (&PLAIN, value) => Some(Stored {
+                expires_at_ms: None,
+                value,
+            }),
+            (&EXPIRING, rest) => {
+                let at: [u8; 8] = rest.get(..8)?.try_into().ok()?;
+                Some(Stored {
+                    expires_at_ms: Some(u64::from_le_bytes(at)),
+                    value: &rest[8..],
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// True once the expiry time has come.
+    pub(crate) fn is_expired(&self, now_ms: u64) -> bool {
+        self.expires_at_ms.is_some_and(|at| at <= now_ms)
+    }
+
+    pub(crate) fn ttl(&self, now_ms: u64) -> Ttl {
+        match self.expires_at_ms {
+            None => Ttl::Persistent,
+            Some(at) if at <= now_ms => Ttl::Missing,
+            Some(at) => Ttl::ExpiresIn(Duration::from_millis(at - now_ms)),
+        }
+    }
+}
+
+/// The stored form of `value`, expiring at `expires_at_ms` if given.
+pub(crate) fn encode(value: &[u8], expires_at_ms: Option<u64>) -> Vec<u8> {
+    let mut stored = Vec::with_capacity(value.len() + 9);
+    match expires_at_ms {
+        None => stored.push(PLAIN),
+        Some(at) => {
+            stored.push(EXPIRING);
+            stored.extend_from_slice(&at.to_le_bytes());
+        }
+    }
+    stored.extend_from_slice(value);
+    stored
+}
+
+/// Milliseconds since the Unix epoch now.
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The expiry time `ttl` from now, saturating far in the future.
+pub(crate) fn deadline_ms(ttl: Duration) -> u64 {
+    now_ms().saturating_add(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The background sweeper: deletes expired keys with ordinary committed transactions.
+pub(crate) struct Sweeper {
+    shared: Arc<SweeperShared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct SweeperShared {
+    /// Stored keys that reads found expired, to delete first.
+    seen: Mutex<Vec<Vec<u8>>>,
+    stop: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl Sweeper {
+    pub(crate) fn start(manager: TxnManager) -> Sweeper {
+        let shared = Arc::new(SweeperShared::default());
+        let thread = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("isolde-expiry".into())
+                .spawn(move || sweep_until_stopped(&manager, &shared))
+                .ok()
+        };
+        Sweeper { shared, thread }
+    }
+
+    /// Queues a stored key a read found expired (bounded: the index finds the rest).
+    pub(crate) fn expired_seen(&self, stored_key: Vec<u8>) {
+        let mut seen = self.shared.seen.lock();
+        if seen.len() < SWEEP_BATCH {
+            seen.push(stored_key);
+        }
+    }
+}
+
+impl Drop for Sweeper {
+    fn drop(&mut self) {
+        *self.shared.stop.lock() = true;
+        self.shared.wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn sweep_until_stopped(manager: &TxnManager, shared: &SweeperShared) {
+    loop {
+        {
+            let mut stop = shared.stop.lock();
+            if !*stop {
+                shared.wake.wait_for(&mut stop, SWEEP_INTERVAL);
+            }
+            if *stop {
+                return;
+            }
+        }
+        let seen = std::mem::take(&mut *shared.seen.lock());
+        // A pass that fails (a deadlock with a user transaction, writes stopped) is simply
+        // tried again next time: expired keys already read as absent meanwhile.
+        let _ = sweep(manager, seen);
+    }
+}
+
+/// One pass: the keys reads found expired, then the expiry index up to now.
+fn sweep(manager: &TxnManager, seen: Vec<Vec<u8>>) -> isolde_txn::Result<()> {
+    let now = now_ms();
+    let due: Vec<(u64, Vec<u8>)> = {
+        let tx = manager.begin_read_only(IsolationLevel::ReadCommitted);
+        let index = tx.scan_prefix(&[EXPIRY_PREFIX])?;
+        let due = index
+            .map_while(|(key, _)| keyspace::parse_expiry_key(&key).map(|(at, k)| (at, k.to_vec())))
+            .take_while(|(at, _)| *at <= now)
+            .take(SWEEP_BATCH)
+            .collect();
+        tx.commit()?;
+        due
+    };
+    let from_index = due.into_iter().map(|(at, key)| (Some(at), key));
+    for (indexed_at, stored_key) in seen.into_iter().map(|k| (None, k)).chain(from_index) {
+        remove_if_expired(manager, indexed_at, &stored_key, now)?;
+    }
+    Ok(())
+}
+
+/// Deletes `stored_key` if it has expired by `now`, with its index entry; an index entry
+/// that no longer matches the key's expiry (the key was rewritten) is just dropped.
+fn remove_if_expired(
+    manager: &TxnManager,
+    indexed_at: Option<u64>,
+    stored_key: &[u8],
+    now: u64,
+) -> isolde_txn::Result<()> {
+    let mut tx = manager.begin(IsolationLevel::ReadCommitted);
+    let current = tx.get(stored_key)?;
+    let expires_at = current
+        .as_deref()
+        .and_then(Stored::decode)
+        .and_then(|s| s.expires_at_ms);
+    if let Some(at) = expires_at.filter(|&at| at <= now) {
+        tx.delete(stored_key)?;
+        tx.delete(&keyspace::expiry_key(at, stored_key))?;
+    }
+    if let Some(at) = indexed_at.filter(|&at| Some(at) != expires_at || at <= now) {
+        tx.delete(&keyspace::expiry_key(at, stored_key))?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_trip_with_and_without_expiry() {
+        let plain = encode(b"v", None);
+        assert_eq!(
+            Stored::decode(&plain),
+            Some(Stored {
+                expires_at_ms: None,
+                value: b"v"
+            })
+        );
+        let expiring = encode(b"v", Some(1234));
+        let stored = Stored::decode(&expiring).unwrap();
+        assert_eq!(
+            (stored.expires_at_ms, stored.value),
+            (Some(1234), &b"v"[..])
+        );
+        assert!(stored.is_expired(1234) && !stored.is_expired(1233));
+        assert_eq!(stored.ttl(1000), Ttl::ExpiresIn(Duration::from_millis(234)));
+    }
+
+    #[test]
+    fn foreign_bytes_do_not_decode() {
+        assert_eq!(Stored::decode(b""), None);
+        assert_eq!(Stored::decode(b"\x07abc"), None);
+        assert_eq!(Stored::decode(b"\x01abc"), None, "expiry header cut short");
+    }
+}
