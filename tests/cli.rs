@@ -397,6 +397,14 @@ fn a_bad_configuration_key_is_named_with_its_line() {
             "{message}"
         );
     }
+    // `inspect` reads no configuration, so the broken one does not stop it.
+    let empty = ["--config", "/dev/null", "--dir", "db"];
+    assert_exit(&s.run(&[&["kv", "put", "k", "v"][..], &empty].concat()), 0);
+    assert_exit(
+        &s.run(&[&["checkpoint", "--out", "c.ickp"][..], &empty].concat()),
+        0,
+    );
+    assert_exit(&s.run(&["inspect", "c.ickp"]), 0);
 }
 
 #[test]

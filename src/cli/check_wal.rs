@@ -55,7 +55,7 @@ pub(crate) fn run(args: &Args, context: &Context) -> Result<Status> {
         return Ok(Status::Failed);
     }
     print(format!(
-        "--fix drops {} and every later log file\n",
+        "--fix drops {} and any later log files\n",
         dropped_here(bad)
     ))?;
     if !args.yes && std::io::stdin().is_terminal() && !confirm("cut the log here?")? {

@@ -157,13 +157,15 @@ pub fn run(cli: Cli) -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<Status> {
-    let context = Context::load(cli.config.as_deref(), cli.dir)?;
+    // Read only by the commands that need it: `inspect` reads nothing but its file, so a
+    // broken configuration does not stop it.
+    let context = || Context::load(cli.config.as_deref(), cli.dir.clone());
     match cli.command {
-        Command::Checkpoint(args) => checkpoint::run(&args, &context),
-        Command::Restore(args) => restore::run(&args, &context),
+        Command::Checkpoint(args) => checkpoint::run(&args, &context()?),
+        Command::Restore(args) => restore::run(&args, &context()?),
         Command::Inspect(args) => inspect::run(&args),
-        Command::CheckWal(args) => check_wal::run(&args, &context),
-        Command::Kv(command) => kv::run(&command, &context),
+        Command::CheckWal(args) => check_wal::run(&args, &context()?),
+        Command::Kv(command) => kv::run(&command, &context()?),
     }
 }
 
