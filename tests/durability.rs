@@ -4,13 +4,21 @@
 use isolde::{Db, FsyncPolicy, IsolationLevel, Options};
 
 fn options() -> Options {
-    Options { appendfsync: FsyncPolicy::Always, save: Vec::new(), ..Options::default() }
+    Options {
+        appendfsync: FsyncPolicy::Always,
+        save: Vec::new(),
+        ..Options::default()
+    }
 }
 
 fn fill(db: &Db, range: std::ops::Range<u32>) {
     let mut tx = db.begin(IsolationLevel::Serializable);
     for i in range {
-        tx.put(format!("key{i:04}").as_bytes(), format!("value{i}").as_bytes()).unwrap();
+        tx.put(
+            format!("key{i:04}").as_bytes(),
+            format!("value{i}").as_bytes(),
+        )
+        .unwrap();
     }
     tx.commit().unwrap();
 }
@@ -76,8 +84,13 @@ fn rewritten_log_keeps_deletions_after_a_checkpoint() {
 fn second_open_of_the_same_directory_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let _db = Db::open(dir.path(), options()).unwrap();
-    let err = Db::open(dir.path(), options()).err().expect("second open must fail");
-    assert!(err.to_string().contains("in use by another process"), "{err}");
+    let err = Db::open(dir.path(), options())
+        .err()
+        .expect("second open must fail");
+    assert!(
+        err.to_string().contains("in use by another process"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -101,7 +114,55 @@ fn messages_published_in_a_transaction_arrive_only_on_commit() {
     tx.publish(b"news", b"committed").unwrap();
     assert_eq!(sub.try_recv().unwrap(), None, "nothing before commit");
     tx.commit().unwrap();
-    let message = sub.recv_timeout(std::time::Duration::from_secs(1)).unwrap().unwrap();
+    let message = sub
+        .recv_timeout(std::time::Duration::from_secs(1))
+        .unwrap()
+        .unwrap();
     assert_eq!(&message.payload[..], b"committed");
     assert_eq!(sub.try_recv().unwrap(), None);
+}
+
+#[test]
+fn commits_after_opening_a_copied_checkpoint_survive_reopening() {
+    let (old, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let checkpoint = {
+        let db = Db::open(old.path(), options()).unwrap();
+        fill(&db, 0..5);
+        fill(&db, 5..10);
+        db.checkpoint().unwrap().path
+    };
+    std::fs::copy(
+        &checkpoint,
+        new.path().join(checkpoint.file_name().unwrap()),
+    )
+    .unwrap();
+    {
+        let db = Db::open(new.path(), options()).unwrap();
+        for i in 10..14 {
+            db.put(format!("key{i:04}").as_bytes(), b"after").unwrap();
+        }
+    }
+    let db = Db::open(new.path(), options()).unwrap();
+    assert_eq!(keys(&db).len(), 14, "commits made after the copy were lost");
+}
+
+#[test]
+fn log_that_ends_before_the_checkpoint_is_refused() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let checkpoint = {
+        let db = Db::open(a.path(), options()).unwrap();
+        for i in 0..5 {
+            fill(&db, i * 10..i * 10 + 10);
+        }
+        db.checkpoint().unwrap().path
+    };
+    {
+        let db = Db::open(b.path(), options()).unwrap();
+        fill(&db, 0..1);
+    }
+    std::fs::copy(&checkpoint, b.path().join(checkpoint.file_name().unwrap())).unwrap();
+    let err = Db::open(b.path(), options())
+        .err()
+        .expect("a foreign log must be refused");
+    assert!(err.to_string().contains("different databases"), "{err}");
 }

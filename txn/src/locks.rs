@@ -10,6 +10,7 @@
 //! the same cycle at the same moment exactly one sees it.
 
 use std::collections::{HashMap, HashSet};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use isolde_engine::TxnId;
@@ -23,8 +24,10 @@ use crate::snapshot::Registry;
 pub struct LockWait {
     /// The transaction that waits.
     pub waiter: TxnId,
-    /// The transactions holding the lock it wants.
-    pub holders: Vec<TxnId>,
+    /// The thread that began it.
+    pub waiter_thread: ThreadId,
+    /// The transactions holding the lock it wants, with the threads that began them.
+    pub holders: Vec<(TxnId, ThreadId)>,
     /// The key it wants to lock.
     pub key: Vec<u8>,
 }
@@ -82,13 +85,18 @@ impl WaitGraph {
         Ok(())
     }
 
-    /// Every transaction waiting now, and for whom.
-    pub(crate) fn snapshot(&self) -> Vec<LockWait> {
-        let graph = self.waits_for.lock();
-        let waits = graph.iter().map(|(&waiter, (holders, key))| LockWait {
-            waiter,
-            holders: holders.clone(),
-            key: key.clone(),
+    /// Every transaction waiting now, and for whom (transactions that ended meanwhile
+    /// are left out).
+    pub(crate) fn snapshot(&self, registry: &Registry) -> Vec<LockWait> {
+        let graph = self.waits_for.lock().clone();
+        let thread = |id: &TxnId| registry.get(*id).map(|h| (h.id, h.thread));
+        let waits = graph.iter().filter_map(|(waiter, (holders, key))| {
+            Some(LockWait {
+                waiter: *waiter,
+                waiter_thread: thread(waiter)?.1,
+                holders: holders.iter().filter_map(thread).collect(),
+                key: key.clone(),
+            })
         });
         waits.collect()
     }

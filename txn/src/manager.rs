@@ -261,7 +261,7 @@ impl TxnManager {
     /// The transactions waiting for row locks right now, and whom they wait for (what
     /// PostgreSQL's `pg_locks` shows as not granted).
     pub fn lock_waits(&self) -> Vec<crate::locks::LockWait> {
-        self.shared().waits.snapshot()
+        self.shared().waits.snapshot(&self.shared().registry)
     }
 
     /// Number of transactions in progress.
@@ -445,34 +445,10 @@ impl Shared {
 
     /// Loads the newest valid checkpoint and replays the log after it.
     fn recover(&self, recovered: &mut Recovered) -> Result<()> {
-        let dir = self.dir.as_deref().unwrap_or(Path::new("."));
-        let directory = Directory::new(dir);
-        directory.remove_temp_files()?;
-        let base_cut = self.log.as_ref().and_then(Log::base_cut);
-        let (mut ts, mut lsn) = (0, 0);
-        if let Some(loaded) = directory.load_newest()? {
-            recovered
-                .warnings
-                .extend(loaded.skipped.iter().map(|s| s.to_string()));
-            let meta = *loaded.checkpoint.meta();
-            // A rewritten log base newer than the checkpoint holds the whole state itself,
-            // deletions included; the checkpoint would only add keys deleted since.
-            if base_cut.is_none_or(|cut| meta.wal_lsn + 1 >= cut) || self.log.is_none() {
-                for entry in loaded.checkpoint.iter() {
-                    let (key, value) = entry?;
-                    self.store.install(
-                        &key,
-                        meta.snapshot_ts,
-                        Some(value.into()),
-                        meta.snapshot_ts,
-                    );
-                    recovered.checkpoint_keys += 1;
-                }
-                recovered.checkpoint = Some(loaded.checkpoint.path().to_path_buf());
-                (ts, lsn) = (meta.snapshot_ts, meta.wal_lsn);
-            }
-        }
+        let (checkpoint_ts, lsn) = self.load_checkpoint(recovered)?;
+        let mut ts = checkpoint_ts;
         if let Some(log) = &self.log {
+            self.continue_log_after(log, lsn, recovered)?;
             for item in log.read_from(lsn + 1)? {
                 let (record_lsn, payload) = item?;
                 let record =
@@ -480,16 +456,75 @@ impl Shared {
                         lsn: record_lsn,
                         reason,
                     })?;
-                self.apply(&record);
-                ts = ts.max(record.ts);
-                lsn = lsn.max(record_lsn);
-                recovered.records_replayed += 1;
+                // A record the checkpoint already holds (a log kept from before the log
+                // was last turned off) must not be applied over newer state.
+                if record.ts > checkpoint_ts {
+                    self.apply(&record);
+                    ts = ts.max(record.ts);
+                    recovered.records_replayed += 1;
+                }
             }
         }
         recovered.last_ts = ts;
         self.clock.reset(ts);
         self.registry.reset_horizon(ts);
         Ok(())
+    }
+
+    /// Loads the newest valid checkpoint, unless a rewritten log base is newer; returns
+    /// the snapshot timestamp and log position recovery goes on from.
+    fn load_checkpoint(&self, recovered: &mut Recovered) -> Result<(Timestamp, Lsn)> {
+        let directory = Directory::new(self.dir.as_deref().unwrap_or(Path::new(".")));
+        directory.remove_temp_files()?;
+        let Some(loaded) = directory.load_newest()? else {
+            return Ok((0, 0));
+        };
+        recovered
+            .warnings
+            .extend(loaded.skipped.iter().map(|s| s.to_string()));
+        let meta = *loaded.checkpoint.meta();
+        // A rewritten log base newer than the checkpoint holds the whole state itself,
+        // deletions included; the checkpoint would only add keys deleted since.
+        let base_cut = self.log.as_ref().and_then(Log::base_cut);
+        if base_cut.is_some_and(|cut| meta.wal_lsn + 1 < cut) {
+            return Ok((0, 0));
+        }
+        for entry in loaded.checkpoint.iter() {
+            let (key, value) = entry?;
+            self.store
+                .install(&key, meta.snapshot_ts, Some(value.into()), meta.snapshot_ts);
+            recovered.checkpoint_keys += 1;
+        }
+        recovered.checkpoint = Some(loaded.checkpoint.path().to_path_buf());
+        Ok((meta.snapshot_ts, meta.wal_lsn))
+    }
+
+    /// Makes sure new records are numbered after `checkpoint_lsn`. An empty log (a
+    /// database restored from a checkpoint, or whose log was deleted) is renumbered to go
+    /// on after it; a non-empty log that ends before it belongs to another history, and
+    /// opening refuses rather than lose the commits it would misnumber.
+    fn continue_log_after(
+        &self,
+        log: &Log,
+        checkpoint_lsn: Lsn,
+        recovered: &mut Recovered,
+    ) -> Result<()> {
+        let last = log.next_lsn() - 1;
+        if last >= checkpoint_lsn {
+            return Ok(());
+        }
+        if last == 0 && log.base_cut().is_none() {
+            log.restart_at(checkpoint_lsn + 1)?;
+            recovered.warnings.push(format!(
+                "the log was empty; it now continues after the checkpoint, at LSN {}",
+                checkpoint_lsn + 1
+            ));
+            return Ok(());
+        }
+        Err(Error::LogBehindCheckpoint {
+            log_last_lsn: last,
+            checkpoint_lsn,
+        })
     }
 
     /// Applies a committed write set: the one path for recovery and (later) replication.

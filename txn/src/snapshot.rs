@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::thread::ThreadId;
 use std::time::Instant;
 
 use isolde_engine::{Timestamp, TxnId};
@@ -103,6 +104,9 @@ impl Clock {
 /// for the transactions waiting on its locks.
 pub(crate) struct TxnHandle {
     pub(crate) id: TxnId,
+    /// The thread that began it: what `pg_locks.pid` is to PostgreSQL, so a tool running
+    /// sessions on threads can tell which session waits for which.
+    pub(crate) thread: ThreadId,
     snapshot: AtomicU64,
     done: Mutex<bool>,
     ended: Condvar,
@@ -169,6 +173,7 @@ impl Registry {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let handle = Arc::new(TxnHandle {
             id,
+            thread: std::thread::current().id(),
             snapshot: AtomicU64::new(snapshot),
             done: Mutex::new(false),
             ended: Condvar::new(),

@@ -45,6 +45,8 @@ pub enum Error {
     InvalidCut { cut: Lsn, reason: String },
     /// A record longer than [`crate::MAX_RECORD_LEN`] bytes.
     RecordTooLarge { len: usize },
+    /// `restart_at` was called on a log that already holds records.
+    NotEmpty { dir: PathBuf, next_lsn: Lsn },
 }
 
 impl Error {
@@ -106,6 +108,11 @@ impl fmt::Display for Error {
                 dir.display()
             ),
             Error::InvalidCut { cut, reason } => write!(f, "invalid rewrite cut at LSN {cut}: {reason}"),
+            Error::NotEmpty { dir, next_lsn } => write!(
+                f,
+                "the log in {} already holds records (next LSN {next_lsn}) and cannot be renumbered",
+                dir.display()
+            ),
             Error::RecordTooLarge { len } => write!(
                 f,
                 "record of {len} bytes exceeds the maximum of {} bytes",

@@ -180,6 +180,53 @@ impl Log {
         Ok(lsn)
     }
 
+    /// Renumbers a log that holds no record yet so that its first record gets LSN
+    /// `lsn`. A database restored from a checkpoint taken elsewhere needs this: the
+    /// checkpoint says it holds every record up to some LSN of the old log, so the new
+    /// log must go on after it, or recovery would skip the first new records. Fails
+    /// with [`Error::NotEmpty`] once a record was written or a base installed.
+    pub fn restart_at(&self, lsn: Lsn) -> Result<(), Error> {
+        let shared = &self.shared;
+        shared.check_poisoned()?;
+        let mut state = shared.state.lock();
+        let next_lsn = self.next_lsn();
+        if next_lsn != 1 || state.manifest.base.is_some() {
+            return Err(Error::NotEmpty {
+                dir: shared.dir.clone(),
+                next_lsn,
+            });
+        }
+        if lsn <= 1 {
+            return Ok(());
+        }
+        let name = segment::segment_name(lsn);
+        let header = Header {
+            kind: FileKind::Segment,
+            first_lsn: lsn,
+        };
+        let file = segment::create_file(&*shared.io, &shared.dir.join(&name), header)?;
+        let old: Vec<Entry> = state.manifest.segments.clone();
+        let mut manifest = state.manifest.clone();
+        manifest.generation += 1;
+        manifest.segments = vec![Entry { name, lsn }];
+        manifest
+            .store(&*shared.io, &shared.dir)
+            .map_err(|e| shared.poison_with(e))?;
+        for entry in old {
+            // The old segment is empty and no longer named by the manifest; a failed
+            // removal leaves an orphan that the next open deletes.
+            let _ = std::fs::remove_file(shared.dir.join(entry.name));
+        }
+        state.manifest = manifest;
+        state.sizes = vec![HEADER_LEN as u64];
+        state.active = Arc::from(file);
+        state.active_records = 0;
+        shared.size.store(HEADER_LEN as u64, Ordering::Relaxed);
+        shared.next_lsn.store(lsn, Ordering::Release);
+        shared.mark_synced(lsn - 1);
+        Ok(())
+    }
+
     /// The LSN the next write will get.
     pub fn next_lsn(&self) -> Lsn {
         self.shared.next_lsn.load(Ordering::Acquire)
