@@ -193,6 +193,13 @@ impl Db {
         Ok(result)
     }
 
+    /// A SQL session on this database, at the default isolation level.
+    pub fn session(&self) -> isolde_sql::Session {
+        let mut session = isolde_sql::Session::new(self.inner.manager.clone());
+        session.set_default_isolation(self.inner.options.default_isolation);
+        session
+    }
+
     /// Writes a checkpoint now, while transactions go on.
     pub fn checkpoint(&self) -> Result<CheckpointInfo> {
         Ok(self.inner.manager.checkpoint(|_| {})?)

@@ -18,12 +18,15 @@ pub mod expiry;
 pub mod keyspace;
 pub mod pubsub;
 mod queue;
+pub mod sessions;
 mod watch;
 
 pub use config::{parse_save, parse_size, Config, Options, DEFAULT_DIR};
 pub use db::{Db, Scan, Transaction};
 pub use error::{Error, Result};
 pub use expiry::Ttl;
+pub use isolde_sql as sql;
+pub use isolde_sql::{QueryResult, Session};
 pub use isolde_txn::checkpoint::Compression;
 pub use isolde_txn::wal::FsyncPolicy;
 pub use isolde_txn::{

@@ -1,0 +1,288 @@
+//! Named SQL sessions, each on its own thread: what the multi-session shell and the
+//! isolation tester run on.
+//!
+//! A statement is handed to its session's thread and runs there. The caller then waits
+//! for one of two definite outcomes: the statement *completed* (with its result), or it
+//! is *blocked* on a row lock — which the transaction manager's lock-wait table shows,
+//! with the holders (see [`isolde_txn::TxnManager::lock_waits`]; every transaction
+//! remembers the thread that began it, so a waiting thread maps back to its session).
+//! A statement that is neither after the timeout is still *running*. Completions of
+//! statements that were blocked arrive later and can be collected with
+//! [`Sessions::take_completions`].
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::thread::{JoinHandle, ThreadId};
+use std::time::{Duration, Instant};
+
+use isolde_sql::{QueryResult, Session};
+use isolde_txn::IsolationLevel;
+use parking_lot::Mutex;
+
+use crate::db::Db;
+
+/// How often a waiting caller looks at the lock-wait table.
+const POLL: Duration = Duration::from_millis(2);
+
+/// A statement that finished, and its result.
+#[derive(Debug)]
+pub struct Completion {
+    /// The session it ran in.
+    pub session: String,
+    /// The statement's text.
+    pub statement: String,
+    /// Its result or error.
+    pub result: Result<QueryResult, isolde_sql::Error>,
+    /// How long it took, waits included.
+    pub elapsed: Duration,
+}
+
+/// Where a submitted statement stands.
+#[derive(Debug)]
+pub enum Progress {
+    /// It finished.
+    Done(Completion),
+    /// It waits for a row lock held by these sessions (or, for transactions no session
+    /// began, `T<id>`).
+    Blocked { holders: Vec<String> },
+    /// It is still running, not waiting for a lock.
+    Running,
+}
+
+/// What a session is doing, for prompts and listings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    /// The session's name.
+    pub name: String,
+    /// The level of its open transaction, or its default.
+    pub level: IsolationLevel,
+    /// A transaction is open.
+    pub in_transaction: bool,
+    /// The open transaction failed and only ROLLBACK is accepted.
+    pub failed: bool,
+    /// The statement it is running, if any.
+    pub running: Option<String>,
+}
+
+/// Why a statement could not be submitted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubmitError {
+    /// The session is still running an earlier statement.
+    Busy { session: String, statement: String },
+    /// The session's thread is gone (it could not be started, or it panicked).
+    Gone { session: String },
+}
+
+impl std::fmt::Display for SubmitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SubmitError::Busy { session, statement } => {
+                write!(f, "session {session} is still running: {statement}")
+            }
+            SubmitError::Gone { session } => write!(f, "session {session} has stopped"),
+        }
+    }
+}
+
+impl std::error::Error for SubmitError {}
+
+struct Shared {
+    level: IsolationLevel,
+    in_transaction: bool,
+    failed: bool,
+    running: Option<String>,
+}
+
+struct Worker {
+    requests: Sender<String>,
+    thread: ThreadId,
+    shared: Arc<Mutex<Shared>>,
+    _handle: JoinHandle<()>,
+}
+
+/// A set of named sessions on one database.
+pub struct Sessions {
+    db: Db,
+    workers: BTreeMap<String, Worker>,
+    order: Vec<String>,
+    done_tx: Sender<Completion>,
+    done_rx: Receiver<Completion>,
+    /// Completions received while waiting for another session.
+    finished: VecDeque<Completion>,
+}
+
+impl Sessions {
+    /// No sessions yet, on `db`.
+    pub fn new(db: Db) -> Sessions {
+        let (done_tx, done_rx) = mpsc::channel();
+        Sessions {
+            db,
+            workers: BTreeMap::new(),
+            order: Vec::new(),
+            done_tx,
+            done_rx,
+            finished: VecDeque::new(),
+        }
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Creates session `name` if it does not exist; true if it was created.
+    pub fn open(&mut self, name: &str) -> bool {
+        if self.workers.contains_key(name) {
+            return false;
+        }
+        let session = self.db.session();
+        let shared = Arc::new(Mutex::new(Shared {
+            level: session.isolation_level(),
+            in_transaction: false,
+            failed: false,
+            running: None,
+        }));
+        let (requests, inbox) = mpsc::channel::<String>();
+        let handle = {
+            let (name, shared, done) = (name.to_string(), shared.clone(), self.done_tx.clone());
+            std::thread::spawn(move || serve(name, session, inbox, &shared, &done))
+        };
+        let thread = handle.thread().id();
+        self.workers.insert(
+            name.to_string(),
+            Worker {
+                requests,
+                thread,
+                shared,
+                _handle: handle,
+            },
+        );
+        self.order.push(name.to_string());
+        true
+    }
+
+    /// The session names, in the order they were opened.
+    pub fn names(&self) -> &[String] {
+        &self.order
+    }
+
+    /// What session `name` is doing; None if there is no such session.
+    pub fn status(&self, name: &str) -> Option<Status> {
+        let shared = self.workers.get(name)?.shared.lock();
+        Some(Status {
+            name: name.to_string(),
+            level: shared.level,
+            in_transaction: shared.in_transaction,
+            failed: shared.failed,
+            running: shared.running.clone(),
+        })
+    }
+
+    /// Hands `sql` (one statement) to session `name`, opening the session if needed.
+    pub fn submit(&mut self, name: &str, sql: &str) -> Result<(), SubmitError> {
+        self.open(name);
+        let worker = &self.workers[name];
+        {
+            let mut shared = worker.shared.lock();
+            if let Some(statement) = &shared.running {
+                return Err(SubmitError::Busy {
+                    session: name.to_string(),
+                    statement: statement.clone(),
+                });
+            }
+            shared.running = Some(sql.to_string());
+        }
+        worker.requests.send(sql.to_string()).map_err(|_| {
+            worker.shared.lock().running = None;
+            SubmitError::Gone {
+                session: name.to_string(),
+            }
+        })
+    }
+
+    /// Waits up to `timeout` until session `name`'s statement completes or is seen
+    /// waiting for a lock. A session with nothing running reports `Running` at once only
+    /// if its last completion was already taken.
+    pub fn wait(&mut self, name: &str, timeout: Duration) -> Progress {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(done) = self.take_finished(name) {
+                return Progress::Done(done);
+            }
+            if let Some(holders) = self.blocked_on(name) {
+                return Progress::Blocked { holders };
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Progress::Running;
+            }
+            match self.done_rx.recv_timeout(POLL.min(deadline - now)) {
+                Ok(completion) => self.finished.push_back(completion),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Progress::Running,
+            }
+        }
+    }
+
+    /// Every completion not collected yet, in the order they finished.
+    pub fn take_completions(&mut self) -> Vec<Completion> {
+        self.finished.extend(self.done_rx.try_iter());
+        self.finished.drain(..).collect()
+    }
+
+    /// The sessions (or `T<id>`s) session `name` is waiting for, if it waits for a lock.
+    pub fn blocked_on(&self, name: &str) -> Option<Vec<String>> {
+        let thread = self.workers.get(name)?.thread;
+        let wait = self
+            .db
+            .manager()
+            .lock_waits()
+            .into_iter()
+            .find(|w| w.waiter_thread == thread)?;
+        let holder_name = |&(txn, holder_thread): &(u64, ThreadId)| {
+            let session = self
+                .order
+                .iter()
+                .find(|n| self.workers[*n].thread == holder_thread);
+            session.cloned().unwrap_or_else(|| format!("T{txn}"))
+        };
+        Some(wait.holders.iter().map(holder_name).collect())
+    }
+
+    fn take_finished(&mut self, name: &str) -> Option<Completion> {
+        self.finished.extend(self.done_rx.try_iter());
+        let position = self.finished.iter().position(|c| c.session == name)?;
+        self.finished.remove(position)
+    }
+}
+
+/// A session's thread: runs statements in order and reports each completion.
+fn serve(
+    name: String,
+    mut session: Session,
+    inbox: Receiver<String>,
+    shared: &Mutex<Shared>,
+    done: &Sender<Completion>,
+) {
+    for statement in inbox {
+        let started = Instant::now();
+        let result = session.execute(&statement);
+        {
+            let mut shared = shared.lock();
+            shared.level = session.isolation_level();
+            shared.in_transaction = session.in_transaction();
+            shared.failed = session.transaction_failed();
+            shared.running = None;
+        }
+        let completion = Completion {
+            session: name.clone(),
+            statement,
+            result,
+            elapsed: started.elapsed(),
+        };
+        if done.send(completion).is_err() {
+            return;
+        }
+    }
+}
