@@ -77,7 +77,10 @@ impl Table {
 
     /// Comma-separated names of the given columns.
     pub fn column_names(&self, cols: &[usize]) -> String {
-        let names: Vec<&str> = cols.iter().map(|&c| self.columns[c].name.as_str()).collect();
+        let names: Vec<&str> = cols
+            .iter()
+            .map(|&c| self.columns[c].name.as_str())
+            .collect();
         names.join(", ")
     }
 
@@ -107,7 +110,9 @@ impl Table {
     fn decode(bytes: &[u8]) -> Result<Table> {
         let mut r = Reader::new(bytes, "table definition");
         if r.u8()? != FORMAT_VERSION {
-            return Err(Error::Corrupt("table definition: unknown format version".into()));
+            return Err(Error::Corrupt(
+                "table definition: unknown format version".into(),
+            ));
         }
         let id = r.u32()?;
         let name = r.string()?;
@@ -118,7 +123,12 @@ impl Table {
             let nullable = r.u8()? != 0;
             let default = r.value()?;
             let default = (r.u8()? != 0).then_some(default);
-            columns.push(Column { name, ty, nullable, default });
+            columns.push(Column {
+                name,
+                ty,
+                nullable,
+                default,
+            });
         }
         let primary_key = read_positions(&mut r, columns.len())?;
         let mut indexes = Vec::new();
@@ -127,10 +137,21 @@ impl Table {
             let name = r.string()?;
             let cols = read_positions(&mut r, columns.len())?;
             let unique = r.u8()? != 0;
-            indexes.push(Index { id, name, columns: cols, unique });
+            indexes.push(Index {
+                id,
+                name,
+                columns: cols,
+                unique,
+            });
         }
         r.finish()?;
-        Ok(Table { id, name, columns, primary_key, indexes })
+        Ok(Table {
+            id,
+            name,
+            columns,
+            primary_key,
+            indexes,
+        })
     }
 }
 
@@ -146,7 +167,9 @@ fn read_positions(r: &mut Reader<'_>, ncols: usize) -> Result<Vec<usize>> {
     for _ in 0..r.u32()? {
         let c = r.u32()? as usize;
         if c >= ncols {
-            return Err(Error::Corrupt("table definition: column position out of range".into()));
+            return Err(Error::Corrupt(
+                "table definition: column position out of range".into(),
+            ));
         }
         v.push(c);
     }
@@ -177,7 +200,11 @@ fn decode_type(r: &mut Reader<'_>) -> Result<DataType> {
         2 => DataType::Float,
         3 => DataType::Numeric { scale: arg },
         4 => DataType::Text { max_len: arg },
-        t => return Err(Error::Corrupt(format!("table definition: unknown type tag {t}"))),
+        t => {
+            return Err(Error::Corrupt(format!(
+                "table definition: unknown type tag {t}"
+            )))
+        }
     })
 }
 
@@ -203,7 +230,8 @@ impl Catalog {
         if self.decoded.len() > 1024 {
             self.decoded.clear();
         }
-        self.decoded.insert(name.to_string(), (bytes, table.clone()));
+        self.decoded
+            .insert(name.to_string(), (bytes, table.clone()));
         Ok(Some(table))
     }
 
@@ -273,7 +301,12 @@ mod tests {
             id: 7,
             name: "accounts".into(),
             columns: vec![
-                Column { name: "id".into(), ty: DataType::Integer, nullable: false, default: None },
+                Column {
+                    name: "id".into(),
+                    ty: DataType::Integer,
+                    nullable: false,
+                    default: None,
+                },
                 Column {
                     name: "owner".into(),
                     ty: DataType::Text { max_len: Some(20) },
@@ -282,7 +315,12 @@ mod tests {
                 },
             ],
             primary_key: vec![0],
-            indexes: vec![Index { id: 8, name: "accounts_owner_key".into(), columns: vec![1], unique: true }],
+            indexes: vec![Index {
+                id: 8,
+                name: "accounts_owner_key".into(),
+                columns: vec![1],
+                unique: true,
+            }],
         }
     }
 

@@ -26,7 +26,12 @@ fn check_writable(p: &Planner<'_, '_>, statement: &'static str) -> Result<()> {
 }
 
 fn done(tag: &str, notice: Option<String>) -> QueryResult {
-    QueryResult { columns: Vec::new(), rows: Vec::new(), tag: tag.into(), notices: notice.into_iter().collect() }
+    QueryResult {
+        columns: Vec::new(),
+        rows: Vec::new(),
+        tag: tag.into(),
+        notices: notice.into_iter().collect(),
+    }
 }
 
 fn index_columns(table: &Table, cols: &[ast::IndexColumn]) -> Result<Vec<usize>> {
@@ -47,18 +52,37 @@ fn index_columns(table: &Table, cols: &[ast::IndexColumn]) -> Result<Vec<usize>>
 /// CREATE TABLE [IF NOT EXISTS] t (col type [constraints], ..., [PRIMARY KEY (...)], [UNIQUE (...)])
 pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<QueryResult> {
     check_writable(p, "CREATE TABLE")?;
-    if ct.or_replace || ct.temporary || ct.external || ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() {
-        return Err(unsupported("CREATE TABLE ... AS / LIKE / TEMPORARY / OR REPLACE"));
+    if ct.or_replace
+        || ct.temporary
+        || ct.external
+        || ct.query.is_some()
+        || ct.like.is_some()
+        || ct.clone.is_some()
+    {
+        return Err(unsupported(
+            "CREATE TABLE ... AS / LIKE / TEMPORARY / OR REPLACE",
+        ));
     }
     let name = object_name(&ct.name)?;
     let exists = p.catalog.get_table(&p.env.txn.borrow(), &name)?.is_some();
     if exists {
         if ct.if_not_exists {
-            return Ok(done("CREATE TABLE", Some(format!("NOTICE:  relation \"{name}\" already exists, skipping"))));
+            return Ok(done(
+                "CREATE TABLE",
+                Some(format!(
+                    "NOTICE:  relation \"{name}\" already exists, skipping"
+                )),
+            ));
         }
         return Err(Error::DuplicateTable(name));
     }
-    let mut table = Table { id: 0, name: name.clone(), columns: Vec::new(), primary_key: Vec::new(), indexes: Vec::new() };
+    let mut table = Table {
+        id: 0,
+        name: name.clone(),
+        columns: Vec::new(),
+        primary_key: Vec::new(),
+        indexes: Vec::new(),
+    };
     let mut uniques: Vec<Vec<usize>> = Vec::new();
     let mut primary: Option<Vec<usize>> = None;
     for (pos, def) in ct.columns.iter().enumerate() {
@@ -67,7 +91,12 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
             return Err(Error::DuplicateColumn(cname));
         }
         let ty = data_type(&def.data_type)?;
-        let mut column = Column { name: cname, ty, nullable: true, default: None };
+        let mut column = Column {
+            name: cname,
+            ty,
+            nullable: true,
+            default: None,
+        };
         for opt in &def.options {
             match &opt.option {
                 ast::ColumnOption::Null => column.nullable = true,
@@ -93,7 +122,11 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
                 set_primary(&mut primary, cols, &name)?;
             }
             ast::TableConstraint::Unique(u) => uniques.push(index_columns(&table, &u.columns)?),
-            other => return Err(Error::FeatureNotSupported(format!("table constraint {other}"))),
+            other => {
+                return Err(Error::FeatureNotSupported(format!(
+                    "table constraint {other}"
+                )))
+            }
         }
     }
     if let Some(pk) = primary {
@@ -108,12 +141,26 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
         if cols == table.primary_key {
             continue;
         }
-        let iname = format!("{}_{}_key", name, cols.iter().map(|&c| table.columns[c].name.as_str()).collect::<Vec<_>>().join("_"));
-        if p.catalog.index_table(&txn, &iname)?.is_some() || table.indexes.iter().any(|i| i.name == iname) {
+        let iname = format!(
+            "{}_{}_key",
+            name,
+            cols.iter()
+                .map(|&c| table.columns[c].name.as_str())
+                .collect::<Vec<_>>()
+                .join("_")
+        );
+        if p.catalog.index_table(&txn, &iname)?.is_some()
+            || table.indexes.iter().any(|i| i.name == iname)
+        {
             return Err(Error::DuplicateTable(iname));
         }
         let id = p.catalog.next_id(&mut txn)?;
-        table.indexes.push(Index { id, name: iname, columns: cols, unique: true });
+        table.indexes.push(Index {
+            id,
+            name: iname,
+            columns: cols,
+            unique: true,
+        });
     }
     p.catalog.save_table(&mut txn, &table)?;
     Ok(done("CREATE TABLE", None))
@@ -131,7 +178,13 @@ fn set_primary(slot: &mut Option<Vec<usize>>, cols: Vec<usize>, table: &str) -> 
 
 fn delete_prefix(p: &Planner<'_, '_>, prefix: &[u8]) -> Result<()> {
     let end = prefix_end(prefix).map_or(Bound::Unbounded, Bound::Excluded);
-    let keys: Vec<Vec<u8>> = p.env.txn.borrow().scan((Bound::Included(prefix.to_vec()), end))?.map(|(k, _)| k).collect();
+    let keys: Vec<Vec<u8>> = p
+        .env
+        .txn
+        .borrow()
+        .scan((Bound::Included(prefix.to_vec()), end))?
+        .map(|(k, _)| k)
+        .collect();
     let mut txn = p.env.txn.borrow_mut();
     for k in keys {
         txn.delete(&k)?;
@@ -140,7 +193,12 @@ fn delete_prefix(p: &Planner<'_, '_>, prefix: &[u8]) -> Result<()> {
 }
 
 /// DROP TABLE [IF EXISTS] t, ... and DROP INDEX [IF EXISTS] i, ...
-pub fn drop(p: &mut Planner<'_, '_>, object_type: &ast::ObjectType, if_exists: bool, names: &[ast::ObjectName]) -> Result<QueryResult> {
+pub fn drop(
+    p: &mut Planner<'_, '_>,
+    object_type: &ast::ObjectType,
+    if_exists: bool,
+    names: &[ast::ObjectName],
+) -> Result<QueryResult> {
     let (tag, is_table) = match object_type {
         ast::ObjectType::Table => ("DROP TABLE", true),
         ast::ObjectType::Index => ("DROP INDEX", false),
@@ -150,7 +208,11 @@ pub fn drop(p: &mut Planner<'_, '_>, object_type: &ast::ObjectType, if_exists: b
     let mut notices = Vec::new();
     for n in names {
         let name = object_name(n)?;
-        let dropped = if is_table { drop_table(p, &name)? } else { drop_index(p, &name)? };
+        let dropped = if is_table {
+            drop_table(p, &name)?
+        } else {
+            drop_index(p, &name)?
+        };
         if !dropped {
             let kind = if is_table { "table" } else { "index" };
             if !if_exists {
@@ -160,7 +222,9 @@ pub fn drop(p: &mut Planner<'_, '_>, object_type: &ast::ObjectType, if_exists: b
                     Error::UndefinedObject(format!("index \"{name}\" does not exist"))
                 });
             }
-            notices.push(format!("NOTICE:  {kind} \"{name}\" does not exist, skipping"));
+            notices.push(format!(
+                "NOTICE:  {kind} \"{name}\" does not exist, skipping"
+            ));
         }
     }
     let mut r = done(tag, None);
@@ -176,7 +240,8 @@ fn drop_table(p: &mut Planner<'_, '_>, name: &str) -> Result<bool> {
     for index in &table.indexes {
         delete_prefix(p, &index_prefix(index.id))?;
     }
-    p.catalog.delete_table(&mut p.env.txn.borrow_mut(), &table)?;
+    p.catalog
+        .delete_table(&mut p.env.txn.borrow_mut(), &table)?;
     Ok(true)
 }
 
@@ -187,7 +252,9 @@ fn drop_index(p: &mut Planner<'_, '_>, name: &str) -> Result<bool> {
     let table = p.catalog.must_get_table(&p.env.txn.borrow(), &table_name)?;
     let mut changed = (*table).clone();
     let Some(pos) = changed.indexes.iter().position(|i| i.name == name) else {
-        return Err(Error::Corrupt(format!("index \"{name}\" is not in table \"{table_name}\"")));
+        return Err(Error::Corrupt(format!(
+            "index \"{name}\" is not in table \"{table_name}\""
+        )));
     };
     let index = changed.indexes.remove(pos);
     delete_prefix(p, &index_prefix(index.id))?;
@@ -202,32 +269,57 @@ fn drop_index(p: &mut Planner<'_, '_>, name: &str) -> Result<bool> {
 pub fn create_index(p: &mut Planner<'_, '_>, ci: &ast::CreateIndex) -> Result<QueryResult> {
     check_writable(p, "CREATE INDEX")?;
     if ci.using.is_some() || ci.predicate.is_some() || !ci.include.is_empty() || ci.concurrently {
-        return Err(unsupported("CREATE INDEX with USING / WHERE / INCLUDE / CONCURRENTLY"));
+        return Err(unsupported(
+            "CREATE INDEX with USING / WHERE / INCLUDE / CONCURRENTLY",
+        ));
     }
     let table = p.table(&ci.table_name)?;
     let cols = index_columns(&table, &ci.columns)?;
     let name = match &ci.name {
         Some(n) => object_name(n)?,
-        None => format!("{}_{}_idx", table.name, cols.iter().map(|&c| table.columns[c].name.as_str()).collect::<Vec<_>>().join("_")),
+        None => format!(
+            "{}_{}_idx",
+            table.name,
+            cols.iter()
+                .map(|&c| table.columns[c].name.as_str())
+                .collect::<Vec<_>>()
+                .join("_")
+        ),
     };
     let taken = p.catalog.index_table(&p.env.txn.borrow(), &name)?.is_some();
     if taken {
         if ci.if_not_exists {
-            return Ok(done("CREATE INDEX", Some(format!("NOTICE:  relation \"{name}\" already exists, skipping"))));
+            return Ok(done(
+                "CREATE INDEX",
+                Some(format!(
+                    "NOTICE:  relation \"{name}\" already exists, skipping"
+                )),
+            ));
         }
         return Err(Error::DuplicateTable(name));
     }
     let mut changed = (*table).clone();
     let id = p.catalog.next_id(&mut p.env.txn.borrow_mut())?;
-    changed.indexes.push(Index { id, name, columns: cols, unique: ci.unique });
+    changed.indexes.push(Index {
+        id,
+        name,
+        columns: cols,
+        unique: ci.unique,
+    });
     let position = changed.indexes.len() - 1;
     let prefix = row_prefix(table.id);
     let end = prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
-    let rows: Vec<(Vec<u8>, isolde_txn::Value)> = p.env.txn.borrow().scan((Bound::Included(prefix.clone()), end))?.collect();
+    let rows: Vec<(Vec<u8>, isolde_txn::Value)> = p
+        .env
+        .txn
+        .borrow()
+        .scan((Bound::Included(prefix.clone()), end))?
+        .collect();
     for (key, value) in rows {
         let row = decode_row(&value)?;
         insert_index_entry(&changed, position, &row, &key[prefix.len()..], p.env)?;
     }
-    p.catalog.save_table(&mut p.env.txn.borrow_mut(), &changed)?;
+    p.catalog
+        .save_table(&mut p.env.txn.borrow_mut(), &changed)?;
     Ok(done("CREATE INDEX", None))
 }

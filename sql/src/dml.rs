@@ -32,7 +32,10 @@ fn unsupported(what: &str) -> Error {
 pub fn column_value(table: &Table, col: usize, v: Value) -> Result<Value> {
     let c = &table.columns[col];
     if v.is_null() && !c.nullable {
-        return Err(Error::NotNullViolation { table: table.name.clone(), column: c.name.clone() });
+        return Err(Error::NotNullViolation {
+            table: table.name.clone(),
+            column: c.name.clone(),
+        });
     }
     v.cast(c.ty).map_err(|e| match e {
         Error::DatatypeMismatch(_) => Error::DatatypeMismatch(format!(
@@ -51,7 +54,12 @@ struct Returning {
     names: Vec<String>,
 }
 
-fn returning(p: &mut Planner<'_, '_>, items: Option<&Vec<ast::SelectItem>>, table: &Table, scope: &Scope) -> Result<Option<Returning>> {
+fn returning(
+    p: &mut Planner<'_, '_>,
+    items: Option<&Vec<ast::SelectItem>>,
+    table: &Table,
+    scope: &Scope,
+) -> Result<Option<Returning>> {
     let Some(items) = items else { return Ok(None) };
     let mut exprs = Vec::new();
     let mut names = Vec::new();
@@ -82,12 +90,27 @@ fn returning(p: &mut Planner<'_, '_>, items: Option<&Vec<ast::SelectItem>>, tabl
 
 fn result(tag: String, ret: Option<Returning>, rows: Vec<Vec<Value>>) -> QueryResult {
     let columns = ret.map(|r| r.names).unwrap_or_default();
-    QueryResult { columns, rows, tag, notices: Vec::new() }
+    QueryResult {
+        columns,
+        rows,
+        tag,
+        notices: Vec::new(),
+    }
 }
 
-fn project(ret: &Option<Returning>, row: &[Value], p: &Planner<'_, '_>, out: &mut Vec<Vec<Value>>) -> Result<()> {
+fn project(
+    ret: &Option<Returning>,
+    row: &[Value],
+    p: &Planner<'_, '_>,
+    out: &mut Vec<Vec<Value>>,
+) -> Result<()> {
     if let Some(r) = ret {
-        out.push(r.exprs.iter().map(|e| e.eval(row, p.env)).collect::<Result<_>>()?);
+        out.push(
+            r.exprs
+                .iter()
+                .map(|e| e.eval(row, p.env))
+                .collect::<Result<_>>()?,
+        );
     }
     Ok(())
 }
@@ -95,7 +118,13 @@ fn project(ret: &Option<Returning>, row: &[Value], p: &Planner<'_, '_>, out: &mu
 /// INSERT INTO t [(cols)] VALUES ... | SELECT ... [RETURNING ...]
 pub fn insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<QueryResult> {
     check_writable(p, "INSERT")?;
-    if ins.or.is_some() || ins.ignore || ins.on.is_some() || ins.overwrite || ins.partitioned.is_some() || !ins.assignments.is_empty() {
+    if ins.or.is_some()
+        || ins.ignore
+        || ins.on.is_some()
+        || ins.overwrite
+        || ins.partitioned.is_some()
+        || !ins.assignments.is_empty()
+    {
         return Err(unsupported("INSERT with ON CONFLICT / OR / SET"));
     }
     let ast::TableObject::TableName(name) = &ins.table else {
@@ -113,19 +142,31 @@ pub fn insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<QueryResult>
     if ins.columns.is_empty() {
         targets = (0..table.columns.len()).collect();
     }
-    let source = ins.source.as_ref().ok_or_else(|| unsupported("INSERT DEFAULT VALUES"))?;
+    let source = ins
+        .source
+        .as_ref()
+        .ok_or_else(|| unsupported("INSERT DEFAULT VALUES"))?;
     let planned = p.query(source)?;
     let rows = executor::run(&planned.plan, p.env)?;
-    let qualifier = ins.table_alias.as_ref().map_or(table.name.clone(), |a| ident(&a.alias));
+    let qualifier = ins
+        .table_alias
+        .as_ref()
+        .map_or(table.name.clone(), |a| ident(&a.alias));
     let scope = Scope::of_table(&table, &qualifier);
     let ret = returning(p, ins.returning.as_ref(), &table, &scope)?;
     let mut out = Vec::new();
     let count = rows.len();
     for values in rows {
         if values.len() > targets.len() {
-            return Err(Error::Syntax("INSERT has more expressions than target columns".into()));
+            return Err(Error::Syntax(
+                "INSERT has more expressions than target columns".into(),
+            ));
         }
-        let mut row: Vec<Value> = table.columns.iter().map(|c| c.default.clone().unwrap_or(Value::Null)).collect();
+        let mut row: Vec<Value> = table
+            .columns
+            .iter()
+            .map(|c| c.default.clone().unwrap_or(Value::Null))
+            .collect();
         for (v, &col) in values.into_iter().zip(&targets) {
             row[col] = v;
         }
@@ -147,12 +188,18 @@ struct Target {
     filter: Option<(Expr, String)>,
 }
 
-fn target(p: &mut Planner<'_, '_>, relation: &ast::TableFactor, selection: Option<&ast::Expr>) -> Result<Target> {
+fn target(
+    p: &mut Planner<'_, '_>,
+    relation: &ast::TableFactor,
+    selection: Option<&ast::Expr>,
+) -> Result<Target> {
     let ast::TableFactor::Table { name, alias, .. } = relation else {
         return Err(unsupported("UPDATE/DELETE of something other than a table"));
     };
     let table = p.table(name)?;
-    let qualifier = alias.as_ref().map_or(table.name.clone(), |a| ident(&a.name));
+    let qualifier = alias
+        .as_ref()
+        .map_or(table.name.clone(), |a| ident(&a.name));
     let scope = Scope::of_table(&table, &qualifier);
     let filter = match selection {
         Some(w) => Some((p.scalar(w, &scope)?, w.to_string())),
@@ -162,20 +209,36 @@ fn target(p: &mut Planner<'_, '_>, relation: &ast::TableFactor, selection: Optio
         Some((f, _)) => planner::choose_access(&table, f),
         None => Access::Full,
     };
-    Ok(Target { table, scope, access, filter })
+    Ok(Target {
+        table,
+        scope,
+        access,
+        filter,
+    })
 }
 
 impl Target {
     fn explain(self, verb: &str) -> Vec<String> {
         let mut lines = vec![format!("{verb} on {}", self.table.name)];
-        let scan = Plan::Scan { table: self.table, alias: None, access: self.access, filter: self.filter, lock: None };
+        let scan = Plan::Scan {
+            table: self.table,
+            alias: None,
+            access: self.access,
+            filter: self.filter,
+            lock: None,
+        };
         scan.explain(&mut lines, 1);
         lines
     }
 }
 
-fn update_target<'s>(p: &mut Planner<'_, '_>, u: &'s ast::Update) -> Result<Target> {
-    if u.from.is_some() || !u.table.joins.is_empty() || u.or.is_some() || u.limit.is_some() || !u.order_by.is_empty() {
+fn update_target(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<Target> {
+    if u.from.is_some()
+        || !u.table.joins.is_empty()
+        || u.or.is_some()
+        || u.limit.is_some()
+        || !u.order_by.is_empty()
+    {
         return Err(unsupported("UPDATE with FROM, joins, ORDER BY or LIMIT"));
     }
     target(p, &u.table.relation, u.selection.as_ref())
@@ -201,7 +264,9 @@ pub fn update(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<QueryResult> {
     let mut out = Vec::new();
     let mut count = 0;
     for (key, row) in scan_rows(&t.table, &t.access, filter, p.env)? {
-        let Some(row) = executor::lock_row(&key, row, isolde_txn::LockMode::Exclusive, filter, p.env)? else {
+        let Some(row) =
+            executor::lock_row(&key, row, isolde_txn::LockMode::Exclusive, filter, p.env)?
+        else {
             continue;
         };
         let mut new = row.clone();
@@ -219,8 +284,16 @@ fn delete_target(p: &mut Planner<'_, '_>, d: &ast::Delete) -> Result<Target> {
     let from = match &d.from {
         ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
     };
-    if from.len() != 1 || !from[0].joins.is_empty() || d.using.is_some() || !d.tables.is_empty() || d.limit.is_some() || !d.order_by.is_empty() {
-        return Err(unsupported("DELETE with USING, several tables, ORDER BY or LIMIT"));
+    if from.len() != 1
+        || !from[0].joins.is_empty()
+        || d.using.is_some()
+        || !d.tables.is_empty()
+        || d.limit.is_some()
+        || !d.order_by.is_empty()
+    {
+        return Err(unsupported(
+            "DELETE with USING, several tables, ORDER BY or LIMIT",
+        ));
     }
     target(p, &from[0].relation, d.selection.as_ref())
 }
@@ -234,7 +307,9 @@ pub fn delete(p: &mut Planner<'_, '_>, d: &ast::Delete) -> Result<QueryResult> {
     let mut out = Vec::new();
     let mut count = 0;
     for (key, row) in scan_rows(&t.table, &t.access, filter, p.env)? {
-        let Some(row) = executor::lock_row(&key, row, isolde_txn::LockMode::Exclusive, filter, p.env)? else {
+        let Some(row) =
+            executor::lock_row(&key, row, isolde_txn::LockMode::Exclusive, filter, p.env)?
+        else {
             continue;
         };
         executor::delete_row(&t.table, &key, &row, p.env)?;

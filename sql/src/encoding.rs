@@ -9,7 +9,7 @@
 //! | `00 02` index name                               | name of the index's table     |
 //! | `00 03`                                          | next object id, u32 big-endian |
 //! | `00 10` table id (u32 BE) primary key            | the row ([`encode_row`])      |
-//! | `00 11` index id (u32 BE) indexed columns [pk]   | the row's primary key bytes   |
+//! | `00 11` index id (u32 BE) indexed columns \[pk\] | the row's primary key bytes   |
 //!
 //! Key columns use an order-preserving encoding ([`encode_key_value`]): comparing the
 //! bytes compares the values, so a range of values is a range of keys. Each value is a tag

@@ -2,7 +2,7 @@
 //!
 //! Every read goes through the transaction (`get`, `scan`), so it sees the statement's
 //! snapshot and, at SERIALIZABLE, registers the points and ranges it read. Writes check
-//! uniqueness by locking the key they are about to claim ([`claim`]): a concurrent
+//! uniqueness by locking the key they are about to claim: a concurrent
 //! inserter of the same key makes us wait, and when it commits we see its row and report
 //! 23505 (or, at REPEATABLE READ and above, the transaction layer's 40001).
 
@@ -20,7 +20,7 @@ use crate::encoding::{
 use crate::error::{Error, Result};
 use crate::expression::{binary, BinaryOp, Expr};
 use crate::numeric::Decimal;
-use crate::plan::{Access, Aggregate, AggregateFunction, KeyRange, Plan};
+use crate::plan::{Access, Aggregate, AggregateFunction, KeyRange, Plan, SortKey};
 use crate::types::Value;
 
 /// What a statement runs with: its transaction and the rows of enclosing queries.
@@ -31,14 +31,20 @@ pub struct Env<'a> {
 
 impl<'a> Env<'a> {
     pub fn new(txn: &'a RefCell<Transaction>) -> Env<'a> {
-        Env { txn, outer: Vec::new() }
+        Env {
+            txn,
+            outer: Vec::new(),
+        }
     }
 
     /// The environment of a subquery evaluated for `row`.
     pub fn with_outer(&self, row: &[Value]) -> Env<'a> {
         let mut outer = self.outer.clone();
         outer.push(row.to_vec());
-        Env { txn: self.txn, outer }
+        Env {
+            txn: self.txn,
+            outer,
+        }
     }
 
     /// A column of an enclosing row (depth 0 is the nearest).
@@ -62,7 +68,13 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             .iter()
             .map(|r| r.iter().map(|e| e.eval(&[], env)).collect())
             .collect(),
-        Plan::Scan { table, access, filter, lock, .. } => {
+        Plan::Scan {
+            table,
+            access,
+            filter,
+            lock,
+            ..
+        } => {
             let filter = filter.as_ref().map(|(e, _)| e);
             let rows = scan_rows(table, access, filter, env)?;
             match lock {
@@ -79,7 +91,9 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             }
         }
         Plan::Derived { source, .. } => run(source, env),
-        Plan::Filter { source, predicate, .. } => {
+        Plan::Filter {
+            source, predicate, ..
+        } => {
             let mut out = Vec::new();
             for row in run(source, env)? {
                 if predicate.matches(&row, env)? {
@@ -92,7 +106,13 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             .iter()
             .map(|row| exprs.iter().map(|e| e.eval(row, env)).collect())
             .collect(),
-        Plan::Join { left, right, left_outer, on, right_width } => {
+        Plan::Join {
+            left,
+            right,
+            left_outer,
+            on,
+            right_width,
+        } => {
             let right_rows = run(right, env)?;
             let mut out = Vec::new();
             for l in run(left, env)? {
@@ -116,26 +136,17 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             }
             Ok(out)
         }
-        Plan::Aggregate { source, group_by, aggregates, .. } => {
-            aggregate(run(source, env)?, group_by, aggregates, env)
-        }
+        Plan::Aggregate {
+            source,
+            group_by,
+            aggregates,
+            ..
+        } => aggregate(run(source, env)?, group_by, aggregates, env),
         Plan::Sort { source, keys, .. } => {
             let mut rows = run(source, env)?;
             rows.sort_by(|a, b| {
                 keys.iter()
-                    .map(|k| {
-                        let (x, y) = (&a[k.column], &b[k.column]);
-                        let o = match (x.is_null(), y.is_null()) {
-                            (true, true) => Ordering::Equal,
-                            (true, false) => if k.nulls_first { Ordering::Less } else { Ordering::Greater },
-                            (false, true) => if k.nulls_first { Ordering::Greater } else { Ordering::Less },
-                            _ => {
-                                let o = x.sort_cmp(y);
-                                if k.descending { o.reverse() } else { o }
-                            }
-                        };
-                        o
-                    })
+                    .map(|k| compare_key(k, &a[k.column], &b[k.column]))
                     .find(|o| *o != Ordering::Equal)
                     .unwrap_or(Ordering::Equal)
             });
@@ -151,10 +162,31 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             }
             Ok(out)
         }
-        Plan::Limit { source, offset, limit } => {
+        Plan::Limit {
+            source,
+            offset,
+            limit,
+        } => {
             let rows = run(source, env)?;
-            Ok(rows.into_iter().skip(*offset).take(limit.unwrap_or(usize::MAX)).collect())
+            Ok(rows
+                .into_iter()
+                .skip(*offset)
+                .take(limit.unwrap_or(usize::MAX))
+                .collect())
         }
+    }
+}
+
+/// Orders two values by one ORDER BY key: direction, and NULLs first or last.
+fn compare_key(k: &SortKey, x: &Value, y: &Value) -> Ordering {
+    match (x.is_null(), y.is_null()) {
+        (true, true) => Ordering::Equal,
+        (true, false) if k.nulls_first => Ordering::Less,
+        (true, false) => Ordering::Greater,
+        (false, true) if k.nulls_first => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ if k.descending => x.sort_cmp(y).reverse(),
+        _ => x.sort_cmp(y),
     }
 }
 
@@ -248,7 +280,9 @@ fn scan_range(env: &Env<'_>, range: ByteRange) -> Result<Vec<(Vec<u8>, isolde_tx
 }
 
 fn decode_all(raw: Vec<(Vec<u8>, isolde_txn::Value)>) -> Result<Vec<KeyedRow>> {
-    raw.into_iter().map(|(k, v)| Ok((k, decode_row(&v)?))).collect()
+    raw.into_iter()
+        .map(|(k, v)| Ok((k, decode_row(&v)?)))
+        .collect()
 }
 
 fn fetch_indexed(
@@ -340,7 +374,10 @@ fn aggregate(
     let mut groups: Vec<(Vec<Value>, Vec<Accumulator>)> = Vec::new();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     for row in &rows {
-        let key: Vec<Value> = group_by.iter().map(|e| e.eval(row, env)).collect::<Result<_>>()?;
+        let key: Vec<Value> = group_by
+            .iter()
+            .map(|e| e.eval(row, env))
+            .collect::<Result<_>>()?;
         let slot = *index.entry(group_key(&key)).or_insert_with(|| {
             groups.push((key, aggregates.iter().map(Accumulator::new).collect()));
             groups.len() - 1
@@ -354,7 +391,10 @@ fn aggregate(
         }
     }
     if groups.is_empty() && group_by.is_empty() {
-        groups.push((Vec::new(), aggregates.iter().map(Accumulator::new).collect()));
+        groups.push((
+            Vec::new(),
+            aggregates.iter().map(Accumulator::new).collect(),
+        ));
     }
     groups
         .into_iter()
@@ -396,7 +436,10 @@ impl Accumulator {
         }
         self.count += 1;
         use AggregateFunction::*;
-        self.value = match (self.function, std::mem::replace(&mut self.value, Value::Null)) {
+        self.value = match (
+            self.function,
+            std::mem::replace(&mut self.value, Value::Null),
+        ) {
             (CountStar | Count, _) => Value::Null,
             (_, Value::Null) => match (self.function, v) {
                 (Sum | Avg, v) if !v.is_number() => {
@@ -408,8 +451,20 @@ impl Accumulator {
                 (_, v) => v,
             },
             (Sum | Avg, acc) => binary(BinaryOp::Add, acc, v)?,
-            (Min, acc) => if v.sort_cmp(&acc) == Ordering::Less { v } else { acc },
-            (Max, acc) => if v.sort_cmp(&acc) == Ordering::Greater { v } else { acc },
+            (Min, acc) => {
+                if v.sort_cmp(&acc) == Ordering::Less {
+                    v
+                } else {
+                    acc
+                }
+            }
+            (Max, acc) => {
+                if v.sort_cmp(&acc) == Ordering::Greater {
+                    v
+                } else {
+                    acc
+                }
+            }
         };
         Ok(())
     }
@@ -426,7 +481,11 @@ impl Accumulator {
                     Value::Numeric(Decimal::from_i64(i)),
                     Value::Numeric(Decimal::from_i64(self.count)),
                 )?,
-                v => binary(BinaryOp::Div, v, Value::Numeric(Decimal::from_i64(self.count)))?,
+                v => binary(
+                    BinaryOp::Div,
+                    v,
+                    Value::Numeric(Decimal::from_i64(self.count)),
+                )?,
             },
             Sum | Min | Max => self.value,
         })
@@ -445,7 +504,12 @@ pub fn next_row_id() -> i64 {
     let mut last = LAST.load(AtomicOrdering::Relaxed);
     loop {
         let next = now.max(last + 1);
-        match LAST.compare_exchange_weak(last, next, AtomicOrdering::Relaxed, AtomicOrdering::Relaxed) {
+        match LAST.compare_exchange_weak(
+            last,
+            next,
+            AtomicOrdering::Relaxed,
+            AtomicOrdering::Relaxed,
+        ) {
             Ok(_) => return next,
             Err(actual) => last = actual,
         }
@@ -517,7 +581,13 @@ pub fn insert_row(table: &Table, row: &[Value], row_id: Option<i64>, env: &Env<'
     Ok(())
 }
 
-pub fn insert_index_entry(table: &Table, i: usize, row: &[Value], pk: &[u8], env: &Env<'_>) -> Result<()> {
+pub fn insert_index_entry(
+    table: &Table,
+    i: usize,
+    row: &[Value],
+    pk: &[u8],
+    env: &Env<'_>,
+) -> Result<()> {
     let (ikey, is_claim) = index_key(table, i, row, pk);
     if is_claim {
         if let Some(owner) = claim(env, &ikey)? {
@@ -548,8 +618,17 @@ pub fn delete_row(table: &Table, key: &[u8], row: &[Value], env: &Env<'_>) -> Re
 
 /// Replaces `old` (stored under `key`) by `new`. A changed primary key moves the row:
 /// delete and insert, with a uniqueness check on the new key.
-pub fn update_row(table: &Table, key: &[u8], old: &[Value], new: &[Value], env: &Env<'_>) -> Result<()> {
-    let pk_changed = table.primary_key.iter().any(|&c| old[c].sort_cmp(&new[c]) != Ordering::Equal);
+pub fn update_row(
+    table: &Table,
+    key: &[u8],
+    old: &[Value],
+    new: &[Value],
+    env: &Env<'_>,
+) -> Result<()> {
+    let pk_changed = table
+        .primary_key
+        .iter()
+        .any(|&c| old[c].sort_cmp(&new[c]) != Ordering::Equal);
     if pk_changed {
         delete_row(table, key, old, env)?;
         return insert_row(table, new, None, env);
@@ -557,7 +636,10 @@ pub fn update_row(table: &Table, key: &[u8], old: &[Value], new: &[Value], env: 
     let pk = &key[row_prefix(table.id).len()..];
     for i in 0..table.indexes.len() {
         let cols = &table.indexes[i].columns;
-        if cols.iter().all(|&c| old[c].sort_cmp(&new[c]) == Ordering::Equal) {
+        if cols
+            .iter()
+            .all(|&c| old[c].sort_cmp(&new[c]) == Ordering::Equal)
+        {
             continue;
         }
         let (old_key, _) = index_key(table, i, old, pk);

@@ -66,19 +66,42 @@ pub enum Expr {
     /// A column of the current row.
     Column(usize),
     /// A column of an enclosing query's row: depth 0 is the nearest.
-    Outer { depth: usize, index: usize },
+    Outer {
+        depth: usize,
+        index: usize,
+    },
     Neg(Box<Expr>),
     Not(Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     IsNull(Box<Expr>, bool),
-    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
-    Like { expr: Box<Expr>, pattern: Box<Expr>, negated: bool, case_insensitive: bool },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        negated: bool,
+        case_insensitive: bool,
+    },
     Call(Function, Vec<Expr>),
     Cast(Box<Expr>, DataType),
-    Case { operand: Option<Box<Expr>>, whens: Vec<(Expr, Expr)>, otherwise: Option<Box<Expr>> },
+    Case {
+        operand: Option<Box<Expr>>,
+        whens: Vec<(Expr, Expr)>,
+        otherwise: Option<Box<Expr>>,
+    },
     Subquery(Box<Subquery>),
-    InSubquery { expr: Box<Expr>, subquery: Box<Subquery>, negated: bool },
-    Exists { subquery: Box<Subquery>, negated: bool },
+    InSubquery {
+        expr: Box<Expr>,
+        subquery: Box<Subquery>,
+        negated: bool,
+    },
+    Exists {
+        subquery: Box<Subquery>,
+        negated: bool,
+    },
 }
 
 /// A subquery inside an expression. An uncorrelated one runs once per statement.
@@ -126,7 +149,11 @@ impl Expr {
             Expr::Binary(BinaryOp::Or, a, b) => or(a, b, row, env)?,
             Expr::Binary(op, a, b) => binary(*op, a.eval(row, env)?, b.eval(row, env)?)?,
             Expr::IsNull(e, negated) => Value::Boolean(e.eval(row, env)?.is_null() != *negated),
-            Expr::InList { expr, list, negated } => {
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
                 let v = expr.eval(row, env)?;
                 let mut candidates = Vec::with_capacity(list.len());
                 for e in list {
@@ -134,31 +161,45 @@ impl Expr {
                 }
                 in_values(&v, candidates.iter(), *negated)?
             }
-            Expr::Like { expr, pattern, negated, case_insensitive } => {
-                match (expr.eval(row, env)?, pattern.eval(row, env)?) {
-                    (Value::Null, _) | (_, Value::Null) => Value::Null,
-                    (v, p) => {
-                        let (v, p) = (v.to_string(), p.to_string());
-                        let m = if *case_insensitive {
-                            like(&v.to_lowercase(), &p.to_lowercase())
-                        } else {
-                            like(&v, &p)
-                        };
-                        Value::Boolean(m != *negated)
-                    }
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+            } => match (expr.eval(row, env)?, pattern.eval(row, env)?) {
+                (Value::Null, _) | (_, Value::Null) => Value::Null,
+                (v, p) => {
+                    let (v, p) = (v.to_string(), p.to_string());
+                    let m = if *case_insensitive {
+                        like(&v.to_lowercase(), &p.to_lowercase())
+                    } else {
+                        like(&v, &p)
+                    };
+                    Value::Boolean(m != *negated)
                 }
-            }
+            },
             Expr::Call(f, args) => call(*f, args, row, env)?,
             Expr::Cast(e, ty) => e.eval(row, env)?.cast(*ty)?,
-            Expr::Case { operand, whens, otherwise } => case(operand, whens, otherwise, row, env)?,
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+            } => case(operand, whens, otherwise, row, env)?,
             Expr::Subquery(s) => {
                 let rows = s.rows(row, env)?;
                 if rows.len() > 1 {
                     return Err(Error::CardinalityViolation);
                 }
-                rows.into_iter().next().and_then(|r| r.into_iter().next()).unwrap_or(Value::Null)
+                rows.into_iter()
+                    .next()
+                    .and_then(|r| r.into_iter().next())
+                    .unwrap_or(Value::Null)
             }
-            Expr::InSubquery { expr, subquery, negated } => {
+            Expr::InSubquery {
+                expr,
+                subquery,
+                negated,
+            } => {
                 let v = expr.eval(row, env)?;
                 let rows = subquery.rows(row, env)?;
                 in_values(&v, rows.iter().filter_map(|r| r.first()), *negated)?
@@ -199,7 +240,11 @@ fn or(a: &Expr, b: &Expr, row: &[Value], env: &Env<'_>) -> Result<Value> {
     })
 }
 
-fn in_values<'v>(v: &Value, candidates: impl Iterator<Item = &'v Value>, negated: bool) -> Result<Value> {
+fn in_values<'v>(
+    v: &Value,
+    candidates: impl Iterator<Item = &'v Value>,
+    negated: bool,
+) -> Result<Value> {
     if v.is_null() {
         return Ok(Value::Null);
     }
@@ -211,7 +256,11 @@ fn in_values<'v>(v: &Value, candidates: impl Iterator<Item = &'v Value>, negated
             Some(_) => {}
         }
     }
-    Ok(if saw_null { Value::Null } else { Value::Boolean(negated) })
+    Ok(if saw_null {
+        Value::Null
+    } else {
+        Value::Boolean(negated)
+    })
 }
 
 fn case(
@@ -270,7 +319,8 @@ fn call(f: Function, args: &[Expr], row: &[Value], env: &Env<'_>) -> Result<Valu
         }
         Function::Abs => match first {
             Value::Integer(i) => Value::Integer(
-                i.checked_abs().ok_or_else(|| Error::OutOfRange("bigint out of range".into()))?,
+                i.checked_abs()
+                    .ok_or_else(|| Error::OutOfRange("bigint out of range".into()))?,
             ),
             Value::Float(x) => Value::Float(x.abs()),
             Value::Numeric(d) if d.is_negative() => negate(Value::Numeric(d))?,
@@ -298,7 +348,8 @@ fn negate(v: Value) -> Result<Value> {
     Ok(match v {
         Value::Null => Value::Null,
         Value::Integer(i) => Value::Integer(
-            i.checked_neg().ok_or_else(|| Error::OutOfRange("bigint out of range".into()))?,
+            i.checked_neg()
+                .ok_or_else(|| Error::OutOfRange("bigint out of range".into()))?,
         ),
         Value::Float(f) => Value::Float(-f),
         Value::Numeric(d) => Value::Numeric(d.checked_neg().ok_or_else(numeric_overflow)?),
@@ -336,7 +387,9 @@ pub fn binary(op: BinaryOp, a: Value, b: Value) -> Result<Value> {
         Gt => cmp(|o| o == Ordering::Greater),
         GtEq => cmp(|o| o != Ordering::Less),
         Concat => Ok(Value::Text(format!("{a}{b}"))),
-        And | Or => Err(Error::DatatypeMismatch("AND/OR need boolean operands".into())),
+        And | Or => Err(Error::DatatypeMismatch(
+            "AND/OR need boolean operands".into(),
+        )),
         Add | Sub | Mul | Div | Rem => arithmetic(op, a, b),
     }
 }
@@ -479,13 +532,28 @@ mod tests {
 
     #[test]
     fn integer_division_truncates_and_zero_is_an_error() {
-        assert!(matches!(binary(BinaryOp::Div, 7.into(), 2.into()).unwrap(), Value::Integer(3)));
-        assert_eq!(binary(BinaryOp::Div, 1.into(), 0.into()).unwrap_err().sqlstate(), "22012");
-        assert_eq!(binary(BinaryOp::Add, i64::MAX.into(), 1.into()).unwrap_err().sqlstate(), "22003");
+        assert!(matches!(
+            binary(BinaryOp::Div, 7.into(), 2.into()).unwrap(),
+            Value::Integer(3)
+        ));
+        assert_eq!(
+            binary(BinaryOp::Div, 1.into(), 0.into())
+                .unwrap_err()
+                .sqlstate(),
+            "22012"
+        );
+        assert_eq!(
+            binary(BinaryOp::Add, i64::MAX.into(), 1.into())
+                .unwrap_err()
+                .sqlstate(),
+            "22003"
+        );
     }
 
     #[test]
     fn comparisons_with_null_are_null() {
-        assert!(binary(BinaryOp::Eq, Value::Null, Value::Null).unwrap().is_null());
+        assert!(binary(BinaryOp::Eq, Value::Null, Value::Null)
+            .unwrap()
+            .is_null());
     }
 }

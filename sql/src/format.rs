@@ -18,7 +18,11 @@ pub fn format_psql(r: &QueryResult) -> String {
         out.push('\n');
         return out;
     }
-    let cells: Vec<Vec<String>> = r.rows.iter().map(|row| row.iter().map(|v| v.to_string()).collect()).collect();
+    let cells: Vec<Vec<String>> = r
+        .rows
+        .iter()
+        .map(|row| row.iter().map(|v| v.to_string()).collect())
+        .collect();
     let n = r.columns.len();
     let mut widths: Vec<usize> = r.columns.iter().map(|c| c.chars().count()).collect();
     for row in &cells {
@@ -28,7 +32,11 @@ pub fn format_psql(r: &QueryResult) -> String {
     }
     // psql aligns by column type: a column of numbers is right-aligned, NULLs included.
     let numeric: Vec<bool> = (0..n)
-        .map(|i| r.rows.iter().any(|row| row.get(i).is_some_and(|v| v.is_number())))
+        .map(|i| {
+            r.rows
+                .iter()
+                .any(|row| row.get(i).is_some_and(|v| v.is_number()))
+        })
         .collect();
     let header: Vec<String> = r
         .columns
@@ -69,7 +77,10 @@ pub fn format_psql(r: &QueryResult) -> String {
         out.push('\n');
     }
     let count = r.rows.len();
-    out.push_str(&format!("({count} row{})\n", if count == 1 { "" } else { "s" }));
+    out.push_str(&format!(
+        "({count} row{})\n",
+        if count == 1 { "" } else { "s" }
+    ));
     out
 }
 
@@ -87,7 +98,10 @@ mod tests {
     fn aligned_output_matches_psql() {
         let r = QueryResult {
             columns: vec!["id".into(), "name".into()],
-            rows: vec![vec![Value::Integer(1), Value::from("alice")], vec![Value::Integer(10), Value::Null]],
+            rows: vec![
+                vec![Value::Integer(1), Value::from("alice")],
+                vec![Value::Integer(10), Value::Null],
+            ],
             tag: "SELECT 2".into(),
             notices: Vec::new(),
         };

@@ -64,7 +64,9 @@ pub struct SortKey {
 #[derive(Debug)]
 pub enum Plan {
     /// Literal rows; `SELECT` without `FROM` is one empty row.
-    Values { rows: Vec<Vec<Expr>> },
+    Values {
+        rows: Vec<Vec<Expr>>,
+    },
     /// Rows of a table found by `access`, kept if `filter` holds; with `lock`, each row
     /// kept is locked (`FOR UPDATE` / `FOR SHARE`) and re-checked at READ COMMITTED.
     Scan {
@@ -75,9 +77,19 @@ pub enum Plan {
         lock: Option<LockMode>,
     },
     /// The output of a subquery in FROM.
-    Derived { source: Box<Plan>, alias: String },
-    Filter { source: Box<Plan>, predicate: Expr, text: String },
-    Project { source: Box<Plan>, exprs: Vec<Expr> },
+    Derived {
+        source: Box<Plan>,
+        alias: String,
+    },
+    Filter {
+        source: Box<Plan>,
+        predicate: Expr,
+        text: String,
+    },
+    Project {
+        source: Box<Plan>,
+        exprs: Vec<Expr>,
+    },
     /// Nested-loop join; the right side is run once and kept in memory.
     Join {
         left: Box<Plan>,
@@ -87,22 +99,52 @@ pub enum Plan {
         right_width: usize,
     },
     /// Groups by `group_by`; outputs the group values then the aggregate values.
-    Aggregate { source: Box<Plan>, group_by: Vec<Expr>, aggregates: Vec<Aggregate>, text: String },
-    Sort { source: Box<Plan>, keys: Vec<SortKey>, text: String },
-    Distinct { source: Box<Plan> },
-    Limit { source: Box<Plan>, offset: usize, limit: Option<usize> },
+    Aggregate {
+        source: Box<Plan>,
+        group_by: Vec<Expr>,
+        aggregates: Vec<Aggregate>,
+        text: String,
+    },
+    Sort {
+        source: Box<Plan>,
+        keys: Vec<SortKey>,
+        text: String,
+    },
+    Distinct {
+        source: Box<Plan>,
+    },
+    Limit {
+        source: Box<Plan>,
+        offset: usize,
+        limit: Option<usize>,
+    },
 }
 
 impl Plan {
     /// The EXPLAIN text, one line per node, children indented under parents.
     pub fn explain(&self, out: &mut Vec<String>, depth: usize) {
-        let pad = if depth == 0 { String::new() } else { format!("{}->  ", "  ".repeat(depth * 2 - 1)) };
+        let pad = if depth == 0 {
+            String::new()
+        } else {
+            format!("{}->  ", "  ".repeat(depth * 2 - 1))
+        };
         let mut line = pad;
         match self {
             Plan::Values { rows } => {
-                let _ = write!(line, "Values ({} row{})", rows.len(), if rows.len() == 1 { "" } else { "s" });
+                let _ = write!(
+                    line,
+                    "Values ({} row{})",
+                    rows.len(),
+                    if rows.len() == 1 { "" } else { "s" }
+                );
             }
-            Plan::Scan { table, alias, access, filter, lock } => {
+            Plan::Scan {
+                table,
+                alias,
+                access,
+                filter,
+                lock,
+            } => {
                 line.push_str(&describe_access(table, access));
                 if let Some(a) = alias.as_ref().filter(|a| **a != table.name) {
                     let _ = write!(line, " {a}");
@@ -116,7 +158,11 @@ impl Plan {
                     out.push(format!("{inner}  Filter: {text}"));
                 }
                 if let Some(mode) = lock {
-                    let m = if *mode == LockMode::Exclusive { "FOR UPDATE" } else { "FOR SHARE" };
+                    let m = if *mode == LockMode::Exclusive {
+                        "FOR UPDATE"
+                    } else {
+                        "FOR SHARE"
+                    };
                     out.push(format!("{inner}  Lock rows: {m}"));
                 }
                 return;
@@ -132,8 +178,18 @@ impl Plan {
                 return;
             }
             Plan::Project { source, .. } => return source.explain(out, depth),
-            Plan::Join { left, right, left_outer, on, .. } => {
-                let kind = if *left_outer { "Left Join" } else { "Inner Join" };
+            Plan::Join {
+                left,
+                right,
+                left_outer,
+                on,
+                ..
+            } => {
+                let kind = if *left_outer {
+                    "Left Join"
+                } else {
+                    "Inner Join"
+                };
                 let _ = write!(line, "Nested Loop {kind}");
                 if let Some((_, text)) = on {
                     let _ = write!(line, " on {text}");
@@ -158,7 +214,11 @@ impl Plan {
                 source.explain(out, depth + 1);
                 return;
             }
-            Plan::Limit { source, offset, limit } => {
+            Plan::Limit {
+                source,
+                offset,
+                limit,
+            } => {
                 let _ = write!(line, "Limit");
                 if let Some(l) = limit {
                     let _ = write!(line, " {l}");
@@ -189,7 +249,10 @@ fn describe_access(table: &Table, access: &Access) -> String {
             format!("Index Lookup using {} on {t}", table.indexes[*index].name)
         }
         Access::IndexRange { index, .. } => {
-            format!("Index Range Scan using {} on {t}", table.indexes[*index].name)
+            format!(
+                "Index Range Scan using {} on {t}",
+                table.indexes[*index].name
+            )
         }
     }
 }
@@ -198,19 +261,29 @@ fn access_condition(table: &Table, access: &Access) -> Option<String> {
     let pk: Vec<String> = if table.primary_key.is_empty() {
         vec![ROW_ID.to_string()]
     } else {
-        table.primary_key.iter().map(|&c| table.columns[c].name.clone()).collect()
+        table
+            .primary_key
+            .iter()
+            .map(|&c| table.columns[c].name.clone())
+            .collect()
     };
-    let names = |cols: &[usize]| -> Vec<String> { cols.iter().map(|&c| table.columns[c].name.clone()).collect() };
+    let names = |cols: &[usize]| -> Vec<String> {
+        cols.iter()
+            .map(|&c| table.columns[c].name.clone())
+            .collect()
+    };
     match access {
         Access::Full => None,
         Access::KeyPoints(keys) => Some(format!("Key: {}", points(&pk, keys))),
         Access::KeyRange(r) => Some(format!("Key: {}", range(&pk, r))),
-        Access::IndexPoints { index, keys } => {
-            Some(format!("Index Cond: {}", points(&names(&table.indexes[*index].columns), keys)))
-        }
-        Access::IndexRange { index, range: r } => {
-            Some(format!("Index Cond: {}", range(&names(&table.indexes[*index].columns), r)))
-        }
+        Access::IndexPoints { index, keys } => Some(format!(
+            "Index Cond: {}",
+            points(&names(&table.indexes[*index].columns), keys)
+        )),
+        Access::IndexRange { index, range: r } => Some(format!(
+            "Index Cond: {}",
+            range(&names(&table.indexes[*index].columns), r)
+        )),
     }
 }
 
@@ -225,9 +298,17 @@ fn literal(v: &Value) -> String {
 fn points(cols: &[String], keys: &[Vec<Value>]) -> String {
     let tuple = |k: &Vec<Value>| -> String {
         let vals: Vec<String> = k.iter().map(literal).collect();
-        if vals.len() == 1 { vals[0].clone() } else { format!("({})", vals.join(", ")) }
+        if vals.len() == 1 {
+            vals[0].clone()
+        } else {
+            format!("({})", vals.join(", "))
+        }
     };
-    let lhs = if cols.len() == 1 { cols[0].clone() } else { format!("({})", cols.join(", ")) };
+    let lhs = if cols.len() == 1 {
+        cols[0].clone()
+    } else {
+        format!("({})", cols.join(", "))
+    };
     if keys.len() == 1 {
         format!("{lhs} = {}", tuple(&keys[0]))
     } else {
@@ -237,7 +318,11 @@ fn points(cols: &[String], keys: &[Vec<Value>]) -> String {
 }
 
 fn range(cols: &[String], r: &KeyRange) -> String {
-    let mut parts: Vec<String> = r.eq.iter().zip(cols).map(|(v, c)| format!("{c} = {}", literal(v))).collect();
+    let mut parts: Vec<String> =
+        r.eq.iter()
+            .zip(cols)
+            .map(|(v, c)| format!("{c} = {}", literal(v)))
+            .collect();
     let col = cols.get(r.eq.len()).cloned().unwrap_or_default();
     match &r.lower {
         Bound::Included(v) => parts.push(format!("{col} >= {}", literal(v))),

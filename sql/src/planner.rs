@@ -31,7 +31,11 @@ impl Scope {
     /// The columns of a table, qualified by `qualifier`.
     pub fn of_table(table: &Table, qualifier: &str) -> Scope {
         Scope {
-            columns: table.columns.iter().map(|c| (Some(qualifier.to_string()), c.name.clone())).collect(),
+            columns: table
+                .columns
+                .iter()
+                .map(|c| (Some(qualifier.to_string()), c.name.clone()))
+                .collect(),
         }
     }
 
@@ -120,7 +124,9 @@ fn mentions_aggregate(text: &str) -> bool {
     let lower = text.to_lowercase();
     ["count(", "sum(", "min(", "max(", "avg("].iter().any(|f| {
         lower.match_indices(f).any(|(i, _)| {
-            i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric() && lower.as_bytes()[i - 1] != b'_'
+            i == 0
+                || !lower.as_bytes()[i - 1].is_ascii_alphanumeric()
+                    && lower.as_bytes()[i - 1] != b'_'
         })
     })
 }
@@ -130,9 +136,22 @@ pub fn data_type(t: &ast::DataType) -> Result<DataType> {
     use ast::DataType as D;
     Ok(match t {
         D::Boolean | D::Bool => DataType::Boolean,
-        D::Int(_) | D::Integer(_) | D::BigInt(_) | D::SmallInt(_) | D::Int2(_) | D::Int4(_)
-        | D::Int8(_) | D::TinyInt(_) | D::MediumInt(_) | D::Int64 => DataType::Integer,
-        D::Real | D::Float(_) | D::Double(_) | D::DoublePrecision | D::Float4 | D::Float8
+        D::Int(_)
+        | D::Integer(_)
+        | D::BigInt(_)
+        | D::SmallInt(_)
+        | D::Int2(_)
+        | D::Int4(_)
+        | D::Int8(_)
+        | D::TinyInt(_)
+        | D::MediumInt(_)
+        | D::Int64 => DataType::Integer,
+        D::Real
+        | D::Float(_)
+        | D::Double(_)
+        | D::DoublePrecision
+        | D::Float4
+        | D::Float8
         | D::Float64 => DataType::Float,
         D::Numeric(info) | D::Decimal(info) | D::Dec(info) => DataType::Numeric {
             scale: match info {
@@ -173,7 +192,13 @@ pub fn number(text: &str) -> Result<Value> {
 
 impl<'a, 'e> Planner<'a, 'e> {
     pub fn new(env: &'a Env<'e>, catalog: &'a mut Catalog, params: &'a [Value]) -> Self {
-        Planner { env, catalog, params, outer: Vec::new(), outer_refs: 0 }
+        Planner {
+            env,
+            catalog,
+            params,
+            outer: Vec::new(),
+            outer_refs: 0,
+        }
     }
 
     /// The table named `name`, or 42P01.
@@ -193,7 +218,10 @@ impl<'a, 'e> Planner<'a, 'e> {
         }
         let order_by = match &q.order_by {
             None => &[][..],
-            Some(ast::OrderBy { kind: ast::OrderByKind::Expressions(e), .. }) => &e[..],
+            Some(ast::OrderBy {
+                kind: ast::OrderByKind::Expressions(e),
+                ..
+            }) => &e[..],
             Some(_) => return Err(unsupported("ORDER BY ALL")),
         };
         let (limit, offset) = self.limit(q.limit_clause.as_ref())?;
@@ -206,9 +234,18 @@ impl<'a, 'e> Planner<'a, 'e> {
             ast::SetExpr::Values(v) => {
                 let mut rows = Vec::new();
                 for r in &v.rows {
-                    let row = r.content.iter().map(|e| self.expr(e, &Scope::default(), None)).collect::<Result<Vec<_>>>()?;
-                    if rows.first().is_some_and(|f: &Vec<Expr>| f.len() != row.len()) {
-                        return Err(Error::Syntax("VALUES lists must all be the same length".into()));
+                    let row = r
+                        .content
+                        .iter()
+                        .map(|e| self.expr(e, &Scope::default(), None))
+                        .collect::<Result<Vec<_>>>()?;
+                    if rows
+                        .first()
+                        .is_some_and(|f: &Vec<Expr>| f.len() != row.len())
+                    {
+                        return Err(Error::Syntax(
+                            "VALUES lists must all be the same length".into(),
+                        ));
                     }
                     rows.push(row);
                 }
@@ -218,15 +255,24 @@ impl<'a, 'e> Planner<'a, 'e> {
                 if !order_by.is_empty() {
                     let mut keys = Vec::new();
                     for o in order_by {
-                        let column = self.order_column(&o.expr, &columns)?
+                        let column = self
+                            .order_column(&o.expr, &columns)?
                             .ok_or_else(|| unsupported("ORDER BY expressions on VALUES"))?;
                         keys.push(sort_key(column, o));
                     }
                     let text = order_text(order_by);
-                    plan = Plan::Sort { source: Box::new(plan), keys, text };
+                    plan = Plan::Sort {
+                        source: Box::new(plan),
+                        keys,
+                        text,
+                    };
                 }
                 if limit.is_some() || offset > 0 {
-                    plan = Plan::Limit { source: Box::new(plan), offset, limit };
+                    plan = Plan::Limit {
+                        source: Box::new(plan),
+                        offset,
+                        limit,
+                    };
                 }
                 Ok(Planned { plan, columns })
             }
@@ -236,9 +282,15 @@ impl<'a, 'e> Planner<'a, 'e> {
     }
 
     fn limit(&mut self, clause: Option<&ast::LimitClause>) -> Result<(Option<usize>, usize)> {
-        let Some(clause) = clause else { return Ok((None, 0)) };
+        let Some(clause) = clause else {
+            return Ok((None, 0));
+        };
         let (limit, offset) = match clause {
-            ast::LimitClause::LimitOffset { limit, offset, limit_by } => {
+            ast::LimitClause::LimitOffset {
+                limit,
+                offset,
+                limit_by,
+            } => {
                 if !limit_by.is_empty() {
                     return Err(unsupported("LIMIT BY"));
                 }
@@ -251,8 +303,12 @@ impl<'a, 'e> Planner<'a, 'e> {
             match self.expr(e, &Scope::default(), None)? {
                 Expr::Const(Value::Null) => Ok(None),
                 Expr::Const(Value::Integer(n)) if n >= 0 => Ok(Some(n as usize)),
-                Expr::Const(Value::Integer(_)) => Err(Error::InvalidArgument(format!("{what} must not be negative"))),
-                _ => Err(Error::DatatypeMismatch(format!("argument of {what} must be an integer constant"))),
+                Expr::Const(Value::Integer(_)) => Err(Error::InvalidArgument(format!(
+                    "{what} must not be negative"
+                ))),
+                _ => Err(Error::DatatypeMismatch(format!(
+                    "argument of {what} must be an integer constant"
+                ))),
             }
         };
         let limit = count(limit, "LIMIT")?;
@@ -268,9 +324,16 @@ impl<'a, 'e> Planner<'a, 'e> {
         offset: usize,
         locks: &[ast::LockClause],
     ) -> Result<Planned> {
-        if s.top.is_some() || s.into.is_some() || !s.lateral_views.is_empty() || s.prewhere.is_some()
-            || !s.cluster_by.is_empty() || !s.distribute_by.is_empty() || !s.sort_by.is_empty()
-            || !s.named_window.is_empty() || s.qualify.is_some() || !s.connect_by.is_empty()
+        if s.top.is_some()
+            || s.into.is_some()
+            || !s.lateral_views.is_empty()
+            || s.prewhere.is_some()
+            || !s.cluster_by.is_empty()
+            || !s.distribute_by.is_empty()
+            || !s.sort_by.is_empty()
+            || !s.named_window.is_empty()
+            || s.qualify.is_some()
+            || !s.connect_by.is_empty()
         {
             return Err(unsupported("this SELECT clause"));
         }
@@ -296,7 +359,9 @@ impl<'a, 'e> Planner<'a, 'e> {
         let mut texts: Vec<String> = s.projection.iter().map(|p| p.to_string()).collect();
         texts.extend(s.having.iter().map(|h| h.to_string()));
         texts.extend(order_by.iter().map(|o| o.expr.to_string()));
-        let maybe_aggregate = !group_exprs.is_empty() || s.having.is_some() || texts.iter().any(|t| mentions_aggregate(t));
+        let maybe_aggregate = !group_exprs.is_empty()
+            || s.having.is_some()
+            || texts.iter().any(|t| mentions_aggregate(t));
         if maybe_aggregate {
             let mut grouping = Grouping {
                 keys: group_exprs.iter().map(|g| g.to_string()).collect(),
@@ -309,14 +374,25 @@ impl<'a, 'e> Planner<'a, 'e> {
             for g in &group_exprs {
                 keys.push(self.expr(g, &scope, None)?);
             }
-            let post = self.select_list(&s.projection, &scope, Some(&mut grouping), s.having.as_ref(), order_by)?;
+            let post = self.select_list(
+                &s.projection,
+                &scope,
+                Some(&mut grouping),
+                s.having.as_ref(),
+                order_by,
+            )?;
             let really = !grouping.implicit || !grouping.aggregates.is_empty();
             if really {
                 if let Some(col) = grouping.bare_column.take() {
                     return Err(grouping_error(&col));
                 }
                 let text = aggregate_text(&group_exprs);
-                plan = Plan::Aggregate { source: Box::new(plan), group_by: keys, aggregates: grouping.aggregates, text };
+                plan = Plan::Aggregate {
+                    source: Box::new(plan),
+                    group_by: keys,
+                    aggregates: grouping.aggregates,
+                    text,
+                };
                 return self.finish_select(plan, post, distinct, limit, offset, locks, true);
             }
         }
@@ -324,7 +400,12 @@ impl<'a, 'e> Planner<'a, 'e> {
         self.finish_select(plan, post, distinct, limit, offset, locks, false)
     }
 
-    fn group_target(&mut self, g: ast::Expr, projection: &[ast::SelectItem], scope: &Scope) -> Result<ast::Expr> {
+    fn group_target(
+        &mut self,
+        g: ast::Expr,
+        projection: &[ast::SelectItem],
+        scope: &Scope,
+    ) -> Result<ast::Expr> {
         let items: Vec<(Option<String>, &ast::Expr)> = projection
             .iter()
             .filter_map(|p| match p {
@@ -336,11 +417,17 @@ impl<'a, 'e> Planner<'a, 'e> {
         match &g {
             ast::Expr::Value(v) => {
                 if let ast::Value::Number(n, _) = &v.value {
-                    let pos: usize = n.parse().map_err(|_| Error::Syntax(format!("GROUP BY position {n}")))?;
+                    let pos: usize = n
+                        .parse()
+                        .map_err(|_| Error::Syntax(format!("GROUP BY position {n}")))?;
                     return items
                         .get(pos.wrapping_sub(1))
                         .map(|(_, e)| (*e).clone())
-                        .ok_or_else(|| Error::UndefinedColumn(format!("GROUP BY position {pos} is not in select list")));
+                        .ok_or_else(|| {
+                            Error::UndefinedColumn(format!(
+                                "GROUP BY position {pos} is not in select list"
+                            ))
+                        });
                 }
                 Ok(g)
             }
@@ -375,14 +462,19 @@ impl<'a, 'e> Planner<'a, 'e> {
                 }
                 ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
                     let qualifier = match item {
-                        ast::SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(n), _) => {
+                        ast::SelectItem::QualifiedWildcard(
+                            ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                            _,
+                        ) => {
                             let q = object_name(n)?;
                             if !scope.has_qualifier(&q) {
                                 return Err(Error::MissingFromEntry(q));
                             }
                             Some(q)
                         }
-                        ast::SelectItem::QualifiedWildcard(..) => return Err(unsupported("this wildcard")),
+                        ast::SelectItem::QualifiedWildcard(..) => {
+                            return Err(unsupported("this wildcard"))
+                        }
                         _ => None,
                     };
                     if let Some(g) = grouping.as_deref_mut() {
@@ -393,7 +485,9 @@ impl<'a, 'e> Planner<'a, 'e> {
                         return Err(grouping_error("*"));
                     }
                     if scope.len() == 0 {
-                        return Err(Error::Syntax("SELECT * with no tables specified is not valid".into()));
+                        return Err(Error::Syntax(
+                            "SELECT * with no tables specified is not valid".into(),
+                        ));
                     }
                     for (i, (q, n)) in scope.columns.iter().enumerate() {
                         if qualifier.is_none() || *q == qualifier {
@@ -421,7 +515,14 @@ impl<'a, 'e> Planner<'a, 'e> {
             };
             keys.push(sort_key(column, o));
         }
-        Ok(PostSelect { exprs, names, visible, keys, order_text: order_text(order_by), having })
+        Ok(PostSelect {
+            exprs,
+            names,
+            visible,
+            keys,
+            order_text: order_text(order_by),
+            having,
+        })
     }
 
     /// An ORDER BY item that names an output column (by position or name).
@@ -431,7 +532,9 @@ impl<'a, 'e> Planner<'a, 'e> {
                 ast::Value::Number(n, _) => {
                     let pos: usize = n.parse().unwrap_or(0);
                     if pos == 0 || pos > names.len() {
-                        return Err(Error::InvalidColumnReference(format!("ORDER BY position {n} is not in select list")));
+                        return Err(Error::InvalidColumnReference(format!(
+                            "ORDER BY position {n} is not in select list"
+                        )));
                     }
                     Ok(Some(pos - 1))
                 }
@@ -439,7 +542,12 @@ impl<'a, 'e> Planner<'a, 'e> {
             },
             ast::Expr::Identifier(i) => {
                 let n = ident(i);
-                let hits: Vec<usize> = names.iter().enumerate().filter(|(_, x)| **x == n).map(|(i, _)| i).collect();
+                let hits: Vec<usize> = names
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, x)| **x == n)
+                    .map(|(i, _)| i)
+                    .collect();
                 Ok((hits.len() == 1).then(|| hits[0]))
             }
             _ => Ok(None),
@@ -458,7 +566,11 @@ impl<'a, 'e> Planner<'a, 'e> {
         aggregated: bool,
     ) -> Result<Planned> {
         if let Some((predicate, text)) = post.having {
-            plan = Plan::Filter { source: Box::new(plan), predicate, text };
+            plan = Plan::Filter {
+                source: Box::new(plan),
+                predicate,
+                text,
+            };
         }
         if let Some(lock) = locks.first() {
             let mode = match lock.lock_type {
@@ -470,28 +582,51 @@ impl<'a, 'e> Planner<'a, 'e> {
             }
             match &mut plan {
                 Plan::Scan { lock, .. } if !aggregated && !distinct => *lock = Some(mode),
-                _ => return Err(unsupported("FOR UPDATE/FOR SHARE with joins, subqueries in FROM, aggregates or DISTINCT")),
+                _ => return Err(unsupported(
+                    "FOR UPDATE/FOR SHARE with joins, subqueries in FROM, aggregates or DISTINCT",
+                )),
             }
         }
         let width = post.exprs.len();
         let hidden = width > post.visible;
-        plan = Plan::Project { source: Box::new(plan), exprs: post.exprs };
+        plan = Plan::Project {
+            source: Box::new(plan),
+            exprs: post.exprs,
+        };
         if distinct {
             if hidden {
-                return Err(Error::InvalidColumnReference("for SELECT DISTINCT, ORDER BY expressions must appear in select list".into()));
+                return Err(Error::InvalidColumnReference(
+                    "for SELECT DISTINCT, ORDER BY expressions must appear in select list".into(),
+                ));
             }
-            plan = Plan::Distinct { source: Box::new(plan) };
+            plan = Plan::Distinct {
+                source: Box::new(plan),
+            };
         }
         if !post.keys.is_empty() {
-            plan = Plan::Sort { source: Box::new(plan), keys: post.keys, text: post.order_text };
+            plan = Plan::Sort {
+                source: Box::new(plan),
+                keys: post.keys,
+                text: post.order_text,
+            };
         }
         if limit.is_some() || offset > 0 {
-            plan = Plan::Limit { source: Box::new(plan), offset, limit };
+            plan = Plan::Limit {
+                source: Box::new(plan),
+                offset,
+                limit,
+            };
         }
         if hidden {
-            plan = Plan::Project { source: Box::new(plan), exprs: (0..post.visible).map(Expr::Column).collect() };
+            plan = Plan::Project {
+                source: Box::new(plan),
+                exprs: (0..post.visible).map(Expr::Column).collect(),
+            };
         }
-        Ok(Planned { plan, columns: post.names })
+        Ok(Planned {
+            plan,
+            columns: post.names,
+        })
     }
 
     fn from(&mut self, from: &[ast::TableWithJoins]) -> Result<(Plan, Scope)> {
@@ -504,34 +639,63 @@ impl<'a, 'e> Planner<'a, 'e> {
                     ast::JoinOperator::Join(c) | ast::JoinOperator::Inner(c) => (false, Some(c)),
                     ast::JoinOperator::Left(c) | ast::JoinOperator::LeftOuter(c) => (true, Some(c)),
                     ast::JoinOperator::CrossJoin(_) => (false, None),
-                    ast::JoinOperator::Right(_) | ast::JoinOperator::RightOuter(_) => return Err(unsupported("RIGHT JOIN")),
+                    ast::JoinOperator::Right(_) | ast::JoinOperator::RightOuter(_) => {
+                        return Err(unsupported("RIGHT JOIN"))
+                    }
                     ast::JoinOperator::FullOuter(_) => return Err(unsupported("FULL JOIN")),
                     _ => return Err(unsupported("this kind of join")),
                 };
                 let right_width = rscope.len();
                 scope.columns.extend(rscope.columns);
                 let on = match constraint {
-                    Some(ast::JoinConstraint::On(e)) => Some((self.expr(e, &scope, None)?, e.to_string())),
+                    Some(ast::JoinConstraint::On(e)) => {
+                        Some((self.expr(e, &scope, None)?, e.to_string()))
+                    }
                     Some(ast::JoinConstraint::None) | None => None,
                     Some(_) => return Err(unsupported("JOIN USING / NATURAL JOIN")),
                 };
-                plan = Plan::Join { left: Box::new(plan), right: Box::new(right), left_outer, on, right_width };
+                plan = Plan::Join {
+                    left: Box::new(plan),
+                    right: Box::new(right),
+                    left_outer,
+                    on,
+                    right_width,
+                };
             }
             result = Some(match result {
                 None => (plan, scope),
                 Some((left, mut lscope)) => {
                     let right_width = scope.len();
                     lscope.columns.extend(scope.columns);
-                    (Plan::Join { left: Box::new(left), right: Box::new(plan), left_outer: false, on: None, right_width }, lscope)
+                    (
+                        Plan::Join {
+                            left: Box::new(left),
+                            right: Box::new(plan),
+                            left_outer: false,
+                            on: None,
+                            right_width,
+                        },
+                        lscope,
+                    )
                 }
             });
         }
-        Ok(result.unwrap_or((Plan::Values { rows: vec![Vec::new()] }, Scope::default())))
+        Ok(result.unwrap_or((
+            Plan::Values {
+                rows: vec![Vec::new()],
+            },
+            Scope::default(),
+        )))
     }
 
     fn table_factor(&mut self, f: &ast::TableFactor) -> Result<(Plan, Scope)> {
         match f {
-            ast::TableFactor::Table { name, alias, args: None, .. } => {
+            ast::TableFactor::Table {
+                name,
+                alias,
+                args: None,
+                ..
+            } => {
                 let table = self.table(name)?;
                 let alias_name = alias.as_ref().map(|a| ident(&a.name));
                 let qualifier = alias_name.clone().unwrap_or_else(|| table.name.clone());
@@ -539,20 +703,49 @@ impl<'a, 'e> Planner<'a, 'e> {
                 if let Some(a) = alias {
                     rename_columns(&mut scope, &a.columns)?;
                 }
-                Ok((Plan::Scan { table, alias: alias_name, access: Access::Full, filter: None, lock: None }, scope))
+                Ok((
+                    Plan::Scan {
+                        table,
+                        alias: alias_name,
+                        access: Access::Full,
+                        filter: None,
+                        lock: None,
+                    },
+                    scope,
+                ))
             }
-            ast::TableFactor::Derived { lateral: false, subquery, alias, sample: None } => {
+            ast::TableFactor::Derived {
+                lateral: false,
+                subquery,
+                alias,
+                sample: None,
+            } => {
                 let planned = self.query(subquery)?;
-                let name = alias.as_ref().map_or("subquery".to_string(), |a| ident(&a.name));
-                let mut scope = Scope { columns: planned.columns.iter().map(|c| (Some(name.clone()), c.clone())).collect() };
+                let name = alias
+                    .as_ref()
+                    .map_or("subquery".to_string(), |a| ident(&a.name));
+                let mut scope = Scope {
+                    columns: planned
+                        .columns
+                        .iter()
+                        .map(|c| (Some(name.clone()), c.clone()))
+                        .collect(),
+                };
                 if let Some(a) = alias {
                     rename_columns(&mut scope, &a.columns)?;
                 }
-                Ok((Plan::Derived { source: Box::new(planned.plan), alias: name }, scope))
+                Ok((
+                    Plan::Derived {
+                        source: Box::new(planned.plan),
+                        alias: name,
+                    },
+                    scope,
+                ))
             }
-            ast::TableFactor::NestedJoin { table_with_joins, alias: None } => {
-                self.from(std::slice::from_ref(table_with_joins))
-            }
+            ast::TableFactor::NestedJoin {
+                table_with_joins,
+                alias: None,
+            } => self.from(std::slice::from_ref(table_with_joins)),
             other => Err(unsupported(format!("FROM item {other}"))),
         }
     }
@@ -563,8 +756,12 @@ impl<'a, 'e> Planner<'a, 'e> {
             ast::Expr::CompoundIdentifier(parts) => parts.last().map_or("?column?".into(), ident),
             ast::Expr::Function(f) => object_name(&f.name).unwrap_or_else(|_| "?column?".into()),
             ast::Expr::Nested(inner) => self.column_name(inner),
-            ast::Expr::Cast { expr, data_type, .. } => match expr.as_ref() {
-                ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) => self.column_name(expr),
+            ast::Expr::Cast {
+                expr, data_type, ..
+            } => match expr.as_ref() {
+                ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) => {
+                    self.column_name(expr)
+                }
                 _ => data_type.to_string().to_lowercase(),
             },
             ast::Expr::Case { .. } => "case".into(),
@@ -582,20 +779,42 @@ impl<'a, 'e> Planner<'a, 'e> {
     }
 
     /// Plans a subquery used inside an expression, with `scope` as its enclosing row.
-    fn subquery(&mut self, q: &ast::Query, scope: &Scope, grouping: bool) -> Result<(Box<Subquery>, usize)> {
+    fn subquery(
+        &mut self,
+        q: &ast::Query,
+        scope: &Scope,
+        grouping: bool,
+    ) -> Result<(Box<Subquery>, usize)> {
         // Inside an aggregated select list the current row is the group, not the input:
         // correlated references there are not supported, so the subquery sees no scope.
-        self.outer.push(if grouping { Scope::default() } else { scope.clone() });
+        self.outer.push(if grouping {
+            Scope::default()
+        } else {
+            scope.clone()
+        });
         let before = self.outer_refs;
         let planned = self.query(q);
         self.outer.pop();
         let planned = planned?;
         let correlated = self.outer_refs > before;
         let width = planned.columns.len();
-        Ok((Box::new(Subquery { plan: planned.plan, correlated, cached: OnceCell::new() }), width))
+        Ok((
+            Box::new(Subquery {
+                plan: planned.plan,
+                correlated,
+                cached: OnceCell::new(),
+            }),
+            width,
+        ))
     }
 
-    fn column(&mut self, qualifier: Option<&str>, name: &str, scope: &Scope, grouping: Option<&mut Grouping>) -> Result<Expr> {
+    fn column(
+        &mut self,
+        qualifier: Option<&str>,
+        name: &str,
+        scope: &Scope,
+        grouping: Option<&mut Grouping>,
+    ) -> Result<Expr> {
         if let Some(g) = grouping {
             if g.input.resolve(qualifier, name)?.is_some() {
                 let full = qualifier.map_or(name.to_string(), |q| format!("{q}.{name}"));
@@ -615,7 +834,9 @@ impl<'a, 'e> Planner<'a, 'e> {
             }
         }
         let shown = match qualifier {
-            Some(q) if !scope.has_qualifier(q) && !self.outer.iter().any(|s| s.has_qualifier(q)) => {
+            Some(q)
+                if !scope.has_qualifier(q) && !self.outer.iter().any(|s| s.has_qualifier(q)) =>
+            {
                 return Err(Error::MissingFromEntry(q.to_string()));
             }
             Some(q) => format!("{q}.{name}"),
@@ -631,7 +852,12 @@ impl<'a, 'e> Planner<'a, 'e> {
 
     /// Compiles an expression against `scope`; with `grouping`, against the output of the
     /// aggregation (group keys and aggregates).
-    fn expr(&mut self, e: &ast::Expr, scope: &Scope, mut grouping: Option<&mut Grouping>) -> Result<Expr> {
+    fn expr(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        mut grouping: Option<&mut Grouping>,
+    ) -> Result<Expr> {
         if let Some(g) = grouping.as_deref_mut() {
             let text = e.to_string();
             if let Some(i) = g.keys.iter().position(|k| *k == text) {
@@ -667,26 +893,53 @@ impl<'a, 'e> Planner<'a, 'e> {
             }
             ast::Expr::IsNull(x) => Expr::IsNull(Box::new(self.expr(x, scope, grouping)?), false),
             ast::Expr::IsNotNull(x) => Expr::IsNull(Box::new(self.expr(x, scope, grouping)?), true),
-            ast::Expr::IsTrue(x) | ast::Expr::IsNotTrue(x) | ast::Expr::IsFalse(x) | ast::Expr::IsNotFalse(x) => {
+            ast::Expr::IsTrue(x)
+            | ast::Expr::IsNotTrue(x)
+            | ast::Expr::IsFalse(x)
+            | ast::Expr::IsNotFalse(x) => {
                 let want = matches!(e, ast::Expr::IsTrue(_) | ast::Expr::IsNotTrue(_));
                 let negated = matches!(e, ast::Expr::IsNotTrue(_) | ast::Expr::IsNotFalse(_));
                 let inner = self.expr(x, scope, grouping)?;
                 // `x IS TRUE` is never NULL: coalesce(x = want, false).
-                let test = Expr::Call(Function::Coalesce, vec![
-                    Expr::Binary(BinaryOp::Eq, Box::new(inner), Box::new(Expr::Const(Value::Boolean(want)))),
-                    Expr::Const(Value::Boolean(false)),
-                ]);
-                if negated { Expr::Not(Box::new(test)) } else { test }
+                let test = Expr::Call(
+                    Function::Coalesce,
+                    vec![
+                        Expr::Binary(
+                            BinaryOp::Eq,
+                            Box::new(inner),
+                            Box::new(Expr::Const(Value::Boolean(want))),
+                        ),
+                        Expr::Const(Value::Boolean(false)),
+                    ],
+                );
+                if negated {
+                    Expr::Not(Box::new(test))
+                } else {
+                    test
+                }
             }
-            ast::Expr::InList { expr, list, negated } => {
+            ast::Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
                 let x = self.expr(expr, scope, grouping.as_deref_mut())?;
                 let mut items = Vec::new();
                 for i in list {
                     items.push(self.expr(i, scope, grouping.as_deref_mut())?);
                 }
-                Expr::InList { expr: Box::new(x), list: items, negated: *negated }
+                Expr::InList {
+                    expr: Box::new(x),
+                    list: items,
+                    negated: *negated,
+                }
             }
-            ast::Expr::Between { expr, negated, low, high } => {
+            ast::Expr::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
                 let v1 = self.expr(expr, scope, grouping.as_deref_mut())?;
                 let v2 = self.expr(expr, scope, grouping.as_deref_mut())?;
                 let lo = self.expr(low, scope, grouping.as_deref_mut())?;
@@ -702,8 +955,20 @@ impl<'a, 'e> Planner<'a, 'e> {
                     Box::new(Expr::Binary(op_hi, Box::new(v2), Box::new(hi))),
                 )
             }
-            ast::Expr::Like { negated, any: false, expr, pattern, escape_char: None }
-            | ast::Expr::ILike { negated, any: false, expr, pattern, escape_char: None } => {
+            ast::Expr::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            }
+            | ast::Expr::ILike {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            } => {
                 let x = self.expr(expr, scope, grouping.as_deref_mut())?;
                 let p = self.expr(pattern, scope, grouping)?;
                 Expr::Like {
@@ -713,11 +978,21 @@ impl<'a, 'e> Planner<'a, 'e> {
                     case_insensitive: matches!(e, ast::Expr::ILike { .. }),
                 }
             }
-            ast::Expr::Cast { expr, data_type: t, format: None, .. } => {
+            ast::Expr::Cast {
+                expr,
+                data_type: t,
+                format: None,
+                ..
+            } => {
                 let ty = data_type(t)?;
                 Expr::Cast(Box::new(self.expr(expr, scope, grouping)?), ty)
             }
-            ast::Expr::Case { operand, conditions, else_result, .. } => {
+            ast::Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
                 let operand = match operand {
                     Some(o) => Some(Box::new(self.expr(o, scope, grouping.as_deref_mut())?)),
                     None => None,
@@ -732,7 +1007,11 @@ impl<'a, 'e> Planner<'a, 'e> {
                     Some(x) => Some(Box::new(self.expr(x, scope, grouping)?)),
                     None => None,
                 };
-                Expr::Case { operand, whens, otherwise }
+                Expr::Case {
+                    operand,
+                    whens,
+                    otherwise,
+                }
             }
             ast::Expr::Function(f) => return self.function(f, scope, grouping),
             ast::Expr::Subquery(q) => {
@@ -744,15 +1023,26 @@ impl<'a, 'e> Planner<'a, 'e> {
             }
             ast::Expr::Exists { subquery, negated } => {
                 let (sub, _) = self.subquery(subquery, scope, grouping.is_some())?;
-                Expr::Exists { subquery: sub, negated: *negated }
+                Expr::Exists {
+                    subquery: sub,
+                    negated: *negated,
+                }
             }
-            ast::Expr::InSubquery { expr, subquery, negated } => {
+            ast::Expr::InSubquery {
+                expr,
+                subquery,
+                negated,
+            } => {
                 let x = self.expr(expr, scope, grouping.as_deref_mut())?;
                 let (sub, width) = self.subquery(subquery, scope, grouping.is_some())?;
                 if width != 1 {
                     return Err(Error::Syntax("subquery has too many columns".into()));
                 }
-                Expr::InSubquery { expr: Box::new(x), subquery: sub, negated: *negated }
+                Expr::InSubquery {
+                    expr: Box::new(x),
+                    subquery: sub,
+                    negated: *negated,
+                }
             }
             ast::Expr::TypedString(ts) => {
                 let ty = data_type(&ts.data_type)?;
@@ -780,19 +1070,25 @@ impl<'a, 'e> Planner<'a, 'e> {
                     .strip_prefix('$')
                     .and_then(|n| n.parse().ok())
                     .ok_or_else(|| unsupported(format!("placeholder {p}")))?;
-                self.params
-                    .get(n.wrapping_sub(1))
-                    .cloned()
-                    .ok_or_else(|| Error::UndefinedParameter(format!("there is no parameter ${n}")))?
+                self.params.get(n.wrapping_sub(1)).cloned().ok_or_else(|| {
+                    Error::UndefinedParameter(format!("there is no parameter ${n}"))
+                })?
             }
             other => return Err(unsupported(format!("literal {other}"))),
         }))
     }
 
-    fn function(&mut self, f: &ast::Function, scope: &Scope, mut grouping: Option<&mut Grouping>) -> Result<Expr> {
+    fn function(
+        &mut self,
+        f: &ast::Function,
+        scope: &Scope,
+        mut grouping: Option<&mut Grouping>,
+    ) -> Result<Expr> {
         let name = object_name(&f.name)?;
         if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
-            return Err(unsupported(format!("{name} with FILTER / OVER / WITHIN GROUP")));
+            return Err(unsupported(format!(
+                "{name} with FILTER / OVER / WITHIN GROUP"
+            )));
         }
         let (args, distinct) = match &f.args {
             ast::FunctionArguments::None => (Vec::new(), false),
@@ -800,16 +1096,26 @@ impl<'a, 'e> Planner<'a, 'e> {
                 if !l.clauses.is_empty() {
                     return Err(unsupported(format!("clauses in {name}()")));
                 }
-                let distinct = matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+                let distinct = matches!(
+                    l.duplicate_treatment,
+                    Some(ast::DuplicateTreatment::Distinct)
+                );
                 (l.args.iter().collect::<Vec<_>>(), distinct)
             }
-            ast::FunctionArguments::Subquery(_) => return Err(unsupported("subquery as function argument")),
+            ast::FunctionArguments::Subquery(_) => {
+                return Err(unsupported("subquery as function argument"))
+            }
         };
         if let Some(function) = is_aggregate_name(&name) {
             let Some(g) = grouping else {
-                return Err(Error::Grouping(format!("aggregate function {name} is not allowed here")));
+                return Err(Error::Grouping(format!(
+                    "aggregate function {name} is not allowed here"
+                )));
             };
-            let star = matches!(args.as_slice(), [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]);
+            let star = matches!(
+                args.as_slice(),
+                [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]
+            );
             let (function, arg) = if star && function == AggregateFunction::Count {
                 (AggregateFunction::CountStar, None)
             } else {
@@ -818,14 +1124,24 @@ impl<'a, 'e> Planner<'a, 'e> {
                         let input = g.input.clone();
                         (function, Some(self.expr(a, &input, None)?))
                     }
-                    _ => return Err(Error::UndefinedFunction(format!("function {name} takes exactly one argument"))),
+                    _ => {
+                        return Err(Error::UndefinedFunction(format!(
+                            "function {name} takes exactly one argument"
+                        )))
+                    }
                 }
             };
-            g.aggregates.push(Aggregate { function, arg, distinct });
+            g.aggregates.push(Aggregate {
+                function,
+                arg,
+                distinct,
+            });
             return Ok(Expr::Column(g.keys.len() + g.aggregates.len() - 1));
         }
         if distinct {
-            return Err(Error::Syntax(format!("DISTINCT specified, but {name} is not an aggregate function")));
+            return Err(Error::Syntax(format!(
+                "DISTINCT specified, but {name} is not an aggregate function"
+            )));
         }
         let function = match name.as_str() {
             "coalesce" => Function::Coalesce,
@@ -834,7 +1150,11 @@ impl<'a, 'e> Planner<'a, 'e> {
             "lower" => Function::Lower,
             "upper" => Function::Upper,
             "length" | "char_length" | "character_length" => Function::Length,
-            _ => return Err(Error::UndefinedFunction(format!("function {name} does not exist"))),
+            _ => {
+                return Err(Error::UndefinedFunction(format!(
+                    "function {name} does not exist"
+                )))
+            }
         };
         let arity_ok = match function {
             Function::Coalesce => !args.is_empty(),
@@ -842,7 +1162,10 @@ impl<'a, 'e> Planner<'a, 'e> {
             _ => args.len() == 1,
         };
         if !arity_ok {
-            return Err(Error::UndefinedFunction(format!("function {name} with {} arguments does not exist", args.len())));
+            return Err(Error::UndefinedFunction(format!(
+                "function {name} with {} arguments does not exist",
+                args.len()
+            )));
         }
         let mut compiled = Vec::new();
         for a in args {
@@ -875,7 +1198,9 @@ fn grouping_error(col: &str) -> Error {
 
 fn rename_columns(scope: &mut Scope, names: &[ast::TableAliasColumnDef]) -> Result<()> {
     if names.len() > scope.columns.len() {
-        return Err(Error::Syntax("table alias has more column names than the table has columns".into()));
+        return Err(Error::Syntax(
+            "table alias has more column names than the table has columns".into(),
+        ));
     }
     for (c, n) in scope.columns.iter_mut().zip(names) {
         c.1 = ident(&n.name);
@@ -885,11 +1210,19 @@ fn rename_columns(scope: &mut Scope, names: &[ast::TableAliasColumnDef]) -> Resu
 
 fn sort_key(column: usize, o: &ast::OrderByExpr) -> SortKey {
     let descending = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
-    SortKey { column, descending, nulls_first: o.options.nulls_first.unwrap_or(descending) }
+    SortKey {
+        column,
+        descending,
+        nulls_first: o.options.nulls_first.unwrap_or(descending),
+    }
 }
 
 fn order_text(order_by: &[ast::OrderByExpr]) -> String {
-    order_by.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ")
+    order_by
+        .iter()
+        .map(|o| o.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn aggregate_text(group_by: &[ast::Expr]) -> String {
@@ -909,11 +1242,27 @@ pub fn choose_access(table: &Table, predicate: &Expr) -> Access {
 /// Puts a WHERE clause into a single-table scan (choosing its access path), or a Filter.
 fn add_filter(plan: Plan, predicate: Expr, text: String) -> Plan {
     match plan {
-        Plan::Scan { table, alias, access: Access::Full, filter: None, lock } => {
+        Plan::Scan {
+            table,
+            alias,
+            access: Access::Full,
+            filter: None,
+            lock,
+        } => {
             let access = access::choose(&table, &predicate);
-            Plan::Scan { table, alias, access, filter: Some((predicate, text)), lock }
+            Plan::Scan {
+                table,
+                alias,
+                access,
+                filter: Some((predicate, text)),
+                lock,
+            }
         }
-        source => Plan::Filter { source: Box::new(source), predicate, text },
+        source => Plan::Filter {
+            source: Box::new(source),
+            predicate,
+            text,
+        },
     }
 }
 

@@ -41,7 +41,10 @@ pub struct QueryResult {
 
 impl QueryResult {
     fn tag(tag: &str) -> QueryResult {
-        QueryResult { tag: tag.to_string(), ..QueryResult::default() }
+        QueryResult {
+            tag: tag.to_string(),
+            ..QueryResult::default()
+        }
     }
 
     fn with_notice(mut self, notice: String) -> QueryResult {
@@ -127,18 +130,28 @@ pub fn split_statements(sql: &str) -> Vec<String> {
         }
     }
     out.push(cur);
-    out.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    out.into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn is_checkpoint(sql: &str) -> bool {
-    sql.trim().trim_end_matches(';').trim().eq_ignore_ascii_case("checkpoint")
+    sql.trim()
+        .trim_end_matches(';')
+        .trim()
+        .eq_ignore_ascii_case("checkpoint")
 }
 
 fn count_params(sql: &str) -> usize {
     let b = sql.as_bytes();
     let mut max = 0;
     for (i, _) in sql.match_indices('$') {
-        let digits: String = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).map(|&c| c as char).collect();
+        let digits: String = b[i + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .map(|&c| c as char)
+            .collect();
         max = max.max(digits.parse().unwrap_or(0));
     }
     max
@@ -209,8 +222,19 @@ impl Session {
     /// Parses a statement with `$1`.. parameters once, to run with
     /// [`Session::execute_prepared`].
     pub fn prepare(&mut self, sql: &str) -> Result<Prepared> {
-        let statement = if is_checkpoint(sql) { None } else { Some(self.parse(sql)?.ok_or_else(|| Error::Syntax("empty statement".into()))?) };
-        Ok(Prepared { sql: sql.to_string(), statement, params: count_params(sql) })
+        let statement = if is_checkpoint(sql) {
+            None
+        } else {
+            Some(
+                self.parse(sql)?
+                    .ok_or_else(|| Error::Syntax("empty statement".into()))?,
+            )
+        };
+        Ok(Prepared {
+            sql: sql.to_string(),
+            statement,
+            params: count_params(sql),
+        })
     }
 
     /// Runs a prepared statement with values for its parameters.
@@ -235,21 +259,33 @@ impl Session {
             return Ok(Some(s.clone()));
         }
         let mut parsed = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
-            Error::Syntax(e.to_string().trim_start_matches("sql parser error: ").to_string())
+            Error::Syntax(
+                e.to_string()
+                    .trim_start_matches("sql parser error: ")
+                    .to_string(),
+            )
         })?;
         if parsed.len() > 1 {
             return Err(Error::Syntax(
                 "several statements given to execute; use execute_batch".into(),
             ));
         }
-        let Some(statement) = parsed.pop() else { return Ok(None) };
+        let Some(statement) = parsed.pop() else {
+            return Ok(None);
+        };
         let statement = Arc::new(statement);
         if self.cache.len() >= STATEMENT_CACHE_SIZE {
-            if let Some(oldest) = self.cache.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| k.clone()) {
+            if let Some(oldest) = self
+                .cache
+                .iter()
+                .min_by_key(|(_, (_, t))| *t)
+                .map(|(k, _)| k.clone())
+            {
                 self.cache.remove(&oldest);
             }
         }
-        self.cache.insert(sql.to_string(), (statement.clone(), self.tick));
+        self.cache
+            .insert(sql.to_string(), (statement.clone(), self.tick));
         Ok(Some(statement))
     }
 
@@ -272,28 +308,50 @@ impl Session {
             };
         }
         match stmt {
-            ast::Statement::StartTransaction { modes, statements, exception, .. } => {
+            ast::Statement::StartTransaction {
+                modes,
+                statements,
+                exception,
+                ..
+            } => {
                 if !statements.is_empty() || exception.is_some() {
                     return Err(Error::FeatureNotSupported("BEGIN ... END blocks".into()));
                 }
                 self.begin(modes)
             }
             ast::Statement::Commit { chain: false, .. } => self.commit(),
-            ast::Statement::Rollback { chain: false, savepoint: None } => Ok(self.rollback()),
+            ast::Statement::Rollback {
+                chain: false,
+                savepoint: None,
+            } => Ok(self.rollback()),
             ast::Statement::Set(set) => self.set(set),
             ast::Statement::ShowVariable { variable } => self.show(variable),
             _ => self.in_transaction_block(stmt, params),
         }
     }
 
-    fn access_modes(&self, modes: &[ast::TransactionMode], mut level: IsolationLevel, mut read_only: bool) -> Result<(IsolationLevel, bool)> {
+    fn access_modes(
+        &self,
+        modes: &[ast::TransactionMode],
+        mut level: IsolationLevel,
+        mut read_only: bool,
+    ) -> Result<(IsolationLevel, bool)> {
         for m in modes {
             match m {
                 ast::TransactionMode::IsolationLevel(l) => {
-                    level = l.to_string().parse().map_err(|e: isolde_txn::UnknownIsolationLevel| Error::FeatureNotSupported(e.to_string()))?;
+                    level =
+                        l.to_string()
+                            .parse()
+                            .map_err(|e: isolde_txn::UnknownIsolationLevel| {
+                                Error::FeatureNotSupported(e.to_string())
+                            })?;
                 }
-                ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadOnly) => read_only = true,
-                ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadWrite) => read_only = false,
+                ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadOnly) => {
+                    read_only = true
+                }
+                ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadWrite) => {
+                    read_only = false
+                }
             }
         }
         Ok((level, read_only))
@@ -314,11 +372,8 @@ impl Session {
                 .with_notice("WARNING:  there is no transaction in progress".into()));
         }
         self.block = None;
-        match self.txn.take() {
-            Some(txn) => {
-                txn.commit()?;
-            }
-            None => {}
+        if let Some(txn) = self.txn.take() {
+            txn.commit()?;
         }
         Ok(QueryResult::tag("COMMIT"))
     }
@@ -342,7 +397,11 @@ impl Session {
 
     fn set(&mut self, set: &ast::Set) -> Result<QueryResult> {
         match set {
-            ast::Set::SetTransaction { modes, snapshot: None, session } => {
+            ast::Set::SetTransaction {
+                modes,
+                snapshot: None,
+                session,
+            } => {
                 if *session {
                     let (level, _) = self.access_modes(modes, self.default_level, false)?;
                     self.default_level = level;
@@ -350,23 +409,41 @@ impl Session {
                 }
                 self.set_transaction(modes)
             }
-            ast::Set::SingleAssignment { variable, values, .. } => {
+            ast::Set::SingleAssignment {
+                variable, values, ..
+            } => {
                 let name = object_name(variable)?;
                 let value = match values.as_slice() {
                     [ast::Expr::Value(v)] => match &v.value {
-                        ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
+                        ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                            s.clone()
+                        }
                         other => other.to_string(),
                     },
                     [ast::Expr::Identifier(i)] => i.value.clone(),
-                    _ => return Err(Error::InvalidArgument(format!("invalid value for parameter \"{name}\""))),
+                    _ => {
+                        return Err(Error::InvalidArgument(format!(
+                            "invalid value for parameter \"{name}\""
+                        )))
+                    }
                 };
                 if name != "default_transaction_isolation" && name != "transaction_isolation" {
-                    return Err(Error::UndefinedObject(format!("unrecognized configuration parameter \"{name}\"")));
+                    return Err(Error::UndefinedObject(format!(
+                        "unrecognized configuration parameter \"{name}\""
+                    )));
                 }
-                let level: Option<IsolationLevel> = if value.eq_ignore_ascii_case("default") { None } else {
-                    Some(value.parse().map_err(|e: isolde_txn::UnknownIsolationLevel| {
-                        Error::InvalidArgument(format!("invalid value for parameter \"{name}\": {e}"))
-                    })?)
+                let level: Option<IsolationLevel> = if value.eq_ignore_ascii_case("default") {
+                    None
+                } else {
+                    Some(
+                        value
+                            .parse()
+                            .map_err(|e: isolde_txn::UnknownIsolationLevel| {
+                                Error::InvalidArgument(format!(
+                                    "invalid value for parameter \"{name}\": {e}"
+                                ))
+                            })?,
+                    )
                 };
                 match name.as_str() {
                     "default_transaction_isolation" => {
@@ -380,10 +457,13 @@ impl Session {
                         }
                         Some(_) => Err(too_late()),
                         None => Ok(QueryResult::tag("SET").with_notice(
-                            "WARNING:  SET TRANSACTION can only be used in transaction blocks".into(),
+                            "WARNING:  SET TRANSACTION can only be used in transaction blocks"
+                                .into(),
                         )),
                     },
-                    _ => Err(Error::UndefinedObject(format!("unrecognized configuration parameter \"{name}\""))),
+                    _ => Err(Error::UndefinedObject(format!(
+                        "unrecognized configuration parameter \"{name}\""
+                    ))),
                 }
             }
             other => Err(Error::FeatureNotSupported(format!("{other}"))),
@@ -392,8 +472,9 @@ impl Session {
 
     fn set_transaction(&mut self, modes: &[ast::TransactionMode]) -> Result<QueryResult> {
         let Some((level, ro)) = self.block else {
-            return Ok(QueryResult::tag("SET")
-                .with_notice("WARNING:  SET TRANSACTION can only be used in transaction blocks".into()));
+            return Ok(QueryResult::tag("SET").with_notice(
+                "WARNING:  SET TRANSACTION can only be used in transaction blocks".into(),
+            ));
         };
         if self.txn.is_some() {
             return Err(too_late());
@@ -407,7 +488,11 @@ impl Session {
         let value = match name.as_str() {
             "transaction_isolation" | "transaction isolation level" => self.isolation_level(),
             "default_transaction_isolation" => self.default_level,
-            _ => return Err(Error::UndefinedObject(format!("unrecognized configuration parameter \"{name}\""))),
+            _ => {
+                return Err(Error::UndefinedObject(format!(
+                    "unrecognized configuration parameter \"{name}\""
+                )))
+            }
         };
         Ok(QueryResult {
             columns: vec![name.replace(' ', "_")],
@@ -418,12 +503,20 @@ impl Session {
     }
 
     /// Runs a statement in the block's transaction, or in its own (autocommit).
-    fn in_transaction_block(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<QueryResult> {
+    fn in_transaction_block(
+        &mut self,
+        stmt: &ast::Statement,
+        params: &[Value],
+    ) -> Result<QueryResult> {
         let txn = match self.txn.take() {
             Some(t) => t,
             None => {
                 let (level, read_only) = self.block.unwrap_or((self.default_level, false));
-                if read_only { self.mgr.begin_read_only(level) } else { self.mgr.begin(level) }
+                if read_only {
+                    self.mgr.begin_read_only(level)
+                } else {
+                    self.mgr.begin(level)
+                }
             }
         };
         txn.begin_statement();
@@ -455,7 +548,9 @@ impl Session {
 }
 
 fn too_late() -> Error {
-    Error::ActiveTransaction("SET TRANSACTION ISOLATION LEVEL must be called before any query".into())
+    Error::ActiveTransaction(
+        "SET TRANSACTION ISOLATION LEVEL must be called before any query".into(),
+    )
 }
 
 /// Dispatches one statement inside a transaction.
@@ -464,17 +559,30 @@ fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResu
         ast::Statement::Query(q) => {
             let planned = p.query(q)?;
             let rows = executor::run(&planned.plan, p.env)?;
-            Ok(QueryResult { columns: planned.columns, tag: format!("SELECT {}", rows.len()), rows, notices: Vec::new() })
+            Ok(QueryResult {
+                columns: planned.columns,
+                tag: format!("SELECT {}", rows.len()),
+                rows,
+                notices: Vec::new(),
+            })
         }
         ast::Statement::Insert(i) => dml::insert(p, i),
         ast::Statement::Update(u) => dml::update(p, u),
         ast::Statement::Delete(d) => dml::delete(p, d),
         ast::Statement::CreateTable(ct) => ddl::create_table(p, ct),
         ast::Statement::CreateIndex(ci) => ddl::create_index(p, ci),
-        ast::Statement::Drop { object_type, if_exists, names, cascade: false, .. } => {
-            ddl::drop(p, object_type, *if_exists, names)
-        }
-        ast::Statement::Explain { statement: inner, analyze: false, .. } => {
+        ast::Statement::Drop {
+            object_type,
+            if_exists,
+            names,
+            cascade: false,
+            ..
+        } => ddl::drop(p, object_type, *if_exists, names),
+        ast::Statement::Explain {
+            statement: inner,
+            analyze: false,
+            ..
+        } => {
             let lines = match inner.as_ref() {
                 ast::Statement::Query(q) => {
                     let mut lines = Vec::new();
@@ -493,7 +601,10 @@ fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResu
         other => {
             let text = other.to_string();
             let words: Vec<&str> = text.split_whitespace().take(2).collect();
-            Err(Error::FeatureNotSupported(format!("statement {}", words.join(" "))))
+            Err(Error::FeatureNotSupported(format!(
+                "statement {}",
+                words.join(" ")
+            )))
         }
     }
 }

@@ -28,7 +28,17 @@ fn ok(s: &mut Session, sql: &str) -> QueryResult {
 fn ints(r: &QueryResult) -> Vec<Vec<i64>> {
     r.rows
         .iter()
-        .map(|row| row.iter().map(|v| if let Value::Integer(i) = v { *i } else { i64::MIN }).collect())
+        .map(|row| {
+            row.iter()
+                .map(|v| {
+                    if let Value::Integer(i) = v {
+                        *i
+                    } else {
+                        i64::MIN
+                    }
+                })
+                .collect()
+        })
         .collect()
 }
 
@@ -39,11 +49,16 @@ fn blocked(mut s: Session, sql: &'static str) -> JoinHandle<(Session, Result<Que
         (s, r)
     });
     thread::sleep(Duration::from_millis(150));
-    assert!(!h.is_finished(), "{sql} should wait for the other transaction's row lock");
+    assert!(
+        !h.is_finished(),
+        "{sql} should wait for the other transaction's row lock"
+    );
     h
 }
 
-fn join(h: JoinHandle<(Session, Result<QueryResult, Error>)>) -> (Session, Result<QueryResult, Error>) {
+fn join(
+    h: JoinHandle<(Session, Result<QueryResult, Error>)>,
+) -> (Session, Result<QueryResult, Error>) {
     h.join().expect("statement thread does not panic")
 }
 
@@ -78,7 +93,10 @@ fn read_committed_update_applies_to_the_newest_version_when_it_still_matches() {
     ok(&mut s1, "BEGIN");
     ok(&mut s1, "UPDATE accounts SET balance = 200 WHERE id = 1");
     ok(&mut s1, "UPDATE accounts SET balance = 50 WHERE id = 2");
-    let h = blocked(s2, "UPDATE accounts SET balance = balance + 100 WHERE balance >= 100");
+    let h = blocked(
+        s2,
+        "UPDATE accounts SET balance = balance + 100 WHERE balance >= 100",
+    );
     ok(&mut s1, "COMMIT");
     let (_, r) = join(h);
     // Row 1 (now 200) still matches and gets +100 on top of the committed value: no lost
@@ -96,7 +114,9 @@ fn repeatable_read_rejects_concurrent_update() {
     ok(&mut s1, "BEGIN ISOLATION LEVEL REPEATABLE READ");
     ok(&mut s1, "SELECT * FROM accounts");
     ok(&mut s2, "UPDATE accounts SET balance = 0 WHERE id = 1");
-    let e = s1.execute("UPDATE accounts SET balance = balance + 1 WHERE id = 1").unwrap_err();
+    let e = s1
+        .execute("UPDATE accounts SET balance = balance + 1 WHERE id = 1")
+        .unwrap_err();
     assert_eq!(e.sqlstate(), "40001", "{e}");
     assert!(e.is_retryable());
     assert!(s1.transaction_failed());
@@ -119,7 +139,10 @@ fn repeatable_read_writer_that_waited_for_a_committed_update_fails() {
     let (mut s2, r) = join(h);
     assert_eq!(r.unwrap_err().sqlstate(), "40001");
     ok(&mut s2, "ROLLBACK");
-    assert_eq!(ints(&ok(&mut s2, "SELECT balance FROM accounts")), vec![vec![1]]);
+    assert_eq!(
+        ints(&ok(&mut s2, "SELECT balance FROM accounts")),
+        vec![vec![1]]
+    );
 }
 
 #[test]
@@ -180,16 +203,35 @@ fn serializable_prevents_write_skew_between_sql_transactions() {
     );
     for s in [&mut s1, &mut s2] {
         ok(s, "BEGIN ISOLATION LEVEL SERIALIZABLE");
-        assert_eq!(ints(&ok(s, "SELECT count(*) FROM doctors WHERE on_call")), vec![vec![2]]);
+        assert_eq!(
+            ints(&ok(s, "SELECT count(*) FROM doctors WHERE on_call")),
+            vec![vec![2]]
+        );
     }
-    ok(&mut s1, "UPDATE doctors SET on_call = FALSE WHERE name = 'alice'");
-    ok(&mut s2, "UPDATE doctors SET on_call = FALSE WHERE name = 'bob'");
+    ok(
+        &mut s1,
+        "UPDATE doctors SET on_call = FALSE WHERE name = 'alice'",
+    );
+    ok(
+        &mut s2,
+        "UPDATE doctors SET on_call = FALSE WHERE name = 'bob'",
+    );
     let first = s1.execute("COMMIT");
     let second = s2.execute("COMMIT");
-    let failures: Vec<&Error> = [&first, &second].into_iter().filter_map(|r| r.as_ref().err()).collect();
-    assert_eq!(failures.len(), 1, "exactly one commits: {first:?} {second:?}");
+    let failures: Vec<&Error> = [&first, &second]
+        .into_iter()
+        .filter_map(|r| r.as_ref().err())
+        .collect();
+    assert_eq!(
+        failures.len(),
+        1,
+        "exactly one commits: {first:?} {second:?}"
+    );
     assert_eq!(failures[0].sqlstate(), "40001");
-    assert_eq!(ints(&ok(&mut s1, "SELECT count(*) FROM doctors WHERE on_call")), vec![vec![1]]);
+    assert_eq!(
+        ints(&ok(&mut s1, "SELECT count(*) FROM doctors WHERE on_call")),
+        vec![vec![1]]
+    );
 }
 
 #[test]
@@ -202,18 +244,26 @@ fn repeatable_read_allows_the_same_write_skew() {
         ok(s, "BEGIN ISOLATION LEVEL REPEATABLE READ");
         ok(s, "SELECT count(*) FROM doctors WHERE on_call");
     }
-    ok(&mut s1, "UPDATE doctors SET on_call = FALSE WHERE name = 'alice'");
-    ok(&mut s2, "UPDATE doctors SET on_call = FALSE WHERE name = 'bob'");
+    ok(
+        &mut s1,
+        "UPDATE doctors SET on_call = FALSE WHERE name = 'alice'",
+    );
+    ok(
+        &mut s2,
+        "UPDATE doctors SET on_call = FALSE WHERE name = 'bob'",
+    );
     ok(&mut s1, "COMMIT");
     ok(&mut s2, "COMMIT");
-    assert_eq!(ints(&ok(&mut s1, "SELECT count(*) FROM doctors WHERE on_call")), vec![vec![0]]);
+    assert_eq!(
+        ints(&ok(&mut s1, "SELECT count(*) FROM doctors WHERE on_call")),
+        vec![vec![0]]
+    );
 }
 
 #[test]
 fn deadlock_between_two_sessions_is_reported_as_40p01() {
-    let (mut s1, mut s2) = sessions(
-        "CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, 0), (2, 0)",
-    );
+    let (mut s1, mut s2) =
+        sessions("CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, 0), (2, 0)");
     ok(&mut s1, "BEGIN");
     ok(&mut s2, "BEGIN");
     ok(&mut s1, "UPDATE t SET v = 1 WHERE id = 1");
@@ -240,7 +290,10 @@ fn uncommitted_ddl_is_invisible_to_other_sessions() {
     let (mut s1, mut s2) = sessions("SELECT 1");
     ok(&mut s1, "BEGIN");
     ok(&mut s1, "CREATE TABLE fresh (id INT PRIMARY KEY)");
-    assert_eq!(s2.execute("SELECT * FROM fresh").unwrap_err().sqlstate(), "42P01");
+    assert_eq!(
+        s2.execute("SELECT * FROM fresh").unwrap_err().sqlstate(),
+        "42P01"
+    );
     ok(&mut s1, "COMMIT");
     assert_eq!(ok(&mut s2, "SELECT * FROM fresh").tag, "SELECT 0");
 }

@@ -38,7 +38,10 @@ fn transcript(script: &str) -> String {
             statement.clear();
         }
     }
-    assert!(statement.is_empty(), "script ends inside a statement: {statement}");
+    assert!(
+        statement.is_empty(),
+        "script ends inside a statement: {statement}"
+    );
     out
 }
 
@@ -56,7 +59,11 @@ fn golden_scripts_match_their_expected_output() {
     let mut failures = Vec::new();
     for script in scripts {
         let text = fs::read_to_string(&script).expect("script is readable");
-        assert!(text.starts_with("-- "), "{} must start with a comment saying what it checks", script.display());
+        assert!(
+            text.starts_with("-- "),
+            "{} must start with a comment saying what it checks",
+            script.display()
+        );
         let actual = transcript(&text);
         let expected_path = script.with_extension("out");
         if update {
@@ -79,7 +86,10 @@ fn golden_scripts_match_their_expected_output() {
 fn first_difference(expected: &str, actual: &str) -> String {
     let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
     for i in 0..e.len().max(a.len()) {
-        let (x, y) = (e.get(i).copied().unwrap_or("<end>"), a.get(i).copied().unwrap_or("<end>"));
+        let (x, y) = (
+            e.get(i).copied().unwrap_or("<end>"),
+            a.get(i).copied().unwrap_or("<end>"),
+        );
         if x != y {
             return format!("line {}:\n  expected: {x}\n  actual:   {y}", i + 1);
         }

@@ -12,11 +12,17 @@ fn session() -> Session {
 #[test]
 fn prepared_statements_bind_parameters_by_position() {
     let mut s = session();
-    s.execute("CREATE TABLE t (id INT PRIMARY KEY, name TEXT)").unwrap();
+    s.execute("CREATE TABLE t (id INT PRIMARY KEY, name TEXT)")
+        .unwrap();
     let insert = s.prepare("INSERT INTO t VALUES ($1, $2)").unwrap();
     assert_eq!(insert.param_count(), 2);
     for i in 0..5 {
-        let r = s.execute_prepared(&insert, &[Value::Integer(i), Value::from(format!("n{i}").as_str())]).unwrap();
+        let r = s
+            .execute_prepared(
+                &insert,
+                &[Value::Integer(i), Value::from(format!("n{i}").as_str())],
+            )
+            .unwrap();
         assert_eq!(r.rows_affected(), Some(1));
     }
     let get = s.prepare("SELECT name FROM t WHERE id = $1").unwrap();
@@ -25,7 +31,12 @@ fn prepared_statements_bind_parameters_by_position() {
     let e = s.execute_prepared(&get, &[]).unwrap_err();
     assert_eq!(e.sqlstate(), "42P02");
     let update = s.prepare("UPDATE t SET name = $2 WHERE id = $1").unwrap();
-    assert_eq!(s.execute_prepared(&update, &[Value::Integer(4), Value::from("four")]).unwrap().tag, "UPDATE 1");
+    assert_eq!(
+        s.execute_prepared(&update, &[Value::Integer(4), Value::from("four")])
+            .unwrap()
+            .tag,
+        "UPDATE 1"
+    );
 }
 
 #[test]
@@ -34,17 +45,25 @@ fn a_prepared_point_query_uses_the_primary_key() {
     s.execute("CREATE TABLE t (id INT PRIMARY KEY)").unwrap();
     let explain = s.prepare("EXPLAIN SELECT * FROM t WHERE id = $1").unwrap();
     let r = s.execute_prepared(&explain, &[Value::Integer(7)]).unwrap();
-    assert_eq!(r.rows[0], vec![Value::from("Primary Key Lookup on t (1 key)")]);
+    assert_eq!(
+        r.rows[0],
+        vec![Value::from("Primary Key Lookup on t (1 key)")]
+    );
 }
 
 #[test]
 fn batches_stop_at_the_first_error() {
     let mut s = session();
-    let results = s.execute_batch("CREATE TABLE t (id INT); INSERT INTO t VALUES ('x'); INSERT INTO t VALUES (1)");
+    let results = s.execute_batch(
+        "CREATE TABLE t (id INT); INSERT INTO t VALUES ('x'); INSERT INTO t VALUES (1)",
+    );
     assert_eq!(results.len(), 2);
     assert!(results[0].is_ok());
     assert_eq!(results[1].as_ref().unwrap_err().sqlstate(), "22P02");
-    assert_eq!(s.execute("SELECT count(*) FROM t").unwrap().rows, vec![vec![Value::Integer(0)]]);
+    assert_eq!(
+        s.execute("SELECT count(*) FROM t").unwrap().rows,
+        vec![vec![Value::Integer(0)]]
+    );
 }
 
 #[test]
@@ -52,13 +71,19 @@ fn batches_split_on_semicolons_outside_quotes_and_comments() {
     let mut s = session();
     let results = s.execute_batch("SELECT 'a;b' AS x; -- a comment; with a semicolon\nSELECT 2;;");
     assert_eq!(results.len(), 2);
-    assert_eq!(results[0].as_ref().unwrap().rows, vec![vec![Value::from("a;b")]]);
+    assert_eq!(
+        results[0].as_ref().unwrap().rows,
+        vec![vec![Value::from("a;b")]]
+    );
 }
 
 #[test]
 fn execute_refuses_several_statements() {
     let mut s = session();
-    assert_eq!(s.execute("SELECT 1; SELECT 2").unwrap_err().sqlstate(), "42601");
+    assert_eq!(
+        s.execute("SELECT 1; SELECT 2").unwrap_err().sqlstate(),
+        "42601"
+    );
     assert_eq!(s.execute("").unwrap().tag, "");
 }
 
@@ -79,7 +104,12 @@ fn isolation_level_reports_the_block_then_the_default() {
 fn rows_affected_reads_the_command_tag() {
     let mut s = session();
     s.execute("CREATE TABLE t (id INT)").unwrap();
-    assert_eq!(s.execute("INSERT INTO t VALUES (1), (2)").unwrap().rows_affected(), Some(2));
+    assert_eq!(
+        s.execute("INSERT INTO t VALUES (1), (2)")
+            .unwrap()
+            .rows_affected(),
+        Some(2)
+    );
     assert_eq!(s.execute("DELETE FROM t").unwrap().rows_affected(), Some(2));
     assert_eq!(s.execute("BEGIN").unwrap().rows_affected(), None);
 }
@@ -88,7 +118,10 @@ fn rows_affected_reads_the_command_tag() {
 fn errors_format_like_psql_and_keep_the_transaction_error_as_source() {
     let mut s = session();
     let e = s.execute("SELECT * FROM missing").unwrap_err();
-    assert_eq!(format_error(&e), "ERROR:  relation \"missing\" does not exist");
+    assert_eq!(
+        format_error(&e),
+        "ERROR:  relation \"missing\" does not exist"
+    );
     assert!(!e.is_retryable());
 }
 
@@ -109,13 +142,85 @@ fn checkpoint_on_a_database_directory_succeeds() {
 }
 
 const FRAGMENTS: &[&str] = &[
-    "SELECT", "INSERT INTO", "UPDATE", "DELETE FROM", "CREATE TABLE", "DROP TABLE", "BEGIN", "COMMIT",
-    "ROLLBACK", "t", "u", "(", ")", ",", "*", "+", "-", "/", "%", "=", "<>", "<", ">=", "AND", "OR",
-    "NOT", "NULL", "IS", "IN", "BETWEEN", "LIKE", "'x'", "'%'", "1", "0", "-1", "2.5", "9223372036854775807",
-    "id", "v", "a.id", "WHERE", "FROM", "JOIN", "LEFT JOIN", "ON", "GROUP BY", "HAVING", "ORDER BY",
-    "LIMIT", "OFFSET", "DISTINCT", "count(*)", "sum(v)", "avg(id)", "max(", "COALESCE(", "VALUES", "SET",
-    "EXISTS", "(SELECT id FROM t)", "FOR UPDATE", "EXPLAIN", "INT", "TEXT", "PRIMARY KEY", "UNIQUE",
-    "CASE WHEN", "THEN", "ELSE", "END", "::TEXT", "::INT", "$1", "RETURNING", "AS", "x", "DESC", ";",
+    "SELECT",
+    "INSERT INTO",
+    "UPDATE",
+    "DELETE FROM",
+    "CREATE TABLE",
+    "DROP TABLE",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "t",
+    "u",
+    "(",
+    ")",
+    ",",
+    "*",
+    "+",
+    "-",
+    "/",
+    "%",
+    "=",
+    "<>",
+    "<",
+    ">=",
+    "AND",
+    "OR",
+    "NOT",
+    "NULL",
+    "IS",
+    "IN",
+    "BETWEEN",
+    "LIKE",
+    "'x'",
+    "'%'",
+    "1",
+    "0",
+    "-1",
+    "2.5",
+    "9223372036854775807",
+    "id",
+    "v",
+    "a.id",
+    "WHERE",
+    "FROM",
+    "JOIN",
+    "LEFT JOIN",
+    "ON",
+    "GROUP BY",
+    "HAVING",
+    "ORDER BY",
+    "LIMIT",
+    "OFFSET",
+    "DISTINCT",
+    "count(*)",
+    "sum(v)",
+    "avg(id)",
+    "max(",
+    "COALESCE(",
+    "VALUES",
+    "SET",
+    "EXISTS",
+    "(SELECT id FROM t)",
+    "FOR UPDATE",
+    "EXPLAIN",
+    "INT",
+    "TEXT",
+    "PRIMARY KEY",
+    "UNIQUE",
+    "CASE WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "::TEXT",
+    "::INT",
+    "$1",
+    "RETURNING",
+    "AS",
+    "x",
+    "DESC",
+    ";",
 ];
 
 proptest! {

@@ -70,7 +70,9 @@ fn collect(e: &Expr, table: &Table, cols: &mut [ColumnBounds]) {
                 (Expr::Const(v), Expr::Column(c)) => (*c, v, op.flipped()),
                 _ => return,
             };
-            let Some(v) = exact(value, table.columns[col].ty) else { return };
+            let Some(v) = exact(value, table.columns[col].ty) else {
+                return;
+            };
             let b = &mut cols[col];
             match op {
                 BinaryOp::Eq => b.eq = Some(vec![v]),
@@ -81,8 +83,14 @@ fn collect(e: &Expr, table: &Table, cols: &mut [ColumnBounds]) {
                 _ => {}
             }
         }
-        Expr::InList { expr, list, negated: false } => {
-            let Expr::Column(col) = expr.as_ref() else { return };
+        Expr::InList {
+            expr,
+            list,
+            negated: false,
+        } => {
+            let Expr::Column(col) = expr.as_ref() else {
+                return;
+            };
             let ty = table.columns[*col].ty;
             let values: Option<Vec<Value>> = list
                 .iter()
@@ -105,7 +113,10 @@ fn collect(e: &Expr, table: &Table, cols: &mut [ColumnBounds]) {
 fn tighten(slot: &mut Option<Bound<Value>>, new: Bound<Value>, better: Ordering) {
     let replace = match (&*slot, &new) {
         (None, _) => true,
-        (Some(Bound::Included(old) | Bound::Excluded(old)), Bound::Included(v) | Bound::Excluded(v)) => {
+        (
+            Some(Bound::Included(old) | Bound::Excluded(old)),
+            Bound::Included(v) | Bound::Excluded(v),
+        ) => {
             let o = v.sort_cmp(old);
             o == better || (o == Ordering::Equal && matches!(new, Bound::Excluded(_)))
         }
@@ -164,5 +175,9 @@ fn range(key_cols: &[usize], cols: &[ColumnBounds]) -> Option<KeyRange> {
             }
         }
     }
-    (!eq.is_empty()).then_some(KeyRange { eq, lower: Bound::Unbounded, upper: Bound::Unbounded })
+    (!eq.is_empty()).then_some(KeyRange {
+        eq,
+        lower: Bound::Unbounded,
+        upper: Bound::Unbounded,
+    })
 }
