@@ -32,10 +32,13 @@ pub struct LockWait {
     pub key: Vec<u8>,
 }
 
-/// The wait-for graph: each waiting transaction, the holders in its way, and the key.
+/// Each waiting transaction, the holders in its way, and the key it wants.
+type Edges = HashMap<TxnId, (Vec<TxnId>, Vec<u8>)>;
+
+/// The wait-for graph.
 #[derive(Default)]
 pub(crate) struct WaitGraph {
-    waits_for: Mutex<HashMap<TxnId, (Vec<TxnId>, Vec<u8>)>>,
+    waits_for: Mutex<Edges>,
 }
 
 impl WaitGraph {
@@ -103,11 +106,7 @@ impl WaitGraph {
 }
 
 /// A path of waits from `from` to `to` (both included, `to` left off the end), if any.
-fn path_to(
-    graph: &HashMap<TxnId, (Vec<TxnId>, Vec<u8>)>,
-    from: TxnId,
-    to: TxnId,
-) -> Option<Vec<TxnId>> {
+fn path_to(graph: &Edges, from: TxnId, to: TxnId) -> Option<Vec<TxnId>> {
     let mut visited = HashSet::new();
     let mut stack = vec![vec![from]];
     while let Some(path) = stack.pop() {
