@@ -83,12 +83,11 @@ impl Default for Options {
 impl Options {
     /// The transaction manager's view of these options.
     pub(crate) fn txn_options(&self) -> isolde_txn::Options {
-        let log = self.appendonly.then(|| isolde_txn::wal::Options {
+        let log = self.appendonly.then_some(isolde_txn::wal::Options {
             fsync: self.appendfsync,
             segment_size: self.wal_segment_size,
             rewrite_percentage: self.wal_rewrite_percentage,
             rewrite_min_size: self.wal_rewrite_min_size,
-            ..isolde_txn::wal::Options::default()
         });
         isolde_txn::Options {
             log,
@@ -273,7 +272,7 @@ pub fn parse_save(text: &str) -> std::result::Result<Vec<SaveRule>, String> {
                 .map_err(|_| format!("save: {w:?} is not a whole number"))
         })
         .collect::<std::result::Result<_, _>>()?;
-    if numbers.len() % 2 != 0 {
+    if !numbers.len().is_multiple_of(2) {
         return Err(format!(
             "save: {text:?} must be pairs of <seconds> <changes>"
         ));

@@ -57,7 +57,7 @@ mod tests {
 
     #[test]
     fn queue_keys_sort_by_queue_then_sequence() {
-        let mut keys = vec![
+        let mut keys = [
             queue_key(b"b", 1),
             queue_key(b"a", 300),
             queue_key(b"a", 2),

@@ -81,10 +81,13 @@ impl Inbox {
     }
 }
 
+/// An open watch as the registry keeps it: its id, its stored key prefix, its inbox.
+type Registered = (u64, Vec<u8>, Arc<Inbox>);
+
 /// Every open watch; the commit fan-out hands it each commit.
 #[derive(Default)]
 pub(crate) struct Watches {
-    open: Mutex<Vec<(u64, Vec<u8>, Arc<Inbox>)>>,
+    open: Mutex<Vec<Registered>>,
     next_id: AtomicU64,
 }
 
