@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use isolde_txn::Transaction;
+use isolde_txn::{LockMode, Transaction};
 
 use crate::encoding::{
     encode_value, index_name_key, next_id_key, put_bytes, table_def_key, Reader,
@@ -218,7 +218,37 @@ pub struct Catalog {
 impl Catalog {
     /// The table named `name` as the transaction sees it, or None.
     pub fn get_table(&mut self, txn: &Transaction, name: &str) -> Result<Option<Arc<Table>>> {
-        let Some(bytes) = txn.get(&table_def_key(name))? else {
+        let bytes = txn.get(&table_def_key(name))?;
+        self.decode(name, bytes)
+    }
+
+    /// The table named `name`, with its definition locked: `Shared` by statements that
+    /// write rows, `Exclusive` by DDL that changes the table or reads all its rows
+    /// (CREATE INDEX, DROP). This is PostgreSQL's table-lock rule in miniature: DDL
+    /// waits for writers in progress and writers wait for DDL in progress, and a writer
+    /// that waited sees the definition the DDL committed (new indexes included).
+    pub fn lock_table(
+        &mut self,
+        txn: &mut Transaction,
+        name: &str,
+        mode: LockMode,
+    ) -> Result<Option<Arc<Table>>> {
+        let key = table_def_key(name);
+        let lock = txn.lock(&key, mode)?;
+        let bytes = if lock.changed {
+            lock.value
+        } else {
+            txn.get(&key)?
+        };
+        self.decode(name, bytes)
+    }
+
+    fn decode(
+        &mut self,
+        name: &str,
+        bytes: Option<isolde_txn::Value>,
+    ) -> Result<Option<Arc<Table>>> {
+        let Some(bytes) = bytes else {
             return Ok(None);
         };
         if let Some((cached, table)) = self.decoded.get(name) {
@@ -251,10 +281,33 @@ impl Catalog {
         }
     }
 
+    /// Locks a catalog key this transaction is about to write and returns its current
+    /// value: waiting out a concurrent DDL statement on the same name (or the id
+    /// counter) and then seeing what it committed, so two CREATEs of one name, or two
+    /// id allocations, can never both succeed.
+    fn claim(txn: &mut Transaction, key: &[u8]) -> Result<Option<isolde_txn::Value>> {
+        let lock = txn.lock(key, LockMode::Exclusive)?;
+        if lock.changed {
+            return Ok(lock.value);
+        }
+        Ok(txn.get(key)?)
+    }
+
+    /// True if a table or index named `name` exists, as seen after locking the name
+    /// for creation (see [`Catalog::claim`]).
+    pub fn claim_name(&self, txn: &mut Transaction, name: &str, index: bool) -> Result<bool> {
+        let key = if index {
+            index_name_key(name)
+        } else {
+            table_def_key(name)
+        };
+        Ok(Catalog::claim(txn, &key)?.is_some())
+    }
+
     /// Allocates a new table or index id.
     pub fn next_id(&self, txn: &mut Transaction) -> Result<u32> {
         let key = next_id_key();
-        let id = match txn.get(&key)? {
+        let id = match Catalog::claim(txn, &key)? {
             Some(b) => u32::from_be_bytes(
                 b[..]
                     .try_into()

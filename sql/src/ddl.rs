@@ -3,7 +3,7 @@
 
 use std::ops::Bound;
 
-use isolde_txn::prefix_end;
+use isolde_txn::{prefix_end, LockMode};
 use sqlparser::ast;
 
 use crate::catalog::{Column, Index, Table};
@@ -64,7 +64,11 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
         ));
     }
     let name = object_name(&ct.name)?;
-    let exists = p.catalog.get_table(&p.env.txn.borrow(), &name)?.is_some();
+    let exists = {
+        let mut txn = p.env.txn.borrow_mut();
+        p.catalog.claim_name(&mut txn, &name, false)?
+            || p.catalog.index_table(&txn, &name)?.is_some()
+    };
     if exists {
         if ct.if_not_exists {
             return Ok(done(
@@ -233,7 +237,7 @@ pub fn drop(
 }
 
 fn drop_table(p: &mut Planner<'_, '_>, name: &str) -> Result<bool> {
-    let Some(table) = p.catalog.get_table(&p.env.txn.borrow(), name)? else {
+    let Some(table) = p.lock_table(name, LockMode::Exclusive)? else {
         return Ok(false);
     };
     delete_prefix(p, &row_prefix(table.id))?;
@@ -249,7 +253,9 @@ fn drop_index(p: &mut Planner<'_, '_>, name: &str) -> Result<bool> {
     let Some(table_name) = p.catalog.index_table(&p.env.txn.borrow(), name)? else {
         return Ok(false);
     };
-    let table = p.catalog.must_get_table(&p.env.txn.borrow(), &table_name)?;
+    let table = p
+        .lock_table(&table_name, LockMode::Exclusive)?
+        .ok_or_else(|| Error::UndefinedTable(table_name.clone()))?;
     let mut changed = (*table).clone();
     let Some(pos) = changed.indexes.iter().position(|i| i.name == name) else {
         return Err(Error::Corrupt(format!(
@@ -273,7 +279,7 @@ pub fn create_index(p: &mut Planner<'_, '_>, ci: &ast::CreateIndex) -> Result<Qu
             "CREATE INDEX with USING / WHERE / INCLUDE / CONCURRENTLY",
         ));
     }
-    let table = p.table(&ci.table_name)?;
+    let table = p.table_for_write(&ci.table_name, LockMode::Exclusive)?;
     let cols = index_columns(&table, &ci.columns)?;
     let name = match &ci.name {
         Some(n) => object_name(n)?,
@@ -286,7 +292,10 @@ pub fn create_index(p: &mut Planner<'_, '_>, ci: &ast::CreateIndex) -> Result<Qu
                 .join("_")
         ),
     };
-    let taken = p.catalog.index_table(&p.env.txn.borrow(), &name)?.is_some();
+    let taken = {
+        let mut txn = p.env.txn.borrow_mut();
+        p.catalog.claim_name(&mut txn, &name, true)? || p.catalog.get_table(&txn, &name)?.is_some()
+    };
     if taken {
         if ci.if_not_exists {
             return Ok(done(

@@ -6,6 +6,7 @@
 //! clause in its newest version, and updated in that version or skipped, as PostgreSQL
 //! does; at REPEATABLE READ and SERIALIZABLE it is a serialization failure (40001).
 
+use isolde_txn::LockMode;
 use sqlparser::ast;
 
 use crate::catalog::Table;
@@ -130,7 +131,7 @@ pub fn insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<QueryResult>
     let ast::TableObject::TableName(name) = &ins.table else {
         return Err(unsupported("INSERT into a table function"));
     };
-    let table = p.table(name)?;
+    let table = p.table_for_write(name, LockMode::Shared)?;
     let mut targets = Vec::new();
     for c in &ins.columns {
         let i = table.must_column_index(&object_name(c)?)?;
@@ -264,9 +265,7 @@ pub fn update(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<QueryResult> {
     let mut out = Vec::new();
     let mut count = 0;
     for (key, row) in scan_rows(&t.table, &t.access, filter, p.env)? {
-        let Some(row) =
-            executor::lock_row(&key, row, isolde_txn::LockMode::Exclusive, filter, p.env)?
-        else {
+        let Some(row) = executor::lock_row(&key, row, LockMode::Exclusive, filter, p.env)? else {
             continue;
         };
         let mut new = row.clone();
@@ -307,9 +306,7 @@ pub fn delete(p: &mut Planner<'_, '_>, d: &ast::Delete) -> Result<QueryResult> {
     let mut out = Vec::new();
     let mut count = 0;
     for (key, row) in scan_rows(&t.table, &t.access, filter, p.env)? {
-        let Some(row) =
-            executor::lock_row(&key, row, isolde_txn::LockMode::Exclusive, filter, p.env)?
-        else {
+        let Some(row) = executor::lock_row(&key, row, LockMode::Exclusive, filter, p.env)? else {
             continue;
         };
         executor::delete_row(&t.table, &key, &row, p.env)?;

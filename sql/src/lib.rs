@@ -35,6 +35,38 @@
 //!    PostgreSQL SQLSTATEs; inside a block an error leaves it failed (25P02) until
 //!    ROLLBACK.
 
+//!
+//! # What is supported
+//!
+//! - Types: `INT`/`INTEGER`/`BIGINT`/`SMALLINT` (all 64-bit), `REAL`/`FLOAT`/`DOUBLE
+//!   PRECISION` (64-bit), `NUMERIC`/`DECIMAL[(p,s)]` (exact, see [`numeric`]),
+//!   `TEXT`/`VARCHAR(n)`, `BOOLEAN`.
+//! - DDL: `CREATE TABLE [IF NOT EXISTS]` with column or table `PRIMARY KEY` (composite
+//!   too; a hidden row id when absent), `NOT NULL`, `UNIQUE`, constant `DEFAULT`;
+//!   `DROP TABLE [IF EXISTS]`; `CREATE [UNIQUE] INDEX [IF NOT EXISTS]` on columns;
+//!   `DROP INDEX [IF EXISTS]`. All transactional.
+//! - Queries: expressions with aliases, `WHERE`, `AND/OR/NOT`, arithmetic, `%`, `||`,
+//!   `IN (...)`, `BETWEEN`, `[I]LIKE`, `IS [NOT] NULL/TRUE/FALSE`, `CASE`, `CAST`/`::`,
+//!   `COALESCE`, `NULLIF`, `abs`, `lower`, `upper`, `length`; `ORDER BY` (positions,
+//!   aliases, expressions, `NULLS FIRST/LAST`), `LIMIT`/`OFFSET`, `DISTINCT`,
+//!   `count/sum/min/max/avg` (with `DISTINCT`) with `GROUP BY` and `HAVING`, inner,
+//!   left and cross joins (nested loops), subqueries in `FROM`, scalar / `IN` /
+//!   `EXISTS` subqueries (correlated too), `SELECT` without `FROM`, `VALUES`, `EXPLAIN`.
+//! - DML: `INSERT` (multi-row, column lists, `INSERT ... SELECT`, `RETURNING`),
+//!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`.
+//! - Transactions: `BEGIN`/`START TRANSACTION [ISOLATION LEVEL ...] [READ ONLY|READ
+//!   WRITE]`, `COMMIT`, `ROLLBACK`, `SET TRANSACTION ...`, `SET SESSION
+//!   CHARACTERISTICS AS TRANSACTION ...`, `SET [default_]transaction_isolation`, `SHOW
+//!   [default_]transaction_isolation`, `SELECT ... FOR UPDATE / FOR SHARE`, `CHECKPOINT`.
+//!
+//! Not supported (0A000 naming the feature): `UNION`/`INTERSECT`/`EXCEPT`, `WITH`,
+//! `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window functions, `ALTER TABLE`,
+//! savepoints, `ON CONFLICT`, indexes on expressions, correlated subqueries inside an
+//! aggregated select list. Simplifications: `FOR UPDATE` locks every row the WHERE
+//! clause selects, before `ORDER BY`/`LIMIT` (PostgreSQL locks only the rows
+//! returned); NUMERIC division keeps 16 digits after the point; joins and sorts are
+//! done in memory.
+
 pub mod catalog;
 mod ddl;
 mod dml;

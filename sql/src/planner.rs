@@ -208,6 +208,32 @@ impl<'a, 'e> Planner<'a, 'e> {
         self.catalog.must_get_table(&txn, &name)
     }
 
+    /// The table named `name` for a statement that writes its rows (or, with
+    /// `Exclusive`, changes its definition): see [`Catalog::lock_table`]. At READ
+    /// COMMITTED the statement's snapshot is refreshed after the lock, so it sees what
+    /// the transactions it waited for committed.
+    pub fn table_for_write(
+        &mut self,
+        name: &ast::ObjectName,
+        mode: isolde_txn::LockMode,
+    ) -> Result<Arc<Table>> {
+        let name = object_name(name)?;
+        self.lock_table(&name, mode)?
+            .ok_or(Error::UndefinedTable(name))
+    }
+
+    /// Like [`Planner::table_for_write`], by folded name; None if there is no such table.
+    pub fn lock_table(
+        &mut self,
+        name: &str,
+        mode: isolde_txn::LockMode,
+    ) -> Result<Option<Arc<Table>>> {
+        let mut txn = self.env.txn.borrow_mut();
+        let table = self.catalog.lock_table(&mut txn, name, mode)?;
+        txn.begin_statement();
+        Ok(table)
+    }
+
     /// Plans a query (SELECT, VALUES, or a parenthesised query).
     pub fn query(&mut self, q: &ast::Query) -> Result<Planned> {
         if q.with.is_some() {

@@ -313,3 +313,67 @@ fn read_committed_sees_other_commits_between_statements_but_repeatable_read_does
     assert_eq!(ints(&ok(&mut s1, "SELECT v FROM t")), vec![vec![1]]);
     ok(&mut s1, "COMMIT");
 }
+
+#[test]
+fn concurrent_create_table_of_one_name_waits_then_fails() {
+    let (mut s1, s2) = sessions("SELECT 1");
+    ok(&mut s1, "BEGIN");
+    ok(&mut s1, "CREATE TABLE t (id INT PRIMARY KEY)");
+    let h = blocked(s2, "CREATE TABLE t (x TEXT)");
+    ok(&mut s1, "COMMIT");
+    let (mut s2, r) = join(h);
+    assert_eq!(r.unwrap_err().sqlstate(), "42P07");
+    ok(&mut s2, "INSERT INTO t VALUES (1)");
+}
+
+#[test]
+fn concurrent_create_tables_get_distinct_ids() {
+    let (mut s1, s2) = sessions("SELECT 1");
+    ok(&mut s1, "BEGIN");
+    ok(&mut s1, "CREATE TABLE a (id INT PRIMARY KEY)");
+    let h = blocked(s2, "CREATE TABLE b (id INT PRIMARY KEY)");
+    ok(&mut s1, "COMMIT");
+    let (mut s2, r) = join(h);
+    r.expect("second create succeeds");
+    ok(&mut s2, "INSERT INTO a VALUES (1)");
+    assert_eq!(
+        ok(&mut s2, "SELECT * FROM b").rows.len(),
+        0,
+        "tables a and b must not share rows"
+    );
+}
+
+#[test]
+fn create_index_waits_for_a_writer_in_progress_and_indexes_its_rows() {
+    let (mut s1, s2) = sessions("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
+    ok(&mut s1, "BEGIN");
+    ok(&mut s1, "INSERT INTO t VALUES (1, 7)");
+    let h = blocked(s2, "CREATE INDEX t_v ON t (v)");
+    ok(&mut s1, "COMMIT");
+    let (mut s2, r) = join(h);
+    r.expect("index is built");
+    let explain = ok(&mut s2, "EXPLAIN SELECT id FROM t WHERE v = 7");
+    assert_eq!(
+        explain.rows[0],
+        vec![Value::from("Index Lookup using t_v on t")]
+    );
+    assert_eq!(
+        ints(&ok(&mut s2, "SELECT id FROM t WHERE v = 7")),
+        vec![vec![1]]
+    );
+}
+
+#[test]
+fn a_writer_that_waited_for_create_index_maintains_the_new_index() {
+    let (mut s1, s2) = sessions("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
+    ok(&mut s1, "BEGIN");
+    ok(&mut s1, "CREATE INDEX t_v ON t (v)");
+    let h = blocked(s2, "INSERT INTO t VALUES (1, 7)");
+    ok(&mut s1, "COMMIT");
+    let (mut s2, r) = join(h);
+    r.expect("insert succeeds");
+    assert_eq!(
+        ints(&ok(&mut s2, "SELECT id FROM t WHERE v = 7")),
+        vec![vec![1]]
+    );
+}
