@@ -1,0 +1,94 @@
+//! The anomaly catalogue: the spec files under `tests/isolation/specs/` that describe
+//! an anomaly, built into the binary, in the order the matrix lists them (DESIGN.md's
+//! rows, each followed by its variants, then applications of SERIALIZABLE).
+//!
+//! Which level allows which anomaly is not written here: each spec says what observation
+//! means "the anomaly happened" ([`super::Scenario`]), and the matrix is what the runs show.
+
+/// (name, spec text) of every scenario, in matrix order.
+pub const CATALOGUE: &[(&str, &str)] = &[
+    (
+        "g0-dirty-write",
+        include_str!("../../tests/isolation/specs/g0-dirty-write.spec"),
+    ),
+    (
+        "lost-update-first-kind",
+        include_str!("../../tests/isolation/specs/lost-update-first-kind.spec"),
+    ),
+    (
+        "g1a-aborted-read",
+        include_str!("../../tests/isolation/specs/g1a-aborted-read.spec"),
+    ),
+    (
+        "g1b-intermediate-read",
+        include_str!("../../tests/isolation/specs/g1b-intermediate-read.spec"),
+    ),
+    (
+        "g1c-circular-information-flow",
+        include_str!("../../tests/isolation/specs/g1c-circular-information-flow.spec"),
+    ),
+    (
+        "otv-observed-transaction-vanishes",
+        include_str!("../../tests/isolation/specs/otv-observed-transaction-vanishes.spec"),
+    ),
+    (
+        "p2-non-repeatable-read",
+        include_str!("../../tests/isolation/specs/p2-non-repeatable-read.spec"),
+    ),
+    (
+        "pmp-phantom",
+        include_str!("../../tests/isolation/specs/pmp-phantom.spec"),
+    ),
+    (
+        "pmp-write-predicate",
+        include_str!("../../tests/isolation/specs/pmp-write-predicate.spec"),
+    ),
+    (
+        "p4-lost-update",
+        include_str!("../../tests/isolation/specs/p4-lost-update.spec"),
+    ),
+    (
+        "p4-in-place-increment",
+        include_str!("../../tests/isolation/specs/p4-in-place-increment.spec"),
+    ),
+    (
+        "g-single-read-skew",
+        include_str!("../../tests/isolation/specs/g-single-read-skew.spec"),
+    ),
+    (
+        "g-single-predicate",
+        include_str!("../../tests/isolation/specs/g-single-predicate.spec"),
+    ),
+    (
+        "g-single-write-predicate",
+        include_str!("../../tests/isolation/specs/g-single-write-predicate.spec"),
+    ),
+    (
+        "g2-item-write-skew",
+        include_str!("../../tests/isolation/specs/g2-item-write-skew.spec"),
+    ),
+    (
+        "g2-predicate-write-skew",
+        include_str!("../../tests/isolation/specs/g2-predicate-write-skew.spec"),
+    ),
+    (
+        "read-only-anomaly",
+        include_str!("../../tests/isolation/specs/read-only-anomaly.spec"),
+    ),
+    (
+        "doctors-on-call",
+        include_str!("../../tests/isolation/specs/doctors-on-call.spec"),
+    ),
+    (
+        "bank-overdraft",
+        include_str!("../../tests/isolation/specs/bank-overdraft.spec"),
+    ),
+    (
+        "double-booking",
+        include_str!("../../tests/isolation/specs/double-booking.spec"),
+    ),
+    (
+        "check-then-insert",
+        include_str!("../../tests/isolation/specs/check-then-insert.spec"),
+    ),
+];

@@ -1,0 +1,106 @@
+//! Runs every spec under `tests/isolation/specs/` and compares its transcript with the
+//! expected one under `tests/isolation/expected/`.
+//!
+//! A spec runs at the levels its `# levels:` comment lists (`ru rc rr ser`), else at all
+//! four; the level is the default of every session (`isolde isolation-test --isolation`),
+//! so specs that say plain `BEGIN` show each level's behaviour. The expected transcript
+//! of spec `NAME.spec` at level `rr` is `expected/NAME@rr.out`.
+//!
+//! `UPDATE_EXPECTED=1 cargo test --test isolation` rewrites the expected files from the
+//! current behaviour, for review with `git diff`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use isolde::isolation_test::{run_spec, RunOptions, Spec};
+use isolde::IsolationLevel;
+
+fn specs_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/isolation/specs")
+}
+
+fn expected_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/isolation/expected")
+}
+
+fn spec_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(specs_dir())
+        .expect("tests/isolation/specs is readable")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "spec"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn levels(spec: &Spec) -> Vec<IsolationLevel> {
+    match spec.directives("levels").first() {
+        Some(list) => list
+            .split_whitespace()
+            .map(|l| l.parse().expect("a level in # levels:"))
+            .collect(),
+        None => vec![
+            IsolationLevel::ReadUncommitted,
+            IsolationLevel::ReadCommitted,
+            IsolationLevel::RepeatableRead,
+            IsolationLevel::Serializable,
+        ],
+    }
+}
+
+#[test]
+fn every_spec_produces_its_expected_transcript_at_each_of_its_levels() {
+    let update = std::env::var_os("UPDATE_EXPECTED").is_some_and(|v| v == "1");
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for path in spec_files() {
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let spec = Spec::parse(&format!("{stem}.spec"), &text).unwrap_or_else(|e| panic!("{e}"));
+        for level in levels(&spec) {
+            let options = RunOptions {
+                isolation: level,
+                step_timeout: Duration::from_secs(10),
+            };
+            let report = run_spec(&spec, &options).unwrap_or_else(|e| panic!("{e}"));
+            let short = level.short_name().to_lowercase();
+            let expected_path = expected_dir().join(format!("{stem}@{short}.out"));
+            ran += 1;
+            if update {
+                std::fs::write(&expected_path, &report.transcript).unwrap();
+                continue;
+            }
+            match std::fs::read_to_string(&expected_path) {
+                Ok(expected) if expected == report.transcript => {}
+                Ok(expected) => failures.push(format!(
+                    "{} differs:\n--- expected\n{expected}\n--- actual\n{}",
+                    expected_path.display(),
+                    report.transcript
+                )),
+                Err(_) => failures.push(format!(
+                    "{} is missing (run with UPDATE_EXPECTED=1); actual:\n{}",
+                    expected_path.display(),
+                    report.transcript
+                )),
+            }
+        }
+    }
+    assert!(ran > 0, "no specs found");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_expected_file_belongs_to_a_spec_and_level_that_runs() {
+    let mut wanted = Vec::new();
+    for path in spec_files() {
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        let spec = Spec::parse(&stem, &std::fs::read_to_string(&path).unwrap()).unwrap();
+        for level in levels(&spec) {
+            wanted.push(format!("{stem}@{}.out", level.short_name().to_lowercase()));
+        }
+    }
+    for entry in std::fs::read_dir(expected_dir()).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        assert!(wanted.contains(&name), "stale expected file {name}");
+    }
+}
