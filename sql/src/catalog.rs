@@ -294,7 +294,7 @@ impl Catalog {
     }
 
     /// True if a table or index named `name` exists, as seen after locking the name
-    /// for creation (see [`Catalog::claim`]).
+    /// for creation.
     pub fn claim_name(&self, txn: &mut Transaction, name: &str, index: bool) -> Result<bool> {
         let key = if index {
             index_name_key(name)
