@@ -10,11 +10,13 @@
 //! transactions, `isolde-engine` keeps the versions and checkpoint files and `isolde-wal`
 //! the log.
 
+pub mod anomalies;
 pub mod cli;
 mod config;
 mod db;
 mod error;
 pub mod expiry;
+pub mod isolation_test;
 pub mod keyspace;
 pub mod pubsub;
 mod queue;

@@ -11,6 +11,8 @@
 //! | `inspect FILE` | prints a checkpoint's header and verifies every checksum |
 //! | `check-wal [--fix] [--yes]` | finds the first bad log record; `--fix` cuts the log there |
 //! | `kv put/get/del/scan` | autocommit key-value operations for scripts |
+//! | `isolation-test FILE.spec... [--isolation LEVEL]` | runs PostgreSQL isolation-tester specs in memory |
+//! | `anomalies [--explain NAME]` | runs the anomaly catalogue at every level, prints the matrix |
 //!
 //! The database directory comes from `--dir`, else from the configuration file's `dir`
 //! (`--config FILE`, else `./isolde.toml` if it exists), else `./isolde-data`.
@@ -28,10 +30,12 @@
 //! standard output. Progress bars are drawn on standard error, and only when both
 //! standard output and standard error are terminals, so scripts see clean output.
 
+mod anomalies;
 mod check_wal;
 mod checkpoint;
 mod error;
 mod inspect;
+mod isolation_test;
 mod kv;
 mod output;
 mod progress;
@@ -89,6 +93,10 @@ pub enum Command {
     /// Key-value operations, one autocommit transaction each
     #[command(subcommand)]
     Kv(kv::Command),
+    /// Run PostgreSQL isolation-tester spec files against in-memory databases
+    IsolationTest(isolation_test::Args),
+    /// Run the isolation anomaly catalogue at every level and print the matrix
+    Anomalies(anomalies::Args),
 }
 
 /// What a command that did not fail tells the shell.
@@ -166,6 +174,8 @@ pub fn execute(cli: Cli) -> Result<Status> {
         Command::Inspect(args) => inspect::run(&args),
         Command::CheckWal(args) => check_wal::run(&args, &context()?),
         Command::Kv(command) => kv::run(&command, &context()?),
+        Command::IsolationTest(args) => isolation_test::run(&args),
+        Command::Anomalies(args) => anomalies::run(&args),
     }
 }
 
