@@ -166,3 +166,47 @@ fn log_that_ends_before_the_checkpoint_is_refused() {
         .expect("a foreign log must be refused");
     assert!(err.to_string().contains("different databases"), "{err}");
 }
+
+#[test]
+fn failed_background_checkpoint_stops_writes_until_one_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = isolde::SaveRule {
+        after: std::time::Duration::ZERO,
+        changes: 1,
+    };
+    let db = Db::open(
+        dir.path(),
+        Options {
+            save: vec![rule],
+            ..options()
+        },
+    )
+    .unwrap();
+    // The checkpoint after the next commit would be renamed to this name: a directory in
+    // the way makes the rename, and so the checkpoint, fail.
+    let next_ts = db.manager().last_commit_ts() + 1;
+    let blocker = dir.path().join(format!("checkpoint-{next_ts:020}.ickp"));
+    std::fs::create_dir(&blocker).unwrap();
+    std::fs::write(blocker.join("keep"), b"not empty").unwrap();
+    db.put(b"k1", b"v").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while db.manager().writes_stopped().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "writes were never stopped"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let err = db.put(b"k2", b"v").unwrap_err();
+    assert!(
+        err.to_string().contains("stop-writes-on-checkpoint-error"),
+        "{err}"
+    );
+    assert_eq!(db.get(b"k1").unwrap(), Some(b"v".to_vec()), "reads go on");
+    std::fs::remove_dir_all(&blocker).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while db.put(b"k3", b"v").is_err() {
+        assert!(std::time::Instant::now() < deadline, "writes never resumed");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -41,6 +41,9 @@ use crate::transaction::Transaction;
 pub const LOCK_FILE: &str = "LOCK";
 /// Subdirectory of the write-ahead log.
 pub const WAL_DIR: &str = "wal";
+/// How long automatic checkpoints wait after a failed one before trying again (Redis
+/// waits 5 s too), so a failing disk is not rescanned every maintenance round.
+const CHECKPOINT_RETRY_DELAY: Duration = Duration::from_secs(5);
 /// Writes per log record of a rewritten base.
 const BASE_CHUNK: usize = 1024;
 
@@ -136,6 +139,8 @@ pub(crate) struct Shared {
     /// Keys written since the last checkpoint (for save rules).
     changes: AtomicU64,
     last_checkpoint: Mutex<Instant>,
+    /// When the last checkpoint failed, if the last one failed.
+    last_checkpoint_failure: Mutex<Option<Instant>>,
     /// Serialises checkpoints and log rewrites with each other.
     checkpoint_lock: Mutex<()>,
     writes_stopped: Mutex<Option<String>>,
@@ -242,6 +247,12 @@ impl TxnManager {
         self.shared().rewrite_log()
     }
 
+    /// Why writes are refused, while a failed checkpoint stops them
+    /// (`stop-writes-on-checkpoint-error`); None when writes are accepted.
+    pub fn writes_stopped(&self) -> Option<String> {
+        self.shared().writes_stopped.lock().clone()
+    }
+
     /// Runs one garbage-collection pass now.
     pub fn gc(&self) -> isolde_engine::GcStats {
         let shared = self.shared();
@@ -310,6 +321,7 @@ impl Shared {
             observer: parking_lot::RwLock::new(None),
             changes: AtomicU64::new(0),
             last_checkpoint: Mutex::new(Instant::now()),
+            last_checkpoint_failure: Mutex::new(None),
             checkpoint_lock: Mutex::new(()),
             writes_stopped: Mutex::new(None),
             _lock_file: lock_file,
@@ -362,7 +374,27 @@ impl Shared {
         (handle, ts, lsn)
     }
 
+    /// Writes a checkpoint and records the outcome: a failure stops writes (with
+    /// `stop-writes-on-checkpoint-error`) until a later checkpoint succeeds.
     fn checkpoint(&self, progress: impl FnMut(u64)) -> Result<CheckpointInfo> {
+        let result = self.write_checkpoint(progress);
+        let mut stopped = self.writes_stopped.lock();
+        match &result {
+            Ok(_) => {
+                *stopped = None;
+                *self.last_checkpoint_failure.lock() = None;
+            }
+            Err(e) => {
+                if self.options.stop_writes_on_checkpoint_error {
+                    *stopped = Some(e.to_string());
+                }
+                *self.last_checkpoint_failure.lock() = Some(Instant::now());
+            }
+        }
+        result
+    }
+
+    fn write_checkpoint(&self, progress: impl FnMut(u64)) -> Result<CheckpointInfo> {
         let Some(dir) = &self.dir else {
             return Err(Error::InMemory {
                 what: "checkpoints",
@@ -388,7 +420,11 @@ impl Shared {
         let summary = written?;
         self.changes.fetch_sub(changes_before, Ordering::Relaxed);
         *self.last_checkpoint.lock() = Instant::now();
-        self.retire_old_files(&directory)?;
+        // The checkpoint is complete once renamed into place; failing to delete older
+        // files only costs disk space, and the next checkpoint tries again.
+        if let Err(e) = self.retire_old_files(&directory) {
+            eprintln!("isolde: could not remove files older than the new checkpoint: {e}");
+        }
         Ok(CheckpointInfo {
             path: summary.path,
             snapshot_ts: ts,
@@ -404,12 +440,15 @@ impl Shared {
     fn retire_old_files(&self, directory: &Directory) -> Result<()> {
         directory.prune(checkpoint::MIN_KEEP)?;
         let Some(log) = &self.log else { return Ok(()) };
-        let oldest_kept = directory.list()?.into_iter().last();
-        if let Some(listed) = oldest_kept {
-            let meta = checkpoint::Checkpoint::open(&listed.path)?
-                .meta()
-                .to_owned();
-            log.truncate_before(meta.wal_lsn + 1)?;
+        // A kept checkpoint whose header cannot be read could not be fallen back to
+        // either, so it does not hold the log back.
+        let kept = directory.list()?.into_iter();
+        let oldest_lsn = kept
+            .filter_map(|l| checkpoint::Checkpoint::read_meta(&l.path).ok())
+            .map(|m| m.wal_lsn)
+            .min();
+        if let Some(lsn) = oldest_lsn {
+            log.truncate_before(lsn + 1)?;
         }
         Ok(())
     }
@@ -542,14 +581,8 @@ impl Shared {
             *last_gc_ts = visible;
         }
         if self.dir.is_some() && self.save_rule_due() {
-            let result = self.checkpoint(|_| {});
-            let mut stopped = self.writes_stopped.lock();
-            match result {
-                Ok(_) => *stopped = None,
-                Err(e) if self.options.stop_writes_on_checkpoint_error => {
-                    *stopped = Some(e.to_string())
-                }
-                Err(_) => {}
+            if let Err(e) = self.checkpoint(|_| {}) {
+                eprintln!("isolde: background checkpoint failed: {e}");
             }
         }
         if self.log.as_ref().is_some_and(Log::should_rewrite) {
@@ -561,7 +594,12 @@ impl Shared {
     fn save_rule_due(&self) -> bool {
         let changes = self.changes.load(Ordering::Relaxed);
         let elapsed = self.last_checkpoint.lock().elapsed();
+        let retry_wait = self
+            .last_checkpoint_failure
+            .lock()
+            .is_some_and(|at| at.elapsed() < CHECKPOINT_RETRY_DELAY);
         changes > 0
+            && !retry_wait
             && self
                 .options
                 .save
