@@ -21,6 +21,7 @@ pub mod keyspace;
 pub mod pubsub;
 mod queue;
 pub mod sessions;
+pub mod shell;
 mod watch;
 
 pub use config::{parse_save, parse_size, Config, Options, DEFAULT_DIR};

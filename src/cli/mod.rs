@@ -11,6 +11,7 @@
 //! | `inspect FILE` | prints a checkpoint's header and verifies every checksum |
 //! | `check-wal [--fix] [--yes]` | finds the first bad log record; `--fix` cuts the log there |
 //! | `kv put/get/del/scan` | autocommit key-value operations for scripts |
+//! | `shell [-f FILE \| -c TEXT] [--memory]` | the multi-session SQL shell |
 //! | `isolation-test FILE.spec... [--isolation LEVEL]` | runs PostgreSQL isolation-tester specs in memory |
 //! | `anomalies [--explain NAME]` | runs the anomaly catalogue at every level, prints the matrix |
 //!
@@ -40,6 +41,7 @@ mod kv;
 mod output;
 mod progress;
 mod restore;
+mod shell;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -93,6 +95,8 @@ pub enum Command {
     /// Key-value operations, one autocommit transaction each
     #[command(subcommand)]
     Kv(kv::Command),
+    /// Multi-session SQL shell (interactive, or a script with -f / -c)
+    Shell(shell::Args),
     /// Run PostgreSQL isolation-tester spec files against in-memory databases
     IsolationTest(isolation_test::Args),
     /// Run the isolation anomaly catalogue at every level and print the matrix
@@ -174,6 +178,7 @@ pub fn execute(cli: Cli) -> Result<Status> {
         Command::Inspect(args) => inspect::run(&args),
         Command::CheckWal(args) => check_wal::run(&args, &context()?),
         Command::Kv(command) => kv::run(&command, &context()?),
+        Command::Shell(args) => shell::run(&args, &context()?),
         Command::IsolationTest(args) => isolation_test::run(&args),
         Command::Anomalies(args) => anomalies::run(&args),
     }
