@@ -292,3 +292,45 @@ fn bad_queue_names_are_refused() {
     let long = vec![b'q'; isolde::MAX_QUEUE_NAME + 1];
     assert!(tx.dequeue(&long).is_err());
 }
+
+#[test]
+fn messages_of_concurrent_committers_arrive_in_commit_order() {
+    let db = Db::open_in_memory();
+    let sub = db.psubscribe(["events.*"]);
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let db = db.clone();
+            thread::spawn(move || {
+                let mut stamps = Vec::new();
+                for i in 0..50 {
+                    let mut tx = db.begin(IsolationLevel::ReadCommitted);
+                    tx.put(format!("k{t}").as_bytes(), b"v").unwrap();
+                    let payload = format!("{t}-{i}");
+                    tx.publish(format!("events.{t}").as_bytes(), payload.as_bytes())
+                        .unwrap();
+                    let ts = tx.commit().unwrap().ts.unwrap();
+                    stamps.push((payload, ts));
+                }
+                stamps
+            })
+        })
+        .collect();
+    let mut commit_ts = std::collections::HashMap::new();
+    for t in threads {
+        commit_ts.extend(t.join().unwrap());
+    }
+    let mut received = Vec::new();
+    while let Some(message) = sub.try_recv().unwrap() {
+        let payload = String::from_utf8(message.payload.to_vec()).unwrap();
+        received.push(commit_ts[&payload]);
+    }
+    assert_eq!(
+        received.len(),
+        200,
+        "every committed message is delivered once"
+    );
+    assert!(
+        received.windows(2).all(|w| w[0] < w[1]),
+        "not in commit order: {received:?}"
+    );
+}
