@@ -5,7 +5,9 @@
 //! terminal it reads it as a script. Scripts echo their lines (with prompts) by default
 //! for `-f` only. Exit status: 0, or 1 when a script stopped at an error (none counts with
 //! `--continue`) or left a statement waiting for a lock; 3 when the database cannot be
-//! opened.
+//! opened. The interactive history is kept in `~/.isolde_history`, or in the file
+//! `$ISOLDE_HISTORY` names (empty: no history); a history that cannot be read or
+//! written is silently not kept, as in psql.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, IsTerminal};

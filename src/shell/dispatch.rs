@@ -5,8 +5,10 @@
 //! either completed (its result is printed) or is seen waiting for a lock held by a
 //! transaction that is still alive (`b: waiting for a lock held by session a` is
 //! printed once). A wait whose holders have all ended is only a waiter that has not
-//! woken yet, so the shell keeps waiting for it. Sessions are settled in the order they
-//! were opened, which makes a script's output the same on every run.
+//! woken yet, so the shell keeps waiting for it. The statement just typed is settled
+//! first (its own result before what it set off: `COMMIT`, then `b: UPDATE 1`), then
+//! the others in the order their sessions were opened, which makes a script's output
+//! the same on every run.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -167,6 +169,8 @@ impl Shell {
         match self.sessions.submit(&self.current, statement) {
             Ok(()) => {
                 self.pending.insert(self.current.clone(), None);
+                let current = self.current.clone();
+                while !self.settle_one(&current, out) {}
                 self.settle(out);
             }
             Err(e) => self.error(out, &format!("{e}\n")),
@@ -178,27 +182,39 @@ impl Shell {
         loop {
             let mut settled = true;
             for name in self.pending_in_order() {
-                match self.sessions.wait(&name, POLL) {
-                    Progress::Done(completion) => {
-                        let reported = self.pending.remove(&name).flatten().is_some();
-                        self.print_completion(completion, reported, out);
-                        // Its end may have released locks others wait for: look again.
-                        settled = false;
-                    }
-                    Progress::Blocked { holders } if !holders.is_empty() => {
-                        self.report_waiting(&name, holders, out);
-                    }
-                    Progress::Blocked { .. } => {
-                        // The holders ended; the waiter has not woken yet.
-                        std::thread::sleep(POLL);
-                        settled = false;
-                    }
-                    Progress::Running => settled = false,
-                }
+                let before = self.pending.len();
+                let still = self.settle_one(&name, out);
+                // A completion may have released locks others wait for: look again.
+                settled &= still && self.pending.len() == before;
             }
             if settled {
                 return;
             }
+        }
+    }
+
+    /// Looks at session `name`'s statement once; true if it is no longer pending or
+    /// waits for a live lock.
+    fn settle_one(&mut self, name: &str, out: &mut Output) -> bool {
+        if !self.pending.contains_key(name) {
+            return true;
+        }
+        match self.sessions.wait(name, POLL) {
+            Progress::Done(completion) => {
+                let reported = self.pending.remove(name).flatten().is_some();
+                self.print_completion(completion, reported, out);
+                true
+            }
+            Progress::Blocked { holders } if !holders.is_empty() => {
+                self.report_waiting(name, holders, out);
+                true
+            }
+            Progress::Blocked { .. } => {
+                // The holders ended; the waiter has not woken yet.
+                std::thread::sleep(POLL);
+                false
+            }
+            Progress::Running => false,
         }
     }
 
