@@ -104,3 +104,52 @@ fn every_expected_file_belongs_to_a_spec_and_level_that_runs() {
         assert!(wanted.contains(&name), "stale expected file {name}");
     }
 }
+
+fn isolde(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_isolde"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn command_prints_the_transcript_at_the_level_asked_for() {
+    let spec = specs_dir().join("p4-lost-update.spec");
+    let out = isolde(&[
+        "isolation-test",
+        spec.to_str().unwrap(),
+        "--isolation",
+        "rr",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let expected = std::fs::read_to_string(expected_dir().join("p4-lost-update@rr.out")).unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
+}
+
+#[test]
+fn command_reports_a_parse_error_with_file_line_and_column_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.spec");
+    std::fs::write(&bad, "session s1\nstep a { SELECT 1; }\npermutation a b\n").unwrap();
+    let out = isolde(&["isolation-test", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("bad.spec:3:15: step \"b\" is named in a permutation but not defined"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sql_errors_in_steps_are_transcript_not_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("err.spec");
+    std::fs::write(&spec, "session s1\nstep a { SELECT * FROM missing; }\n").unwrap();
+    let out = isolde(&["isolation-test", spec.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("ERROR:  relation \"missing\" does not exist [42P01]"),
+        "{text}"
+    );
+}

@@ -276,6 +276,9 @@ const KEYWORDS: [&str; 6] = [
 
 type Located = (Token, usize, usize);
 
+/// A comment's line and text.
+type Comment = (usize, String);
+
 fn end_position(text: &str) -> (usize, usize) {
     let line = text.matches('\n').count() + 1;
     let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -283,7 +286,7 @@ fn end_position(text: &str) -> (usize, usize) {
 }
 
 /// Splits spec text into tokens, and collects the comments.
-fn lex(file: &str, text: &str) -> Result<(Vec<Located>, Vec<(usize, String)>), ParseError> {
+fn lex(file: &str, text: &str) -> Result<(Vec<Located>, Vec<Comment>), ParseError> {
     let chars: Vec<char> = text.chars().collect();
     let (mut i, mut line, mut col) = (0, 1, 1);
     let mut tokens = Vec::new();
