@@ -48,6 +48,9 @@ pub enum Progress {
     Blocked { holders: Vec<String> },
     /// It is still running, not waiting for a lock.
     Running,
+    /// The session's thread has stopped (a bug in a layer below panicked): the statement
+    /// will never complete, and the session is unusable.
+    Gone,
 }
 
 /// What a session is doing, for prompts and listings.
@@ -98,7 +101,7 @@ struct Worker {
     requests: Sender<String>,
     thread: ThreadId,
     shared: Arc<Mutex<Shared>>,
-    _handle: JoinHandle<()>,
+    handle: JoinHandle<()>,
 }
 
 /// A set of named sessions on one database.
@@ -155,7 +158,7 @@ impl Sessions {
                 requests,
                 thread,
                 shared,
-                _handle: handle,
+                handle,
             },
         );
         self.order.push(name.to_string());
@@ -213,6 +216,13 @@ impl Sessions {
             if let Some(holders) = self.blocked_on(name) {
                 return Progress::Blocked { holders };
             }
+            if self
+                .workers
+                .get(name)
+                .is_none_or(|w| w.handle.is_finished())
+            {
+                return Progress::Gone;
+            }
             let now = Instant::now();
             if now >= deadline {
                 return Progress::Running;
@@ -220,7 +230,7 @@ impl Sessions {
             match self.done_rx.recv_timeout(POLL.min(deadline - now)) {
                 Ok(completion) => self.finished.push_back(completion),
                 Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return Progress::Running,
+                Err(RecvTimeoutError::Disconnected) => return Progress::Gone,
             }
         }
     }

@@ -263,7 +263,9 @@ impl Run<'_> {
                 Progress::Blocked { holders } if !holders.is_empty() => {
                     return Settled::Blocked(holders)
                 }
-                Progress::Blocked { .. } | Progress::Running => {
+                // A session whose thread stopped never completes: it runs into the step
+                // timeout like a statement that hangs.
+                Progress::Blocked { .. } | Progress::Running | Progress::Gone => {
                     if Instant::now() >= deadline {
                         return Settled::Running;
                     }

@@ -215,6 +215,13 @@ impl Shell {
                 false
             }
             Progress::Running => false,
+            Progress::Gone => {
+                self.pending.remove(name);
+                out.err(&format!(
+                    "{name}: the session stopped unexpectedly; switch to another one\n"
+                ));
+                true
+            }
         }
     }
 
