@@ -5,9 +5,18 @@
 //! or truncation that deletes files afterwards cannot pull them from under the
 //! reader (an open file outlives its unlink), and a record being appended right now
 //! is never seen half-written.
+//!
+//! Recovery reads the whole log twice: [`Log::open`] validates every frame, then
+//! the caller replays it with `read_from`. The first reader over a file does not
+//! checksum again the bytes open has just validated. That is sound because an open
+//! log's files change only through the log itself (appends past those bytes, a
+//! rewrite that writes new files), and it halves the checksum work of recovery.
+//! Frame lengths are still bounds-checked, and every later reader, and every byte
+//! written since open, is checksummed as usual: a long-lived log that re-reads old
+//! segments from disk still catches what the disk did to them meanwhile.
 
 use std::collections::VecDeque;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::PathBuf;
 
 use crate::error::Error;
@@ -30,11 +39,13 @@ struct Source {
     kind: FileKind,
     lsn: Lsn,
     limit: u64,
+    /// Bytes open's scan checked (0 when another reader took them first).
+    checked: u64,
 }
 
 struct Current {
     path: PathBuf,
-    frames: FrameReader<BufReader<Box<dyn Read + Send>>>,
+    frames: FrameReader<Box<dyn Read + Send>>,
     kind: FileKind,
     /// LSN of the next record (a base reports every record as `cut - 1`).
     next_lsn: Lsn,
@@ -64,7 +75,8 @@ impl Log {
         // LSNs start at 1: asking from 0 asks for everything.
         let from = from.max(1);
         let shared = &self.shared;
-        let state = shared.state.lock();
+        let mut state = shared.state.lock();
+        let state = &mut *state;
         let manifest = &state.manifest;
         let oldest = manifest.segments[0].lsn;
         if from < oldest && manifest.base.is_none() {
@@ -105,6 +117,7 @@ impl Log {
                 kind,
                 lsn: entry.lsn,
                 limit,
+                checked: state.checked_at_open.remove(&entry.name).unwrap_or(0),
             });
         }
         Ok(Records {
@@ -118,7 +131,7 @@ impl Log {
 
 impl Records {
     fn start(source: Source) -> Result<Current, Error> {
-        let mut reader = BufReader::with_capacity(1 << 20, source.reader);
+        let mut reader = source.reader;
         let mut bytes = [0u8; HEADER_LEN];
         reader
             .read_exact(&mut bytes)
@@ -136,14 +149,17 @@ impl Records {
             FileKind::Segment => source.lsn,
         };
         Ok(Current {
-            frames: FrameReader::new(reader, HEADER_LEN as u64, source.limit),
+            frames: FrameReader::new(reader, HEADER_LEN as u64, source.limit)
+                .trusting(source.checked),
             path: source.path,
             kind: source.kind,
             next_lsn,
         })
     }
 
-    fn next_record(&mut self) -> Result<Option<(Lsn, Vec<u8>)>, Error> {
+    /// Moves to the next record with LSN >= `from` and returns its LSN; its payload
+    /// is then `self.current`'s [`FrameReader::payload`].
+    fn advance(&mut self) -> Result<Option<Lsn>, Error> {
         loop {
             let current = match &mut self.current {
                 Some(c) => c,
@@ -152,10 +168,9 @@ impl Records {
                     None => return Ok(None),
                 },
             };
-            let mut payload = Vec::new();
             match current
                 .frames
-                .next_into(&mut payload)
+                .next_frame()
                 .map_err(|e| Error::io(&current.path, e))?
             {
                 None => self.current = None,
@@ -174,8 +189,29 @@ impl Records {
                             continue;
                         }
                     }
-                    return Ok(Some((lsn, payload)));
+                    return Ok(Some(lsn));
                 }
+            }
+        }
+    }
+
+    /// The next record like [`Iterator::next`], but lending the payload from the
+    /// read buffer instead of allocating a `Vec` for it: the fast way to replay a
+    /// log whose records are decoded right away. The slice lives until the next call.
+    pub fn next_borrowed(&mut self) -> Option<Result<(Lsn, &[u8]), Error>> {
+        if self.failed {
+            return None;
+        }
+        match self.advance() {
+            Ok(None) => None,
+            Ok(Some(lsn)) => {
+                // `advance` returned a record, so it left a current file.
+                let current = self.current.as_ref()?;
+                Some(Ok((lsn, current.frames.payload())))
+            }
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
             }
         }
     }
@@ -185,13 +221,7 @@ impl Iterator for Records {
     type Item = Result<(Lsn, Vec<u8>), Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
-        let result = self.next_record();
-        if result.is_err() {
-            self.failed = true;
-        }
-        result.transpose()
+        self.next_borrowed()
+            .map(|record| record.map(|(lsn, payload)| (lsn, payload.to_vec())))
     }
 }

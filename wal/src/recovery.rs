@@ -47,7 +47,7 @@
 //! warning.
 
 use std::fmt;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -374,8 +374,7 @@ fn scan_file(
             Some(bad(0, reason, is_last && kind == FileKind::Segment, None)),
         ));
     }
-    let raw = io.open_read(&path).map_err(|e| Error::io(&path, e))?;
-    let mut reader = BufReader::with_capacity(1 << 20, raw);
+    let mut reader = io.open_read(&path).map_err(|e| Error::io(&path, e))?;
     let mut header_bytes = [0u8; HEADER_LEN];
     reader
         .read_exact(&mut header_bytes)
@@ -402,11 +401,7 @@ fn scan_file(
         return Ok((file, Some(bad(0, reason, false, None))));
     }
     let mut frames = FrameReader::new(reader, HEADER_LEN as u64, file_len);
-    let mut payload = Vec::new();
-    while let Some(frame) = frames
-        .next_into(&mut payload)
-        .map_err(|e| Error::io(&path, e))?
-    {
+    while let Some(frame) = frames.next_frame().map_err(|e| Error::io(&path, e))? {
         let Err(error) = frame else {
             file.records += 1;
             continue;
@@ -449,12 +444,11 @@ fn zeros_from(io: &dyn Io, path: &Path, offset: u64) -> Result<bool, Error> {
 /// Counts the valid records of `path` from `offset` until the first bad one.
 fn count_records(io: &dyn Io, path: &Path, offset: u64, file_len: u64) -> Result<u64, Error> {
     let map = |e| Error::io(path, e);
-    let mut reader = BufReader::with_capacity(1 << 20, io.open_read(path).map_err(map)?);
+    let mut reader = io.open_read(path).map_err(map)?;
     io::copy(&mut (&mut reader).take(offset), &mut io::sink()).map_err(map)?;
     let mut frames = FrameReader::new(reader, offset, file_len);
-    let mut payload = Vec::new();
     let mut count = 0;
-    while let Some(Ok(())) = frames.next_into(&mut payload).map_err(map)? {
+    while let Some(Ok(())) = frames.next_frame().map_err(map)? {
         count += 1;
     }
     Ok(count)

@@ -7,6 +7,7 @@
 //! and the next of them leads the following round. N committers therefore share
 //! about one fsync per round instead of paying one each.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -55,6 +56,9 @@ pub(crate) struct State {
     pub(crate) sizes: Vec<u64>,
     pub(crate) active: Arc<dyn IoFile>,
     pub(crate) active_records: u64,
+    /// File name to length of the bytes open's scan validated and no reader has read
+    /// back yet: the first [`Log::read_from`] over them does not checksum them again.
+    pub(crate) checked_at_open: HashMap<String, u64>,
     frame: Vec<u8>,
 }
 
@@ -85,6 +89,12 @@ impl Log {
         options: Options,
         rec: Recovered,
     ) -> Result<Log, Error> {
+        let checked_at_open = rec
+            .manifest
+            .files()
+            .map(|entry| entry.name.clone())
+            .zip(rec.sizes.iter().copied())
+            .collect();
         let active_name = &rec.manifest.segments[rec.manifest.segments.len() - 1].name;
         let active_path = dir.join(active_name);
         let active = io
@@ -102,6 +112,7 @@ impl Log {
                 sizes: rec.sizes,
                 active: Arc::from(active),
                 active_records: rec.active_records,
+                checked_at_open,
                 frame: Vec::new(),
             }),
             sync: Mutex::new(SyncState {
