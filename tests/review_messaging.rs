@@ -22,8 +22,8 @@ fn sweeper_does_not_delete_a_value_rewritten_after_expiry() {
         .unwrap();
     let mut user = db.begin(RC);
     user.put(b"k", b"fresh").unwrap(); // holds the row before the old value expires
-    // The old value expires; sweeper passes (every 100 ms) find it in the expiry index,
-    // read it as expired and wait for the user's row lock.
+                                       // The old value expires; sweeper passes (every 100 ms) find it in the expiry index,
+                                       // read it as expired and wait for the user's row lock.
     thread::sleep(Duration::from_millis(600));
     user.commit().unwrap();
     thread::sleep(Duration::from_millis(400));

@@ -49,7 +49,9 @@ fn snapshots_stay_whole_while_the_collector_races_the_writers() {
         threads.push(thread::spawn(move || {
             let mut n = w;
             while !stop.load(Ordering::Relaxed) {
-                n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                n = n
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let (from, to) = ((n >> 33) % ACCOUNTS, (n >> 40) % ACCOUNTS);
                 if from == to {
                     continue;
@@ -58,7 +60,10 @@ fn snapshots_stay_whole_while_the_collector_races_the_writers() {
                 let mut txn = mgr.begin(IsolationLevel::ReadCommitted);
                 let mut step = || -> isolde_txn::Result<()> {
                     txn.begin_statement();
-                    let a = txn.lock(&account(from), LockMode::Exclusive)?.value.unwrap();
+                    let a = txn
+                        .lock(&account(from), LockMode::Exclusive)?
+                        .value
+                        .unwrap();
                     let b = txn.lock(&account(to), LockMode::Exclusive)?.value.unwrap();
                     txn.put(&account(from), (number(&a) - 1).to_string().as_bytes())?;
                     txn.put(&account(to), (number(&b) + 1).to_string().as_bytes())?;
@@ -100,8 +105,13 @@ fn snapshots_stay_whole_while_the_collector_races_the_writers() {
     for t in threads {
         t.join().unwrap();
     }
-    assert!(transfers.load(Ordering::Relaxed) > 100, "the writers made no progress");
+    assert!(
+        transfers.load(Ordering::Relaxed) > 100,
+        "the writers made no progress"
+    );
     assert!(checked > 10);
-    let final_sum: i64 = balances(&mgr.begin(IsolationLevel::RepeatableRead)).iter().sum();
+    let final_sum: i64 = balances(&mgr.begin(IsolationLevel::RepeatableRead))
+        .iter()
+        .sum();
     assert_eq!(final_sum, TOTAL);
 }

@@ -44,7 +44,10 @@ fn lock_timeout_bounds_the_whole_wait_for_one_row() {
         result.is_err(),
         "granted after {waited:?} with a lock timeout of 300 ms"
     );
-    assert!(waited < Duration::from_millis(420), "failed only after {waited:?}");
+    assert!(
+        waited < Duration::from_millis(420),
+        "failed only after {waited:?}"
+    );
 }
 
 /// After a failed automatic checkpoint (`stop-writes-on-checkpoint-error`), writes are
@@ -69,9 +72,7 @@ fn manual_checkpoint_success_lifts_the_write_stop() {
     let (mgr, _) = TxnManager::open(dir.path(), options).unwrap();
     // The first commit gets timestamp 1; a directory where the checkpoint's temp file
     // goes makes the automatic checkpoint at timestamp 1 fail.
-    let blocker = dir
-        .path()
-        .join(format!("checkpoint-{:020}.ickp.tmp", 1));
+    let blocker = dir.path().join(format!("checkpoint-{:020}.ickp.tmp", 1));
     fs::create_dir(&blocker).unwrap();
     let mut txn = mgr.begin(RC);
     txn.put(b"a", b"1").unwrap();

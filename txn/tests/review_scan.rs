@@ -4,6 +4,8 @@ use std::ops::Bound;
 
 use isolde_txn::{IsolationLevel, Options, TxnManager};
 
+type Range = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
 #[test]
 fn inverted_and_empty_ranges_scan_nothing_at_every_level() {
     let mgr = TxnManager::in_memory(Options::default());
@@ -15,7 +17,7 @@ fn inverted_and_empty_ranges_scan_nothing_at_every_level() {
     for level in IsolationLevel::ALL {
         let txn = mgr.begin(level);
         let k = |s: &str| s.as_bytes().to_vec();
-        let ranges: [(Bound<Vec<u8>>, Bound<Vec<u8>>); 4] = [
+        let ranges: [Range; 4] = [
             (Bound::Included(k("c")), Bound::Included(k("a"))),
             (Bound::Excluded(k("b")), Bound::Excluded(k("b"))),
             (Bound::Included(k("b")), Bound::Excluded(k("b"))),
