@@ -242,6 +242,7 @@ impl Sessions {
     }
 
     /// The sessions (or `T<id>`s) session `name` is waiting for, if it waits for a lock.
+    /// A wait whose holders have all ended is about to finish, so it is not reported.
     pub fn blocked_on(&self, name: &str) -> Option<Vec<String>> {
         let thread = self.workers.get(name)?.thread;
         let wait = self
@@ -257,7 +258,8 @@ impl Sessions {
                 .find(|n| self.workers[*n].thread == holder_thread);
             session.cloned().unwrap_or_else(|| format!("T{txn}"))
         };
-        Some(wait.holders.iter().map(holder_name).collect())
+        let holders: Vec<String> = wait.holders.iter().map(holder_name).collect();
+        (!holders.is_empty()).then_some(holders)
     }
 
     fn take_finished(&mut self, name: &str) -> Option<Completion> {
