@@ -127,5 +127,27 @@ fn batches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, threads, batches);
+/// Transactional queues: one transaction enqueues a message, another dequeues it, both
+/// committed (in memory, so this measures the queue machinery, not the disk).
+fn queue_pairs(c: &mut Criterion) {
+    let db = isolde::Db::open_in_memory();
+    let level = isolde::IsolationLevel::ReadCommitted;
+    let mut group = c.benchmark_group("queue");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("enqueue+dequeue pair", |b| {
+        b.iter(|| {
+            let mut tx = db.begin(level);
+            tx.enqueue(b"jobs", b"payload of a typical small job message")
+                .unwrap();
+            tx.commit().unwrap();
+            let mut tx = db.begin(level);
+            let message = tx.dequeue(b"jobs").unwrap();
+            tx.commit().unwrap();
+            assert!(message.is_some());
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, threads, batches, queue_pairs);
 criterion_main!(benches);

@@ -22,6 +22,9 @@ use crate::pubsub::{Broker, Subscription};
 use crate::queue::{self, Queues};
 use crate::watch::{Watch, Watches};
 
+/// How often a blocked [`Transaction::dequeue_timeout`] looks again without being woken.
+pub const DEQUEUE_POLL: Duration = Duration::from_millis(50);
+
 /// An isolde database, embedded in this process.
 ///
 /// `Db` is `Send + Sync` and cheap to clone: every clone is the same database.
@@ -398,8 +401,9 @@ impl Transaction {
             .map(|(_, payload)| payload.to_vec()))
     }
 
-    /// Like [`Transaction::dequeue`], but waits up to `timeout` for a message to be
-    /// committed when the queue is empty.
+    /// Like [`Transaction::dequeue`], but waits up to `timeout` for a message when the
+    /// queue is empty: woken by commits that enqueue, and looking again every
+    /// [`DEQUEUE_POLL`] for messages put back by rolled-back consumers.
     pub fn dequeue_timeout(&mut self, queue: &[u8], timeout: Duration) -> Result<Option<Vec<u8>>> {
         let deadline = Instant::now() + timeout;
         loop {
@@ -407,9 +411,14 @@ impl Transaction {
             if let Some(message) = self.dequeue(queue)? {
                 return Ok(Some(message));
             }
-            if !self.db.fanout.queues.wait_for_arrival(seen, deadline) {
+            let now = Instant::now();
+            if now >= deadline {
                 return Ok(None);
             }
+            self.db
+                .fanout
+                .queues
+                .wait_for_arrival(seen, deadline.min(now + DEQUEUE_POLL));
         }
     }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use isolde_txn::{IsolationLevel, TxnManager};
+use isolde_txn::{IsolationLevel, LockMode, TxnManager};
 use parking_lot::{Condvar, Mutex};
 
 use crate::keyspace::{self, EXPIRY_PREFIX};
@@ -191,7 +191,9 @@ fn sweep(manager: &TxnManager, seen: Vec<Vec<u8>>) -> isolde_txn::Result<()> {
 }
 
 /// Deletes `stored_key` if it has expired by `now`, with its index entry; an index entry
-/// that no longer matches the key's expiry (the key was rewritten) is just dropped.
+/// that no longer matches the key's expiry (the key was rewritten) is just dropped. The
+/// key is locked first and the expiry checked on the version the lock holds, so a value
+/// rewritten after it expired is never deleted.
 fn remove_if_expired(
     manager: &TxnManager,
     indexed_at: Option<u64>,
@@ -199,7 +201,7 @@ fn remove_if_expired(
     now: u64,
 ) -> isolde_txn::Result<()> {
     let mut tx = manager.begin(IsolationLevel::ReadCommitted);
-    let current = tx.get(stored_key)?;
+    let current = tx.lock(stored_key, LockMode::Exclusive)?.value;
     let expires_at = current
         .as_deref()
         .and_then(Stored::decode)

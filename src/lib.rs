@@ -25,7 +25,7 @@ pub mod shell;
 mod watch;
 
 pub use config::{parse_save, parse_size, Config, Options, DEFAULT_DIR};
-pub use db::{Db, Scan, Transaction};
+pub use db::{Db, Scan, Transaction, DEQUEUE_POLL};
 pub use error::{Error, Result};
 pub use expiry::Ttl;
 pub use isolde_sql as sql;

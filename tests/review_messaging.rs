@@ -15,7 +15,6 @@ const RC: IsolationLevel = IsolationLevel::ReadCommitted;
 /// sweeper never re-checks the expiry of the version it finally locked. The user's
 /// acknowledged write is lost.
 #[test]
-#[ignore = "BUG: the expiry sweeper deletes a value rewritten (without expiry) after it read the expired one"]
 fn sweeper_does_not_delete_a_value_rewritten_after_expiry() {
     let db = Db::open_in_memory();
     db.put_with_ttl(b"k", b"old", Duration::from_millis(150))
@@ -39,7 +38,6 @@ fn sweeper_does_not_delete_a_value_rewritten_after_expiry() {
 /// wake it, and when the wait times out `dequeue_timeout` returns None without looking
 /// again, although the message has been available for almost the whole timeout.
 #[test]
-#[ignore = "BUG: dequeue_timeout is not woken by a rolled-back dequeue and returns None while a message is available"]
 fn blocked_consumer_gets_a_message_put_back_by_a_rollback() {
     let db = Db::open_in_memory();
     let mut producer = db.begin(RC);

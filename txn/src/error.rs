@@ -61,13 +61,6 @@ pub enum Error {
     Locked { path: PathBuf },
     /// Writes are refused until a checkpoint succeeds (`stop-writes-on-checkpoint-error`).
     WritesStopped { reason: String },
-    /// The log ends before the position the newest checkpoint says it includes: the log
-    /// and the checkpoint come from different databases. Opening refuses rather than
-    /// guess which to trust.
-    LogBehindCheckpoint {
-        log_last_lsn: u64,
-        checkpoint_lsn: u64,
-    },
     /// The operation needs a database directory, and this database lives in memory only.
     InMemory { what: &'static str },
 }
@@ -127,7 +120,7 @@ impl Error {
             Error::Locked { .. } => "55006",
             Error::InMemory { .. } => "0A000",
             Error::Wal(_) | Error::Checkpoint(_) | Error::Io { .. } => "58030",
-            Error::CorruptRecord { .. } | Error::LogBehindCheckpoint { .. } => "XX001",
+            Error::CorruptRecord { .. } => "XX001",
         }
     }
 }
@@ -192,11 +185,6 @@ impl fmt::Display for Error {
                 f,
                 "database directory {} is in use by another process (lock file held)",
                 path.display()
-            ),
-            Error::LogBehindCheckpoint { log_last_lsn, checkpoint_lsn } => write!(
-                f,
-                "the log ends at LSN {log_last_lsn} but the newest checkpoint includes records up \
-                 to LSN {checkpoint_lsn}: they belong to different databases (move one of them away)"
             ),
             Error::InMemory { what } => {
                 write!(f, "an in-memory database has no {what}: open one with a directory")

@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::thread::ThreadId;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use isolde_engine::TxnId;
 use parking_lot::Mutex;
@@ -44,21 +44,21 @@ pub(crate) struct WaitGraph {
 impl WaitGraph {
     /// Blocks `waiter` until the first of `holders` ends (the caller then asks for the lock
     /// again). Fails at once with a deadlock error if the wait would close a cycle, or with
-    /// a lock timeout after `timeout`.
+    /// a lock timeout at `deadline`: one deadline for the whole wait on a row, whose
+    /// holders may end one after another, which began `since`.
     pub(crate) fn wait(
         &self,
         registry: &Registry,
         waiter: TxnId,
         holders: &[TxnId],
         key: &[u8],
-        timeout: Option<Duration>,
+        (since, deadline): (Instant, Option<Instant>),
     ) -> Result<()> {
         let Some(handle) = holders.iter().find_map(|&h| registry.get(h)) else {
             return Ok(()); // they ended between the conflict and now: just ask again
         };
         self.add_edges(waiter, holders, key)?;
-        let started = Instant::now();
-        let ended = handle.wait_end(timeout.map(|t| started + t));
+        let ended = handle.wait_end(deadline);
         self.waits_for.lock().remove(&waiter);
         if ended {
             return Ok(());
@@ -67,7 +67,7 @@ impl WaitGraph {
             txn: waiter,
             holder: handle.id,
             key: key.to_vec(),
-            waited: started.elapsed(),
+            waited: since.elapsed(),
         })
     }
 

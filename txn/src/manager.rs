@@ -44,8 +44,14 @@ pub const WAL_DIR: &str = "wal";
 /// How long automatic checkpoints wait after a failed one before trying again (Redis
 /// waits 5 s too), so a failing disk is not rescanned every maintenance round.
 const CHECKPOINT_RETRY_DELAY: Duration = Duration::from_secs(5);
-/// Writes per log record of a rewritten base.
+/// The log position a checkpoint written without a log (`appendonly no`) records: it
+/// stands for "newer than every record of any log found beside it".
+pub const NO_LOG: Lsn = Lsn::MAX;
+/// Writes per log record of a rewritten base, at most.
 const BASE_CHUNK: usize = 1024;
+/// Bytes of keys and values per log record of a rewritten base, at most (a single larger
+/// entry gets a record of its own): far below the log's record limit.
+const BASE_CHUNK_BYTES: usize = 4 << 20;
 
 /// A `save <seconds> <changes>` rule: checkpoint when at least `changes` keys were written
 /// and `after` has passed since the last checkpoint.
@@ -191,7 +197,16 @@ impl TxnManager {
                     .extend(recovery.warnings.iter().map(|w| w.to_string()));
                 Some(log)
             }
-            None => None,
+            None => {
+                if dir.join(WAL_DIR).exists() {
+                    recovered.warnings.push(format!(
+                        "appendonly is off: the log in {} is ignored, and what it holds beyond \
+                         the newest checkpoint is not loaded",
+                        dir.join(WAL_DIR).display()
+                    ));
+                }
+                None
+            }
         };
         let shared = Shared::new(Some(dir.to_path_buf()), log, Some(lock_file), options);
         shared.recover(&mut recovered)?;
@@ -367,7 +382,7 @@ impl Shared {
         let (handle, ts, lsn) = {
             let _order = self.commit_lock.lock();
             let ts = self.clock.assigned();
-            let lsn = self.log.as_ref().map_or(0, |log| log.next_lsn() - 1);
+            let lsn = self.log.as_ref().map_or(NO_LOG, |log| log.next_lsn() - 1);
             (self.registry.begin_at(ts), ts, lsn)
         };
         self.clock.wait_visible(ts);
@@ -377,7 +392,12 @@ impl Shared {
     /// Writes a checkpoint and records the outcome: a failure stops writes (with
     /// `stop-writes-on-checkpoint-error`) until a later checkpoint succeeds.
     fn checkpoint(&self, progress: impl FnMut(u64)) -> Result<CheckpointInfo> {
-        let result = self.write_checkpoint(progress);
+        let Some(dir) = &self.dir else {
+            return Err(Error::InMemory {
+                what: "checkpoints",
+            });
+        };
+        let result = self.write_checkpoint(dir, progress);
         let mut stopped = self.writes_stopped.lock();
         match &result {
             Ok(_) => {
@@ -394,16 +414,20 @@ impl Shared {
         result
     }
 
-    fn write_checkpoint(&self, progress: impl FnMut(u64)) -> Result<CheckpointInfo> {
-        let Some(dir) = &self.dir else {
-            return Err(Error::InMemory {
-                what: "checkpoints",
-            });
-        };
+    fn write_checkpoint(&self, dir: &Path, progress: impl FnMut(u64)) -> Result<CheckpointInfo> {
         let _one_at_a_time = self.checkpoint_lock.lock();
         let started = Instant::now();
         let changes_before = self.changes.load(Ordering::Relaxed);
         let (handle, ts, lsn) = self.snapshot_for_copy();
+        // The checkpoint will claim every record up to `lsn`: they must be on disk before
+        // it is, whatever the fsync policy, or a power loss could leave the log shorter
+        // than the checkpoint says.
+        if let Some(log) = &self.log {
+            if let Err(e) = log.sync_now(lsn) {
+                self.registry.end(&handle, &self.clock);
+                return Err(e.into());
+            }
+        }
         let meta = Meta {
             snapshot_ts: ts,
             wal_lsn: lsn,
@@ -445,6 +469,7 @@ impl Shared {
         let kept = directory.list()?.into_iter();
         let oldest_lsn = kept
             .filter_map(|l| checkpoint::Checkpoint::read_meta(&l.path).ok())
+            .filter(|m| !written_without_log(m))
             .map(|m| m.wal_lsn)
             .min();
         if let Some(lsn) = oldest_lsn {
@@ -467,7 +492,7 @@ impl Shared {
             (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
             ReadAt::Snapshot { ts, txn: 0 },
         );
-        let base = chunks(entries, BASE_CHUNK).map(|writes| {
+        let base = chunks(entries).map(|writes| {
             let writes = writes.into_iter().map(|(k, v)| (k, Some(v))).collect();
             CommitRecord {
                 ts,
@@ -484,49 +509,64 @@ impl Shared {
 
     /// Loads the newest valid checkpoint and replays the log after it.
     fn recover(&self, recovered: &mut Recovered) -> Result<()> {
-        let (checkpoint_ts, lsn) = self.load_checkpoint(recovered)?;
+        let checkpoint = self.load_checkpoint(recovered)?;
+        let (checkpoint_ts, lsn) = checkpoint.map_or((0, 0), |m| (m.snapshot_ts, m.wal_lsn));
         let mut ts = checkpoint_ts;
+        let mut checkpoint_now = false;
         if let Some(log) = &self.log {
-            self.continue_log_after(log, lsn, recovered)?;
-            for item in log.read_from(lsn + 1)? {
-                let (record_lsn, payload) = item?;
-                let record =
-                    CommitRecord::decode(&payload).map_err(|reason| Error::CorruptRecord {
-                        lsn: record_lsn,
-                        reason,
-                    })?;
-                // A record the checkpoint already holds (a log kept from before the log
-                // was last turned off) must not be applied over newer state.
-                if record.ts > checkpoint_ts {
-                    self.apply(&record);
-                    ts = ts.max(record.ts);
-                    recovered.records_replayed += 1;
-                }
+            checkpoint_now = self.retire_log_written_before(log, checkpoint, recovered)?;
+            if !checkpoint_now {
+                ts = ts.max(self.replay_log(log, lsn, recovered)?);
             }
         }
         recovered.last_ts = ts;
         self.clock.reset(ts);
         self.registry.reset_horizon(ts);
+        if checkpoint_now {
+            self.checkpoint(|_| {})?;
+        }
         Ok(())
     }
 
+    /// Replays the log records after `checkpoint_lsn`; returns the newest commit timestamp.
+    fn replay_log(
+        &self,
+        log: &Log,
+        checkpoint_lsn: Lsn,
+        recovered: &mut Recovered,
+    ) -> Result<Timestamp> {
+        self.continue_log_after(log, checkpoint_lsn, recovered)?;
+        let mut ts = 0;
+        for item in log.read_from(checkpoint_lsn + 1)? {
+            let (lsn, payload) = item?;
+            let record = CommitRecord::decode(&payload)
+                .map_err(|reason| Error::CorruptRecord { lsn, reason })?;
+            self.apply(&record);
+            ts = ts.max(record.ts);
+            recovered.records_replayed += 1;
+        }
+        Ok(ts)
+    }
+
     /// Loads the newest valid checkpoint, unless a rewritten log base is newer; returns
-    /// the snapshot timestamp and log position recovery goes on from.
-    fn load_checkpoint(&self, recovered: &mut Recovered) -> Result<(Timestamp, Lsn)> {
+    /// its header when it was loaded.
+    fn load_checkpoint(&self, recovered: &mut Recovered) -> Result<Option<Meta>> {
         let directory = Directory::new(self.dir.as_deref().unwrap_or(Path::new(".")));
         directory.remove_temp_files()?;
         let Some(loaded) = directory.load_newest()? else {
-            return Ok((0, 0));
+            return Ok(None);
         };
         recovered
             .warnings
             .extend(loaded.skipped.iter().map(|s| s.to_string()));
         let meta = *loaded.checkpoint.meta();
         // A rewritten log base newer than the checkpoint holds the whole state itself,
-        // deletions included; the checkpoint would only add keys deleted since.
+        // deletions included; the checkpoint would only add keys deleted since. (A
+        // checkpoint written without a log is newer than any log: see
+        // `retire_log_written_before`.)
         let base_cut = self.log.as_ref().and_then(Log::base_cut);
-        if base_cut.is_some_and(|cut| meta.wal_lsn + 1 < cut) {
-            return Ok((0, 0));
+        if !written_without_log(&meta) && base_cut.is_some_and(|cut| meta.wal_lsn + 1 < cut) {
+            return Ok(None);
         }
         for entry in loaded.checkpoint.iter() {
             let (key, value) = entry?;
@@ -535,13 +575,39 @@ impl Shared {
             recovered.checkpoint_keys += 1;
         }
         recovered.checkpoint = Some(loaded.checkpoint.path().to_path_buf());
-        Ok((meta.snapshot_ts, meta.wal_lsn))
+        Ok(Some(meta))
     }
 
-    /// Makes sure new records are numbered after `checkpoint_lsn`. An empty log (a
-    /// database restored from a checkpoint, or whose log was deleted) is renumbered to go
-    /// on after it; a non-empty log that ends before it belongs to another history, and
-    /// opening refuses rather than lose the commits it would misnumber.
+    /// A log found beside a checkpoint written while `appendonly` was off is older than
+    /// that checkpoint (its records were last read before the log was turned off): it is
+    /// dropped, and — as Redis rewrites its AOF when appendonly is turned on — a fresh
+    /// checkpoint is written once recovery is done, tying the new log to the data. True
+    /// when that checkpoint is due.
+    fn retire_log_written_before(
+        &self,
+        log: &Log,
+        checkpoint: Option<Meta>,
+        recovered: &mut Recovered,
+    ) -> Result<bool> {
+        let Some(meta) = checkpoint.filter(written_without_log) else {
+            return Ok(false);
+        };
+        let next_lsn = log.next_lsn();
+        if next_lsn > 1 || log.base_cut().is_some() {
+            log.restart_at(next_lsn)?;
+            recovered.warnings.push(format!(
+                "the log held records older than checkpoint {} (written with appendonly off); \
+                 they were dropped",
+                meta.snapshot_ts
+            ));
+        }
+        Ok(true)
+    }
+
+    /// Makes sure new records are numbered after `checkpoint_lsn`. A log that ends before
+    /// it — restored from a checkpoint, deleted, or cut short by a power loss or by
+    /// `check-wal --fix` behind a newer checkpoint — holds only records the checkpoint
+    /// holds too, and goes on after it.
     fn continue_log_after(
         &self,
         log: &Log,
@@ -552,18 +618,13 @@ impl Shared {
         if last >= checkpoint_lsn {
             return Ok(());
         }
-        if last == 0 && log.base_cut().is_none() {
-            log.restart_at(checkpoint_lsn + 1)?;
-            recovered.warnings.push(format!(
-                "the log was empty; it now continues after the checkpoint, at LSN {}",
-                checkpoint_lsn + 1
-            ));
-            return Ok(());
-        }
-        Err(Error::LogBehindCheckpoint {
-            log_last_lsn: last,
-            checkpoint_lsn,
-        })
+        log.restart_at(checkpoint_lsn + 1)?;
+        recovered.warnings.push(format!(
+            "the log ended at LSN {last}, before the newest checkpoint's position {checkpoint_lsn}; \
+             the checkpoint holds those records and the log now continues at LSN {}",
+            checkpoint_lsn + 1
+        ));
+        Ok(())
     }
 
     /// Applies a committed write set: the one path for recovery and (later) replication.
@@ -625,6 +686,11 @@ fn maintain(shared: &Shared, stop: &(Mutex<bool>, Condvar)) {
     }
 }
 
+/// True for a checkpoint written while `appendonly` was off: it has no log position.
+fn written_without_log(meta: &Meta) -> bool {
+    meta.wal_lsn == NO_LOG
+}
+
 /// Takes the directory's lock file, so a second process cannot open it too.
 fn lock_dir(dir: &Path) -> Result<File> {
     let path = dir.join(LOCK_FILE);
@@ -652,10 +718,24 @@ fn unix_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// Groups an iterator into vectors of up to `size` items.
-fn chunks<I: Iterator>(mut iter: I, size: usize) -> impl Iterator<Item = Vec<I::Item>> {
+/// Groups a snapshot scan into the write sets of a rewritten base: up to [`BASE_CHUNK`]
+/// entries and [`BASE_CHUNK_BYTES`] bytes each.
+fn chunks<I: Iterator<Item = (Vec<u8>, isolde_engine::Value)>>(
+    iter: I,
+) -> impl Iterator<Item = Vec<I::Item>> {
+    let mut iter = iter.peekable();
     std::iter::from_fn(move || {
-        let chunk: Vec<_> = iter.by_ref().take(size).collect();
+        let (mut chunk, mut bytes) = (Vec::new(), 0);
+        while chunk.len() < BASE_CHUNK {
+            let fits = |(k, v): &I::Item| {
+                chunk.is_empty() || bytes + k.len() + v.len() <= BASE_CHUNK_BYTES
+            };
+            let Some((key, value)) = iter.next_if(fits) else {
+                break;
+            };
+            bytes += key.len() + value.len();
+            chunk.push((key, value));
+        }
         (!chunk.is_empty()).then_some(chunk)
     })
 }

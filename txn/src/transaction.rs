@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
+use std::time::Instant;
 
 use isolde_engine::{
     Conflict, LockMode, Locked, ReadAt, Scan, Timestamp, TxnId, Value, VersionStore,
@@ -276,6 +277,12 @@ impl Transaction {
             .uses_transaction_snapshot()
             .then(|| self.snapshot());
         let mut last_holder = None;
+        let since = Instant::now();
+        let deadline = self
+            .shared
+            .options
+            .lock_timeout
+            .map(|timeout| since + timeout);
         loop {
             match request(&self.shared.store, first_updater_wins) {
                 Ok(locked) => return Ok(locked),
@@ -285,7 +292,7 @@ impl Transaction {
                         self.id(),
                         &holders,
                         key,
-                        self.shared.options.lock_timeout,
+                        (since, deadline),
                     );
                     if let Err(e) = waited {
                         return Err(self.fail(e));

@@ -16,7 +16,6 @@ const RC: IsolationLevel = IsolationLevel::ReadCommitted;
 /// timeout again, and so on. With n sharers ending one after the other it waits n times
 /// the timeout for one row.
 #[test]
-#[ignore = "BUG: lock_timeout restarts after every holder that ends, so one lock wait can last a multiple of it"]
 fn lock_timeout_bounds_the_whole_wait_for_one_row() {
     let mgr = TxnManager::in_memory(Options {
         lock_timeout: Some(Duration::from_millis(300)),
@@ -104,7 +103,6 @@ fn manual_checkpoint_success_lifts_the_write_stop() {
 /// in-memory database for one (an `InMemory` error, which can never succeed) stops its
 /// writes for good.
 #[test]
-#[ignore = "BUG: a checkpoint request on an in-memory database stops every later write forever"]
 fn checkpoint_request_on_an_in_memory_database_does_not_stop_writes() {
     let mgr = TxnManager::in_memory(Options::default());
     assert!(matches!(

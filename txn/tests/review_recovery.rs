@@ -68,7 +68,6 @@ fn file_len(path: &Path) -> u64 {
 /// open, although the checkpoint holds every one of those commits: the database is
 /// unusable after an ordinary crash until someone deletes the log by hand.
 #[test]
-#[ignore = "BUG: after a power loss under everysec, a checkpoint newer than the surviving log makes open fail with LogBehindCheckpoint"]
 fn checkpoint_survives_a_power_loss_that_takes_the_unsynced_log_tail() {
     let dir = tempfile::tempdir().unwrap();
     let lost_from;
@@ -115,7 +114,6 @@ fn checkpoint_survives_a_power_loss_that_takes_the_unsynced_log_tail() {
 /// back on, `recover` applies every old-log record whose timestamp is above the (lsn 0)
 /// checkpoint's: records from the abandoned history come back over the newer state.
 #[test]
-#[ignore = "BUG: turning appendonly off and on again replays stale records of the old log over newer checkpointed state"]
 fn stale_log_records_do_not_come_back_after_the_log_was_turned_off_and_on() {
     let dir = tempfile::tempdir().unwrap();
     {
@@ -149,7 +147,6 @@ fn stale_log_records_do_not_come_back_after_the_log_was_turned_off_and_on() {
 /// altogether and recovers the era-1 base: every commit of era 2 is lost, checkpointed
 /// or not.
 #[test]
-#[ignore = "BUG: a checkpoint written with appendonly no is ignored in favour of an older rewritten log base"]
 fn checkpoint_written_without_a_log_is_not_ignored_for_an_old_log_base() {
     let dir = tempfile::tempdir().unwrap();
     {

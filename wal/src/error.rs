@@ -45,8 +45,12 @@ pub enum Error {
     InvalidCut { cut: Lsn, reason: String },
     /// A record longer than [`crate::MAX_RECORD_LEN`] bytes.
     RecordTooLarge { len: usize },
-    /// `restart_at` was called on a log that already holds records.
-    NotEmpty { dir: PathBuf, next_lsn: Lsn },
+    /// `restart_at(lsn)` was called on a log that holds records at or after `lsn`.
+    NotEmpty {
+        dir: PathBuf,
+        next_lsn: Lsn,
+        lsn: Lsn,
+    },
 }
 
 impl Error {
@@ -108,10 +112,11 @@ impl fmt::Display for Error {
                 dir.display()
             ),
             Error::InvalidCut { cut, reason } => write!(f, "invalid rewrite cut at LSN {cut}: {reason}"),
-            Error::NotEmpty { dir, next_lsn } => write!(
+            Error::NotEmpty { dir, next_lsn, lsn } => write!(
                 f,
-                "the log in {} already holds records (next LSN {next_lsn}) and cannot be renumbered",
-                dir.display()
+                "the log in {} holds records up to LSN {}, so it cannot restart at LSN {lsn}",
+                dir.display(),
+                next_lsn - 1
             ),
             Error::RecordTooLarge { len } => write!(
                 f,

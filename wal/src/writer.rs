@@ -191,23 +191,33 @@ impl Log {
         Ok(lsn)
     }
 
-    /// Renumbers a log that holds no record yet so that its first record gets LSN
-    /// `lsn`. A database restored from a checkpoint taken elsewhere needs this: the
-    /// checkpoint says it holds every record up to some LSN of the old log, so the new
-    /// log must go on after it, or recovery would skip the first new records. Fails
-    /// with [`Error::NotEmpty`] once a record was written or a base installed.
+    /// Makes every record up to `lsn` durable now, whatever the fsync policy: a
+    /// checkpoint that records a log position needs the log durable up to it.
+    pub fn sync_now(&self, lsn: Lsn) -> Result<(), Error> {
+        self.shared.check_poisoned()?;
+        self.shared.sync_through(lsn)
+    }
+
+    /// Drops every record of the log and goes on at LSN `lsn`: the next record gets it.
+    /// Every record must lie before `lsn`, superseded by a checkpoint that holds all of
+    /// them (a database restored from a checkpoint taken elsewhere, or a log cut short
+    /// behind a newer checkpoint by a crash or [`repair`](crate::repair)); so LSNs never
+    /// go back. Fails with [`Error::NotEmpty`] if the log holds a record at or after `lsn`.
     pub fn restart_at(&self, lsn: Lsn) -> Result<(), Error> {
         let shared = &self.shared;
         shared.check_poisoned()?;
         let mut state = shared.state.lock();
         let next_lsn = self.next_lsn();
-        if next_lsn != 1 || state.manifest.base.is_some() {
+        if next_lsn > lsn {
             return Err(Error::NotEmpty {
                 dir: shared.dir.clone(),
                 next_lsn,
+                lsn,
             });
         }
-        if lsn <= 1 {
+        let already_there = state.manifest.base.is_none()
+            && matches!(state.manifest.segments.as_slice(), [only] if only.lsn == lsn);
+        if already_there {
             return Ok(());
         }
         let name = segment::segment_name(lsn);
@@ -216,16 +226,18 @@ impl Log {
             first_lsn: lsn,
         };
         let file = segment::create_file(&*shared.io, &shared.dir.join(&name), header)?;
-        let old: Vec<Entry> = state.manifest.segments.clone();
-        let mut manifest = state.manifest.clone();
-        manifest.generation += 1;
-        manifest.segments = vec![Entry { name, lsn }];
+        let old: Vec<Entry> = state.manifest.files().cloned().collect();
+        let manifest = Manifest {
+            generation: state.manifest.generation + 1,
+            base: None,
+            segments: vec![Entry { name, lsn }],
+        };
         manifest
             .store(&*shared.io, &shared.dir)
             .map_err(|e| shared.poison_with(e))?;
         for entry in old {
-            // The old segment is empty and no longer named by the manifest; a failed
-            // removal leaves an orphan that the next open deletes.
+            // No longer named by the manifest; a failed removal leaves an orphan that the
+            // next open deletes.
             let _ = std::fs::remove_file(shared.dir.join(entry.name));
         }
         state.manifest = manifest;
@@ -233,6 +245,9 @@ impl Log {
         state.active = Arc::from(file);
         state.active_records = 0;
         shared.size.store(HEADER_LEN as u64, Ordering::Relaxed);
+        shared
+            .rewrite_base_size
+            .store(HEADER_LEN as u64, Ordering::Relaxed);
         shared.next_lsn.store(lsn, Ordering::Release);
         shared.mark_synced(lsn - 1);
         Ok(())
