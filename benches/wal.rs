@@ -1,5 +1,6 @@
 //! WAL benchmarks: append throughput under each fsync policy (with the raw
-//! fdatasync rate of the same disk for reference) and recovery speed.
+//! fdatasync rate of the same disk for reference) and recovery speed, replaying
+//! through the `Vec`-per-record iterator and through `Records::next_borrowed`.
 //!
 //! `cargo bench --bench wal`. `WAL_BENCH_RECOVERY_MIB` sets the size of the log
 //! the recovery benchmark opens (default 256).
@@ -129,6 +130,24 @@ fn recovery(c: &mut Criterion) {
                 .expect("read")
                 .map(|r| r.expect("record").1.len() as u64)
                 .sum::<u64>();
+            assert_eq!(replayed, recovery.records_scanned * RECORD.len() as u64);
+        })
+    });
+    group.bench_function(format!("open+scan borrowed {mib} MiB"), |b| {
+        b.iter(|| {
+            let (log, recovery) = Log::open(
+                dir.path(),
+                Options {
+                    fsync: FsyncPolicy::No,
+                    ..Options::default()
+                },
+            )
+            .expect("open");
+            let mut records = log.read_from(1).expect("read");
+            let mut replayed = 0;
+            while let Some(record) = records.next_borrowed() {
+                replayed += record.expect("record").1.len() as u64;
+            }
             assert_eq!(replayed, recovery.records_scanned * RECORD.len() as u64);
         })
     });
