@@ -23,7 +23,7 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use isolde_txn::checkpoint::{Checkpoint, Directory, Meta};
-use isolde_txn::{LOCK_FILE, WAL_DIR};
+use isolde_txn::WAL_DIR;
 
 use super::output::print;
 use super::progress::Progress;
@@ -77,20 +77,12 @@ fn is_empty_or_missing(dir: &Path) -> Result<bool> {
 
 /// Takes the directory's lock file, as an open database holds it.
 pub(crate) fn lock(dir: &Path) -> Result<File> {
-    let path = dir.join(LOCK_FILE);
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(fs::TryLockError::WouldBlock) => Err(Error::Locked {
+    isolde_txn::lock_dir(dir).map_err(|e| match e {
+        isolde_txn::Error::Locked { .. } => Error::Locked {
             dir: dir.to_path_buf(),
-        }),
-        Err(fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
-    }
+        },
+        other => Error::Db(other.into()),
+    })
 }
 
 /// Deletes the files of the database in `dir`, except `source` if it lies there (it is

@@ -23,7 +23,8 @@ pub use isolde_engine::{checkpoint, LockMode, Scan, Timestamp, TxnId, Value};
 pub use isolde_wal as wal;
 pub use locks::LockWait;
 pub use manager::{
-    CheckpointInfo, CommitObserver, Options, Recovered, SaveRule, TxnManager, LOCK_FILE, WAL_DIR,
+    lock_dir, CheckpointInfo, CommitObserver, Options, Recovered, SaveRule, TxnManager, LOCK_FILE,
+    WAL_DIR,
 };
 pub use record::CommitRecord;
 pub use transaction::{prefix_end, CommitInfo, RowLock, Transaction, MAX_KEY_SIZE, MAX_VALUE_SIZE};

@@ -691,8 +691,11 @@ fn written_without_log(meta: &Meta) -> bool {
     meta.wal_lsn == NO_LOG
 }
 
-/// Takes the directory's lock file, so a second process cannot open it too.
-fn lock_dir(dir: &Path) -> Result<File> {
+/// Takes the lock file of database directory `dir`, as an open database holds it, so no
+/// second process opens it meanwhile; the lock lasts as long as the returned file is open.
+/// Fails with [`Error::Locked`] if another process holds it. Tools that change a closed
+/// database's files (restore, log repair) take it too.
+pub fn lock_dir(dir: &Path) -> Result<File> {
     let path = dir.join(LOCK_FILE);
     let file = File::options()
         .create(true)
