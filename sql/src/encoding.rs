@@ -27,13 +27,15 @@
 //! of columns is a key prefix. A unique index whose columns are all non-NULL stores
 //! exactly the indexed columns in the key (so a duplicate is the same key); otherwise the
 //! primary key is appended (PostgreSQL's UNIQUE allows many NULLs).
+//! [`parse_key`] and [`decode_key`] read a key back, so that error messages can name a
+//! row by its primary key instead of its bytes.
 //!
 //! Rows (the values) use a plain tagged format: a u16 column count, then per value a tag
 //! byte and its payload (little-endian numbers, length-prefixed text).
 
 use crate::error::{Error, Result};
 use crate::numeric::Decimal;
-use crate::types::Value;
+use crate::types::{DataType, Value};
 
 /// The first byte of every SQL key.
 pub const SQL_PREFIX: u8 = 0x00;
@@ -147,6 +149,134 @@ fn encode_numeric_key(d: &Decimal, out: &mut Vec<u8>) {
         out.push(0x03);
         out.extend(body);
     }
+}
+
+/// What a stored SQL key addresses, read from its layout alone. Key columns stay
+/// encoded: decoding them ([`decode_key`]) needs their types, from the catalog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoredKey<'a> {
+    /// A table definition, by table name.
+    TableDef(&'a str),
+    /// The entry mapping an index name to its table.
+    IndexName(&'a str),
+    /// The object-id counter.
+    NextId,
+    /// A row: its table and its encoded primary key (or hidden row id).
+    Row { table_id: u32, key: &'a [u8] },
+    /// An index entry: its index, the encoded indexed columns and maybe a primary key.
+    IndexEntry { index_id: u32, key: &'a [u8] },
+}
+
+/// Says what `key` is, or None for a key outside the SQL layout (a key-value API key,
+/// or bytes no SQL statement writes).
+pub fn parse_key(key: &[u8]) -> Option<StoredKey<'_>> {
+    let (&[SQL_PREFIX, kind], rest) = key.split_first_chunk::<2>()? else {
+        return None;
+    };
+    let id = || Some(u32::from_be_bytes(*rest.first_chunk::<4>()?));
+    match kind {
+        TABLE_DEF => std::str::from_utf8(rest).ok().map(StoredKey::TableDef),
+        INDEX_NAME => std::str::from_utf8(rest).ok().map(StoredKey::IndexName),
+        NEXT_ID if rest.is_empty() => Some(StoredKey::NextId),
+        ROW => Some(StoredKey::Row {
+            table_id: id()?,
+            key: &rest[4..],
+        }),
+        INDEX_ENTRY => Some(StoredKey::IndexEntry {
+            index_id: id()?,
+            key: &rest[4..],
+        }),
+        _ => None,
+    }
+}
+
+/// Decodes the order-preserving encodings of values of the given types from the front of
+/// `bytes` (the inverse of [`encode_key`]); returns them and the bytes after them.
+pub fn decode_key<'a>(bytes: &'a [u8], types: &[DataType]) -> Result<(Vec<Value>, &'a [u8])> {
+    let mut r = Reader::new(bytes, "key");
+    let values = types
+        .iter()
+        .map(|&ty| decode_key_value(&mut r, ty))
+        .collect::<Result<_>>()?;
+    Ok((values, r.bytes))
+}
+
+/// Reads one value of type `ty` in the order-preserving encoding ([`encode_key_value`]).
+/// Numerics come back normalized (`1.50` as `1.5`), as the encoding keeps no scale.
+pub fn decode_key_value(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
+    match r.u8()? {
+        KEY_NULL => return Ok(Value::Null),
+        KEY_VALUE => {}
+        t => return Err(r.corrupt(&format!("unknown key tag {t}"))),
+    }
+    Ok(match ty {
+        DataType::Boolean => match r.u8()? {
+            0 => Value::Boolean(false),
+            1 => Value::Boolean(true),
+            b => return Err(r.corrupt(&format!("boolean byte {b}"))),
+        },
+        DataType::Integer => Value::Integer((u64::from_be_bytes(r.array()?) ^ (1 << 63)) as i64),
+        DataType::Float => {
+            let k = u64::from_be_bytes(r.array()?);
+            let bits = if k >> 63 == 1 { k ^ (1 << 63) } else { !k };
+            Value::Float(f64::from_bits(bits))
+        }
+        DataType::Numeric { .. } => Value::Numeric(decode_numeric_key(r)?),
+        DataType::Text { .. } => {
+            let mut text = Vec::new();
+            loop {
+                match r.u8()? {
+                    0x00 => match r.u8()? {
+                        0x01 => break,
+                        0xff => text.push(0),
+                        b => return Err(r.corrupt(&format!("text escape 00 {b:02x}"))),
+                    },
+                    b => text.push(b),
+                }
+            }
+            Value::Text(String::from_utf8(text).map_err(|_| r.corrupt("invalid UTF-8"))?)
+        }
+    })
+}
+
+fn decode_numeric_key(r: &mut Reader<'_>) -> Result<Decimal> {
+    let negative = match r.u8()? {
+        0x02 => return Ok(Decimal::from_i64(0)),
+        0x01 => true,
+        0x03 => false,
+        s => return Err(r.corrupt(&format!("numeric sign byte {s}"))),
+    };
+    let flip = |b: u8| if negative { !b } else { b };
+    let exp = u16::from_be_bytes(r.array::<2>()?.map(flip)) ^ 0x8000;
+    let exp = exp as i16 as i64;
+    let mut mantissa = 0i128;
+    let mut digits = 0i64;
+    loop {
+        let d = match flip(r.u8()?) {
+            0 => break,
+            d @ 1..=10 => d - 1,
+            b => return Err(r.corrupt(&format!("numeric digit byte {b}"))),
+        };
+        mantissa = mantissa
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(d as i128))
+            .ok_or_else(|| r.corrupt("numeric has too many digits"))?;
+        digits += 1;
+    }
+    // The value is 0.d1d2...dn * 10^exp = mantissa * 10^(exp - n).
+    let shift = exp - digits;
+    let (mantissa, scale) = if shift >= 0 {
+        let factor = u32::try_from(shift)
+            .ok()
+            .and_then(|s| 10i128.checked_pow(s));
+        (factor.and_then(|f| mantissa.checked_mul(f)), 0)
+    } else {
+        (Some(mantissa), u32::try_from(-shift).unwrap_or(u32::MAX))
+    };
+    let mantissa = mantissa.map(|m| if negative { -m } else { m });
+    mantissa
+        .and_then(|m| Decimal::new(m, scale))
+        .ok_or_else(|| r.corrupt("numeric out of range"))
 }
 
 // Row values.
@@ -373,5 +503,116 @@ mod tests {
     fn null_sorts_after_every_value() {
         assert!(key(&Value::Null) > key(&Value::Integer(i64::MAX)));
         assert!(key(&Value::Null) > key(&Value::from("\u{10ffff}")));
+    }
+
+    /// A column type and a value of it (or NULL), the way a key column holds one.
+    fn typed_value() -> impl Strategy<Value = (DataType, Value)> {
+        let null_or = |ty: DataType, v: BoxedStrategy<Value>| {
+            prop_oneof![1 => Just(Value::Null), 9 => v].prop_map(move |v| (ty, v))
+        };
+        prop_oneof![
+            null_or(
+                DataType::Boolean,
+                any::<bool>().prop_map(Value::Boolean).boxed()
+            ),
+            null_or(
+                DataType::Integer,
+                any::<i64>().prop_map(Value::Integer).boxed()
+            ),
+            null_or(DataType::Float, any::<f64>().prop_map(Value::Float).boxed()),
+            null_or(
+                DataType::Numeric { scale: None },
+                decimal().prop_map(Value::Numeric).boxed()
+            ),
+            null_or(
+                DataType::Text { max_len: None },
+                any::<String>().prop_map(Value::Text).boxed()
+            ),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn keys_decode_to_the_values_they_encode(
+            columns in proptest::collection::vec(typed_value(), 0..5),
+            tail: Vec<u8>,
+        ) {
+            let (types, values): (Vec<DataType>, Vec<Value>) = columns.into_iter().unzip();
+            let mut k = Vec::new();
+            encode_key(&values, &mut k);
+            k.extend_from_slice(&tail);
+            let (back, rest) = decode_key(&k, &types).unwrap();
+            prop_assert_eq!(&back, &values);
+            prop_assert_eq!(rest, &tail[..]);
+        }
+
+        #[test]
+        fn garbage_keys_fail_cleanly(bytes: Vec<u8>, ty in typed_value()) {
+            let _ = decode_key(&bytes, &[ty.0, ty.0]);
+            let _ = parse_key(&bytes);
+        }
+    }
+
+    #[test]
+    fn decoded_floats_keep_their_bits_but_fold_negative_zero() {
+        for f in [
+            1.5,
+            -1.5,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            -0.0,
+        ] {
+            let (back, _) = decode_key(&key(&Value::Float(f)), &[DataType::Float]).unwrap();
+            let expected = if f == 0.0 { 0.0f64 } else { f };
+            assert!(matches!(back[0], Value::Float(x) if x.to_bits() == expected.to_bits()));
+        }
+    }
+
+    #[test]
+    fn numerics_at_the_limits_of_precision_decode() {
+        let ty = DataType::Numeric { scale: None };
+        for text in [
+            "99999999999999999999999999999999999999",
+            "-0.00000000000000000000000000000000000001",
+            "10000000000000000000000000000000000000",
+            "-123.4500",
+        ] {
+            let v = Value::Numeric(Decimal::parse(text).unwrap());
+            let (back, _) = decode_key(&key(&v), &[ty]).unwrap();
+            assert_eq!(back[0], v, "{text}");
+        }
+    }
+
+    #[test]
+    fn stored_keys_are_recognized_by_their_layout() {
+        let mut row = row_prefix(7);
+        encode_key_value(&Value::Integer(1), &mut row);
+        assert_eq!(
+            parse_key(&row),
+            Some(StoredKey::Row {
+                table_id: 7,
+                key: &row[6..]
+            })
+        );
+        assert_eq!(
+            parse_key(&index_prefix(9)),
+            Some(StoredKey::IndexEntry {
+                index_id: 9,
+                key: &[]
+            })
+        );
+        assert_eq!(
+            parse_key(&table_def_key("t")),
+            Some(StoredKey::TableDef("t"))
+        );
+        assert_eq!(
+            parse_key(&index_name_key("i")),
+            Some(StoredKey::IndexName("i"))
+        );
+        assert_eq!(parse_key(&next_id_key()), Some(StoredKey::NextId));
+        for other in [&b"kv:user"[..], &[0x00, 0x10, 0x00], &[0x00], &[0x00, 0x7f]] {
+            assert_eq!(parse_key(other), None);
+        }
     }
 }
