@@ -7,6 +7,8 @@
 //! `txn` crate. Versions no snapshot can see any more are pruned as chains are written and
 //! by [`VersionStore::gc`] passes.
 
+#![warn(missing_docs)]
+
 pub mod checkpoint;
 mod version_store;
 

@@ -43,7 +43,12 @@ pub type Value = Arc<[u8]>;
 pub enum ReadAt {
     /// Versions committed at or before `ts`, and `txn`'s own pending version
     /// (snapshot isolation's visibility rule, used by every level but READ UNCOMMITTED).
-    Snapshot { ts: Timestamp, txn: TxnId },
+    Snapshot {
+        /// The snapshot: the newest commit timestamp the read may see.
+        ts: Timestamp,
+        /// The reading transaction, whose own pending writes it sees.
+        txn: TxnId,
+    },
     /// The newest version of all, another transaction's pending one included: a dirty read.
     Latest,
 }
@@ -70,9 +75,17 @@ pub struct Locked {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Conflict {
     /// Other transactions hold conflicting locks (one of them may hold a pending version).
-    Blocked { holders: Vec<TxnId> },
+    Blocked {
+        /// The transactions holding the conflicting locks, the caller never among them:
+        /// the ones to wait for (and the edges of a waits-for graph).
+        holders: Vec<TxnId>,
+    },
     /// A version committed after the caller's snapshot exists (first updater wins).
-    Changed { committed_ts: Timestamp },
+    Changed {
+        /// Commit timestamp of the key's newest committed version, later than the
+        /// caller's snapshot.
+        committed_ts: Timestamp,
+    },
 }
 
 struct Version {

@@ -23,14 +23,19 @@ pub const MIN_KEEP: usize = 2;
 /// A checkpoint file found in the directory (not yet opened or verified).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
+    /// Where the file is: the directory joined with its name.
     pub path: PathBuf,
+    /// The snapshot timestamp read from the file's name (not from its header, which is
+    /// not read until it is opened).
     pub snapshot_ts: u64,
 }
 
 /// A checkpoint passed over while looking for a valid one, and why.
 #[derive(Debug)]
 pub struct Skipped {
+    /// The checkpoint file that was passed over.
     pub path: PathBuf,
+    /// Why it could not be opened: I/O, or a check the file failed.
     pub error: Error,
 }
 
@@ -43,6 +48,7 @@ impl fmt::Display for Skipped {
 /// The checkpoint recovery should start from, and the newer ones that were unusable.
 #[derive(Debug)]
 pub struct Loaded {
+    /// The newest checkpoint that verified, mapped and fully checked.
     pub checkpoint: Checkpoint,
     /// Newer checkpoints that failed to open, newest first: each is a warning to log.
     pub skipped: Vec<Skipped>,

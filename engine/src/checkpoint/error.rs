@@ -17,31 +17,63 @@ use super::directory::Skipped;
 #[non_exhaustive]
 pub enum Error {
     /// The operating system failed a read, write, sync, rename or directory listing.
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file or directory the operation was on: the checkpoint, its `.tmp` file
+        /// while it is being written, or the directory being listed or synced.
+        path: PathBuf,
+        /// What the operating system reported.
+        source: io::Error,
+    },
     /// The file does not start with the checkpoint magic: it is not a checkpoint.
-    BadMagic { path: PathBuf },
+    BadMagic {
+        /// The file that was opened as a checkpoint.
+        path: PathBuf,
+    },
     /// The file was written in a format version this build cannot read.
-    UnsupportedVersion { path: PathBuf, version: u32 },
+    UnsupportedVersion {
+        /// The checkpoint that cannot be read.
+        path: PathBuf,
+        /// The format version its header declares (at offset 8).
+        version: u32,
+    },
     /// A checksum, length or count does not match at `offset`.
     Corrupt {
+        /// The checkpoint being verified or read.
         path: PathBuf,
+        /// Byte offset in the file of the block or footer that failed its check, or of the
+        /// header field that did.
         offset: u64,
+        /// What did not match; for a checksum, the stored and computed values.
         reason: String,
     },
     /// The file ends (at `len` bytes) before its footer: the write never completed or the
     /// file was cut short.
-    Truncated { path: PathBuf, len: u64 },
+    Truncated {
+        /// The checkpoint that was cut short.
+        path: PathBuf,
+        /// The file's length in bytes: too short for a footer, or not ending in one.
+        len: u64,
+    },
     /// A key or value is too long for the format's 32-bit lengths; nothing was written.
     EntryTooLarge {
+        /// The checkpoint that was being written (its final name, not the `.tmp` file,
+        /// which is removed).
         path: PathBuf,
+        /// The offending entry's key length in bytes.
         key_len: usize,
+        /// The offending entry's value length in bytes.
         value_len: usize,
     },
     /// The entry iterator given to [`super::write`] failed; nothing was written.
     Source(Box<dyn std::error::Error + Send + Sync>),
     /// Checkpoints exist in `dir` but none of them is valid. Starting empty would silently
     /// lose the data, so the caller must refuse to open.
-    NoValidCheckpoint { dir: PathBuf, skipped: Vec<Skipped> },
+    NoValidCheckpoint {
+        /// The directory that was searched (the database directory).
+        dir: PathBuf,
+        /// Every checkpoint found, newest first, each with the error that ruled it out.
+        skipped: Vec<Skipped>,
+    },
 }
 
 impl Error {
