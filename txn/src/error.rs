@@ -29,40 +29,80 @@ pub enum Error {
     /// A row lock was not granted within the lock timeout; the transaction was rolled back
     /// (SQLSTATE 55P03).
     LockTimeout {
+        /// The transaction that waited (and was rolled back).
         txn: TxnId,
+        /// The holder it was waiting on when time ran out (others may hold the row too).
         holder: TxnId,
+        /// The key it wanted to lock.
         key: Vec<u8>,
+        /// How long it waited for this row, counted from the first conflict on it, through
+        /// holders that ended one after another.
         waited: Duration,
     },
     /// A write in a transaction started READ ONLY (SQLSTATE 25006).
-    ReadOnlyTransaction { txn: TxnId },
+    ReadOnlyTransaction {
+        /// The read-only transaction that tried to write.
+        txn: TxnId,
+    },
     /// The transaction already failed (serialization, deadlock, lock timeout) and was
     /// rolled back; only `rollback` is left to do (SQLSTATE 25P02).
-    Aborted { txn: TxnId, reason: String },
+    Aborted {
+        /// The transaction, already rolled back, that was used again.
+        txn: TxnId,
+        /// The message of the error that ended it.
+        reason: String,
+    },
     /// An empty key: keys must have at least one byte.
     EmptyKey,
     /// A key longer than [`crate::MAX_KEY_SIZE`].
-    KeyTooLarge { len: usize, max: usize },
+    KeyTooLarge {
+        /// The key's length in bytes.
+        len: usize,
+        /// The limit, [`crate::MAX_KEY_SIZE`], in bytes.
+        max: usize,
+    },
     /// A value longer than [`crate::MAX_VALUE_SIZE`].
-    ValueTooLarge { len: usize, max: usize },
+    ValueTooLarge {
+        /// The value's length in bytes.
+        len: usize,
+        /// The limit, [`crate::MAX_VALUE_SIZE`], in bytes.
+        max: usize,
+    },
     /// The write-ahead log failed; after a failed fsync it refuses every later write.
     Wal(isolde_wal::Error),
     /// A checkpoint file could not be written or read.
     Checkpoint(isolde_engine::checkpoint::Error),
     /// A log record that passed its checksum does not decode: written by a different
     /// program or a bug. The database refuses to open rather than guess.
-    CorruptRecord { lsn: u64, reason: String },
+    CorruptRecord {
+        /// The record's position in the log (its LSN, as the log tools show it).
+        lsn: u64,
+        /// What the decoder could not make sense of.
+        reason: String,
+    },
     /// A file-system operation outside the log and checkpoints failed.
     Io {
+        /// The file or directory the operation was on: the database directory being
+        /// created, or its lock file.
         path: PathBuf,
+        /// What the operating system reported.
         source: std::io::Error,
     },
     /// Another process has the database directory open.
-    Locked { path: PathBuf },
+    Locked {
+        /// The database directory (not the lock file inside it).
+        path: PathBuf,
+    },
     /// Writes are refused until a checkpoint succeeds (`stop-writes-on-checkpoint-error`).
-    WritesStopped { reason: String },
+    WritesStopped {
+        /// The message of the checkpoint error that stopped writes.
+        reason: String,
+    },
     /// The operation needs a database directory, and this database lives in memory only.
-    InMemory { what: &'static str },
+    InMemory {
+        /// What was asked for, as a plural noun for the message ("checkpoints").
+        what: &'static str,
+    },
 }
 
 /// Details of a serialization failure: which transaction, against which other one, on
@@ -83,7 +123,9 @@ pub enum ConflictKind {
     /// It tried to write or lock a row another transaction committed after its snapshot
     /// (first updater wins, at REPEATABLE READ and SERIALIZABLE).
     ConcurrentUpdate {
+        /// The row it tried to write or lock.
         key: Vec<u8>,
+        /// Commit timestamp of the newer version, later than the transaction's snapshot.
         committed_ts: Timestamp,
     },
     /// Its reads and writes, with those of concurrent SERIALIZABLE transactions, form a

@@ -8,6 +8,8 @@
 //! built from snapshots and checks is explained in [`isolation`]; the commit pipeline in
 //! the `manager` module; the SERIALIZABLE check in the `ssi` module.
 
+#![warn(missing_docs)]
+
 mod error;
 pub mod isolation;
 mod locks;

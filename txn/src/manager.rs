@@ -57,7 +57,9 @@ const BASE_CHUNK_BYTES: usize = 4 << 20;
 /// and `after` has passed since the last checkpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SaveRule {
+    /// The least time since the last successful checkpoint (or since opening).
     pub after: Duration,
+    /// The least number of key writes committed since the last checkpoint.
     pub changes: u64,
 }
 
@@ -116,11 +118,18 @@ pub struct Recovered {
 /// What a checkpoint wrote.
 #[derive(Clone, Debug)]
 pub struct CheckpointInfo {
+    /// The new checkpoint file, under its final name.
     pub path: PathBuf,
+    /// The snapshot it holds: every commit with a timestamp up to this one.
     pub snapshot_ts: Timestamp,
+    /// The last log record it covers: recovery replays the log after it. [`NO_LOG`] when
+    /// the database has no log.
     pub wal_lsn: Lsn,
+    /// Keys it holds (the live keys at the snapshot).
     pub keys: u64,
+    /// Its size on disk, in bytes, after compression.
     pub bytes: u64,
+    /// Wall-clock time it took, from taking the snapshot to removing older files.
     pub duration: Duration,
 }
 
