@@ -230,15 +230,21 @@ impl Log {
         let manifest = Manifest {
             generation: state.manifest.generation + 1,
             base: None,
-            segments: vec![Entry { name, lsn }],
+            segments: vec![Entry {
+                name: name.clone(),
+                lsn,
+            }],
         };
         manifest
             .store(&*shared.io, &shared.dir)
             .map_err(|e| shared.poison_with(e))?;
-        for entry in old {
+        // An empty active segment that already starts at `lsn` was just recreated
+        // under its own name and is the new log: it must stay.
+        for entry in old.into_iter().filter(|e| e.name != name) {
             // No longer named by the manifest; a failed removal leaves an orphan that the
             // next open deletes.
-            let _ = std::fs::remove_file(shared.dir.join(entry.name));
+            let _ = std::fs::remove_file(shared.dir.join(&entry.name));
+            state.checked_at_open.remove(&entry.name);
         }
         state.manifest = manifest;
         state.sizes = vec![HEADER_LEN as u64];

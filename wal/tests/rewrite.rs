@@ -243,3 +243,20 @@ fn a_crash_at_each_step_of_a_segment_switch_leaves_every_written_record() {
         step += 1;
     }
 }
+
+#[test]
+fn restarting_at_the_lsn_of_an_empty_active_segment_keeps_that_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let log = open_fast(dir.path(), 1 << 20);
+        for i in 1..=3 {
+            log.write(&kv(i)).unwrap();
+        }
+        // Moves appends to a new, empty segment that starts at LSN 4.
+        assert_eq!(log.start_rewrite().unwrap(), 4);
+        log.restart_at(4).unwrap();
+        assert_eq!(log.write(&kv(4)).unwrap(), 4);
+    }
+    let log = open_fast(dir.path(), 1 << 20);
+    assert_eq!(read_all_from(&log, 4), vec![(4, kv(4))]);
+}
