@@ -3,16 +3,33 @@
 //! Grouped by what the caller must do: retry the transaction (the wrapped transaction
 //! errors that are retryable), fix the statement (syntax, names, types, constraint
 //! violations), or give up (corrupt stored data).
+//!
+//! The transaction layer reports conflicts on raw keys. The session adds a *detail* that
+//! says the same in SQL terms, as PostgreSQL's `DETAIL:` line does: a key becomes a row
+//! of a table with its primary key, an entry of an index, or a table definition, so that
+//! a user can see which rows collided. The message keeps PostgreSQL's wording (clients
+//! match on it); [`format_error`] prints the detail on a line of its own, as psql does.
 
 use std::fmt;
+use std::sync::Arc;
+
+use isolde_txn::{display_key, ConflictKind, SerializationFailure};
+
+use crate::catalog::{Index, Table, ROW_ID};
+use crate::encoding::{decode_key, parse_key, StoredKey};
+use crate::types::{DataType, Value};
 
 /// Everything that can go wrong running a SQL statement.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// A transaction-layer error (serialization failure, deadlock, lock timeout, ...),
-    /// kept whole as the source.
-    Txn(isolde_txn::Error),
+    /// kept whole as the source. For the three conflicts the session adds `detail`: who
+    /// conflicted with whom, on which row, index entry or table, in SQL terms.
+    Txn {
+        source: isolde_txn::Error,
+        detail: Option<String>,
+    },
     /// The text does not parse (42601).
     Syntax(String),
     /// No table of this name (42P01).
@@ -77,7 +94,7 @@ impl Error {
     /// The PostgreSQL SQLSTATE of this error.
     pub fn sqlstate(&self) -> &'static str {
         match self {
-            Error::Txn(e) => e.sqlstate(),
+            Error::Txn { source, .. } => source.sqlstate(),
             Error::Syntax(_) => "42601",
             Error::UndefinedTable(_) | Error::MissingFromEntry(_) => "42P01",
             Error::InvalidColumnReference(_) => "42P10",
@@ -110,14 +127,254 @@ impl Error {
     /// True when running the whole transaction again may succeed (serialization
     /// failures and deadlocks).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Txn(e) if e.is_retryable())
+        matches!(self, Error::Txn { source, .. } if source.is_retryable())
     }
+
+    /// The primary message: PostgreSQL's wording, without the detail.
+    pub fn message(&self) -> String {
+        match self {
+            Error::Txn {
+                source,
+                detail: Some(_),
+            } => match headline(source) {
+                Some(h) => h.to_string(),
+                None => source.to_string(),
+            },
+            _ => self.to_string(),
+        }
+    }
+
+    /// The detail, psql's `DETAIL:` line: for a serialization failure, deadlock or lock
+    /// timeout, the transactions and the rows (or index entries, or table definitions)
+    /// they conflicted on.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Error::Txn { detail, .. } => detail.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// True for the errors [`Error::with_sql_detail`] describes.
+    pub(crate) fn is_conflict(&self) -> bool {
+        matches!(self, Error::Txn { source, .. } if headline(source).is_some())
+    }
+
+    /// Adds the detail of a serialization failure, deadlock or lock timeout: its keys
+    /// named through `tables` (the catalog), the rest of its facts as the transaction
+    /// layer gave them. Keys that name no known table keep their escaped bytes. Other
+    /// errors come back unchanged.
+    pub(crate) fn with_sql_detail(self, intent: Intent, tables: &[Arc<Table>]) -> Error {
+        match self {
+            Error::Txn { source, .. } => {
+                let detail = conflict_detail(&source, intent, tables);
+                Error::Txn { source, detail }
+            }
+            other => other,
+        }
+    }
+}
+
+/// What the statement that met a conflict was doing to the rows it touched, for the
+/// detail of a concurrent update (`T4 wanted to update row ...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Intent {
+    Insert,
+    Update,
+    Delete,
+    /// `SELECT ... FOR UPDATE / FOR SHARE`.
+    Lock,
+    /// DDL, or anything else.
+    Change,
+}
+
+impl Intent {
+    /// The verb for `key`: writers of rows only lock the table definitions they use.
+    fn verb(self, key: &[u8]) -> &'static str {
+        let catalog = matches!(
+            parse_key(key),
+            Some(StoredKey::TableDef(_) | StoredKey::IndexName(_) | StoredKey::NextId)
+        );
+        match self {
+            Intent::Change => "change",
+            _ if catalog => "lock",
+            Intent::Insert => "insert",
+            Intent::Update => "update",
+            Intent::Delete => "delete",
+            Intent::Lock => "lock",
+        }
+    }
+}
+
+/// PostgreSQL's message for the conflicts the session describes; None for other errors.
+fn headline(e: &isolde_txn::Error) -> Option<&'static str> {
+    use isolde_txn::Error as T;
+    Some(match e {
+        T::Serialization(SerializationFailure {
+            kind: ConflictKind::ConcurrentUpdate { .. },
+            ..
+        }) => "could not serialize access due to concurrent update",
+        T::Serialization(_) => {
+            "could not serialize access due to read/write dependencies among transactions"
+        }
+        T::Deadlock { .. } => "deadlock detected",
+        T::LockTimeout { .. } => "canceling statement due to lock timeout",
+        _ => return None,
+    })
+}
+
+fn conflict_detail(e: &isolde_txn::Error, intent: Intent, tables: &[Arc<Table>]) -> Option<String> {
+    use isolde_txn::Error as T;
+    let key = |k: &[u8]| describe_key(k, tables);
+    Some(match e {
+        T::Serialization(SerializationFailure { txn, other, kind }) => match kind {
+            ConflictKind::ConcurrentUpdate {
+                key: k,
+                committed_ts,
+            } => {
+                let other = other.map_or("another transaction".into(), |o| format!("T{o}"));
+                format!(
+                    "T{txn} wanted to {} {}, which {other} changed after T{txn}'s snapshot \
+                     (committed at ts {committed_ts}).",
+                    intent.verb(k),
+                    key(k),
+                )
+            }
+            ConflictKind::ReadWriteDependency {
+                in_key,
+                out_key,
+                pivot,
+                out,
+            } => {
+                let reader = match txn == pivot {
+                    true => "a concurrent transaction".to_string(),
+                    false => format!("T{txn}"),
+                };
+                format!(
+                    "{reader} read {}, which T{pivot} wrote; T{pivot} read {}, which T{out} \
+                     wrote and committed first.",
+                    key(in_key),
+                    key(out_key),
+                )
+            }
+        },
+        T::Deadlock {
+            txn,
+            waiting_for,
+            key: k,
+            cycle,
+        } => {
+            let mut waits = vec![format!("T{txn} waits for T{waiting_for} on {}", key(k))];
+            for (i, t) in cycle.iter().enumerate().skip(1) {
+                let next = cycle.get(i + 1).unwrap_or(txn);
+                waits.push(format!("T{t} waits for T{next}"));
+            }
+            format!("{}. T{txn} was rolled back.", waits.join("; "))
+        }
+        T::LockTimeout {
+            txn,
+            holder,
+            key: k,
+            waited,
+        } => format!(
+            "T{txn} waited {} ms for T{holder} on {}; T{txn} was rolled back.",
+            waited.as_millis(),
+            key(k),
+        ),
+        _ => return None,
+    })
+}
+
+/// Names a stored key in SQL terms: `row (id)=(1) of table "t"`, `entry (email)=('a@b')
+/// of index "users_email_key" on "users"`, `table definition of "t"`. A key of no known
+/// table, or that does not decode, keeps its escaped bytes.
+pub(crate) fn describe_key(key: &[u8], tables: &[Arc<Table>]) -> String {
+    let escaped = || format!("key {}", display_key(key));
+    match parse_key(key) {
+        Some(StoredKey::TableDef(name)) => format!("table definition of \"{name}\""),
+        Some(StoredKey::IndexName(name)) => format!("name of index \"{name}\""),
+        Some(StoredKey::NextId) => "the catalog's object id counter".into(),
+        Some(StoredKey::Row { table_id, key: pk }) => {
+            match tables.iter().find(|t| t.id == table_id) {
+                Some(t) => match primary_key(t, pk) {
+                    Some(pk) => format!("row {pk} of table \"{}\"", t.name),
+                    None => format!("{} of table \"{}\"", escaped(), t.name),
+                },
+                None => escaped(),
+            }
+        }
+        Some(StoredKey::IndexEntry {
+            index_id,
+            key: entry,
+        }) => tables
+            .iter()
+            .find_map(|t| Some((t, t.indexes.iter().find(|i| i.id == index_id)?)))
+            .and_then(|(t, index)| index_entry(t, index, entry))
+            .unwrap_or_else(escaped),
+        None => escaped(),
+    }
+}
+
+/// `(id)=(1)`: the primary key (or hidden row id) that `bytes` encode, if they do.
+fn primary_key(t: &Table, bytes: &[u8]) -> Option<String> {
+    let (names, types) = match t.primary_key.is_empty() {
+        true => (vec![ROW_ID], vec![DataType::Integer]),
+        false => columns(t, &t.primary_key)?,
+    };
+    match decode_key(bytes, &types) {
+        Ok((values, [])) => Some(tuple(&names, &values)),
+        _ => None,
+    }
+}
+
+/// `entry (email)=('a@b') [for row (id)=(1)] of index "i" on "t"`: entries of a
+/// non-unique index (or holding a NULL) end with the primary key of their row.
+fn index_entry(t: &Table, index: &Index, bytes: &[u8]) -> Option<String> {
+    let (names, types) = columns(t, &index.columns)?;
+    let (values, rest) = decode_key(bytes, &types).ok()?;
+    let row = match rest {
+        [] => String::new(),
+        pk => format!(" for row {}", primary_key(t, pk)?),
+    };
+    Some(format!(
+        "entry {}{row} of index \"{}\" on \"{}\"",
+        tuple(&names, &values),
+        index.name,
+        t.name
+    ))
+}
+
+fn columns<'t>(t: &'t Table, positions: &[usize]) -> Option<(Vec<&'t str>, Vec<DataType>)> {
+    positions
+        .iter()
+        .map(|&c| t.columns.get(c).map(|c| (c.name.as_str(), c.ty)))
+        .collect::<Option<Vec<_>>>()
+        .map(|cols| cols.into_iter().unzip())
+}
+
+/// `(a, b)=(1, 'x')`, values as SQL literals.
+fn tuple(names: &[&str], values: &[Value]) -> String {
+    let literals: Vec<String> = values
+        .iter()
+        .map(|v| match v {
+            Value::Text(s) => format!("'{}'", s.replace('\'', "''")),
+            Value::Null => "NULL".into(),
+            v => v.to_string(),
+        })
+        .collect();
+    format!("({})=({})", names.join(", "), literals.join(", "))
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Txn(e) => e.fmt(f),
+            Error::Txn {
+                source,
+                detail: Some(detail),
+            } => match headline(source) {
+                Some(h) => write!(f, "{h}: {detail}"),
+                None => source.fmt(f),
+            },
+            Error::Txn { source, .. } => source.fmt(f),
             Error::Syntax(m) => write!(f, "syntax error: {m}"),
             Error::UndefinedTable(t) => write!(f, "relation \"{t}\" does not exist"),
             Error::MissingFromEntry(t) => write!(f, "missing FROM-clause entry for table \"{t}\""),
@@ -167,22 +424,204 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Txn(e) => Some(e),
+            Error::Txn { source, .. } => Some(source),
             _ => None,
         }
     }
 }
 
 impl From<isolde_txn::Error> for Error {
-    fn from(e: isolde_txn::Error) -> Self {
-        Error::Txn(e)
+    fn from(source: isolde_txn::Error) -> Self {
+        Error::Txn {
+            source,
+            detail: None,
+        }
     }
 }
 
 /// Shorthand for results in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// psql's rendering of an error: `ERROR:  message` (two spaces).
+/// psql's rendering of an error: `ERROR:  message` (two spaces), then `DETAIL:  detail`
+/// on a second line when there is one.
 pub fn format_error(e: &Error) -> String {
-    format!("ERROR:  {e}")
+    psql_lines(e, None)
+}
+
+/// The `ERROR:` line, with `[SQLSTATE]` at its end if given, and the `DETAIL:` line.
+pub(crate) fn psql_lines(e: &Error, sqlstate: Option<&str>) -> String {
+    let mut out = format!("ERROR:  {}", e.message());
+    if let Some(state) = sqlstate {
+        out.push_str(&format!(" [{state}]"));
+    }
+    if let Some(detail) = e.detail() {
+        out.push_str("\nDETAIL:  ");
+        out.push_str(detail);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Column;
+    use crate::encoding::table_def_key;
+    use crate::encoding::{encode_key, index_name_key, index_prefix, next_id_key, row_prefix};
+
+    fn column(name: &str, ty: DataType) -> Column {
+        Column {
+            name: name.into(),
+            ty,
+            nullable: true,
+            default: None,
+        }
+    }
+
+    /// `orders (region TEXT, no INT, note TEXT, PRIMARY KEY (region, no))` with a
+    /// non-unique index on `note`, and `log (msg TEXT)` keyed by a hidden row id.
+    fn tables() -> Vec<Arc<Table>> {
+        let text = DataType::Text { max_len: None };
+        let orders = Table {
+            id: 4,
+            name: "orders".into(),
+            columns: vec![
+                column("region", text),
+                column("no", DataType::Integer),
+                column("note", text),
+            ],
+            primary_key: vec![0, 1],
+            indexes: vec![Index {
+                id: 5,
+                name: "orders_note_idx".into(),
+                columns: vec![2],
+                unique: false,
+            }],
+        };
+        let log = Table {
+            id: 6,
+            name: "log".into(),
+            columns: vec![column("msg", text)],
+            primary_key: Vec::new(),
+            indexes: Vec::new(),
+        };
+        vec![Arc::new(orders), Arc::new(log)]
+    }
+
+    fn key(prefix: Vec<u8>, values: &[Value]) -> Vec<u8> {
+        let mut k = prefix;
+        encode_key(values, &mut k);
+        k
+    }
+
+    #[test]
+    fn rows_are_named_by_table_and_primary_key() {
+        let k = key(row_prefix(4), &[Value::from("eu"), Value::Integer(7)]);
+        assert_eq!(
+            describe_key(&k, &tables()),
+            "row (region, no)=('eu', 7) of table \"orders\""
+        );
+        let k = key(row_prefix(6), &[Value::Integer(42)]);
+        assert_eq!(
+            describe_key(&k, &tables()),
+            "row (ctid)=(42) of table \"log\""
+        );
+    }
+
+    #[test]
+    fn non_unique_index_entries_name_their_row_too() {
+        let values = [Value::Null, Value::from("eu"), Value::Integer(7)];
+        let k = key(index_prefix(5), &values);
+        assert_eq!(
+            describe_key(&k, &tables()),
+            "entry (note)=(NULL) for row (region, no)=('eu', 7) of index \"orders_note_idx\" \
+             on \"orders\""
+        );
+    }
+
+    #[test]
+    fn catalog_keys_are_named_without_the_catalog() {
+        assert_eq!(
+            describe_key(&table_def_key("accounts"), &[]),
+            "table definition of \"accounts\""
+        );
+        assert_eq!(
+            describe_key(&index_name_key("i"), &[]),
+            "name of index \"i\""
+        );
+        assert_eq!(
+            describe_key(&next_id_key(), &[]),
+            "the catalog's object id counter"
+        );
+    }
+
+    #[test]
+    fn unknown_or_undecodable_keys_keep_their_escaped_bytes() {
+        let unknown_table = key(row_prefix(99), &[Value::Integer(1)]);
+        assert_eq!(
+            describe_key(&unknown_table, &tables()),
+            format!("key {}", display_key(&unknown_table))
+        );
+        let truncated = [row_prefix(4), vec![0x01, b'e']].concat();
+        assert_eq!(
+            describe_key(&truncated, &tables()),
+            format!("key {} of table \"orders\"", display_key(&truncated))
+        );
+        let trailing = [key(row_prefix(6), &[Value::Integer(1)]), vec![0]].concat();
+        assert!(describe_key(&trailing, &tables()).starts_with("key '"));
+        let kv = b"user:1".to_vec();
+        assert_eq!(describe_key(&kv, &tables()), "key 'user:1'");
+    }
+
+    #[test]
+    fn a_deadlock_detail_walks_the_whole_cycle() {
+        let e = Error::from(isolde_txn::Error::Deadlock {
+            txn: 3,
+            waiting_for: 1,
+            key: table_def_key("t"),
+            cycle: vec![3, 1, 2],
+        })
+        .with_sql_detail(Intent::Change, &[]);
+        assert_eq!(
+            e.detail(),
+            Some(
+                "T3 waits for T1 on table definition of \"t\"; T1 waits for T2; T2 waits for \
+                 T3. T3 was rolled back."
+            )
+        );
+        assert_eq!(e.sqlstate(), "40P01");
+        assert!(e.is_retryable());
+    }
+
+    #[test]
+    fn writers_only_lock_the_table_definitions_they_conflict_on() {
+        let failure = |intent| {
+            Error::from(isolde_txn::Error::Serialization(SerializationFailure {
+                txn: 5,
+                other: None,
+                kind: ConflictKind::ConcurrentUpdate {
+                    key: table_def_key("t"),
+                    committed_ts: 9,
+                },
+            }))
+            .with_sql_detail(intent, &[])
+        };
+        let detail = failure(Intent::Update);
+        assert!(detail
+            .detail()
+            .unwrap()
+            .starts_with("T5 wanted to lock table definition"));
+        let detail = failure(Intent::Change);
+        assert!(detail
+            .detail()
+            .unwrap()
+            .starts_with("T5 wanted to change table definition"));
+    }
+
+    #[test]
+    fn errors_without_a_conflict_are_left_as_they_are() {
+        let e = Error::from(isolde_txn::Error::EmptyKey).with_sql_detail(Intent::Change, &[]);
+        assert_eq!(e.detail(), None);
+        assert!(!e.is_conflict());
+        assert_eq!(format_error(&e), format!("ERROR:  {e}"));
+    }
 }

@@ -1,6 +1,6 @@
 //! psql's aligned output format.
 
-use crate::error::{format_error, Error};
+use crate::error::{psql_lines, Error};
 use crate::session::QueryResult;
 
 /// Renders a result as psql does: for row-returning statements a header of centred
@@ -84,9 +84,10 @@ pub fn format_psql(r: &QueryResult) -> String {
     out
 }
 
-/// psql's rendering of an error with its SQLSTATE: `ERROR:  message [40001]`.
+/// psql's rendering of an error with its SQLSTATE: `ERROR:  message [40001]`, then
+/// `DETAIL:  detail` on a second line when there is one.
 pub fn format_error_with_state(e: &Error) -> String {
-    format!("{} [{}]", format_error(e), e.sqlstate())
+    psql_lines(e, Some(e.sqlstate()))
 }
 
 #[cfg(test)]

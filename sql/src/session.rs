@@ -17,8 +17,9 @@ use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
-use crate::catalog::Catalog;
-use crate::error::{Error, Result};
+use crate::catalog::{Catalog, Table};
+use crate::encoding::{parse_key, table_def_prefix, StoredKey};
+use crate::error::{Error, Intent, Result};
 use crate::executor::{self, Env};
 use crate::planner::{ident, object_name, Planner};
 use crate::types::Value;
@@ -373,7 +374,8 @@ impl Session {
         }
         self.block = None;
         if let Some(txn) = self.txn.take() {
-            txn.commit()?;
+            txn.commit()
+                .map_err(|e| self.describe(e.into(), Intent::Change))?;
         }
         Ok(QueryResult::tag("COMMIT"))
     }
@@ -533,7 +535,8 @@ impl Session {
                 Ok(r)
             }
             (Ok(r), false) => {
-                txn.commit()?;
+                txn.commit()
+                    .map_err(|e| self.describe(e.into(), Intent::Change))?;
                 Ok(r)
             }
             (Err(e), in_block) => {
@@ -541,9 +544,53 @@ impl Session {
                 if in_block {
                     self.failed = true;
                 }
-                Err(e)
+                Err(self.describe(e, intent(stmt)))
             }
         }
+    }
+
+    /// Adds to a serialization failure, deadlock or lock timeout its detail in SQL terms
+    /// ([`Error::with_sql_detail`]). Tables are named as the newest committed catalog has
+    /// them: the failed transaction can no longer read, and a table it created itself is
+    /// visible to no other, so no conflict can be on it.
+    fn describe(&mut self, e: Error, intent: Intent) -> Error {
+        if !e.is_conflict() {
+            return e;
+        }
+        let tables = self.committed_tables();
+        e.with_sql_detail(intent, &tables)
+    }
+
+    /// Every committed table definition; those that do not read or decode are left out
+    /// (an error message falls back to raw keys for them rather than fail).
+    fn committed_tables(&mut self) -> Vec<Arc<Table>> {
+        let txn = self.mgr.begin_read_only(IsolationLevel::ReadCommitted);
+        let names: Vec<String> = match txn.scan_prefix(&table_def_prefix()) {
+            Ok(scan) => scan
+                .filter_map(|(key, _)| match parse_key(&key) {
+                    Some(StoredKey::TableDef(name)) => Some(name.to_string()),
+                    _ => None,
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let tables = names
+            .iter()
+            .filter_map(|name| self.catalog.get_table(&txn, name).ok().flatten())
+            .collect();
+        txn.rollback();
+        tables
+    }
+}
+
+/// What a statement does to the rows it touches, for conflict details.
+fn intent(stmt: &ast::Statement) -> Intent {
+    match stmt {
+        ast::Statement::Insert(_) => Intent::Insert,
+        ast::Statement::Update(_) => Intent::Update,
+        ast::Statement::Delete(_) => Intent::Delete,
+        ast::Statement::Query(_) => Intent::Lock,
+        _ => Intent::Change,
     }
 }
 
