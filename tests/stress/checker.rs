@@ -163,14 +163,22 @@ impl History {
 
     /// Every anomaly of the history, with counts and an example of each.
     pub fn check(&self) -> Report {
-        let mut checker = Checker::new(self);
-        checker.validate_order();
-        for t in &self.txns {
-            checker.reads_of(t);
-        }
+        let mut checker = Checker::graph(self);
         checker.final_state();
         checker.classify_cycles();
         checker.report
+    }
+
+    /// True if the dependency graph has a cycle: a quicker question than [`check`]'s.
+    ///
+    /// [`check`]: History::check
+    pub fn has_cycle(&self) -> bool {
+        let checker = Checker::graph(self);
+        let component = checker.components();
+        checker
+            .edges
+            .iter()
+            .any(|e| component[e.from] == component[e.to])
     }
 }
 
@@ -245,14 +253,6 @@ impl Anomaly {
         };
         level >= weakest
     }
-
-    /// True for the anomalies that are dependency cycles.
-    pub fn is_cycle(self) -> bool {
-        matches!(
-            self,
-            Anomaly::G0 | Anomaly::G1c | Anomaly::GSingle | Anomaly::G2Item | Anomaly::G2
-        )
-    }
 }
 
 /// What the checker found: a count per anomaly and the first example of each.
@@ -270,13 +270,6 @@ impl Report {
 
     pub fn count(&self, anomaly: Anomaly) -> usize {
         self.counts.get(&anomaly).copied().unwrap_or(0)
-    }
-
-    /// True if any dependency cycle was found.
-    pub fn has_cycle(&self) -> bool {
-        Anomaly::ALL
-            .iter()
-            .any(|a| a.is_cycle() && self.count(*a) > 0)
     }
 
     /// Adds `other`'s counts to these, keeping the first example of each anomaly.
@@ -388,6 +381,20 @@ impl<'a> Checker<'a> {
                 checker.node.insert(t.id, checker.ids.len());
                 checker.ids.push(t.id);
             }
+        }
+        checker
+    }
+
+    /// The checker with the whole graph built and the read anomalies reported.
+    fn graph(history: &'a History) -> Checker<'a> {
+        let mut checker = Checker::new(history);
+        checker.validate_order();
+        for t in &history.txns {
+            checker.reads_of(t);
+        }
+        checker.out = vec![Vec::new(); checker.ids.len()];
+        for (i, e) in checker.edges.iter().enumerate() {
+            checker.out[e.from].push(i);
         }
         checker
     }
@@ -569,11 +576,11 @@ impl<'a> Checker<'a> {
         let ww_wr = |d: Dep| matches!(d, Dep::Ww | Dep::Wr);
         let items = |d: Dep| d != Dep::RwPredicate;
         let any = |_: Dep| true;
-        self.out = vec![Vec::new(); self.ids.len()];
-        for (i, e) in self.edges.iter().enumerate() {
-            self.out[e.from].push(i);
-        }
+        let component = self.components();
         for e in self.edges.clone() {
+            if component[e.from] != component[e.to] {
+                continue; // on no cycle at all
+            }
             let found = match e.dep {
                 Dep::Ww => self.back(e, &ww).map(|c| (Anomaly::G0, c)),
                 Dep::Wr => self.back(e, &ww_wr).map(|c| (Anomaly::G1c, c)),
@@ -592,6 +599,54 @@ impl<'a> Checker<'a> {
                 self.report.add(anomaly, || cycle);
             }
         }
+    }
+
+    /// The strongly connected component of each node (Kosaraju's algorithm): an edge is
+    /// on a cycle exactly when both its ends are in one component.
+    fn components(&self) -> Vec<usize> {
+        let n = self.ids.len();
+        let mut finished = Vec::with_capacity(n);
+        let mut visited = vec![false; n];
+        for root in 0..n {
+            if visited[root] {
+                continue;
+            }
+            visited[root] = true;
+            let mut stack = vec![(root, 0)];
+            while let Some((node, next)) = stack.pop() {
+                match self.out[node].get(next).map(|&i| self.edges[i].to) {
+                    Some(to) => {
+                        stack.push((node, next + 1));
+                        if !visited[to] {
+                            visited[to] = true;
+                            stack.push((to, 0));
+                        }
+                    }
+                    None => finished.push(node),
+                }
+            }
+        }
+        let mut into = vec![Vec::new(); n];
+        for e in &self.edges {
+            into[e.to].push(e.from);
+        }
+        let mut component = vec![usize::MAX; n];
+        for (id, &root) in finished.iter().rev().enumerate() {
+            if component[root] != usize::MAX {
+                continue;
+            }
+            component[root] = id;
+            let mut stack = vec![root];
+            while let Some(node) = stack.pop() {
+                for &from in &into[node] {
+                    if component[from] == usize::MAX {
+                        component[from] = id;
+                        stack.push(from);
+                    }
+                }
+            }
+        }
+        component
     }
 
     /// The cycle `e` closes using only edges `allowed` for the way back, as text.

@@ -173,7 +173,7 @@ pub struct Abort {
     pub cause: Cause,
     /// True if `commit` failed; false if a read or write did.
     pub at_commit: bool,
-    /// The highest commit timestamp any worker had seen returned when it failed.
+    /// The newest visible commit timestamp when it failed.
     pub clock: u64,
 }
 
@@ -207,13 +207,12 @@ pub fn run(config: &Config) -> Run {
         ..Options::default()
     });
     let initial = initial(&db);
-    let clock = AtomicU64::new(commit_ts(&initial));
     let ids = AtomicU64::new(INITIAL + 1);
     let results: Vec<Worker> = thread::scope(|s| {
         let handles: Vec<_> = (0..config.workers)
             .map(|w| {
                 let seed = config.seed.wrapping_mul(31).wrapping_add(w as u64);
-                let worker = Worker::new(&db, config, seed, &ids, &clock);
+                let worker = Worker::new(&db, config, seed, &ids);
                 s.spawn(move || worker.run())
             })
             .collect();
@@ -225,7 +224,8 @@ pub fn run(config: &Config) -> Run {
     let final_id = ids.fetch_add(1, Ordering::SeqCst);
     let mut last = Recorder::new(&db, IsolationLevel::RepeatableRead, final_id);
     last.scan(0, KEYS).expect("the final scan");
-    let final_read = last.commit().expect("the final read commits");
+    let (final_read, error) = last.commit();
+    assert!(error.is_none(), "the final read failed: {error:?}");
 
     let mut txns = vec![initial, final_read];
     let (mut aborts, mut unresolved) = (Vec::new(), 0);
@@ -241,13 +241,6 @@ pub fn run(config: &Config) -> Run {
     }
 }
 
-fn commit_ts(t: &Txn) -> u64 {
-    match t.outcome {
-        Outcome::Committed { ts: Some(ts) } => ts,
-        _ => 0,
-    }
-}
-
 /// The starting state, written by transaction [`INITIAL`]: `k0..k3` present, `k4`, `k5`
 /// absent (deleted, so that their markers name the initial transaction).
 fn initial(db: &Db) -> Txn {
@@ -260,7 +253,9 @@ fn initial(db: &Db) -> Txn {
         };
         done.expect("the initial writes");
     }
-    t.commit().expect("the initial commit")
+    let (txn, error) = t.commit();
+    assert!(error.is_none(), "the initial commit failed: {error:?}");
+    txn
 }
 
 /// One worker thread: its programs and what became of them.
@@ -271,20 +266,13 @@ struct Worker<'a> {
     /// Decides when to yield the processor, to vary the interleaving.
     rng: Rng,
     ids: &'a AtomicU64,
-    clock: &'a AtomicU64,
     txns: Vec<Txn>,
     aborts: Vec<Abort>,
     unresolved: usize,
 }
 
 impl<'a> Worker<'a> {
-    fn new(
-        db: &'a Db,
-        config: &Config,
-        seed: u64,
-        ids: &'a AtomicU64,
-        clock: &'a AtomicU64,
-    ) -> Worker<'a> {
+    fn new(db: &'a Db, config: &Config, seed: u64, ids: &'a AtomicU64) -> Worker<'a> {
         let mut rng = Rng::new(seed);
         let programs = (0..config.txns_per_worker)
             .map(|_| random_program(&mut rng, config.rollback_percent))
@@ -295,7 +283,6 @@ impl<'a> Worker<'a> {
             programs,
             rng,
             ids,
-            clock,
             txns: Vec::new(),
             aborts: Vec::new(),
             unresolved: 0,
@@ -320,18 +307,16 @@ impl<'a> Worker<'a> {
             let (cause, at_commit) = match result {
                 Err(e) => (self.cause(id, &e), false),
                 Ok(()) if program.rollback => (Cause::Rollback, false),
-                Ok(()) => match t.commit() {
-                    Ok(txn) => {
-                        self.clock.fetch_max(commit_ts(&txn), Ordering::SeqCst);
-                        self.txns.push(txn);
-                        continue;
+                Ok(()) => {
+                    match t.commit() {
+                        (txn, None) => self.txns.push(txn),
+                        (txn, Some(e)) => {
+                            let cause = self.cause(id, &e);
+                            self.abort(txn, cause, true);
+                        }
                     }
-                    Err((txn, e)) => {
-                        let cause = self.cause(id, &e);
-                        self.abort(txn, cause, true);
-                        continue;
-                    }
-                },
+                    continue;
+                }
             };
             self.abort(t.abandon(), cause, at_commit);
         }
@@ -343,7 +328,7 @@ impl<'a> Worker<'a> {
             txn: txn.id,
             cause,
             at_commit,
-            clock: self.clock.load(Ordering::SeqCst),
+            clock: self.db.manager().last_commit_ts(),
         });
         self.txns.push(txn);
     }
@@ -482,23 +467,18 @@ impl Recorder {
         self.tx.delete(data_key(i).as_bytes())
     }
 
-    fn commit(self) -> std::result::Result<Txn, (Txn, isolde::Error)> {
-        let (id, ops) = (self.id, self.ops);
-        match self.tx.commit() {
-            Ok(info) => Ok(Txn {
-                id,
-                ops,
-                outcome: Outcome::Committed { ts: info.ts },
-            }),
-            Err(e) => Err((
-                Txn {
-                    id,
-                    ops,
-                    outcome: Outcome::Aborted,
-                },
-                e,
-            )),
-        }
+    /// Commits; the record, and the error if the commit failed.
+    fn commit(self) -> (Txn, Option<isolde::Error>) {
+        let (outcome, error) = match self.tx.commit() {
+            Ok(info) => (Outcome::Committed { ts: info.ts }, None),
+            Err(e) => (Outcome::Aborted, Some(e)),
+        };
+        let txn = Txn {
+            id: self.id,
+            ops: self.ops,
+            outcome,
+        };
+        (txn, error)
     }
 
     /// Rolls back (if the engine has not already) and returns the record.
