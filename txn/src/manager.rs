@@ -546,9 +546,10 @@ impl Shared {
     ) -> Result<Timestamp> {
         self.continue_log_after(log, checkpoint_lsn, recovered)?;
         let mut ts = 0;
-        for item in log.read_from(checkpoint_lsn + 1)? {
+        let mut records = log.read_from(checkpoint_lsn + 1)?;
+        while let Some(item) = records.next_borrowed() {
             let (lsn, payload) = item?;
-            let record = CommitRecord::decode(&payload)
+            let record = CommitRecord::decode(payload)
                 .map_err(|reason| Error::CorruptRecord { lsn, reason })?;
             self.apply(&record);
             ts = ts.max(record.ts);
