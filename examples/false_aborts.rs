@@ -50,7 +50,7 @@ use checker::{History, Outcome, Report};
 use isolde::IsolationLevel;
 use workload::{Abort, Cause, Config, Run};
 
-/// Default number of histories per level: about a minute in release on a busy machine.
+/// Default number of histories per level: about 20 s in release on a busy two-core machine.
 const HISTORIES: u64 = 50;
 const WORKERS: usize = 4;
 const TXNS_PER_WORKER: usize = 100;

@@ -120,13 +120,13 @@ fn serializable_histories_have_no_dependency_cycle() {
 /// The benchmark-sized run: also checks that the weaker levels do show the anomalies
 /// they allow, which a run this long meets every time.
 #[test]
-#[ignore = "a longer run (about a minute in release): cargo test --release --test stress -- --ignored --nocapture"]
+#[ignore = "a longer run (half a minute in release): cargo test --release --test stress -- --ignored --nocapture"]
 fn every_level_over_many_histories() {
     use checker::Anomaly;
-    let ru = check_level(IsolationLevel::ReadUncommitted, 400, 50);
-    let rc = check_level(IsolationLevel::ReadCommitted, 400, 50);
-    let rr = check_level(IsolationLevel::RepeatableRead, 400, 50);
-    check_level(IsolationLevel::Serializable, 400, 50);
+    let ru = check_level(IsolationLevel::ReadUncommitted, 2000, 50);
+    let rc = check_level(IsolationLevel::ReadCommitted, 2000, 50);
+    let rr = check_level(IsolationLevel::RepeatableRead, 2000, 50);
+    check_level(IsolationLevel::Serializable, 2000, 50);
     assert!(ru.report.count(Anomaly::G1a) > 0, "no dirty read at RU");
     assert!(
         rc.report.count(Anomaly::LostUpdate) > 0,

@@ -4,7 +4,8 @@
 //! six keys `k0`..`k5`, of which `k0`..`k3` exist at the start. The steps are point reads,
 //! range reads (scans), blind writes, inserts (write if the read found nothing), updates
 //! (read, then write: the lost-update shape) and deletes; some transactions roll back on
-//! purpose, so that dirty reads have aborted writers to find.
+//! purpose, so that dirty reads have aborted writers to find, and half of those that only
+//! read are begun read-only (SERIALIZABLE may treat them differently).
 //!
 //! Every value written is unique, `T<txn>.<n>`, so a read names the version it saw. An
 //! absent key has no value, so each key `kN` has a marker `kN~` (ordered right after it)
@@ -116,6 +117,8 @@ enum Step {
 struct Program {
     steps: Vec<Step>,
     rollback: bool,
+    /// Begun with `begin_read_only` (only for programs that do not write).
+    read_only: bool,
 }
 
 fn random_program(rng: &mut Rng, rollback_percent: u64) -> Program {
@@ -134,10 +137,14 @@ fn random_program(rng: &mut Rng, rollback_percent: u64) -> Program {
                 _ => Step::Delete(k),
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let reads_only = steps
+        .iter()
+        .all(|s| matches!(s, Step::Get(_) | Step::Scan(..)));
     Program {
         steps,
         rollback: rng.chance(rollback_percent),
+        read_only: reads_only && rng.chance(50),
     }
 }
 
@@ -222,7 +229,7 @@ pub fn run(config: &Config) -> Run {
             .collect()
     });
     let final_id = ids.fetch_add(1, Ordering::SeqCst);
-    let mut last = Recorder::new(&db, IsolationLevel::RepeatableRead, final_id);
+    let mut last = Recorder::new(&db, IsolationLevel::RepeatableRead, final_id, true);
     last.scan(0, KEYS).expect("the final scan");
     let (final_read, error) = last.commit();
     assert!(error.is_none(), "the final read failed: {error:?}");
@@ -244,7 +251,7 @@ pub fn run(config: &Config) -> Run {
 /// The starting state, written by transaction [`INITIAL`]: `k0..k3` present, `k4`, `k5`
 /// absent (deleted, so that their markers name the initial transaction).
 fn initial(db: &Db) -> Txn {
-    let mut t = Recorder::new(db, IsolationLevel::RepeatableRead, INITIAL);
+    let mut t = Recorder::new(db, IsolationLevel::RepeatableRead, INITIAL, false);
     for i in 0..KEYS {
         let done = if i < PRESENT {
             t.put(i).and_then(|()| t.put_marker(i).map(|_| ()))
@@ -292,7 +299,7 @@ impl<'a> Worker<'a> {
     fn run(mut self) -> Self {
         for program in std::mem::take(&mut self.programs) {
             let id = self.ids.fetch_add(1, Ordering::SeqCst);
-            let mut t = Recorder::new(self.db, self.level, id);
+            let mut t = Recorder::new(self.db, self.level, id, program.read_only);
             let mut result = Ok(());
             for step in &program.steps {
                 if self.rng.chance(50) {
@@ -355,11 +362,15 @@ struct Recorder {
 type Result<T> = std::result::Result<T, isolde::Error>;
 
 impl Recorder {
-    fn new(db: &Db, level: IsolationLevel, id: TxnId) -> Recorder {
+    fn new(db: &Db, level: IsolationLevel, id: TxnId, read_only: bool) -> Recorder {
+        let tx = match read_only {
+            true => db.begin_read_only(level),
+            false => db.begin(level),
+        };
         Recorder {
             id,
             level,
-            tx: db.begin(level),
+            tx,
             writes: 0,
             ops: Vec::new(),
             unresolved: 0,
