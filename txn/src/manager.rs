@@ -122,8 +122,8 @@ pub struct CheckpointInfo {
     pub path: PathBuf,
     /// The snapshot it holds: every commit with a timestamp up to this one.
     pub snapshot_ts: Timestamp,
-    /// The last log record it covers: recovery replays the log after it. [`NO_LOG`] when
-    /// the database has no log.
+    /// The last log record it covers: recovery replays the log after it. `Lsn::MAX` when
+    /// the database has no log (`appendonly no`).
     pub wal_lsn: Lsn,
     /// Keys it holds (the live keys at the snapshot).
     pub keys: u64,
