@@ -103,7 +103,10 @@ impl Options {
 /// The contents of an `isolde.toml`: a directory and options.
 #[derive(Clone, Debug)]
 pub struct Config {
+    /// The database directory (`dir`); relative paths are relative to the working
+    /// directory, not to the configuration file.
     pub dir: PathBuf,
+    /// Every other key of the file, defaults filled in.
     pub options: Options,
 }
 

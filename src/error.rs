@@ -11,16 +11,29 @@ pub enum Error {
     /// A transaction or storage error (serialization failure, deadlock, I/O, ...).
     Txn(isolde_txn::Error),
     /// A configuration file is wrong; the message names the key and the line.
-    Config { path: PathBuf, message: String },
+    Config {
+        /// The configuration file.
+        path: PathBuf,
+        /// The parser's message: the key, the line and what is wrong with the value.
+        message: String,
+    },
     /// A file outside the database's own (a configuration file, an output file) failed.
     Io {
+        /// The file that could not be read or written.
         path: PathBuf,
+        /// What the operating system reported.
         source: std::io::Error,
     },
     /// An argument is out of range (a queue name too long, say); the message says which.
-    Invalid { message: String },
+    Invalid {
+        /// Which argument, its limits and the value given.
+        message: String,
+    },
     /// A stored key-value value was not written by this API (its header is unknown).
-    CorruptValue { key: Vec<u8> },
+    CorruptValue {
+        /// The key as the caller names it (without the key-value namespace byte).
+        key: Vec<u8>,
+    },
 }
 
 impl Error {

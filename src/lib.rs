@@ -10,6 +10,8 @@
 //! transactions, `isolde-engine` keeps the versions and checkpoint files and `isolde-wal`
 //! the log.
 
+#![warn(missing_docs)]
+
 pub mod anomalies;
 pub mod cli;
 mod config;

@@ -20,17 +20,34 @@ pub enum Error {
     /// The write-ahead log could not be checked or repaired.
     Wal(wal::Error),
     /// A file or directory the command works on could not be read or written.
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file or directory the command was reading, writing, renaming or syncing.
+        path: PathBuf,
+        /// What the operating system reported.
+        source: io::Error,
+    },
     /// Writing to standard output (or reading an answer from standard input) failed.
     Terminal(io::Error),
     /// The database directory does not exist (only `kv put` and `restore` create one).
-    NoDatabase { dir: PathBuf },
+    NoDatabase {
+        /// The directory named by `--dir` or the configuration's `dir`.
+        dir: PathBuf,
+    },
     /// The database directory has no write-ahead log (`appendonly` off, or not a database).
-    NoLog { dir: PathBuf },
+    NoLog {
+        /// The database directory (not its missing `wal` subdirectory).
+        dir: PathBuf,
+    },
     /// `restore` into a directory that already holds files, without `--force`.
-    NotEmpty { dir: PathBuf },
+    NotEmpty {
+        /// The directory `restore` was to create the database in.
+        dir: PathBuf,
+    },
     /// Another process has the database directory open.
-    Locked { dir: PathBuf },
+    Locked {
+        /// The database directory whose lock file is held.
+        dir: PathBuf,
+    },
 }
 
 /// Shorthand for results of the command line.

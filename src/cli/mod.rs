@@ -77,6 +77,7 @@ pub struct Cli {
     /// Database directory (overrides the configuration's `dir`; default ./isolde-data)
     #[arg(long, global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    /// The subcommand to run, with its own arguments.
     #[command(subcommand)]
     pub command: Command,
 }
