@@ -45,7 +45,10 @@ pub enum Progress {
     Done(Completion),
     /// It waits for a row lock held by these sessions (or, for transactions no session
     /// began, `T<id>`).
-    Blocked { holders: Vec<String> },
+    Blocked {
+        /// The sessions (or `T<id>`) holding the lock, as a message would name them.
+        holders: Vec<String>,
+    },
     /// It is still running, not waiting for a lock.
     Running,
     /// The session's thread has stopped (a bug in a layer below panicked): the statement
@@ -72,9 +75,17 @@ pub struct Status {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SubmitError {
     /// The session is still running an earlier statement.
-    Busy { session: String, statement: String },
+    Busy {
+        /// The busy session's name.
+        session: String,
+        /// The statement it is still running.
+        statement: String,
+    },
     /// The session's thread is gone (it could not be started, or it panicked).
-    Gone { session: String },
+    Gone {
+        /// The session's name.
+        session: String,
+    },
 }
 
 impl std::fmt::Display for SubmitError {

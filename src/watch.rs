@@ -38,7 +38,10 @@ pub struct Change {
 #[non_exhaustive]
 pub enum WatchError {
     /// The watch fell more than its buffer behind and missed `missed` changes; it is closed.
-    Lagged { missed: u64 },
+    Lagged {
+        /// How many changes were dropped since the buffer filled, as of this call.
+        missed: u64,
+    },
 }
 
 impl fmt::Display for WatchError {

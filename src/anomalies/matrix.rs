@@ -19,7 +19,9 @@ pub const LEVELS: [IsolationLevel; 4] = [
 /// A scenario's run at one level.
 #[derive(Clone, Debug)]
 pub struct Cell {
+    /// The level the scenario ran at: the cell's column.
     pub level: IsolationLevel,
+    /// What the run showed: the text of the cell.
     pub verdict: Verdict,
     /// The run's transcript, in the isolation tester's format.
     pub transcript: String,
@@ -28,7 +30,9 @@ pub struct Cell {
 /// A scenario's runs at every level.
 #[derive(Clone, Debug)]
 pub struct Row {
+    /// The scenario that ran; its label heads the row.
     pub scenario: Scenario,
+    /// One cell per level, in the order of [`LEVELS`].
     pub cells: Vec<Cell>,
 }
 
@@ -36,7 +40,9 @@ pub struct Row {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
+    /// A scenario of the built-in catalogue does not parse: a bug in its spec file.
     Scenario(ScenarioError),
+    /// A scenario could not be run to the end: its setup failed or a session stopped.
     Run(RunError),
 }
 

@@ -24,8 +24,14 @@ use crate::isolation_test::{Ending, Outcome, ParseError, PermutationReport, Spec
 /// A condition on one step's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Condition {
+    /// `STEP returns rows`: the named step completed and its last statement returned at
+    /// least one row.
     ReturnsRows(String),
+    /// `STEP returns no rows`: the named step completed and its last statement returned
+    /// zero rows.
     ReturnsNoRows(String),
+    /// `STEP commits`: the named step's last statement completed with the tag `COMMIT`
+    /// (a COMMIT of a failed transaction says `ROLLBACK` and does not count).
     Commits(String),
 }
 
@@ -40,6 +46,8 @@ pub struct Scenario {
     pub explanation: String,
     /// All must hold for the anomaly to have happened.
     pub conditions: Vec<Condition>,
+    /// The parsed spec, directives included; it has exactly one permutation, the one
+    /// every level runs.
     pub spec: Spec,
 }
 
@@ -47,10 +55,13 @@ pub struct Scenario {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ScenarioError {
+    /// The text is not a valid isolation-tester spec.
     Parse(ParseError),
     /// A directive is missing, malformed, or names no step.
     Directive {
+        /// The scenario's file name (`<name>.spec`).
         file: String,
+        /// Which directive is wrong and what it should look like.
         message: String,
     },
 }
@@ -80,17 +91,22 @@ pub enum Mechanism {
 /// What a run of a scenario at one level showed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
+    /// Every condition held: the anomaly happened.
     Anomaly,
+    /// Some condition failed; the mechanisms the run showed, in the order found (a lock
+    /// wait first, then each distinct SQLSTATE), or just [`Mechanism::Snapshot`].
     Prevented(Vec<Mechanism>),
     /// The permutation did not run to the end (a timeout or a bad permutation).
     Inconclusive(String),
 }
 
 impl Verdict {
+    /// True when the run showed the anomaly.
     pub fn is_anomaly(&self) -> bool {
         matches!(self, Verdict::Anomaly)
     }
 
+    /// True when the run completed without the anomaly (false when it was inconclusive).
     pub fn is_prevented(&self) -> bool {
         matches!(self, Verdict::Prevented(_))
     }

@@ -80,6 +80,7 @@ pub struct PermutationReport {
     pub transcript: String,
     /// The steps in the order they completed (steps cut off by an early end last).
     pub records: Vec<StepRecord>,
+    /// Whether every step ran, and if not, why the permutation stopped early.
     pub ending: Ending,
 }
 
@@ -88,6 +89,8 @@ pub struct PermutationReport {
 pub struct SpecReport {
     /// The full transcript, `Parsed test spec with N sessions` first.
     pub transcript: String,
+    /// One report per permutation, in the order they ran (the file's `permutation`
+    /// lines, or every interleaving when it has none).
     pub permutations: Vec<PermutationReport>,
 }
 
@@ -98,12 +101,20 @@ pub struct SpecReport {
 pub enum RunError {
     /// A setup block failed; `what` is `setup` or `setup of session NAME`.
     Setup {
+        /// The spec's file, as given to [`Spec::parse`].
         file: String,
+        /// Which block failed.
         what: String,
+        /// The SQL error with its SQLSTATE, or the lock wait or timeout that stopped it.
         message: String,
     },
     /// A session's thread stopped (a panic in the engine).
-    SessionLost { file: String, session: String },
+    SessionLost {
+        /// The spec's file, as given to [`Spec::parse`].
+        file: String,
+        /// The name of the session whose thread stopped.
+        session: String,
+    },
 }
 
 impl fmt::Display for RunError {

@@ -26,6 +26,7 @@ pub struct Spec {
     pub setup: Vec<String>,
     /// The global teardown, run after each permutation.
     pub teardown: Option<String>,
+    /// The `session` parts, in file order.
     pub sessions: Vec<SessionSpec>,
     /// The permutations the file names; empty means every interleaving.
     pub permutations: Vec<Vec<PermutationStep>>,
@@ -36,23 +37,33 @@ pub struct Spec {
 /// One `session` part.
 #[derive(Clone, Debug)]
 pub struct SessionSpec {
+    /// The session's name, which transcripts and lock-wait messages show.
     pub name: String,
+    /// SQL run in this session after the global setup, before any step; a failure stops
+    /// the spec.
     pub setup: Option<String>,
+    /// The session's steps, in file order (the order every interleaving keeps).
     pub steps: Vec<Step>,
+    /// SQL run in this session after each permutation, before the global teardown; its
+    /// errors are printed, not fatal.
     pub teardown: Option<String>,
 }
 
 /// One `step NAME { SQL }`.
 #[derive(Clone, Debug)]
 pub struct Step {
+    /// The name permutations and the transcript use; unique in the spec.
     pub name: String,
+    /// The block's SQL, trimmed; it may hold several statements.
     pub sql: String,
 }
 
 /// A step as a permutation names it, with its blockers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PermutationStep {
+    /// The name of the step to run.
     pub step: String,
+    /// The conditions in parentheses after it, in the order written; empty when none.
     pub blockers: Vec<Blocker>,
 }
 
@@ -71,9 +82,13 @@ pub enum Blocker {
 /// A syntax or naming error, with the place it was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
+    /// The file name given to [`Spec::parse`].
     pub file: String,
+    /// The line, counted from 1.
     pub line: usize,
+    /// The column in characters (not bytes), counted from 1.
     pub column: usize,
+    /// What was expected or what is wrong with the name.
     pub message: String,
 }
 

@@ -12,13 +12,20 @@ pub enum Outcome {
     /// a COMMIT of a failed transaction).
     Command(String),
     /// An error, with its SQLSTATE.
-    Error { sqlstate: String, message: String },
+    Error {
+        /// The five-character code (`40001`, `40P01`, ...).
+        sqlstate: String,
+        /// The error's message, without the SQLSTATE.
+        message: String,
+    },
 }
 
 /// One step as it ran.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StepRecord {
+    /// The step's name.
     pub step: String,
+    /// The name of the session it ran in.
     pub session: String,
     /// It was reported `<waiting ...>`.
     pub waited: bool,

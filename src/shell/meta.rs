@@ -24,7 +24,12 @@ pub enum MetaError {
     /// No such command: psql's wording, `invalid command \foo. Try \? for help.`
     Unknown(String),
     /// A command with arguments it does not take.
-    BadArgument { command: String, message: String },
+    BadArgument {
+        /// The command as typed, without the backslash (`timing`, `s`, ...).
+        command: String,
+        /// What is wrong with the argument, and what the command expects.
+        message: String,
+    },
 }
 
 impl std::fmt::Display for MetaError {
