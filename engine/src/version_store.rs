@@ -350,14 +350,13 @@ impl VersionStore {
     /// Runs `f` on `key`'s chain under its write lock, creating the chain if needed and
     /// retrying if garbage collection unlinks it in between.
     fn with_chain<R>(&self, key: &[u8], f: impl FnOnce(&mut ChainState) -> R) -> R {
-        let mut f = Some(f);
         loop {
             let entry = match self.map.get(key) {
                 Some(entry) => entry,
                 None => self.map.get_or_insert(key.into(), Chain::default()),
             };
             let mut state = entry.value().state.write();
-            if let (false, Some(f)) = (state.dead, f.take()) {
+            if !state.dead {
                 return f(&mut state);
             }
         }
