@@ -366,16 +366,12 @@ fn sigkill_after_checkpoints_recovers_exactly_the_committed_state() {
 }
 
 /// A write of a new key creates its chain and then locks it; a garbage-collection pass in
-/// between can find the chain empty and unlink it. The writer must then retry on a fresh
-/// chain. Today `VersionStore::with_chain` (engine/src/version_store.rs) evaluates
-/// `(state.dead, f.take())` before matching, so the closure is taken even when the chain is
-/// dead, and every retry after that fails the match: the writer spins forever at 100% CPU.
-/// Seen as 1,000,000-key loads that hung in `examples/load_memory.rs`. Fix: test
-/// `state.dead` before taking the closure. Here writers put and delete a few keys over and
-/// over (each delete leaves a tombstone GC unlinks, so each put creates a chain again)
-/// while GC runs in a loop; a writer that makes no progress for two seconds has hung.
+/// between can find the chain empty and unlink it, and the writer must then retry on a
+/// fresh chain. (It once spun forever instead, seen as 1,000,000-key loads that hung.)
+/// Here writers put and delete a few keys over and over (each delete leaves a tombstone GC
+/// unlinks, so each put creates a chain again) while GC runs in a loop; a writer that makes
+/// no progress for two seconds has hung.
 #[test]
-
 fn writes_of_new_keys_never_hang_while_garbage_collection_runs() {
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::sync::Arc;
