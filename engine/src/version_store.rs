@@ -351,10 +351,9 @@ impl VersionStore {
     /// retrying if garbage collection unlinks it in between.
     fn with_chain<R>(&self, key: &[u8], f: impl FnOnce(&mut ChainState) -> R) -> R {
         loop {
-            let entry = match self.map.get(key) {
-                Some(entry) => entry,
-                None => self.map.get_or_insert(key.into(), Chain::default()),
-            };
+            // One search: an existing chain is returned as is (the key copy and the empty
+            // chain cost far less than a second search of the skip list).
+            let entry = self.map.get_or_insert(key.into(), Chain::default());
             let mut state = entry.value().state.write();
             if !state.dead {
                 return f(&mut state);
