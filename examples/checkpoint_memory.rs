@@ -17,28 +17,9 @@ use std::time::{Duration, Instant};
 
 use isolde::{Db, FsyncPolicy, IsolationLevel, Options};
 
-/// The process's resident set size in bytes (Linux, `/proc/self/status`).
-fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .expect("VmRSS line");
-    let kib: u64 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .expect("VmRSS value");
-    kib * 1024
-}
+mod measure;
 
-fn key(i: u64) -> Vec<u8> {
-    format!("key:{i:012}").into_bytes()
-}
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / (1024.0 * 1024.0)
-}
+use measure::{key, mib, rss_bytes};
 
 /// Updates random keys, one per transaction, until `stop`.
 fn update(db: &Db, keys: u64, seed: u64, stop: &AtomicBool, done: &AtomicU64) {

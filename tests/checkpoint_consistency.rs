@@ -18,11 +18,12 @@ use std::time::{Duration, Instant};
 use isolde::{Db, FsyncPolicy, IsolationLevel, LockMode, Options, KV_PREFIX};
 use isolde_txn::checkpoint::Checkpoint;
 
-const ACCOUNTS: u64 = 10;
-const INITIAL_BALANCE: i64 = 1_000;
-const WORKERS: u64 = 2;
 /// Keys between the accounts and the markers in key order, so that a checkpoint spends time
 /// between reading the balances and reading the markers while transfers go on.
+mod transfers;
+
+use transfers::{account, last_key, transfer, ACCOUNTS, INITIAL_BALANCE, WORKERS};
+
 const FILLER_KEYS: u64 = 20_000;
 
 fn options() -> Options {
@@ -31,29 +32,6 @@ fn options() -> Options {
         save: Vec::new(),
         ..Options::default()
     }
-}
-
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-/// Transfer `n` of worker `w`: from account, to account (a different one), amount.
-fn transfer(w: u64, n: u64) -> (u64, u64, i64) {
-    let r = splitmix(w << 40 | n);
-    let from = r % ACCOUNTS;
-    let to = (from + 1 + (r >> 8) % (ACCOUNTS - 1)) % ACCOUNTS;
-    (from, to, 1 + ((r >> 16) % 100) as i64)
-}
-
-fn account(i: u64) -> Vec<u8> {
-    format!("acct/{i}").into_bytes()
-}
-
-fn last_key(w: u64) -> Vec<u8> {
-    format!("last/{w}").into_bytes()
 }
 
 fn number(value: &[u8]) -> i64 {

@@ -20,12 +20,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use isolde::{Db, FsyncPolicy, IsolationLevel, LockMode, Options};
 
 /// Set in the child's environment: the database directory it works on.
+mod transfers;
+
+use transfers::{account, last_key, splitmix, transfer, ACCOUNTS, INITIAL_BALANCE, WORKERS};
+
 const CHILD_DIR: &str = "ISOLDE_CRASH_CHILD_DIR";
 /// Set in the child's environment to make it checkpoint every few milliseconds too.
 const CHILD_CHECKPOINTS: &str = "ISOLDE_CRASH_CHILD_CHECKPOINTS";
-const ACCOUNTS: u64 = 10;
-const INITIAL_BALANCE: i64 = 1_000;
-const WORKERS: u64 = 2;
 const LEVELS: [IsolationLevel; 4] = [
     IsolationLevel::ReadUncommitted,
     IsolationLevel::ReadCommitted,
@@ -41,29 +42,6 @@ fn options() -> Options {
         save: Vec::new(),
         ..Options::default()
     }
-}
-
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-/// Transfer `n` of worker `w`: from account, to account (a different one), amount.
-fn transfer(w: u64, n: u64) -> (u64, u64, i64) {
-    let r = splitmix(w << 40 | n);
-    let from = r % ACCOUNTS;
-    let to = (from + 1 + (r >> 8) % (ACCOUNTS - 1)) % ACCOUNTS;
-    (from, to, 1 + ((r >> 16) % 100) as i64)
-}
-
-fn account(i: u64) -> Vec<u8> {
-    format!("acct/{i}").into_bytes()
-}
-
-fn last_key(w: u64) -> Vec<u8> {
-    format!("last/{w}").into_bytes()
 }
 
 fn decode(key: &[u8], value: Option<Vec<u8>>) -> i64 {
