@@ -201,17 +201,78 @@ pub struct Chain {
 /// The ordered, concurrent, multi-version map at the bottom of isolde.
 #[derive(Default)]
 pub struct VersionStore {
-    map: SkipMap<Box<[u8]>, Chain>,
+    map: SkipMap<StoredKey, Chain>,
 }
 
 /// A lazy, ordered range scan; see [`VersionStore::scan`].
 pub struct Scan<'a> {
-    range: crossbeam_skiplist::map::Range<'a, KeyBound, KeyRange, Box<[u8]>, Chain>,
+    range: crossbeam_skiplist::map::Range<'a, StoredKey, KeyRange, StoredKey, Chain>,
     at: ReadAt,
 }
 
-type KeyBound = Box<[u8]>;
-type KeyRange = (Bound<KeyBound>, Bound<KeyBound>);
+type KeyRange = (Bound<StoredKey>, Bound<StoredKey>);
+
+/// Keys up to this many bytes are stored inside the skip-list node.
+const INLINE_KEY: usize = 22;
+
+/// A key as the map stores it. A search compares the sought key with dozens of nodes'
+/// keys; kept inline, a short key sits on the node's own cache line instead of costing a
+/// second cache miss each time. Longer keys live on the heap. Ordered, compared and
+/// borrowed exactly as the bytes they hold, so the map can be searched with a `&[u8]`.
+#[derive(Clone)]
+enum StoredKey {
+    Inline { len: u8, bytes: [u8; INLINE_KEY] },
+    Heap(Box<[u8]>),
+}
+
+impl StoredKey {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            StoredKey::Inline { len, bytes } => &bytes[..*len as usize],
+            StoredKey::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl From<&[u8]> for StoredKey {
+    fn from(key: &[u8]) -> StoredKey {
+        if key.len() > INLINE_KEY {
+            return StoredKey::Heap(key.into());
+        }
+        let mut bytes = [0; INLINE_KEY];
+        bytes[..key.len()].copy_from_slice(key);
+        StoredKey::Inline {
+            len: key.len() as u8,
+            bytes,
+        }
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for StoredKey {
+    fn borrow(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl PartialEq for StoredKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for StoredKey {}
+
+impl PartialOrd for StoredKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for StoredKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
 
 /// Counts from one garbage-collection pass.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -240,7 +301,7 @@ impl VersionStore {
     /// The keys in `range` with the values `at` sees, in key order, lazily: chains are read
     /// one at a time as the iterator advances, and no global lock is held.
     pub fn scan(&self, range: (Bound<Vec<u8>>, Bound<Vec<u8>>), at: ReadAt) -> Scan<'_> {
-        let own = |b: Bound<Vec<u8>>| b.map(Vec::into_boxed_slice);
+        let own = |b: Bound<Vec<u8>>| b.map(|k| StoredKey::from(k.as_slice()));
         let range = self.map.range((own(range.0), own(range.1)));
         Scan { range, at }
     }
@@ -353,7 +414,9 @@ impl VersionStore {
         loop {
             // One search: an existing chain is returned as is (the key copy and the empty
             // chain cost far less than a second search of the skip list).
-            let entry = self.map.get_or_insert(key.into(), Chain::default());
+            let entry = self
+                .map
+                .get_or_insert(StoredKey::from(key), Chain::default());
             let mut state = entry.value().state.write();
             if !state.dead {
                 return f(&mut state);
@@ -381,13 +444,13 @@ fn check_lock(
     Ok(())
 }
 
-type ChainEntry<'a> = crossbeam_skiplist::map::Entry<'a, Box<[u8]>, Chain>;
+type ChainEntry<'a> = crossbeam_skiplist::map::Entry<'a, StoredKey, Chain>;
 
 impl Scan<'_> {
     fn visible(&self, entry: &ChainEntry<'_>) -> Option<(Vec<u8>, Value)> {
         let state = entry.value().state.read();
         let value = state.visible(self.at)?.clone();
-        Some((entry.key().to_vec(), value))
+        Some((entry.key().as_slice().to_vec(), value))
     }
 }
 
@@ -501,6 +564,29 @@ mod tests {
         assert_eq!(store.get(b"a", at(3)), None);
         assert_eq!(store.get(b"a", at(4)), v("x"));
         assert!(store.write(b"a", 2, v("y"), None).is_ok());
+    }
+
+    #[test]
+    fn inline_and_heap_keys_order_and_find_as_their_bytes() {
+        let store = VersionStore::new();
+        let long = vec![b'a'; INLINE_KEY + 5];
+        let keys: Vec<Vec<u8>> = vec![
+            b"a".to_vec(),
+            long.clone(),
+            vec![b'a'; INLINE_KEY],
+            b"b".to_vec(),
+            vec![],
+        ];
+        for (i, k) in keys.iter().enumerate() {
+            store.install(k, i as u64 + 1, v("x"), 0);
+        }
+        let all = (Bound::Unbounded, Bound::Unbounded);
+        let scanned: Vec<Vec<u8>> = store.scan(all, at(10)).map(|(k, _)| k).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(scanned, sorted);
+        assert_eq!(store.get(&long, at(10)), v("x"));
+        assert_eq!(store.get(&long[..INLINE_KEY + 1], at(10)), None);
     }
 
     #[test]
