@@ -7,23 +7,9 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use isolde_sql::{Error, QueryResult, Session, Value};
-use isolde_txn::{Options, TxnManager};
+mod common;
 
-fn sessions(setup: &str) -> (Session, Session) {
-    let mgr = TxnManager::in_memory(Options::default());
-    let mut a = Session::new(mgr.clone());
-    for r in a.execute_batch(setup) {
-        r.expect("setup statement succeeds");
-    }
-    (a, Session::new(mgr))
-}
-
-fn ok(s: &mut Session, sql: &str) -> QueryResult {
-    match s.execute(sql) {
-        Ok(r) => r,
-        Err(e) => panic!("{sql}: {e}"),
-    }
-}
+use common::{ok, sessions};
 
 fn ints(r: &QueryResult) -> Vec<Vec<i64>> {
     r.rows

@@ -10,28 +10,11 @@ use std::thread;
 use std::time::Duration;
 
 use isolde_sql::{format_error, format_error_with_state, Error, Session};
-use isolde_txn::{Options, TxnManager};
+use isolde_txn::Options;
 
-/// Two sessions on a fresh database, after `setup` ran in the first (one transaction per
-/// statement: `CREATE` is T1, the first `INSERT` T2, and so on).
-fn sessions_with(options: Options, setup: &str) -> (Session, Session) {
-    let mgr = TxnManager::in_memory(options);
-    let mut a = Session::new(mgr.clone());
-    for r in a.execute_batch(setup) {
-        r.expect("setup statement succeeds");
-    }
-    (a, Session::new(mgr))
-}
+mod common;
 
-fn sessions(setup: &str) -> (Session, Session) {
-    sessions_with(Options::default(), setup)
-}
-
-fn ok(s: &mut Session, sql: &str) {
-    if let Err(e) = s.execute(sql) {
-        panic!("{sql}: {e}");
-    }
-}
+use common::{ok, sessions, sessions_with};
 
 /// Runs `sql` in `s` on another thread, checks it waits, then runs `release` in `other`
 /// and returns what `sql` ended with.
