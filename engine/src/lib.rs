@@ -10,6 +10,8 @@
 #![warn(missing_docs)]
 
 pub mod checkpoint;
+mod point_index;
+mod stored_key;
 mod version_store;
 
 pub use version_store::{

@@ -24,10 +24,14 @@
 //! crate) decides whether to wait, time out or report a deadlock.
 
 use std::ops::Bound;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crossbeam_skiplist::SkipMap;
 use parking_lot::RwLock;
+
+use crate::point_index::PointIndex;
+use crate::stored_key::StoredKey;
 
 /// A commit timestamp. Timestamp 0 is "before every commit": a snapshot at 0 sees nothing.
 pub type Timestamp = u64;
@@ -88,24 +92,30 @@ pub enum Conflict {
     },
 }
 
+#[derive(Default)]
 struct Version {
     ts: Timestamp,
     /// None is a tombstone.
     value: Option<Value>,
 }
 
+/// A key's committed versions, locks and pending write. The newest committed version is
+/// kept inline: most keys have exactly one, and a read then costs no pointer chase beyond
+/// the chain itself.
 #[derive(Default)]
 struct ChainState {
-    /// Committed versions, oldest first, timestamps strictly increasing.
-    versions: Vec<Version>,
+    /// The newest committed version; a key never committed has a tombstone at timestamp 0
+    /// here, which every snapshot sees as "absent", exactly like no version at all.
+    newest: Version,
+    /// Older committed versions some snapshot may still need, oldest first, timestamps
+    /// strictly increasing and below `newest.ts`.
+    older: Vec<Version>,
     /// The exclusive lock holder's uncommitted write: Some(None) is a pending delete.
     pending: Option<Option<Value>>,
     /// Exclusive lock holder; 0 when none.
     exclusive: TxnId,
     /// Shared lock holders.
     shared: Vec<TxnId>,
-    /// Set when garbage collection unlinked the chain from the map: writers must retry.
-    dead: bool,
 }
 
 impl ChainState {
@@ -118,26 +128,37 @@ impl ChainState {
                         return pending.as_ref();
                     }
                 }
-                let newest = self.versions.iter().rev().find(|v| v.ts <= ts)?;
+                if self.newest.ts <= ts {
+                    return self.newest.value.as_ref();
+                }
+                let newest = self.older.iter().rev().find(|v| v.ts <= ts)?;
                 newest.value.as_ref()
             }
             ReadAt::Latest => match &self.pending {
                 Some(pending) => pending.as_ref(),
-                None => self.versions.last()?.value.as_ref(),
+                None => self.newest.value.as_ref(),
             },
         }
     }
 
     fn newest_ts(&self) -> Timestamp {
-        self.versions.last().map_or(0, |v| v.ts)
+        self.newest.ts
     }
 
     fn locked(&self) -> Locked {
-        let newest = self.versions.last().and_then(|v| v.value.clone());
         Locked {
-            newest_ts: self.newest_ts(),
-            newest,
+            newest_ts: self.newest.ts,
+            newest: self.newest.value.clone(),
         }
+    }
+
+    /// Appends a committed version, newer than every other, then prunes for `horizon`.
+    fn push(&mut self, version: Version, horizon: Timestamp) {
+        let previous = std::mem::replace(&mut self.newest, version);
+        if previous.ts != 0 || previous.value.is_some() {
+            self.older.push(previous);
+        }
+        self.prune(horizon);
     }
 
     /// Whether `mode` could be granted to `txn` now: no one else holds a conflicting lock.
@@ -169,13 +190,12 @@ impl ChainState {
     /// Drops every version that no snapshot at or after `horizon` can see: all but the
     /// newest version committed at or before it.
     fn prune(&mut self, horizon: Timestamp) {
-        let keep_from = self
-            .versions
-            .iter()
-            .rposition(|v| v.ts <= horizon)
-            .unwrap_or(0);
-        if keep_from > 0 {
-            self.versions.drain(..keep_from);
+        if self.newest.ts <= horizon {
+            self.older.clear();
+            return;
+        }
+        if let Some(keep_from) = self.older.iter().rposition(|v| v.ts <= horizon) {
+            self.older.drain(..keep_from);
         }
     }
 
@@ -184,11 +204,9 @@ impl ChainState {
         self.pending.is_none()
             && self.exclusive == 0
             && self.shared.is_empty()
-            && match self.versions.as_slice() {
-                [] => true,
-                [only] => only.value.is_none() && only.ts <= horizon,
-                _ => false,
-            }
+            && self.older.is_empty()
+            && self.newest.value.is_none()
+            && self.newest.ts <= horizon
     }
 }
 
@@ -196,83 +214,41 @@ impl ChainState {
 #[derive(Default)]
 pub struct Chain {
     state: RwLock<ChainState>,
+    /// Set, under the state's write lock, when garbage collection unlinked the chain from
+    /// the map: writers must retry on a fresh chain, and the point index drops it.
+    dead: AtomicBool,
+}
+
+impl Chain {
+    fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Acquire)
+    }
 }
 
 /// The ordered, concurrent, multi-version map at the bottom of isolde.
-#[derive(Default)]
 pub struct VersionStore {
-    map: SkipMap<StoredKey, Chain>,
+    /// Every key's chain, in key order: decides which chain is a key's one.
+    map: SkipMap<StoredKey, Arc<Chain>>,
+    /// The same chains by key, for point lookups (see the `point_index` module).
+    index: PointIndex<Arc<Chain>>,
+}
+
+impl Default for VersionStore {
+    fn default() -> VersionStore {
+        VersionStore {
+            map: SkipMap::new(),
+            index: PointIndex::new(),
+        }
+    }
 }
 
 /// A lazy, ordered range scan; see [`VersionStore::scan`].
 pub struct Scan<'a> {
-    range: crossbeam_skiplist::map::Range<'a, StoredKey, KeyRange, StoredKey, Chain>,
+    range: crossbeam_skiplist::map::Range<'a, StoredKey, KeyRange, StoredKey, Arc<Chain>>,
     at: ReadAt,
 }
 
 type KeyRange = (Bound<StoredKey>, Bound<StoredKey>);
-
-/// Keys up to this many bytes are stored inside the skip-list node.
-const INLINE_KEY: usize = 22;
-
-/// A key as the map stores it. A search compares the sought key with dozens of nodes'
-/// keys; kept inline, a short key sits on the node's own cache line instead of costing a
-/// second cache miss each time. Longer keys live on the heap. Ordered, compared and
-/// borrowed exactly as the bytes they hold, so the map can be searched with a `&[u8]`.
-#[derive(Clone)]
-enum StoredKey {
-    Inline { len: u8, bytes: [u8; INLINE_KEY] },
-    Heap(Box<[u8]>),
-}
-
-impl StoredKey {
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            StoredKey::Inline { len, bytes } => &bytes[..*len as usize],
-            StoredKey::Heap(bytes) => bytes,
-        }
-    }
-}
-
-impl From<&[u8]> for StoredKey {
-    fn from(key: &[u8]) -> StoredKey {
-        if key.len() > INLINE_KEY {
-            return StoredKey::Heap(key.into());
-        }
-        let mut bytes = [0; INLINE_KEY];
-        bytes[..key.len()].copy_from_slice(key);
-        StoredKey::Inline {
-            len: key.len() as u8,
-            bytes,
-        }
-    }
-}
-
-impl std::borrow::Borrow<[u8]> for StoredKey {
-    fn borrow(&self) -> &[u8] {
-        self.as_slice()
-    }
-}
-
-impl PartialEq for StoredKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl Eq for StoredKey {}
-
-impl PartialOrd for StoredKey {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for StoredKey {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.as_slice().cmp(other.as_slice())
-    }
-}
 
 /// Counts from one garbage-collection pass.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -293,9 +269,10 @@ impl VersionStore {
 
     /// The value of `key` as `at` sees it.
     pub fn get(&self, key: &[u8], at: ReadAt) -> Option<Value> {
-        let entry = self.map.get(key)?;
-        let state = entry.value().state.read();
-        state.visible(at).cloned()
+        // A dead chain found here holds at most a tombstone nobody can see past, so it
+        // reads as absent without a special case.
+        self.index
+            .read(key, |chain| chain?.state.read().visible(at).cloned())
     }
 
     /// The keys in `range` with the values `at` sees, in key order, lazily: chains are read
@@ -350,15 +327,16 @@ impl VersionStore {
         horizon: Timestamp,
     ) {
         for key in keys {
-            let Some(entry) = self.map.get(key) else {
+            // The chain `txn` locked is live while it holds the lock (garbage collection
+            // leaves locked chains alone), so the index has it.
+            let Some(chain) = self.index.get(key) else {
                 continue;
             };
-            let mut state = entry.value().state.write();
+            let mut state = chain.state.write();
             if state.exclusive == txn {
                 state.exclusive = 0;
                 if let (Some(pending), Some(ts)) = (state.pending.take(), commit_ts) {
-                    state.versions.push(Version { ts, value: pending });
-                    state.prune(horizon);
+                    state.push(Version { ts, value: pending }, horizon);
                 }
             }
             state.shared.retain(|&s| s != txn);
@@ -369,17 +347,13 @@ impl VersionStore {
     /// recovery, checkpoint loading and (later) replication, which apply write sets that
     /// already committed elsewhere. Versions must arrive in timestamp order per key.
     pub fn install(&self, key: &[u8], ts: Timestamp, value: Option<Value>, horizon: Timestamp) {
-        self.with_chain(key, |state| {
-            state.versions.push(Version { ts, value });
-            state.prune(horizon);
-        })
+        self.with_chain(key, |state| state.push(Version { ts, value }, horizon))
     }
 
     /// The commit timestamp of the newest committed version of `key` (0 if none).
     pub fn newest_ts(&self, key: &[u8]) -> Timestamp {
-        self.map
-            .get(key)
-            .map_or(0, |e| e.value().state.read().newest_ts())
+        self.index
+            .read(key, |chain| chain.map_or(0, |c| c.state.read().newest_ts()))
     }
 
     /// One garbage-collection pass: prunes every chain to what snapshots at or after
@@ -388,16 +362,22 @@ impl VersionStore {
         let mut stats = GcStats::default();
         for entry in self.map.iter() {
             stats.keys_scanned += 1;
-            let mut state = entry.value().state.write();
-            let before = state.versions.len();
+            let chain = entry.value();
+            let mut state = chain.state.write();
+            let before = state.older.len();
             state.prune(horizon);
-            stats.versions_dropped += (before - state.versions.len()) as u64;
+            stats.versions_dropped += (before - state.older.len()) as u64;
             if state.is_garbage(horizon) {
                 // Marked dead and unlinked under the chain's lock, so a writer that found
-                // the chain just before sees `dead` and retries on a fresh one.
-                state.dead = true;
+                // the chain just before sees `dead` and retries on a fresh one. Then out of
+                // the point index, after the chain's lock is released (lock order), unless
+                // a fresh chain already replaced it there.
+                chain.dead.store(true, Ordering::Release);
                 stats.keys_removed += 1;
                 entry.remove();
+                drop(state);
+                self.index
+                    .remove_if(entry.key().as_slice(), |c| Arc::ptr_eq(c, chain));
             }
         }
         stats
@@ -412,13 +392,22 @@ impl VersionStore {
     /// retrying if garbage collection unlinks it in between.
     fn with_chain<R>(&self, key: &[u8], f: impl FnOnce(&mut ChainState) -> R) -> R {
         loop {
-            // One search: an existing chain is returned as is (the key copy and the empty
-            // chain cost far less than a second search of the skip list).
-            let entry = self
-                .map
-                .get_or_insert(StoredKey::from(key), Chain::default());
-            let mut state = entry.value().state.write();
-            if !state.dead {
+            let chain = match self.index.get(key) {
+                Some(chain) if !chain.is_dead() => chain,
+                // Not indexed yet (or only a dead chain is): the skip list decides which
+                // chain is the key's, and it is published before anything is written to
+                // it, so that a point lookup never misses a version.
+                _ => {
+                    let entry = self
+                        .map
+                        .get_or_insert_with(StoredKey::from(key), Arc::default);
+                    let chain = entry.value().clone();
+                    self.index.publish(key, &chain, |c| c.is_dead());
+                    chain
+                }
+            };
+            let mut state = chain.state.write();
+            if !chain.is_dead() {
                 return f(&mut state);
             }
         }
@@ -444,7 +433,7 @@ fn check_lock(
     Ok(())
 }
 
-type ChainEntry<'a> = crossbeam_skiplist::map::Entry<'a, StoredKey, Chain>;
+type ChainEntry<'a> = crossbeam_skiplist::map::Entry<'a, StoredKey, Arc<Chain>>;
 
 impl Scan<'_> {
     fn visible(&self, entry: &ChainEntry<'_>) -> Option<(Vec<u8>, Value)> {
@@ -481,6 +470,7 @@ impl DoubleEndedIterator for Scan<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stored_key::INLINE_KEY;
 
     fn v(s: &str) -> Option<Value> {
         Some(Arc::from(s.as_bytes()))
