@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use isolde_txn::{LockMode, Transaction};
+use isolde_txn::{LockMode, Transaction, TxnId};
 
 use crate::encoding::{
     encode_value, index_name_key, next_id_key, put_bytes, table_def_key, Reader,
@@ -213,12 +213,15 @@ fn decode_type(r: &mut Reader<'_>) -> Result<DataType> {
 #[derive(Default)]
 pub struct Catalog {
     decoded: HashMap<String, (isolde_txn::Value, Arc<Table>)>,
+    /// The table-definition locks the session's current transaction holds (by name),
+    /// so that a statement does not ask again for a lock its transaction already has.
+    held: Option<(TxnId, Vec<(String, LockMode)>)>,
 }
 
 impl Catalog {
     /// The table named `name` as the transaction sees it, or None.
     pub fn get_table(&mut self, txn: &Transaction, name: &str) -> Result<Option<Arc<Table>>> {
-        let bytes = txn.get(&table_def_key(name))?;
+        let bytes = self.read_definition(txn, &table_def_key(name))?;
         self.decode(name, bytes)
     }
 
@@ -233,17 +236,71 @@ impl Catalog {
         name: &str,
         mode: LockMode,
     ) -> Result<Option<Arc<Table>>> {
-        let key = table_def_key(name);
-        let lock = txn.lock(&key, mode)?;
-        let bytes = if lock.changed {
-            lock.value
-        } else {
-            txn.get(&key)?
-        };
+        let bytes = self.lock_definition(txn, name, &table_def_key(name), mode)?;
         self.decode(name, bytes)
     }
 
-    fn decode(
+    /// The stored definition under `key` (a [`table_def_key`]) as the transaction sees
+    /// it.
+    pub fn read_definition(
+        &self,
+        txn: &Transaction,
+        key: &[u8],
+    ) -> Result<Option<isolde_txn::Value>> {
+        Ok(txn.get(key)?)
+    }
+
+    /// The stored definition of table `name` (under `key`), locked in `mode`: the newest
+    /// committed one if it changed after the statement's snapshot (the lock waited for
+    /// its writer), else the one the transaction sees. A lock the transaction already
+    /// holds, in this mode or a stronger one, is not asked for again: while it is held no
+    /// other transaction can change the definition, so the transaction's own read is
+    /// the newest.
+    pub fn lock_definition(
+        &mut self,
+        txn: &mut Transaction,
+        name: &str,
+        key: &[u8],
+        mode: LockMode,
+    ) -> Result<Option<isolde_txn::Value>> {
+        if self.holds(txn.id(), name, mode) {
+            return Ok(txn.get(key)?);
+        }
+        let lock = txn.lock(key, mode)?;
+        self.note_lock(txn.id(), name, mode);
+        if lock.changed {
+            return Ok(lock.value);
+        }
+        Ok(txn.get(key)?)
+    }
+
+    fn holds(&self, txn: TxnId, name: &str, mode: LockMode) -> bool {
+        match &self.held {
+            Some((id, locks)) if *id == txn => locks
+                .iter()
+                .any(|(n, m)| n == name && (*m == mode || *m == LockMode::Exclusive)),
+            _ => false,
+        }
+    }
+
+    fn note_lock(&mut self, txn: TxnId, name: &str, mode: LockMode) {
+        let locks = match &mut self.held {
+            Some((id, locks)) if *id == txn => locks,
+            held => &mut held.insert((txn, Vec::new())).1,
+        };
+        match locks.iter_mut().find(|(n, _)| n == name) {
+            Some((_, m)) => {
+                if mode == LockMode::Exclusive {
+                    *m = mode;
+                }
+            }
+            None => locks.push((name.to_string(), mode)),
+        }
+    }
+
+    /// The table stored as `bytes` under `name`, decoded unless the same bytes were
+    /// decoded before.
+    pub fn decode(
         &mut self,
         name: &str,
         bytes: Option<isolde_txn::Value>,

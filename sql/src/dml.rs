@@ -6,23 +6,36 @@
 //! clause in its newest version, and updated in that version or skipped, as PostgreSQL
 //! does; at REPEATABLE READ and SERIALIZABLE it is a serialization failure (40001).
 
+use std::sync::Arc;
+
 use isolde_txn::LockMode;
 use sqlparser::ast;
 
 use crate::catalog::Table;
 use crate::error::{Error, Result};
-use crate::executor::{self, next_row_id, scan_rows};
+use crate::executor::{self, next_row_id, scan_rows, Env};
 use crate::expression::Expr;
 use crate::plan::{Access, Plan};
 use crate::planner::{self, ident, object_name, Planner, Scope};
 use crate::session::QueryResult;
 use crate::types::Value;
 
-fn check_writable(p: &Planner<'_, '_>, statement: &'static str) -> Result<()> {
-    if p.env.txn.borrow().is_read_only() {
+/// 25006 if the transaction is READ ONLY; `statement` names the statement.
+pub fn check_writable(env: &Env<'_>, statement: &'static str) -> Result<()> {
+    if env.txn.borrow().is_read_only() {
         return Err(Error::ReadOnly(statement));
     }
     Ok(())
+}
+
+/// The name of a statement that writes rows (for [`check_writable`]), or None.
+pub fn writes(stmt: &ast::Statement) -> Option<&'static str> {
+    match stmt {
+        ast::Statement::Insert(_) => Some("INSERT"),
+        ast::Statement::Update(_) => Some("UPDATE"),
+        ast::Statement::Delete(_) => Some("DELETE"),
+        _ => None,
+    }
 }
 
 fn unsupported(what: &str) -> Error {
@@ -50,7 +63,7 @@ pub fn column_value(table: &Table, col: usize, v: Value) -> Result<Value> {
 }
 
 /// Compiled RETURNING list.
-struct Returning {
+pub struct Returning {
     exprs: Vec<Expr>,
     names: Vec<String>,
 }
@@ -89,36 +102,46 @@ fn returning(
     Ok(Some(Returning { exprs, names }))
 }
 
-fn result(tag: String, ret: Option<Returning>, rows: Vec<Vec<Value>>) -> QueryResult {
-    let columns = ret.map(|r| r.names).unwrap_or_default();
+fn result(verb: &str, count: usize, ret: Option<&Returning>, rows: Vec<Vec<Value>>) -> QueryResult {
+    let columns = ret.map(|r| r.names.clone()).unwrap_or_default();
     QueryResult {
         columns,
         rows,
-        tag,
+        tag: format!("{verb}{count}"),
         notices: Vec::new(),
     }
 }
 
 fn project(
-    ret: &Option<Returning>,
+    ret: Option<&Returning>,
     row: &[Value],
-    p: &Planner<'_, '_>,
+    env: &Env<'_>,
     out: &mut Vec<Vec<Value>>,
 ) -> Result<()> {
     if let Some(r) = ret {
         out.push(
             r.exprs
                 .iter()
-                .map(|e| e.eval(row, p.env))
+                .map(|e| e.eval(row, env))
                 .collect::<Result<_>>()?,
         );
     }
     Ok(())
 }
 
-/// INSERT INTO t [(cols)] VALUES ... | SELECT ... [RETURNING ...]
-pub fn insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<QueryResult> {
-    check_writable(p, "INSERT")?;
+/// A planned INSERT: the source rows, where their values go, and what to return.
+pub struct InsertPlan {
+    table: Arc<Table>,
+    /// The column each source value goes to.
+    targets: Vec<usize>,
+    /// True when the targets are all columns in order, so a source row is the new row.
+    all_columns: bool,
+    source: Plan,
+    returning: Option<Returning>,
+}
+
+/// Plans INSERT INTO t [(cols)] VALUES ... | SELECT ... [RETURNING ...]
+pub fn plan_insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<InsertPlan> {
     if ins.or.is_some()
         || ins.ignore
         || ins.on.is_some()
@@ -147,43 +170,69 @@ pub fn insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<QueryResult>
         .source
         .as_ref()
         .ok_or_else(|| unsupported("INSERT DEFAULT VALUES"))?;
-    let planned = p.query(source)?;
-    let rows = executor::run(&planned.plan, p.env)?;
+    let source = p.query(source)?.plan;
     let qualifier = ins
         .table_alias
         .as_ref()
         .map_or(table.name.clone(), |a| ident(&a.alias));
     let scope = Scope::of_table(&table, &qualifier);
-    let ret = returning(p, ins.returning.as_ref(), &table, &scope)?;
+    let returning = returning(p, ins.returning.as_ref(), &table, &scope)?;
+    let all_columns = targets.iter().copied().eq(0..table.columns.len());
+    Ok(InsertPlan {
+        table,
+        targets,
+        all_columns,
+        source,
+        returning,
+    })
+}
+
+/// Runs a planned INSERT.
+pub fn run_insert(plan: &InsertPlan, env: &Env<'_>) -> Result<QueryResult> {
+    let table = &plan.table;
+    let rows = executor::run(&plan.source, env)?;
+    let ret = plan.returning.as_ref();
     let mut out = Vec::new();
     let count = rows.len();
     for values in rows {
-        if values.len() > targets.len() {
+        if values.len() > plan.targets.len() {
             return Err(Error::Syntax(
                 "INSERT has more expressions than target columns".into(),
             ));
         }
-        let mut row: Vec<Value> = table
-            .columns
-            .iter()
-            .map(|c| c.default.clone().unwrap_or(Value::Null))
-            .collect();
-        for (v, &col) in values.into_iter().zip(&targets) {
-            row[col] = v;
-        }
+        let mut row = if plan.all_columns && values.len() == table.columns.len() {
+            values
+        } else {
+            let mut row: Vec<Value> = table
+                .columns
+                .iter()
+                .map(|c| c.default.clone().unwrap_or(Value::Null))
+                .collect();
+            for (v, &col) in values.into_iter().zip(&plan.targets) {
+                row[col] = v;
+            }
+            row
+        };
         for (col, slot) in row.iter_mut().enumerate() {
-            *slot = column_value(&table, col, std::mem::replace(slot, Value::Null))?;
+            *slot = column_value(table, col, std::mem::replace(slot, Value::Null))?;
         }
         let row_id = table.primary_key.is_empty().then(next_row_id);
-        executor::insert_row(&table, &row, row_id, p.env)?;
-        project(&ret, &row, p, &mut out)?;
+        executor::insert_row(table, &row, row_id, env)?;
+        project(ret, &row, env, &mut out)?;
     }
-    Ok(result(format!("INSERT 0 {count}"), ret, out))
+    Ok(result("INSERT 0 ", count, ret, out))
+}
+
+/// INSERT INTO t [(cols)] VALUES ... | SELECT ... [RETURNING ...]
+pub fn insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<QueryResult> {
+    check_writable(p.env, "INSERT")?;
+    let plan = plan_insert(p, ins)?;
+    run_insert(&plan, p.env)
 }
 
 /// The table, scope and filtered scan of an UPDATE or DELETE.
-struct Target {
-    table: std::sync::Arc<Table>,
+pub struct Target {
+    table: Arc<Table>,
     scope: Scope,
     access: Access,
     filter: Option<(Expr, String)>,
@@ -203,11 +252,11 @@ fn target(
         .map_or(table.name.clone(), |a| ident(&a.name));
     let scope = Scope::of_table(&table, &qualifier);
     let filter = match selection {
-        Some(w) => Some((p.scalar(w, &scope)?, w.to_string())),
+        Some(w) => Some((p.scalar(w, &scope)?, p.explain_text(|| w.to_string()))),
         None => None,
     };
     let access = match &filter {
-        Some((f, _)) => planner::choose_access(&table, f),
+        Some((f, _)) => planner::choose_access(&table, f, p.env),
         None => Access::Full,
     };
     Ok(Target {
@@ -231,6 +280,26 @@ impl Target {
         scan.explain(&mut lines, 1);
         lines
     }
+
+    fn filter(&self) -> Option<&Expr> {
+        self.filter.as_ref().map(|(e, _)| e)
+    }
+
+    /// The rows to change, each locked and, at READ COMMITTED, re-checked in its newest
+    /// version ([`executor::lock_row`]).
+    fn for_each_locked(
+        &self,
+        env: &Env<'_>,
+        mut f: impl FnMut(Vec<u8>, Vec<Value>) -> Result<()>,
+    ) -> Result<()> {
+        let filter = self.filter();
+        for (key, row) in scan_rows(&self.table, &self.access, filter, env)? {
+            if let Some(row) = executor::lock_row(&key, row, LockMode::Exclusive, filter, env)? {
+                f(key, row)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 fn update_target(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<Target> {
@@ -245,38 +314,61 @@ fn update_target(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<Target> {
     target(p, &u.table.relation, u.selection.as_ref())
 }
 
-/// UPDATE t SET col = expr, ... [WHERE ...] [RETURNING ...]
-pub fn update(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<QueryResult> {
-    check_writable(p, "UPDATE")?;
-    let t = update_target(p, u)?;
+/// A planned UPDATE: the rows, the new values of the changed columns, what to return.
+pub struct UpdatePlan {
+    target: Target,
+    sets: Vec<(usize, Expr)>,
+    returning: Option<Returning>,
+}
+
+/// Plans UPDATE t SET col = expr, ... [WHERE ...] [RETURNING ...]
+pub fn plan_update(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<UpdatePlan> {
+    let target = update_target(p, u)?;
     let mut sets = Vec::new();
     for a in &u.assignments {
         let ast::AssignmentTarget::ColumnName(name) = &a.target else {
             return Err(unsupported("UPDATE of a column tuple"));
         };
-        let col = t.table.must_column_index(&object_name(name)?)?;
+        let col = target.table.must_column_index(&object_name(name)?)?;
         if sets.iter().any(|(c, _)| *c == col) {
-            return Err(Error::DuplicateColumn(t.table.columns[col].name.clone()));
+            return Err(Error::DuplicateColumn(
+                target.table.columns[col].name.clone(),
+            ));
         }
-        sets.push((col, p.scalar(&a.value, &t.scope)?));
+        sets.push((col, p.scalar(&a.value, &target.scope)?));
     }
-    let ret = returning(p, u.returning.as_ref(), &t.table, &t.scope)?;
-    let filter = t.filter.as_ref().map(|(e, _)| e);
+    let returning = returning(p, u.returning.as_ref(), &target.table, &target.scope)?;
+    Ok(UpdatePlan {
+        target,
+        sets,
+        returning,
+    })
+}
+
+/// Runs a planned UPDATE.
+pub fn run_update(plan: &UpdatePlan, env: &Env<'_>) -> Result<QueryResult> {
+    let table = &plan.target.table;
+    let ret = plan.returning.as_ref();
     let mut out = Vec::new();
     let mut count = 0;
-    for (key, row) in scan_rows(&t.table, &t.access, filter, p.env)? {
-        let Some(row) = executor::lock_row(&key, row, LockMode::Exclusive, filter, p.env)? else {
-            continue;
-        };
+    plan.target.for_each_locked(env, |key, row| {
         let mut new = row.clone();
-        for (col, e) in &sets {
-            new[*col] = column_value(&t.table, *col, e.eval(&row, p.env)?)?;
+        for (col, e) in &plan.sets {
+            new[*col] = column_value(table, *col, e.eval(&row, env)?)?;
         }
-        executor::update_row(&t.table, &key, &row, &new, p.env)?;
-        project(&ret, &new, p, &mut out)?;
+        executor::update_row(table, &key, &row, &new, env)?;
+        project(ret, &new, env, &mut out)?;
         count += 1;
-    }
-    Ok(result(format!("UPDATE {count}"), ret, out))
+        Ok(())
+    })?;
+    Ok(result("UPDATE ", count, ret, out))
+}
+
+/// UPDATE t SET col = expr, ... [WHERE ...] [RETURNING ...]
+pub fn update(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<QueryResult> {
+    check_writable(p.env, "UPDATE")?;
+    let plan = plan_update(p, u)?;
+    run_update(&plan, p.env)
 }
 
 fn delete_target(p: &mut Planner<'_, '_>, d: &ast::Delete) -> Result<Target> {
@@ -297,23 +389,39 @@ fn delete_target(p: &mut Planner<'_, '_>, d: &ast::Delete) -> Result<Target> {
     target(p, &from[0].relation, d.selection.as_ref())
 }
 
-/// DELETE FROM t [WHERE ...] [RETURNING ...]
-pub fn delete(p: &mut Planner<'_, '_>, d: &ast::Delete) -> Result<QueryResult> {
-    check_writable(p, "DELETE")?;
-    let t = delete_target(p, d)?;
-    let ret = returning(p, d.returning.as_ref(), &t.table, &t.scope)?;
-    let filter = t.filter.as_ref().map(|(e, _)| e);
+/// A planned DELETE: the rows and what to return.
+pub struct DeletePlan {
+    target: Target,
+    returning: Option<Returning>,
+}
+
+/// Plans DELETE FROM t [WHERE ...] [RETURNING ...]
+pub fn plan_delete(p: &mut Planner<'_, '_>, d: &ast::Delete) -> Result<DeletePlan> {
+    let target = delete_target(p, d)?;
+    let returning = returning(p, d.returning.as_ref(), &target.table, &target.scope)?;
+    Ok(DeletePlan { target, returning })
+}
+
+/// Runs a planned DELETE.
+pub fn run_delete(plan: &DeletePlan, env: &Env<'_>) -> Result<QueryResult> {
+    let table = &plan.target.table;
+    let ret = plan.returning.as_ref();
     let mut out = Vec::new();
     let mut count = 0;
-    for (key, row) in scan_rows(&t.table, &t.access, filter, p.env)? {
-        let Some(row) = executor::lock_row(&key, row, LockMode::Exclusive, filter, p.env)? else {
-            continue;
-        };
-        executor::delete_row(&t.table, &key, &row, p.env)?;
-        project(&ret, &row, p, &mut out)?;
+    plan.target.for_each_locked(env, |key, row| {
+        executor::delete_row(table, &key, &row, env)?;
+        project(ret, &row, env, &mut out)?;
         count += 1;
-    }
-    Ok(result(format!("DELETE {count}"), ret, out))
+        Ok(())
+    })?;
+    Ok(result("DELETE ", count, ret, out))
+}
+
+/// DELETE FROM t [WHERE ...] [RETURNING ...]
+pub fn delete(p: &mut Planner<'_, '_>, d: &ast::Delete) -> Result<QueryResult> {
+    check_writable(p.env, "DELETE")?;
+    let plan = plan_delete(p, d)?;
+    run_delete(&plan, p.env)
 }
 
 /// EXPLAIN lines of an UPDATE or DELETE.

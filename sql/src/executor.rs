@@ -23,16 +23,26 @@ use crate::numeric::Decimal;
 use crate::plan::{Access, Aggregate, AggregateFunction, KeyRange, Plan, SortKey};
 use crate::types::Value;
 
-/// What a statement runs with: its transaction and the rows of enclosing queries.
+/// What a statement runs with: its transaction, its parameter values (and the constants
+/// of a cached plan computed from them), and the rows of enclosing queries.
 pub struct Env<'a> {
     pub txn: &'a RefCell<Transaction>,
+    params: &'a [Value],
+    deferred: Vec<Value>,
     outer: Vec<Vec<Value>>,
 }
 
 impl<'a> Env<'a> {
     pub fn new(txn: &'a RefCell<Transaction>) -> Env<'a> {
+        Env::with_params(txn, &[])
+    }
+
+    /// An environment whose `$n` parameters have these values.
+    pub fn with_params(txn: &'a RefCell<Transaction>, params: &'a [Value]) -> Env<'a> {
         Env {
             txn,
+            params,
+            deferred: Vec::new(),
             outer: Vec::new(),
         }
     }
@@ -43,8 +53,36 @@ impl<'a> Env<'a> {
         outer.push(row.to_vec());
         Env {
             txn: self.txn,
+            params: self.params,
+            deferred: self.deferred.clone(),
             outer,
         }
+    }
+
+    /// The value of parameter `$n + 1`.
+    pub fn param(&self, n: usize) -> Option<&Value> {
+        self.params.get(n)
+    }
+
+    /// How many parameter values there are.
+    pub fn param_count(&self) -> usize {
+        self.params.len()
+    }
+
+    /// The value of a cached plan's deferred constant (see [`Expr::Deferred`]).
+    pub fn deferred(&self, slot: usize) -> Option<&Value> {
+        self.deferred.get(slot)
+    }
+
+    /// Evaluates a cached plan's deferred constants, in slot order (a later one may use
+    /// an earlier one). Any earlier values are dropped first.
+    pub fn bind_deferred(&mut self, exprs: &[Expr]) -> Result<()> {
+        self.deferred.clear();
+        for e in exprs {
+            let v = e.eval(&[], self)?;
+            self.deferred.push(v);
+        }
+        Ok(())
     }
 
     /// A column of an enclosing row (depth 0 is the nearest).
@@ -209,9 +247,19 @@ pub fn scan_rows(
     filter: Option<&Expr>,
     env: &Env<'_>,
 ) -> Result<Vec<KeyedRow>> {
+    let chosen;
+    let access = match (access, filter) {
+        (Access::Parameterized, Some(f)) => {
+            chosen = crate::planner::choose_access_now(table, f, env);
+            &chosen
+        }
+        _ => access,
+    };
     let prefix = row_prefix(table.id);
     let raw: Vec<KeyedRow> = match access {
-        Access::Full => decode_all(scan_range(env, range_bytes(&prefix, None))?)?,
+        Access::Full | Access::Parameterized => {
+            decode_all(scan_range(env, range_bytes(&prefix, None))?)?
+        }
         Access::KeyRange(r) => decode_all(scan_range(env, range_bytes(&prefix, Some(r)))?)?,
         Access::KeyPoints(keys) => {
             let mut found = Vec::new();

@@ -7,8 +7,8 @@
 //! `COALESCE`, and `IN`, which is NULL when nothing matched and a NULL was among the
 //! candidates.
 
-use std::cell::OnceCell;
 use std::cmp::Ordering;
+use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::executor::{self, Env};
@@ -63,6 +63,12 @@ pub enum Function {
 #[derive(Debug)]
 pub enum Expr {
     Const(Value),
+    /// The value of parameter `$n + 1` of a cached plan: a constant for one execution.
+    Param(usize),
+    /// A constant expression over parameters that planning with the values known would
+    /// have folded to a constant: evaluated once per execution, before the plan runs,
+    /// and read here by its slot (the session's plan cache makes these).
+    Deferred(usize),
     /// A column of the current row.
     Column(usize),
     /// A column of an enclosing query's row: depth 0 is the nearest.
@@ -109,7 +115,7 @@ pub enum Expr {
 pub struct Subquery {
     pub plan: Plan,
     pub correlated: bool,
-    pub cached: OnceCell<Vec<Vec<Value>>>,
+    pub cached: OnceLock<Vec<Vec<Value>>>,
 }
 
 impl Subquery {
@@ -134,10 +140,65 @@ impl Expr {
         matches!(self, Expr::Const(_))
     }
 
+    /// True for a constant, a parameter, or a constant expression over parameters: what
+    /// constant folding treats as known, since planning with the parameter values would
+    /// have known it.
+    pub fn is_constant(&self) -> bool {
+        matches!(self, Expr::Const(_) | Expr::Param(_) | Expr::Deferred(_))
+    }
+
+    /// True if a parameter or deferred constant occurs in the expression (subqueries
+    /// aside: a plan with subqueries is never cached, so theirs are always constants).
+    pub fn mentions_parameters(&self) -> bool {
+        match self {
+            Expr::Param(_) | Expr::Deferred(_) => true,
+            Expr::Const(_) | Expr::Column(_) | Expr::Outer { .. } | Expr::Subquery(_) => false,
+            Expr::Exists { .. } => false,
+            Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => {
+                a.mentions_parameters()
+            }
+            Expr::InSubquery { expr, .. } => expr.mentions_parameters(),
+            Expr::Binary(_, a, b) => a.mentions_parameters() || b.mentions_parameters(),
+            Expr::InList { expr, list, .. } => {
+                expr.mentions_parameters() || list.iter().any(Expr::mentions_parameters)
+            }
+            Expr::Like { expr, pattern, .. } => {
+                expr.mentions_parameters() || pattern.mentions_parameters()
+            }
+            Expr::Call(_, args) => args.iter().any(Expr::mentions_parameters),
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+            } => {
+                operand.as_deref().is_some_and(Expr::mentions_parameters)
+                    || whens
+                        .iter()
+                        .any(|(c, r)| c.mentions_parameters() || r.mentions_parameters())
+                    || otherwise.as_deref().is_some_and(Expr::mentions_parameters)
+            }
+        }
+    }
+
+    /// The value of a constant, parameter or deferred constant in `env`; None for
+    /// anything that needs a row.
+    pub fn constant<'v>(&'v self, env: &'v Env<'_>) -> Option<&'v Value> {
+        match self {
+            Expr::Const(v) => Some(v),
+            Expr::Param(n) => env.param(*n),
+            Expr::Deferred(slot) => env.deferred(*slot),
+            _ => None,
+        }
+    }
+
     /// Evaluates against `row` (and the enclosing rows in `env`).
     pub fn eval(&self, row: &[Value], env: &Env<'_>) -> Result<Value> {
         Ok(match self {
             Expr::Const(v) => v.clone(),
+            Expr::Param(n) => env.param(*n).cloned().ok_or_else(|| missing_param(*n))?,
+            Expr::Deferred(slot) => env.deferred(*slot).cloned().ok_or_else(|| {
+                Error::UndefinedParameter(format!("constant {slot} of a cached plan is unbound"))
+            })?,
             Expr::Column(i) => row.get(*i).cloned().unwrap_or(Value::Null),
             Expr::Outer { depth, index } => env.outer_value(*depth, *index),
             Expr::Neg(e) => negate(e.eval(row, env)?)?,
@@ -214,6 +275,11 @@ impl Expr {
     pub fn matches(&self, row: &[Value], env: &Env<'_>) -> Result<bool> {
         Ok(self.eval(row, env)?.truth()? == Some(true))
     }
+}
+
+/// The error for `$n` (0-based `n`) without a value, as planning reports it.
+pub fn missing_param(n: usize) -> Error {
+    Error::UndefinedParameter(format!("there is no parameter ${}", n + 1))
 }
 
 fn and(a: &Expr, b: &Expr, row: &[Value], env: &Env<'_>) -> Result<Value> {

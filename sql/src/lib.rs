@@ -77,6 +77,7 @@ pub mod expression;
 mod format;
 pub mod numeric;
 pub mod plan;
+mod plan_cache;
 mod planner;
 mod session;
 pub mod types;

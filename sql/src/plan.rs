@@ -23,6 +23,9 @@ pub enum Access {
     IndexPoints { index: usize, keys: Vec<Vec<Value>> },
     /// The rows whose index columns start with `eq`, the next column in range.
     IndexRange { index: usize, range: KeyRange },
+    /// Chosen at each execution of a cached plan from its parameter values (the filter
+    /// compares key columns with parameters), as planning with those values would.
+    Parameterized,
 }
 
 /// A prefix of equal values followed by a range on the next column.
@@ -239,6 +242,7 @@ fn describe_access(table: &Table, access: &Access) -> String {
     let t = &table.name;
     match access {
         Access::Full => format!("Seq Scan on {t}"),
+        Access::Parameterized => format!("Scan on {t} (access path chosen per execution)"),
         Access::KeyPoints(keys) => format!(
             "Primary Key Lookup on {t} ({} key{})",
             keys.len(),
@@ -273,7 +277,7 @@ fn access_condition(table: &Table, access: &Access) -> Option<String> {
             .collect()
     };
     match access {
-        Access::Full => None,
+        Access::Full | Access::Parameterized => None,
         Access::KeyPoints(keys) => Some(format!("Key: {}", points(&pk, keys))),
         Access::KeyRange(r) => Some(format!("Key: {}", range(&pk, r))),
         Access::IndexPoints { index, keys } => Some(format!(

@@ -7,16 +7,20 @@
 //! aggregate values; expressions above it (select list, HAVING, ORDER BY) are compiled
 //! against that row. Access paths are chosen from the WHERE clause in [`access`].
 
-use std::cell::OnceCell;
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 use sqlparser::ast;
 
+use isolde_txn::LockMode;
+
 use crate::catalog::{Catalog, Table};
+use crate::encoding::table_def_key;
 use crate::error::{Error, Result};
 use crate::executor::Env;
 use crate::expression::{BinaryOp, Expr, Function, Subquery};
 use crate::plan::{Access, Aggregate, AggregateFunction, Plan, SortKey};
+use crate::plan_cache::Recorder;
 use crate::types::{DataType, Value};
 
 mod access;
@@ -74,10 +78,18 @@ struct Grouping {
 }
 
 /// Plans statements for one transaction.
+///
+/// By default `$n` parameters are replaced by their values in `env`, so constant
+/// folding and access paths see them as constants. A planner made with
+/// [`Planner::for_cache`] keeps them as [`Expr::Param`]s instead, for a plan that can run
+/// again with other values, and records what it read (see [`crate::plan_cache`]).
 pub struct Planner<'a, 'e> {
     pub env: &'a Env<'e>,
     pub catalog: &'a mut Catalog,
-    pub params: &'a [Value],
+    /// Set for EXPLAIN: plan nodes then carry the text EXPLAIN prints.
+    pub explain: bool,
+    /// Set when planning a plan to cache.
+    pub recorder: Option<Recorder>,
     outer: Vec<Scope>,
     outer_refs: usize,
 }
@@ -201,21 +213,59 @@ pub fn number(text: &str) -> Result<Value> {
 }
 
 impl<'a, 'e> Planner<'a, 'e> {
-    pub fn new(env: &'a Env<'e>, catalog: &'a mut Catalog, params: &'a [Value]) -> Self {
+    pub fn new(env: &'a Env<'e>, catalog: &'a mut Catalog) -> Self {
         Planner {
             env,
             catalog,
-            params,
+            explain: false,
+            recorder: None,
             outer: Vec::new(),
             outer_refs: 0,
+        }
+    }
+
+    /// A planner whose plans keep `$n` parameters open and which records the table
+    /// definitions it reads, for [`crate::plan_cache`].
+    pub fn for_cache(env: &'a Env<'e>, catalog: &'a mut Catalog) -> Self {
+        let mut p = Planner::new(env, catalog);
+        p.recorder = Some(Recorder::default());
+        p
+    }
+
+    /// EXPLAIN text made by `text`, or an empty string (no allocation) when not planning
+    /// for EXPLAIN.
+    pub fn explain_text(&self, text: impl FnOnce() -> String) -> String {
+        if self.explain {
+            text()
+        } else {
+            String::new()
         }
     }
 
     /// The table named `name`, or 42P01.
     pub fn table(&mut self, name: &ast::ObjectName) -> Result<Arc<Table>> {
         let name = object_name(name)?;
-        let txn = self.env.txn.borrow();
-        self.catalog.must_get_table(&txn, &name)
+        self.read_table(&name, None)?
+            .ok_or(Error::UndefinedTable(name))
+    }
+
+    /// Reads a table definition through the transaction (locking it with `lock`),
+    /// recording the read for a cached plan.
+    fn read_table(&mut self, name: &str, lock: Option<LockMode>) -> Result<Option<Arc<Table>>> {
+        let key = table_def_key(name);
+        let bytes = match lock {
+            None => self.catalog.read_definition(&self.env.txn.borrow(), &key)?,
+            Some(mode) => {
+                let mut txn = self.env.txn.borrow_mut();
+                let bytes = self.catalog.lock_definition(&mut txn, name, &key, mode)?;
+                txn.begin_statement();
+                bytes
+            }
+        };
+        if let Some(r) = &mut self.recorder {
+            r.read(name, key, lock, bytes.clone());
+        }
+        self.catalog.decode(name, bytes)
     }
 
     /// The table named `name` for a statement that writes its rows (or, with
@@ -225,7 +275,7 @@ impl<'a, 'e> Planner<'a, 'e> {
     pub fn table_for_write(
         &mut self,
         name: &ast::ObjectName,
-        mode: isolde_txn::LockMode,
+        mode: LockMode,
     ) -> Result<Arc<Table>> {
         let name = object_name(name)?;
         self.lock_table(&name, mode)?
@@ -233,15 +283,8 @@ impl<'a, 'e> Planner<'a, 'e> {
     }
 
     /// Like [`Planner::table_for_write`], by folded name; None if there is no such table.
-    pub fn lock_table(
-        &mut self,
-        name: &str,
-        mode: isolde_txn::LockMode,
-    ) -> Result<Option<Arc<Table>>> {
-        let mut txn = self.env.txn.borrow_mut();
-        let table = self.catalog.lock_table(&mut txn, name, mode)?;
-        txn.begin_statement();
-        Ok(table)
+    pub fn lock_table(&mut self, name: &str, mode: LockMode) -> Result<Option<Arc<Table>>> {
+        self.read_table(name, Some(mode))
     }
 
     /// Plans a query (SELECT, VALUES, or a parenthesised query).
@@ -296,7 +339,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                             .ok_or_else(|| unsupported("ORDER BY expressions on VALUES"))?;
                         keys.push(sort_key(column, o));
                     }
-                    let text = order_text(order_by);
+                    let text = self.explain_text(|| order_text(order_by));
                     plan = Plan::Sort {
                         source: Box::new(plan),
                         keys,
@@ -381,7 +424,8 @@ impl<'a, 'e> Planner<'a, 'e> {
         let (mut plan, scope) = self.from(&s.from)?;
         if let Some(w) = &s.selection {
             let predicate = self.expr(w, &scope, None)?;
-            plan = add_filter(plan, predicate, w.to_string());
+            let text = self.explain_text(|| w.to_string());
+            plan = add_filter(plan, predicate, text, self.env);
         }
         let group_exprs = match &s.group_by {
             ast::GroupByExpr::Expressions(e, mods) if mods.is_empty() => e.clone(),
@@ -424,7 +468,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 if let Some(col) = grouping.bare_column.take() {
                     return Err(grouping_error(&col));
                 }
-                let text = aggregate_text(&group_exprs);
+                let text = self.explain_text(|| aggregate_text(&group_exprs));
                 plan = Plan::Aggregate {
                     source: Box::new(plan),
                     group_by: keys,
@@ -538,7 +582,10 @@ impl<'a, 'e> Planner<'a, 'e> {
             }
         }
         let having = match having {
-            Some(h) => Some((self.expr(h, scope, grouping.as_deref_mut())?, h.to_string())),
+            Some(h) => Some((
+                self.expr(h, scope, grouping.as_deref_mut())?,
+                self.explain_text(|| h.to_string()),
+            )),
             None => None,
         };
         let visible = exprs.len();
@@ -558,7 +605,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             names,
             visible,
             keys,
-            order_text: order_text(order_by),
+            order_text: self.explain_text(|| order_text(order_by)),
             having,
         })
     }
@@ -686,9 +733,10 @@ impl<'a, 'e> Planner<'a, 'e> {
                 let right_width = rscope.len();
                 scope.columns.extend(rscope.columns);
                 let on = match constraint {
-                    Some(ast::JoinConstraint::On(e)) => {
-                        Some((self.expr(e, &scope, None)?, e.to_string()))
-                    }
+                    Some(ast::JoinConstraint::On(e)) => Some((
+                        self.expr(e, &scope, None)?,
+                        self.explain_text(|| e.to_string()),
+                    )),
                     Some(ast::JoinConstraint::None) | None => None,
                     Some(_) => return Err(unsupported("JOIN USING / NATURAL JOIN")),
                 };
@@ -835,12 +883,16 @@ impl<'a, 'e> Planner<'a, 'e> {
         self.outer.pop();
         let planned = planned?;
         let correlated = self.outer_refs > before;
+        if let Some(r) = &mut self.recorder {
+            // A subquery caches its rows for one execution: such plans are not reused.
+            r.uncacheable();
+        }
         let width = planned.columns.len();
         Ok((
             Box::new(Subquery {
                 plan: planned.plan,
                 correlated,
-                cached: OnceCell::new(),
+                cached: OnceLock::new(),
             }),
             width,
         ))
@@ -1092,10 +1144,10 @@ impl<'a, 'e> Planner<'a, 'e> {
             }
             other => return Err(unsupported(format!("expression {other}"))),
         };
-        fold(compiled, self.env)
+        self.fold(compiled)
     }
 
-    fn value(&self, v: &ast::Value) -> Result<Expr> {
+    fn value(&mut self, v: &ast::Value) -> Result<Expr> {
         Ok(Expr::Const(match v {
             ast::Value::Number(n, _) => number(n)?,
             ast::Value::SingleQuotedString(s)
@@ -1108,9 +1160,13 @@ impl<'a, 'e> Planner<'a, 'e> {
                     .strip_prefix('$')
                     .and_then(|n| n.parse().ok())
                     .ok_or_else(|| unsupported(format!("placeholder {p}")))?;
-                self.params.get(n.wrapping_sub(1)).cloned().ok_or_else(|| {
-                    Error::UndefinedParameter(format!("there is no parameter ${n}"))
-                })?
+                let missing = || Error::UndefinedParameter(format!("there is no parameter ${n}"));
+                let index = n.checked_sub(1).ok_or_else(missing)?;
+                if let Some(r) = &mut self.recorder {
+                    r.param(index);
+                    return Ok(Expr::Param(index));
+                }
+                self.env.param(index).cloned().ok_or_else(missing)?
             }
             other => return Err(unsupported(format!("literal {other}"))),
         }))
@@ -1214,7 +1270,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 other => return Err(unsupported(format!("argument {other}"))),
             }
         }
-        fold(Expr::Call(function, compiled), self.env)
+        self.fold(Expr::Call(function, compiled))
     }
 }
 
@@ -1272,13 +1328,24 @@ fn aggregate_text(group_by: &[ast::Expr]) -> String {
     }
 }
 
-/// The access path for a scan of `table` filtered by `predicate`.
-pub fn choose_access(table: &Table, predicate: &Expr) -> Access {
-    access::choose(table, predicate)
+/// The access path for a scan of `table` filtered by `predicate`; for a predicate with
+/// parameters, [`Access::Parameterized`] (chosen at each execution by
+/// [`choose_access_now`]).
+pub fn choose_access(table: &Table, predicate: &Expr, env: &Env<'_>) -> Access {
+    if predicate.mentions_parameters() {
+        return Access::Parameterized;
+    }
+    access::choose(table, predicate, env)
+}
+
+/// The access path for a scan of `table` filtered by `predicate`, with the parameter
+/// values of `env`.
+pub fn choose_access_now(table: &Table, predicate: &Expr, env: &Env<'_>) -> Access {
+    access::choose(table, predicate, env)
 }
 
 /// Puts a WHERE clause into a single-table scan (choosing its access path), or a Filter.
-fn add_filter(plan: Plan, predicate: Expr, text: String) -> Plan {
+fn add_filter(plan: Plan, predicate: Expr, text: String, env: &Env<'_>) -> Plan {
     match plan {
         Plan::Scan {
             table,
@@ -1287,7 +1354,7 @@ fn add_filter(plan: Plan, predicate: Expr, text: String) -> Plan {
             filter: None,
             lock,
         } => {
-            let access = access::choose(&table, &predicate);
+            let access = choose_access(&table, &predicate, env);
             Plan::Scan {
                 table,
                 alias,
@@ -1325,19 +1392,30 @@ fn binary_op(op: &ast::BinaryOperator) -> Result<BinaryOp> {
     })
 }
 
-/// Evaluates an expression whose operands are all constants (constant folding); errors
-/// such as division by zero surface at planning, as in PostgreSQL.
-fn fold(e: Expr, env: &Env<'_>) -> Result<Expr> {
-    let foldable = match &e {
-        Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => a.is_const(),
-        Expr::Binary(_, a, b) => a.is_const() && b.is_const(),
-        Expr::InList { expr, list, .. } => expr.is_const() && list.iter().all(Expr::is_const),
-        Expr::Like { expr, pattern, .. } => expr.is_const() && pattern.is_const(),
-        Expr::Call(_, args) => args.iter().all(Expr::is_const),
-        _ => false,
-    };
-    if foldable {
-        return Ok(Expr::Const(e.eval(&[], env)?));
+impl Planner<'_, '_> {
+    /// Evaluates an expression whose operands are all constants (constant folding); errors
+    /// such as division by zero surface at planning, as in PostgreSQL. When planning a
+    /// plan to cache, an expression whose operands are constants or parameters is folded
+    /// the same way at each execution instead: it becomes an [`Expr::Deferred`].
+    fn fold(&mut self, e: Expr) -> Result<Expr> {
+        let foldable = match &e {
+            Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => a.is_constant(),
+            Expr::Binary(_, a, b) => a.is_constant() && b.is_constant(),
+            Expr::InList { expr, list, .. } => {
+                expr.is_constant() && list.iter().all(Expr::is_constant)
+            }
+            Expr::Like { expr, pattern, .. } => expr.is_constant() && pattern.is_constant(),
+            Expr::Call(_, args) => args.iter().all(Expr::is_constant),
+            _ => false,
+        };
+        if !foldable {
+            return Ok(e);
+        }
+        if let Some(r) = &mut self.recorder {
+            if e.mentions_parameters() {
+                return Ok(r.defer(e));
+            }
+        }
+        Ok(Expr::Const(e.eval(&[], self.env)?))
     }
-    Ok(e)
 }

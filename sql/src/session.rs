@@ -21,12 +21,15 @@ use crate::catalog::{Catalog, Table};
 use crate::encoding::{parse_key, table_def_prefix, StoredKey};
 use crate::error::{Error, Intent, Result};
 use crate::executor::{self, Env};
+use crate::plan_cache::{is_cacheable, CachedPlan};
 use crate::planner::{ident, object_name, Planner};
 use crate::types::Value;
 use crate::{ddl, dml};
 
 /// How many parsed statements a session keeps.
 const STATEMENT_CACHE_SIZE: usize = 256;
+/// How many cached plans a session keeps.
+const PLAN_CACHE_SIZE: usize = 256;
 
 /// The result of one statement.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -98,7 +101,16 @@ pub struct Session {
     default_level: IsolationLevel,
     catalog: Catalog,
     cache: HashMap<String, (Arc<ast::Statement>, u64)>,
+    /// Cached plans ([`crate::plan_cache`]), by the address of the parsed statement, which
+    /// each entry keeps alive so that the address cannot be reused while it is cached.
+    plans: HashMap<usize, PlanEntry>,
     tick: u64,
+}
+
+struct PlanEntry {
+    _statement: Arc<ast::Statement>,
+    plan: Arc<CachedPlan>,
+    used: u64,
 }
 
 /// Splits text into statements at `;`, outside quotes and comments. Empty statements
@@ -169,6 +181,7 @@ impl Session {
             default_level: IsolationLevel::ReadCommitted,
             catalog: Catalog::default(),
             cache: HashMap::new(),
+            plans: HashMap::new(),
             tick: 0,
         }
     }
@@ -298,9 +311,9 @@ impl Session {
         Ok(QueryResult::tag("CHECKPOINT"))
     }
 
-    fn run(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<QueryResult> {
+    fn run(&mut self, stmt: &Arc<ast::Statement>, params: &[Value]) -> Result<QueryResult> {
         if self.failed {
-            return match stmt {
+            return match stmt.as_ref() {
                 ast::Statement::Rollback { .. } | ast::Statement::Commit { .. } => {
                     self.end_block();
                     Ok(QueryResult::tag("ROLLBACK"))
@@ -308,7 +321,7 @@ impl Session {
                 _ => Err(Error::InFailedTransaction),
             };
         }
-        match stmt {
+        match stmt.as_ref() {
             ast::Statement::StartTransaction {
                 modes,
                 statements,
@@ -507,7 +520,7 @@ impl Session {
     /// Runs a statement in the block's transaction, or in its own (autocommit).
     fn in_transaction_block(
         &mut self,
-        stmt: &ast::Statement,
+        stmt: &Arc<ast::Statement>,
         params: &[Value],
     ) -> Result<QueryResult> {
         let txn = match self.txn.take() {
@@ -524,9 +537,12 @@ impl Session {
         txn.begin_statement();
         let cell = RefCell::new(txn);
         let result = {
-            let env = Env::new(&cell);
-            let mut planner = Planner::new(&env, &mut self.catalog, params);
-            statement(&mut planner, stmt)
+            let mut env = Env::with_params(&cell, params);
+            if is_cacheable(stmt) {
+                self.run_cached(stmt, &mut env)
+            } else {
+                statement(&mut Planner::new(&env, &mut self.catalog), stmt)
+            }
         };
         let txn = cell.into_inner();
         match (result, self.block.is_some()) {
@@ -547,6 +563,55 @@ impl Session {
                 Err(self.describe(e, intent(stmt)))
             }
         }
+    }
+
+    /// Runs a query or row change with its cached plan if that plan is current (else
+    /// planning and caching it first), or planned with its values when the cached plan
+    /// cannot stand for that ([`CachedPlan::run`]).
+    fn run_cached(&mut self, stmt: &Arc<ast::Statement>, env: &mut Env<'_>) -> Result<QueryResult> {
+        if let Some(name) = dml::writes(stmt) {
+            dml::check_writable(env, name)?;
+        }
+        let key = Arc::as_ptr(stmt) as usize;
+        self.tick += 1;
+        let cached = self.plans.get_mut(&key).map(|e| {
+            e.used = self.tick;
+            e.plan.clone()
+        });
+        let plan = match cached {
+            Some(plan) if plan.is_current(env, &mut self.catalog)? => plan,
+            _ => {
+                let plan = Arc::new(CachedPlan::plan(stmt, env, &mut self.catalog)?);
+                self.remember_plan(stmt, plan.clone());
+                plan
+            }
+        };
+        if let Some(result) = plan.run(env)? {
+            return Ok(result);
+        }
+        statement(&mut Planner::new(env, &mut self.catalog), stmt)
+    }
+
+    fn remember_plan(&mut self, stmt: &Arc<ast::Statement>, plan: Arc<CachedPlan>) {
+        let key = Arc::as_ptr(stmt) as usize;
+        if self.plans.len() >= PLAN_CACHE_SIZE && !self.plans.contains_key(&key) {
+            if let Some(oldest) = self
+                .plans
+                .iter()
+                .min_by_key(|(_, e)| e.used)
+                .map(|(k, _)| *k)
+            {
+                self.plans.remove(&oldest);
+            }
+        }
+        self.plans.insert(
+            key,
+            PlanEntry {
+                _statement: stmt.clone(),
+                plan,
+                used: self.tick,
+            },
+        );
     }
 
     /// Adds to a serialization failure, deadlock or lock timeout its detail in SQL terms
@@ -630,6 +695,7 @@ fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResu
             analyze: false,
             ..
         } => {
+            p.explain = true;
             let lines = match inner.as_ref() {
                 ast::Statement::Query(q) => {
                     let mut lines = Vec::new();

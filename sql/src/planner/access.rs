@@ -10,11 +10,17 @@
 //! predicate is still evaluated on every row found, so the access path only has to find
 //! a superset of the matching rows. A constant that cannot be represented exactly in the
 //! column's type (`int_col = 2.5`) is not used for access.
+//!
+//! A cached plan keeps `$n` parameters as [`Expr::Param`]s. Its scans are planned with
+//! [`Access::Parameterized`], and the path is chosen here at every execution from the
+//! parameter values, by the same rules and so with the same result as planning with
+//! those values written in as constants.
 
 use std::cmp::Ordering;
 use std::ops::Bound;
 
 use crate::catalog::Table;
+use crate::executor::Env;
 use crate::expression::{BinaryOp, Expr};
 use crate::plan::{Access, KeyRange};
 use crate::types::{DataType, Value};
@@ -29,10 +35,11 @@ struct ColumnBounds {
     upper: Option<Bound<Value>>,
 }
 
-/// The access path for `table` given the compiled WHERE predicate.
-pub fn choose(table: &Table, predicate: &Expr) -> Access {
+/// The access path for `table` given the compiled WHERE predicate, whose parameters
+/// have their values in `env`.
+pub fn choose(table: &Table, predicate: &Expr, env: &Env<'_>) -> Access {
     let mut cols = vec![ColumnBounds::default(); table.columns.len()];
-    collect(predicate, table, &mut cols);
+    collect(predicate, table, env, &mut cols);
     if !table.primary_key.is_empty() {
         if let Some(keys) = points(&table.primary_key, &cols) {
             return Access::KeyPoints(keys);
@@ -58,16 +65,22 @@ pub fn choose(table: &Table, predicate: &Expr) -> Access {
     Access::Full
 }
 
-fn collect(e: &Expr, table: &Table, cols: &mut [ColumnBounds]) {
+fn collect(e: &Expr, table: &Table, env: &Env<'_>, cols: &mut [ColumnBounds]) {
     match e {
         Expr::Binary(BinaryOp::And, a, b) => {
-            collect(a, table, cols);
-            collect(b, table, cols);
+            collect(a, table, env, cols);
+            collect(b, table, env, cols);
         }
         Expr::Binary(op, a, b) => {
             let (col, value, op) = match (a.as_ref(), b.as_ref()) {
-                (Expr::Column(c), Expr::Const(v)) => (*c, v, *op),
-                (Expr::Const(v), Expr::Column(c)) => (*c, v, op.flipped()),
+                (Expr::Column(c), v) => match v.constant(env) {
+                    Some(v) => (*c, v, *op),
+                    None => return,
+                },
+                (v, Expr::Column(c)) => match v.constant(env) {
+                    Some(v) => (*c, v, op.flipped()),
+                    None => return,
+                },
                 _ => return,
             };
             let Some(v) = exact(value, table.columns[col].ty) else {
@@ -92,13 +105,8 @@ fn collect(e: &Expr, table: &Table, cols: &mut [ColumnBounds]) {
                 return;
             };
             let ty = table.columns[*col].ty;
-            let values: Option<Vec<Value>> = list
-                .iter()
-                .map(|e| match e {
-                    Expr::Const(v) => exact(v, ty),
-                    _ => None,
-                })
-                .collect();
+            let values: Option<Vec<Value>> =
+                list.iter().map(|e| exact(e.constant(env)?, ty)).collect();
             if let Some(values) = values {
                 if cols[*col].eq.is_none() {
                     cols[*col].eq = Some(values);
