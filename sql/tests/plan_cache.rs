@@ -1,0 +1,281 @@
+//! Cached plans: a prepared statement (or a statement the session has seen before) runs
+//! a plan made once, and must still behave exactly like the statement planned afresh
+//! with its values: right rows for every value, the same errors for bad values, and a new
+//! plan whenever a table it uses was changed by DDL, in this session or another,
+//! committed or rolled back.
+
+mod common;
+
+use common::{ok, sessions};
+use isolde_sql::{Session, Value};
+use isolde_txn::{Options, TxnManager};
+
+fn session(setup: &str) -> Session {
+    let mut s = Session::new(TxnManager::in_memory(Options::default()));
+    for r in s.execute_batch(setup) {
+        r.expect("setup statement succeeds");
+    }
+    s
+}
+
+const ACCOUNTS: &str = "CREATE TABLE t (id INT PRIMARY KEY, name TEXT, balance INT);
+    INSERT INTO t VALUES (1, 'ann', 10), (2, 'bob', 20), (3, 'cy', 30)";
+
+/// The SQL of `template` with each `$n` replaced by the literal of `params[n - 1]`.
+fn inline(template: &str, params: &[Value]) -> String {
+    let mut sql = template.to_string();
+    for (i, p) in params.iter().enumerate().rev() {
+        let literal = match p {
+            Value::Text(t) => format!("'{}'", t.replace('\'', "''")),
+            Value::Null => "NULL".into(),
+            v => v.to_string(),
+        };
+        sql = sql.replace(&format!("${}", i + 1), &literal);
+    }
+    sql
+}
+
+/// Runs `template` prepared with `params`, and the same statement with the values
+/// written in on a twin database, and checks both give the same result or error.
+fn same_as_unprepared(setup: &str, template: &str, params: &[Value]) {
+    let mut prepared = session(setup);
+    let mut plain = session(setup);
+    let p = prepared.prepare(template).unwrap();
+    // Twice: the second run uses the plan cached by the first.
+    for _ in 0..2 {
+        let a = prepared.execute_prepared(&p, params);
+        let b = plain.execute(&inline(template, params));
+        match (a, b) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{template} with {params:?}"),
+            (Err(a), Err(b)) => {
+                assert_eq!(a.sqlstate(), b.sqlstate(), "{template} with {params:?}");
+                assert_eq!(a.to_string(), b.to_string(), "{template} with {params:?}");
+            }
+            (a, b) => panic!("{template} with {params:?}: prepared {a:?}, plain {b:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_prepared_point_select_returns_the_row_of_each_value() {
+    let mut s = session(ACCOUNTS);
+    let get = s
+        .prepare("SELECT id, name, balance FROM t WHERE id = $1")
+        .unwrap();
+    for (id, name) in [(2, "bob"), (1, "ann"), (3, "cy"), (2, "bob")] {
+        let r = s.execute_prepared(&get, &[Value::Integer(id)]).unwrap();
+        assert_eq!(r.columns, ["id", "name", "balance"]);
+        assert_eq!(
+            r.rows,
+            vec![vec![
+                Value::Integer(id),
+                Value::from(name),
+                Value::Integer(id * 10)
+            ]]
+        );
+    }
+    let r = s.execute_prepared(&get, &[Value::Integer(9)]).unwrap();
+    assert!(r.rows.is_empty());
+    assert_eq!(r.tag, "SELECT 0");
+}
+
+#[test]
+fn values_that_cannot_use_the_key_give_the_rows_planning_with_them_gives() {
+    let select = "SELECT id, name FROM t WHERE id = $1";
+    for v in [
+        Value::Null,
+        Value::Float(2.0),
+        Value::Float(2.5),
+        Value::from("3"),
+        Value::Numeric(isolde_sql::numeric::Decimal::parse("1.0").unwrap()),
+    ] {
+        same_as_unprepared(ACCOUNTS, select, &[v]);
+    }
+    let range = "SELECT id FROM t WHERE id > $1 AND id <= $2 ORDER BY id";
+    same_as_unprepared(ACCOUNTS, range, &[Value::Integer(1), Value::Integer(3)]);
+    same_as_unprepared(ACCOUNTS, range, &[Value::Float(1.5), Value::Null]);
+    let list = "SELECT id FROM t WHERE id IN ($1, $2, 3) ORDER BY id";
+    same_as_unprepared(ACCOUNTS, list, &[Value::Integer(1), Value::Integer(9)]);
+    same_as_unprepared(ACCOUNTS, list, &[Value::Integer(1), Value::Null]);
+    let folded = "SELECT id, $2 || name FROM t WHERE id = $1 + 1";
+    same_as_unprepared(ACCOUNTS, folded, &[Value::Integer(1), Value::from("x")]);
+}
+
+#[test]
+fn bad_values_raise_the_errors_of_the_statement_planned_with_them() {
+    let empty = "CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(3) NOT NULL)";
+    // Folded at planning, so raised even though no row is read.
+    same_as_unprepared(
+        empty,
+        "SELECT * FROM t WHERE id = $1 / 0",
+        &[Value::Integer(1)],
+    );
+    same_as_unprepared(
+        empty,
+        "SELECT * FROM t WHERE id = $1 + 1",
+        &[Value::from("x")],
+    );
+    same_as_unprepared(empty, "SELECT -$1", &[Value::from("y")]);
+    same_as_unprepared(empty, "SELECT 1 LIMIT $1", &[Value::Integer(-1)]);
+    same_as_unprepared(empty, "SELECT 1 LIMIT $1", &[Value::from("z")]);
+    // Raised when the row is built.
+    let insert = "INSERT INTO t VALUES ($1, $2)";
+    same_as_unprepared(empty, insert, &[Value::from("x"), Value::from("a")]);
+    same_as_unprepared(empty, insert, &[Value::Integer(1), Value::Null]);
+    same_as_unprepared(empty, insert, &[Value::Integer(1), Value::from("long")]);
+    same_as_unprepared(ACCOUNTS, insert, &[Value::Integer(1), Value::from("dup")]);
+    let update = "UPDATE t SET balance = balance / $2 WHERE id = $1";
+    same_as_unprepared(ACCOUNTS, update, &[Value::Integer(1), Value::Integer(0)]);
+    same_as_unprepared(ACCOUNTS, update, &[Value::Integer(9), Value::Integer(0)]);
+}
+
+#[test]
+fn a_missing_parameter_is_an_error_even_when_no_row_is_read() {
+    let mut s = session("CREATE TABLE t (id INT PRIMARY KEY)");
+    for _ in 0..2 {
+        let e = s.execute("SELECT * FROM t WHERE id = $1").unwrap_err();
+        assert_eq!(e.sqlstate(), "42P02");
+        let e = s.execute("INSERT INTO t VALUES ($2)").unwrap_err();
+        assert_eq!(e.sqlstate(), "42P02");
+    }
+}
+
+#[test]
+fn subqueries_are_run_again_for_every_execution() {
+    let mut s = session(ACCOUNTS);
+    let q = s
+        .prepare("SELECT id FROM t WHERE id IN (SELECT id FROM t WHERE balance > $1) ORDER BY id")
+        .unwrap();
+    let ids = |s: &mut Session, v: i64| s.execute_prepared(&q, &[Value::Integer(v)]).unwrap().rows;
+    assert_eq!(ids(&mut s, 15).len(), 2);
+    assert_eq!(ids(&mut s, 25).len(), 1);
+    ok(&mut s, "DELETE FROM t WHERE id = 3");
+    assert_eq!(ids(&mut s, 15).len(), 1);
+}
+
+#[test]
+fn a_prepared_insert_maintains_an_index_created_after_it_was_planned() {
+    let mut s = session(ACCOUNTS);
+    let insert = s.prepare("INSERT INTO t VALUES ($1, $2, 0)").unwrap();
+    s.execute_prepared(&insert, &[Value::Integer(4), Value::from("dee")])
+        .unwrap();
+    ok(&mut s, "CREATE UNIQUE INDEX t_name ON t (name)");
+    // A plan made before the index would neither check nor write its entries.
+    let e = s
+        .execute_prepared(&insert, &[Value::Integer(5), Value::from("ann")])
+        .unwrap_err();
+    assert_eq!(e.sqlstate(), "23505");
+    assert!(e.to_string().contains("t_name"), "{e}");
+    s.execute_prepared(&insert, &[Value::Integer(6), Value::from("eve")])
+        .unwrap();
+    let by_name = s.prepare("SELECT id FROM t WHERE name = $1").unwrap();
+    let r = s.execute_prepared(&by_name, &[Value::from("eve")]).unwrap();
+    assert_eq!(r.rows, vec![vec![Value::Integer(6)]]);
+    let plan = ok(&mut s, "EXPLAIN SELECT id FROM t WHERE name = 'eve'");
+    assert_eq!(
+        plan.rows[0],
+        vec![Value::from("Index Lookup using t_name on t")]
+    );
+}
+
+#[test]
+fn an_index_created_and_rolled_back_in_a_block_is_used_only_inside_it() {
+    let mut s = session(ACCOUNTS);
+    let insert = s.prepare("INSERT INTO t VALUES ($1, $2, 0)").unwrap();
+    let add = |s: &mut Session, id: i64, name: &str| {
+        s.execute_prepared(&insert, &[Value::Integer(id), Value::from(name)])
+    };
+    add(&mut s, 4, "dee").unwrap();
+    ok(&mut s, "BEGIN");
+    ok(&mut s, "CREATE UNIQUE INDEX t_name ON t (name)");
+    assert_eq!(add(&mut s, 5, "bob").unwrap_err().sqlstate(), "23505");
+    ok(&mut s, "ROLLBACK");
+    add(&mut s, 5, "bob").unwrap();
+    let r = ok(&mut s, "SELECT count(*) FROM t WHERE name = 'bob'");
+    assert_eq!(r.rows, vec![vec![Value::Integer(2)]]);
+}
+
+#[test]
+fn a_table_dropped_and_created_again_with_other_columns_is_planned_again() {
+    let mut s = session(ACCOUNTS);
+    let get = s.prepare("SELECT * FROM t WHERE id = $1").unwrap();
+    let update = s.prepare("UPDATE t SET name = $2 WHERE id = $1").unwrap();
+    assert_eq!(
+        s.execute_prepared(&get, &[Value::Integer(1)])
+            .unwrap()
+            .columns,
+        ["id", "name", "balance"]
+    );
+    s.execute_prepared(&update, &[Value::Integer(1), Value::from("x")])
+        .unwrap();
+    ok(&mut s, "DROP TABLE t");
+    let e = s.execute_prepared(&get, &[Value::Integer(1)]).unwrap_err();
+    assert_eq!(e.sqlstate(), "42P01");
+    ok(&mut s, "CREATE TABLE t (name TEXT, id INT PRIMARY KEY)");
+    ok(&mut s, "INSERT INTO t VALUES ('new', 1)");
+    let r = s.execute_prepared(&get, &[Value::Integer(1)]).unwrap();
+    assert_eq!(r.columns, ["name", "id"]);
+    assert_eq!(r.rows, vec![vec![Value::from("new"), Value::Integer(1)]]);
+    s.execute_prepared(&update, &[Value::Integer(1), Value::from("y")])
+        .unwrap();
+    let r = s.execute_prepared(&get, &[Value::Integer(1)]).unwrap();
+    assert_eq!(r.rows, vec![vec![Value::from("y"), Value::Integer(1)]]);
+    ok(&mut s, "DROP TABLE t");
+    ok(&mut s, "CREATE TABLE t (id INT PRIMARY KEY)");
+    let e = s
+        .execute_prepared(&update, &[Value::Integer(1), Value::from("z")])
+        .unwrap_err();
+    assert_eq!(e.sqlstate(), "42703");
+}
+
+#[test]
+fn ddl_of_another_session_is_seen_at_the_snapshot_that_should_see_it() {
+    let (mut a, mut b) = sessions(ACCOUNTS);
+    let get = b.prepare("SELECT * FROM t WHERE id = $1").unwrap();
+    let one = [Value::Integer(1)];
+    assert_eq!(b.execute_prepared(&get, &one).unwrap().columns.len(), 3);
+    ok(&mut b, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    assert_eq!(b.execute_prepared(&get, &one).unwrap().columns.len(), 3);
+    ok(&mut a, "DROP TABLE t");
+    ok(&mut a, "CREATE TABLE t (id INT PRIMARY KEY, tag TEXT)");
+    ok(&mut a, "INSERT INTO t VALUES (1, 'fresh')");
+    // B's snapshot still has the old table: its cached plan still fits.
+    let r = b.execute_prepared(&get, &one).unwrap();
+    assert_eq!(r.columns, ["id", "name", "balance"]);
+    assert_eq!(r.rows[0][1], Value::from("ann"));
+    ok(&mut b, "COMMIT");
+    let r = b.execute_prepared(&get, &one).unwrap();
+    assert_eq!(r.columns, ["id", "tag"]);
+    assert_eq!(r.rows, vec![vec![Value::Integer(1), Value::from("fresh")]]);
+}
+
+#[test]
+fn a_statement_prepared_in_one_session_runs_in_another() {
+    let (mut a, mut b) = sessions(ACCOUNTS);
+    let get = a.prepare("SELECT name FROM t WHERE id = $1").unwrap();
+    let two = [Value::Integer(2)];
+    assert_eq!(
+        a.execute_prepared(&get, &two).unwrap().rows[0][0],
+        Value::from("bob")
+    );
+    ok(&mut a, "CREATE INDEX t_balance ON t (balance)");
+    assert_eq!(
+        b.execute_prepared(&get, &two).unwrap().rows[0][0],
+        Value::from("bob")
+    );
+    ok(&mut b, "UPDATE t SET name = 'bo' WHERE id = 2");
+    assert_eq!(
+        a.execute_prepared(&get, &two).unwrap().rows[0][0],
+        Value::from("bo")
+    );
+}
+
+#[test]
+fn a_statement_run_again_as_text_is_planned_again_after_create_index() {
+    let mut s = session(ACCOUNTS);
+    let insert = |s: &mut Session| s.execute("INSERT INTO t VALUES (7, 'ann', 0)");
+    insert(&mut s).unwrap();
+    ok(&mut s, "DELETE FROM t WHERE id = 7");
+    ok(&mut s, "CREATE UNIQUE INDEX t_name ON t (name)");
+    assert_eq!(insert(&mut s).unwrap_err().sqlstate(), "23505");
+}
