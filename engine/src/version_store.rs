@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crossbeam_skiplist::SkipMap;
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 
 use crate::point_index::PointIndex;
 use crate::stored_key::StoredKey;
@@ -199,6 +199,12 @@ impl ChainState {
         }
     }
 
+    /// True while the chain holds something a later collection may reclaim: versions
+    /// older than the newest, or a tombstone (a deleted or never committed key).
+    fn collectable(&self) -> bool {
+        !self.older.is_empty() || self.newest.value.is_none()
+    }
+
     /// True when the chain holds nothing any reader or writer can need.
     fn is_garbage(&self, horizon: Timestamp) -> bool {
         self.pending.is_none()
@@ -217,6 +223,9 @@ pub struct Chain {
     /// Set, under the state's write lock, when garbage collection unlinked the chain from
     /// the map: writers must retry on a fresh chain, and the point index drops it.
     dead: AtomicBool,
+    /// Set, under the state's lock, while the key waits in the store's collection queue,
+    /// so that it waits there once however often it is written.
+    queued: AtomicBool,
 }
 
 impl Chain {
@@ -231,6 +240,9 @@ pub struct VersionStore {
     map: SkipMap<StoredKey, Arc<Chain>>,
     /// The same chains by key, for point lookups (see the `point_index` module).
     index: PointIndex<Arc<Chain>>,
+    /// Keys whose chains a collection may shrink or unlink: a collection pass visits these
+    /// rather than the whole map, so its cost follows the churn, not the size.
+    collect: Mutex<Vec<StoredKey>>,
 }
 
 impl Default for VersionStore {
@@ -238,6 +250,7 @@ impl Default for VersionStore {
         VersionStore {
             map: SkipMap::new(),
             index: PointIndex::new(),
+            collect: Mutex::new(Vec::new()),
         }
     }
 }
@@ -293,7 +306,7 @@ impl VersionStore {
         mode: LockMode,
         first_updater_wins: Option<Timestamp>,
     ) -> Result<Locked, Conflict> {
-        self.with_chain(key, |state| {
+        self.with_chain(key, |_, state| {
             check_lock(state, txn, mode, first_updater_wins)?;
             Ok(state.locked())
         })
@@ -308,7 +321,7 @@ impl VersionStore {
         value: Option<Value>,
         first_updater_wins: Option<Timestamp>,
     ) -> Result<Locked, Conflict> {
-        self.with_chain(key, |state| {
+        self.with_chain(key, |_, state| {
             check_lock(state, txn, LockMode::Exclusive, first_updater_wins)?;
             let locked = state.locked();
             state.pending = Some(value);
@@ -340,6 +353,7 @@ impl VersionStore {
                 }
             }
             state.shared.retain(|&s| s != txn);
+            self.queue_if_collectable(key, &chain, &state);
         }
     }
 
@@ -347,7 +361,10 @@ impl VersionStore {
     /// recovery, checkpoint loading and (later) replication, which apply write sets that
     /// already committed elsewhere. Versions must arrive in timestamp order per key.
     pub fn install(&self, key: &[u8], ts: Timestamp, value: Option<Value>, horizon: Timestamp) {
-        self.with_chain(key, |state| state.push(Version { ts, value }, horizon))
+        self.with_chain(key, |chain, state| {
+            state.push(Version { ts, value }, horizon);
+            self.queue_if_collectable(key, chain, state);
+        })
     }
 
     /// The commit timestamp of the newest committed version of `key` (0 if none).
@@ -356,14 +373,23 @@ impl VersionStore {
             .read(key, |chain| chain.map_or(0, |c| c.state.read().newest_ts()))
     }
 
-    /// One garbage-collection pass: prunes every chain to what snapshots at or after
-    /// `horizon` can see and unlinks keys that hold nothing but an old tombstone.
+    /// One garbage-collection pass: prunes the chains that have something to reclaim to
+    /// what snapshots at or after `horizon` can see, and unlinks keys that hold nothing but
+    /// an old tombstone (deleted keys, and keys locked or written by transactions that
+    /// rolled back). Chains that still hold versions some snapshot needs wait for the next
+    /// pass; chains holding one live version are never visited.
     pub fn gc(&self, horizon: Timestamp) -> GcStats {
         let mut stats = GcStats::default();
-        for entry in self.map.iter() {
+        let queued = std::mem::take(&mut *self.collect.lock());
+        let mut again = Vec::new();
+        for key in queued {
+            let Some(entry) = self.map.get(key.as_slice()) else {
+                continue;
+            };
             stats.keys_scanned += 1;
             let chain = entry.value();
             let mut state = chain.state.write();
+            chain.queued.store(false, Ordering::Release);
             let before = state.older.len();
             state.prune(horizon);
             stats.versions_dropped += (before - state.older.len()) as u64;
@@ -377,10 +403,21 @@ impl VersionStore {
                 entry.remove();
                 drop(state);
                 self.index
-                    .remove_if(entry.key().as_slice(), |c| Arc::ptr_eq(c, chain));
+                    .remove_if(key.as_slice(), |c| Arc::ptr_eq(c, chain));
+            } else if state.collectable() && !chain.queued.swap(true, Ordering::AcqRel) {
+                again.push(key);
             }
         }
+        self.collect.lock().extend(again);
         stats
+    }
+
+    /// Queues `key` for collection if its chain has something to reclaim and is not
+    /// queued already. Called with the chain's lock held.
+    fn queue_if_collectable(&self, key: &[u8], chain: &Chain, state: &ChainState) {
+        if state.collectable() && !chain.queued.swap(true, Ordering::AcqRel) {
+            self.collect.lock().push(StoredKey::from(key));
+        }
     }
 
     /// Number of keys in the map, tombstoned and pending ones included. O(n).
@@ -390,7 +427,7 @@ impl VersionStore {
 
     /// Runs `f` on `key`'s chain under its write lock, creating the chain if needed and
     /// retrying if garbage collection unlinks it in between.
-    fn with_chain<R>(&self, key: &[u8], f: impl FnOnce(&mut ChainState) -> R) -> R {
+    fn with_chain<R>(&self, key: &[u8], f: impl FnOnce(&Chain, &mut ChainState) -> R) -> R {
         loop {
             let chain = match self.index.get(key) {
                 Some(chain) if !chain.is_dead() => chain,
@@ -408,7 +445,7 @@ impl VersionStore {
             };
             let mut state = chain.state.write();
             if !chain.is_dead() {
-                return f(&mut state);
+                return f(&chain, &mut state);
             }
         }
     }
@@ -610,5 +647,37 @@ mod tests {
         assert_eq!(store.key_count(), 1);
         store.install(b"b", 4, v("again"), 0);
         assert_eq!(store.get(b"b", at(4)), v("again"));
+    }
+
+    #[test]
+    fn gc_unlinks_keys_left_empty_by_rollbacks_and_locks_and_skips_live_ones() {
+        let store = VersionStore::new();
+        store.install(b"live", 1, v("x"), 1);
+        store.write(b"rolled-back", 7, v("y"), None).unwrap();
+        store.lock(b"absent", 7, LockMode::Shared, None).unwrap();
+        store.finish(7, [&b"rolled-back"[..], &b"absent"[..]], None, 1);
+        assert_eq!(store.key_count(), 3);
+        let stats = store.gc(1);
+        assert_eq!(stats.keys_removed, 2);
+        assert_eq!(stats.keys_scanned, 2, "the live key is not visited");
+        assert_eq!(store.key_count(), 1);
+        assert_eq!(store.get(b"live", at(1)), v("x"));
+    }
+
+    #[test]
+    fn versions_kept_for_an_old_snapshot_are_collected_once_the_horizon_passes() {
+        let store = VersionStore::new();
+        store.install(b"a", 1, v("1"), 0);
+        store.install(b"a", 2, v("2"), 0);
+        store.install(b"a", 3, v("3"), 0);
+        assert_eq!(
+            store.gc(1).versions_dropped,
+            0,
+            "a snapshot at 1 needs them all"
+        );
+        assert_eq!(store.get(b"a", at(1)), v("1"));
+        assert_eq!(store.gc(3).versions_dropped, 2);
+        assert_eq!(store.gc(3).keys_scanned, 0, "nothing left to reclaim");
+        assert_eq!(store.get(b"a", at(3)), v("3"));
     }
 }

@@ -277,22 +277,24 @@ impl Transaction {
             .uses_transaction_snapshot()
             .then(|| self.snapshot());
         let mut last_holder = None;
-        let since = Instant::now();
-        let deadline = self
-            .shared
-            .options
-            .lock_timeout
-            .map(|timeout| since + timeout);
+        // When the first wait began and when waiting must end: read from the clock only
+        // once a request is blocked, not on every uncontended write.
+        let mut waiting: Option<(Instant, Option<Instant>)> = None;
         loop {
             match request(&self.shared.store, first_updater_wins) {
                 Ok(locked) => return Ok(locked),
                 Err(Conflict::Blocked { holders }) => {
+                    let timeout = self.shared.options.lock_timeout;
+                    let window = *waiting.get_or_insert_with(|| {
+                        let since = Instant::now();
+                        (since, timeout.map(|t| since + t))
+                    });
                     let waited = self.shared.waits.wait(
                         &self.shared.registry,
                         self.id(),
                         &holders,
                         key,
-                        (since, deadline),
+                        window,
                     );
                     if let Err(e) = waited {
                         return Err(self.fail(e));
