@@ -107,7 +107,7 @@ fn result(verb: &str, count: usize, ret: Option<&Returning>, rows: Vec<Vec<Value
     QueryResult {
         columns,
         rows,
-        tag: format!("{verb}{count}"),
+        tag: QueryResult::count_tag(verb, count),
         notices: Vec::new(),
     }
 }

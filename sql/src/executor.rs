@@ -114,10 +114,14 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             ..
         } => {
             let filter = filter.as_ref().map(|(e, _)| e);
-            let rows = scan_rows(table, access, filter, env)?;
             match lock {
-                None => Ok(rows.into_iter().map(|(_, r)| r).collect()),
+                None => {
+                    let mut out = Vec::new();
+                    scan(table, access, filter, env, |_, row| out.push(row))?;
+                    Ok(out)
+                }
                 Some(mode) => {
+                    let rows = scan_rows(table, access, filter, env)?;
                     let mut out = Vec::with_capacity(rows.len());
                     for (key, row) in rows {
                         if let Some(row) = lock_row(&key, row, *mode, filter, env)? {
@@ -140,10 +144,7 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             }
             Ok(out)
         }
-        Plan::Project { source, exprs } => run(source, env)?
-            .iter()
-            .map(|row| exprs.iter().map(|e| e.eval(row, env)).collect())
-            .collect(),
+        Plan::Project { source, exprs } => project(run(source, env)?, exprs, env),
         Plan::Join {
             left,
             right,
@@ -240,6 +241,38 @@ fn group_key(row: &[Value]) -> Vec<u8> {
     k
 }
 
+/// Evaluates `exprs` over each row. A list of distinct plain columns (the usual select
+/// list) moves the values out of the input rows instead of copying them, and the list
+/// of all columns in order passes the rows through.
+fn project(rows: Vec<Vec<Value>>, exprs: &[Expr], env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
+    let column = |e: &Expr| match e {
+        Expr::Column(c) => Some(*c),
+        _ => None,
+    };
+    let identity = exprs.iter().enumerate().all(|(i, e)| column(e) == Some(i));
+    let movable = exprs
+        .iter()
+        .enumerate()
+        .all(|(i, e)| column(e).is_some_and(|c| exprs[..i].iter().all(|p| column(p) != Some(c))));
+    rows.into_iter()
+        .map(|mut row| {
+            if identity && row.len() == exprs.len() {
+                return Ok(row);
+            }
+            if movable {
+                return Ok(exprs
+                    .iter()
+                    .map(|e| match column(e).and_then(|c| row.get_mut(c)) {
+                        Some(v) => std::mem::replace(v, Value::Null),
+                        None => Value::Null,
+                    })
+                    .collect());
+            }
+            exprs.iter().map(|e| e.eval(&row, env)).collect()
+        })
+        .collect()
+}
+
 /// The rows of `table` that `access` finds and `filter` accepts, with their keys.
 pub fn scan_rows(
     table: &Table,
@@ -247,6 +280,20 @@ pub fn scan_rows(
     filter: Option<&Expr>,
     env: &Env<'_>,
 ) -> Result<Vec<KeyedRow>> {
+    let mut out = Vec::new();
+    scan(table, access, filter, env, |key, row| out.push((key, row)))?;
+    Ok(out)
+}
+
+/// Calls `found` with each row of `table` that `access` finds and `filter` accepts, and
+/// its key, in the order of the access path.
+fn scan(
+    table: &Table,
+    access: &Access,
+    filter: Option<&Expr>,
+    env: &Env<'_>,
+    mut found: impl FnMut(Vec<u8>, Vec<Value>),
+) -> Result<()> {
     let chosen;
     let access = match (access, filter) {
         (Access::Parameterized, Some(f)) => {
@@ -255,38 +302,8 @@ pub fn scan_rows(
         }
         _ => access,
     };
-    let prefix = row_prefix(table.id);
-    let raw: Vec<KeyedRow> = match access {
-        Access::Full | Access::Parameterized => {
-            decode_all(scan_range(env, range_bytes(&prefix, None))?)?
-        }
-        Access::KeyRange(r) => decode_all(scan_range(env, range_bytes(&prefix, Some(r)))?)?,
-        Access::KeyPoints(keys) => {
-            let mut found = Vec::new();
-            for key in point_keys(&prefix, keys) {
-                if let Some(v) = env.txn.borrow().get(&key)? {
-                    found.push((key, decode_row(&v)?));
-                }
-            }
-            found
-        }
-        Access::IndexPoints { index, keys } => {
-            let iprefix = index_prefix(table.indexes[*index].id);
-            let mut entries = Vec::new();
-            for key in point_keys(&iprefix, keys) {
-                let end = prefix_end(&key).map_or(Bound::Unbounded, Bound::Excluded);
-                entries.extend(scan_range(env, (Bound::Included(key), end))?);
-            }
-            fetch_indexed(&prefix, entries, env)?
-        }
-        Access::IndexRange { index, range } => {
-            let iprefix = index_prefix(table.indexes[*index].id);
-            let entries = scan_range(env, range_bytes(&iprefix, Some(range)))?;
-            fetch_indexed(&prefix, entries, env)?
-        }
-    };
-    let mut out = Vec::with_capacity(raw.len());
-    for (key, row) in raw {
+    let mut accept = |key: Vec<u8>, bytes: &[u8]| -> Result<()> {
+        let row = decode_row(bytes)?;
         if row.len() != table.columns.len() {
             return Err(Error::Corrupt(format!(
                 "row of \"{}\" has {} columns, the table {}",
@@ -299,23 +316,76 @@ pub fn scan_rows(
             Some(f) => f.matches(&row, env)?,
             None => true,
         } {
-            out.push((key, row));
+            found(key, row);
+        }
+        Ok(())
+    };
+    let prefix = row_prefix(table.id);
+    let entries = match access {
+        Access::Full | Access::Parameterized | Access::KeyRange(_) => {
+            let range = match access {
+                Access::KeyRange(r) => Some(r),
+                _ => None,
+            };
+            for (key, bytes) in scan_range(env, range_bytes(&prefix, range))? {
+                accept(key, &bytes)?;
+            }
+            return Ok(());
+        }
+        Access::KeyPoints(keys) => {
+            for key in point_keys(&prefix, keys) {
+                let bytes = env.txn.borrow().get(&key)?;
+                if let Some(bytes) = bytes {
+                    accept(key, &bytes)?;
+                }
+            }
+            return Ok(());
+        }
+        Access::IndexPoints { index, keys } => {
+            let iprefix = index_prefix(table.indexes[*index].id);
+            let mut entries = Vec::new();
+            for key in point_keys(&iprefix, keys) {
+                let end = prefix_end(&key).map_or(Bound::Unbounded, Bound::Excluded);
+                entries.extend(scan_range(env, (Bound::Included(key), end))?);
+            }
+            entries
+        }
+        Access::IndexRange { index, range } => {
+            let iprefix = index_prefix(table.indexes[*index].id);
+            scan_range(env, range_bytes(&iprefix, Some(range)))?
+        }
+    };
+    for (_, pk) in entries {
+        let key = [&prefix[..], &pk[..]].concat();
+        let bytes = env.txn.borrow().get(&key)?;
+        match bytes {
+            Some(bytes) => accept(key, &bytes)?,
+            None => {
+                return Err(Error::Corrupt(format!(
+                    "index entry points at missing row {}",
+                    isolde_txn::display_key(&key)
+                )))
+            }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
+/// The encoded keys of `keys` under `prefix`, sorted, without duplicates.
 fn point_keys(prefix: &[u8], keys: &[Vec<Value>]) -> Vec<Vec<u8>> {
     let mut out: Vec<Vec<u8>> = keys
         .iter()
         .map(|k| {
-            let mut key = prefix.to_vec();
+            let mut key = Vec::with_capacity(prefix.len() + 10 * k.len());
+            key.extend_from_slice(prefix);
             encode_key(k, &mut key);
             key
         })
         .collect();
-    out.sort();
-    out.dedup();
+    if out.len() > 1 {
+        out.sort();
+        out.dedup();
+    }
     out
 }
 
@@ -325,33 +395,6 @@ fn scan_range(env: &Env<'_>, range: ByteRange) -> Result<Vec<(Vec<u8>, isolde_tx
     let txn = env.txn.borrow();
     let scan = txn.scan(range)?;
     Ok(scan.collect())
-}
-
-fn decode_all(raw: Vec<(Vec<u8>, isolde_txn::Value)>) -> Result<Vec<KeyedRow>> {
-    raw.into_iter()
-        .map(|(k, v)| Ok((k, decode_row(&v)?)))
-        .collect()
-}
-
-fn fetch_indexed(
-    prefix: &[u8],
-    entries: Vec<(Vec<u8>, isolde_txn::Value)>,
-    env: &Env<'_>,
-) -> Result<Vec<KeyedRow>> {
-    let mut out = Vec::with_capacity(entries.len());
-    for (_, pk) in entries {
-        let key = [prefix, &pk[..]].concat();
-        match env.txn.borrow().get(&key)? {
-            Some(v) => out.push((key, decode_row(&v)?)),
-            None => {
-                return Err(Error::Corrupt(format!(
-                    "index entry points at missing row {}",
-                    isolde_txn::display_key(&key)
-                )))
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The byte range of keys under `prefix` that `range` selects.

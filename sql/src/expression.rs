@@ -36,6 +36,12 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
+    /// True for `=`, `<>`, `<`, `<=`, `>`, `>=`.
+    pub fn is_comparison(self) -> bool {
+        use BinaryOp::*;
+        matches!(self, Eq | NotEq | Lt | LtEq | Gt | GtEq)
+    }
+
     /// The operator with its operands swapped (`5 < x` is `x > 5`), for comparisons.
     pub fn flipped(self) -> BinaryOp {
         match self {
@@ -208,6 +214,13 @@ impl Expr {
             },
             Expr::Binary(BinaryOp::And, a, b) => and(a, b, row, env)?,
             Expr::Binary(BinaryOp::Or, a, b) => or(a, b, row, env)?,
+            Expr::Binary(op, a, b) if op.is_comparison() => {
+                // Compare columns, constants and parameters where they are, uncopied.
+                match (a.operand(row, env), b.operand(row, env)) {
+                    (Some(x), Some(y)) => compare(*op, x, y)?,
+                    _ => compare(*op, &a.eval(row, env)?, &b.eval(row, env)?)?,
+                }
+            }
             Expr::Binary(op, a, b) => binary(*op, a.eval(row, env)?, b.eval(row, env)?)?,
             Expr::IsNull(e, negated) => Value::Boolean(e.eval(row, env)?.is_null() != *negated),
             Expr::InList {
@@ -269,6 +282,15 @@ impl Expr {
                 Value::Boolean(subquery.rows(row, env)?.is_empty() == *negated)
             }
         })
+    }
+
+    /// The value of a column, constant or parameter without evaluating (copying) it;
+    /// None for other expressions and for what evaluation reports as missing.
+    fn operand<'v>(&'v self, row: &'v [Value], env: &'v Env<'_>) -> Option<&'v Value> {
+        match self {
+            Expr::Column(i) => row.get(*i),
+            e => e.constant(env),
+        }
     }
 
     /// Evaluates a condition: true only for TRUE (NULL and FALSE both reject the row).
@@ -439,25 +461,38 @@ pub fn binary(op: BinaryOp, a: Value, b: Value) -> Result<Value> {
     if a.is_null() || b.is_null() {
         return Ok(Value::Null);
     }
-    let cmp = |want: fn(Ordering) -> bool| -> Result<Value> {
-        Ok(match a.sql_cmp(&b)? {
-            Some(o) => Value::Boolean(want(o)),
-            None => Value::Null,
-        })
-    };
     match op {
-        Eq => cmp(|o| o == Ordering::Equal),
-        NotEq => cmp(|o| o != Ordering::Equal),
-        Lt => cmp(|o| o == Ordering::Less),
-        LtEq => cmp(|o| o != Ordering::Greater),
-        Gt => cmp(|o| o == Ordering::Greater),
-        GtEq => cmp(|o| o != Ordering::Less),
+        Eq | NotEq | Lt | LtEq | Gt | GtEq => compare(op, &a, &b),
         Concat => Ok(Value::Text(format!("{a}{b}"))),
         And | Or => Err(Error::DatatypeMismatch(
             "AND/OR need boolean operands".into(),
         )),
         Add | Sub | Mul | Div | Rem => arithmetic(op, a, b),
     }
+}
+
+/// Applies a comparison operator (see [`BinaryOp::is_comparison`]) to two values.
+pub fn compare(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
+    use BinaryOp::*;
+    if a.is_null() || b.is_null() {
+        return Ok(Value::Null);
+    }
+    let Some(o) = a.sql_cmp(b)? else {
+        return Ok(Value::Null);
+    };
+    Ok(Value::Boolean(match op {
+        Eq => o == Ordering::Equal,
+        NotEq => o != Ordering::Equal,
+        Lt => o == Ordering::Less,
+        LtEq => o != Ordering::Greater,
+        Gt => o == Ordering::Greater,
+        GtEq => o != Ordering::Less,
+        _ => {
+            return Err(Error::DatatypeMismatch(format!(
+                "operator {op:?} is not a comparison"
+            )))
+        }
+    }))
 }
 
 fn arithmetic(op: BinaryOp, a: Value, b: Value) -> Result<Value> {

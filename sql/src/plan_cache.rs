@@ -216,7 +216,7 @@ impl CachedPlan {
                 let rows = executor::run(&q.plan, env)?;
                 QueryResult {
                     columns: q.columns.clone(),
-                    tag: format!("SELECT {}", rows.len()),
+                    tag: QueryResult::count_tag("SELECT ", rows.len()),
                     rows,
                     notices: Vec::new(),
                 }

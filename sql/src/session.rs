@@ -51,6 +51,26 @@ impl QueryResult {
         }
     }
 
+    /// The tag `verb` followed by `count` (`"SELECT "`, 3: `SELECT 3`), made without the
+    /// formatting machinery (every statement makes one).
+    pub(crate) fn count_tag(verb: &str, count: usize) -> String {
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut n = count;
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let mut tag = String::with_capacity(verb.len() + digits.len() - start);
+        tag.push_str(verb);
+        tag.extend(digits[start..].iter().map(|&d| char::from(d)));
+        tag
+    }
+
     fn with_notice(mut self, notice: String) -> QueryResult {
         self.notices.push(notice);
         self
@@ -673,7 +693,7 @@ fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResu
             let rows = executor::run(&planned.plan, p.env)?;
             Ok(QueryResult {
                 columns: planned.columns,
-                tag: format!("SELECT {}", rows.len()),
+                tag: QueryResult::count_tag("SELECT ", rows.len()),
                 rows,
                 notices: Vec::new(),
             })

@@ -28,18 +28,62 @@ use crate::types::{DataType, Value};
 /// More point lookups than this turn into a scan.
 const MAX_POINTS: usize = 1024;
 
-#[derive(Default, Clone)]
+/// What the predicate says about one column.
+#[derive(Default)]
 struct ColumnBounds {
-    eq: Option<Vec<Value>>,
+    eq: Option<Candidates>,
     lower: Option<Bound<Value>>,
     upper: Option<Bound<Value>>,
+}
+
+/// The values a column must equal one of (`= v` or `IN (...)`).
+enum Candidates {
+    One(Value),
+    Many(Vec<Value>),
+}
+
+impl Candidates {
+    fn as_slice(&self) -> &[Value] {
+        match self {
+            Candidates::One(v) => std::slice::from_ref(v),
+            Candidates::Many(vs) => vs,
+        }
+    }
+}
+
+/// The bounds of the columns the predicate constrains (usually one or two: a list).
+#[derive(Default)]
+struct Bounds(Vec<(usize, ColumnBounds)>);
+
+impl Bounds {
+    fn get(&self, col: usize) -> Option<&ColumnBounds> {
+        self.0.iter().find(|(c, _)| *c == col).map(|(_, b)| b)
+    }
+
+    fn get_mut(&mut self, col: usize) -> &mut ColumnBounds {
+        let i = match self.0.iter().position(|(c, _)| *c == col) {
+            Some(i) => i,
+            None => {
+                self.0.push((col, ColumnBounds::default()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[i].1
+    }
+
+    fn eq(&self, col: usize) -> Option<&[Value]> {
+        self.get(col)?.eq.as_ref().map(Candidates::as_slice)
+    }
 }
 
 /// The access path for `table` given the compiled WHERE predicate, whose parameters
 /// have their values in `env`.
 pub fn choose(table: &Table, predicate: &Expr, env: &Env<'_>) -> Access {
-    let mut cols = vec![ColumnBounds::default(); table.columns.len()];
+    let mut cols = Bounds::default();
     collect(predicate, table, env, &mut cols);
+    if cols.0.is_empty() {
+        return Access::Full;
+    }
     if !table.primary_key.is_empty() {
         if let Some(keys) = points(&table.primary_key, &cols) {
             return Access::KeyPoints(keys);
@@ -65,7 +109,7 @@ pub fn choose(table: &Table, predicate: &Expr, env: &Env<'_>) -> Access {
     Access::Full
 }
 
-fn collect(e: &Expr, table: &Table, env: &Env<'_>, cols: &mut [ColumnBounds]) {
+fn collect(e: &Expr, table: &Table, env: &Env<'_>, cols: &mut Bounds) {
     match e {
         Expr::Binary(BinaryOp::And, a, b) => {
             collect(a, table, env, cols);
@@ -86,9 +130,9 @@ fn collect(e: &Expr, table: &Table, env: &Env<'_>, cols: &mut [ColumnBounds]) {
             let Some(v) = exact(value, table.columns[col].ty) else {
                 return;
             };
-            let b = &mut cols[col];
+            let b = cols.get_mut(col);
             match op {
-                BinaryOp::Eq => b.eq = Some(vec![v]),
+                BinaryOp::Eq => b.eq = Some(Candidates::One(v)),
                 BinaryOp::Gt => tighten(&mut b.lower, Bound::Excluded(v), Ordering::Greater),
                 BinaryOp::GtEq => tighten(&mut b.lower, Bound::Included(v), Ordering::Greater),
                 BinaryOp::Lt => tighten(&mut b.upper, Bound::Excluded(v), Ordering::Less),
@@ -108,8 +152,9 @@ fn collect(e: &Expr, table: &Table, env: &Env<'_>, cols: &mut [ColumnBounds]) {
             let values: Option<Vec<Value>> =
                 list.iter().map(|e| exact(e.constant(env)?, ty)).collect();
             if let Some(values) = values {
-                if cols[*col].eq.is_none() {
-                    cols[*col].eq = Some(values);
+                let b = cols.get_mut(*col);
+                if b.eq.is_none() {
+                    b.eq = Some(Candidates::Many(values));
                 }
             }
         }
@@ -144,41 +189,48 @@ fn exact(v: &Value, ty: DataType) -> Option<Value> {
     (c.sql_cmp(v).ok()? == Some(Ordering::Equal)).then_some(c)
 }
 
-fn points(key_cols: &[usize], cols: &[ColumnBounds]) -> Option<Vec<Vec<Value>>> {
-    let mut keys: Vec<Vec<Value>> = vec![Vec::new()];
+/// Every combination of the candidate values of `key_cols`, the first column varying
+/// slowest; None if a column has no equality or there would be more than [`MAX_POINTS`].
+fn points(key_cols: &[usize], cols: &Bounds) -> Option<Vec<Vec<Value>>> {
+    let mut candidates: Vec<&[Value]> = Vec::with_capacity(key_cols.len());
+    let mut count = 1;
     for &c in key_cols {
-        let candidates = cols[c].eq.as_ref()?;
-        if keys.len() * candidates.len() > MAX_POINTS {
+        let values = cols.eq(c)?;
+        if count * values.len() > MAX_POINTS {
             return None;
         }
-        keys = keys
-            .into_iter()
-            .flat_map(|k| {
-                candidates.iter().map(move |v| {
-                    let mut k = k.clone();
-                    k.push(v.clone());
-                    k
-                })
-            })
-            .collect();
+        count *= values.len();
+        candidates.push(values);
+    }
+    let mut keys = Vec::with_capacity(count);
+    for mut i in 0..count {
+        let mut key = vec![Value::Null; candidates.len()];
+        for (slot, values) in key.iter_mut().zip(&candidates).rev() {
+            *slot = values[i % values.len()].clone();
+            i /= values.len();
+        }
+        keys.push(key);
     }
     Some(keys)
 }
 
-fn range(key_cols: &[usize], cols: &[ColumnBounds]) -> Option<KeyRange> {
+fn range(key_cols: &[usize], cols: &Bounds) -> Option<KeyRange> {
     let mut eq = Vec::new();
     for &c in key_cols {
-        match &cols[c].eq {
-            Some(values) if values.len() == 1 => eq.push(values[0].clone()),
+        match cols.eq(c) {
+            Some([value]) => eq.push(value.clone()),
             _ => {
-                let b = &cols[c];
-                if eq.is_empty() && b.lower.is_none() && b.upper.is_none() {
+                let (lower, upper) = match cols.get(c) {
+                    Some(b) => (b.lower.clone(), b.upper.clone()),
+                    None => (None, None),
+                };
+                if eq.is_empty() && lower.is_none() && upper.is_none() {
                     return None;
                 }
                 return Some(KeyRange {
                     eq,
-                    lower: b.lower.clone().unwrap_or(Bound::Unbounded),
-                    upper: b.upper.clone().unwrap_or(Bound::Unbounded),
+                    lower: lower.unwrap_or(Bound::Unbounded),
+                    upper: upper.unwrap_or(Bound::Unbounded),
                 });
             }
         }
