@@ -68,17 +68,28 @@ pub fn next_id_key() -> Vec<u8> {
     vec![SQL_PREFIX, NEXT_ID]
 }
 
+/// The length of a [`row_prefix`] or an [`index_prefix`].
+pub const OBJECT_PREFIX_LEN: usize = 6;
+
 /// Prefix of all rows of a table.
 pub fn row_prefix(table_id: u32) -> Vec<u8> {
-    let mut k = vec![SQL_PREFIX, ROW];
-    k.extend_from_slice(&table_id.to_be_bytes());
-    k
+    object_prefix(ROW, table_id, 0)
 }
 
 /// Prefix of all entries of an index.
 pub fn index_prefix(index_id: u32) -> Vec<u8> {
-    let mut k = vec![SQL_PREFIX, INDEX_ENTRY];
-    k.extend_from_slice(&index_id.to_be_bytes());
+    object_prefix(INDEX_ENTRY, index_id, 0)
+}
+
+/// [`row_prefix`] in a vector with room for `more` bytes of key after it.
+pub fn row_prefix_with_room(table_id: u32, more: usize) -> Vec<u8> {
+    object_prefix(ROW, table_id, more)
+}
+
+fn object_prefix(kind: u8, id: u32, more: usize) -> Vec<u8> {
+    let mut k = Vec::with_capacity(OBJECT_PREFIX_LEN + more);
+    k.extend_from_slice(&[SQL_PREFIX, kind]);
+    k.extend_from_slice(&id.to_be_bytes());
     k
 }
 

@@ -16,6 +16,7 @@ use isolde_txn::{prefix_end, LockMode, Transaction};
 use crate::catalog::Table;
 use crate::encoding::{
     decode_row, encode_key, encode_key_value, encode_row, index_prefix, row_prefix,
+    row_prefix_with_room, OBJECT_PREFIX_LEN,
 };
 use crate::error::{Error, Result};
 use crate::expression::{binary, BinaryOp, Expr};
@@ -333,10 +334,19 @@ fn scan(
             return Ok(());
         }
         Access::KeyPoints(keys) => {
-            for key in point_keys(&prefix, keys) {
+            let mut fetch = |key: Vec<u8>| -> Result<()> {
                 let bytes = env.txn.borrow().get(&key)?;
-                if let Some(bytes) = bytes {
-                    accept(key, &bytes)?;
+                match bytes {
+                    Some(bytes) => accept(key, &bytes),
+                    None => Ok(()),
+                }
+            };
+            match keys.as_slice() {
+                [one] => fetch(point_key(&prefix, one))?,
+                _ => {
+                    for key in point_keys(&prefix, keys) {
+                        fetch(key)?;
+                    }
                 }
             }
             return Ok(());
@@ -371,17 +381,17 @@ fn scan(
     Ok(())
 }
 
+/// The encoded key of the values `key` under `prefix`.
+fn point_key(prefix: &[u8], key: &[Value]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(prefix.len() + 10 * key.len());
+    out.extend_from_slice(prefix);
+    encode_key(key, &mut out);
+    out
+}
+
 /// The encoded keys of `keys` under `prefix`, sorted, without duplicates.
 fn point_keys(prefix: &[u8], keys: &[Vec<Value>]) -> Vec<Vec<u8>> {
-    let mut out: Vec<Vec<u8>> = keys
-        .iter()
-        .map(|k| {
-            let mut key = Vec::with_capacity(prefix.len() + 10 * k.len());
-            key.extend_from_slice(prefix);
-            encode_key(k, &mut key);
-            key
-        })
-        .collect();
+    let mut out: Vec<Vec<u8>> = keys.iter().map(|k| point_key(prefix, k)).collect();
     if out.len() > 1 {
         out.sort();
         out.dedup();
@@ -609,7 +619,7 @@ pub fn next_row_id() -> i64 {
 
 /// The key of a row: the table's prefix and its primary key (or `row_id`).
 pub fn row_key(table: &Table, row: &[Value], row_id: Option<i64>) -> Vec<u8> {
-    let mut key = row_prefix(table.id);
+    let mut key = row_prefix_with_room(table.id, 10 * table.primary_key.len().max(1));
     match row_id {
         Some(id) => encode_key_value(&Value::Integer(id), &mut key),
         None => {
@@ -665,7 +675,7 @@ pub fn insert_row(table: &Table, row: &[Value], row_id: Option<i64>, env: &Env<'
         });
     }
     env.txn.borrow_mut().put(&key, &encode_row(row))?;
-    let pk = &key[row_prefix(table.id).len()..];
+    let pk = &key[OBJECT_PREFIX_LEN..];
     for i in 0..table.indexes.len() {
         insert_index_entry(table, i, row, pk, env)?;
     }
@@ -698,7 +708,7 @@ pub fn insert_index_entry(
 
 /// Deletes a row (by its key) and its index entries.
 pub fn delete_row(table: &Table, key: &[u8], row: &[Value], env: &Env<'_>) -> Result<()> {
-    let pk = &key[row_prefix(table.id).len()..];
+    let pk = &key[OBJECT_PREFIX_LEN..];
     for i in 0..table.indexes.len() {
         let (ikey, _) = index_key(table, i, row, pk);
         env.txn.borrow_mut().delete(&ikey)?;
@@ -724,7 +734,7 @@ pub fn update_row(
         delete_row(table, key, old, env)?;
         return insert_row(table, new, None, env);
     }
-    let pk = &key[row_prefix(table.id).len()..];
+    let pk = &key[OBJECT_PREFIX_LEN..];
     for i in 0..table.indexes.len() {
         let cols = &table.indexes[i].columns;
         if cols

@@ -51,24 +51,42 @@ impl Candidates {
     }
 }
 
-/// The bounds of the columns the predicate constrains (usually one or two: a list).
+/// The bounds of the columns the predicate constrains: usually one, kept inline, then
+/// a list.
 #[derive(Default)]
-struct Bounds(Vec<(usize, ColumnBounds)>);
+struct Bounds {
+    first: Option<(usize, ColumnBounds)>,
+    rest: Vec<(usize, ColumnBounds)>,
+}
 
 impl Bounds {
+    fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
     fn get(&self, col: usize) -> Option<&ColumnBounds> {
-        self.0.iter().find(|(c, _)| *c == col).map(|(_, b)| b)
+        self.first
+            .iter()
+            .chain(&self.rest)
+            .find(|(c, _)| *c == col)
+            .map(|(_, b)| b)
     }
 
     fn get_mut(&mut self, col: usize) -> &mut ColumnBounds {
-        let i = match self.0.iter().position(|(c, _)| *c == col) {
+        let first = self
+            .first
+            .get_or_insert_with(|| (col, ColumnBounds::default()));
+        if first.0 == col {
+            return &mut first.1;
+        }
+        let i = match self.rest.iter().position(|(c, _)| *c == col) {
             Some(i) => i,
             None => {
-                self.0.push((col, ColumnBounds::default()));
-                self.0.len() - 1
+                self.rest.push((col, ColumnBounds::default()));
+                self.rest.len() - 1
             }
         };
-        &mut self.0[i].1
+        &mut self.rest[i].1
     }
 
     fn eq(&self, col: usize) -> Option<&[Value]> {
@@ -81,7 +99,7 @@ impl Bounds {
 pub fn choose(table: &Table, predicate: &Expr, env: &Env<'_>) -> Access {
     let mut cols = Bounds::default();
     collect(predicate, table, env, &mut cols);
-    if cols.0.is_empty() {
+    if cols.is_empty() {
         return Access::Full;
     }
     if !table.primary_key.is_empty() {
@@ -192,6 +210,13 @@ fn exact(v: &Value, ty: DataType) -> Option<Value> {
 /// Every combination of the candidate values of `key_cols`, the first column varying
 /// slowest; None if a column has no equality or there would be more than [`MAX_POINTS`].
 fn points(key_cols: &[usize], cols: &Bounds) -> Option<Vec<Vec<Value>>> {
+    if let [c] = key_cols {
+        let values = cols.eq(*c)?;
+        if values.len() > MAX_POINTS {
+            return None;
+        }
+        return Some(values.iter().map(|v| vec![v.clone()]).collect());
+    }
     let mut candidates: Vec<&[Value]> = Vec::with_capacity(key_cols.len());
     let mut count = 1;
     for &c in key_cols {
