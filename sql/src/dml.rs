@@ -18,7 +18,7 @@ use crate::expression::Expr;
 use crate::plan::{Access, Plan};
 use crate::planner::{self, ident, object_name, Planner, Scope};
 use crate::session::QueryResult;
-use crate::types::Value;
+use crate::types::{DataType, Value};
 
 /// 25006 if the transaction is READ ONLY; `statement` names the statement.
 pub fn check_writable(env: &Env<'_>, statement: &'static str) -> Result<()> {
@@ -50,6 +50,18 @@ pub fn column_value(table: &Table, col: usize, v: Value) -> Result<Value> {
             table: table.name.clone(),
             column: c.name.clone(),
         });
+    }
+    let as_is = matches!(
+        (&v, c.ty),
+        (Value::Null, _)
+            | (Value::Integer(_), DataType::Integer)
+            | (Value::Float(_), DataType::Float)
+            | (Value::Boolean(_), DataType::Boolean)
+            | (Value::Text(_), DataType::Text { max_len: None })
+    );
+    if as_is {
+        // What the cast would return, without copying.
+        return Ok(v);
     }
     v.cast(c.ty).map_err(|e| match e {
         Error::DatatypeMismatch(_) => Error::DatatypeMismatch(format!(

@@ -649,13 +649,17 @@ fn index_key(table: &Table, index: usize, row: &[Value], pk: &[u8]) -> (Vec<u8>,
 
 /// Claims `key` for this transaction: locks it (waiting for a concurrent writer) and
 /// returns the value it holds for us: our own write or snapshot value, or the newest
-/// committed one if it changed after our snapshot.
+/// committed one if it changed after our snapshot. A transaction that has written
+/// nothing has no own write, and then the value it sees is the newest committed one the
+/// lock returned (no one else can hold a pending version of a key we locked), so it is
+/// not read again.
 fn claim(env: &Env<'_>, key: &[u8]) -> Result<Option<isolde_txn::Value>> {
-    let lock = env.txn.borrow_mut().lock(key, LockMode::Exclusive)?;
-    if lock.changed {
+    let mut txn = env.txn.borrow_mut();
+    let lock = txn.lock(key, LockMode::Exclusive)?;
+    if lock.changed || !txn.has_writes() {
         return Ok(lock.value);
     }
-    Ok(env.txn.borrow().get(key)?)
+    Ok(txn.get(key)?)
 }
 
 fn values_text(row: &[Value], cols: &[usize]) -> String {
