@@ -296,9 +296,17 @@ fn scan(
     mut found: impl FnMut(Vec<u8>, Vec<Value>),
 ) -> Result<()> {
     let chosen;
+    let mut point = None;
     let access = match (access, filter) {
-        (Access::Parameterized, Some(f)) => {
-            chosen = crate::planner::choose_access_now(table, f, env);
+        (Access::Parameterized { primary_key }, Some(f)) => {
+            point = primary_key
+                .as_deref()
+                .and_then(|key| crate::planner::primary_key_point(table, key, env));
+            // With a point, `chosen` is never looked at.
+            chosen = match point {
+                Some(_) => Access::Full,
+                None => crate::planner::choose_access_now(table, f, env),
+            };
             &chosen
         }
         _ => access,
@@ -321,9 +329,19 @@ fn scan(
         }
         Ok(())
     };
+    let mut fetch = |key: Vec<u8>| -> Result<()> {
+        let bytes = env.txn.borrow().get(&key)?;
+        match bytes {
+            Some(bytes) => accept(key, &bytes),
+            None => Ok(()),
+        }
+    };
+    if let Some(key) = point {
+        return fetch(key);
+    }
     let prefix = row_prefix(table.id);
     let entries = match access {
-        Access::Full | Access::Parameterized | Access::KeyRange(_) => {
+        Access::Full | Access::Parameterized { .. } | Access::KeyRange(_) => {
             let range = match access {
                 Access::KeyRange(r) => Some(r),
                 _ => None,
@@ -334,13 +352,6 @@ fn scan(
             return Ok(());
         }
         Access::KeyPoints(keys) => {
-            let mut fetch = |key: Vec<u8>| -> Result<()> {
-                let bytes = env.txn.borrow().get(&key)?;
-                match bytes {
-                    Some(bytes) => accept(key, &bytes),
-                    None => Ok(()),
-                }
-            };
             match keys.as_slice() {
                 [one] => fetch(point_key(&prefix, one))?,
                 _ => {

@@ -25,7 +25,10 @@ pub enum Access {
     IndexRange { index: usize, range: KeyRange },
     /// Chosen at each execution of a cached plan from its parameter values (the filter
     /// compares key columns with parameters), as planning with those values would.
-    Parameterized,
+    /// `primary_key`, when the filter has exactly one equality with a constant or
+    /// parameter for each primary key column: those values, which then make the path a
+    /// single point lookup without examining the filter again.
+    Parameterized { primary_key: Option<Vec<Expr>> },
 }
 
 /// A prefix of equal values followed by a range on the next column.
@@ -242,7 +245,9 @@ fn describe_access(table: &Table, access: &Access) -> String {
     let t = &table.name;
     match access {
         Access::Full => format!("Seq Scan on {t}"),
-        Access::Parameterized => format!("Scan on {t} (access path chosen per execution)"),
+        Access::Parameterized { .. } => {
+            format!("Scan on {t} (access path chosen per execution)")
+        }
         Access::KeyPoints(keys) => format!(
             "Primary Key Lookup on {t} ({} key{})",
             keys.len(),
@@ -277,7 +282,7 @@ fn access_condition(table: &Table, access: &Access) -> Option<String> {
             .collect()
     };
     match access {
-        Access::Full | Access::Parameterized => None,
+        Access::Full | Access::Parameterized { .. } => None,
         Access::KeyPoints(keys) => Some(format!("Key: {}", points(&pk, keys))),
         Access::KeyRange(r) => Some(format!("Key: {}", range(&pk, r))),
         Access::IndexPoints { index, keys } => Some(format!(

@@ -1333,7 +1333,9 @@ fn aggregate_text(group_by: &[ast::Expr]) -> String {
 /// [`choose_access_now`]).
 pub fn choose_access(table: &Table, predicate: &Expr, env: &Env<'_>) -> Access {
     if predicate.mentions_parameters() {
-        return Access::Parameterized;
+        return Access::Parameterized {
+            primary_key: access::primary_key_equalities(table, predicate),
+        };
     }
     access::choose(table, predicate, env)
 }
@@ -1342,6 +1344,13 @@ pub fn choose_access(table: &Table, predicate: &Expr, env: &Env<'_>) -> Access {
 /// values of `env`.
 pub fn choose_access_now(table: &Table, predicate: &Expr, env: &Env<'_>) -> Access {
     access::choose(table, predicate, env)
+}
+
+/// The row key of the point lookup an [`Access::Parameterized`] with `primary_key`
+/// equalities makes with the values of `env`; None when the full rules must decide
+/// ([`choose_access_now`]).
+pub fn primary_key_point(table: &Table, primary_key: &[Expr], env: &Env<'_>) -> Option<Vec<u8>> {
+    access::primary_key_point(table, primary_key, env)
 }
 
 /// Puts a WHERE clause into a single-table scan (choosing its access path), or a Filter.

@@ -99,6 +99,18 @@ fn values_that_cannot_use_the_key_give_the_rows_planning_with_them_gives() {
     same_as_unprepared(ACCOUNTS, list, &[Value::Integer(1), Value::Null]);
     let folded = "SELECT id, $2 || name FROM t WHERE id = $1 + 1";
     same_as_unprepared(ACCOUNTS, folded, &[Value::Integer(1), Value::from("x")]);
+    let pairs = "CREATE TABLE p (a INT, b TEXT, n INT, PRIMARY KEY (a, b));
+        INSERT INTO p VALUES (1, 'x', 10), (1, 'y', 11), (2, 'x', 20)";
+    let both = "SELECT n FROM p WHERE b = $2 AND a = $1 AND n > 0";
+    same_as_unprepared(pairs, both, &[Value::Integer(1), Value::from("y")]);
+    same_as_unprepared(pairs, both, &[Value::Float(1.5), Value::from("y")]);
+    same_as_unprepared(pairs, both, &[Value::Integer(2), Value::Integer(1)]);
+    let twice = "SELECT n FROM p WHERE a = $1 AND b = $2 AND a = $3";
+    same_as_unprepared(pairs, twice, &[1.into(), "x".into(), 2.into()]);
+    same_as_unprepared(pairs, twice, &[1.into(), "x".into(), 1.into()]);
+    same_as_unprepared(pairs, twice, &[1.into(), "x".into(), Value::Float(0.5)]);
+    let prefix = "SELECT n FROM p WHERE a = $1 ORDER BY n";
+    same_as_unprepared(pairs, prefix, &[Value::Integer(1)]);
 }
 
 #[test]

@@ -14,12 +14,16 @@
 //! A cached plan keeps `$n` parameters as [`Expr::Param`]s. Its scans are planned with
 //! [`Access::Parameterized`], and the path is chosen here at every execution from the
 //! parameter values, by the same rules and so with the same result as planning with
-//! those values written in as constants.
+//! those values written in as constants. The common case, one equality for each primary
+//! key column, is recognised once when planning ([`primary_key_equalities`]): at each
+//! execution the values then only have to fit their columns exactly for the point lookup
+//! that the rules would choose ([`primary_key_point`]).
 
 use std::cmp::Ordering;
 use std::ops::Bound;
 
 use crate::catalog::Table;
+use crate::encoding::{encode_key_value, row_prefix_with_room};
 use crate::executor::Env;
 use crate::expression::{BinaryOp, Expr};
 use crate::plan::{Access, KeyRange};
@@ -125,6 +129,73 @@ pub fn choose(table: &Table, predicate: &Expr, env: &Env<'_>) -> Access {
         }
     }
     Access::Full
+}
+
+/// For a predicate whose conjuncts give each primary key column exactly one candidate
+/// value, `col = x` with `x` a constant, parameter or deferred constant: those `x`, in
+/// key order. With them, [`choose`] picks the point lookup of those values whenever
+/// each fits its column exactly, whatever the rest of the predicate says.
+pub fn primary_key_equalities(table: &Table, predicate: &Expr) -> Option<Vec<Expr>> {
+    if table.primary_key.is_empty() {
+        return None;
+    }
+    let mut found: Vec<Option<&Expr>> = vec![None; table.primary_key.len()];
+    let mut conjuncts = vec![predicate];
+    while let Some(e) = conjuncts.pop() {
+        let (col, value) = match e {
+            Expr::Binary(BinaryOp::And, a, b) => {
+                conjuncts.push(b);
+                conjuncts.push(a);
+                continue;
+            }
+            Expr::Binary(op, a, b) => match (a.as_ref(), b.as_ref()) {
+                (Expr::Column(c), v) | (v, Expr::Column(c)) if v.is_constant() => {
+                    if *op != BinaryOp::Eq {
+                        continue;
+                    }
+                    (*c, Some(v))
+                }
+                _ => continue,
+            },
+            // An IN list also offers candidates: leave such predicates to `choose`.
+            Expr::InList {
+                expr,
+                negated: false,
+                ..
+            } => match expr.as_ref() {
+                Expr::Column(c) => (*c, None),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        if let Some(k) = table.primary_key.iter().position(|&pk| pk == col) {
+            if found[k].is_some() {
+                return None;
+            }
+            found[k] = Some(value?);
+        }
+    }
+    found
+        .into_iter()
+        .map(|v| match v? {
+            Expr::Const(v) => Some(Expr::Const(v.clone())),
+            Expr::Param(n) => Some(Expr::Param(*n)),
+            Expr::Deferred(slot) => Some(Expr::Deferred(*slot)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The row key of the single point lookup [`choose`] makes for a predicate with these
+/// [`primary_key_equalities`], if every value fits its column exactly; None otherwise
+/// (then `choose` must look at the whole predicate). Encoded straight from the values:
+/// the vectors of an [`Access::KeyPoints`] cost more than the lookup's other work.
+pub fn primary_key_point(table: &Table, key: &[Expr], env: &Env<'_>) -> Option<Vec<u8>> {
+    let mut out = row_prefix_with_room(table.id, 10 * key.len());
+    for (&col, e) in table.primary_key.iter().zip(key) {
+        encode_key_value(&exact(e.constant(env)?, table.columns[col].ty)?, &mut out);
+    }
+    Some(out)
 }
 
 fn collect(e: &Expr, table: &Table, env: &Env<'_>, cols: &mut Bounds) {
@@ -265,4 +336,99 @@ fn range(key_cols: &[usize], cols: &Bounds) -> Option<KeyRange> {
         lower: Bound::Unbounded,
         upper: Bound::Unbounded,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use isolde_txn::{IsolationLevel, Options, TxnManager};
+
+    use super::*;
+    use crate::catalog::Column;
+    use crate::encoding::encode_key;
+
+    fn table() -> Table {
+        let column = |name: &str, ty| Column {
+            name: name.into(),
+            ty,
+            nullable: true,
+            default: None,
+        };
+        Table {
+            id: 1,
+            name: "p".into(),
+            columns: vec![
+                column("a", DataType::Integer),
+                column("b", DataType::Text { max_len: None }),
+                column("n", DataType::Integer),
+            ],
+            primary_key: vec![0, 1],
+            indexes: Vec::new(),
+        }
+    }
+
+    fn eq(col: usize, e: Expr) -> Expr {
+        Expr::Binary(BinaryOp::Eq, Box::new(Expr::Column(col)), Box::new(e))
+    }
+
+    fn and(a: Expr, b: Expr) -> Expr {
+        Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b))
+    }
+
+    #[test]
+    fn the_primary_key_shortcut_chooses_what_the_rules_choose() {
+        let mgr = TxnManager::in_memory(Options::default());
+        let txn = RefCell::new(mgr.begin(IsolationLevel::ReadCommitted));
+        let t = table();
+        let predicates = [
+            and(eq(0, Expr::Param(0)), eq(1, Expr::Param(1))),
+            and(eq(1, Expr::Param(1)), eq(0, Expr::Const(Value::Integer(4)))),
+            and(
+                and(eq(0, Expr::Param(0)), eq(1, Expr::Param(1))),
+                eq(0, Expr::Param(2)),
+            ),
+            and(
+                eq(0, Expr::Param(0)),
+                Expr::InList {
+                    expr: Box::new(Expr::Column(1)),
+                    list: vec![Expr::Param(1)],
+                    negated: false,
+                },
+            ),
+            and(eq(0, Expr::Param(0)), eq(2, Expr::Param(1))),
+        ];
+        let values = [
+            Value::Integer(1),
+            Value::Null,
+            Value::Float(2.0),
+            Value::Float(2.5),
+            Value::from("x"),
+        ];
+        for p in &predicates {
+            let shortcut = primary_key_equalities(&t, p);
+            for x in &values {
+                for y in &values {
+                    let params = [x.clone(), y.clone(), Value::Integer(1)];
+                    let env = Env::with_params(&txn, &params);
+                    let Some(fast) = shortcut
+                        .as_deref()
+                        .and_then(|key| primary_key_point(&t, key, &env))
+                    else {
+                        continue; // `choose` decides
+                    };
+                    let Access::KeyPoints(keys) = choose(&t, p, &env) else {
+                        panic!("{p:?} with {params:?}: the rules make no point lookup");
+                    };
+                    assert_eq!(keys.len(), 1, "{p:?} {params:?}");
+                    let mut by_rules = row_prefix_with_room(t.id, 0);
+                    encode_key(&keys[0], &mut by_rules);
+                    assert_eq!(fast, by_rules, "{p:?} {params:?}");
+                }
+            }
+        }
+        assert!(primary_key_equalities(&t, &predicates[0]).is_some());
+        assert!(primary_key_equalities(&t, &predicates[2]).is_none());
+        assert!(primary_key_equalities(&t, &predicates[3]).is_none());
+    }
 }
