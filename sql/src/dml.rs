@@ -330,6 +330,9 @@ fn update_target(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<Target> {
 pub struct UpdatePlan {
     target: Target,
     sets: Vec<(usize, Expr)>,
+    /// True when no assigned column is in the primary key or an index: the row then
+    /// changes in place and no key moves.
+    keys_untouched: bool,
     returning: Option<Returning>,
 }
 
@@ -350,9 +353,14 @@ pub fn plan_update(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<UpdatePla
         sets.push((col, p.scalar(&a.value, &target.scope)?));
     }
     let returning = returning(p, u.returning.as_ref(), &target.table, &target.scope)?;
+    let table = &target.table;
+    let keys_untouched = sets.iter().all(|(col, _)| {
+        !table.primary_key.contains(col) && table.indexes.iter().all(|i| !i.columns.contains(col))
+    });
     Ok(UpdatePlan {
         target,
         sets,
+        keys_untouched,
         returning,
     })
 }
@@ -363,12 +371,34 @@ pub fn run_update(plan: &UpdatePlan, env: &Env<'_>) -> Result<QueryResult> {
     let ret = plan.returning.as_ref();
     let mut out = Vec::new();
     let mut count = 0;
+    let new_value =
+        |col: usize, e: &Expr, row: &[Value]| column_value(table, col, e.eval(row, env)?);
     plan.target.for_each_locked(env, |key, row| {
-        let mut new = row.clone();
-        for (col, e) in &plan.sets {
-            new[*col] = column_value(table, *col, e.eval(&row, env)?)?;
-        }
-        executor::update_row(table, &key, &row, &new, env)?;
+        let new = if plan.keys_untouched {
+            // Every new value is computed from the old row before any is stored.
+            let mut row = row;
+            match plan.sets.as_slice() {
+                [(col, e)] => row[*col] = new_value(*col, e, &row)?,
+                sets => {
+                    let values = sets
+                        .iter()
+                        .map(|(col, e)| new_value(*col, e, &row))
+                        .collect::<Result<Vec<_>>>()?;
+                    for ((col, _), v) in sets.iter().zip(values) {
+                        row[*col] = v;
+                    }
+                }
+            }
+            executor::overwrite_row(&key, &row, env)?;
+            row
+        } else {
+            let mut new = row.clone();
+            for (col, e) in &plan.sets {
+                new[*col] = new_value(*col, e, &row)?;
+            }
+            executor::update_row(table, &key, &row, &new, env)?;
+            new
+        };
         project(ret, &new, env, &mut out)?;
         count += 1;
         Ok(())

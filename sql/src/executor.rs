@@ -732,6 +732,14 @@ pub fn delete_row(table: &Table, key: &[u8], row: &[Value], env: &Env<'_>) -> Re
     Ok(())
 }
 
+/// Stores `row` under `key` in place of the row there, for an UPDATE that changes no
+/// primary key or indexed column (so no key or index entry moves): what
+/// [`update_row`] does in that case.
+pub fn overwrite_row(key: &[u8], row: &[Value], env: &Env<'_>) -> Result<()> {
+    env.txn.borrow_mut().put(key, &encode_row(row))?;
+    Ok(())
+}
+
 /// Replaces `old` (stored under `key`) by `new`. A changed primary key moves the row:
 /// delete and insert, with a uniqueness check on the new key.
 pub fn update_row(

@@ -291,3 +291,46 @@ fn a_statement_run_again_as_text_is_planned_again_after_create_index() {
     ok(&mut s, "CREATE UNIQUE INDEX t_name ON t (name)");
     assert_eq!(insert(&mut s).unwrap_err().sqlstate(), "23505");
 }
+
+#[test]
+fn prepared_updates_of_key_and_plain_columns_keep_keys_and_indexes_right() {
+    let mut s = session(ACCOUNTS);
+    ok(&mut s, "CREATE UNIQUE INDEX t_name ON t (name)");
+    let rename = s.prepare("UPDATE t SET name = $2 WHERE id = $1").unwrap();
+    let renumber = s.prepare("UPDATE t SET id = $2 WHERE id = $1").unwrap();
+    let unknown = s
+        .prepare("UPDATE t SET balance = balance + $2, balance2 = 0 WHERE id = $1")
+        .unwrap();
+    let e = s.execute_prepared(&unknown, &[1.into(), 1.into()]);
+    assert_eq!(e.unwrap_err().sqlstate(), "42703");
+    ok(&mut s, "CREATE TABLE u (id INT PRIMARY KEY, a INT, b INT)");
+    ok(&mut s, "INSERT INTO u VALUES (1, 1, 2)");
+    let swap = s
+        .prepare("UPDATE u SET a = b, b = a + $2 WHERE id = $1 RETURNING a, b")
+        .unwrap();
+    let r = s.execute_prepared(&swap, &[1.into(), 10.into()]).unwrap();
+    assert_eq!(r.rows, vec![vec![Value::Integer(2), Value::Integer(11)]]);
+    let r = s.execute_prepared(&swap, &[1.into(), 0.into()]).unwrap();
+    assert_eq!(r.rows, vec![vec![Value::Integer(11), Value::Integer(2)]]);
+    let pay = s
+        .prepare("UPDATE t SET balance = balance + $2 WHERE id = $1 RETURNING balance")
+        .unwrap();
+    let r = s.execute_prepared(&pay, &[1.into(), 5.into()]).unwrap();
+    assert_eq!(r.rows, vec![vec![Value::Integer(15)]]);
+    let e = s
+        .execute_prepared(&rename, &[1.into(), "bob".into()])
+        .unwrap_err();
+    assert_eq!(e.sqlstate(), "23505");
+    s.execute_prepared(&rename, &[1.into(), "al".into()])
+        .unwrap();
+    s.execute_prepared(&renumber, &[1.into(), 10.into()])
+        .unwrap();
+    let e = s
+        .execute_prepared(&renumber, &[2.into(), 10.into()])
+        .unwrap_err();
+    assert_eq!(e.sqlstate(), "23505");
+    let r = ok(&mut s, "SELECT id, balance FROM t WHERE name = 'al'");
+    assert_eq!(r.rows, vec![vec![Value::Integer(10), Value::Integer(15)]]);
+    let r = ok(&mut s, "SELECT count(*) FROM t WHERE name = 'ann'");
+    assert_eq!(r.rows, vec![vec![Value::Integer(0)]]);
+}
