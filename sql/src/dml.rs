@@ -5,6 +5,10 @@
 //! row changed by a transaction that committed meanwhile is re-checked against the WHERE
 //! clause in its newest version, and updated in that version or skipped, as PostgreSQL
 //! does; at REPEATABLE READ and SERIALIZABLE it is a serialization failure (40001).
+//!
+//! Each statement is planned whole (`plan_*`: the target table, the source rows, the
+//! assignments and RETURNING list) before it runs (`run_*`), so that a cached plan can
+//! run again with other parameter values.
 
 use std::sync::Arc;
 

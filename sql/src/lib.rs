@@ -22,7 +22,13 @@
 //!    picks an access path ([`plan::Access`]): here `id = 5` on the primary key gives a
 //!    single point lookup instead of a scan. A SELECT becomes a tree of
 //!    [`plan::Plan`] nodes (scan, join, aggregate, project, sort, limit); `EXPLAIN`
-//!    prints that tree.
+//!    prints that tree. Queries and row changes are planned once per parsed statement,
+//!    with `$n` parameters left open ([`expression::Expr::Param`]), and the plan is
+//!    cached: later executions re-read the table definitions it was planned against
+//!    through their transaction (step 3 still happens every time) and reuse it while
+//!    the stored definitions are byte-for-byte the same, so DDL, committed or not, in
+//!    any session, makes the next execution plan again. An access path that depends on
+//!    parameter values ([`plan::Access::Parameterized`]) is chosen per execution.
 //! 5. **Execute.** The executor reads the row at the snapshot, decodes it from the
 //!    order-preserving [`encoding`], then locks it. At READ COMMITTED, if another
 //!    transaction committed a change to the row meanwhile, the WHERE clause is checked
