@@ -92,7 +92,9 @@ impl QueryResult {
     }
 }
 
-/// A parsed statement with `$n` parameters, ready to run many times.
+/// A parsed statement with `$n` parameters, ready to run many times. A session that
+/// runs a query or row change keeps its plan, with the parameters left open, and reuses
+/// it while the tables it uses keep the definitions it was planned for.
 #[derive(Clone, Debug)]
 pub struct Prepared {
     sql: String,
