@@ -334,3 +334,15 @@ fn prepared_updates_of_key_and_plain_columns_keep_keys_and_indexes_right() {
     let r = ok(&mut s, "SELECT count(*) FROM t WHERE name = 'ann'");
     assert_eq!(r.rows, vec![vec![Value::Integer(0)]]);
 }
+
+#[test]
+fn a_session_with_cached_plans_can_move_to_another_thread() {
+    let mut s = session(ACCOUNTS);
+    let get = s.prepare("SELECT name FROM t WHERE id = $1").unwrap();
+    s.execute_prepared(&get, &[Value::Integer(1)]).unwrap();
+    let r = std::thread::spawn(move || s.execute_prepared(&get, &[Value::Integer(2)]))
+        .join()
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.rows, vec![vec![Value::from("bob")]]);
+}

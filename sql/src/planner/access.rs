@@ -193,7 +193,12 @@ pub fn primary_key_equalities(table: &Table, predicate: &Expr) -> Option<Vec<Exp
 pub fn primary_key_point(table: &Table, key: &[Expr], env: &Env<'_>) -> Option<Vec<u8>> {
     let mut out = row_prefix_with_room(table.id, 10 * key.len());
     for (&col, e) in table.primary_key.iter().zip(key) {
-        encode_key_value(&exact(e.constant(env)?, table.columns[col].ty)?, &mut out);
+        let (v, ty) = (e.constant(env)?, table.columns[col].ty);
+        if stored_as_is(v, ty) {
+            encode_key_value(v, &mut out);
+        } else {
+            encode_key_value(&exact(v, ty)?, &mut out);
+        }
     }
     Some(out)
 }
@@ -269,8 +274,23 @@ fn tighten(slot: &mut Option<Bound<Value>>, new: Bound<Value>, better: Ordering)
     }
 }
 
+/// True when a column of type `ty` stores `v` as it is (the cast to `ty` is the
+/// identity): then it is also exact.
+fn stored_as_is(v: &Value, ty: DataType) -> bool {
+    matches!(
+        (v, ty),
+        (Value::Integer(_), DataType::Integer)
+            | (Value::Float(_), DataType::Float)
+            | (Value::Boolean(_), DataType::Boolean)
+            | (Value::Text(_), DataType::Text { max_len: None })
+    )
+}
+
 /// `v` in the column's type if the conversion is exact; None for NULL.
 fn exact(v: &Value, ty: DataType) -> Option<Value> {
+    if stored_as_is(v, ty) {
+        return Some(v.clone());
+    }
     if v.is_null() || (matches!(ty, DataType::Text { .. }) != matches!(v, Value::Text(_))) {
         return None;
     }
