@@ -225,21 +225,6 @@ impl Catalog {
         self.decode(name, bytes)
     }
 
-    /// The table named `name`, with its definition locked: `Shared` by statements that
-    /// write rows, `Exclusive` by DDL that changes the table or reads all its rows
-    /// (CREATE INDEX, DROP). This is PostgreSQL's table-lock rule in miniature: DDL
-    /// waits for writers in progress and writers wait for DDL in progress, and a writer
-    /// that waited sees the definition the DDL committed (new indexes included).
-    pub fn lock_table(
-        &mut self,
-        txn: &mut Transaction,
-        name: &str,
-        mode: LockMode,
-    ) -> Result<Option<Arc<Table>>> {
-        let bytes = self.lock_definition(txn, name, &table_def_key(name), mode)?;
-        self.decode(name, bytes)
-    }
-
     /// The stored definition under `key` (a [`table_def_key`]) as the transaction sees
     /// it.
     pub fn read_definition(
@@ -250,9 +235,16 @@ impl Catalog {
         Ok(txn.get(key)?)
     }
 
-    /// The stored definition of table `name` (under `key`), locked in `mode`: the newest
-    /// committed one if it changed after the statement's snapshot (the lock waited for
-    /// its writer), else the one the transaction sees. A lock the transaction already
+    /// The stored definition of table `name` (under `key`), locked in `mode`: `Shared`
+    /// by statements that write rows, `Exclusive` by DDL that changes the table or reads
+    /// all its rows (CREATE INDEX, DROP). This is PostgreSQL's table-lock rule in
+    /// miniature: DDL waits for writers in progress and writers wait for DDL in
+    /// progress, and a writer that waited sees the definition the DDL committed (new
+    /// indexes included).
+    ///
+    /// Returns the newest committed definition if it changed after the statement's
+    /// snapshot (the lock waited for its writer), else the one the transaction sees. A
+    /// lock the transaction already
     /// holds, in this mode or a stronger one, is not asked for again: while it is held no
     /// other transaction can change the definition, so the transaction's own read is
     /// the newest.
@@ -320,12 +312,6 @@ impl Catalog {
         self.decoded
             .insert(name.to_string(), (bytes, table.clone()));
         Ok(Some(table))
-    }
-
-    /// The table named `name`, or 42P01.
-    pub fn must_get_table(&mut self, txn: &Transaction, name: &str) -> Result<Arc<Table>> {
-        self.get_table(txn, name)?
-            .ok_or_else(|| Error::UndefinedTable(name.to_string()))
     }
 
     /// The name of the table an index belongs to, or None.

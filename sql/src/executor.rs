@@ -34,10 +34,6 @@ pub struct Env<'a> {
 }
 
 impl<'a> Env<'a> {
-    pub fn new(txn: &'a RefCell<Transaction>) -> Env<'a> {
-        Env::with_params(txn, &[])
-    }
-
     /// An environment whose `$n` parameters have these values.
     pub fn with_params(txn: &'a RefCell<Transaction>, params: &'a [Value]) -> Env<'a> {
         Env {

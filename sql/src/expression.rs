@@ -141,11 +141,6 @@ impl Subquery {
 }
 
 impl Expr {
-    /// True if the expression reads no column and runs no subquery.
-    pub fn is_const(&self) -> bool {
-        matches!(self, Expr::Const(_))
-    }
-
     /// True for a constant, a parameter, or a constant expression over parameters: what
     /// constant folding treats as known, since planning with the parameter values would
     /// have known it.

@@ -269,7 +269,7 @@ impl<'a, 'e> Planner<'a, 'e> {
     }
 
     /// The table named `name` for a statement that writes its rows (or, with
-    /// `Exclusive`, changes its definition): see [`Catalog::lock_table`]. At READ
+    /// `Exclusive`, changes its definition): see [`Catalog::lock_definition`]. At READ
     /// COMMITTED the statement's snapshot is refreshed after the lock, so it sees what
     /// the transactions it waited for committed.
     pub fn table_for_write(
