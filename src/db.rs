@@ -468,9 +468,14 @@ pub struct Scan<'a> {
 }
 
 impl Scan<'_> {
-    fn live(&self, (key, stored): (Vec<u8>, isolde_txn::Value)) -> Option<(Vec<u8>, Vec<u8>)> {
+    fn live(&self, (mut key, stored): (Vec<u8>, isolde_txn::Value)) -> Option<(Vec<u8>, Vec<u8>)> {
         let decoded = Stored::decode(&stored)?;
-        (!decoded.is_expired(self.now_ms)).then(|| (key[1..].to_vec(), decoded.value.to_vec()))
+        if decoded.is_expired(self.now_ms) {
+            return None;
+        }
+        // The key without its namespace byte, in the scan's own buffer.
+        key.remove(0);
+        Some((key, decoded.value.to_vec()))
     }
 }
 

@@ -343,18 +343,22 @@ impl VersionStore {
         for key in keys {
             // The chain `txn` locked is live while it holds the lock (garbage collection
             // leaves locked chains alone), so the index has it.
-            let Some(chain) = self.index.get(key) else {
-                continue;
-            };
-            let mut state = chain.state.write();
-            if state.exclusive == txn {
-                state.exclusive = 0;
-                if let (Some(pending), Some(ts)) = (state.pending.take(), commit_ts) {
-                    state.push(Version { ts, value: pending }, horizon);
+            // The shard's read lock is held while the chain is written (the allowed lock
+            // order), which saves taking a reference to the chain.
+            self.index.read(key, |chain| {
+                let Some(chain) = chain else {
+                    return;
+                };
+                let mut state = chain.state.write();
+                if state.exclusive == txn {
+                    state.exclusive = 0;
+                    if let (Some(pending), Some(ts)) = (state.pending.take(), commit_ts) {
+                        state.push(Version { ts, value: pending }, horizon);
+                    }
                 }
-            }
-            state.shared.retain(|&s| s != txn);
-            self.queue_if_collectable(key, &chain, &state);
+                state.shared.retain(|&s| s != txn);
+                self.queue_if_collectable(key, chain, &state);
+            });
         }
     }
 
