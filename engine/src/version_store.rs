@@ -330,6 +330,35 @@ impl VersionStore {
         })
     }
 
+    /// `INSERT`'s step, in one visit of the chain: takes the exclusive lock exactly as
+    /// [`VersionStore::write`] does, then looks for a row. If `txn` sees one there (the
+    /// newest committed version if it committed after `changed_after`, as a READ
+    /// COMMITTED statement re-checks a row it waited for; otherwise the version `at`
+    /// sees) it is returned and nothing is written, the lock staying held; otherwise
+    /// `value` becomes `txn`'s pending version and None is returned.
+    pub fn insert(
+        &self,
+        key: &[u8],
+        txn: TxnId,
+        value: Value,
+        first_updater_wins: Option<Timestamp>,
+        at: ReadAt,
+        changed_after: Timestamp,
+    ) -> Result<Option<Value>, Conflict> {
+        self.with_chain(key, |_, state| {
+            check_lock(state, txn, LockMode::Exclusive, first_updater_wins)?;
+            let seen = if state.newest_ts() > changed_after {
+                state.newest.value.clone()
+            } else {
+                state.visible(at).cloned()
+            };
+            if seen.is_none() {
+                state.pending = Some(Some(value));
+            }
+            Ok(seen)
+        })
+    }
+
     /// Ends `txn`'s hold on `keys`: with `Some(ts)` its pending versions become committed
     /// at `ts`, with `None` they are discarded. Its locks on the keys are released either
     /// way. Versions no snapshot at or after `horizon` can see are pruned on the way.
@@ -684,5 +713,39 @@ mod tests {
         assert_eq!(store.gc(3).versions_dropped, 2);
         assert_eq!(store.gc(3).keys_scanned, 0, "nothing left to reclaim");
         assert_eq!(store.get(b"a", at(3)), v("3"));
+    }
+
+    #[test]
+    fn insert_writes_only_where_no_row_is_seen_and_keeps_the_lock_either_way() {
+        let store = VersionStore::new();
+        store.install(b"taken", 3, v("old"), 0);
+        let at = ReadAt::Snapshot { ts: 5, txn: 9 };
+        assert_eq!(
+            store.insert(b"free", 9, v("new").unwrap(), None, at, 5),
+            Ok(None)
+        );
+        assert_eq!(
+            store.get(b"free", at),
+            v("new"),
+            "written as 9's pending version"
+        );
+        let seen = store.insert(b"taken", 9, v("dup").unwrap(), None, at, 5);
+        assert_eq!(seen, Ok(v("old")));
+        assert_eq!(store.get(b"taken", at), v("old"), "nothing written");
+        assert_eq!(
+            store.write(b"taken", 8, v("x"), None),
+            Err(Conflict::Blocked { holders: vec![9] }),
+            "the lock stays"
+        );
+        // A row committed after the statement's snapshot is seen (READ COMMITTED's re-check).
+        store.install(b"late", 7, v("late"), 0);
+        let seen = store.insert(b"late", 10, v("mine").unwrap(), None, at, 5);
+        assert_eq!(seen, Ok(v("late")));
+        // First updater wins before anything else.
+        let refused = store.insert(b"late", 11, v("mine").unwrap(), Some(5), at, 5);
+        assert_eq!(refused, Err(Conflict::Blocked { holders: vec![10] }));
+        store.finish(10, [&b"late"[..]], None, 0);
+        let refused = store.insert(b"late", 11, v("mine").unwrap(), Some(5), at, 5);
+        assert_eq!(refused, Err(Conflict::Changed { committed_ts: 7 }));
     }
 }

@@ -654,21 +654,6 @@ fn index_key(table: &Table, index: usize, row: &[Value], pk: &[u8]) -> (Vec<u8>,
     (key, claim)
 }
 
-/// Claims `key` for this transaction: locks it (waiting for a concurrent writer) and
-/// returns the value it holds for us: our own write or snapshot value, or the newest
-/// committed one if it changed after our snapshot. A transaction that has written
-/// nothing has no own write, and then the value it sees is the newest committed one the
-/// lock returned (no one else can hold a pending version of a key we locked), so it is
-/// not read again.
-fn claim(env: &Env<'_>, key: &[u8]) -> Result<Option<isolde_txn::Value>> {
-    let mut txn = env.txn.borrow_mut();
-    let lock = txn.lock(key, LockMode::Exclusive)?;
-    if lock.changed || !txn.has_writes() {
-        return Ok(lock.value);
-    }
-    Ok(txn.get(key)?)
-}
-
 fn values_text(row: &[Value], cols: &[usize]) -> String {
     let vals: Vec<String> = cols.iter().map(|&c| row[c].to_string()).collect();
     vals.join(", ")
@@ -678,14 +663,18 @@ fn values_text(row: &[Value], cols: &[usize]) -> String {
 /// without a primary key.
 pub fn insert_row(table: &Table, row: &[Value], row_id: Option<i64>, env: &Env<'_>) -> Result<()> {
     let key = row_key(table, row, row_id);
-    if claim(env, &key)?.is_some() {
+    if env
+        .txn
+        .borrow_mut()
+        .insert(&key, &encode_row(row))?
+        .is_some()
+    {
         return Err(Error::UniqueViolation {
             constraint: table.pkey_name(),
             columns: table.column_names(&table.primary_key),
             values: values_text(row, &table.primary_key),
         });
     }
-    env.txn.borrow_mut().put(&key, &encode_row(row))?;
     let pk = &key[OBJECT_PREFIX_LEN..];
     for i in 0..table.indexes.len() {
         insert_index_entry(table, i, row, pk, env)?;
@@ -701,20 +690,23 @@ pub fn insert_index_entry(
     env: &Env<'_>,
 ) -> Result<()> {
     let (ikey, is_claim) = index_key(table, i, row, pk);
-    if is_claim {
-        if let Some(owner) = claim(env, &ikey)? {
-            if owner[..] != *pk {
-                let idx = &table.indexes[i];
-                return Err(Error::UniqueViolation {
-                    constraint: idx.name.clone(),
-                    columns: table.column_names(&idx.columns),
-                    values: values_text(row, &idx.columns),
-                });
-            }
-        }
+    if !is_claim {
+        env.txn.borrow_mut().put(&ikey, pk)?;
+        return Ok(());
     }
-    env.txn.borrow_mut().put(&ikey, pk)?;
-    Ok(())
+    // An entry already naming this row (an UPDATE writing back its own entry) is left as
+    // it is; one naming another row is a duplicate.
+    match env.txn.borrow_mut().insert(&ikey, pk)? {
+        Some(owner) if owner[..] != *pk => {
+            let idx = &table.indexes[i];
+            Err(Error::UniqueViolation {
+                constraint: idx.name.clone(),
+                columns: table.column_names(&idx.columns),
+                values: values_text(row, &idx.columns),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Deletes a row (by its key) and its index entries.

@@ -152,13 +152,41 @@ impl Transaction {
 
     /// Sets `key` to `value`. Waits while another transaction holds the row.
     pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
-        if value.len() > MAX_VALUE_SIZE {
-            return Err(Error::ValueTooLarge {
-                len: value.len(),
-                max: MAX_VALUE_SIZE,
-            });
-        }
+        check_value(value)?;
         self.write(key, Some(Value::from(value)))
+    }
+
+    /// Writes `value` at `key` unless a row is there: `INSERT`'s step, one visit of the
+    /// key where [`Transaction::lock`], [`Transaction::get`] and [`Transaction::put`] take
+    /// three. It locks `key` exclusively (waiting like `put`; at REPEATABLE READ and
+    /// SERIALIZABLE a row changed since the snapshot is a serialization failure); then, if
+    /// the transaction sees a value there (its own write, the snapshot's version, or at
+    /// READ COMMITTED a version committed after the statement began), returns it and
+    /// writes nothing, the lock staying held as after `lock`. Otherwise writes and returns
+    /// None. At SERIALIZABLE the key counts as read.
+    pub fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<Option<Value>> {
+        check_key(key)?;
+        check_value(value)?;
+        self.ensure_writable()?;
+        if let Some(ser) = &self.ser {
+            ser.read_point(key);
+        }
+        let (id, at, snapshot) = (self.id(), self.read_at(), self.snapshot());
+        let value = Value::from(value);
+        let seen = self.acquire(key, |store, fuw| {
+            store.insert(key, id, value.clone(), fuw, at, snapshot)
+        })?;
+        match seen {
+            Some(_) if !self.writes.contains_key(key) => {
+                self.locked.insert(key.to_vec());
+            }
+            Some(_) => {}
+            None => {
+                self.locked.remove(key);
+                self.writes.insert(key.to_vec(), Some(value));
+            }
+        }
+        Ok(seen)
     }
 
     /// Deletes `key` (deleting an absent key is not an error). Waits like `put`.
@@ -267,11 +295,11 @@ impl Transaction {
 
     /// Runs a lock request, waiting for holders until it is granted; at the snapshot
     /// levels a newer committed version is a serialization failure.
-    fn acquire(
+    fn acquire<T>(
         &mut self,
         key: &[u8],
-        request: impl Fn(&VersionStore, Option<Timestamp>) -> std::result::Result<Locked, Conflict>,
-    ) -> Result<Locked> {
+        request: impl Fn(&VersionStore, Option<Timestamp>) -> std::result::Result<T, Conflict>,
+    ) -> Result<T> {
         let first_updater_wins = self
             .level
             .uses_transaction_snapshot()
@@ -439,6 +467,16 @@ impl Drop for Transaction {
     fn drop(&mut self) {
         self.abort("dropped".to_string());
     }
+}
+
+fn check_value(value: &[u8]) -> Result<()> {
+    if value.len() > MAX_VALUE_SIZE {
+        return Err(Error::ValueTooLarge {
+            len: value.len(),
+            max: MAX_VALUE_SIZE,
+        });
+    }
+    Ok(())
 }
 
 fn check_key(key: &[u8]) -> Result<()> {

@@ -1,0 +1,128 @@
+//! `Transaction::insert`: INSERT's one-step lock, check and write, at each level.
+
+mod common;
+
+use common::{committed, in_background, is_serialization_failure, manager, read, seed};
+use isolde_txn::{IsolationLevel, Value};
+
+const RC: IsolationLevel = IsolationLevel::ReadCommitted;
+const RR: IsolationLevel = IsolationLevel::RepeatableRead;
+
+fn text(v: Option<Value>) -> Option<String> {
+    v.map(|v| String::from_utf8_lossy(&v).into_owned())
+}
+
+#[test]
+fn insert_writes_an_absent_key_and_reports_a_present_one_without_writing() {
+    let mgr = manager();
+    seed(&mgr, &[("taken", "old")]);
+    for level in [
+        IsolationLevel::ReadUncommitted,
+        RC,
+        RR,
+        IsolationLevel::Serializable,
+    ] {
+        let mut t = mgr.begin(level);
+        let fresh = format!("fresh-{level:?}");
+        assert_eq!(
+            t.insert(fresh.as_bytes(), b"new").unwrap(),
+            None,
+            "{level:?}"
+        );
+        assert_eq!(
+            text(t.insert(fresh.as_bytes(), b"again").unwrap()),
+            Some("new".into()),
+            "{level:?}: its own row is seen"
+        );
+        assert_eq!(
+            text(t.insert(b"taken", b"dup").unwrap()),
+            Some("old".into())
+        );
+        assert_eq!(read(&t, "taken"), Some("old".into()), "nothing written");
+        t.commit().unwrap();
+        assert_eq!(committed(&mgr, &fresh), Some("new".into()));
+    }
+}
+
+#[test]
+fn a_key_inserted_after_its_own_delete_is_written() {
+    let mgr = manager();
+    seed(&mgr, &[("k", "old")]);
+    let mut t = mgr.begin(RR);
+    t.delete(b"k").unwrap();
+    assert_eq!(t.insert(b"k", b"new").unwrap(), None);
+    t.commit().unwrap();
+    assert_eq!(committed(&mgr, "k"), Some("new".into()));
+}
+
+#[test]
+fn a_present_key_stays_locked_until_the_inserter_ends() {
+    let mgr = manager();
+    seed(&mgr, &[("k", "old")]);
+    let mut t = mgr.begin(RC);
+    assert!(t.insert(b"k", b"dup").unwrap().is_some());
+    let writer = {
+        let mgr = mgr.clone();
+        in_background("a writer of the key", move || {
+            let mut w = mgr.begin(RC);
+            w.put(b"k", b"other").and_then(|()| w.commit().map(|_| ()))
+        })
+    };
+    writer.assert_blocked();
+    t.rollback();
+    writer.finish().unwrap();
+    assert_eq!(committed(&mgr, "k"), Some("other".into()));
+}
+
+#[test]
+fn a_concurrent_insert_waits_then_sees_the_committed_row_at_read_committed() {
+    let mgr = manager();
+    let mut first = mgr.begin(RC);
+    assert_eq!(first.insert(b"k", b"first").unwrap(), None);
+    let second = {
+        let mgr = mgr.clone();
+        in_background("the second inserter", move || {
+            let mut t = mgr.begin(RC);
+            t.insert(b"k", b"second").map(text)
+        })
+    };
+    second.assert_blocked();
+    first.commit().unwrap();
+    assert_eq!(second.finish().unwrap(), Some("first".into()));
+}
+
+#[test]
+fn a_concurrent_insert_fails_to_serialize_at_repeatable_read() {
+    let mgr = manager();
+    let mut first = mgr.begin(RR);
+    assert_eq!(first.insert(b"k", b"first").unwrap(), None);
+    let second = {
+        let mgr = mgr.clone();
+        let mut t = mgr.begin(RR);
+        in_background("the second inserter", move || t.insert(b"k", b"second"))
+    };
+    second.assert_blocked();
+    first.commit().unwrap();
+    let err = second.finish().unwrap_err();
+    assert!(is_serialization_failure(&err, "second insert"), "{err}");
+}
+
+#[test]
+fn a_concurrent_insert_goes_on_after_the_first_rolls_back() {
+    let mgr = manager();
+    let mut first = mgr.begin(RR);
+    assert_eq!(first.insert(b"k", b"first").unwrap(), None);
+    let second = {
+        let mgr = mgr.clone();
+        in_background("the second inserter", move || {
+            let mut t = mgr.begin(RR);
+            let seen = t.insert(b"k", b"second")?;
+            t.commit()?;
+            Ok::<_, isolde_txn::Error>(seen)
+        })
+    };
+    second.assert_blocked();
+    first.rollback();
+    assert_eq!(second.finish().unwrap(), None);
+    assert_eq!(committed(&mgr, "k"), Some("second".into()));
+}
