@@ -27,7 +27,7 @@ fn check_writable(p: &Planner<'_, '_>, statement: &'static str) -> Result<()> {
 
 fn done(tag: &str, notice: Option<String>) -> QueryResult {
     QueryResult {
-        columns: Vec::new(),
+        columns: Default::default(),
         rows: Vec::new(),
         tag: tag.into(),
         notices: notice.into_iter().collect(),

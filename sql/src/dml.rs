@@ -81,7 +81,7 @@ pub fn column_value(table: &Table, col: usize, v: Value) -> Result<Value> {
 /// Compiled RETURNING list.
 pub struct Returning {
     exprs: Vec<Expr>,
-    names: Vec<String>,
+    names: Arc<[String]>,
 }
 
 fn returning(
@@ -115,7 +115,10 @@ fn returning(
             other => return Err(Error::FeatureNotSupported(format!("RETURNING {other}"))),
         }
     }
-    Ok(Some(Returning { exprs, names }))
+    Ok(Some(Returning {
+        exprs,
+        names: names.into(),
+    }))
 }
 
 fn result(verb: &str, count: usize, ret: Option<&Returning>, rows: Vec<Vec<Value>>) -> QueryResult {

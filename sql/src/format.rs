@@ -98,7 +98,7 @@ mod tests {
     #[test]
     fn aligned_output_matches_psql() {
         let r = QueryResult {
-            columns: vec!["id".into(), "name".into()],
+            columns: ["id".to_string(), "name".to_string()].into(),
             rows: vec![
                 vec![Value::Integer(1), Value::from("alice")],
                 vec![Value::Integer(10), Value::Null],

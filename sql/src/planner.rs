@@ -97,7 +97,7 @@ pub struct Planner<'a, 'e> {
 /// A planned query and its output column names.
 pub struct Planned {
     pub plan: Plan,
-    pub columns: Vec<String>,
+    pub columns: Arc<[String]>,
 }
 
 /// Lower-cases an unquoted identifier, as PostgreSQL folds names.
@@ -353,7 +353,10 @@ impl<'a, 'e> Planner<'a, 'e> {
                         limit,
                     };
                 }
-                Ok(Planned { plan, columns })
+                Ok(Planned {
+                    plan,
+                    columns: columns.into(),
+                })
             }
             ast::SetExpr::SetOperation { op, .. } => Err(unsupported(format!("{op}"))),
             other => Err(unsupported(format!("query {other}"))),
@@ -710,7 +713,7 @@ impl<'a, 'e> Planner<'a, 'e> {
         }
         Ok(Planned {
             plan,
-            columns: post.names,
+            columns: post.names.into(),
         })
     }
 

@@ -35,8 +35,9 @@ const PLAN_CACHE_SIZE: usize = 256;
 /// The result of one statement.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryResult {
-    /// Column names (empty for statements that return no rows).
-    pub columns: Vec<String>,
+    /// Column names (empty for statements that return no rows). Shared with the cached
+    /// plan that produced them, so a query does not copy them each time it runs.
+    pub columns: Arc<[String]>,
     pub rows: Vec<Vec<Value>>,
     /// psql's command tag: `SELECT 3`, `INSERT 0 1`, `UPDATE 2`, `BEGIN`, ...
     pub tag: String,
@@ -558,7 +559,7 @@ impl Session {
             }
         };
         Ok(QueryResult {
-            columns: vec![name.replace(' ', "_")],
+            columns: [name.replace(' ', "_")].into(),
             rows: vec![vec![Value::Text(value.sql_name().to_string())]],
             tag: "SHOW".into(),
             notices: Vec::new(),
@@ -753,7 +754,7 @@ fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResu
                 other => dml::explain(p, other)?,
             };
             Ok(QueryResult {
-                columns: vec!["QUERY PLAN".into()],
+                columns: ["QUERY PLAN".to_string()].into(),
                 tag: format!("EXPLAIN {}", lines.len()),
                 rows: lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
                 notices: Vec::new(),

@@ -64,7 +64,7 @@ fn a_prepared_point_select_returns_the_row_of_each_value() {
         .unwrap();
     for (id, name) in [(2, "bob"), (1, "ann"), (3, "cy"), (2, "bob")] {
         let r = s.execute_prepared(&get, &[Value::Integer(id)]).unwrap();
-        assert_eq!(r.columns, ["id", "name", "balance"]);
+        assert_eq!(*r.columns, ["id", "name", "balance"]);
         assert_eq!(
             r.rows,
             vec![vec![
@@ -213,7 +213,7 @@ fn a_table_dropped_and_created_again_with_other_columns_is_planned_again() {
     let get = s.prepare("SELECT * FROM t WHERE id = $1").unwrap();
     let update = s.prepare("UPDATE t SET name = $2 WHERE id = $1").unwrap();
     assert_eq!(
-        s.execute_prepared(&get, &[Value::Integer(1)])
+        *s.execute_prepared(&get, &[Value::Integer(1)])
             .unwrap()
             .columns,
         ["id", "name", "balance"]
@@ -226,7 +226,7 @@ fn a_table_dropped_and_created_again_with_other_columns_is_planned_again() {
     ok(&mut s, "CREATE TABLE t (name TEXT, id INT PRIMARY KEY)");
     ok(&mut s, "INSERT INTO t VALUES ('new', 1)");
     let r = s.execute_prepared(&get, &[Value::Integer(1)]).unwrap();
-    assert_eq!(r.columns, ["name", "id"]);
+    assert_eq!(*r.columns, ["name", "id"]);
     assert_eq!(r.rows, vec![vec![Value::from("new"), Value::Integer(1)]]);
     s.execute_prepared(&update, &[Value::Integer(1), Value::from("y")])
         .unwrap();
@@ -253,11 +253,11 @@ fn ddl_of_another_session_is_seen_at_the_snapshot_that_should_see_it() {
     ok(&mut a, "INSERT INTO t VALUES (1, 'fresh')");
     // B's snapshot still has the old table: its cached plan still fits.
     let r = b.execute_prepared(&get, &one).unwrap();
-    assert_eq!(r.columns, ["id", "name", "balance"]);
+    assert_eq!(*r.columns, ["id", "name", "balance"]);
     assert_eq!(r.rows[0][1], Value::from("ann"));
     ok(&mut b, "COMMIT");
     let r = b.execute_prepared(&get, &one).unwrap();
-    assert_eq!(r.columns, ["id", "tag"]);
+    assert_eq!(*r.columns, ["id", "tag"]);
     assert_eq!(r.rows, vec![vec![Value::Integer(1), Value::from("fresh")]]);
 }
 

@@ -344,7 +344,7 @@ impl Shell {
         QueryResult {
             columns: ["session", "isolation", "state", "statement"]
                 .map(String::from)
-                .to_vec(),
+                .into(),
             tag: format!("SELECT {}", rows.len()),
             rows,
             notices: Vec::new(),
