@@ -16,6 +16,7 @@
 //!
 //! Lock order: a shard's lock may be held while taking a chain's lock, never the reverse.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
 
@@ -72,11 +73,13 @@ impl<V: Clone> PointIndex<V> {
         if is_dead(value) {
             return;
         }
-        match shard.get_mut(key) {
-            Some(existing) if is_dead(existing) => *existing = value.clone(),
-            Some(_) => {}
-            None => {
-                shard.insert(StoredKey::from(key), value.clone());
+        match shard.entry(StoredKey::from(key)) {
+            Entry::Occupied(mut existing) if is_dead(existing.get()) => {
+                existing.insert(value.clone());
+            }
+            Entry::Occupied(_) => {}
+            Entry::Vacant(slot) => {
+                slot.insert(value.clone());
             }
         }
     }
@@ -167,11 +170,15 @@ mod tests {
             .collect();
         let mut shards = vec![0_u32; SHARDS];
         let mut low_bits = std::collections::HashSet::new();
+        // The map compares a key only where the top 7 bits of its hash match.
+        let mut top_bits = [0_u32; 128];
         for k in &keys {
             let h = hash.hash_one(k.as_slice());
             shards[h as usize % SHARDS] += 1;
             low_bits.insert(h & 0xfff);
+            top_bits[(h >> 57) as usize] += 1;
         }
+        assert!(top_bits.iter().all(|&n| n > 0 && n < 96), "{top_bits:?}");
         // 16 keys a shard on average; none empty or holding a quarter of them.
         assert!(shards.iter().all(|&n| n > 0 && n < 1024), "{shards:?}");
         // Close to 4096 distinct 12-bit buckets' worth (a random function gives ~2590).
