@@ -1,7 +1,9 @@
 //! Queues across a real crash: a child process produces and consumes messages under
 //! `appendfsync always` and is killed with SIGKILL; after reopening, every message whose
 //! enqueue was acknowledged is delivered exactly once, counting those whose dequeue the
-//! child had acknowledged.
+//! child had acknowledged. The one operation the child may have been in the middle of
+//! when it died is in doubt, as an unacknowledged commit is in any database: if it was a
+//! dequeue, the message it took may be gone without anyone having been told.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
@@ -58,6 +60,8 @@ fn acknowledged_queue_operations_survive_sigkill_exactly_once() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (mut enqueued, mut dequeued) = (HashSet::new(), Vec::new());
+    // Kills that may have interrupted a dequeue after it committed.
+    let mut dequeues_in_doubt = 0;
     for round in 0..3u64 {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
@@ -75,28 +79,26 @@ fn acknowledged_queue_operations_survive_sigkill_exactly_once() {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut seen = 0;
+        let mut last = None;
         while seen < 40 + 25 * round && Instant::now() < deadline {
             let Some(Ok(line)) = lines.next() else { break };
-            match line.split_once(' ') {
-                Some(("E", n)) => {
-                    enqueued.insert(n.to_string());
-                    seen += 1;
-                }
-                Some(("D", n)) => dequeued.push(n.to_string()),
-                _ => {}
+            if let Some(op) = acknowledged(&line) {
+                seen += u64::from(op.0 == 'E');
+                record(op, &mut enqueued, &mut dequeued, &mut last);
             }
         }
         child.kill().unwrap();
         child.wait().unwrap();
         // Lines the child printed before it died are acknowledged operations too.
         for line in lines.map_while(Result::ok) {
-            match line.split_once(' ') {
-                Some(("E", n)) => {
-                    enqueued.insert(n.to_string());
-                }
-                Some(("D", n)) => dequeued.push(n.to_string()),
-                _ => {}
+            if let Some(op) = acknowledged(&line) {
+                record(op, &mut enqueued, &mut dequeued, &mut last);
             }
+        }
+        // After `E n` with n a multiple of 3 the child dequeues: that dequeue may have
+        // committed without its `D` line being printed.
+        if let Some(('E', n)) = last {
+            dequeues_in_doubt += usize::from(n % 3 == 0);
         }
     }
     assert!(
@@ -117,7 +119,36 @@ fn acknowledged_queue_operations_survive_sigkill_exactly_once() {
         delivered.len(),
         "a message was delivered twice"
     );
-    for n in &enqueued {
-        assert!(distinct.contains(n), "acknowledged message {n} was lost");
+    let lost: Vec<&String> = enqueued.iter().filter(|n| !distinct.contains(n)).collect();
+    assert!(
+        lost.len() <= dequeues_in_doubt,
+        "acknowledged messages {lost:?} were lost ({dequeues_in_doubt} dequeues in doubt)"
+    );
+}
+
+/// The operation an output line of the child acknowledges: `E n` or `D n`. The test
+/// harness may print its own words before the child's first line on the same line.
+fn acknowledged(line: &str) -> Option<(char, u64)> {
+    let mut words = line.split_whitespace().rev();
+    let n = words.next()?.parse().ok()?;
+    match words.next()? {
+        "E" => Some(('E', n)),
+        "D" => Some(('D', n)),
+        _ => None,
     }
+}
+
+fn record(
+    op: (char, u64),
+    enqueued: &mut HashSet<String>,
+    dequeued: &mut Vec<String>,
+    last: &mut Option<(char, u64)>,
+) {
+    match op {
+        ('E', n) => {
+            enqueued.insert(n.to_string());
+        }
+        (_, n) => dequeued.push(n.to_string()),
+    }
+    *last = Some(op);
 }
