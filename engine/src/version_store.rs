@@ -417,17 +417,29 @@ impl VersionStore {
         let queued = std::mem::take(&mut *self.collect.lock());
         let mut again = Vec::new();
         for key in queued {
-            let Some(entry) = self.map.get(key.as_slice()) else {
+            // Found through the point index: most queued chains only shed old versions,
+            // and the skip list is searched only for the few that are unlinked.
+            let found = match self.index.get(key.as_slice()) {
+                Some(chain) if !chain.is_dead() => Some(chain),
+                _ => self.map.get(key.as_slice()).map(|e| e.value().clone()),
+            };
+            let Some(chain) = found else {
                 continue;
             };
             stats.keys_scanned += 1;
-            let chain = entry.value();
             let mut state = chain.state.write();
             chain.queued.store(false, Ordering::Release);
             let before = state.older.len();
             state.prune(horizon);
             stats.versions_dropped += (before - state.older.len()) as u64;
             if state.is_garbage(horizon) {
+                let Some(entry) = self
+                    .map
+                    .get(key.as_slice())
+                    .filter(|e| Arc::ptr_eq(e.value(), &chain))
+                else {
+                    continue; // already unlinked by an earlier pass
+                };
                 // Marked dead and unlinked under the chain's lock, so a writer that found
                 // the chain just before sees `dead` and retries on a fresh one. Then out of
                 // the point index, after the chain's lock is released (lock order), unless
@@ -437,7 +449,7 @@ impl VersionStore {
                 entry.remove();
                 drop(state);
                 self.index
-                    .remove_if(key.as_slice(), |c| Arc::ptr_eq(c, chain));
+                    .remove_if(key.as_slice(), |c| Arc::ptr_eq(c, &chain));
             } else if state.collectable() && !chain.queued.swap(true, Ordering::AcqRel) {
                 again.push(key);
             }
