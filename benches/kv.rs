@@ -5,6 +5,7 @@
 //! | `kv_load` | 1,000,000 keys (16 B) with 100 B values, transactions of 1,000 keys, `appendfsync no`, fresh database in a temp dir | >= 1,000,000 keys/s |
 //! | `kv_point_read` | random reads of existing keys at one REPEATABLE READ snapshot of a 1,000,000-key store, on 1 and 2 threads | >= 2,000,000 reads/s on 1 thread; 2 threads >= 1.8x |
 //! | `kv_scan_100` | range scans of 100 keys from a random start, same store | >= 200,000 scans/s |
+//! | `kv_raw_skiplist` | the same random gets and 100-key ranges on a bare `crossbeam_skiplist::SkipMap` of 1,000,000 keys: what the ordered structure alone costs on this machine | reference |
 //! | `kv_commit_always` | single-key read-write transactions under `appendfsync always`, 1 and 8 threads, next to the raw write+fdatasync rate of a file in the same directory | 1 thread near the fsync rate; 8 threads >= 5x 1 thread |
 //!
 //! Run with `cargo bench --bench kv` (a group alone: `cargo bench --bench kv -- kv_scan`).
@@ -227,5 +228,43 @@ fn commits_always(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, reads_and_scans, commits_always, bulk_load);
+/// The reads and scans above on a bare skip map of the same keys, with nothing else: the
+/// ceiling the ordered structure sets (scans go through it; point reads go through the
+/// engine's hash index instead).
+fn raw_skiplist(c: &mut Criterion) {
+    let map = crossbeam_skiplist::SkipMap::new();
+    for i in 0..KEYS {
+        map.insert(key(i), value(i));
+    }
+    let mut group = c.benchmark_group("kv_raw_skiplist");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    group.throughput(Throughput::Elements(1));
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    group.bench_function("get, 1M keys", |b| {
+        b.iter(|| black_box(map.get(&key(rng.below(KEYS))).map(|e| e.value()[0])))
+    });
+    group.bench_function("range of 100 keys", |b| {
+        b.iter(|| {
+            let start = rng.below(KEYS - SCAN_LEN);
+            let range = map.range(key(start)..key(start + SCAN_LEN));
+            let seen = range.fold(0, |n, e| {
+                black_box(e.value()[0]);
+                n + 1
+            });
+            assert_eq!(seen, SCAN_LEN);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    reads_and_scans,
+    raw_skiplist,
+    commits_always,
+    bulk_load
+);
 criterion_main!(benches);
