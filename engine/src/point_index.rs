@@ -60,6 +60,14 @@ impl<V: Clone> PointIndex<V> {
         f(self.shard(key).read().get(key))
     }
 
+    /// Makes room for `additional` more keys, spread over the shards, so that a bulk load
+    /// of a known size does not grow each shard's table step by step.
+    pub(crate) fn reserve(&self, additional: usize) {
+        for shard in self.shards.iter() {
+            shard.0.write().reserve(additional / SHARDS + 1);
+        }
+    }
+
     /// `key`'s entry, cloned.
     pub(crate) fn get(&self, key: &[u8]) -> Option<V> {
         self.read(key, |found| found.cloned())

@@ -281,6 +281,12 @@ impl VersionStore {
         VersionStore::default()
     }
 
+    /// Makes room for about `additional` more keys before a bulk load of a known size
+    /// (a checkpoint being loaded). Only a hint: the store grows as needed regardless.
+    pub fn reserve(&self, additional: usize) {
+        self.index.reserve(additional);
+    }
+
     /// The value of `key` as `at` sees it.
     pub fn get(&self, key: &[u8], at: ReadAt) -> Option<Value> {
         // A dead chain found here holds at most a tombstone nobody can see past, so it
