@@ -20,7 +20,8 @@
 //! The map is a lock-free skip list, so scans take no global lock; point lookups go
 //! through a sharded hash index of the same chains (`point_index`), whose shard locks
 //! are held for one probe. Each chain has its own small reader-writer lock, held only for
-//! the few instructions that pick or install a version. This module knows nothing of how transactions wait for each other:
+//! the few instructions that pick or install a version. This module knows nothing of how
+//! transactions wait for each other:
 //! a lock request that cannot be granted returns the holders, and the caller (the `txn`
 //! crate) decides whether to wait, time out or report a deadlock.
 
