@@ -85,6 +85,45 @@ fn concurrent_appends_under_always_get_distinct_lsns_and_share_fsyncs() {
 }
 
 #[test]
+fn a_sync_leader_syncs_again_for_callers_waiting_on_records_its_fsync_missed() {
+    let dir = tempfile::tempdir().unwrap();
+    let io = FaultyIo::new();
+    let faults = Arc::clone(&io.faults);
+    let options = Options {
+        fsync: FsyncPolicy::Always,
+        ..Options::default()
+    };
+    let (log, _) = Log::open_with_io(dir.path(), options, Arc::new(io)).unwrap();
+    let log = Arc::new(log);
+    faults.syncers.lock().unwrap().clear();
+    faults
+        .sync_delay_ms
+        .store(300, std::sync::atomic::Ordering::SeqCst);
+    let append = |payload: &'static [u8]| {
+        let log = Arc::clone(&log);
+        std::thread::spawn(move || {
+            log.append(payload).unwrap();
+            std::thread::current().id()
+        })
+    };
+    let leader = append(b"first");
+    // The first append is inside its 300 ms fsync; these two write and wait behind it.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let followers = [append(b"second"), append(b"third")];
+    let leader = leader.join().unwrap();
+    for f in followers {
+        f.join().unwrap();
+    }
+    let syncers = faults.syncers.lock().unwrap().clone();
+    assert_eq!(
+        syncers,
+        vec![leader, leader],
+        "the leader's second fsync covers both followers; none of them waits to take over"
+    );
+    assert_eq!(read_all(&log).len(), 3);
+}
+
+#[test]
 fn sync_under_everysec_returns_at_once_and_the_background_thread_flushes() {
     let dir = tempfile::tempdir().unwrap();
     let io = FaultyIo::new();

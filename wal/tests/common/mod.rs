@@ -5,7 +5,9 @@
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::ThreadId;
+use std::time::Duration;
 
 use isolde_wal::{FsyncPolicy, Io, IoFile, Log, Lsn, Options, OsIo};
 
@@ -23,6 +25,10 @@ pub struct Faults {
     /// stay fast.
     pub skip_syncs: AtomicBool,
     pub syncs: AtomicU64,
+    /// Each fsync takes this long: long enough to see who waits behind it.
+    pub sync_delay_ms: AtomicU64,
+    /// The threads that ran each fsync, in order.
+    pub syncers: Mutex<Vec<ThreadId>>,
 }
 
 impl Faults {
@@ -40,6 +46,13 @@ impl Faults {
             return Err(io::Error::other("simulated fsync failure"));
         }
         self.syncs.fetch_add(1, Ordering::SeqCst);
+        self.syncers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(std::thread::current().id());
+        std::thread::sleep(Duration::from_millis(
+            self.sync_delay_ms.load(Ordering::SeqCst),
+        ));
         Ok(!self.skip_syncs.load(Ordering::SeqCst))
     }
 
