@@ -12,6 +12,8 @@
 //! Run with `cargo bench --bench checkpoint`. Throughput is in bytes of keys and values
 //! (116 MB per run); keys/s is 1,000,000 divided by the time per iteration.
 
+mod support;
+
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;

@@ -15,6 +15,8 @@
 //! does not land in random samples. Memory per key is measured by
 //! `examples/load_memory.rs`, which reads the process's resident size.
 
+mod support;
+
 use std::fs::OpenOptions;
 use std::hint::black_box;
 use std::io::Write;

@@ -11,6 +11,8 @@
 //!
 //! Run with `cargo bench --bench pubsub`. The target is 1M deliveries/s at 10 subscribers.
 
+mod support;
+
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;

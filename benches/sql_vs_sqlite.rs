@@ -24,6 +24,8 @@
 //! Run with `cargo bench --bench sql_vs_sqlite` (a group alone: `cargo bench --bench
 //! sql_vs_sqlite -- sql_update`).
 
+mod support;
+
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};

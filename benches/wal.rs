@@ -5,6 +5,8 @@
 //! `cargo bench --bench wal`. `WAL_BENCH_RECOVERY_MIB` sets the size of the log
 //! the recovery benchmark opens (default 256).
 
+mod support;
+
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
