@@ -19,7 +19,7 @@
 use std::convert::Infallible;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -159,6 +159,9 @@ pub(crate) struct Shared {
     /// Serialises checkpoints and log rewrites with each other.
     checkpoint_lock: Mutex<()>,
     writes_stopped: Mutex<Option<String>>,
+    /// Mirrors `writes_stopped.is_some()`, so that every write checks it with one load
+    /// rather than a lock.
+    any_writes_stopped: AtomicBool,
     _lock_file: Option<File>,
 }
 
@@ -348,6 +351,7 @@ impl Shared {
             last_checkpoint_failure: Mutex::new(None),
             checkpoint_lock: Mutex::new(()),
             writes_stopped: Mutex::new(None),
+            any_writes_stopped: AtomicBool::new(false),
             _lock_file: lock_file,
         }
     }
@@ -381,6 +385,9 @@ impl Shared {
 
     /// The error every write gets while writes are stopped after a failed checkpoint.
     pub(crate) fn writes_stopped(&self) -> Option<Error> {
+        if !self.any_writes_stopped.load(Ordering::Acquire) {
+            return None;
+        }
         let reason = self.writes_stopped.lock().clone()?;
         Some(Error::WritesStopped { reason })
     }
@@ -420,6 +427,8 @@ impl Shared {
                 *self.last_checkpoint_failure.lock() = Some(Instant::now());
             }
         }
+        self.any_writes_stopped
+            .store(stopped.is_some(), Ordering::Release);
         result
     }
 
