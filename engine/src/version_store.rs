@@ -77,6 +77,43 @@ pub struct Locked {
     pub newest: Option<Value>,
 }
 
+/// A granted lock request: what it found, and the key's chain if the request was the
+/// transaction's first hold on the key.
+#[derive(Debug)]
+pub struct Granted<T> {
+    /// What the request found (see each method).
+    pub found: T,
+    /// Some when the transaction held no lock on the key before this request: the caller
+    /// keeps it and hands it to [`VersionStore::finish`]. None when it held one already
+    /// (and so has the handle).
+    pub new_hold: Option<Held>,
+}
+
+/// A transaction's hold on one key: the key's chain, from the request that first locked
+/// the key to [`VersionStore::finish`], so that neither commit nor rollback looks the key
+/// up again. Garbage collection never unlinks a chain on which anyone holds a lock.
+#[derive(Clone)]
+pub struct Held(Arc<Chain>);
+
+impl Held {
+    /// `txn`'s uncommitted write on the key: `Some(None)` for a pending delete, None when
+    /// it holds only a lock there.
+    pub fn pending(&self, txn: TxnId) -> Option<Option<Value>> {
+        let state = self.0.state.read();
+        if state.exclusive == txn {
+            state.pending.clone()
+        } else {
+            None
+        }
+    }
+}
+
+impl std::fmt::Debug for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Held")
+    }
+}
+
 /// Why a lock was not granted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Conflict {
@@ -177,6 +214,11 @@ impl ChainState {
             }
         }
         Ok(())
+    }
+
+    /// Whether `txn` holds any lock on the key.
+    fn holds(&self, txn: TxnId) -> bool {
+        self.exclusive == txn || self.shared.contains(&txn)
     }
 
     fn grant(&mut self, txn: TxnId, mode: LockMode) {
@@ -313,11 +355,8 @@ impl VersionStore {
         txn: TxnId,
         mode: LockMode,
         first_updater_wins: Option<Timestamp>,
-    ) -> Result<Locked, Conflict> {
-        self.with_chain(key, |_, state| {
-            check_lock(state, txn, mode, first_updater_wins)?;
-            Ok(state.locked())
-        })
+    ) -> Result<Granted<Locked>, Conflict> {
+        self.grant(key, txn, mode, first_updater_wins, |state| state.locked())
     }
 
     /// Writes `value` (None deletes) as `txn`'s pending version of `key`, taking the
@@ -328,12 +367,29 @@ impl VersionStore {
         txn: TxnId,
         value: Option<Value>,
         first_updater_wins: Option<Timestamp>,
-    ) -> Result<Locked, Conflict> {
-        self.with_chain(key, |_, state| {
-            check_lock(state, txn, LockMode::Exclusive, first_updater_wins)?;
+    ) -> Result<Granted<Locked>, Conflict> {
+        self.grant(key, txn, LockMode::Exclusive, first_updater_wins, |state| {
             let locked = state.locked();
             state.pending = Some(value);
-            Ok(locked)
+            locked
+        })
+    }
+
+    /// Writes a pending delete of `key` for `txn`, as [`VersionStore::write`] does without
+    /// first-updater-wins, unless `txn` has a pending write there already: then it returns
+    /// None and changes nothing. A queue taker's step, which must not take back its own
+    /// uncommitted messages.
+    pub fn take(&self, key: &[u8], txn: TxnId) -> Result<Option<Granted<Locked>>, Conflict> {
+        self.with_chain(key, |chain, state| {
+            if state.exclusive == txn && state.pending.is_some() {
+                return Ok(None);
+            }
+            let granted = grant_on(chain, state, txn, LockMode::Exclusive, None, |state| {
+                let locked = state.locked();
+                state.pending = Some(None);
+                locked
+            })?;
+            Ok(Some(granted))
         })
     }
 
@@ -351,9 +407,8 @@ impl VersionStore {
         first_updater_wins: Option<Timestamp>,
         at: ReadAt,
         changed_after: Timestamp,
-    ) -> Result<Option<Value>, Conflict> {
-        self.with_chain(key, |_, state| {
-            check_lock(state, txn, LockMode::Exclusive, first_updater_wins)?;
+    ) -> Result<Granted<Option<Value>>, Conflict> {
+        self.grant(key, txn, LockMode::Exclusive, first_updater_wins, |state| {
             let seen = if state.newest_ts() > changed_after {
                 state.newest.value.clone()
             } else {
@@ -362,39 +417,31 @@ impl VersionStore {
             if seen.is_none() {
                 state.pending = Some(Some(value));
             }
-            Ok(seen)
+            seen
         })
     }
 
-    /// Ends `txn`'s hold on `keys`: with `Some(ts)` its pending versions become committed
-    /// at `ts`, with `None` they are discarded. Its locks on the keys are released either
-    /// way. Versions no snapshot at or after `horizon` can see are pruned on the way.
-    pub fn finish<'k>(
+    /// Ends `txn`'s hold on the keys it `held`: with `Some(ts)` its pending versions
+    /// become committed at `ts`, with `None` they are discarded. Its locks on the keys are
+    /// released either way. Versions no snapshot at or after `horizon` can see are pruned
+    /// on the way.
+    pub fn finish<'h>(
         &self,
         txn: TxnId,
-        keys: impl IntoIterator<Item = &'k [u8]>,
+        held: impl IntoIterator<Item = (&'h [u8], &'h Held)>,
         commit_ts: Option<Timestamp>,
         horizon: Timestamp,
     ) {
-        for key in keys {
-            // The chain `txn` locked is live while it holds the lock (garbage collection
-            // leaves locked chains alone), so the index has it.
-            // The shard's read lock is held while the chain is written (the allowed lock
-            // order), which saves taking a reference to the chain.
-            self.index.read(key, |chain| {
-                let Some(chain) = chain else {
-                    return;
-                };
-                let mut state = chain.state.write();
-                if state.exclusive == txn {
-                    state.exclusive = 0;
-                    if let (Some(pending), Some(ts)) = (state.pending.take(), commit_ts) {
-                        state.push(Version { ts, value: pending }, horizon);
-                    }
+        for (key, Held(chain)) in held {
+            let mut state = chain.state.write();
+            if state.exclusive == txn {
+                state.exclusive = 0;
+                if let (Some(pending), Some(ts)) = (state.pending.take(), commit_ts) {
+                    state.push(Version { ts, value: pending }, horizon);
                 }
-                state.shared.retain(|&s| s != txn);
-                self.queue_if_collectable(key, chain, &state);
-            });
+            }
+            state.shared.retain(|&s| s != txn);
+            self.queue_if_collectable(key, chain, &state);
         }
     }
 
@@ -478,9 +525,24 @@ impl VersionStore {
         self.map.len()
     }
 
+    /// Grants `mode` on `key` to `txn` as [`check_lock`] decides, then runs `f` on the
+    /// chain's state, in one visit of the chain.
+    fn grant<R>(
+        &self,
+        key: &[u8],
+        txn: TxnId,
+        mode: LockMode,
+        first_updater_wins: Option<Timestamp>,
+        f: impl FnOnce(&mut ChainState) -> R,
+    ) -> Result<Granted<R>, Conflict> {
+        self.with_chain(key, |chain, state| {
+            grant_on(chain, state, txn, mode, first_updater_wins, f)
+        })
+    }
+
     /// Runs `f` on `key`'s chain under its write lock, creating the chain if needed and
     /// retrying if garbage collection unlinks it in between.
-    fn with_chain<R>(&self, key: &[u8], f: impl FnOnce(&Chain, &mut ChainState) -> R) -> R {
+    fn with_chain<R>(&self, key: &[u8], f: impl FnOnce(&Arc<Chain>, &mut ChainState) -> R) -> R {
         loop {
             let chain = match self.index.get(key) {
                 Some(chain) if !chain.is_dead() => chain,
@@ -502,6 +564,23 @@ impl VersionStore {
             }
         }
     }
+}
+
+/// [`VersionStore::grant`] on a chain already found and locked.
+fn grant_on<R>(
+    chain: &Arc<Chain>,
+    state: &mut ChainState,
+    txn: TxnId,
+    mode: LockMode,
+    first_updater_wins: Option<Timestamp>,
+    f: impl FnOnce(&mut ChainState) -> R,
+) -> Result<Granted<R>, Conflict> {
+    let held_before = state.holds(txn);
+    check_lock(state, txn, mode, first_updater_wins)?;
+    Ok(Granted {
+        found: f(state),
+        new_hold: (!held_before).then(|| Held(chain.clone())),
+    })
 }
 
 /// Grants `mode` to `txn` unless another holder blocks it or, with `first_updater_wins`
@@ -570,6 +649,24 @@ mod tests {
         ReadAt::Snapshot { ts, txn: 0 }
     }
 
+    /// The hold a request granted for the first time.
+    fn hold<T>(granted: Result<Granted<T>, Conflict>) -> Held {
+        granted
+            .expect("granted")
+            .new_hold
+            .expect("the first hold on the key")
+    }
+
+    /// The hold a granted request handed out, if it was the first on its key.
+    fn hold_of<T>(granted: Result<Granted<T>, Conflict>) -> Option<Held> {
+        granted.expect("granted").new_hold
+    }
+
+    /// What a request found, or why it was refused.
+    fn found<T>(granted: Result<Granted<T>, Conflict>) -> Result<T, Conflict> {
+        granted.map(|g| g.found)
+    }
+
     #[test]
     fn snapshot_sees_newest_version_at_or_before_it() {
         let store = VersionStore::new();
@@ -600,31 +697,56 @@ mod tests {
     #[test]
     fn second_writer_is_blocked_by_pending_version() {
         let store = VersionStore::new();
-        store.write(b"a", 1, v("x"), None).unwrap();
+        let held = hold(store.write(b"a", 1, v("x"), None));
         assert_eq!(
-            store.write(b"a", 2, v("y"), None),
-            Err(Conflict::Blocked { holders: vec![1] })
+            found(store.write(b"a", 2, v("y"), None)).unwrap_err(),
+            Conflict::Blocked { holders: vec![1] }
         );
-        store.finish(1, [&b"a"[..]], None, 0);
+        store.finish(1, [(&b"a"[..], &held)], None, 0);
         assert!(store.write(b"a", 2, v("y"), None).is_ok());
     }
 
     #[test]
     fn shared_locks_exclude_writers_but_not_each_other() {
         let store = VersionStore::new();
-        store.lock(b"a", 1, LockMode::Shared, None).unwrap();
-        store.lock(b"a", 2, LockMode::Shared, None).unwrap();
-        let blocked = store.write(b"a", 3, v("x"), None);
+        let one = hold(store.lock(b"a", 1, LockMode::Shared, None));
+        let two = hold(store.lock(b"a", 2, LockMode::Shared, None));
+        let blocked = found(store.write(b"a", 3, v("x"), None));
         assert_eq!(
-            blocked,
-            Err(Conflict::Blocked {
+            blocked.unwrap_err(),
+            Conflict::Blocked {
                 holders: vec![1, 2]
-            }),
+            },
             "every sharer holds it"
         );
-        store.finish(1, [&b"a"[..]], None, 0);
-        store.finish(2, [&b"a"[..]], None, 0);
+        store.finish(1, [(&b"a"[..], &one)], None, 0);
+        store.finish(2, [(&b"a"[..], &two)], None, 0);
         assert!(store.write(b"a", 3, v("x"), None).is_ok());
+    }
+
+    #[test]
+    fn only_a_first_request_on_a_key_hands_out_its_hold_and_take_skips_own_writes() {
+        let store = VersionStore::new();
+        assert!(hold_of(store.lock(b"a", 1, LockMode::Shared, None)).is_some());
+        assert!(
+            hold_of(store.write(b"a", 1, v("x"), None)).is_none(),
+            "upgrading a held shared lock"
+        );
+        assert!(hold_of(store.write(b"a", 1, v("y"), None)).is_none());
+        assert!(
+            store.take(b"a", 1).unwrap().is_none(),
+            "its own pending write is not taken"
+        );
+        store.install(b"q", 3, v("msg"), 0);
+        let taken = store.take(b"q", 1).unwrap().expect("taken");
+        assert_eq!(taken.found.newest, v("msg"));
+        let held = taken.new_hold.expect("the first hold");
+        assert_eq!(held.pending(1), Some(None), "a pending delete");
+        assert!(store.take(b"q", 1).unwrap().is_none(), "taken already");
+        assert_eq!(
+            store.take(b"q", 2).map(|t| t.map(|g| g.found)),
+            Err(Conflict::Blocked { holders: vec![1] })
+        );
     }
 
     #[test]
@@ -639,8 +761,11 @@ mod tests {
     #[test]
     fn commit_makes_pending_visible_at_its_timestamp_and_releases_lock() {
         let store = VersionStore::new();
-        store.write(b"a", 1, v("x"), None).unwrap();
-        store.finish(1, [&b"a"[..]], Some(4), 0);
+        let held = hold(store.write(b"a", 1, v("x"), None));
+        assert_eq!(held.pending(1), Some(v("x")), "its own pending write");
+        assert_eq!(held.pending(2), None, "not another's");
+        store.finish(1, [(&b"a"[..], &held)], Some(4), 0);
+        assert_eq!(held.pending(1), None, "committed");
         assert_eq!(store.get(b"a", at(3)), None);
         assert_eq!(store.get(b"a", at(4)), v("x"));
         assert!(store.write(b"a", 2, v("y"), None).is_ok());
@@ -706,9 +831,10 @@ mod tests {
     fn gc_unlinks_keys_left_empty_by_rollbacks_and_locks_and_skips_live_ones() {
         let store = VersionStore::new();
         store.install(b"live", 1, v("x"), 1);
-        store.write(b"rolled-back", 7, v("y"), None).unwrap();
-        store.lock(b"absent", 7, LockMode::Shared, None).unwrap();
-        store.finish(7, [&b"rolled-back"[..], &b"absent"[..]], None, 1);
+        let written = hold(store.write(b"rolled-back", 7, v("y"), None));
+        let locked = hold(store.lock(b"absent", 7, LockMode::Shared, None));
+        let held = [(&b"rolled-back"[..], &written), (&b"absent"[..], &locked)];
+        store.finish(7, held, None, 1);
         assert_eq!(store.key_count(), 3);
         let stats = store.gc(1);
         assert_eq!(stats.keys_removed, 2);
@@ -740,7 +866,7 @@ mod tests {
         store.install(b"taken", 3, v("old"), 0);
         let at = ReadAt::Snapshot { ts: 5, txn: 9 };
         assert_eq!(
-            store.insert(b"free", 9, v("new").unwrap(), None, at, 5),
+            found(store.insert(b"free", 9, v("new").unwrap(), None, at, 5)),
             Ok(None)
         );
         assert_eq!(
@@ -748,23 +874,25 @@ mod tests {
             v("new"),
             "written as 9's pending version"
         );
-        let seen = store.insert(b"taken", 9, v("dup").unwrap(), None, at, 5);
+        let seen = found(store.insert(b"taken", 9, v("dup").unwrap(), None, at, 5));
         assert_eq!(seen, Ok(v("old")));
         assert_eq!(store.get(b"taken", at), v("old"), "nothing written");
         assert_eq!(
-            store.write(b"taken", 8, v("x"), None),
-            Err(Conflict::Blocked { holders: vec![9] }),
+            found(store.write(b"taken", 8, v("x"), None)).unwrap_err(),
+            Conflict::Blocked { holders: vec![9] },
             "the lock stays"
         );
         // A row committed after the statement's snapshot is seen (READ COMMITTED's re-check).
         store.install(b"late", 7, v("late"), 0);
-        let seen = store.insert(b"late", 10, v("mine").unwrap(), None, at, 5);
-        assert_eq!(seen, Ok(v("late")));
+        let granted = store.insert(b"late", 10, v("mine").unwrap(), None, at, 5);
+        let late = granted.expect("granted");
+        assert_eq!(late.found, v("late"));
+        let late = late.new_hold.expect("the first hold");
         // First updater wins before anything else.
-        let refused = store.insert(b"late", 11, v("mine").unwrap(), Some(5), at, 5);
+        let refused = found(store.insert(b"late", 11, v("mine").unwrap(), Some(5), at, 5));
         assert_eq!(refused, Err(Conflict::Blocked { holders: vec![10] }));
-        store.finish(10, [&b"late"[..]], None, 0);
-        let refused = store.insert(b"late", 11, v("mine").unwrap(), Some(5), at, 5);
+        store.finish(10, [(&b"late"[..], &late)], None, 0);
+        let refused = found(store.insert(b"late", 11, v("mine").unwrap(), Some(5), at, 5));
         assert_eq!(refused, Err(Conflict::Changed { committed_ts: 7 }));
     }
 }

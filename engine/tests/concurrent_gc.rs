@@ -47,9 +47,12 @@ fn each_lock_holder_sees_the_previous_commit_while_deleted_keys_are_collected() 
                         let txn = 1 + w + op * WRITERS;
                         let k = (op as usize + w as usize) % KEYS;
                         let deadline = Instant::now() + Duration::from_secs(10);
-                        let locked = loop {
+                        let (locked, held) = loop {
                             match store.lock(&key(k), txn, LockMode::Exclusive, None) {
-                                Ok(locked) => break locked,
+                                Ok(granted) => {
+                                    let held = granted.new_hold.expect("a fresh txn's hold");
+                                    break (granted.found, held);
+                                }
                                 Err(Conflict::Blocked { holders }) => {
                                     // Holders keep a lock for a few instructions; one that
                                     // stays is a lock `finish` failed to release.
@@ -73,15 +76,16 @@ fn each_lock_holder_sees_the_previous_commit_while_deleted_keys_are_collected() 
                         assert_eq!(locked.newest.is_some(), expected_value, "key {k}");
                         let value: Option<Value> =
                             (op % 2 == 0).then(|| Arc::from(txn.to_le_bytes().as_slice()));
-                        store
+                        let again = store
                             .write(&key(k), txn, value.clone(), None)
                             .expect("the lock holder may write");
+                        assert!(again.new_hold.is_none(), "the key was held already");
                         // Timestamps are handed out while holding the lock, so each key's
                         // versions arrive in timestamp order.
                         let ts = clock.fetch_add(1, Ordering::SeqCst) + 1;
                         last_ts.store(ts, Ordering::SeqCst);
                         last_is_value.store(value.is_some(), Ordering::SeqCst);
-                        store.finish(txn, [key(k).as_slice()], Some(ts), ts);
+                        store.finish(txn, [(key(k).as_slice(), &held)], Some(ts), ts);
                         let read = store.get(&key(k), newest(u64::MAX));
                         if read.is_some() {
                             // Another writer may have written since; a value that is there

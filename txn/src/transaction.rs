@@ -1,13 +1,12 @@
 //! A transaction: reads at its snapshot, pending writes that lock rows, and a commit that
 //! goes through the write-ahead log.
 
-use std::collections::{BTreeMap, HashSet};
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 use std::time::Instant;
 
 use isolde_engine::{
-    Conflict, LockMode, Locked, ReadAt, Scan, Timestamp, TxnId, Value, VersionStore,
+    Conflict, Granted, Held, LockMode, Locked, ReadAt, Scan, Timestamp, TxnId, Value, VersionStore,
 };
 
 use crate::error::{ConflictKind, Error, Result, SerializationFailure};
@@ -52,10 +51,12 @@ pub struct Transaction {
     level: IsolationLevel,
     read_only: bool,
     ser: Option<Arc<SerTxn>>,
-    /// Pending writes, by key: what the commit record will carry.
-    writes: BTreeMap<Vec<u8>, Option<Value>>,
-    /// Keys locked by `lock` without being written.
-    locked: HashSet<Vec<u8>>,
+    /// Every key it holds a lock on, written or only locked, once each, in the order first
+    /// locked, with the key's chain: commit and rollback end these holds without looking
+    /// the keys up again, and the commit record's writes are the pending versions on them.
+    held: Vec<(Vec<u8>, Held)>,
+    /// True once it has written something (a pending version stays until it ends).
+    wrote: bool,
     messages: Vec<(Vec<u8>, Vec<u8>)>,
     /// Why the transaction was rolled back, once it was.
     failed: Option<String>,
@@ -78,8 +79,8 @@ impl Transaction {
             level,
             read_only,
             ser,
-            writes: BTreeMap::new(),
-            locked: HashSet::new(),
+            held: Vec::new(),
+            wrote: false,
             messages: Vec::new(),
             failed: None,
             ended: false,
@@ -108,7 +109,7 @@ impl Transaction {
 
     /// True when it has written something.
     pub fn has_writes(&self) -> bool {
-        !self.writes.is_empty()
+        self.wrote
     }
 
     /// Marks the start of a statement: at READ COMMITTED, reads from here on see a fresh
@@ -173,20 +174,11 @@ impl Transaction {
         }
         let (id, at, snapshot) = (self.id(), self.read_at(), self.snapshot());
         let value = Value::from(value);
-        let seen = self.acquire(key, |store, fuw| {
+        let granted = self.acquire(key, |store, fuw| {
             store.insert(key, id, value.clone(), fuw, at, snapshot)
         })?;
-        match seen {
-            Some(_) if !self.writes.contains_key(key) => {
-                self.locked.insert(key.to_vec());
-            }
-            Some(_) => {}
-            None => {
-                self.locked.remove(key);
-                self.writes.insert(key.to_vec(), Some(value));
-            }
-        }
-        Ok(seen)
+        self.wrote |= granted.found.is_none();
+        Ok(self.keep(key, granted))
     }
 
     /// Deletes `key` (deleting an absent key is not an error). Waits like `put`.
@@ -206,10 +198,8 @@ impl Transaction {
         if let Some(ser) = &self.ser {
             ser.read_point(key); // a locking read is a read: SSI must see it
         }
-        let locked = self.acquire(key, |store, fuw| store.lock(key, id, mode, fuw))?;
-        if !self.writes.contains_key(key) {
-            self.locked.insert(key.to_vec());
-        }
+        let granted = self.acquire(key, |store, fuw| store.lock(key, id, mode, fuw))?;
+        let locked = self.keep(key, granted);
         Ok(self.row_lock(locked))
     }
 
@@ -232,16 +222,15 @@ impl Transaction {
             .store
             .scan((Bound::Included(prefix.to_vec()), end), at)
         {
-            if self.writes.contains_key(&key) {
-                continue; // ours: already taken, or enqueued by us and not yet committed
-            }
-            let Ok(locked) = shared.store.write(&key, id, None, None) else {
-                continue; // held by another taker or writer
+            // Skipped: keys held by another taker or writer, and our own (already taken,
+            // or enqueued by us and not yet committed).
+            let Ok(Some(taken)) = shared.store.take(&key, id) else {
+                continue;
             };
-            self.writes.insert(key.clone(), None);
+            self.wrote = true;
             // None: taken and committed by someone since our scan began; the pending
             // delete is a harmless no-op, and we look further.
-            if let Some(value) = locked.newest {
+            if let Some(value) = self.keep(&key, taken).newest {
                 return Ok(Some((key, value)));
             }
         }
@@ -287,10 +276,18 @@ impl Transaction {
         check_key(key)?;
         self.ensure_writable()?;
         let id = self.id();
-        self.acquire(key, |store, fuw| store.write(key, id, value.clone(), fuw))?;
-        self.locked.remove(key);
-        self.writes.insert(key.to_vec(), value);
+        let granted = self.acquire(key, |store, fuw| store.write(key, id, value.clone(), fuw))?;
+        self.keep(key, granted);
+        self.wrote = true;
         Ok(())
+    }
+
+    /// Records a granted request's hold if it is the first on `key`; returns what it found.
+    fn keep<T>(&mut self, key: &[u8], granted: Granted<T>) -> T {
+        if let Some(held) = granted.new_hold {
+            self.held.push((key.to_vec(), held));
+        }
+        granted.found
     }
 
     /// Runs a lock request, waiting for holders until it is granted; at the snapshot
@@ -353,7 +350,7 @@ impl Transaction {
 
     fn try_commit(&mut self) -> Result<CommitInfo> {
         let shared = self.shared.clone();
-        if self.writes.is_empty() && self.messages.is_empty() {
+        if !self.wrote && self.messages.is_empty() {
             if let Some(ser) = &self.ser {
                 shared
                     .ssi
@@ -364,7 +361,18 @@ impl Transaction {
             self.release();
             return Ok(CommitInfo { ts: None });
         }
-        let writes: Vec<_> = std::mem::take(&mut self.writes).into_iter().collect();
+        // The record carries the pending versions; `locked` the keys only locked.
+        let id = self.id();
+        let (mut writes, mut written, mut locked) = (Vec::new(), Vec::new(), Vec::new());
+        for (key, held) in std::mem::take(&mut self.held) {
+            match held.pending(id) {
+                Some(value) => {
+                    writes.push((key, value));
+                    written.push(held);
+                }
+                None => locked.push((key, held)),
+            }
+        }
         let mut record = CommitRecord {
             ts: 0,
             writes,
@@ -382,23 +390,21 @@ impl Transaction {
         // Until the record is durable the versions stay pending: a failure below rolls
         // back, and the timestamp is finished empty so the clock goes on.
         if let Err(e) = logged.and_then(|lsn| shared.sync_log(lsn)) {
-            self.writes = record.writes.drain(..).collect();
+            let keys = record.writes.drain(..).map(|(key, _)| key);
+            self.held = keys.zip(written).chain(locked).collect();
             if record.ts != 0 {
                 shared.clock.finish(record.ts, None);
             }
             return Err(e);
         }
         let ts = record.ts;
-        let keys = record
-            .writes
-            .iter()
-            .map(|(k, _)| k.as_slice())
-            .chain(self.locked.iter().map(Vec::as_slice));
+        let held = (record.writes.iter().map(|(k, _)| k.as_slice()))
+            .zip(&written)
+            .chain(locked.iter().map(|(k, held)| (k.as_slice(), held)));
         shared
             .store
-            .finish(self.id(), keys, Some(ts), shared.registry.horizon());
+            .finish(id, held, Some(ts), shared.registry.horizon());
         shared.clock.finish(ts, shared.commit_notice(record));
-        self.locked.clear();
         self.end();
         Ok(CommitInfo { ts: Some(ts) })
     }
@@ -442,16 +448,12 @@ impl Transaction {
 
     /// Discards pending versions and releases every lock.
     fn release(&mut self) {
-        let keys = self
-            .writes
-            .keys()
-            .chain(self.locked.iter())
-            .map(Vec::as_slice);
+        let held = std::mem::take(&mut self.held);
+        let keys = held.iter().map(|(key, held)| (key.as_slice(), held));
         self.shared
             .store
             .finish(self.id(), keys, None, self.shared.registry.horizon());
-        self.writes.clear();
-        self.locked.clear();
+        self.wrote = false;
         self.end();
     }
 
