@@ -25,11 +25,13 @@
 //! a lock request that cannot be granted returns the holders, and the caller (the `txn`
 //! crate) decides whether to wait, time out or report a deadlock.
 
+use std::collections::VecDeque;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crossbeam_skiplist::SkipMap;
+use crossbeam_epoch as epoch;
+use crossbeam_skiplist::SkipList;
 use parking_lot::{Mutex, RwLock};
 
 use crate::point_index::PointIndex;
@@ -280,8 +282,10 @@ impl Chain {
 
 /// The ordered, concurrent, multi-version map at the bottom of isolde.
 pub struct VersionStore {
-    /// Every key's chain, in key order: decides which chain is a key's one.
-    map: SkipMap<StoredKey, Arc<Chain>>,
+    /// Every key's chain, in key order: decides which chain is a key's one. The skip list
+    /// itself rather than crossbeam's `SkipMap` wrapper, so that a scan pins the epoch
+    /// once per batch and takes no reference count per node.
+    map: SkipList<StoredKey, Arc<Chain>>,
     /// The same chains by key, for point lookups (see the `point_index` module).
     index: PointIndex<Arc<Chain>>,
     /// Keys whose chains a collection may shrink or unlink: a collection pass visits these
@@ -292,7 +296,7 @@ pub struct VersionStore {
 impl Default for VersionStore {
     fn default() -> VersionStore {
         VersionStore {
-            map: SkipMap::new(),
+            map: SkipList::new(epoch::default_collector().clone()),
             index: PointIndex::new(),
             collect: Mutex::new(Vec::new()),
         }
@@ -300,12 +304,33 @@ impl Default for VersionStore {
 }
 
 /// A lazy, ordered range scan; see [`VersionStore::scan`].
+///
+/// It reads the map in batches from either end: a batch pins the epoch once, seeks to the
+/// first key not read yet and walks the skip list's bottom level, so a key costs neither
+/// an epoch pin nor a node reference count, as a step of a skip-list iterator does. A
+/// batch reads at most `batch` keys, so a scan never holds its whole range.
 pub struct Scan<'a> {
-    range: crossbeam_skiplist::map::Range<'a, StoredKey, KeyRange, StoredKey, Arc<Chain>>,
+    map: &'a SkipList<StoredKey, Arc<Chain>>,
     at: ReadAt,
+    /// The keys not read yet lie between these; each batch moves one of them past the
+    /// keys it read.
+    lower: Bound<StoredKey>,
+    upper: Bound<StoredKey>,
+    /// Visible entries read from the front, ascending.
+    front: VecDeque<(Vec<u8>, Value)>,
+    /// Visible entries read from the back, descending.
+    back: VecDeque<(Vec<u8>, Value)>,
+    /// Keys the next batch reads at most: small at first, for scans that stop early, and
+    /// growing up to `MAX_BATCH`.
+    batch: usize,
+    /// Set when a batch found no key left between the bounds: what is left is buffered.
+    exhausted: bool,
 }
 
-type KeyRange = (Bound<StoredKey>, Bound<StoredKey>);
+/// Keys a scan's first batch reads.
+const FIRST_BATCH: usize = 32;
+/// Keys a later batch reads at most.
+const MAX_BATCH: usize = 1024;
 
 /// Counts from one garbage-collection pass.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -342,8 +367,16 @@ impl VersionStore {
     /// one at a time as the iterator advances, and no global lock is held.
     pub fn scan(&self, range: (Bound<Vec<u8>>, Bound<Vec<u8>>), at: ReadAt) -> Scan<'_> {
         let own = |b: Bound<Vec<u8>>| b.map(|k| StoredKey::from(k.as_slice()));
-        let range = self.map.range((own(range.0), own(range.1)));
-        Scan { range, at }
+        Scan {
+            map: &self.map,
+            at,
+            lower: own(range.0),
+            upper: own(range.1),
+            front: VecDeque::new(),
+            back: VecDeque::new(),
+            batch: FIRST_BATCH,
+            exhausted: false,
+        }
     }
 
     /// Acquires a row lock for `txn` without waiting. With `first_updater_wins` set to the
@@ -475,7 +508,7 @@ impl VersionStore {
             // and the skip list is searched only for the few that are unlinked.
             let found = match self.index.get(key.as_slice()) {
                 Some(chain) if !chain.is_dead() => Some(chain),
-                _ => self.map.get(key.as_slice()).map(|e| e.value().clone()),
+                _ => (self.map.get(key.as_slice(), &epoch::pin())).map(|e| e.value().clone()),
             };
             let Some(chain) = found else {
                 continue;
@@ -487,9 +520,10 @@ impl VersionStore {
             state.prune(horizon);
             stats.versions_dropped += (before - state.older.len()) as u64;
             if state.is_garbage(horizon) {
+                let guard = epoch::pin();
                 let Some(entry) = self
                     .map
-                    .get(key.as_slice())
+                    .get(key.as_slice(), &guard)
                     .filter(|e| Arc::ptr_eq(e.value(), &chain))
                 else {
                     continue; // already unlinked by an earlier pass
@@ -550,10 +584,12 @@ impl VersionStore {
                 // chain is the key's, and it is published before anything is written to
                 // it, so that a point lookup never misses a version.
                 _ => {
-                    let entry = self
-                        .map
-                        .get_or_insert_with(StoredKey::from(key), Arc::default);
+                    let guard = epoch::pin();
+                    let entry =
+                        self.map
+                            .get_or_insert_with(StoredKey::from(key), Arc::default, &guard);
                     let chain = entry.value().clone();
+                    entry.release(&guard);
                     self.index.publish(key, &chain, |c| c.is_dead());
                     chain
                 }
@@ -602,13 +638,73 @@ fn check_lock(
     Ok(())
 }
 
-type ChainEntry<'a> = crossbeam_skiplist::map::Entry<'a, StoredKey, Arc<Chain>>;
-
 impl Scan<'_> {
-    fn visible(&self, entry: &ChainEntry<'_>) -> Option<(Vec<u8>, Value)> {
-        let state = entry.value().state.read();
-        let value = state.visible(self.at)?.clone();
-        Some((entry.key().as_slice().to_vec(), value))
+    /// Reads the next batch from the front into `front`.
+    fn read_front(&mut self) {
+        let guard = epoch::pin();
+        let lower = self.lower.as_ref().map(StoredKey::as_slice);
+        let mut entry = self.map.lower_bound(lower, &guard);
+        let mut read = 0;
+        while let Some(e) = entry {
+            if !below(e.key(), &self.upper) {
+                break;
+            }
+            if let Some(value) = e.value().state.read().visible(self.at) {
+                self.front
+                    .push_back((e.key().as_slice().to_vec(), value.clone()));
+            }
+            read += 1;
+            if read == self.batch {
+                self.lower = Bound::Excluded(e.key().clone());
+                self.batch = (self.batch * 4).min(MAX_BATCH);
+                return;
+            }
+            entry = e.next();
+        }
+        self.exhausted = true;
+    }
+
+    /// Reads the next batch from the back into `back`.
+    fn read_back(&mut self) {
+        let guard = epoch::pin();
+        let upper = self.upper.as_ref().map(StoredKey::as_slice);
+        let mut entry = self.map.upper_bound(upper, &guard);
+        let mut read = 0;
+        while let Some(e) = entry {
+            if !above(e.key(), &self.lower) {
+                break;
+            }
+            if let Some(value) = e.value().state.read().visible(self.at) {
+                self.back
+                    .push_back((e.key().as_slice().to_vec(), value.clone()));
+            }
+            read += 1;
+            if read == self.batch {
+                self.upper = Bound::Excluded(e.key().clone());
+                self.batch = (self.batch * 4).min(MAX_BATCH);
+                return;
+            }
+            entry = e.prev();
+        }
+        self.exhausted = true;
+    }
+}
+
+/// Whether `key` is within an upper bound.
+fn below(key: &StoredKey, upper: &Bound<StoredKey>) -> bool {
+    match upper {
+        Bound::Included(end) => key <= end,
+        Bound::Excluded(end) => key < end,
+        Bound::Unbounded => true,
+    }
+}
+
+/// Whether `key` is within a lower bound.
+fn above(key: &StoredKey, lower: &Bound<StoredKey>) -> bool {
+    match lower {
+        Bound::Included(start) => key >= start,
+        Bound::Excluded(start) => key > start,
+        Bound::Unbounded => true,
     }
 }
 
@@ -617,10 +713,14 @@ impl Iterator for Scan<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let entry = self.range.next()?;
-            if let Some(found) = self.visible(&entry) {
+            if let Some(found) = self.front.pop_front() {
                 return Some(found);
             }
+            if self.exhausted {
+                // Whatever is left was read from the back, the smallest last.
+                return self.back.pop_back();
+            }
+            self.read_front();
         }
     }
 }
@@ -628,10 +728,13 @@ impl Iterator for Scan<'_> {
 impl DoubleEndedIterator for Scan<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
         loop {
-            let entry = self.range.next_back()?;
-            if let Some(found) = self.visible(&entry) {
+            if let Some(found) = self.back.pop_front() {
                 return Some(found);
             }
+            if self.exhausted {
+                return self.front.pop_back();
+            }
+            self.read_back();
         }
     }
 }
