@@ -1,4 +1,10 @@
-//! What the memory-measuring examples share: resident size, the key format, MiB.
+//! What the memory-measuring examples share: resident size, the key format, MiB, and
+//! the allocator.
+
+/// The allocator the `isolde` binary ships with (see `src/main.rs`): resident memory
+/// depends on it, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The process's resident set size in bytes (`VmRSS` from `/proc/self/status`, Linux).
 pub fn rss_bytes() -> u64 {
