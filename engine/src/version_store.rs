@@ -341,9 +341,10 @@ pub struct VersionStore {
     map: SkipList<StoredKey, Arc<Chain>>,
     /// The same chains by key, for point lookups (see the `point_index` module).
     index: PointIndex<Arc<Chain>>,
-    /// Keys whose chains a collection may shrink or unlink: a collection pass visits these
-    /// rather than the whole map, so its cost follows the churn, not the size.
-    collect: Mutex<Vec<StoredKey>>,
+    /// Chains a collection may shrink or unlink, with their keys: a collection pass visits
+    /// these rather than the whole map, so its cost follows the churn, not the size, and
+    /// it needs no lookup to find them.
+    collect: Mutex<Vec<(StoredKey, Arc<Chain>)>>,
 }
 
 impl Default for VersionStore {
@@ -550,16 +551,9 @@ impl VersionStore {
         let mut stats = GcStats::default();
         let queued = std::mem::take(&mut *self.collect.lock());
         let mut again = Vec::new();
-        for key in queued {
-            // Found through the point index: most queued chains only shed old versions,
-            // and the skip list is searched only for the few that are unlinked.
-            let found = match self.index.get(key.as_slice()) {
-                Some(chain) if !chain.is_dead() => Some(chain),
-                _ => (self.map.get(key.as_slice(), &epoch::pin())).map(|e| e.value().clone()),
-            };
-            let Some(chain) = found else {
-                continue;
-            };
+        // Queued with their chains: most only shed old versions, and the skip list is
+        // searched only for the few that are unlinked.
+        for (key, chain) in queued {
             stats.keys_scanned += 1;
             let mut state = chain.state.write();
             chain.queued.store(false, Ordering::Release);
@@ -573,7 +567,7 @@ impl VersionStore {
                     .get(key.as_slice(), &guard)
                     .filter(|e| Arc::ptr_eq(e.value(), &chain))
                 else {
-                    continue; // already unlinked by an earlier pass
+                    continue; // not linked: only a pass unlinks, and it never requeues
                 };
                 // Marked dead and unlinked under the chain's lock, so a writer that found
                 // the chain just before sees `dead` and retries on a fresh one. Then out of
@@ -586,7 +580,7 @@ impl VersionStore {
                 self.index
                     .remove_if(key.as_slice(), |c| Arc::ptr_eq(c, &chain));
             } else if state.collectable() && !chain.queued.swap(true, Ordering::AcqRel) {
-                again.push(key);
+                again.push((key, chain.clone()));
             }
         }
         self.collect.lock().extend(again);
@@ -595,9 +589,11 @@ impl VersionStore {
 
     /// Queues `key` for collection if its chain has something to reclaim and is not
     /// queued already. Called with the chain's lock held.
-    fn queue_if_collectable(&self, key: &[u8], chain: &Chain, state: &ChainState) {
+    fn queue_if_collectable(&self, key: &[u8], chain: &Arc<Chain>, state: &ChainState) {
         if state.collectable() && !chain.queued.swap(true, Ordering::AcqRel) {
-            self.collect.lock().push(StoredKey::from(key));
+            self.collect
+                .lock()
+                .push((StoredKey::from(key), chain.clone()));
         }
     }
 
