@@ -301,7 +301,7 @@ impl Catalog {
             return Ok(None);
         };
         if let Some((cached, table)) = self.decoded.get(name) {
-            if cached[..] == bytes[..] {
+            if Arc::ptr_eq(cached, &bytes) || cached[..] == bytes[..] {
                 return Ok(Some(table.clone()));
             }
         }

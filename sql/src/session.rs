@@ -158,7 +158,7 @@ impl Hasher for AddressHasher {
 
 struct PlanEntry {
     _statement: Arc<ast::Statement>,
-    plan: Arc<CachedPlan>,
+    plan: CachedPlan,
     used: u64,
 }
 
@@ -623,25 +623,27 @@ impl Session {
         }
         let key = Arc::as_ptr(stmt) as usize;
         self.tick += 1;
-        let cached = self.plans.get_mut(&key).map(|e| {
-            e.used = self.tick;
-            e.plan.clone()
-        });
-        let plan = match cached {
-            Some(plan) if plan.is_current(env, &mut self.catalog)? => plan,
-            _ => {
-                let plan = Arc::new(CachedPlan::plan(stmt, env, &mut self.catalog)?);
-                self.remember_plan(stmt, plan.clone());
-                plan
+        let current = match self.plans.get_mut(&key) {
+            Some(e) => {
+                e.used = self.tick;
+                e.plan.is_current(env, &mut self.catalog)?
             }
+            None => false,
         };
-        if let Some(result) = plan.run(env)? {
-            return Ok(result);
+        if !current {
+            let plan = CachedPlan::plan(stmt, env, &mut self.catalog)?;
+            self.remember_plan(stmt, plan);
+        }
+        // The entry is there: found current, or just inserted.
+        if let Some(e) = self.plans.get(&key) {
+            if let Some(result) = e.plan.run(env)? {
+                return Ok(result);
+            }
         }
         statement(&mut Planner::new(env, &mut self.catalog), stmt)
     }
 
-    fn remember_plan(&mut self, stmt: &Arc<ast::Statement>, plan: Arc<CachedPlan>) {
+    fn remember_plan(&mut self, stmt: &Arc<ast::Statement>, plan: CachedPlan) {
         let key = Arc::as_ptr(stmt) as usize;
         if self.plans.len() >= PLAN_CACHE_SIZE && !self.plans.contains_key(&key) {
             if let Some(oldest) = self
