@@ -10,6 +10,7 @@
 //! assignments and RETURNING list) before it runs (`run_*`), so that a cached plan can
 //! run again with other parameter values.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use isolde_txn::LockMode;
@@ -46,8 +47,9 @@ fn unsupported(what: &str) -> Error {
     Error::FeatureNotSupported(what.to_string())
 }
 
-/// Coerces a value for a column: its type, NOT NULL, VARCHAR length.
-pub fn column_value(table: &Table, col: usize, v: Value) -> Result<Value> {
+/// Coerces a value for a column: its type, NOT NULL, VARCHAR length. A value already
+/// of the column's type comes back as it was given, borrowed or owned.
+pub fn column_value<'v>(table: &Table, col: usize, v: Cow<'v, Value>) -> Result<Cow<'v, Value>> {
     let c = &table.columns[col];
     if v.is_null() && !c.nullable {
         return Err(Error::NotNullViolation {
@@ -56,7 +58,7 @@ pub fn column_value(table: &Table, col: usize, v: Value) -> Result<Value> {
         });
     }
     let as_is = matches!(
-        (&v, c.ty),
+        (v.as_ref(), c.ty),
         (Value::Null, _)
             | (Value::Integer(_), DataType::Integer)
             | (Value::Float(_), DataType::Float)
@@ -67,7 +69,7 @@ pub fn column_value(table: &Table, col: usize, v: Value) -> Result<Value> {
         // What the cast would return, without copying.
         return Ok(v);
     }
-    v.cast(c.ty).map_err(|e| match e {
+    v.cast(c.ty).map(Cow::Owned).map_err(|e| match e {
         Error::DatatypeMismatch(_) => Error::DatatypeMismatch(format!(
             "column \"{}\" is of type {} but expression is of type {}",
             c.name,
@@ -207,39 +209,99 @@ pub fn plan_insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<InsertP
 }
 
 /// Runs a planned INSERT.
+///
+/// Literal rows (`VALUES`, the usual case) are not materialized as a query result:
+/// their constants and parameters are borrowed from the plan and the execution's values
+/// into the new row, so a prepared single-row INSERT copies no value before encoding it.
+/// All rows are still evaluated before the first is inserted, as for any other source.
 pub fn run_insert(plan: &InsertPlan, env: &Env<'_>) -> Result<QueryResult> {
-    let table = &plan.table;
-    let rows = executor::run(&plan.source, env)?;
     let ret = plan.returning.as_ref();
     let mut out = Vec::new();
-    let count = rows.len();
-    for values in rows {
-        if values.len() > plan.targets.len() {
-            return Err(Error::Syntax(
-                "INSERT has more expressions than target columns".into(),
-            ));
-        }
-        let mut row = if plan.all_columns && values.len() == table.columns.len() {
-            values
-        } else {
-            let mut row: Vec<Value> = table
-                .columns
-                .iter()
-                .map(|c| c.default.clone().unwrap_or(Value::Null))
-                .collect();
-            for (v, &col) in values.into_iter().zip(&plan.targets) {
-                row[col] = v;
+    let count = match &plan.source {
+        Plan::Values { rows } => {
+            match rows.as_slice() {
+                [row] => insert_values(plan, literal_row(row, env)?, env, &mut out)?,
+                rows => {
+                    let rows = rows
+                        .iter()
+                        .map(|r| literal_row(r, env))
+                        .collect::<Result<Vec<_>>>()?;
+                    for values in rows {
+                        insert_values(plan, values, env, &mut out)?;
+                    }
+                }
             }
-            row
-        };
-        for (col, slot) in row.iter_mut().enumerate() {
-            *slot = column_value(table, col, std::mem::replace(slot, Value::Null))?;
+            rows.len()
         }
-        let row_id = table.primary_key.is_empty().then(next_row_id);
-        executor::insert_row(table, &row, row_id, env)?;
-        project(ret, &row, env, &mut out)?;
-    }
+        source => {
+            let rows = executor::run(source, env)?;
+            let count = rows.len();
+            for values in rows {
+                let values = values.into_iter().map(Cow::Owned).collect();
+                insert_values(plan, values, env, &mut out)?;
+            }
+            count
+        }
+    };
     Ok(result("INSERT 0 ", count, ret, out))
+}
+
+/// The values of one row of a `VALUES` list: constants and parameters borrowed, the
+/// other expressions evaluated (as [`executor::run`] evaluates them).
+fn literal_row<'v>(exprs: &'v [Expr], env: &'v Env<'_>) -> Result<Vec<Cow<'v, Value>>> {
+    // A loop rather than collecting `Result`s, which moved each value through the large
+    // `Result` several times (it showed in the profile of prepared INSERTs).
+    let mut row = Vec::with_capacity(exprs.len());
+    for e in exprs {
+        row.push(match e.constant(env) {
+            Some(v) => Cow::Borrowed(v),
+            None => Cow::Owned(e.eval(&[], env)?),
+        });
+    }
+    Ok(row)
+}
+
+/// Inserts one source row: placed in its target columns (the others get their
+/// defaults), coerced to the column types, stored, and projected for RETURNING.
+fn insert_values<'v>(
+    plan: &'v InsertPlan,
+    values: Vec<Cow<'v, Value>>,
+    env: &Env<'_>,
+    out: &mut Vec<Vec<Value>>,
+) -> Result<()> {
+    let table = &plan.table;
+    if values.len() > plan.targets.len() {
+        return Err(Error::Syntax(
+            "INSERT has more expressions than target columns".into(),
+        ));
+    }
+    let mut row = if plan.all_columns && values.len() == table.columns.len() {
+        values
+    } else {
+        let mut row: Vec<Cow<'v, Value>> = table
+            .columns
+            .iter()
+            .map(|c| {
+                c.default
+                    .as_ref()
+                    .map_or(Cow::Owned(Value::Null), Cow::Borrowed)
+            })
+            .collect();
+        for (v, &col) in values.into_iter().zip(&plan.targets) {
+            row[col] = v;
+        }
+        row
+    };
+    for (col, slot) in row.iter_mut().enumerate() {
+        *slot = column_value(table, col, std::mem::replace(slot, Cow::Owned(Value::Null)))?;
+    }
+    let row_id = table.primary_key.is_empty().then(next_row_id);
+    executor::insert_row(table, &row, row_id, env)?;
+    if plan.returning.is_some() {
+        let row: Vec<Value> = row.into_iter().map(Cow::into_owned).collect();
+        project(plan.returning.as_ref(), &row, env, out)?;
+    }
+    Ok(())
 }
 
 /// INSERT INTO t [(cols)] VALUES ... | SELECT ... [RETURNING ...]
@@ -378,8 +440,9 @@ pub fn run_update(plan: &UpdatePlan, env: &Env<'_>) -> Result<QueryResult> {
     let ret = plan.returning.as_ref();
     let mut out = Vec::new();
     let mut count = 0;
-    let new_value =
-        |col: usize, e: &Expr, row: &[Value]| column_value(table, col, e.eval(row, env)?);
+    let new_value = |col: usize, e: &Expr, row: &[Value]| {
+        column_value(table, col, Cow::Owned(e.eval(row, env)?)).map(Cow::into_owned)
+    };
     plan.target.for_each_locked(env, |key, row| {
         let new = if plan.keys_untouched {
             // Every new value is computed from the old row before any is stored.

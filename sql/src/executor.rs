@@ -6,6 +6,7 @@
 //! inserter of the same key makes us wait, and when it commits we see its row and report
 //! 23505 (or, at REPEATABLE READ and above, the transaction layer's 40001).
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -15,7 +16,7 @@ use isolde_txn::{prefix_end, LockMode, Transaction};
 
 use crate::catalog::Table;
 use crate::encoding::{
-    decode_row, encode_key, encode_key_value, encode_row, index_prefix, row_prefix,
+    decode_row, encode_key, encode_key_value, encode_row_into, index_prefix, row_prefix,
     row_prefix_with_room, OBJECT_PREFIX_LEN,
 };
 use crate::error::{Error, Result};
@@ -247,6 +248,9 @@ fn project(rows: Vec<Vec<Value>>, exprs: &[Expr], env: &Env<'_>) -> Result<Vec<V
         _ => None,
     };
     let identity = exprs.iter().enumerate().all(|(i, e)| column(e) == Some(i));
+    if identity && rows.iter().all(|row| row.len() == exprs.len()) {
+        return Ok(rows);
+    }
     let movable = exprs
         .iter()
         .enumerate()
@@ -625,27 +629,63 @@ pub fn next_row_id() -> i64 {
 }
 
 /// The key of a row: the table's prefix and its primary key (or `row_id`).
-pub fn row_key(table: &Table, row: &[Value], row_id: Option<i64>) -> Vec<u8> {
+pub fn row_key<V: Borrow<Value>>(table: &Table, row: &[V], row_id: Option<i64>) -> Vec<u8> {
     let mut key = row_prefix_with_room(table.id, 10 * table.primary_key.len().max(1));
     match row_id {
         Some(id) => encode_key_value(&Value::Integer(id), &mut key),
         None => {
             for &c in &table.primary_key {
-                encode_key_value(&row[c], &mut key);
+                encode_key_value(row[c].borrow(), &mut key);
             }
         }
     }
     key
 }
 
+thread_local! {
+    /// The buffer rows are encoded into on their way to the store, which copies them:
+    /// reused, so that writing a row allocates nothing of its own.
+    static ROW_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A buffer this large is not kept for the next row.
+const ROW_BUFFER_KEEP: usize = 64 * 1024;
+
+/// Calls `f` with `row` encoded for storage ([`encode_row`]).
+fn with_encoded_row<V: Borrow<Value>, T>(row: &[V], f: impl FnOnce(&[u8]) -> T) -> T {
+    ROW_BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.clear();
+            encode_row_into(row, &mut buf);
+            let out = f(&buf);
+            if buf.capacity() > ROW_BUFFER_KEEP {
+                *buf = Vec::new();
+            }
+            out
+        }
+        // Only if `f` itself wrote a row (it does not): then a buffer of its own.
+        Err(_) => {
+            let mut buf = Vec::new();
+            encode_row_into(row, &mut buf);
+            f(&buf)
+        }
+    })
+}
+
 /// An index entry's key, and whether it is a uniqueness claim (unique index, no NULLs).
-fn index_key(table: &Table, index: usize, row: &[Value], pk: &[u8]) -> (Vec<u8>, bool) {
+fn index_key<V: Borrow<Value>>(
+    table: &Table,
+    index: usize,
+    row: &[V],
+    pk: &[u8],
+) -> (Vec<u8>, bool) {
     let idx = &table.indexes[index];
     let mut key = index_prefix(idx.id);
     let mut has_null = false;
     for &c in &idx.columns {
-        has_null |= row[c].is_null();
-        encode_key_value(&row[c], &mut key);
+        let v = row[c].borrow();
+        has_null |= v.is_null();
+        encode_key_value(v, &mut key);
     }
     let claim = idx.unique && !has_null;
     if !claim {
@@ -654,21 +694,22 @@ fn index_key(table: &Table, index: usize, row: &[Value], pk: &[u8]) -> (Vec<u8>,
     (key, claim)
 }
 
-fn values_text(row: &[Value], cols: &[usize]) -> String {
-    let vals: Vec<String> = cols.iter().map(|&c| row[c].to_string()).collect();
+fn values_text<V: Borrow<Value>>(row: &[V], cols: &[usize]) -> String {
+    let vals: Vec<String> = cols.iter().map(|&c| row[c].borrow().to_string()).collect();
     vals.join(", ")
 }
 
 /// Inserts a new row and its index entries. `row_id` is the hidden key of a table
 /// without a primary key.
-pub fn insert_row(table: &Table, row: &[Value], row_id: Option<i64>, env: &Env<'_>) -> Result<()> {
+pub fn insert_row<V: Borrow<Value>>(
+    table: &Table,
+    row: &[V],
+    row_id: Option<i64>,
+    env: &Env<'_>,
+) -> Result<()> {
     let key = row_key(table, row, row_id);
-    if env
-        .txn
-        .borrow_mut()
-        .insert(&key, &encode_row(row))?
-        .is_some()
-    {
+    let existing = with_encoded_row(row, |bytes| env.txn.borrow_mut().insert(&key, bytes))?;
+    if existing.is_some() {
         return Err(Error::UniqueViolation {
             constraint: table.pkey_name(),
             columns: table.column_names(&table.primary_key),
@@ -682,10 +723,10 @@ pub fn insert_row(table: &Table, row: &[Value], row_id: Option<i64>, env: &Env<'
     Ok(())
 }
 
-pub fn insert_index_entry(
+pub fn insert_index_entry<V: Borrow<Value>>(
     table: &Table,
     i: usize,
-    row: &[Value],
+    row: &[V],
     pk: &[u8],
     env: &Env<'_>,
 ) -> Result<()> {
@@ -724,7 +765,7 @@ pub fn delete_row(table: &Table, key: &[u8], row: &[Value], env: &Env<'_>) -> Re
 /// primary key or indexed column (so no key or index entry moves): what
 /// [`update_row`] does in that case.
 pub fn overwrite_row(key: &[u8], row: &[Value], env: &Env<'_>) -> Result<()> {
-    env.txn.borrow_mut().put(key, &encode_row(row))?;
+    with_encoded_row(row, |bytes| env.txn.borrow_mut().put(key, bytes))?;
     Ok(())
 }
 
@@ -758,6 +799,6 @@ pub fn update_row(
         env.txn.borrow_mut().delete(&old_key)?;
         insert_index_entry(table, i, new, pk, env)?;
     }
-    env.txn.borrow_mut().put(key, &encode_row(new))?;
+    with_encoded_row(new, |bytes| env.txn.borrow_mut().put(key, bytes))?;
     Ok(())
 }
