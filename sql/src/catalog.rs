@@ -216,6 +216,11 @@ pub struct Catalog {
     /// The table-definition locks the session's current transaction holds (by name),
     /// so that a statement does not ask again for a lock its transaction already has.
     held: Option<(TxnId, Vec<(String, LockMode)>)>,
+    /// How many table definitions this session has written or deleted: what a reader
+    /// that saw a definition earlier in the same transaction must check for, since only
+    /// the transaction itself can change a definition it holds locked (or, above READ
+    /// COMMITTED, one its snapshot fixed).
+    writes: u64,
 }
 
 impl Catalog {
@@ -266,7 +271,9 @@ impl Catalog {
         Ok(txn.get(key)?)
     }
 
-    fn holds(&self, txn: TxnId, name: &str, mode: LockMode) -> bool {
+    /// True if transaction `txn` holds the lock on table `name`'s definition in `mode`
+    /// or a stronger one.
+    pub fn holds(&self, txn: TxnId, name: &str, mode: LockMode) -> bool {
         match &self.held {
             Some((id, locks)) if *id == txn => locks
                 .iter()
@@ -362,8 +369,14 @@ impl Catalog {
         Ok(id)
     }
 
+    /// How many table definitions this session has written or deleted so far.
+    pub fn writes(&self) -> u64 {
+        self.writes
+    }
+
     /// Stores a table definition (new or changed) and its index names.
     pub fn save_table(&mut self, txn: &mut Transaction, table: &Table) -> Result<()> {
+        self.writes += 1;
         txn.put(&table_def_key(&table.name), &table.encode())?;
         for index in &table.indexes {
             txn.put(&index_name_key(&index.name), table.name.as_bytes())?;
@@ -373,6 +386,7 @@ impl Catalog {
 
     /// Deletes a table definition and its index names (not its rows).
     pub fn delete_table(&mut self, txn: &mut Transaction, table: &Table) -> Result<()> {
+        self.writes += 1;
         txn.delete(&table_def_key(&table.name))?;
         for index in &table.indexes {
             txn.delete(&index_name_key(&index.name))?;

@@ -573,7 +573,11 @@ impl Session {
         params: &[Value],
     ) -> Result<QueryResult> {
         let txn = match self.txn.take() {
-            Some(t) => t,
+            Some(t) => {
+                t.begin_statement();
+                t
+            }
+            // A transaction begins with the snapshot its first statement would take.
             None => {
                 let (level, read_only) = self.block.unwrap_or((self.default_level, false));
                 if read_only {
@@ -583,7 +587,6 @@ impl Session {
                 }
             }
         };
-        txn.begin_statement();
         let cell = RefCell::new(txn);
         let result = {
             let mut env = Env::with_params(&cell, params);

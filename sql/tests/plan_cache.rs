@@ -208,6 +208,47 @@ fn an_index_created_and_rolled_back_in_a_block_is_used_only_inside_it() {
 }
 
 #[test]
+fn a_prepared_insert_repeated_in_a_block_sees_the_ddl_the_block_runs_between() {
+    let mut s = session(ACCOUNTS);
+    let insert = s.prepare("INSERT INTO t VALUES ($1, $2, 0)").unwrap();
+    let add = |s: &mut Session, id: i64, name: &str| {
+        s.execute_prepared(&insert, &[Value::Integer(id), Value::from(name)])
+    };
+    ok(&mut s, "BEGIN");
+    // The second run is in the transaction that checked the plan, holding the lock.
+    add(&mut s, 4, "dee").unwrap();
+    add(&mut s, 5, "eve").unwrap();
+    ok(&mut s, "CREATE UNIQUE INDEX t_name ON t (name)");
+    assert_eq!(add(&mut s, 6, "ann").unwrap_err().sqlstate(), "23505");
+    ok(&mut s, "ROLLBACK");
+    ok(&mut s, "BEGIN");
+    add(&mut s, 4, "dee").unwrap();
+    ok(&mut s, "DROP TABLE t");
+    ok(&mut s, "CREATE TABLE t (id INT PRIMARY KEY, name TEXT)");
+    let e = add(&mut s, 5, "eve").unwrap_err();
+    assert_eq!(e.sqlstate(), "42601", "{e}");
+    ok(&mut s, "ROLLBACK");
+}
+
+#[test]
+fn at_read_committed_a_block_sees_ddl_committed_between_two_runs_of_a_query() {
+    let (mut a, mut b) = sessions(ACCOUNTS);
+    let get = b.prepare("SELECT * FROM t WHERE id = $1").unwrap();
+    let one = [Value::Integer(1)];
+    ok(&mut b, "BEGIN");
+    assert_eq!(b.execute_prepared(&get, &one).unwrap().columns.len(), 3);
+    assert_eq!(b.execute_prepared(&get, &one).unwrap().columns.len(), 3);
+    ok(&mut a, "DROP TABLE t");
+    ok(&mut a, "CREATE TABLE t (id INT PRIMARY KEY, tag TEXT)");
+    ok(&mut a, "INSERT INTO t VALUES (1, 'fresh')");
+    // Each statement has a new snapshot, which has the new table.
+    let r = b.execute_prepared(&get, &one).unwrap();
+    assert_eq!(*r.columns, ["id", "tag"]);
+    assert_eq!(r.rows, vec![vec![Value::Integer(1), Value::from("fresh")]]);
+    ok(&mut b, "COMMIT");
+}
+
+#[test]
 fn a_table_dropped_and_created_again_with_other_columns_is_planned_again() {
     let mut s = session(ACCOUNTS);
     let get = s.prepare("SELECT * FROM t WHERE id = $1").unwrap();
