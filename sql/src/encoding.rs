@@ -88,11 +88,20 @@ pub fn row_prefix_with_room(table_id: u32, more: usize) -> Vec<u8> {
     object_prefix(ROW, table_id, more)
 }
 
+/// Appends [`row_prefix`] to `out`.
+pub fn put_row_prefix(out: &mut Vec<u8>, table_id: u32) {
+    put_object_prefix(out, ROW, table_id);
+}
+
 fn object_prefix(kind: u8, id: u32, more: usize) -> Vec<u8> {
     let mut k = Vec::with_capacity(OBJECT_PREFIX_LEN + more);
-    k.extend_from_slice(&[SQL_PREFIX, kind]);
-    k.extend_from_slice(&id.to_be_bytes());
+    put_object_prefix(&mut k, kind, id);
     k
+}
+
+fn put_object_prefix(out: &mut Vec<u8>, kind: u8, id: u32) {
+    out.extend_from_slice(&[SQL_PREFIX, kind]);
+    out.extend_from_slice(&id.to_be_bytes());
 }
 
 /// Appends the order-preserving encoding of `v`.

@@ -11,13 +11,14 @@ use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::ops::Bound;
+use std::thread::LocalKey;
 
 use isolde_txn::{prefix_end, LockMode, Transaction};
 
 use crate::catalog::Table;
 use crate::encoding::{
-    decode_row, encode_key, encode_key_value, encode_row_into, index_prefix, row_prefix,
-    row_prefix_with_room, OBJECT_PREFIX_LEN,
+    decode_row, encode_key, encode_key_value, encode_row_into, index_prefix, put_row_prefix,
+    row_prefix, OBJECT_PREFIX_LEN,
 };
 use crate::error::{Error, Result};
 use crate::expression::{binary, BinaryOp, Expr};
@@ -628,48 +629,64 @@ pub fn next_row_id() -> i64 {
     }
 }
 
-/// The key of a row: the table's prefix and its primary key (or `row_id`).
-pub fn row_key<V: Borrow<Value>>(table: &Table, row: &[V], row_id: Option<i64>) -> Vec<u8> {
-    let mut key = row_prefix_with_room(table.id, 10 * table.primary_key.len().max(1));
+/// Appends the key of a row to `key`: the table's prefix and its primary key (or
+/// `row_id`).
+fn row_key_into<V: Borrow<Value>>(
+    table: &Table,
+    row: &[V],
+    row_id: Option<i64>,
+    key: &mut Vec<u8>,
+) {
+    put_row_prefix(key, table.id);
     match row_id {
-        Some(id) => encode_key_value(&Value::Integer(id), &mut key),
+        Some(id) => encode_key_value(&Value::Integer(id), key),
         None => {
             for &c in &table.primary_key {
-                encode_key_value(row[c].borrow(), &mut key);
+                encode_key_value(row[c].borrow(), key);
             }
         }
     }
-    key
 }
 
 thread_local! {
-    /// The buffer rows are encoded into on their way to the store, which copies them:
-    /// reused, so that writing a row allocates nothing of its own.
+    /// The buffers a new row's key and a written row are encoded into on their way to
+    /// the store, which copies them: reused, so that writing a row allocates nothing of
+    /// its own.
+    static KEY_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static ROW_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A buffer this large is not kept for the next row.
-const ROW_BUFFER_KEEP: usize = 64 * 1024;
+const BUFFER_KEEP: usize = 64 * 1024;
 
-/// Calls `f` with `row` encoded for storage ([`encode_row`]).
-fn with_encoded_row<V: Borrow<Value>, T>(row: &[V], f: impl FnOnce(&[u8]) -> T) -> T {
-    ROW_BUFFER.with(|cell| match cell.try_borrow_mut() {
+/// Calls `f` with the bytes `fill` writes into `buffer` (emptied first).
+fn with_buffer<T>(
+    buffer: &'static LocalKey<RefCell<Vec<u8>>>,
+    fill: impl FnOnce(&mut Vec<u8>),
+    f: impl FnOnce(&[u8]) -> T,
+) -> T {
+    buffer.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
             buf.clear();
-            encode_row_into(row, &mut buf);
+            fill(&mut buf);
             let out = f(&buf);
-            if buf.capacity() > ROW_BUFFER_KEEP {
+            if buf.capacity() > BUFFER_KEEP {
                 *buf = Vec::new();
             }
             out
         }
-        // Only if `f` itself wrote a row (it does not): then a buffer of its own.
+        // Only if `f` used the same buffer (no caller's does): then one of its own.
         Err(_) => {
             let mut buf = Vec::new();
-            encode_row_into(row, &mut buf);
+            fill(&mut buf);
             f(&buf)
         }
     })
+}
+
+/// Calls `f` with `row` encoded for storage ([`crate::encoding::encode_row`]).
+fn with_encoded_row<V: Borrow<Value>, T>(row: &[V], f: impl FnOnce(&[u8]) -> T) -> T {
+    with_buffer(&ROW_BUFFER, |buf| encode_row_into(row, buf), f)
 }
 
 /// An index entry's key, and whether it is a uniqueness claim (unique index, no NULLs).
@@ -707,20 +724,22 @@ pub fn insert_row<V: Borrow<Value>>(
     row_id: Option<i64>,
     env: &Env<'_>,
 ) -> Result<()> {
-    let key = row_key(table, row, row_id);
-    let existing = with_encoded_row(row, |bytes| env.txn.borrow_mut().insert(&key, bytes))?;
-    if existing.is_some() {
-        return Err(Error::UniqueViolation {
-            constraint: table.pkey_name(),
-            columns: table.column_names(&table.primary_key),
-            values: values_text(row, &table.primary_key),
-        });
-    }
-    let pk = &key[OBJECT_PREFIX_LEN..];
-    for i in 0..table.indexes.len() {
-        insert_index_entry(table, i, row, pk, env)?;
-    }
-    Ok(())
+    let key = |key: &mut Vec<u8>| row_key_into(table, row, row_id, key);
+    with_buffer(&KEY_BUFFER, key, |key| {
+        let existing = with_encoded_row(row, |bytes| env.txn.borrow_mut().insert(key, bytes))?;
+        if existing.is_some() {
+            return Err(Error::UniqueViolation {
+                constraint: table.pkey_name(),
+                columns: table.column_names(&table.primary_key),
+                values: values_text(row, &table.primary_key),
+            });
+        }
+        let pk = &key[OBJECT_PREFIX_LEN..];
+        for i in 0..table.indexes.len() {
+            insert_index_entry(table, i, row, pk, env)?;
+        }
+        Ok(())
+    })
 }
 
 pub fn insert_index_entry<V: Borrow<Value>>(

@@ -216,7 +216,23 @@ impl Expr {
                     _ => compare(*op, &a.eval(row, env)?, &b.eval(row, env)?)?,
                 }
             }
-            Expr::Binary(op, a, b) => binary(*op, a.eval(row, env)?, b.eval(row, env)?)?,
+            Expr::Binary(op, a, b) => match (a.operand(row, env), b.operand(row, env)) {
+                // Integer arithmetic on columns, constants and parameters (`balance + 1`)
+                // goes straight to what `binary` would call.
+                (Some(Value::Integer(x)), Some(Value::Integer(y)))
+                    if matches!(
+                        op,
+                        BinaryOp::Add
+                            | BinaryOp::Sub
+                            | BinaryOp::Mul
+                            | BinaryOp::Div
+                            | BinaryOp::Rem
+                    ) =>
+                {
+                    int_op(*op, *x, *y)?
+                }
+                _ => binary(*op, a.eval(row, env)?, b.eval(row, env)?)?,
+            },
             Expr::IsNull(e, negated) => Value::Boolean(e.eval(row, env)?.is_null() != *negated),
             Expr::InList {
                 expr,
