@@ -35,14 +35,15 @@
 //!
 //! Except where they cannot find anything new: within the transaction that last found
 //! the definitions unchanged, a definition it holds locked can only be changed by the
-//! transaction itself (DDL waits for the lock), and above READ COMMITTED one it read is
-//! fixed by its snapshot, again but for its own writes. So while the same transaction
-//! runs the plan again, with no table definition written by the session since, and
-//! still holding those locks, the plan is current without reading anything (a
-//! prepared INSERT repeated in one transaction block spent a tenth of its time
+//! transaction itself (DDL waits for the lock), and at REPEATABLE READ and SERIALIZABLE
+//! one it read is fixed by its snapshot, again but for its own writes (not at READ
+//! UNCOMMITTED, which reads definitions dirty, as it reads rows). So while the same
+//! transaction runs the plan again, with no table definition written by the session
+//! since, and still holding those locks, the plan is current without reading anything
+//! (a prepared INSERT repeated in one transaction block spent a tenth of its time
 //! re-reading its table's definition).
 
-use isolde_txn::{IsolationLevel, LockMode, TxnId};
+use isolde_txn::{LockMode, TxnId};
 use sqlparser::ast;
 
 use crate::catalog::Catalog;
@@ -200,7 +201,7 @@ impl CachedPlan {
         if self.verified == verified
             && self.deps.iter().all(|dep| match dep.lock {
                 Some(mode) => catalog.holds(txn, &dep.name, mode),
-                None => level != IsolationLevel::ReadCommitted,
+                None => level.uses_transaction_snapshot(),
             })
         {
             return Ok(true);

@@ -249,6 +249,23 @@ fn at_read_committed_a_block_sees_ddl_committed_between_two_runs_of_a_query() {
 }
 
 #[test]
+fn at_read_uncommitted_a_block_sees_an_uncommitted_drop_as_a_fresh_read_would() {
+    let (mut a, mut b) = sessions(ACCOUNTS);
+    let get = b.prepare("SELECT * FROM t WHERE id = $1").unwrap();
+    let one = [Value::Integer(1)];
+    ok(&mut b, "BEGIN ISOLATION LEVEL READ UNCOMMITTED");
+    assert_eq!(b.execute_prepared(&get, &one).unwrap().columns.len(), 3);
+    assert_eq!(b.execute_prepared(&get, &one).unwrap().columns.len(), 3);
+    ok(&mut a, "BEGIN");
+    ok(&mut a, "DROP TABLE t");
+    // READ UNCOMMITTED reads the catalog dirty, as it reads rows: no snapshot fixes it.
+    let e = b.execute_prepared(&get, &one).unwrap_err();
+    assert_eq!(e.sqlstate(), "42P01");
+    ok(&mut a, "ROLLBACK");
+    ok(&mut b, "ROLLBACK");
+}
+
+#[test]
 fn a_table_dropped_and_created_again_with_other_columns_is_planned_again() {
     let mut s = session(ACCOUNTS);
     let get = s.prepare("SELECT * FROM t WHERE id = $1").unwrap();
