@@ -327,7 +327,9 @@ fn target(
     let ast::TableFactor::Table { name, alias, .. } = relation else {
         return Err(unsupported("UPDATE/DELETE of something other than a table"));
     };
-    let table = p.table(name)?;
+    // Writing rows takes the definition's shared lock, as INSERT does: DDL that reads
+    // every row (CREATE INDEX) waits for the writers in progress, which wait for it.
+    let table = p.table_for_write(name, LockMode::Shared)?;
     let qualifier = alias
         .as_ref()
         .map_or(table.name.clone(), |a| ident(&a.name));
