@@ -381,8 +381,8 @@ pub struct Scan<'a> {
     exhausted: bool,
 }
 
-/// Keys a scan's first batch reads.
-const FIRST_BATCH: usize = 32;
+/// Keys a scan's first batch reads: few, as a queue taker or a `LIMIT 1` stops after one.
+const FIRST_BATCH: usize = 8;
 /// Keys a later batch reads at most.
 const MAX_BATCH: usize = 1024;
 
