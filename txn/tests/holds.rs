@@ -1,0 +1,131 @@
+//! A transaction holds each key it writes or locks from the first request on it until
+//! it ends: commit records every written key once, with its last value, and no key it
+//! only locked; every way of ending releases every key.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::{in_background, manager};
+use isolde_txn::{
+    CommitObserver, CommitRecord, Error, IsolationLevel, LockMode, TxnManager, Value,
+};
+
+/// One commit record's writes.
+type Writes = Vec<(Vec<u8>, Option<Value>)>;
+
+#[derive(Default)]
+struct Records(Mutex<Vec<Writes>>);
+
+impl CommitObserver for Records {
+    fn committed(&self, record: &CommitRecord) {
+        self.0.lock().unwrap().push(record.writes.clone());
+    }
+}
+
+fn value(s: &str) -> Option<Value> {
+    Some(Value::from(s.as_bytes()))
+}
+
+/// Writes `keys` in a fresh transaction and commits, as a check that nothing holds them:
+/// on another thread, so that a lock left behind fails the test instead of hanging it.
+fn write_all(mgr: &TxnManager, keys: &[&str]) {
+    let (mgr, keys): (_, Vec<String>) = (mgr.clone(), keys.iter().map(|k| k.to_string()).collect());
+    in_background("writing every key again", move || {
+        let mut txn = mgr.begin(IsolationLevel::ReadCommitted);
+        for key in keys {
+            txn.put(key.as_bytes(), b"later").expect("put");
+        }
+        txn.commit().expect("commit");
+    })
+    .finish();
+}
+
+#[test]
+fn a_commit_records_each_written_key_once_with_its_last_value_and_no_key_only_locked() {
+    let mgr = manager();
+    let records = Arc::new(Records::default());
+    mgr.set_commit_observer(records.clone());
+    let mut txn = mgr.begin(IsolationLevel::RepeatableRead);
+    txn.lock(b"locked-then-written", LockMode::Shared).unwrap();
+    txn.put(b"locked-then-written", b"1").unwrap();
+    txn.put(b"written-twice", b"first").unwrap();
+    txn.put(b"written-twice", b"second").unwrap();
+    txn.lock(b"only-locked", LockMode::Exclusive).unwrap();
+    txn.put(b"deleted", b"x").unwrap();
+    txn.delete(b"deleted").unwrap();
+    txn.commit().unwrap();
+    let mut writes = records.0.lock().unwrap().concat();
+    writes.sort();
+    assert_eq!(
+        writes,
+        vec![
+            (b"deleted".to_vec(), None),
+            (b"locked-then-written".to_vec(), value("1")),
+            (b"written-twice".to_vec(), value("second")),
+        ]
+    );
+    write_all(
+        &mgr,
+        &[
+            "locked-then-written",
+            "written-twice",
+            "only-locked",
+            "deleted",
+        ],
+    );
+}
+
+#[test]
+fn a_transaction_that_only_locked_commits_as_read_only_and_releases_its_locks() {
+    let mgr = manager();
+    let records = Arc::new(Records::default());
+    mgr.set_commit_observer(records.clone());
+    let mut txn = mgr.begin(IsolationLevel::ReadCommitted);
+    txn.lock(b"a", LockMode::Exclusive).unwrap();
+    txn.lock(b"b", LockMode::Shared).unwrap();
+    assert!(!txn.has_writes());
+    assert_eq!(txn.commit().unwrap().ts, None, "nothing to log");
+    assert!(records.0.lock().unwrap().is_empty());
+    write_all(&mgr, &["a", "b"]);
+}
+
+#[test]
+fn a_commit_refused_at_serializable_releases_every_key_and_leaves_no_write() {
+    let mgr = manager();
+    let mut seed = mgr.begin(IsolationLevel::Serializable);
+    seed.put(b"x", b"0").unwrap();
+    seed.put(b"y", b"0").unwrap();
+    seed.commit().unwrap();
+    // Write skew: each reads the key the other writes.
+    let mut t1 = mgr.begin(IsolationLevel::Serializable);
+    let mut t2 = mgr.begin(IsolationLevel::Serializable);
+    t1.get(b"x").unwrap();
+    t2.get(b"y").unwrap();
+    t1.put(b"y", b"1").unwrap();
+    t2.put(b"x", b"2").unwrap();
+    t2.lock(b"z", LockMode::Exclusive).unwrap();
+    t2.put(b"w", b"2").unwrap();
+    t1.commit().unwrap();
+    let err = t2.commit().unwrap_err();
+    assert!(matches!(err, Error::Serialization(_)), "{err}");
+    let check = mgr.begin(IsolationLevel::ReadCommitted);
+    assert_eq!(check.get(b"x").unwrap(), value("0"), "t2's write is gone");
+    assert_eq!(check.get(b"w").unwrap(), None);
+    drop(check);
+    write_all(&mgr, &["x", "y", "z", "w"]);
+}
+
+#[test]
+fn rollback_and_drop_release_every_key() {
+    let mgr = manager();
+    let mut rolled_back = mgr.begin(IsolationLevel::RepeatableRead);
+    rolled_back.put(b"a", b"1").unwrap();
+    rolled_back.lock(b"b", LockMode::Shared).unwrap();
+    rolled_back.rollback();
+    let mut dropped = mgr.begin(IsolationLevel::ReadCommitted);
+    dropped.insert(b"c", b"1").unwrap();
+    dropped.lock(b"d", LockMode::Exclusive).unwrap();
+    drop(dropped);
+    write_all(&mgr, &["a", "b", "c", "d"]);
+}
