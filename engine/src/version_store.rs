@@ -418,7 +418,9 @@ impl VersionStore {
     }
 
     /// The keys in `range` with the values `at` sees, in key order, lazily: chains are read
-    /// one at a time as the iterator advances, and no global lock is held.
+    /// in small batches as the iterator advances (see [`Scan`]), and no global lock is
+    /// held. Which versions a batch sees is fixed by `at`, so reading a batch ahead of its
+    /// use changes nothing a snapshot reader can see.
     pub fn scan(&self, range: (Bound<Vec<u8>>, Bound<Vec<u8>>), at: ReadAt) -> Scan<'_> {
         let own = |b: Bound<Vec<u8>>| b.map(|k| StoredKey::from(k.as_slice()));
         Scan {
