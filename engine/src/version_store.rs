@@ -684,52 +684,51 @@ fn check_lock(
 }
 
 impl Scan<'_> {
-    /// Reads the next batch from the front into `front`.
-    fn read_front(&mut self) {
+    /// Reads the next batch from the front into `front` (`forward`), or from the back into
+    /// `back`, and moves that end's bound past the keys read.
+    fn read_batch(&mut self, forward: bool) {
         let guard = epoch::pin();
-        let lower = self.lower.as_ref().map(StoredKey::as_slice);
-        let mut entry = self.map.lower_bound(lower, &guard);
+        let (from, to) = if forward {
+            (&self.lower, &self.upper)
+        } else {
+            (&self.upper, &self.lower)
+        };
+        let start = from.as_ref().map(StoredKey::as_slice);
+        let mut entry = if forward {
+            self.map.lower_bound(start, &guard)
+        } else {
+            self.map.upper_bound(start, &guard)
+        };
+        let buffer = if forward {
+            &mut self.front
+        } else {
+            &mut self.back
+        };
         let mut read = 0;
         while let Some(e) = entry {
-            if !below(e.key(), &self.upper) {
+            let inside = if forward {
+                below(e.key(), to)
+            } else {
+                above(e.key(), to)
+            };
+            if !inside {
                 break;
             }
             if let Some(value) = e.value().state.read().visible(self.at) {
-                self.front
-                    .push_back((e.key().as_slice().to_vec(), value.clone()));
+                buffer.push_back((e.key().as_slice().to_vec(), value.clone()));
             }
             read += 1;
             if read == self.batch {
-                self.lower = Bound::Excluded(e.key().clone());
+                let past = Bound::Excluded(e.key().clone());
+                if forward {
+                    self.lower = past;
+                } else {
+                    self.upper = past;
+                }
                 self.batch = (self.batch * 4).min(MAX_BATCH);
                 return;
             }
-            entry = e.next();
-        }
-        self.exhausted = true;
-    }
-
-    /// Reads the next batch from the back into `back`.
-    fn read_back(&mut self) {
-        let guard = epoch::pin();
-        let upper = self.upper.as_ref().map(StoredKey::as_slice);
-        let mut entry = self.map.upper_bound(upper, &guard);
-        let mut read = 0;
-        while let Some(e) = entry {
-            if !above(e.key(), &self.lower) {
-                break;
-            }
-            if let Some(value) = e.value().state.read().visible(self.at) {
-                self.back
-                    .push_back((e.key().as_slice().to_vec(), value.clone()));
-            }
-            read += 1;
-            if read == self.batch {
-                self.upper = Bound::Excluded(e.key().clone());
-                self.batch = (self.batch * 4).min(MAX_BATCH);
-                return;
-            }
-            entry = e.prev();
+            entry = if forward { e.next() } else { e.prev() };
         }
         self.exhausted = true;
     }
@@ -765,7 +764,7 @@ impl Iterator for Scan<'_> {
                 // Whatever is left was read from the back, the smallest last.
                 return self.back.pop_back();
             }
-            self.read_front();
+            self.read_batch(true);
         }
     }
 }
@@ -779,7 +778,7 @@ impl DoubleEndedIterator for Scan<'_> {
             if self.exhausted {
                 return self.front.pop_back();
             }
-            self.read_back();
+            self.read_batch(false);
         }
     }
 }
