@@ -6,13 +6,21 @@
 //! wakes everyone whose LSN that covered; threads that arrive while it syncs wait
 //! and the next of them leads the following round. N committers therefore share
 //! about one fsync per round instead of paying one each.
+//!
+//! A round shares well only if the committers are in it. Right after an fsync the
+//! callers it covered are still waking up, and the first of them back would sync its own
+//! record alone while the others queue behind it, so groups would alternate between
+//! one record and the rest. Before a commit's fsync, the leader therefore *gathers*:
+//! it waits until as many records are unsynced as the last fsync covered, but never
+//! longer than half that fsync's duration (PostgreSQL's `commit_delay`, sized by the
+//! log itself). A lone committer never waits: the last group was its own record.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
@@ -38,6 +46,10 @@ pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
     sync: Mutex<SyncState>,
     synced_cv: Condvar,
+    /// Wakes a gathering leader once the record completing its group is written.
+    gathered_cv: Condvar,
+    /// While a leader gathers, the LSN whose write completes its group; 0 otherwise.
+    gather_until: AtomicU64,
     poisoned: AtomicBool,
     next_lsn: AtomicU64,
     pub(crate) size: AtomicU64,
@@ -76,6 +88,10 @@ struct SyncState {
     leader_active: bool,
     /// Callers waiting for the leader's fsync.
     waiting: usize,
+    /// Records the last fsync covered: the size of the group the next one gathers.
+    last_group: u64,
+    /// How long the last fsync took; a leader gathers for at most half of it.
+    last_fsync: Duration,
 }
 
 /// What recovery hands to the writer.
@@ -124,8 +140,12 @@ impl Log {
                 synced: rec.next_lsn - 1,
                 leader_active: false,
                 waiting: 0,
+                last_group: 0,
+                last_fsync: Duration::ZERO,
             }),
             synced_cv: Condvar::new(),
+            gathered_cv: Condvar::new(),
+            gather_until: AtomicU64::new(0),
             poisoned: AtomicBool::new(false),
             next_lsn: AtomicU64::new(rec.next_lsn),
             stop: Mutex::new(false),
@@ -169,12 +189,16 @@ impl Log {
             return Err(self.shared.poison(self.shared.active_path(&state), e));
         }
         let lsn = self.shared.next_lsn.load(Ordering::Relaxed);
-        self.shared.next_lsn.store(lsn + 1, Ordering::Release);
+        // SeqCst, paired with the gathering leader's: either it sees this record or this
+        // writer sees that it gathers.
+        self.shared.next_lsn.store(lsn + 1, Ordering::SeqCst);
         state.active_records += 1;
         if let Some(len) = state.sizes.last_mut() {
             *len += frame_len;
         }
         self.shared.size.fetch_add(frame_len, Ordering::Relaxed);
+        drop(state);
+        self.shared.wake_gatherer(lsn);
         Ok(lsn)
     }
 
@@ -185,7 +209,7 @@ impl Log {
     pub fn sync(&self, lsn: Lsn) -> Result<(), Error> {
         self.shared.check_poisoned()?;
         match self.shared.options.fsync {
-            FsyncPolicy::Always => self.shared.sync_through(lsn),
+            FsyncPolicy::Always => self.shared.sync_through(lsn, true),
             FsyncPolicy::EverySec | FsyncPolicy::No => Ok(()),
         }
     }
@@ -201,7 +225,7 @@ impl Log {
     /// checkpoint that records a log position needs the log durable up to it.
     pub fn sync_now(&self, lsn: Lsn) -> Result<(), Error> {
         self.shared.check_poisoned()?;
-        self.shared.sync_through(lsn)
+        self.shared.sync_through(lsn, false)
     }
 
     /// Drops every record of the log and goes on at LSN `lsn`: the next record gets it.
@@ -370,8 +394,9 @@ impl Shared {
         }
     }
 
-    /// Group commit: returns once every record up to `lsn` is durable.
-    pub(crate) fn sync_through(&self, lsn: Lsn) -> Result<(), Error> {
+    /// Group commit: returns once every record up to `lsn` is durable. A commit's sync
+    /// (`gather`) lets its leader wait for the rest of its group first.
+    pub(crate) fn sync_through(&self, lsn: Lsn, gather: bool) -> Result<(), Error> {
         let lsn = lsn.min(self.next_lsn.load(Ordering::Acquire) - 1);
         let mut sync = self.sync.lock();
         loop {
@@ -386,7 +411,7 @@ impl Shared {
                 continue;
             }
             sync.leader_active = true;
-            let led = self.lead(&mut sync);
+            let led = self.lead(&mut sync, gather);
             sync.leader_active = false;
             self.synced_cv.notify_all();
             led?;
@@ -398,10 +423,20 @@ impl Shared {
     /// the leader syncs again at once, up to [`LEADER_ROUNDS`] times: the disk goes on
     /// without waiting for a woken caller to be scheduled and take over, which on a busy
     /// machine costs a good part of an fsync each round.
-    fn lead(&self, sync: &mut MutexGuard<'_, SyncState>) -> Result<(), Error> {
-        for _ in 0..LEADER_ROUNDS {
+    fn lead(&self, sync: &mut MutexGuard<'_, SyncState>, gather: bool) -> Result<(), Error> {
+        for round in 0..LEADER_ROUNDS {
+            if gather {
+                // The group the last round covered held this leader's own record, which
+                // will not be written again while it leads.
+                self.gather(sync, u64::from(round == 1));
+            }
+            let before = sync.synced;
+            let started = Instant::now();
             let result = MutexGuard::unlocked(sync, || self.sync_once());
-            sync.synced = sync.synced.max(result?);
+            let covered = result?;
+            sync.last_fsync = started.elapsed();
+            sync.last_group = covered.saturating_sub(before);
+            sync.synced = sync.synced.max(covered);
             self.synced_cv.notify_all();
             let uncovered = self.next_lsn.load(Ordering::Acquire) - 1 > sync.synced;
             if !uncovered || sync.waiting == 0 {
@@ -409,6 +444,36 @@ impl Shared {
             }
         }
         Ok(())
+    }
+
+    /// Waits, with the sync lock released, until as many records are unsynced as the
+    /// last fsync covered (less `absent`, callers known not to write again soon), or for
+    /// half the last fsync's duration at most.
+    fn gather(&self, sync: &mut MutexGuard<'_, SyncState>, absent: u64) {
+        let group = sync.last_group.saturating_sub(absent);
+        if group <= 1 {
+            return;
+        }
+        let until = sync.synced + group;
+        let deadline = Instant::now() + sync.last_fsync / 2;
+        self.gather_until.store(until, Ordering::SeqCst);
+        while self.next_lsn.load(Ordering::SeqCst) - 1 < until {
+            if self.gathered_cv.wait_until(sync, deadline).timed_out() {
+                break;
+            }
+        }
+        self.gather_until.store(0, Ordering::SeqCst);
+    }
+
+    /// Called after writing record `lsn`: wakes the gathering leader if `lsn` completes
+    /// its group.
+    fn wake_gatherer(&self, lsn: Lsn) {
+        let until = self.gather_until.load(Ordering::SeqCst);
+        if until != 0 && lsn >= until {
+            // Taking the lock waits until the leader is asleep on the condvar.
+            let _sync = self.sync.lock();
+            self.gathered_cv.notify_one();
+        }
     }
 
     /// One fdatasync of the active segment; returns the last LSN it covers. Records
@@ -439,7 +504,7 @@ impl Shared {
             let stopping = *stop;
             drop(stop);
             // A failure poisons the log; writers see it on their next call.
-            let _ = self.sync_through(self.next_lsn.load(Ordering::Acquire) - 1);
+            let _ = self.sync_through(self.next_lsn.load(Ordering::Acquire) - 1, false);
             if stopping {
                 return;
             }

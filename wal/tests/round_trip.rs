@@ -124,6 +124,51 @@ fn a_sync_leader_syncs_again_for_callers_waiting_on_records_its_fsync_missed() {
 }
 
 #[test]
+fn committers_returning_from_an_fsync_are_gathered_into_one_group_for_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let io = FaultyIo::new();
+    let faults = Arc::clone(&io.faults);
+    let options = Options {
+        fsync: FsyncPolicy::Always,
+        ..Options::default()
+    };
+    let (log, _) = Log::open_with_io(dir.path(), options, Arc::new(io)).unwrap();
+    let log = Arc::new(log);
+    // A slow disk: a woken committer has ample time to write its next record before
+    // the leader's gathering ends.
+    faults
+        .sync_delay_ms
+        .store(4, std::sync::atomic::Ordering::SeqCst);
+    let syncs_before = faults.syncs.load(std::sync::atomic::Ordering::SeqCst);
+    let (threads, appends) = (8, 30);
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let log = Arc::clone(&log);
+            std::thread::spawn(move || {
+                for i in 0..appends {
+                    log.append(&[t, i]).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let syncs = faults.syncs.load(std::sync::atomic::Ordering::SeqCst) - syncs_before;
+    // Ungathered, the first committer back syncs alone and the other seven queue for
+    // the fsync after: groups alternate between one and seven, some 60 fsyncs.
+    assert!(
+        syncs <= 45,
+        "{syncs} fsyncs for {} appends from {threads} threads",
+        u32::from(threads) * u32::from(appends)
+    );
+    assert_eq!(
+        read_all(&log).len(),
+        usize::from(threads) * usize::from(appends)
+    );
+}
+
+#[test]
 fn sync_under_everysec_returns_at_once_and_the_background_thread_flushes() {
     let dir = tempfile::tempdir().unwrap();
     let io = FaultyIo::new();
