@@ -345,7 +345,7 @@ impl Transaction {
             return Ok(None);
         };
         let stored = decode(&stored_key, &stored)?;
-        Ok((!stored.is_expired(expiry::now_ms())).then(|| stored.value.to_vec()))
+        Ok((!stored.has_expired()).then(|| stored.value.to_vec()))
     }
 
     /// The keys in `range` and their values, in key order, read lazily. At SERIALIZABLE
@@ -440,7 +440,7 @@ impl Transaction {
             return Ok(None);
         };
         let decoded = decode(&stored_key, &stored)?;
-        if decoded.is_expired(expiry::now_ms()) {
+        if decoded.has_expired() {
             self.db.sweeper.expired_seen(stored_key);
             return Ok(None);
         }

@@ -70,6 +70,11 @@ impl<'a> Stored<'a> {
         self.expires_at_ms.is_some_and(|at| at <= now_ms)
     }
 
+    /// [`Stored::is_expired`] now; reads the clock only for a value with an expiry.
+    pub(crate) fn has_expired(&self) -> bool {
+        self.expires_at_ms.is_some_and(|at| at <= now_ms())
+    }
+
     pub(crate) fn ttl(&self, now_ms: u64) -> Ttl {
         match self.expires_at_ms {
             None => Ttl::Persistent,
