@@ -16,11 +16,14 @@
 //! - a scan returns both in one snapshot, and names every absent key exactly;
 //! - a point read at REPEATABLE READ and SERIALIZABLE reads `kN~` after finding `kN`
 //!   absent, in the same transaction snapshot;
-//! - at READ COMMITTED and READ UNCOMMITTED, where each call has its own snapshot, a point
-//!   read reads `kN~` before and after `kN`: if both reads agree no delete landed in
-//!   between and the absent `kN` is named, otherwise the read is recorded as unresolved.
-//!   (At READ UNCOMMITTED a deleter that rolls back between the two can still fool this,
-//!   so there the checker's G1 counts are close, not exact; G0 does not depend on reads.)
+//! - at READ COMMITTED, where each call has its own snapshot, a point read reads `kN~`
+//!   before and after `kN`: if both reads agree no delete landed in between and the
+//!   absent `kN` is named, otherwise the read is recorded as unresolved;
+//! - at READ UNCOMMITTED, an absent key is always recorded as unresolved. A deleter that
+//!   rolls back restores its keys one at a time, so a dirty reader can see its delete of
+//!   `kN` and the marker it restored already, in a scan or between the point reads, and
+//!   would name `kN` by a version nobody wrote to it. Present keys are named by their own
+//!   values, and G0 does not depend on reads.
 //!
 //! The markers are keys like the others in the history; their reads and writes add only
 //! edges that the deletes of their keys already imply.
@@ -405,6 +408,10 @@ impl Recorder {
         }
         let after = self.read_marker(i)?;
         let saw = match before {
+            _ if self.level == IsolationLevel::ReadUncommitted => {
+                self.unresolved += 1;
+                None
+            }
             Some(before) if before != after => {
                 self.unresolved += 1;
                 None
@@ -435,7 +442,15 @@ impl Recorder {
         let mut seen = Vec::new();
         for i in lo..hi {
             let marker = found.get(&(KEYS + i)).copied();
-            seen.push((i, found.get(&i).copied().or(marker)));
+            let named = match found.get(&i) {
+                Some(&present) => Some(present),
+                None if self.level == IsolationLevel::ReadUncommitted => {
+                    self.unresolved += 1;
+                    None
+                }
+                None => marker,
+            };
+            seen.push((i, named));
             seen.push((KEYS + i, marker));
         }
         self.ops.push(Op::Scan { seen });
