@@ -12,8 +12,9 @@
 //! record alone while the others queue behind it, so groups would alternate between
 //! one record and the rest. Before a commit's fsync, the leader therefore *gathers*:
 //! it waits until as many records are unsynced as the last fsync covered, but never
-//! longer than half that fsync's duration (PostgreSQL's `commit_delay`, sized by the
-//! log itself). A lone committer never waits: the last group was its own record.
+//! longer than half that fsync's duration, nor than [`MAX_GATHER`] (PostgreSQL's
+//! `commit_delay`, sized by the log itself). A lone committer never waits: the last
+//! group was its own record.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -63,6 +64,10 @@ pub(crate) struct Shared {
 
 /// Most fsyncs one sync leader runs in a row for callers waiting behind it.
 const LEADER_ROUNDS: usize = 4;
+
+/// Longest a leader gathers its group, however slow the last fsync was: one stalled
+/// fsync must not make every commit after it wait long for a group that may not come.
+const MAX_GATHER: Duration = Duration::from_millis(5);
 
 /// Everything the append path changes, under one mutex.
 pub(crate) struct State {
@@ -448,14 +453,14 @@ impl Shared {
 
     /// Waits, with the sync lock released, until as many records are unsynced as the
     /// last fsync covered (less `absent`, callers known not to write again soon), or for
-    /// half the last fsync's duration at most.
+    /// half the last fsync's duration (at most [`MAX_GATHER`]).
     fn gather(&self, sync: &mut MutexGuard<'_, SyncState>, absent: u64) {
         let group = sync.last_group.saturating_sub(absent);
         if group <= 1 {
             return;
         }
         let until = sync.synced + group;
-        let deadline = Instant::now() + sync.last_fsync / 2;
+        let deadline = Instant::now() + (sync.last_fsync / 2).min(MAX_GATHER);
         self.gather_until.store(until, Ordering::SeqCst);
         while self.next_lsn.load(Ordering::SeqCst) - 1 < until {
             if self.gathered_cv.wait_until(sync, deadline).timed_out() {

@@ -169,6 +169,34 @@ fn committers_returning_from_an_fsync_are_gathered_into_one_group_for_the_next()
 }
 
 #[test]
+fn a_lone_committer_after_a_slow_group_fsync_gathers_only_briefly() {
+    let dir = tempfile::tempdir().unwrap();
+    let io = FaultyIo::new();
+    let faults = Arc::clone(&io.faults);
+    let options = Options {
+        fsync: FsyncPolicy::Always,
+        ..Options::default()
+    };
+    let (log, _) = Log::open_with_io(dir.path(), options, Arc::new(io)).unwrap();
+    faults
+        .sync_delay_ms
+        .store(200, std::sync::atomic::Ordering::SeqCst);
+    // One 200 ms fsync covers two records: the next leader expects a group of two.
+    log.write(b"first").unwrap();
+    let second = log.write(b"second").unwrap();
+    log.sync(second).unwrap();
+    let started = std::time::Instant::now();
+    log.append(b"alone").unwrap();
+    let took = started.elapsed();
+    // Its fsync takes 200 ms; gathering for half the last one would add 100 ms more.
+    assert!(
+        took < std::time::Duration::from_millis(260),
+        "a lone commit took {took:?}"
+    );
+    assert_eq!(read_all(&log).len(), 3);
+}
+
+#[test]
 fn sync_under_everysec_returns_at_once_and_the_background_thread_flushes() {
     let dir = tempfile::tempdir().unwrap();
     let io = FaultyIo::new();
