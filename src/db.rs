@@ -345,7 +345,7 @@ impl Transaction {
             return Ok(None);
         };
         let stored = decode(&stored_key, &stored)?;
-        Ok((!stored.has_expired()).then(|| stored.value.to_vec()))
+        Ok((!stored.is_expired(expiry::now_ms)).then(|| stored.value.to_vec()))
     }
 
     /// The keys in `range` and their values, in key order, read lazily. At SERIALIZABLE
@@ -364,7 +364,7 @@ impl Transaction {
         };
         Ok(Scan {
             inner: self.inner.scan((start, end))?,
-            now_ms: expiry::now_ms(),
+            now_ms: std::cell::OnceCell::new(),
         })
     }
 
@@ -374,7 +374,7 @@ impl Transaction {
         let inner = self.inner.scan_prefix(&keyspace::kv_key(prefix))?;
         Ok(Scan {
             inner,
-            now_ms: expiry::now_ms(),
+            now_ms: std::cell::OnceCell::new(),
         })
     }
 
@@ -440,7 +440,7 @@ impl Transaction {
             return Ok(None);
         };
         let decoded = decode(&stored_key, &stored)?;
-        if decoded.has_expired() {
+        if decoded.is_expired(expiry::now_ms) {
             self.db.sweeper.expired_seen(stored_key);
             return Ok(None);
         }
@@ -464,13 +464,15 @@ impl Transaction {
 /// Expired keys are left out.
 pub struct Scan<'a> {
     inner: isolde_txn::Scan<'a>,
-    now_ms: u64,
+    /// The one instant the scan judges expiry at, read at the first key that has one:
+    /// most scans meet none and never read the clock.
+    now_ms: std::cell::OnceCell<u64>,
 }
 
 impl Scan<'_> {
     fn live(&self, (mut key, stored): (Vec<u8>, isolde_txn::Value)) -> Option<(Vec<u8>, Vec<u8>)> {
         let decoded = Stored::decode(&stored)?;
-        if decoded.is_expired(self.now_ms) {
+        if decoded.is_expired(|| *self.now_ms.get_or_init(expiry::now_ms)) {
             return None;
         }
         // The key without its namespace byte, in the scan's own buffer.

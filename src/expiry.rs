@@ -65,13 +65,9 @@ impl<'a> Stored<'a> {
         }
     }
 
-    /// True once the expiry time has come.
-    pub(crate) fn is_expired(&self, now_ms: u64) -> bool {
-        self.expires_at_ms.is_some_and(|at| at <= now_ms)
-    }
-
-    /// [`Stored::is_expired`] now; reads the clock only for a value with an expiry.
-    pub(crate) fn has_expired(&self) -> bool {
+    /// True once the expiry time has come. The clock, `now_ms`, is read only for a value
+    /// that has an expiry: most have none.
+    pub(crate) fn is_expired(&self, now_ms: impl FnOnce() -> u64) -> bool {
         self.expires_at_ms.is_some_and(|at| at <= now_ms())
     }
 
@@ -242,7 +238,7 @@ mod tests {
             (stored.expires_at_ms, stored.value),
             (Some(1234), &b"v"[..])
         );
-        assert!(stored.is_expired(1234) && !stored.is_expired(1233));
+        assert!(stored.is_expired(|| 1234) && !stored.is_expired(|| 1233));
         assert_eq!(stored.ttl(1000), Ttl::ExpiresIn(Duration::from_millis(234)));
     }
 
