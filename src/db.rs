@@ -436,15 +436,23 @@ impl Transaction {
     fn get_stored(&self, key: &[u8]) -> Result<Option<(Vec<u8>, Option<u64>)>> {
         self.inner.begin_statement();
         let stored_key = point_key(key)?;
-        let Some(stored) = self.inner.get(&stored_key)? else {
-            return Ok(None);
-        };
-        let decoded = decode(&stored_key, &stored)?;
-        if decoded.is_expired(expiry::now_ms) {
-            self.db.sweeper.expired_seen(stored_key);
-            return Ok(None);
+        // Copied out under the key's lock, without taking a reference to the stored value:
+        // None if absent, Some(None) if expired.
+        let found = self.inner.get_with(&stored_key, |stored| {
+            let decoded = stored.map(|stored| decode(&stored_key, stored));
+            decoded.map(|d| {
+                d.map(|d| {
+                    (!d.is_expired(expiry::now_ms)).then(|| (d.value.to_vec(), d.expires_at_ms))
+                })
+            })
+        })?;
+        match found.transpose()? {
+            Some(None) => {
+                self.db.sweeper.expired_seen(stored_key);
+                Ok(None)
+            }
+            live => Ok(live.flatten()),
         }
-        Ok(Some((decoded.value.to_vec(), decoded.expires_at_ms)))
     }
 
     fn write_value(&mut self, key: &[u8], value: &[u8], expires_at_ms: Option<u64>) -> Result<()> {

@@ -312,8 +312,7 @@ fn scan(
         }
         _ => access,
     };
-    let mut accept = |key: Vec<u8>, bytes: &[u8]| -> Result<()> {
-        let row = decode_row(bytes)?;
+    let mut accept = |key: Vec<u8>, row: Vec<Value>| -> Result<()> {
         if row.len() != table.columns.len() {
             return Err(Error::Corrupt(format!(
                 "row of \"{}\" has {} columns, the table {}",
@@ -330,10 +329,17 @@ fn scan(
         }
         Ok(())
     };
+    // A row is decoded under its key's lock, without taking a reference to its bytes.
+    let read_row = |key: &[u8]| -> Result<Option<Vec<Value>>> {
+        let decoded = env
+            .txn
+            .borrow()
+            .get_with(key, |bytes| bytes.map(|b| decode_row(b)))?;
+        decoded.transpose()
+    };
     let mut fetch = |key: Vec<u8>| -> Result<()> {
-        let bytes = env.txn.borrow().get(&key)?;
-        match bytes {
-            Some(bytes) => accept(key, &bytes),
+        match read_row(&key)? {
+            Some(row) => accept(key, row),
             None => Ok(()),
         }
     };
@@ -348,7 +354,7 @@ fn scan(
                 _ => None,
             };
             for (key, bytes) in scan_range(env, range_bytes(&prefix, range))? {
-                accept(key, &bytes)?;
+                accept(key, decode_row(&bytes)?)?;
             }
             return Ok(());
         }
@@ -379,9 +385,8 @@ fn scan(
     };
     for (_, pk) in entries {
         let key = [&prefix[..], &pk[..]].concat();
-        let bytes = env.txn.borrow().get(&key)?;
-        match bytes {
-            Some(bytes) => accept(key, &bytes)?,
+        match read_row(&key)? {
+            Some(row) => accept(key, row)?,
             None => {
                 return Err(Error::Corrupt(format!(
                     "index entry points at missing row {}",

@@ -122,11 +122,18 @@ impl Transaction {
 
     /// The value of `key`, or None.
     pub fn get(&self, key: &[u8]) -> Result<Option<Value>> {
+        self.get_with(key, |value| value.cloned())
+    }
+
+    /// Runs `f` on the value of `key` (None if absent), borrowed: cheaper than
+    /// [`Transaction::get`] for a caller that copies or decodes the value. `f` runs under
+    /// the key's locks: it must be short and must not use the database.
+    pub fn get_with<R>(&self, key: &[u8], f: impl FnOnce(Option<&Value>) -> R) -> Result<R> {
         self.ensure_active()?;
         if let Some(ser) = &self.ser {
             ser.read_point(key);
         }
-        Ok(self.shared.store.get(key, self.read_at()))
+        Ok(self.shared.store.get_with(key, self.read_at(), f))
     }
 
     /// The keys in `range` with their values, in key order (reverse it with `.rev()`),
