@@ -881,6 +881,33 @@ mod tests {
     }
 
     #[test]
+    fn get_with_borrows_the_version_the_read_sees() {
+        let store = VersionStore::new();
+        store.install(b"a", 1, v("old"), 0);
+        store.write(b"a", 9, v("new"), None).unwrap();
+        store.install(b"gone", 2, None, 0);
+        let owner = ReadAt::Snapshot { ts: 5, txn: 9 };
+        let other = ReadAt::Snapshot { ts: 5, txn: 8 };
+        let before = ReadAt::Snapshot { ts: 0, txn: 8 };
+        let cases: [(ReadAt, &[u8], Option<&str>); 6] = [
+            (owner, b"a", Some("new")),
+            (other, b"a", Some("old")),
+            (before, b"a", None),
+            (ReadAt::Latest, b"a", Some("new")),
+            (other, b"gone", None),
+            (ReadAt::Latest, b"never", None),
+        ];
+        for (at, key, expected) in cases {
+            let seen = store.get_with(key, at, |value| value.map(|v| v.to_vec()));
+            assert_eq!(
+                seen,
+                expected.map(|e| e.as_bytes().to_vec()),
+                "{at:?} {key:?}"
+            );
+        }
+    }
+
+    #[test]
     fn second_writer_is_blocked_by_pending_version() {
         let store = VersionStore::new();
         let held = hold(store.write(b"a", 1, v("x"), None));
