@@ -43,7 +43,7 @@
 //! (a prepared INSERT repeated in one transaction block spent a tenth of its time
 //! re-reading its table's definition).
 
-use isolde_txn::{LockMode, TxnId};
+use isolde_txn::{LockMode, TxnId, Value as Stored};
 use sqlparser::ast;
 
 use crate::catalog::Catalog;
@@ -207,21 +207,19 @@ impl CachedPlan {
             return Ok(true);
         }
         for dep in &self.deps {
-            let bytes = match dep.lock {
-                None => catalog.read_definition(&env.txn.borrow(), &dep.key)?,
+            let planned = dep.bytes.as_ref();
+            let same = match dep.lock {
+                // Compared where it is stored, without taking a reference to it.
+                None => env
+                    .txn
+                    .borrow()
+                    .get_with(&dep.key, |now| same_definition(now, planned))?,
                 Some(mode) => {
                     let mut txn = env.txn.borrow_mut();
-                    let bytes = catalog.lock_definition(&mut txn, &dep.name, &dep.key, mode)?;
+                    let now = catalog.lock_definition(&mut txn, &dep.name, &dep.key, mode)?;
                     txn.begin_statement();
-                    bytes
+                    same_definition(now.as_ref(), planned)
                 }
-            };
-            let same = match (&bytes, &dep.bytes) {
-                // The store hands out the value it holds, so an unchanged definition is
-                // usually the very allocation planning read: no bytes to compare.
-                (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || a[..] == b[..],
-                (None, None) => true,
-                _ => false,
             };
             if !same {
                 return Ok(false);
@@ -257,5 +255,16 @@ impl CachedPlan {
             Body::Delete(d) => dml::run_delete(d, env)?,
         };
         Ok(Some(result))
+    }
+}
+
+/// Whether a definition read now is the one a plan was made from. The store hands out
+/// the value it holds, so an unchanged definition is usually the very allocation
+/// planning read: no bytes to compare.
+fn same_definition(now: Option<&Stored>, planned: Option<&Stored>) -> bool {
+    match (now, planned) {
+        (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || a[..] == b[..],
+        (None, None) => true,
+        _ => false,
     }
 }
