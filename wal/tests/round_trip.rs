@@ -4,11 +4,25 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::Arc;
 
-use common::{open_fast, read_all, FaultyIo};
+use common::{open_fast, read_all, Faults, FaultyIo};
 use isolde_wal::{FsyncPolicy, Log, Options};
 use proptest::prelude::*;
+
+/// A log under `appendfsync always` on the fault-injecting I/O layer, to share between
+/// threads, and its faults.
+fn open_always(dir: &Path) -> (Arc<Log>, Arc<Faults>) {
+    let io = FaultyIo::new();
+    let faults = Arc::clone(&io.faults);
+    let options = Options {
+        fsync: FsyncPolicy::Always,
+        ..Options::default()
+    };
+    let (log, _) = Log::open_with_io(dir, options, Arc::new(io)).unwrap();
+    (Arc::new(log), faults)
+}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, failure_persistence: None, ..ProptestConfig::default() })]
@@ -50,14 +64,7 @@ fn a_fresh_log_starts_at_lsn_one_and_is_empty() {
 #[test]
 fn concurrent_appends_under_always_get_distinct_lsns_and_share_fsyncs() {
     let dir = tempfile::tempdir().unwrap();
-    let io = FaultyIo::new();
-    let faults = Arc::clone(&io.faults);
-    let options = Options {
-        fsync: FsyncPolicy::Always,
-        ..Options::default()
-    };
-    let (log, _) = Log::open_with_io(dir.path(), options, Arc::new(io)).unwrap();
-    let log = Arc::new(log);
+    let (log, faults) = open_always(dir.path());
     let syncs_before = faults.syncs.load(std::sync::atomic::Ordering::SeqCst);
     let threads: Vec<_> = (0..8u8)
         .map(|t| {
@@ -87,14 +94,7 @@ fn concurrent_appends_under_always_get_distinct_lsns_and_share_fsyncs() {
 #[test]
 fn a_sync_leader_syncs_again_for_callers_waiting_on_records_its_fsync_missed() {
     let dir = tempfile::tempdir().unwrap();
-    let io = FaultyIo::new();
-    let faults = Arc::clone(&io.faults);
-    let options = Options {
-        fsync: FsyncPolicy::Always,
-        ..Options::default()
-    };
-    let (log, _) = Log::open_with_io(dir.path(), options, Arc::new(io)).unwrap();
-    let log = Arc::new(log);
+    let (log, faults) = open_always(dir.path());
     faults.syncers.lock().unwrap().clear();
     faults
         .sync_delay_ms
@@ -126,14 +126,7 @@ fn a_sync_leader_syncs_again_for_callers_waiting_on_records_its_fsync_missed() {
 #[test]
 fn committers_returning_from_an_fsync_are_gathered_into_one_group_for_the_next() {
     let dir = tempfile::tempdir().unwrap();
-    let io = FaultyIo::new();
-    let faults = Arc::clone(&io.faults);
-    let options = Options {
-        fsync: FsyncPolicy::Always,
-        ..Options::default()
-    };
-    let (log, _) = Log::open_with_io(dir.path(), options, Arc::new(io)).unwrap();
-    let log = Arc::new(log);
+    let (log, faults) = open_always(dir.path());
     // A slow disk: a woken committer has ample time to write its next record before
     // the leader's gathering ends.
     faults
@@ -171,13 +164,7 @@ fn committers_returning_from_an_fsync_are_gathered_into_one_group_for_the_next()
 #[test]
 fn a_lone_committer_after_a_slow_group_fsync_gathers_only_briefly() {
     let dir = tempfile::tempdir().unwrap();
-    let io = FaultyIo::new();
-    let faults = Arc::clone(&io.faults);
-    let options = Options {
-        fsync: FsyncPolicy::Always,
-        ..Options::default()
-    };
-    let (log, _) = Log::open_with_io(dir.path(), options, Arc::new(io)).unwrap();
+    let (log, faults) = open_always(dir.path());
     faults
         .sync_delay_ms
         .store(200, std::sync::atomic::Ordering::SeqCst);
