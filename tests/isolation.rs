@@ -153,3 +153,61 @@ fn sql_errors_in_steps_are_transcript_not_failure() {
         "{text}"
     );
 }
+
+/// Runs a spec given as text at READ COMMITTED with a short step timeout.
+fn run_text(text: &str) -> Result<String, isolde::isolation_test::RunError> {
+    let spec = Spec::parse("inline.spec", text).unwrap_or_else(|e| panic!("{e}"));
+    let options = RunOptions {
+        isolation: IsolationLevel::ReadCommitted,
+        step_timeout: Duration::from_millis(300),
+    };
+    run_spec(&spec, &options).map(|report| report.transcript)
+}
+
+#[test]
+fn a_failing_setup_stops_the_spec_and_names_the_block_and_the_error() {
+    let err = run_text("setup { SELECT * FROM missing; }\nsession s1\nstep a { SELECT 1; }\n")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "inline.spec: setup failed: ERROR:  relation \"missing\" does not exist [42P01]"
+    );
+
+    let err = run_text(
+        "setup { CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1); }\n\
+         session s1\nsetup { BEGIN; UPDATE t SET id = 2; }\nstep a { SELECT 1; }\n\
+         session s2\nsetup { UPDATE t SET id = 3; }\nstep b { SELECT 2; }\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        "inline.spec: setup of session s2 failed: setup of session s2 waits for a lock held by s1"
+    );
+}
+
+#[test]
+fn a_failing_teardown_is_printed_and_the_run_goes_on() {
+    let transcript = run_text(
+        "teardown { SELECT * FROM missing; SELECT 2 AS two; }\n\
+         session s1\nstep a { SELECT 1 AS one; }\n\
+         session s2\nstep b { SELECT 3 AS three; }\npermutation a b\npermutation b a\n",
+    )
+    .unwrap();
+    assert_eq!(
+        transcript
+            .matches("teardown failed: ERROR:  relation \"missing\" does not exist [42P01]\n")
+            .count(),
+        2,
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("starting permutation: b a"),
+        "{transcript}"
+    );
+    assert!(
+        !transcript.contains("two"),
+        "the block stops at its error: {transcript}"
+    );
+}

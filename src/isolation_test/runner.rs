@@ -332,50 +332,33 @@ impl Run<'_> {
                 return Err(self.lost(session));
             }
             let deadline = self.deadline();
-            match self.settle(session, deadline) {
+            let message = match self.settle(session, deadline) {
                 Settled::Done(c) => match &c.result {
-                    Err(e) if fatal => {
-                        return Err(RunError::Setup {
-                            file: self.spec.file.clone(),
-                            what: what.to_string(),
-                            message: isolde_sql::format_error_with_state(e),
-                        })
+                    Ok(_) => {
+                        self.out.push(&render(session, &c.result).0);
+                        continue;
                     }
-                    Err(e) => {
-                        let text = isolde_sql::format_error_with_state(e);
-                        self.out.line(&format!("{what} failed: {text}"));
-                        return Ok(());
-                    }
-                    Ok(_) => self.out.push(&render(session, &c.result).0),
+                    Err(e) if fatal => isolde_sql::format_error_with_state(e),
+                    Err(e) => format!("{what} failed: {}", isolde_sql::format_error_with_state(e)),
                 },
                 Settled::Blocked(holders) => {
-                    let message = format!("{what} waits for a lock held by {}", holders.join(", "));
-                    if fatal {
-                        return Err(RunError::Setup {
-                            file: self.spec.file.clone(),
-                            what: what.to_string(),
-                            message,
-                        });
-                    }
-                    self.out.line(&message);
-                    return Ok(());
+                    format!("{what} waits for a lock held by {}", holders.join(", "))
                 }
-                Settled::Running => {
-                    let message = format!(
-                        "{what} did not finish within {} s",
-                        self.options.step_timeout.as_secs_f64()
-                    );
-                    if fatal {
-                        return Err(RunError::Setup {
-                            file: self.spec.file.clone(),
-                            what: what.to_string(),
-                            message,
-                        });
-                    }
-                    self.out.line(&message);
-                    return Ok(());
-                }
+                Settled::Running => format!(
+                    "{what} did not finish within {} s",
+                    self.options.step_timeout.as_secs_f64()
+                ),
+            };
+            // The block ends here: a setup stops the spec, a teardown says why it stopped.
+            if fatal {
+                return Err(RunError::Setup {
+                    file: self.spec.file.clone(),
+                    what: what.to_string(),
+                    message,
+                });
             }
+            self.out.line(&message);
+            return Ok(());
         }
         Ok(())
     }
