@@ -77,6 +77,9 @@ pub struct Locked {
     pub newest_ts: Timestamp,
     /// Its value (None for a tombstone or a key never written).
     pub newest: Option<Value>,
+    /// True when the locker's own uncommitted version is there (written before this
+    /// request): it holds the exclusive lock then, so no one else's can be.
+    pub own_pending: bool,
 }
 
 /// A granted lock request: what it found, and the key's chain if the request was the
@@ -221,6 +224,7 @@ impl ChainState {
         Locked {
             newest_ts: self.newest.ts,
             newest: self.newest.value.clone(),
+            own_pending: self.pending.is_some(),
         }
     }
 

@@ -26,8 +26,10 @@ pub const MAX_VALUE_SIZE: usize = 64 * 1024 * 1024;
 pub struct RowLock {
     /// The newest committed value of the key (None: absent or deleted).
     pub value: Option<Value>,
-    /// True when that version committed after the current statement's snapshot: at READ
-    /// COMMITTED the caller should re-check its condition against `value`.
+    /// True when that version committed after the current statement's snapshot, or, at
+    /// READ UNCOMMITTED, whenever the row is not this transaction's own write (the
+    /// statement may have read an uncommitted version that is gone now): the caller should
+    /// re-check its condition against `value` (at READ COMMITTED and READ UNCOMMITTED).
     pub changed: bool,
 }
 
@@ -349,8 +351,13 @@ impl Transaction {
     }
 
     fn row_lock(&self, locked: Locked) -> RowLock {
+        // A READ UNCOMMITTED statement may have chosen the row by another transaction's
+        // uncommitted version, which its owner has since committed, overwritten or rolled
+        // back: unless the row is this transaction's own write, what counts is the newest
+        // committed version, never the one the statement read.
+        let read_dirty = self.level == IsolationLevel::ReadUncommitted && !locked.own_pending;
         RowLock {
-            changed: locked.newest_ts > self.snapshot(),
+            changed: read_dirty || locked.newest_ts > self.snapshot(),
             value: locked.newest,
         }
     }

@@ -129,3 +129,23 @@ fn rollback_and_drop_release_every_key() {
     drop(dropped);
     write_all(&mgr, &["a", "b", "c", "d"]);
 }
+
+#[test]
+fn a_read_uncommitted_lock_reports_the_committed_row_after_a_dirty_read_that_rolled_back() {
+    let mgr = manager();
+    write_all(&mgr, &["k"]);
+    let mut owner = mgr.begin(IsolationLevel::ReadCommitted);
+    owner.put(b"k", b"dirty").unwrap();
+    let mut reader = mgr.begin(IsolationLevel::ReadUncommitted);
+    assert_eq!(reader.get(b"k").unwrap(), value("dirty"));
+    owner.rollback();
+    // Nothing committed since the statement began, yet the row it read is gone: the
+    // lock must say so and hand over the committed version.
+    let lock = reader.lock(b"k", LockMode::Exclusive).unwrap();
+    assert!(lock.changed);
+    assert_eq!(lock.value, value("later"));
+    // Its own write is what it reads afterwards: nothing to re-check.
+    reader.put(b"k", b"mine").unwrap();
+    let lock = reader.lock(b"k", LockMode::Exclusive).unwrap();
+    assert!(!lock.changed);
+}
