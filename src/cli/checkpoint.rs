@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use super::output::print;
+use super::output::{print, wal_lsn_text};
 use super::progress::Progress;
 use super::{Error, Result, Status};
 
@@ -30,7 +30,7 @@ pub(crate) fn run(args: &Args, context: &super::Context) -> Result<Status> {
     let _ = writeln!(out, "keys         {}", info.keys);
     let _ = writeln!(out, "bytes        {}", info.bytes);
     let _ = writeln!(out, "snapshot ts  {}", info.snapshot_ts);
-    let _ = writeln!(out, "wal lsn      {}", info.wal_lsn);
+    let _ = writeln!(out, "wal lsn      {}", wal_lsn_text(info.wal_lsn));
     let _ = writeln!(out, "duration     {:.3}s", info.duration.as_secs_f64());
     if let Some(target) = &args.out {
         let _copying = Progress::spinner("copying");

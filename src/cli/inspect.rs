@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use isolde_txn::checkpoint::{Checkpoint, FORMAT_VERSION};
 
-use super::output::{iso8601_utc, print};
+use super::output::{iso8601_utc, print, wal_lsn_text};
 use super::progress::Progress;
 use super::{Result, Status};
 
@@ -50,7 +50,7 @@ fn describe(checkpoint: &Checkpoint) -> String {
         format!("isolde checkpoint, version {FORMAT_VERSION}"),
     );
     field("snapshot ts", meta.snapshot_ts.to_string());
-    field("wal lsn", meta.wal_lsn.to_string());
+    field("wal lsn", wal_lsn_text(meta.wal_lsn));
     field("created", iso8601_utc(meta.created_unix_ms));
     field("compression", meta.compression.to_string());
     field("entries", checkpoint.entry_count().to_string());

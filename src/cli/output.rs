@@ -72,6 +72,16 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// A checkpoint's log position as `checkpoint` and `inspect` print it: a checkpoint
+/// written with `appendonly` off has none.
+pub(crate) fn wal_lsn_text(lsn: isolde_txn::wal::Lsn) -> String {
+    if lsn == isolde_txn::NO_LOG {
+        "none (written with appendonly off)".to_string()
+    } else {
+        lsn.to_string()
+    }
+}
+
 /// Milliseconds since the Unix epoch as ISO-8601 UTC, e.g. `2024-02-29T13:05:09.042Z`.
 pub(crate) fn iso8601_utc(unix_ms: u64) -> String {
     let secs = unix_ms / 1000;

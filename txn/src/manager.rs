@@ -201,27 +201,30 @@ impl TxnManager {
         })?;
         let lock_file = lock_dir(dir)?;
         let mut recovered = Recovered::default();
-        let log = match &options.log {
-            Some(log_options) => {
-                let (log, recovery) = Log::open(&dir.join(WAL_DIR), log_options.clone())?;
-                recovered
-                    .warnings
-                    .extend(recovery.warnings.iter().map(|w| w.to_string()));
-                Some(log)
+        let mut open_log = |log_options: isolde_wal::Options| -> Result<Log> {
+            let (log, recovery) = Log::open(&dir.join(WAL_DIR), log_options)?;
+            recovered
+                .warnings
+                .extend(recovery.warnings.iter().map(|w| w.to_string()));
+            Ok(log)
+        };
+        // With `appendonly` off, a log left by an earlier run is still read (never written):
+        // its records are commits that were acknowledged, and the checkpoints this run
+        // writes must hold them, since the next run with the log on takes such a
+        // checkpoint for newer than any log beside it.
+        let (log, read_only_log) = match &options.log {
+            Some(log_options) => (Some(open_log(log_options.clone())?), None),
+            None if dir.join(WAL_DIR).exists() => {
+                let read = isolde_wal::Options {
+                    fsync: isolde_wal::FsyncPolicy::No,
+                    ..isolde_wal::Options::default()
+                };
+                (None, Some(open_log(read)?))
             }
-            None => {
-                if dir.join(WAL_DIR).exists() {
-                    recovered.warnings.push(format!(
-                        "appendonly is off: the log in {} is ignored, and what it holds beyond \
-                         the newest checkpoint is not loaded",
-                        dir.join(WAL_DIR).display()
-                    ));
-                }
-                None
-            }
+            None => (None, None),
         };
         let shared = Shared::new(Some(dir.to_path_buf()), log, Some(lock_file), options);
-        shared.recover(&mut recovered)?;
+        shared.recover(read_only_log.as_ref(), &mut recovered)?;
         Ok((TxnManager::start(shared), recovered))
     }
 
@@ -324,6 +327,19 @@ impl Drop for Owner {
         self.stop.1.notify_all();
         if let Some(thread) = self.maintenance.take() {
             let _ = thread.join();
+        }
+        // Without a log, what committed since the last checkpoint lives only in memory: a
+        // clean close saves it when save rules ask for checkpoints at all, as Redis's
+        // SHUTDOWN saves when save points are configured.
+        let shared = &self.shared;
+        if shared.log.is_none()
+            && shared.dir.is_some()
+            && !shared.options.save.is_empty()
+            && shared.changes.load(Ordering::Relaxed) > 0
+        {
+            if let Err(e) = shared.checkpoint(|_| {}) {
+                eprintln!("isolde: the checkpoint on close failed, and what committed since the last one is lost: {e}");
+            }
         }
     }
 }
@@ -525,17 +541,32 @@ impl Shared {
         Ok(())
     }
 
-    /// Loads the newest valid checkpoint and replays the log after it.
-    fn recover(&self, recovered: &mut Recovered) -> Result<()> {
-        let checkpoint = self.load_checkpoint(recovered)?;
+    /// Loads the newest valid checkpoint and replays the log after it: the database's own
+    /// log, or with `appendonly` off the `read_only` one an earlier run left, which is read
+    /// and never changed.
+    fn recover(&self, read_only: Option<&Log>, recovered: &mut Recovered) -> Result<()> {
+        let log = self.log.as_ref().or(read_only);
+        let checkpoint = self.load_checkpoint(log, recovered)?;
         let (checkpoint_ts, lsn) = checkpoint.map_or((0, 0), |m| (m.snapshot_ts, m.wal_lsn));
         let mut ts = checkpoint_ts;
         let mut checkpoint_now = false;
-        if let Some(log) = &self.log {
-            checkpoint_now = self.retire_log_written_before(log, checkpoint, recovered)?;
-            if !checkpoint_now {
+        match (&self.log, read_only) {
+            (Some(log), _) => {
+                checkpoint_now = self.retire_log_written_before(log, checkpoint, recovered)?;
+                if !checkpoint_now {
+                    self.continue_log_after(log, lsn, recovered)?;
+                    ts = ts.max(self.replay_log(log, lsn, recovered)?);
+                }
+            }
+            // A checkpoint written without a log already holds everything such a log has;
+            // so does any checkpoint the log ends before.
+            (None, Some(log))
+                if log.next_lsn() > lsn + 1
+                    && !checkpoint.is_some_and(|m| written_without_log(&m)) =>
+            {
                 ts = ts.max(self.replay_log(log, lsn, recovered)?);
             }
+            (None, _) => {}
         }
         recovered.last_ts = ts;
         self.clock.reset(ts);
@@ -553,7 +584,6 @@ impl Shared {
         checkpoint_lsn: Lsn,
         recovered: &mut Recovered,
     ) -> Result<Timestamp> {
-        self.continue_log_after(log, checkpoint_lsn, recovered)?;
         let mut ts = 0;
         let mut records = log.read_from(checkpoint_lsn + 1)?;
         while let Some(item) = records.next_borrowed() {
@@ -569,7 +599,11 @@ impl Shared {
 
     /// Loads the newest valid checkpoint, unless a rewritten log base is newer; returns
     /// its header when it was loaded.
-    fn load_checkpoint(&self, recovered: &mut Recovered) -> Result<Option<Meta>> {
+    fn load_checkpoint(
+        &self,
+        log: Option<&Log>,
+        recovered: &mut Recovered,
+    ) -> Result<Option<Meta>> {
         let directory = Directory::new(self.dir.as_deref().unwrap_or(Path::new(".")));
         directory.remove_temp_files()?;
         let Some(loaded) = directory.load_newest()? else {
@@ -583,7 +617,7 @@ impl Shared {
         // deletions included; the checkpoint would only add keys deleted since. (A
         // checkpoint written without a log is newer than any log: see
         // `retire_log_written_before`.)
-        let base_cut = self.log.as_ref().and_then(Log::base_cut);
+        let base_cut = log.and_then(Log::base_cut);
         if !written_without_log(&meta) && base_cut.is_some_and(|cut| meta.wal_lsn + 1 < cut) {
             return Ok(None);
         }
@@ -607,8 +641,8 @@ impl Shared {
     }
 
     /// A log found beside a checkpoint written while `appendonly` was off is older than
-    /// that checkpoint (its records were last read before the log was turned off): it is
-    /// dropped, and — as Redis rewrites its AOF when appendonly is turned on — a fresh
+    /// that checkpoint, which holds every record of it (a run with the log off reads the
+    /// log at open and never writes it): it is dropped, and — as Redis rewrites its AOF when appendonly is turned on — a fresh
     /// checkpoint is written once recovery is done, tying the new log to the data. True
     /// when that checkpoint is due.
     fn retire_log_written_before(
@@ -624,8 +658,8 @@ impl Shared {
         if next_lsn > 1 || log.base_cut().is_some() {
             log.restart_at(next_lsn)?;
             recovered.warnings.push(format!(
-                "the log held records older than checkpoint {} (written with appendonly off); \
-                 they were dropped",
+                "the log held only records older than checkpoint {} (written with appendonly \
+                 off, which read them); it starts afresh after that checkpoint",
                 meta.snapshot_ts
             ));
         }

@@ -108,13 +108,12 @@ fn checkpoint_survives_a_power_loss_that_takes_the_unsynced_log_tail() {
     assert_eq!(get(&mgr, "d").as_deref(), Some("4"));
 }
 
-/// `appendonly yes` -> `no` -> `yes`. While the log is off, recovery loads the newest
-/// checkpoint and ignores the log, so the clock restarts at the checkpoint's timestamp
-/// and hands out timestamps that the old log's tail already used. When the log is turned
-/// back on, `recover` applies every old-log record whose timestamp is above the (lsn 0)
-/// checkpoint's: records from the abandoned history come back over the newer state.
+/// `appendonly yes` -> `no` -> `yes`. While the log is off, recovery still reads the log
+/// an earlier run left (its records are acknowledged commits) but never writes it; the
+/// checkpoints written then hold its records, so turning the log back on drops it and
+/// loses nothing, and nothing of it comes back over newer writes.
 #[test]
-fn stale_log_records_do_not_come_back_after_the_log_was_turned_off_and_on() {
+fn turning_the_log_off_and_on_keeps_every_commit_in_order() {
     let dir = tempfile::tempdir().unwrap();
     {
         // Era 1, logged: a checkpoint, then a tail only the log holds.
@@ -122,30 +121,83 @@ fn stale_log_records_do_not_come_back_after_the_log_was_turned_off_and_on() {
         put(&mgr, "a", "era1"); // ts 1
         mgr.checkpoint(|_| {}).unwrap(); // ts 1
         put(&mgr, "a", "era1-tail"); // ts 2
-        put(&mgr, "ghost", "era1-tail"); // ts 3
+        put(&mgr, "kept", "era1-tail"); // ts 3
     }
     {
-        // Era 2, appendonly no: starts from the checkpoint (the log tail is ignored, as
-        // Redis ignores the AOF), writes and checkpoints its own history.
-        let (mgr, _) = TxnManager::open(dir.path(), unlogged()).unwrap();
-        assert_eq!(get(&mgr, "ghost"), None);
-        put(&mgr, "a", "era2"); // ts 2 again
-        mgr.checkpoint(|_| {}).unwrap(); // ts 2, wal_lsn 0
+        // Era 2, appendonly no: starts from the checkpoint and the log after it.
+        let (mgr, recovered) = TxnManager::open(dir.path(), unlogged()).unwrap();
+        assert_eq!(recovered.records_replayed, 2, "{recovered:?}");
+        assert_eq!(get(&mgr, "a").as_deref(), Some("era1-tail"));
+        put(&mgr, "a", "era2"); // ts 4
+        mgr.checkpoint(|_| {}).unwrap(); // ts 4, no log position
     }
-    // Era 3, logged again: the newest checkpoint is era 2's.
+    // Era 3, logged again: the newest checkpoint is era 2's, newer than the whole log.
     let (mgr, _) = TxnManager::open(dir.path(), logged(FsyncPolicy::Always)).unwrap();
     assert_eq!(get(&mgr, "a").as_deref(), Some("era2"));
-    assert_eq!(
-        get(&mgr, "ghost"),
-        None,
-        "a write of the abandoned era-1 tail came back"
-    );
+    assert_eq!(get(&mgr, "kept").as_deref(), Some("era1-tail"));
+    drop(mgr);
+    // And once more: the fresh checkpoint era 3 wrote at once, then its own log.
+    let (mgr, _) = TxnManager::open(dir.path(), logged(FsyncPolicy::Always)).unwrap();
+    assert_eq!(get(&mgr, "a").as_deref(), Some("era2"));
+    assert_eq!(get(&mgr, "kept").as_deref(), Some("era1-tail"));
 }
 
-/// Same configuration change with a rewritten log: era 2's checkpoint has `wal_lsn` 0,
-/// which `load_checkpoint` reads as "older than the base", so it ignores the checkpoint
-/// altogether and recovers the era-1 base: every commit of era 2 is lost, checkpointed
-/// or not.
+/// A checkpoint taken while the log is off (`isolde checkpoint` with a configuration
+/// that says `appendonly = false`) holds what the log holds: the next run with the log on
+/// drops that log as older than the checkpoint, and must find every commit in it there.
+#[test]
+fn a_checkpoint_taken_with_the_log_off_holds_the_commits_the_log_had() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (mgr, _) = TxnManager::open(dir.path(), logged(FsyncPolicy::Always)).unwrap();
+        for key in ["k1", "k2", "k3"] {
+            put(&mgr, key, "logged");
+        }
+    }
+    {
+        let (mgr, _) = TxnManager::open(dir.path(), unlogged()).unwrap();
+        let info = mgr.checkpoint(|_| {}).unwrap();
+        assert_eq!(info.keys, 3);
+    }
+    let (mgr, _) = TxnManager::open(dir.path(), logged(FsyncPolicy::Always)).unwrap();
+    for key in ["k1", "k2", "k3"] {
+        assert_eq!(get(&mgr, key).as_deref(), Some("logged"), "{key}");
+    }
+}
+
+/// Without a log, a clean close checkpoints what committed since the last checkpoint
+/// when save rules are set (Redis saves on SHUTDOWN when save points are configured);
+/// with no save rules nothing is kept, as Redis with persistence off.
+#[test]
+fn closing_a_database_without_a_log_saves_it_when_save_rules_are_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let saving = Options {
+        save: vec![isolde_txn::SaveRule {
+            after: Duration::from_secs(3600),
+            changes: 1_000_000,
+        }],
+        ..unlogged()
+    };
+    {
+        let (mgr, _) = TxnManager::open(dir.path(), saving.clone()).unwrap();
+        put(&mgr, "a", "1");
+    }
+    let (mgr, recovered) = TxnManager::open(dir.path(), saving).unwrap();
+    assert!(recovered.checkpoint.is_some(), "{recovered:?}");
+    assert_eq!(get(&mgr, "a").as_deref(), Some("1"));
+    drop(mgr);
+
+    let other = tempfile::tempdir().unwrap();
+    {
+        let (mgr, _) = TxnManager::open(other.path(), unlogged()).unwrap();
+        put(&mgr, "a", "1");
+    }
+    let (mgr, _) = TxnManager::open(other.path(), unlogged()).unwrap();
+    assert_eq!(get(&mgr, "a"), None);
+}
+
+/// Same configuration change with a rewritten log: era 2's checkpoint has no log
+/// position, and must not be read as "older than the base" and passed over.
 #[test]
 fn checkpoint_written_without_a_log_is_not_ignored_for_an_old_log_base() {
     let dir = tempfile::tempdir().unwrap();
@@ -158,7 +210,8 @@ fn checkpoint_written_without_a_log_is_not_ignored_for_an_old_log_base() {
     }
     {
         let (mgr, _) = TxnManager::open(dir.path(), unlogged()).unwrap();
-        // No checkpoint yet: era 2 starts empty (the log is off), as Redis with its AOF off.
+        // No checkpoint yet: era 2 starts from the log's base and records, read only.
+        assert_eq!(get(&mgr, "c").as_deref(), Some("era1"));
         put(&mgr, "a", "era2");
         mgr.checkpoint(|_| {}).unwrap();
     }
@@ -168,4 +221,5 @@ fn checkpoint_written_without_a_log_is_not_ignored_for_an_old_log_base() {
         "the newest checkpoint was passed over: {recovered:?}"
     );
     assert_eq!(get(&mgr, "a").as_deref(), Some("era2"));
+    assert_eq!(get(&mgr, "c").as_deref(), Some("era1"));
 }
