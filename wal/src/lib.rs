@@ -42,6 +42,7 @@ mod options;
 mod reader;
 pub mod record;
 pub mod recovery;
+mod resync;
 mod rewrite;
 pub mod segment;
 mod writer;
@@ -54,7 +55,9 @@ pub use io::{Io, IoFile, OsIo};
 pub use options::{FsyncPolicy, Options, ParseFsyncPolicyError};
 pub use reader::Records;
 pub use record::MAX_RECORD_LEN;
-pub use recovery::{check, repair, BadRecord, CheckReport, Recovery, RepairReport, Warning};
+pub use recovery::{
+    check, check_with, repair, repair_with, BadRecord, CheckReport, Recovery, RepairReport, Warning,
+};
 pub use rewrite::RewriteStats;
 pub use segment::{FORMAT_VERSION, MAGIC};
 pub use writer::Log;

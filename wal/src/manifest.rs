@@ -71,9 +71,12 @@ impl Manifest {
             .next()
             .and_then(|l| l.strip_prefix(FIRST_LINE_PREFIX))
         else {
-            return Err(Error::NotALog {
-                path: dir.to_path_buf(),
-            });
+            let what = if text.is_empty() {
+                "empty file"
+            } else {
+                "does not start with `isolde-wal manifest`"
+            };
+            return Err(corrupt(0, format!("not a log manifest: {what}")));
         };
         let version: u32 = version
             .trim()
@@ -181,11 +184,10 @@ impl Manifest {
         reader
             .read_to_end(&mut bytes)
             .map_err(|e| Error::io(&path, e))?;
-        let Ok(text) = String::from_utf8(bytes) else {
-            return Err(Error::NotALog {
-                path: dir.to_path_buf(),
-            });
-        };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let offset = e.utf8_error().valid_up_to() as u64;
+            Error::corrupt(&path, offset, "not a log manifest: not text")
+        })?;
         Manifest::parse(&text, dir).map(Some)
     }
 
@@ -244,10 +246,13 @@ mod tests {
     }
 
     #[test]
-    fn a_foreign_file_named_manifest_is_not_a_log() {
-        assert!(matches!(
-            Manifest::parse("hello\n", Path::new("/d")),
-            Err(Error::NotALog { .. })
-        ));
+    fn an_empty_or_foreign_manifest_is_corrupt_and_named() {
+        for text in ["", "hello\n"] {
+            let err = Manifest::parse(text, Path::new("/d")).unwrap_err();
+            assert!(
+                matches!(&err, Error::Corrupt { file, offset: 0, .. } if file == Path::new("/d/MANIFEST")),
+                "{err}"
+            );
+        }
     }
 }

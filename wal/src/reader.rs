@@ -17,7 +17,7 @@
 
 use std::collections::VecDeque;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::record::FrameReader;
@@ -49,6 +49,8 @@ struct Current {
     kind: FileKind,
     /// LSN of the next record (a base reports every record as `cut - 1`).
     next_lsn: Lsn,
+    /// Offset of the frame of the last record read from this file.
+    record_at: Option<u64>,
 }
 
 impl Log {
@@ -154,6 +156,7 @@ impl Records {
             path: source.path,
             kind: source.kind,
             next_lsn,
+            record_at: None,
         })
     }
 
@@ -168,6 +171,7 @@ impl Records {
                     None => return Ok(None),
                 },
             };
+            let frame_at = current.frames.offset();
             match current
                 .frames
                 .next_frame()
@@ -182,6 +186,7 @@ impl Records {
                     ))
                 }
                 Some(Ok(())) => {
+                    current.record_at = Some(frame_at);
                     let lsn = current.next_lsn;
                     if current.kind == FileKind::Segment {
                         current.next_lsn += 1;
@@ -214,6 +219,16 @@ impl Records {
                 Some(Err(e))
             }
         }
+    }
+}
+
+impl Records {
+    /// The file and byte offset of the frame of the record last handed out, so that
+    /// a caller that cannot decode its payload can name the place in its error (as
+    /// [`crate::check_with`] does); `None` before the first record.
+    pub fn location(&self) -> Option<(&Path, u64)> {
+        let current = self.current.as_ref()?;
+        Some((current.path.as_path(), current.record_at?))
     }
 }
 

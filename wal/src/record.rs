@@ -22,7 +22,8 @@ pub const CRC_FIELD: Range<usize> = 4..8;
 /// The largest payload accepted; a longer length on disk is reported as impossible.
 pub const MAX_RECORD_LEN: usize = 1 << 30;
 
-fn checksum(len_bytes: &[u8], payload: &[u8]) -> u32 {
+/// CRC-32 (IEEE) of a frame's length bytes then its payload.
+pub(crate) fn checksum(len_bytes: &[u8], payload: &[u8]) -> u32 {
     let mut hasher = crc32fast::Hasher::new();
     hasher.update(len_bytes);
     hasher.update(payload);

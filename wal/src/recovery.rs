@@ -15,15 +15,20 @@
 //!
 //! 1. Read `MANIFEST`. It names the base (if any) and the segments in log order. No
 //!    manifest in a directory with other files means "not a log": nothing is
-//!    touched. A named file that is missing is an error, never silently skipped.
+//!    touched. A manifest that does not parse (empty, garbage, failed checksum) is
+//!    corruption naming it. A named file that is missing is an error, never
+//!    silently skipped.
 //! 2. Scan every file front to back: check its header (magic, version, kind, the
 //!    LSN the manifest expects), then each frame (length within bounds, CRC-32 of
 //!    length and payload). Segments must chain: each starts at the LSN after the
 //!    last record of the one before.
 //! 3. Classify the first bad frame. It is a *torn tail* when it is in the last
 //!    segment and looks like an interrupted write: the frame runs past the end of
-//!    the file, or it ends exactly at the end of the file with a bad checksum, or
-//!    only zeros follow it. A torn tail is cut off (the file is truncated to the
+//!    the file, or it ends exactly at the end of the file with a bad checksum, and
+//!    no complete, CRC-valid frame starts anywhere after its start (see
+//!    `resync.rs`: a damaged length field also makes a frame run past the
+//!    end, but leaves the valid records behind it); or only zeros follow it. A torn
+//!    tail is cut off (the file is truncated to the
 //!    last good frame and the new length fsynced) and reported as a
 //!    [`Warning::TornTail`]. Any other bad frame is *corruption*: the open fails
 //!    with [`Error::Corrupt`] naming file and offset, because silently dropping it
@@ -44,7 +49,18 @@
 //! scan stops at the first bad frame, what survives is always a prefix of the log.
 //! The one thing recovery cannot tell apart is a bit flipped by the disk inside the
 //! very last record from a torn write of that record; both are cut off with a
-//! warning.
+//! warning. A flip in the length of any earlier record of the last segment leaves
+//! valid frames after the damaged one, which the resynchronising search finds, so
+//! it stops the open instead of dropping them.
+//!
+//! # Records the caller cannot decode
+//!
+//! This crate checks framing only. A record whose checksum is valid but whose
+//! payload the caller cannot decode (a bug, or a record kind from a newer build) is
+//! the caller's to report: [`Records::location`](crate::Records::location) names
+//! the file and frame offset of each record handed out, for its error, and
+//! [`check_with`] and [`repair_with`] take the caller's decoder, so `check-wal`
+//! reports such a record at that same place and `--fix` can cut there.
 
 use std::fmt;
 use std::io::{self, Read};
@@ -55,7 +71,8 @@ use crate::error::Error;
 use crate::io::{Io, OsIo};
 use crate::manifest::{Entry, Manifest, MANIFEST_TMP_NAME};
 use crate::options::Options;
-use crate::record::{FrameError, FrameReader};
+use crate::record::{FrameError, FrameReader, FRAME_HEADER_LEN};
+use crate::resync::{self, Resync};
 use crate::segment::{self, FileKind, Header, HEADER_LEN};
 use crate::writer::{Log, Recovered};
 use crate::Lsn;
@@ -182,7 +199,7 @@ pub(crate) fn open(
         Some(m) => m,
         None => create(&*io, dir)?,
     };
-    let scan = scan(&*io, dir, &manifest)?;
+    let scan = scan(&*io, dir, &manifest, &mut accept_all)?;
     let mut recovery = Recovery {
         files_scanned: scan.files.len(),
         records_scanned: scan.records(),
@@ -301,8 +318,21 @@ fn remove_orphans(
     Ok(())
 }
 
+/// A payload check that accepts every record: framing alone is checked.
+fn accept_all(_: &[u8]) -> Result<(), String> {
+    Ok(())
+}
+
+/// Checks a record's payload: `Err` says why the caller cannot decode it.
+type Validate<'a> = dyn FnMut(&[u8]) -> Result<(), String> + 'a;
+
 /// Validates every file the manifest names, stopping at the first bad record.
-pub(crate) fn scan(io: &dyn Io, dir: &Path, manifest: &Manifest) -> Result<Scan, Error> {
+pub(crate) fn scan(
+    io: &dyn Io,
+    dir: &Path,
+    manifest: &Manifest,
+    validate: &mut Validate<'_>,
+) -> Result<Scan, Error> {
     let entries: Vec<&Entry> = manifest.files().collect();
     let mut scan = Scan {
         files: Vec::new(),
@@ -317,7 +347,12 @@ pub(crate) fn scan(io: &dyn Io, dir: &Path, manifest: &Manifest) -> Result<Scan,
             FileKind::Segment
         };
         let is_last = index + 1 == entries.len();
-        let (file, bad) = scan_file(io, dir, entry, kind, is_last, scan.next_lsn)?;
+        let place = Place {
+            entry,
+            kind,
+            is_last,
+        };
+        let (file, bad) = scan_file(io, dir, &place, scan.next_lsn, validate)?;
         let header_ok = bad
             .as_ref()
             .is_none_or(|b| b.record.offset >= HEADER_LEN as u64);
@@ -335,14 +370,25 @@ pub(crate) fn scan(io: &dyn Io, dir: &Path, manifest: &Manifest) -> Result<Scan,
     Ok(scan)
 }
 
+/// A file of the log and where it stands in it.
+struct Place<'a> {
+    entry: &'a Entry,
+    kind: FileKind,
+    is_last: bool,
+}
+
 fn scan_file(
     io: &dyn Io,
     dir: &Path,
-    entry: &Entry,
-    kind: FileKind,
-    is_last: bool,
+    place: &Place<'_>,
     expected_lsn: Lsn,
+    validate: &mut Validate<'_>,
 ) -> Result<(FileScan, Option<Bad>), Error> {
+    let &Place {
+        entry,
+        kind,
+        is_last,
+    } = place;
     let path = dir.join(&entry.name);
     let file_len = match io.file_len(&path) {
         Ok(len) => len,
@@ -403,24 +449,99 @@ fn scan_file(
     let mut frames = FrameReader::new(reader, HEADER_LEN as u64, file_len);
     while let Some(frame) = frames.next_frame().map_err(|e| Error::io(&path, e))? {
         let Err(error) = frame else {
+            if let Err(reason) = validate(frames.payload()) {
+                let end = frames.offset();
+                let start = end - (FRAME_HEADER_LEN + frames.payload().len()) as u64;
+                let lsn = match kind {
+                    FileKind::Segment => entry.lsn + file.records,
+                    FileKind::Base => entry.lsn - 1,
+                };
+                let reason = format!("record at LSN {lsn} does not decode: {reason}");
+                return Ok((file, Some(bad(start, reason, false, Some(end)))));
+            }
             file.records += 1;
             continue;
         };
         let offset = frames.offset();
-        let torn = is_last
-            && kind == FileKind::Segment
-            && match error {
-                FrameError::Incomplete { .. } => true,
-                FrameError::ChecksumMismatch { frame_end, .. } if frame_end == file_len => true,
-                _ => zeros_from(io, &path, offset)?,
-            };
-        let resume_at = match error {
+        let verdict = if is_last && kind == FileKind::Segment {
+            classify_in_last_segment(io, &path, offset, file_len, &error)?
+        } else {
+            Verdict::corrupt(&error)
+        };
+        let record = bad(offset, verdict.reason, verdict.torn, verdict.resume_at);
+        return Ok((file, Some(record)));
+    }
+    Ok((file, None))
+}
+
+/// What a bad frame is and where framing resumes after it.
+struct Verdict {
+    torn: bool,
+    reason: String,
+    resume_at: Option<u64>,
+}
+
+impl Verdict {
+    fn corrupt(error: &FrameError) -> Verdict {
+        let resume_at = match *error {
             FrameError::ChecksumMismatch { frame_end, .. } => Some(frame_end),
             _ => None,
         };
-        return Ok((file, Some(bad(offset, error.to_string(), torn, resume_at))));
+        Verdict {
+            torn: false,
+            reason: error.to_string(),
+            resume_at,
+        }
     }
-    Ok((file, None))
+}
+
+/// Classifies the first bad frame of the last segment, at `offset`: a torn tail when
+/// it looks like an interrupted write and nothing valid follows it.
+fn classify_in_last_segment(
+    io: &dyn Io,
+    path: &Path,
+    offset: u64,
+    file_len: u64,
+    error: &FrameError,
+) -> Result<Verdict, Error> {
+    let reaches_the_end = match *error {
+        FrameError::Incomplete { .. } => true,
+        FrameError::ChecksumMismatch { frame_end, .. } => frame_end == file_len,
+        FrameError::ImpossibleLength(_) => false,
+    };
+    if !reaches_the_end {
+        // Zeros never form a valid frame (see `resync`), so no search is needed.
+        let torn = zeros_from(io, path, offset)?;
+        return Ok(Verdict {
+            torn,
+            ..Verdict::corrupt(error)
+        });
+    }
+    Ok(
+        match resync::next_valid_frame(io, path, offset + 1, file_len)? {
+            Resync::NotFound => Verdict {
+                torn: true,
+                reason: error.to_string(),
+                resume_at: None,
+            },
+            Resync::Found(at) => Verdict {
+                torn: false,
+                reason: format!(
+                    "{error}, yet a valid record starts at byte offset {at}: \
+                 the frame is damaged, not cut short by a crash"
+                ),
+                resume_at: Some(at),
+            },
+            Resync::GaveUp => Verdict {
+                torn: false,
+                reason: format!(
+                    "{error}; could not rule out valid records after it (the search for \
+                 them gave up), so it is not cut off as a torn write"
+                ),
+                resume_at: None,
+            },
+        },
+    )
 }
 
 /// Whether every byte of `path` from `offset` on is zero (space a crash allocated
@@ -455,11 +576,21 @@ fn count_records(io: &dyn Io, path: &Path, offset: u64, file_len: u64) -> Result
 }
 
 /// Scans the log in `dir` without changing anything and reports the first bad
-/// record, if any (`isolde check-wal`).
+/// record, if any (`isolde check-wal`). Checks framing only; see [`check_with`].
 pub fn check(dir: &Path) -> Result<CheckReport, Error> {
+    check_with(dir, &mut accept_all)
+}
+
+/// [`check`], also passing every CRC-valid payload to `validate` (the caller's
+/// decoder): the first it rejects is reported as the bad record, at its frame's
+/// offset, with the LSN and the reason `validate` gave.
+pub fn check_with(
+    dir: &Path,
+    validate: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+) -> Result<CheckReport, Error> {
     let io = OsIo;
     let manifest = load_existing(&io, dir)?;
-    let scan = scan(&io, dir, &manifest)?;
+    let scan = scan(&io, dir, &manifest, validate)?;
     Ok(CheckReport {
         files_scanned: scan.files.len(),
         records: scan.records(),
@@ -477,11 +608,21 @@ fn load_existing(io: &dyn Io, dir: &Path) -> Result<Manifest, Error> {
 
 /// Cuts the log in `dir` at its first bad record (`isolde check-wal --fix`):
 /// truncates the damaged file there, drops every later file, and reports what was
-/// lost. A log without bad records is left as it is.
+/// lost. A log without bad records is left as it is. Checks framing only; see
+/// [`repair_with`].
 pub fn repair(dir: &Path) -> Result<RepairReport, Error> {
+    repair_with(dir, &mut accept_all)
+}
+
+/// [`repair`], cutting at the first record that is bad either in its framing or to
+/// `validate` (the caller's decoder), as [`check_with`] reports it.
+pub fn repair_with(
+    dir: &Path,
+    validate: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+) -> Result<RepairReport, Error> {
     let io = OsIo;
     let manifest = load_existing(&io, dir)?;
-    let scan = scan(&io, dir, &manifest)?;
+    let scan = scan(&io, dir, &manifest, validate)?;
     let Some(bad) = scan.bad else {
         return Ok(RepairReport {
             cut_at: None,

@@ -105,3 +105,41 @@ fn records_appended_after_open_are_checksummed_by_the_first_reader() {
     flip_byte(&active, appended_at + 8);
     assert_corrupt_at(&log, &active, appended_at);
 }
+
+#[test]
+fn each_record_handed_out_names_its_file_and_frame_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let log = open_fast(dir.path(), SEGMENT_SIZE);
+        for i in 1..=40 {
+            log.write(&payload(i)).unwrap();
+        }
+    }
+    // Where each LSN's frame starts, walking the segments' frames by hand.
+    let mut expected = Vec::new();
+    for segment in segment_files(dir.path()) {
+        let bytes = std::fs::read(&segment).unwrap();
+        let mut lsn: Lsn = segment.file_name().unwrap().to_string_lossy()[4..24]
+            .parse()
+            .unwrap();
+        let mut at = 32;
+        while at < bytes.len() {
+            expected.push((lsn, segment.clone(), at as u64));
+            at += 8 + u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            lsn += 1;
+        }
+    }
+    assert_eq!(expected.len(), 40);
+    let log = open_fast(dir.path(), SEGMENT_SIZE);
+    for from in [1, 13] {
+        let mut records = log.read_from(from).unwrap();
+        assert_eq!(records.location(), None, "nothing handed out yet");
+        let mut got = Vec::new();
+        while let Some(record) = records.next_borrowed() {
+            let lsn = record.unwrap().0;
+            let (file, offset) = records.location().expect("a record was handed out");
+            got.push((lsn, file.to_path_buf(), offset));
+        }
+        assert_eq!(got[..], expected[from as usize - 1..], "from {from}");
+    }
+}
