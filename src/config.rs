@@ -52,7 +52,11 @@ pub struct Options {
     pub wal_rewrite_min_size: u64,
     /// Size at which the log starts a new segment.
     pub wal_segment_size: u64,
-    /// How long to wait for a row lock; None waits forever (deadlocks are detected at once).
+    /// How long a transaction waits for a row lock before it fails with SQLSTATE 55P03
+    /// (and is rolled back). `None` and `Some(Duration::ZERO)` both wait forever, as
+    /// `lock-timeout = 0` does in `isolde.toml` and `lock_timeout = 0` in PostgreSQL.
+    /// There is no NOWAIT setting: a very short timeout (`Some(Duration::from_millis(1))`)
+    /// comes closest. Deadlocks are detected at once whatever the timeout.
     pub lock_timeout: Option<Duration>,
     /// Level of autocommit operations and of transactions begun without one.
     pub default_isolation: IsolationLevel,
@@ -91,7 +95,8 @@ impl Options {
         });
         isolde_txn::Options {
             log,
-            lock_timeout: self.lock_timeout,
+            // The transaction layer reads a zero timeout as "do not wait".
+            lock_timeout: self.lock_timeout.filter(|timeout| !timeout.is_zero()),
             save: self.save.clone(),
             checkpoint_compression: self.checkpoint_compression,
             stop_writes_on_checkpoint_error: self.stop_writes_on_checkpoint_error,

@@ -17,7 +17,7 @@ use isolde_txn::{
 use crate::config::Options;
 use crate::error::{Error, Result};
 use crate::expiry::{self, Stored, Sweeper, Ttl};
-use crate::keyspace::{self, KV_PREFIX};
+use crate::keyspace::{self, KV_PREFIX, MAX_KEY_SIZE, MAX_VALUE_SIZE};
 use crate::pubsub::{Broker, Subscription};
 use crate::queue::{self, Queues};
 use crate::watch::{Watch, Watches};
@@ -57,6 +57,14 @@ struct Fanout {
     broker: Broker,
     watches: Arc<Watches>,
     queues: Queues,
+}
+
+/// The fan-out goes when the database does (with the transaction manager that holds it):
+/// subscriptions close as their broker drops, and watches are told here.
+impl Drop for Fanout {
+    fn drop(&mut self) {
+        self.watches.shut_down();
+    }
 }
 
 impl CommitObserver for Fanout {
@@ -139,7 +147,8 @@ impl Db {
         self.autocommit(|tx| tx.put(key, value))
     }
 
-    /// Sets `key` to `value`, expiring after `ttl` (Redis's `SET key value PX ttl`).
+    /// Sets `key` to `value`, expiring after `ttl` (Redis's `SET key value PX ttl`); a
+    /// `ttl` under one millisecond is refused, as Redis refuses `PX 0`.
     pub fn put_with_ttl(&self, key: &[u8], value: &[u8], ttl: Duration) -> Result<()> {
         self.autocommit(|tx| tx.put_with_ttl(key, value, ttl))
     }
@@ -298,8 +307,18 @@ impl Transaction {
         self.write_value(key, value, None)
     }
 
-    /// Sets `key` to `value`, expiring after `ttl`.
+    /// Sets `key` to `value`, expiring after `ttl`. Expiry times are whole milliseconds,
+    /// so a `ttl` under one millisecond would make a key no one can ever read: it is
+    /// refused (SQLSTATE 22023), as Redis refuses `SET key value PX 0`. To remove a key
+    /// now, [`Transaction::delete`] it or [`Transaction::expire`] it with a zero TTL.
     pub fn put_with_ttl(&mut self, key: &[u8], value: &[u8], ttl: Duration) -> Result<()> {
+        if ttl < Duration::from_millis(1) {
+            return Err(Error::Invalid {
+                message: format!(
+                    "invalid expire time in put_with_ttl: {ttl:?}; a TTL is at least 1 ms"
+                ),
+            });
+        }
         self.write_value(key, value, Some(expiry::deadline_ms(ttl)))
     }
 
@@ -309,18 +328,22 @@ impl Transaction {
         Ok(self.inner.delete(&point_key(key)?)?)
     }
 
-    /// Sets `key` to expire after `ttl`; false if it does not exist.
+    /// Sets `key` to expire after `ttl` (a zero `ttl` expires it now); false if it does
+    /// not exist. Like Redis's EXPIRE it changes only the expiry: the key is locked first,
+    /// and the value kept is the one current under the lock, so a value or a delete that
+    /// another transaction commits meanwhile is never undone.
     pub fn expire(&mut self, key: &[u8], ttl: Duration) -> Result<bool> {
-        let Some((value, _)) = self.get_stored(key)? else {
+        let Some((value, _)) = self.lock_current(key)? else {
             return Ok(false);
         };
         self.write_value(key, &value, Some(expiry::deadline_ms(ttl)))?;
         Ok(true)
     }
 
-    /// Removes `key`'s expiry; false if it does not exist or has none.
+    /// Removes `key`'s expiry; false if it does not exist or has none. Like
+    /// [`Transaction::expire`], it locks the key first and keeps the current value.
     pub fn persist(&mut self, key: &[u8]) -> Result<bool> {
-        match self.get_stored(key)? {
+        match self.lock_current(key)? {
             Some((value, Some(_))) => self.write_value(key, &value, None).map(|()| true),
             _ => Ok(false),
         }
@@ -404,21 +427,21 @@ impl Transaction {
     /// Like [`Transaction::dequeue`], but waits up to `timeout` for a message when the
     /// queue is empty: woken by commits that enqueue, and looking again every
     /// [`DEQUEUE_POLL`] for messages put back by rolled-back consumers.
+    /// A `timeout` too long to add to the clock (`Duration::MAX`) waits forever.
     pub fn dequeue_timeout(&mut self, queue: &[u8], timeout: Duration) -> Result<Option<Vec<u8>>> {
-        let deadline = Instant::now() + timeout;
+        let deadline = Instant::now().checked_add(timeout);
         loop {
             let seen = self.db.fanout.queues.arrivals();
             if let Some(message) = self.dequeue(queue)? {
                 return Ok(Some(message));
             }
             let now = Instant::now();
-            if now >= deadline {
+            if deadline.is_some_and(|deadline| now >= deadline) {
                 return Ok(None);
             }
-            self.db
-                .fanout
-                .queues
-                .wait_for_arrival(seen, deadline.min(now + DEQUEUE_POLL));
+            let poll = now + DEQUEUE_POLL;
+            let until = deadline.map_or(poll, |deadline| deadline.min(poll));
+            self.db.fanout.queues.wait_for_arrival(seen, until);
         }
     }
 
@@ -455,9 +478,37 @@ impl Transaction {
         }
     }
 
+    /// Locks `key` exclusively, then returns its live value and expiry time as a write
+    /// made now would find them: the transaction's own pending write if it has one, else
+    /// the newest committed version, never a value read before the lock was granted.
+    fn lock_current(&mut self, key: &[u8]) -> Result<Option<(Vec<u8>, Option<u64>)>> {
+        let stored_key = point_key(key)?;
+        self.inner.begin_statement();
+        // At READ COMMITTED `changed` means a version committed after this statement's
+        // snapshot. With the lock held nobody can commit another, and a fresh snapshot
+        // sees that one as soon as the clock publishes it (at once, unless an earlier
+        // commit is still finishing); that read also sees this transaction's own pending
+        // write, which `RowLock::value` leaves out. At READ UNCOMMITTED reads see the
+        // newest version, and at the snapshot levels a changed row fails the lock.
+        while self.inner.lock(&stored_key, LockMode::Exclusive)?.changed
+            && self.level() == IsolationLevel::ReadCommitted
+        {
+            std::thread::yield_now();
+            self.inner.begin_statement();
+        }
+        self.get_stored(key)
+    }
+
     fn write_value(&mut self, key: &[u8], value: &[u8], expires_at_ms: Option<u64>) -> Result<()> {
         self.inner.begin_statement();
         let stored_key = point_key(key)?;
+        if value.len() > MAX_VALUE_SIZE {
+            return Err(isolde_txn::Error::ValueTooLarge {
+                len: value.len(),
+                max: MAX_VALUE_SIZE,
+            }
+            .into());
+        }
         if let Some(at) = expires_at_ms {
             self.inner
                 .put(&keyspace::expiry_key(at, &stored_key), b"")?;
@@ -519,10 +570,18 @@ fn decode<'a>(stored_key: &[u8], stored: &'a [u8]) -> Result<Stored<'a>> {
     })
 }
 
-/// The stored form of a key named by a point operation, which must not be empty.
+/// The stored form of a key named by a point operation: 1 to [`MAX_KEY_SIZE`] bytes, so
+/// that reads refuse what writes refuse, with the caller's own length in the error.
 fn point_key(key: &[u8]) -> Result<Vec<u8>> {
     if key.is_empty() {
         return Err(isolde_txn::Error::EmptyKey.into());
+    }
+    if key.len() > MAX_KEY_SIZE {
+        return Err(isolde_txn::Error::KeyTooLarge {
+            len: key.len(),
+            max: MAX_KEY_SIZE,
+        }
+        .into());
     }
     Ok(keyspace::kv_key(key))
 }

@@ -3,6 +3,9 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::pubsub::RecvError;
+use crate::watch::WatchError;
+
 /// Everything the embedded API can fail with. [`Error::is_retryable`] says whether running
 /// the transaction again may succeed; [`Error::sqlstate`] gives PostgreSQL's code.
 #[derive(Debug)]
@@ -34,6 +37,10 @@ pub enum Error {
         /// The key as the caller names it (without the key-value namespace byte).
         key: Vec<u8>,
     },
+    /// A watch ended: it fell behind, or its database was closed.
+    Watch(WatchError),
+    /// A subscription ended: it fell behind, or its database was closed.
+    Subscription(RecvError),
 }
 
 impl Error {
@@ -50,6 +57,11 @@ impl Error {
             Error::Io { .. } => "58030",
             Error::Invalid { .. } => "22023",
             Error::CorruptValue { .. } => "XX001",
+            // A buffer of `pubsub-buffer-limit` overflowed.
+            Error::Watch(WatchError::Lagged { .. })
+            | Error::Subscription(RecvError::Lagged { .. }) => "53400",
+            // The database was shut down under the receiver.
+            Error::Watch(_) | Error::Subscription(_) => "57P01",
         }
     }
 }
@@ -61,6 +73,8 @@ impl fmt::Display for Error {
             Error::Config { path, message } => write!(f, "{}: {message}", path.display()),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Invalid { message } => f.write_str(message),
+            Error::Watch(e) => e.fmt(f),
+            Error::Subscription(e) => e.fmt(f),
             Error::CorruptValue { key } => write!(
                 f,
                 "the value of key {} has an unknown header: it was not written by the key-value API",
@@ -75,6 +89,8 @@ impl std::error::Error for Error {
         match self {
             Error::Txn(e) => Some(e),
             Error::Io { source, .. } => Some(source),
+            Error::Watch(e) => Some(e),
+            Error::Subscription(e) => Some(e),
             Error::Config { .. } | Error::Invalid { .. } | Error::CorruptValue { .. } => None,
         }
     }
@@ -83,6 +99,18 @@ impl std::error::Error for Error {
 impl From<isolde_txn::Error> for Error {
     fn from(e: isolde_txn::Error) -> Self {
         Error::Txn(e)
+    }
+}
+
+impl From<WatchError> for Error {
+    fn from(e: WatchError) -> Self {
+        Error::Watch(e)
+    }
+}
+
+impl From<RecvError> for Error {
+    fn from(e: RecvError) -> Self {
+        Error::Subscription(e)
     }
 }
 

@@ -7,19 +7,25 @@
 //! level from its expiry on (the wall clock decides, as in Redis). It is then removed by an
 //! ordinary committed delete: the background sweeper walks the expiry index (keys ordered
 //! by time, see [`crate::keyspace`]) a bounded number of entries per pass, and keys that a
-//! read found expired are queued for it first.
+//! read found expired are queued for it first. The sweeper never waits for a lock: a key
+//! that an open transaction holds is skipped, and its index entry, still there, brings
+//! it back on a later pass, so one long transaction cannot hold up the removal of every
+//! other expired key.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use isolde_txn::{IsolationLevel, LockMode, TxnManager};
+use isolde_txn::{IsolationLevel, TxnManager};
 use parking_lot::{Condvar, Mutex};
 
 use crate::keyspace::{self, EXPIRY_PREFIX};
 
 /// Expired keys the sweeper deletes per pass, at most.
 const SWEEP_BATCH: usize = 100;
+/// Index entries a pass looks at, at most: a batch's worth of keys held by open
+/// transactions does not stop the pass from reaching the ones after them.
+const SWEEP_LOOKAHEAD: usize = 4 * SWEEP_BATCH;
 /// Pause between sweeper passes.
 const SWEEP_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -164,13 +170,14 @@ fn sweep_until_stopped(manager: &TxnManager, shared: &SweeperShared) {
             }
         }
         let seen = std::mem::take(&mut *shared.seen.lock());
-        // A pass that fails (a deadlock with a user transaction, writes stopped) is simply
-        // tried again next time: expired keys already read as absent meanwhile.
+        // A pass that fails (writes stopped, say) is simply tried again next time: expired
+        // keys already read as absent meanwhile.
         let _ = sweep(manager, seen);
     }
 }
 
-/// One pass: the keys reads found expired, then the expiry index up to now.
+/// One pass: the keys reads found expired, then the expiry index up to now, until
+/// [`SWEEP_BATCH`] keys are dealt with; keys held by others are skipped.
 fn sweep(manager: &TxnManager, seen: Vec<Vec<u8>>) -> isolde_txn::Result<()> {
     let now = now_ms();
     let due: Vec<(u64, Vec<u8>)> = {
@@ -179,43 +186,85 @@ fn sweep(manager: &TxnManager, seen: Vec<Vec<u8>>) -> isolde_txn::Result<()> {
         let due = index
             .map_while(|(key, _)| keyspace::parse_expiry_key(&key).map(|(at, k)| (at, k.to_vec())))
             .take_while(|(at, _)| *at <= now)
-            .take(SWEEP_BATCH)
+            .take(SWEEP_LOOKAHEAD)
             .collect();
         tx.commit()?;
         due
     };
     let from_index = due.into_iter().map(|(at, key)| (Some(at), key));
+    let mut done = 0;
     for (indexed_at, stored_key) in seen.into_iter().map(|k| (None, k)).chain(from_index) {
-        remove_if_expired(manager, indexed_at, &stored_key, now)?;
+        if done == SWEEP_BATCH {
+            break;
+        }
+        if remove_if_expired(manager, indexed_at, &stored_key, now)? {
+            done += 1;
+        }
     }
     Ok(())
 }
 
-/// Deletes `stored_key` if it has expired by `now`, with its index entry; an index entry
-/// that no longer matches the key's expiry (the key was rewritten) is just dropped. The
-/// key is locked first and the expiry checked on the version the lock holds, so a value
-/// rewritten after it expired is never deleted.
+/// Deletes `stored_key` if it has expired by `now`, with its index entry, and drops the
+/// index entry found at `indexed_at` if it no longer matches the key's expiry (the key was
+/// rewritten). Nothing is deleted unless its lock is granted at once: false, with nothing
+/// changed, when another transaction holds the key or an index entry.
+///
+/// The expiry is checked again on the version the lock holds, so a value rewritten after
+/// it expired is never deleted.
 fn remove_if_expired(
     manager: &TxnManager,
     indexed_at: Option<u64>,
     stored_key: &[u8],
     now: u64,
-) -> isolde_txn::Result<()> {
+) -> isolde_txn::Result<bool> {
+    // Dropping `tx` before the commit rolls back whatever it took.
     let mut tx = manager.begin(IsolationLevel::ReadCommitted);
-    let current = tx.lock(stored_key, LockMode::Exclusive)?.value;
-    let expires_at = current
-        .as_deref()
-        .and_then(Stored::decode)
-        .and_then(|s| s.expires_at_ms);
-    if let Some(at) = expires_at.filter(|&at| at <= now) {
-        tx.delete(stored_key)?;
-        tx.delete(&keyspace::expiry_key(at, stored_key))?;
+    let mut expires_at = expiry_of(tx.get(stored_key)?.as_deref());
+    let mut entries = Vec::new();
+    if expires_at.is_some_and(|at| at <= now) {
+        let Some(taken) = take_without_waiting(&mut tx, stored_key)? else {
+            return Ok(false);
+        };
+        expires_at = expiry_of(Some(&taken));
+        match expires_at {
+            Some(at) if at <= now => entries.push(at),
+            // Rewritten since the read: leave it, and its index entries, to a later pass.
+            _ => return Ok(true),
+        }
     }
-    if let Some(at) = indexed_at.filter(|&at| Some(at) != expires_at || at <= now) {
-        tx.delete(&keyspace::expiry_key(at, stored_key))?;
+    // Any other index entry is stale: the key was rewritten, made persistent or deleted.
+    entries.extend(indexed_at.filter(|&at| Some(at) != expires_at));
+    for at in entries {
+        let entry = keyspace::expiry_key(at, stored_key);
+        if tx.get(&entry)?.is_some() && take_without_waiting(&mut tx, &entry)?.is_none() {
+            return Ok(false);
+        }
     }
     tx.commit()?;
-    Ok(())
+    Ok(true)
+}
+
+/// The expiry time of a stored value, if it has one.
+fn expiry_of(stored: Option<&[u8]>) -> Option<u64> {
+    stored
+        .and_then(Stored::decode)
+        .and_then(|stored| stored.expires_at_ms)
+}
+
+/// Takes `key` for deletion in `tx` without waiting and returns its newest committed
+/// value; None when another transaction holds it or it is gone. The transaction layer's
+/// one lock request that never waits is the queue taker's `take_first` (SKIP LOCKED), so
+/// it is handed `key` as a prefix. When `key` is not available it may take a longer key
+/// that starts with `key` instead; None then too, and the caller must roll back `tx`,
+/// which never commits that pending delete (though, as any rolled-back write, a READ
+/// UNCOMMITTED reader may glimpse it).
+fn take_without_waiting(
+    tx: &mut isolde_txn::Transaction,
+    key: &[u8],
+) -> isolde_txn::Result<Option<isolde_txn::Value>> {
+    Ok(tx
+        .take_first(key)?
+        .and_then(|(taken, value)| (taken == key).then_some(value)))
 }
 
 #[cfg(test)]

@@ -10,6 +10,16 @@
 //! Big-endian numbers inside keys make byte order equal numeric order, so a queue's
 //! messages and the expiry index are read in order by a plain range scan.
 
+/// The longest key the key-value API accepts, in bytes: the transaction layer's limit
+/// ([`isolde_txn::MAX_KEY_SIZE`], 64 KiB) less the 10 bytes that the longest stored form
+/// of a key adds, its expiry index entry (`0x03`, the 8-byte time, then the key with its
+/// `0x01`). A key of this length is accepted with or without a TTL.
+pub const MAX_KEY_SIZE: usize = isolde_txn::MAX_KEY_SIZE - 10;
+/// The largest value the key-value API accepts, in bytes: the transaction layer's limit
+/// ([`isolde_txn::MAX_VALUE_SIZE`], 64 MiB) less the longest value header, 9 bytes with an
+/// expiry time (see [`crate::expiry`]).
+pub const MAX_VALUE_SIZE: usize = isolde_txn::MAX_VALUE_SIZE - 9;
+
 /// First byte of every key-value key.
 pub const KV_PREFIX: u8 = 0x01;
 /// First byte of every queue message key.

@@ -34,9 +34,12 @@ pub use isolde_sql as sql;
 pub use isolde_sql::{QueryResult, Session};
 pub use isolde_txn::checkpoint::Compression;
 pub use isolde_txn::wal::FsyncPolicy;
-pub use isolde_txn::{
-    CheckpointInfo, CommitInfo, IsolationLevel, LockMode, SaveRule, MAX_KEY_SIZE, MAX_VALUE_SIZE,
-};
-pub use keyspace::KV_PREFIX;
+pub use isolde_txn::{CheckpointInfo, CommitInfo, IsolationLevel, LockMode, SaveRule};
+pub use keyspace::{KV_PREFIX, MAX_KEY_SIZE, MAX_VALUE_SIZE};
 pub use queue::MAX_QUEUE_NAME;
 pub use watch::{Change, Watch, WatchError};
+
+/// The README's examples, compiled and run by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

@@ -9,6 +9,8 @@
 //! A watch buffers at most `pubsub-buffer-limit` undelivered changes. Rather than block
 //! committers or grow without bound, a watch that falls further behind receives what it
 //! had buffered and then [`WatchError::Lagged`]: it has missed changes and is closed.
+//! When the database is closed (its last handle dropped), a watch receives what it had
+//! buffered and then [`WatchError::Closed`], as a subscription does.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -42,6 +44,9 @@ pub enum WatchError {
         /// How many changes were dropped since the buffer filled, as of this call.
         missed: u64,
     },
+    /// The database is gone (every handle to it was dropped); every buffered change was
+    /// received.
+    Closed,
 }
 
 impl fmt::Display for WatchError {
@@ -53,6 +58,7 @@ impl fmt::Display for WatchError {
                     "watch fell behind and missed {missed} changes; it is closed"
                 )
             }
+            WatchError::Closed => write!(f, "watch closed: the database was closed"),
         }
     }
 }
@@ -63,6 +69,8 @@ impl std::error::Error for WatchError {}
 struct InboxState {
     changes: VecDeque<Change>,
     missed: u64,
+    /// The database is gone.
+    closed: bool,
 }
 
 struct Inbox {
@@ -134,6 +142,14 @@ impl Watches {
     fn close(&self, id: u64) {
         self.open.lock().retain(|(open, _, _)| *open != id);
     }
+
+    /// The database is closing: every open watch ends once it has received its buffer.
+    pub(crate) fn shut_down(&self) {
+        for (_, _, inbox) in self.open.lock().drain(..) {
+            inbox.state.lock().closed = true;
+            inbox.arrived.notify_all();
+        }
+    }
 }
 
 /// An open watch on a key prefix; see [`crate::Db::watch`]. Dropping it stops it.
@@ -153,9 +169,10 @@ impl Watch {
         }
     }
 
-    /// The next change, or None after `timeout`.
+    /// The next change, or None after `timeout`. A `timeout` too long to add to the
+    /// clock (`Duration::MAX`) waits as long as it takes.
     pub fn recv_timeout(&self, timeout: Duration) -> Result<Option<Change>, WatchError> {
-        self.wait(Some(Instant::now() + timeout))
+        self.wait(Instant::now().checked_add(timeout))
     }
 
     /// The next change if one is waiting.
@@ -173,6 +190,9 @@ impl Watch {
                 return Err(WatchError::Lagged {
                     missed: state.missed,
                 });
+            }
+            if state.closed {
+                return Err(WatchError::Closed);
             }
             match deadline {
                 None => self.inbox.arrived.wait(&mut state),
