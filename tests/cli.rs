@@ -480,3 +480,75 @@ fn second_record_offset(segment: &Path) -> u64 {
     );
     (SEGMENT_HEADER + 8) as u64 + u64::from(len)
 }
+
+/// Runs `isolde restore` with a file-size limit, so that the process dies (SIGXFSZ)
+/// partway through writing the new checkpoint: what an interrupted restore leaves.
+fn restore_killed_while_writing(s: &Scratch, args: &[&str]) -> Output {
+    let command = format!(
+        "ulimit -f 8; exec '{}' restore {}",
+        env!("CARGO_BIN_EXE_isolde"),
+        args.join(" ")
+    );
+    Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(s.root.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// A backup of a database whose checkpoint is far larger than 8 KiB.
+fn large_backup(s: &Scratch) {
+    let db = Db::open(s.path("src"), options()).unwrap();
+    // xorshift64: values that do not compress.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    for i in 0..2_000 {
+        let value: Vec<u8> = (0..8)
+            .flat_map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state.to_le_bytes()
+            })
+            .collect();
+        db.put(format!("src{i}").as_bytes(), &value).unwrap();
+    }
+    drop(db);
+    assert_exit(
+        &s.run(&["checkpoint", "--dir", "src", "--out", "backup.ickp"]),
+        0,
+    );
+    assert!(fs::metadata(s.path("backup.ickp")).unwrap().len() > 64 * 1024);
+}
+
+#[test]
+fn an_interrupted_forced_restore_leaves_the_old_database_whole_and_can_be_run_again() {
+    let s = Scratch::new();
+    large_backup(&s);
+    assert_exit(&s.kv(&["put", "old", "1"]), 0);
+    assert_exit(&s.run(&["checkpoint", "--dir", "db"]), 0);
+    assert_exit(&s.kv(&["put", "logged", "2"]), 0);
+
+    let killed = restore_killed_while_writing(&s, &["backup.ickp", "--dir", "db", "--force"]);
+    assert!(!killed.status.success(), "{killed:?}");
+    assert_eq!(stdout(&s.kv(&["get", "old"])), "1\n");
+    assert_eq!(stdout(&s.kv(&["get", "logged"])), "2\n");
+    assert_exit(&s.kv(&["get", "src7"]), 1);
+
+    assert_exit(
+        &s.run(&["restore", "backup.ickp", "--dir", "db", "--force"]),
+        0,
+    );
+    assert_exit(&s.kv(&["get", "old"]), 1);
+    assert_exit(&s.kv(&["get", "src7"]), 0);
+}
+
+#[test]
+fn a_restore_into_a_new_directory_that_was_interrupted_can_be_run_again_without_force() {
+    let s = Scratch::new();
+    large_backup(&s);
+    let killed = restore_killed_while_writing(&s, &["backup.ickp", "--dir", "fresh"]);
+    assert!(!killed.status.success(), "{killed:?}");
+    assert_exit(&s.run(&["restore", "backup.ickp", "--dir", "fresh"]), 0);
+    assert_exit(&s.run(&["kv", "get", "src7", "--dir", "fresh"]), 0);
+}

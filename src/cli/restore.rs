@@ -1,15 +1,24 @@
 //! `isolde restore FILE`: create a database from a checkpoint file.
 //!
-//! The steps, in an order that never replaces anything with an unverified file:
+//! The steps, in an order that never replaces anything with an unverified or unfinished
+//! file:
 //!
-//! 1. Refuse a directory that holds anything unless `--force`; take its `LOCK`, so no
-//!    database process can have it open while files change under it.
+//! 1. Refuse a directory that holds anything unless `--force` (what an interrupted
+//!    restore left, its lock file and staging directories, does not count); take its
+//!    `LOCK`, so no database process can have it open while files change under it.
 //! 2. Open `FILE`, which verifies every checksum.
-//! 3. With `--force`, remove what isolde owns in the directory: its checkpoints, their
-//!    unfinished temp files and the `wal/` directory. Nothing else is touched.
-//! 4. Write the entries into the directory as a new checkpoint, decoding (and so checking)
-//!    every entry on the way, named as [`Directory::path_for`] names it.
+//! 3. Write the entries as a new checkpoint into the staging directory `.restore-new`
+//!    inside the database directory, decoding (and so checking) every entry on the way.
+//!    Until this is finished, fsynced and renamed, the old database is untouched: a full
+//!    disk or a kill leaves it as it was.
+//! 4. Move what isolde owns in the directory (its checkpoints, their unfinished temp
+//!    files, the `wal/` directory) aside into `.restore-old`, rename the new checkpoint
+//!    into the directory, make the renames durable, and delete `.restore-old` and the
+//!    staging directory. Nothing else in the directory is touched.
 //! 5. Release the lock, open the database as any process would, and report its keys.
+//!
+//! A restore cut short in step 4 may leave `.restore-old` holding the previous database;
+//! running the restore again finishes the job.
 //!
 //! Why the file is rewritten rather than copied: its header's WAL position refers to the
 //! log of the database it came from. The restored database starts with an empty log whose
@@ -40,6 +49,11 @@ pub struct Args {
     pub force: bool,
 }
 
+/// Where step 3 writes the new checkpoint, inside the database directory.
+const STAGING_DIR: &str = ".restore-new";
+/// Where step 4 moves the replaced database's files before deleting them.
+const REPLACED_DIR: &str = ".restore-old";
+
 pub(crate) fn run(args: &Args, context: &Context) -> Result<Status> {
     let dir = &context.dir;
     if !args.force && !is_empty_or_missing(dir)? {
@@ -48,14 +62,15 @@ pub(crate) fn run(args: &Args, context: &Context) -> Result<Status> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let restored = {
         let _lock = lock(dir)?;
-        let source = {
-            let _spinner = Progress::spinner("verifying checksums");
-            Checkpoint::open(&args.file)?
+        let staged = {
+            let source = {
+                let _spinner = Progress::spinner("verifying checksums");
+                Checkpoint::open(&args.file)?
+            };
+            let staging = fresh_dir(&dir.join(STAGING_DIR))?;
+            rewrite(&source, &Directory::new(&staging))?
         };
-        if args.force {
-            remove_database(dir, &source)?;
-        }
-        rewrite(&source, &Directory::new(dir))?
+        replace_database(dir, &staged)?
     };
     let db = Db::open(dir, context.options.clone())?;
     let mut out = String::new();
@@ -67,12 +82,64 @@ pub(crate) fn run(args: &Args, context: &Context) -> Result<Status> {
     Ok(Status::Success)
 }
 
+/// True when `dir` is missing or holds nothing but what an interrupted restore leaves.
 fn is_empty_or_missing(dir: &Path) -> Result<bool> {
     match fs::read_dir(dir) {
-        Ok(mut entries) => Ok(entries.next().is_none()),
+        Ok(entries) => {
+            for entry in entries {
+                let name = entry.map_err(|e| Error::io(dir, e))?.file_name();
+                if ![isolde_txn::LOCK_FILE, STAGING_DIR, REPLACED_DIR]
+                    .iter()
+                    .any(|own| name == *own)
+                {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
         Err(e) => Err(Error::io(dir, e)),
     }
+}
+
+/// Creates `path` as an empty directory, removing what an interrupted restore left there.
+fn fresh_dir(path: &Path) -> Result<PathBuf> {
+    match fs::remove_dir_all(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(path, e)),
+        _ => {}
+    }
+    fs::create_dir(path).map_err(|e| Error::io(path, e))?;
+    Ok(path.to_path_buf())
+}
+
+/// Step 4: moves the database files in `dir` aside, renames the `staged` checkpoint into
+/// `dir` and makes that durable, then deletes what was moved aside. Returns the new
+/// checkpoint's path.
+fn replace_database(dir: &Path, staged: &Path) -> Result<PathBuf> {
+    let aside = fresh_dir(&dir.join(REPLACED_DIR))?;
+    let directory = Directory::new(dir);
+    directory.remove_temp_files()?;
+    let mut owned: Vec<PathBuf> = directory.list()?.into_iter().map(|l| l.path).collect();
+    owned.push(dir.join(WAL_DIR));
+    for path in owned {
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        match fs::rename(&path, aside.join(name)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&path, e)),
+            _ => {}
+        }
+    }
+    let name = staged.file_name().unwrap_or_default();
+    let target = dir.join(name);
+    fs::rename(staged, &target).map_err(|e| Error::io(&target, e))?;
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(dir, e))?;
+    for leftover in [aside, dir.join(STAGING_DIR)] {
+        fs::remove_dir_all(&leftover).map_err(|e| Error::io(&leftover, e))?;
+    }
+    Ok(target)
 }
 
 /// Takes the directory's lock file, as an open database holds it.
@@ -83,28 +150,6 @@ pub(crate) fn lock(dir: &Path) -> Result<File> {
         },
         other => Error::Db(other.into()),
     })
-}
-
-/// Deletes the files of the database in `dir`, except `source` if it lies there (it is
-/// mapped, and step 4 renames the new checkpoint over it).
-fn remove_database(dir: &Path, source: &Checkpoint) -> Result<()> {
-    let directory = Directory::new(dir);
-    let source_path = canonical(source.path());
-    directory.remove_temp_files()?;
-    for listed in directory.list()? {
-        if canonical(&listed.path) != source_path {
-            fs::remove_file(&listed.path).map_err(|e| Error::io(&listed.path, e))?;
-        }
-    }
-    let wal = dir.join(WAL_DIR);
-    match fs::remove_dir_all(&wal) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&wal, e)),
-        _ => Ok(()),
-    }
-}
-
-fn canonical(path: &Path) -> Option<PathBuf> {
-    fs::canonicalize(path).ok()
 }
 
 /// Writes `source`'s entries as a checkpoint of `directory` at WAL position 0; returns its
