@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::keyspace::KV_PREFIX;
 use crate::pubsub::RecvError;
 use crate::watch::WatchError;
 
@@ -96,8 +97,27 @@ impl std::error::Error for Error {
     }
 }
 
+/// A transaction error as the embedded API reports it: a key-value key it names (a
+/// conflict's, a deadlock's, a lock wait's) is shown as the caller wrote it, without the
+/// namespace byte the storage layout puts in front (see [`crate::keyspace`]).
 impl From<isolde_txn::Error> for Error {
-    fn from(e: isolde_txn::Error) -> Self {
+    fn from(mut e: isolde_txn::Error) -> Self {
+        use isolde_txn::{ConflictKind, Error as TxnError};
+        let keys: Vec<&mut Vec<u8>> = match &mut e {
+            TxnError::Deadlock { key, .. } | TxnError::LockTimeout { key, .. } => vec![key],
+            TxnError::Serialization(failure) => match &mut failure.kind {
+                ConflictKind::ConcurrentUpdate { key, .. } => vec![key],
+                ConflictKind::ReadWriteDependency {
+                    in_key, out_key, ..
+                } => vec![in_key, out_key],
+            },
+            _ => Vec::new(),
+        };
+        for key in keys {
+            if key.first() == Some(&KV_PREFIX) {
+                key.remove(0);
+            }
+        }
         Error::Txn(e)
     }
 }

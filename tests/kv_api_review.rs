@@ -375,3 +375,27 @@ fn put_with_a_zero_ttl_is_refused_as_an_invalid_expire_time() {
     db.put_with_ttl(b"k", b"v", Duration::from_millis(1))
         .unwrap();
 }
+
+#[test]
+fn conflict_errors_name_the_key_as_the_caller_wrote_it() {
+    let db = Db::open_in_memory_with(Options {
+        lock_timeout: Some(Duration::from_millis(50)),
+        ..Options::default()
+    });
+    db.put(b"a", b"0").unwrap();
+    let mut holder = db.begin(RC);
+    holder.put(b"a", b"1").unwrap();
+    let timeout = db.put(b"a", b"2").unwrap_err().to_string();
+    assert!(
+        timeout.contains("key 'a'") && !timeout.contains("x01"),
+        "{timeout}"
+    );
+    let mut rr = db.begin(IsolationLevel::RepeatableRead);
+    assert_eq!(rr.get(b"a").unwrap(), Some(b"0".to_vec()));
+    holder.commit().unwrap();
+    let conflict = rr.put(b"a", b"3").unwrap_err().to_string();
+    assert!(
+        conflict.contains("key 'a'") && !conflict.contains("x01"),
+        "{conflict}"
+    );
+}
