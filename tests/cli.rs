@@ -378,6 +378,163 @@ fn check_wal_reports_a_corrupt_middle_record_and_fix_cuts_the_log_there() {
 }
 
 #[test]
+fn check_wal_calls_a_damaged_length_corruption_and_open_keeps_every_record() {
+    let s = Scratch::new();
+    for (key, value) in [("first", "1"), ("second", "2"), ("third", "3")] {
+        assert_exit(&s.kv(&["put", key, value]), 0);
+    }
+    let segment = only_segment(&s.db().join("wal"));
+    let mut bytes = fs::read(&segment).unwrap();
+    bytes[33] |= 0x01; // the first record's length now runs past the end of the file
+    fs::write(&segment, &bytes).unwrap();
+    let shown = Path::new("db/wal").join(segment.file_name().unwrap());
+    let file_and_offset = format!("{} at byte offset 32", shown.display());
+
+    let check = s.run(&["check-wal", "--dir", "db"]);
+    assert_exit(&check, 1);
+    assert!(
+        stdout(&check).contains(&file_and_offset),
+        "{}",
+        stdout(&check)
+    );
+    assert!(
+        !stdout(&check).contains("cut short by a crash;"),
+        "{}",
+        stdout(&check)
+    );
+    let open = s.kv(&["get", "third"]);
+    assert_exit(&open, 3);
+    assert!(
+        stderr(&open).contains(&file_and_offset),
+        "{}",
+        stderr(&open)
+    );
+    assert_eq!(
+        fs::read(&segment).unwrap(),
+        bytes,
+        "a refused open cuts nothing"
+    );
+
+    let fix = s.run(&["check-wal", "--dir", "db", "--fix"]);
+    assert_exit(&fix, 0);
+    assert!(
+        stdout(&fix).contains("at least 2 valid-looking records"),
+        "{}",
+        stdout(&fix)
+    );
+    assert_exit(&s.run(&["check-wal", "--dir", "db"]), 0);
+}
+
+#[test]
+fn check_wal_reports_a_record_that_does_not_decode_and_fix_cuts_there() {
+    let s = Scratch::new();
+    for (key, value) in [("first", "1"), ("second", "2")] {
+        assert_exit(&s.kv(&["put", key, value]), 0);
+    }
+    let segment = only_segment(&s.db().join("wal"));
+    let bytes = fs::read(&segment).unwrap();
+    let second_record = second_record_offset(&segment) as usize;
+    // The first record replaced by a correctly framed payload of an unknown kind.
+    let payload = [99u8; 32];
+    let len = (payload.len() as u32).to_le_bytes();
+    let mut framed = bytes[..32].to_vec();
+    framed.extend_from_slice(&len);
+    framed.extend_from_slice(&crc32(&[&len[..], &payload[..]].concat()).to_le_bytes());
+    framed.extend_from_slice(&payload);
+    framed.extend_from_slice(&bytes[second_record..]);
+    fs::write(&segment, &framed).unwrap();
+    let shown = Path::new("db/wal").join(segment.file_name().unwrap());
+    let file_and_offset = format!("{} at byte offset 32", shown.display());
+
+    let check = s.run(&["check-wal", "--dir", "db"]);
+    assert_exit(&check, 1);
+    let report = stdout(&check);
+    assert!(report.contains(&file_and_offset), "{report}");
+    assert!(report.contains("LSN 1 does not decode"), "{report}");
+
+    let fix = s.run(&["check-wal", "--dir", "db", "--fix"]);
+    assert_exit(&fix, 0);
+    assert!(stdout(&fix).contains("cut the log at"), "{}", stdout(&fix));
+    assert_exit(&s.run(&["check-wal", "--dir", "db"]), 0);
+    let scan = s.kv(&["scan"]);
+    assert_exit(&scan, 0);
+    assert_eq!(stdout(&scan), "");
+}
+
+#[test]
+fn check_wal_fix_declined_at_the_prompt_exits_1_and_changes_nothing() {
+    let s = Scratch::new();
+    for (key, value) in [("first", "1"), ("second", "2"), ("third", "3")] {
+        assert_exit(&s.kv(&["put", key, value]), 0);
+    }
+    let segment = only_segment(&s.db().join("wal"));
+    flip_byte(&segment, second_record_offset(&segment) + 9);
+    let damaged = fs::read(&segment).unwrap();
+    // util-linux `script` gives the command a terminal, so it asks; -e returns its
+    // exit code.
+    let command = format!("{} check-wal --fix --dir db", env!("CARGO_BIN_EXE_isolde"));
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(s.root.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs the command on a terminal");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"n\n").unwrap();
+    let declined = child.wait_with_output().unwrap();
+    assert!(
+        stdout(&declined).contains("nothing changed"),
+        "{}",
+        stdout(&declined)
+    );
+    assert_exit(&declined, 1);
+    assert_eq!(fs::read(&segment).unwrap(), damaged);
+}
+
+#[test]
+fn an_empty_log_manifest_is_reported_corrupt_naming_it() {
+    let s = Scratch::new();
+    assert_exit(&s.kv(&["put", "k", "v"]), 0);
+    fs::write(s.db().join("wal").join("MANIFEST"), b"").unwrap();
+    let open = s.kv(&["scan"]);
+    assert_exit(&open, 3);
+    assert!(
+        stderr(&open).contains("corrupt log file db/wal/MANIFEST"),
+        "{}",
+        stderr(&open)
+    );
+    for args in [
+        &["check-wal", "--dir", "db"][..],
+        &["check-wal", "--dir", "db", "--fix"],
+    ] {
+        let check = s.run(args);
+        assert_exit(&check, 1);
+        assert!(
+            stdout(&check).contains("corrupt log file db/wal/MANIFEST"),
+            "{args:?}: {}",
+            stdout(&check)
+        );
+    }
+}
+
+/// CRC-32 (IEEE), as the log frames records with.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
 fn a_bad_configuration_key_is_named_with_its_line() {
     let s = Scratch::new();
     fs::write(

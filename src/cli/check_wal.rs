@@ -1,17 +1,20 @@
 //! `isolde check-wal`: the analogue of `redis-check-aof`.
 //!
 //! Without `--fix` it only reads: it prints `OK` and exits 0, or prints the first bad
-//! record (file and byte offset) and exits 1. With `--fix` it cuts the log at that record
-//! after saying what that drops, asking first (y/N) when standard input is a terminal
-//! and `--yes` was not given; it holds the directory's lock while it does, so it refuses
-//! a database that a running process has open.
+//! record (file and byte offset) and exits 1. A bad record is one whose framing fails
+//! (length, checksum) or whose payload does not decode as a commit record, the same
+//! check opening the database makes. With `--fix` it cuts the log at that record after
+//! saying what that drops, asking first (y/N) when standard input is a terminal and
+//! `--yes` was not given (a "no" leaves the log bad and exits 1); it holds the
+//! directory's lock while it does, so it refuses a database that a running process has
+//! open. A corrupt manifest is a failed check too, which `--fix` cannot repair.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use isolde_txn::wal::{self, BadRecord, CheckReport, RepairReport};
-use isolde_txn::WAL_DIR;
+use isolde_txn::{CommitRecord, WAL_DIR};
 
 use super::output::print;
 use super::{restore, Context, Error, Result, Status};
@@ -44,7 +47,16 @@ pub(crate) fn run(args: &Args, context: &Context) -> Result<Status> {
     } else {
         None
     };
-    let report = wal::check(&dir)?;
+    let report = match wal::check_with(&dir, &mut decodes) {
+        Ok(report) => report,
+        Err(e @ wal::Error::Corrupt { .. }) => {
+            print(format!(
+                "{e}\nthe log cannot be read without its manifest; --fix cannot rebuild it\n"
+            ))?;
+            return Ok(Status::Failed);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let Some(bad) = &report.bad else {
         print(ok_line(&dir, &report))?;
         return Ok(Status::Success);
@@ -62,8 +74,13 @@ pub(crate) fn run(args: &Args, context: &Context) -> Result<Status> {
         print("nothing changed\n")?;
         return Ok(Status::Failed);
     }
-    print(repaired(&wal::repair(&dir)?))?;
+    print(repaired(&wal::repair_with(&dir, &mut decodes)?))?;
     Ok(Status::Success)
+}
+
+/// Whether a log record's payload decodes, as replaying it at open requires.
+fn decodes(payload: &[u8]) -> std::result::Result<(), String> {
+    CommitRecord::decode(payload).map(drop)
 }
 
 fn ok_line(dir: &Path, report: &CheckReport) -> String {
@@ -91,6 +108,8 @@ fn bad_report(report: &CheckReport, bad: &BadRecord) -> String {
     );
     if bad.torn_tail {
         out.push_str("this looks like a write cut short by a crash; opening the database cuts it off by itself\n");
+    } else {
+        out.push_str("this is damage, not a crash: opening the database refuses the log until it is cut here\n");
     }
     out
 }
