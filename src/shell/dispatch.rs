@@ -136,8 +136,37 @@ impl Shell {
         }
     }
 
+    /// Ends a script as closing every session's connection would, and says what that
+    /// did: reports the statements still waiting, then rolls back, session by session, the
+    /// open transactions of sessions that are not waiting. A waiting statement that can
+    /// then run does, and its result is printed (it is not left to commit unreported
+    /// while the sessions close); its own transaction, if it opened one, is rolled back
+    /// in turn. True if any statement was still waiting when the script ended.
+    pub fn end_script(&mut self, out: &mut Output) -> bool {
+        let unfinished = self.report_unfinished(out);
+        loop {
+            let idle_in_transaction: Vec<String> = (self.sessions.names().iter())
+                .filter(|name| !self.pending.contains_key(*name))
+                .filter(|name| self.sessions.status(name).is_some_and(|s| s.in_transaction))
+                .cloned()
+                .collect();
+            if idle_in_transaction.is_empty() {
+                return unfinished;
+            }
+            for name in idle_in_transaction {
+                if self.sessions.submit(&name, "ROLLBACK").is_err() {
+                    return unfinished;
+                }
+                // Reported as waited for, so its result is tagged with the session.
+                self.pending.insert(name.clone(), Some(Vec::new()));
+                while !self.settle_one(&name, out) {}
+            }
+            self.settle(out);
+        }
+    }
+
     /// Reports every statement still waiting (at the end of a script); true if any.
-    pub fn report_unfinished(&self, out: &mut Output) -> bool {
+    fn report_unfinished(&self, out: &mut Output) -> bool {
         for name in self.pending_in_order() {
             let status = self.sessions.status(&name);
             let statement = status.and_then(|s| s.running).unwrap_or_default();

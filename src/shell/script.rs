@@ -52,7 +52,7 @@ pub fn run(
     if !quit && !failed(shell, options) {
         shell.finish(&mut out);
     }
-    let unfinished = shell.report_unfinished(&mut out);
+    let unfinished = shell.end_script(&mut out);
     out.write_to(stdout, stderr)?;
     Ok(!unfinished && !failed(shell, options))
 }
