@@ -25,6 +25,15 @@ use crate::db::Db;
 /// How often a waiting caller looks at the lock-wait table.
 const POLL: Duration = Duration::from_millis(2);
 
+/// The stack of a session's thread: eight times Rust's default, so that long expressions
+/// (thousands of terms, which PostgreSQL evaluates) plan and run. Deeper ones fail with
+/// 54001 once a statement has used all but [`STACK_MARGIN`] of it.
+const SESSION_STACK: usize = 16 << 20;
+
+/// The part of a session thread's stack a statement may not use: room for the frames
+/// below it and for work that does not check its depth.
+const STACK_MARGIN: usize = 2 << 20;
+
 /// A statement that finished, and its result.
 #[derive(Debug)]
 pub struct Completion {
@@ -150,7 +159,8 @@ impl Sessions {
         if self.workers.contains_key(name) {
             return false;
         }
-        let session = self.db.session();
+        let mut session = self.db.session();
+        session.set_max_stack_depth(SESSION_STACK - STACK_MARGIN);
         let shared = Arc::new(Mutex::new(Shared {
             level: session.isolation_level(),
             in_transaction: false,
@@ -160,7 +170,11 @@ impl Sessions {
         let (requests, inbox) = mpsc::channel::<String>();
         let handle = {
             let (name, shared, done) = (name.to_string(), shared.clone(), self.done_tx.clone());
-            std::thread::spawn(move || serve(name, session, inbox, &shared, &done))
+            // As `std::thread::spawn`, which panics if the OS cannot start a thread.
+            std::thread::Builder::new()
+                .stack_size(SESSION_STACK)
+                .spawn(move || serve(name, session, inbox, &shared, &done))
+                .expect("failed to spawn a session thread")
         };
         let thread = handle.thread().id();
         self.workers.insert(

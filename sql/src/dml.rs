@@ -191,7 +191,15 @@ pub fn plan_insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<InsertP
         .source
         .as_ref()
         .ok_or_else(|| unsupported("INSERT DEFAULT VALUES"))?;
-    let source = p.query(source)?.plan;
+    let planned = p.query(source)?;
+    // Without a column list the values fill the first columns, the rest take defaults;
+    // a column list must be matched value for value, as in PostgreSQL.
+    if !ins.columns.is_empty() && planned.columns.len() < targets.len() {
+        return Err(Error::Syntax(
+            "INSERT has more target columns than expressions".into(),
+        ));
+    }
+    let source = planned.plan;
     let qualifier = ins
         .table_alias
         .as_ref()

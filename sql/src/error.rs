@@ -76,6 +76,9 @@ pub enum Error {
     Grouping(String),
     /// A scalar subquery returned more than one row (21000).
     CardinalityViolation,
+    /// The statement nests too deeply to plan or evaluate within the session's max stack
+    /// depth, or to parse at all (54001).
+    StackDepthExceeded,
     /// Valid SQL that isolde does not implement (0A000); the message names the feature.
     FeatureNotSupported(String),
     /// A statement other than ROLLBACK inside a failed transaction block (25P02).
@@ -115,6 +118,7 @@ impl Error {
             Error::UndefinedFunction(_) => "42883",
             Error::Grouping(_) => "42803",
             Error::CardinalityViolation => "21000",
+            Error::StackDepthExceeded => "54001",
             Error::FeatureNotSupported(_) => "0A000",
             Error::InFailedTransaction => "25P02",
             Error::ReadOnly(_) => "25006",
@@ -395,6 +399,7 @@ impl fmt::Display for Error {
                 "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
             ),
             Error::DivisionByZero => f.write_str("division by zero"),
+            Error::StackDepthExceeded => f.write_str("stack depth limit exceeded"),
             Error::InvalidText { ty, input } => {
                 write!(f, "invalid input syntax for type {ty}: \"{input}\"")
             }

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::executor::{self, Env};
 use crate::numeric::Decimal;
 use crate::plan::Plan;
+use crate::stack_depth;
 use crate::types::{DataType, Value};
 
 /// A binary operator.
@@ -150,7 +151,13 @@ impl Expr {
 
     /// True if a parameter or deferred constant occurs in the expression (subqueries
     /// aside: a plan with subqueries is never cached, so theirs are always constants).
+    /// An expression too deep to search here (deeper than the running statement's stack
+    /// limit allows) counts as mentioning them: a plan that defers it evaluates it later,
+    /// which fails with 54001 as its planning would have.
     pub fn mentions_parameters(&self) -> bool {
+        if stack_depth::check().is_err() {
+            return true;
+        }
         match self {
             Expr::Param(_) | Expr::Deferred(_) => true,
             Expr::Const(_) | Expr::Column(_) | Expr::Outer { .. } | Expr::Subquery(_) => false,
@@ -193,7 +200,22 @@ impl Expr {
     }
 
     /// Evaluates against `row` (and the enclosing rows in `env`).
+    ///
+    /// This function and `eval_binary` are on the recursive path of every level of an
+    /// expression: they keep their stack frames small (in debug builds too, where a frame
+    /// holds every local of every match arm) and leave the rest to `eval_other`.
     pub fn eval(&self, row: &[Value], env: &Env<'_>) -> Result<Value> {
+        stack_depth::check()?;
+        match self {
+            Expr::Const(v) => Ok(v.clone()),
+            Expr::Column(i) => Ok(row.get(*i).cloned().unwrap_or(Value::Null)),
+            Expr::Binary(op, a, b) => eval_binary(*op, a, b, row, env),
+            e => e.eval_other(row, env),
+        }
+    }
+
+    /// [`Expr::eval`] of anything but a constant, a column or a binary operation.
+    fn eval_other(&self, row: &[Value], env: &Env<'_>) -> Result<Value> {
         Ok(match self {
             Expr::Const(v) => v.clone(),
             Expr::Param(n) => env.param(*n).cloned().ok_or_else(|| missing_param(*n))?,
@@ -207,32 +229,7 @@ impl Expr {
                 Some(b) => Value::Boolean(!b),
                 None => Value::Null,
             },
-            Expr::Binary(BinaryOp::And, a, b) => and(a, b, row, env)?,
-            Expr::Binary(BinaryOp::Or, a, b) => or(a, b, row, env)?,
-            Expr::Binary(op, a, b) if op.is_comparison() => {
-                // Compare columns, constants and parameters where they are, uncopied.
-                match (a.operand(row, env), b.operand(row, env)) {
-                    (Some(x), Some(y)) => compare(*op, x, y)?,
-                    _ => compare(*op, &a.eval(row, env)?, &b.eval(row, env)?)?,
-                }
-            }
-            Expr::Binary(op, a, b) => match (a.operand(row, env), b.operand(row, env)) {
-                // Integer arithmetic on columns, constants and parameters (`balance + 1`)
-                // goes straight to what `binary` would call.
-                (Some(Value::Integer(x)), Some(Value::Integer(y)))
-                    if matches!(
-                        op,
-                        BinaryOp::Add
-                            | BinaryOp::Sub
-                            | BinaryOp::Mul
-                            | BinaryOp::Div
-                            | BinaryOp::Rem
-                    ) =>
-                {
-                    int_op(*op, *x, *y)?
-                }
-                _ => binary(*op, a.eval(row, env)?, b.eval(row, env)?)?,
-            },
+            Expr::Binary(op, a, b) => eval_binary(*op, a, b, row, env)?,
             Expr::IsNull(e, negated) => Value::Boolean(e.eval(row, env)?.is_null() != *negated),
             Expr::InList {
                 expr,
@@ -310,6 +307,32 @@ impl Expr {
     }
 }
 
+/// Evaluates `a op b` (see [`Expr::eval`]).
+fn eval_binary(op: BinaryOp, a: &Expr, b: &Expr, row: &[Value], env: &Env<'_>) -> Result<Value> {
+    match op {
+        BinaryOp::And => and(a, b, row, env),
+        BinaryOp::Or => or(a, b, row, env),
+        // Compare columns, constants and parameters where they are, uncopied.
+        op if op.is_comparison() => match (a.operand(row, env), b.operand(row, env)) {
+            (Some(x), Some(y)) => compare(op, x, y),
+            _ => compare(op, &a.eval(row, env)?, &b.eval(row, env)?),
+        },
+        op => match (a.operand(row, env), b.operand(row, env)) {
+            // Integer arithmetic on columns, constants and parameters (`balance + 1`)
+            // goes straight to what `binary` would call.
+            (Some(Value::Integer(x)), Some(Value::Integer(y)))
+                if matches!(
+                    op,
+                    BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem
+                ) =>
+            {
+                int_op(op, *x, *y)
+            }
+            _ => binary(op, a.eval(row, env)?, b.eval(row, env)?),
+        },
+    }
+}
+
 /// The error for `$n` (0-based `n`) without a value, as planning reports it.
 pub fn missing_param(n: usize) -> Error {
     Error::UndefinedParameter(format!("there is no parameter ${}", n + 1))
@@ -344,6 +367,11 @@ fn in_values<'v>(
     candidates: impl Iterator<Item = &'v Value>,
     negated: bool,
 ) -> Result<Value> {
+    let mut candidates = candidates.peekable();
+    // Nothing can equal a member of the empty set, not even NULL.
+    if candidates.peek().is_none() {
+        return Ok(Value::Boolean(negated));
+    }
     if v.is_null() {
         return Ok(Value::Null);
     }

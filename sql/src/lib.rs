@@ -86,6 +86,7 @@ pub mod plan;
 mod plan_cache;
 mod planner;
 mod session;
+mod stack_depth;
 pub mod types;
 
 pub use encoding::SQL_PREFIX;
@@ -93,4 +94,5 @@ pub use error::{format_error, Error, Result};
 pub use format::{format_error_with_state, format_psql};
 pub use isolde_txn::IsolationLevel;
 pub use session::{split_statements, Prepared, QueryResult, Session};
+pub use stack_depth::{DEFAULT_MAX_STACK_DEPTH, MAX_PARSE_DEPTH};
 pub use types::{DataType, Value};

@@ -162,7 +162,13 @@ impl Decimal {
         if scale <= MAX_DIGITS {
             return Decimal::new(m, scale);
         }
-        Decimal { mantissa: m, scale }.rescale(MAX_DIGITS)
+        // More digits after the point than a value holds: only trailing zeros may go,
+        // anything else would be rounded away silently.
+        let unit = pow10(scale - MAX_DIGITS)?;
+        if m % unit != 0 {
+            return None;
+        }
+        Decimal::new(m / unit, MAX_DIGITS)
     }
 
     /// The quotient with at least [`DIVISION_SCALE`] digits after the point. None on

@@ -21,6 +21,7 @@ use crate::executor::Env;
 use crate::expression::{BinaryOp, Expr, Function, Subquery};
 use crate::plan::{Access, Aggregate, AggregateFunction, Plan, SortKey};
 use crate::plan_cache::Recorder;
+use crate::stack_depth;
 use crate::types::{DataType, Value};
 
 mod access;
@@ -75,6 +76,17 @@ struct Grouping {
     /// then recorded here and reported only if an aggregate really turns up.
     implicit: bool,
     bare_column: Option<String>,
+}
+
+impl Grouping {
+    /// The position of the GROUP BY key that `e` is, if it is one.
+    fn key_position(&self, e: &ast::Expr) -> Option<usize> {
+        if self.keys.is_empty() {
+            return None;
+        }
+        let text = e.to_string();
+        self.keys.iter().position(|k| *k == text)
+    }
 }
 
 /// Plans statements for one transaction.
@@ -431,12 +443,12 @@ impl<'a, 'e> Planner<'a, 'e> {
             plan = add_filter(plan, predicate, text, self.env);
         }
         let group_exprs = match &s.group_by {
-            ast::GroupByExpr::Expressions(e, mods) if mods.is_empty() => e.clone(),
+            ast::GroupByExpr::Expressions(e, mods) if mods.is_empty() => e,
             _ => return Err(unsupported("GROUP BY ALL / ROLLUP / CUBE")),
         };
         // Resolve `GROUP BY 1` and `GROUP BY alias` to the select-list expression.
-        let group_exprs: Vec<ast::Expr> = group_exprs
-            .into_iter()
+        let group_exprs: Vec<&ast::Expr> = group_exprs
+            .iter()
             .map(|g| self.group_target(g, &s.projection, &scope))
             .collect::<Result<_>>()?;
         let maybe_aggregate = !group_exprs.is_empty()
@@ -485,12 +497,12 @@ impl<'a, 'e> Planner<'a, 'e> {
         self.finish_select(plan, post, distinct, limit, offset, locks, false)
     }
 
-    fn group_target(
+    fn group_target<'q>(
         &mut self,
-        g: ast::Expr,
-        projection: &[ast::SelectItem],
+        g: &'q ast::Expr,
+        projection: &'q [ast::SelectItem],
         scope: &Scope,
-    ) -> Result<ast::Expr> {
+    ) -> Result<&'q ast::Expr> {
         let items: Vec<(Option<String>, &ast::Expr)> = projection
             .iter()
             .filter_map(|p| match p {
@@ -499,7 +511,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 _ => None,
             })
             .collect();
-        match &g {
+        match g {
             ast::Expr::Value(v) => {
                 if let ast::Value::Number(n, _) = &v.value {
                     let pos: usize = n
@@ -507,7 +519,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                         .map_err(|_| Error::Syntax(format!("GROUP BY position {n}")))?;
                     return items
                         .get(pos.wrapping_sub(1))
-                        .map(|(_, e)| (*e).clone())
+                        .map(|(_, e)| *e)
                         .ok_or_else(|| {
                             Error::UndefinedColumn(format!(
                                 "GROUP BY position {pos} is not in select list"
@@ -519,7 +531,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             ast::Expr::Identifier(i) if scope.resolve(None, &ident(i))?.is_none() => Ok(items
                 .iter()
                 .find(|(a, _)| a.as_deref() == Some(ident(i).as_str()))
-                .map_or(g.clone(), |(_, e)| (*e).clone())),
+                .map_or(g, |(_, e)| *e)),
             _ => Ok(g),
         }
     }
@@ -949,14 +961,45 @@ impl<'a, 'e> Planner<'a, 'e> {
         &mut self,
         e: &ast::Expr,
         scope: &Scope,
+        grouping: Option<&mut Grouping>,
+    ) -> Result<Expr> {
+        // This function is on the recursive path of every level of an expression: it keeps
+        // its stack frame small (in debug builds too, where a frame holds every local of
+        // every match arm) by leaving the work to the functions it calls.
+        stack_depth::check()?;
+        if let Some(i) = grouping.as_deref().and_then(|g| g.key_position(e)) {
+            return Ok(Expr::Column(i));
+        }
+        match e {
+            ast::Expr::BinaryOp { left, op, right } => {
+                self.binary(left, op, right, scope, grouping)
+            }
+            e => self.compile(e, scope, grouping),
+        }
+    }
+
+    /// Compiles `left op right`: the node of a chain such as `1+1+...+1`.
+    fn binary(
+        &mut self,
+        left: &ast::Expr,
+        op: &ast::BinaryOperator,
+        right: &ast::Expr,
+        scope: &Scope,
         mut grouping: Option<&mut Grouping>,
     ) -> Result<Expr> {
-        if let Some(g) = grouping.as_deref_mut() {
-            let text = e.to_string();
-            if let Some(i) = g.keys.iter().position(|k| *k == text) {
-                return Ok(Expr::Column(i));
-            }
-        }
+        let op = binary_op(op)?;
+        let l = self.expr(left, scope, grouping.as_deref_mut())?;
+        let r = self.expr(right, scope, grouping)?;
+        self.fold(Expr::Binary(op, Box::new(l), Box::new(r)))
+    }
+
+    /// Compiles any expression but a binary operation ([`Planner::expr`]).
+    fn compile(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        mut grouping: Option<&mut Grouping>,
+    ) -> Result<Expr> {
         let compiled = match e {
             ast::Expr::Identifier(i) => return self.column(None, &ident(i), scope, grouping),
             ast::Expr::CompoundIdentifier(parts) => {
@@ -977,12 +1020,6 @@ impl<'a, 'e> Planner<'a, 'e> {
                     ast::UnaryOperator::Not => Expr::Not(Box::new(inner)),
                     other => return Err(unsupported(format!("operator {other}"))),
                 }
-            }
-            ast::Expr::BinaryOp { left, op, right } => {
-                let op = binary_op(op)?;
-                let l = self.expr(left, scope, grouping.as_deref_mut())?;
-                let r = self.expr(right, scope, grouping)?;
-                Expr::Binary(op, Box::new(l), Box::new(r))
             }
             ast::Expr::IsNull(x) => Expr::IsNull(Box::new(self.expr(x, scope, grouping)?), false),
             ast::Expr::IsNotNull(x) => Expr::IsNull(Box::new(self.expr(x, scope, grouping)?), true),
@@ -1322,7 +1359,7 @@ fn order_text(order_by: &[ast::OrderByExpr]) -> String {
         .join(", ")
 }
 
-fn aggregate_text(group_by: &[ast::Expr]) -> String {
+fn aggregate_text(group_by: &[&ast::Expr]) -> String {
     if group_by.is_empty() {
         "Aggregate".into()
     } else {
@@ -1405,8 +1442,8 @@ fn binary_op(op: &ast::BinaryOperator) -> Result<BinaryOp> {
 }
 
 impl Planner<'_, '_> {
-    /// Evaluates an expression whose operands are all constants (constant folding); errors
-    /// such as division by zero surface at planning, as in PostgreSQL. When planning a
+    /// Evaluates an expression whose operands are all constants (constant folding); one
+    /// whose evaluation fails (division by zero) is kept, to fail if it ever runs. When planning a
     /// plan to cache, an expression whose operands are constants or parameters is folded
     /// the same way at each execution instead: it becomes an [`Expr::Deferred`].
     fn fold(&mut self, e: Expr) -> Result<Expr> {
@@ -1428,6 +1465,13 @@ impl Planner<'_, '_> {
                 return Ok(r.defer(e));
             }
         }
-        Ok(Expr::Const(e.eval(&[], self.env)?))
+        match e.eval(&[], self.env) {
+            Ok(v) => Ok(Expr::Const(v)),
+            // Folding must raise no error that evaluation would not: the expression may
+            // sit in a branch that never runs (`CASE WHEN false THEN 1/0 ...`,
+            // `COALESCE(1, 1/0)`). Left as it is, it fails when, and if, it runs.
+            Err(Error::StackDepthExceeded) => Err(Error::StackDepthExceeded),
+            Err(_) => Ok(e),
+        }
     }
 }

@@ -16,7 +16,8 @@ use std::sync::Arc;
 use isolde_txn::{IsolationLevel, Transaction, TxnManager};
 use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::Tokenizer;
 
 use crate::catalog::{Catalog, Table};
 use crate::encoding::{parse_key, table_def_prefix, StoredKey};
@@ -24,6 +25,7 @@ use crate::error::{Error, Intent, Result};
 use crate::executor::{self, Env};
 use crate::plan_cache::{is_cacheable, CachedPlan};
 use crate::planner::{ident, object_name, Planner};
+use crate::stack_depth::{self, StackGuard, DEFAULT_MAX_STACK_DEPTH, MAX_PARSE_DEPTH};
 use crate::types::Value;
 use crate::{ddl, dml};
 
@@ -123,12 +125,17 @@ pub struct Session {
     block: Option<(IsolationLevel, bool)>,
     failed: bool,
     default_level: IsolationLevel,
+    /// Set by `SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`: later transactions
+    /// start read only.
+    default_read_only: bool,
     catalog: Catalog,
     cache: HashMap<String, (Arc<ast::Statement>, u64)>,
     /// Cached plans ([`crate::plan_cache`]), by the address of the parsed statement, which
     /// each entry keeps alive so that the address cannot be reused while it is cached.
     plans: HashMap<usize, PlanEntry, BuildHasherDefault<AddressHasher>>,
     tick: u64,
+    /// How far a statement may grow the stack ([`crate::stack_depth`]).
+    max_stack_depth: usize,
 }
 
 /// Hashes a statement's address for the plan cache: one multiplication, where the
@@ -198,6 +205,29 @@ pub fn split_statements(sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// Parses SQL text, refusing (with 54001) text whose expressions could nest deeper than
+/// [`MAX_PARSE_DEPTH`]: sqlparser builds any depth, but then drops the tree recursively.
+fn parse_sql(sql: &str) -> Result<Vec<ast::Statement>> {
+    let syntax = |e: ParserError| {
+        Error::Syntax(
+            e.to_string()
+                .trim_start_matches("sql parser error: ")
+                .to_string(),
+        )
+    };
+    let dialect = PostgreSqlDialect {};
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| syntax(e.into()))?;
+    if stack_depth::nesting_bound(&tokens) > MAX_PARSE_DEPTH {
+        return Err(Error::StackDepthExceeded);
+    }
+    Parser::new(&dialect)
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
+        .map_err(syntax)
+}
+
 fn is_checkpoint(sql: &str) -> bool {
     sql.trim()
         .trim_end_matches(';')
@@ -228,11 +258,27 @@ impl Session {
             block: None,
             failed: false,
             default_level: IsolationLevel::ReadCommitted,
+            default_read_only: false,
             catalog: Catalog::default(),
             cache: HashMap::new(),
             plans: HashMap::default(),
             tick: 0,
+            max_stack_depth: DEFAULT_MAX_STACK_DEPTH,
         }
+    }
+
+    /// Sets how many bytes of stack a statement may use before it fails with 54001
+    /// ("stack depth limit exceeded"), as PostgreSQL's `max_stack_depth`. The default,
+    /// [`DEFAULT_MAX_STACK_DEPTH`], suits a thread with Rust's default 2 MiB stack; a
+    /// session on a thread with a larger stack can allow more (leave a margin of a few
+    /// hundred KiB below the stack's size), so that longer expressions run.
+    pub fn set_max_stack_depth(&mut self, bytes: usize) {
+        self.max_stack_depth = bytes;
+    }
+
+    /// The limit [`Session::set_max_stack_depth`] sets.
+    pub fn max_stack_depth(&self) -> usize {
+        self.max_stack_depth
     }
 
     /// True inside `BEGIN ... COMMIT/ROLLBACK`.
@@ -260,11 +306,26 @@ impl Session {
         if is_checkpoint(sql) {
             return self.checkpoint();
         }
-        let statement = self.parse(sql)?;
-        match statement {
-            Some(s) => self.run(&s, &[]),
-            None => Ok(QueryResult::default()),
+        let result = match self.parse(sql) {
+            Ok(Some(s)) => self.run(&s, &[]),
+            Ok(None) => Ok(QueryResult::default()),
+            Err(e) => Err(e),
+        };
+        self.abort_block_on_error(result)
+    }
+
+    /// Any error inside a transaction block, a syntax error or a misplaced `SET
+    /// TRANSACTION` included, leaves the block failed (25P02 until ROLLBACK), as in
+    /// PostgreSQL; errors of statements that ran in the block's transaction did so
+    /// already.
+    fn abort_block_on_error(&mut self, result: Result<QueryResult>) -> Result<QueryResult> {
+        if result.is_err() && self.block.is_some() {
+            if let Some(txn) = self.txn.take() {
+                txn.rollback();
+            }
+            self.failed = true;
         }
+        result
     }
 
     /// Runs several statements separated by `;`, stopping at the first error (whose
@@ -302,17 +363,19 @@ impl Session {
 
     /// Runs a prepared statement with values for its parameters.
     pub fn execute_prepared(&mut self, p: &Prepared, params: &[Value]) -> Result<QueryResult> {
-        if params.len() != p.params {
-            return Err(Error::UndefinedParameter(format!(
+        let result = if params.len() != p.params {
+            Err(Error::UndefinedParameter(format!(
                 "prepared statement takes {} parameters, {} given",
                 p.params,
                 params.len()
-            )));
-        }
-        match &p.statement {
-            Some(s) => self.run(s, params),
-            None => self.checkpoint(),
-        }
+            )))
+        } else {
+            match &p.statement {
+                Some(s) => self.run(s, params),
+                None => self.checkpoint(),
+            }
+        };
+        self.abort_block_on_error(result)
     }
 
     fn parse(&mut self, sql: &str) -> Result<Option<Arc<ast::Statement>>> {
@@ -321,13 +384,7 @@ impl Session {
             *used = self.tick;
             return Ok(Some(s.clone()));
         }
-        let mut parsed = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
-            Error::Syntax(
-                e.to_string()
-                    .trim_start_matches("sql parser error: ")
-                    .to_string(),
-            )
-        })?;
+        let mut parsed = parse_sql(sql)?;
         if parsed.len() > 1 {
             return Err(Error::Syntax(
                 "several statements given to execute; use execute_batch".into(),
@@ -361,6 +418,7 @@ impl Session {
     }
 
     fn run(&mut self, stmt: &Arc<ast::Statement>, params: &[Value]) -> Result<QueryResult> {
+        let _stack = StackGuard::enter(self.max_stack_depth);
         if self.failed {
             return match stmt.as_ref() {
                 ast::Statement::Rollback { .. } | ast::Statement::Commit { .. } => {
@@ -425,7 +483,7 @@ impl Session {
             return Ok(QueryResult::tag("BEGIN")
                 .with_notice("WARNING:  there is already a transaction in progress".into()));
         }
-        self.block = Some(self.access_modes(modes, self.default_level, false)?);
+        self.block = Some(self.access_modes(modes, self.default_level, self.default_read_only)?);
         Ok(QueryResult::tag("BEGIN"))
     }
 
@@ -467,8 +525,10 @@ impl Session {
                 session,
             } => {
                 if *session {
-                    let (level, _) = self.access_modes(modes, self.default_level, false)?;
+                    let (level, read_only) =
+                        self.access_modes(modes, self.default_level, self.default_read_only)?;
                     self.default_level = level;
+                    self.default_read_only = read_only;
                     return Ok(QueryResult::tag("SET"));
                 }
                 self.set_transaction(modes)
@@ -579,7 +639,9 @@ impl Session {
             }
             // A transaction begins with the snapshot its first statement would take.
             None => {
-                let (level, read_only) = self.block.unwrap_or((self.default_level, false));
+                let (level, read_only) = self
+                    .block
+                    .unwrap_or((self.default_level, self.default_read_only));
                 if read_only {
                     self.mgr.begin_read_only(level)
                 } else {

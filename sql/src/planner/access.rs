@@ -203,12 +203,24 @@ pub fn primary_key_point(table: &Table, key: &[Expr], env: &Env<'_>) -> Option<V
     Some(out)
 }
 
-fn collect(e: &Expr, table: &Table, env: &Env<'_>, cols: &mut Bounds) {
-    match e {
-        Expr::Binary(BinaryOp::And, a, b) => {
-            collect(a, table, env, cols);
-            collect(b, table, env, cols);
+/// Collects the bounds the conjuncts of `predicate` set on columns. Walks the AND tree
+/// with a stack of its own: a chain of thousands of ANDs is as deep as it is long.
+fn collect(predicate: &Expr, table: &Table, env: &Env<'_>, cols: &mut Bounds) {
+    let mut conjuncts = vec![predicate];
+    while let Some(e) = conjuncts.pop() {
+        match e {
+            Expr::Binary(BinaryOp::And, a, b) => {
+                conjuncts.push(b);
+                conjuncts.push(a);
+            }
+            e => bound_column(e, table, env, cols),
         }
+    }
+}
+
+/// The bound one conjunct sets on a column, if it is `col op constant` or `col IN (...)`.
+fn bound_column(e: &Expr, table: &Table, env: &Env<'_>, cols: &mut Bounds) {
+    match e {
         Expr::Binary(op, a, b) => {
             let (col, value, op) = match (a.as_ref(), b.as_ref()) {
                 (Expr::Column(c), v) => match v.constant(env) {
