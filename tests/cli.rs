@@ -451,6 +451,19 @@ fn check_wal_reports_a_record_that_does_not_decode_and_fix_cuts_there() {
     let report = stdout(&check);
     assert!(report.contains(&file_and_offset), "{report}");
     assert!(report.contains("LSN 1 does not decode"), "{report}");
+    // Opening refuses it the same way, naming the same place.
+    let open = s.kv(&["scan"]);
+    assert_exit(&open, 3);
+    assert!(
+        stderr(&open).contains(&file_and_offset),
+        "{}",
+        stderr(&open)
+    );
+    assert!(
+        stderr(&open).contains("check-wal --fix"),
+        "{}",
+        stderr(&open)
+    );
 
     let fix = s.run(&["check-wal", "--dir", "db", "--fix"]);
     assert_exit(&fix, 0);

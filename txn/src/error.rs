@@ -77,6 +77,10 @@ pub enum Error {
     CorruptRecord {
         /// The record's position in the log (its LSN, as the log tools show it).
         lsn: u64,
+        /// The log file that holds it.
+        file: PathBuf,
+        /// The byte offset of its frame in that file.
+        offset: u64,
         /// What the decoder could not make sense of.
         reason: String,
     },
@@ -219,9 +223,17 @@ impl fmt::Display for Error {
             }
             Error::Wal(e) => write!(f, "write-ahead log: {e}"),
             Error::Checkpoint(e) => write!(f, "checkpoint: {e}"),
-            Error::CorruptRecord { lsn, reason } => {
-                write!(f, "log record at LSN {lsn} does not decode: {reason}")
-            }
+            Error::CorruptRecord {
+                lsn,
+                file,
+                offset,
+                reason,
+            } => write!(
+                f,
+                "log record at LSN {lsn} in {} at byte offset {offset} does not decode: \
+                 {reason}; run `isolde check-wal --fix` to cut the log there",
+                file.display()
+            ),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Locked { path } => write!(
                 f,

@@ -588,8 +588,17 @@ impl Shared {
         let mut records = log.read_from(checkpoint_lsn + 1)?;
         while let Some(item) = records.next_borrowed() {
             let (lsn, payload) = item?;
-            let record = CommitRecord::decode(payload)
-                .map_err(|reason| Error::CorruptRecord { lsn, reason })?;
+            let record = CommitRecord::decode(payload).map_err(|reason| {
+                let (file, offset) = records
+                    .location()
+                    .map_or((PathBuf::new(), 0), |(file, at)| (file.to_path_buf(), at));
+                Error::CorruptRecord {
+                    lsn,
+                    file,
+                    offset,
+                    reason,
+                }
+            })?;
             self.apply(&record);
             ts = ts.max(record.ts);
             recovered.records_replayed += 1;
