@@ -51,6 +51,10 @@ pub enum Error {
         txn: TxnId,
         /// The message of the error that ended it.
         reason: String,
+        /// That error was retryable (a serialization failure or a deadlock): running the
+        /// whole transaction again may succeed, and [`Error::is_retryable`] says so here
+        /// too, for retry loops that only look at what `commit` returns.
+        retryable: bool,
     },
     /// An empty key: keys must have at least one byte.
     EmptyKey,
@@ -150,7 +154,15 @@ impl Error {
     /// True when running the same transaction again may succeed: serialization failures
     /// and deadlocks.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Serialization(_) | Error::Deadlock { .. })
+        matches!(
+            self,
+            Error::Serialization(_)
+                | Error::Deadlock { .. }
+                | Error::Aborted {
+                    retryable: true,
+                    ..
+                }
+        )
     }
 
     /// The PostgreSQL SQLSTATE for this error.
@@ -210,7 +222,7 @@ impl fmt::Display for Error {
             Error::ReadOnlyTransaction { txn } => {
                 write!(f, "cannot write in a read-only transaction (T{txn})")
             }
-            Error::Aborted { txn, reason } => write!(
+            Error::Aborted { txn, reason, .. } => write!(
                 f,
                 "current transaction T{txn} is aborted ({reason}); only rollback is possible"
             ),

@@ -61,7 +61,8 @@ pub struct Transaction {
     wrote: bool,
     messages: Vec<(Vec<u8>, Vec<u8>)>,
     /// Why the transaction was rolled back, once it was.
-    failed: Option<String>,
+    /// Why it failed, and whether that error was retryable.
+    failed: Option<(String, bool)>,
     ended: bool,
 }
 
@@ -260,14 +261,14 @@ impl Transaction {
         self.ensure_active()?;
         let result = self.try_commit();
         if let Err(e) = &result {
-            self.abort(e.to_string());
+            self.abort(e.to_string(), e.is_retryable());
         }
         result
     }
 
     /// Rolls back: discards the pending writes and releases the locks.
     pub fn rollback(mut self) {
-        self.abort("rolled back".to_string());
+        self.abort("rolled back".to_string(), false);
     }
 
     fn ensure_writable(&self) -> Result<()> {
@@ -435,9 +436,10 @@ impl Transaction {
 
     fn ensure_active(&self) -> Result<()> {
         match &self.failed {
-            Some(reason) => Err(Error::Aborted {
+            Some((reason, retryable)) => Err(Error::Aborted {
                 txn: self.id(),
                 reason: reason.clone(),
+                retryable: *retryable,
             }),
             None => Ok(()),
         }
@@ -445,11 +447,11 @@ impl Transaction {
 
     /// Rolls back after an error that ends the transaction, and returns the error.
     fn fail(&mut self, error: Error) -> Error {
-        self.abort(error.to_string());
+        self.abort(error.to_string(), error.is_retryable());
         error
     }
 
-    fn abort(&mut self, reason: String) {
+    fn abort(&mut self, reason: String, retryable: bool) {
         if self.ended {
             return;
         }
@@ -457,7 +459,7 @@ impl Transaction {
             self.shared.ssi.abort(ser, self.shared.clock.visible());
         }
         self.release();
-        self.failed = Some(reason);
+        self.failed = Some((reason, retryable));
     }
 
     /// Discards pending versions and releases every lock.
@@ -481,7 +483,7 @@ impl Transaction {
 
 impl Drop for Transaction {
     fn drop(&mut self) {
-        self.abort("dropped".to_string());
+        self.abort("dropped".to_string(), false);
     }
 }
 

@@ -149,3 +149,31 @@ fn a_read_uncommitted_lock_reports_the_committed_row_after_a_dirty_read_that_rol
     let lock = reader.lock(b"k", LockMode::Exclusive).unwrap();
     assert!(!lock.changed);
 }
+
+#[test]
+fn after_a_retryable_failure_every_later_call_is_retryable_too_and_after_a_timeout_none_is() {
+    let mgr = isolde_txn::TxnManager::in_memory(isolde_txn::Options {
+        lock_timeout: Some(std::time::Duration::from_millis(50)),
+        ..isolde_txn::Options::default()
+    });
+    write_all(&mgr, &["k"]);
+    // First updater wins: a write after a newer commit fails with 40001.
+    let mut loser = mgr.begin(IsolationLevel::RepeatableRead);
+    write_all(&mgr, &["k"]);
+    let first = loser.put(b"k", b"mine").unwrap_err();
+    assert!(first.is_retryable(), "{first}");
+    let later = loser.commit().unwrap_err();
+    assert!(matches!(later, Error::Aborted { .. }), "{later}");
+    assert_eq!(later.sqlstate(), "25P02");
+    assert!(later.is_retryable(), "{later}");
+
+    // A lock timeout is not retryable, and neither is what follows it.
+    let mut holder = mgr.begin(IsolationLevel::ReadCommitted);
+    holder.put(b"k", b"held").unwrap();
+    let mut waiter = mgr.begin(IsolationLevel::ReadCommitted);
+    let first = waiter.put(b"k", b"waits").unwrap_err();
+    assert_eq!(first.sqlstate(), "55P03");
+    let later = waiter.commit().unwrap_err();
+    assert!(!later.is_retryable(), "{later}");
+    holder.rollback();
+}
