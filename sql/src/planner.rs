@@ -3,9 +3,11 @@
 //! Names are resolved against a [`Scope`] (the columns the input rows carry, each with
 //! the table or alias that qualifies it); a name not found there is looked up in the
 //! scopes of enclosing queries and becomes a correlated reference. Aggregation is planned
-//! as an [`Plan::Aggregate`] node whose output rows are the group values followed by the
-//! aggregate values; expressions above it (select list, HAVING, ORDER BY) are compiled
-//! against that row. Access paths are chosen from the WHERE clause in [`access`].
+//! as a [`Plan::Aggregate`] node whose output rows are the group values followed by the
+//! aggregate values; the expressions above it (select list, HAVING, ORDER BY) are
+//! compiled against the input row and then rewritten to run on that row, matching the
+//! GROUP BY keys by their compiled form ([`grouping`]). Access paths are chosen from the
+//! WHERE clause in [`access`].
 
 use std::sync::Arc;
 use std::sync::OnceLock;
@@ -25,6 +27,9 @@ use crate::stack_depth;
 use crate::types::{DataType, Value};
 
 mod access;
+mod grouping;
+
+use grouping::{ungrouped_outer_column, Aggregation};
 
 /// The columns an input row carries.
 #[derive(Clone, Debug, Default)]
@@ -64,29 +69,26 @@ impl Scope {
     fn has_qualifier(&self, q: &str) -> bool {
         self.columns.iter().any(|(cq, _)| cq.as_deref() == Some(q))
     }
-}
 
-/// Grouping state while compiling the expressions above an aggregation.
-struct Grouping {
-    /// The GROUP BY expressions as SQL text, to recognise them in the select list.
-    keys: Vec<String>,
-    aggregates: Vec<Aggregate>,
-    input: Scope,
-    /// When the query has no GROUP BY we only guess that it aggregates; a bare column is
-    /// then recorded here and reported only if an aggregate really turns up.
-    implicit: bool,
-    bare_column: Option<String>,
-}
-
-impl Grouping {
-    /// The position of the GROUP BY key that `e` is, if it is one.
-    fn key_position(&self, e: &ast::Expr) -> Option<usize> {
-        if self.keys.is_empty() {
-            return None;
+    /// Column `i` as PostgreSQL names it in messages: `table.column`.
+    fn qualified(&self, i: usize) -> String {
+        match self.columns.get(i) {
+            Some((Some(q), n)) => format!("{q}.{n}"),
+            Some((None, n)) => n.clone(),
+            None => format!("column {}", i + 1),
         }
-        let text = e.to_string();
-        self.keys.iter().position(|k| *k == text)
     }
+}
+
+/// The row of an enclosing query, as a subquery being planned sees it.
+struct Enclosing {
+    scope: Scope,
+    /// Set when the enclosing query aggregates and the subquery sits in its select
+    /// list, HAVING or ORDER BY: the row is then the group, and this gives each input
+    /// column's position among the group keys (None: not a key, not visible).
+    groups: Option<Arc<[Option<usize>]>>,
+    /// The first of its columns the subquery referred to.
+    referenced: Option<String>,
 }
 
 /// Plans statements for one transaction.
@@ -102,7 +104,7 @@ pub struct Planner<'a, 'e> {
     pub explain: bool,
     /// Set when planning a plan to cache.
     pub recorder: Option<Recorder>,
-    outer: Vec<Scope>,
+    outer: Vec<Enclosing>,
     outer_refs: usize,
 }
 
@@ -141,28 +143,6 @@ fn is_aggregate_name(name: &str) -> Option<AggregateFunction> {
         "avg" => AggregateFunction::Avg,
         _ => return None,
     })
-}
-
-/// A cheap textual guess whether an expression calls an aggregate (confirmed later).
-fn mentions_aggregate(text: &str) -> bool {
-    let lower = text.to_lowercase();
-    ["count(", "sum(", "min(", "max(", "avg("].iter().any(|f| {
-        lower.match_indices(f).any(|(i, _)| {
-            i == 0
-                || !lower.as_bytes()[i - 1].is_ascii_alphanumeric()
-                    && lower.as_bytes()[i - 1] != b'_'
-        })
-    })
-}
-
-/// [`mentions_aggregate`] of an expression, without printing the columns and constants
-/// that make up most select lists: they call no function. Printing and searching the
-/// text of every select-list item was a tenth of a point SELECT's time.
-fn expr_mentions_aggregate(e: &ast::Expr) -> bool {
-    match e {
-        ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) | ast::Expr::Value(_) => false,
-        other => mentions_aggregate(&other.to_string()),
-    }
 }
 
 /// Maps a SQL type name to a [`DataType`].
@@ -451,50 +431,45 @@ impl<'a, 'e> Planner<'a, 'e> {
             .iter()
             .map(|g| self.group_target(g, &s.projection, &scope))
             .collect::<Result<_>>()?;
-        let maybe_aggregate = !group_exprs.is_empty()
-            || s.having.is_some()
-            || s.projection.iter().any(|p| match p {
-                ast::SelectItem::UnnamedExpr(e)
-                | ast::SelectItem::ExprWithAlias { expr: e, .. } => expr_mentions_aggregate(e),
-                other => mentions_aggregate(&other.to_string()),
-            })
-            || order_by.iter().any(|o| expr_mentions_aggregate(&o.expr));
-        if maybe_aggregate {
-            let mut grouping = Grouping {
-                keys: group_exprs.iter().map(|g| g.to_string()).collect(),
-                aggregates: Vec::new(),
-                input: scope.clone(),
-                implicit: group_exprs.is_empty() && s.having.is_none(),
-                bare_column: None,
-            };
-            let mut keys = Vec::new();
-            for g in &group_exprs {
-                keys.push(self.expr(g, &scope, None)?);
-            }
-            let post = self.select_list(
-                &s.projection,
-                &scope,
-                Some(&mut grouping),
-                s.having.as_ref(),
-                order_by,
-            )?;
-            let really = !grouping.implicit || !grouping.aggregates.is_empty();
-            if really {
-                if let Some(col) = grouping.bare_column.take() {
-                    return Err(grouping_error(&col));
-                }
-                let text = self.explain_text(|| aggregate_text(&group_exprs));
-                plan = Plan::Aggregate {
-                    source: Box::new(plan),
-                    group_by: keys,
-                    aggregates: grouping.aggregates,
-                    text,
-                };
-                return self.finish_select(plan, post, distinct, limit, offset, locks, true);
+        let mut keys = Vec::new();
+        for g in &group_exprs {
+            keys.push(self.expr(g, &scope, None)?);
+        }
+        // The select list, HAVING and ORDER BY are compiled against the input rows; only
+        // then is it known whether the query aggregates without GROUP BY or HAVING.
+        let known = !keys.is_empty() || s.having.is_some();
+        let mut aggregation = Aggregation::new(&scope, known.then_some(&keys[..]));
+        let mut post = self.select_list(
+            &s.projection,
+            &scope,
+            &mut aggregation,
+            s.having.as_ref(),
+            order_by,
+        )?;
+        if !known && aggregation.aggregates.is_empty() {
+            return self.finish_select(plan, post, distinct, limit, offset, locks, false);
+        }
+        if !known {
+            // Its subqueries were planned against the input row, and no column is a key.
+            if let Some(column) = &aggregation.outer_reference {
+                return Err(ungrouped_outer_column(column));
             }
         }
-        let post = self.select_list(&s.projection, &scope, None, None, order_by)?;
-        self.finish_select(plan, post, distinct, limit, offset, locks, false)
+        post.exprs = std::mem::take(&mut post.exprs)
+            .into_iter()
+            .map(|e| aggregation.regroup(e, &keys, &scope))
+            .collect::<Result<_>>()?;
+        if let Some((having, text)) = post.having.take() {
+            post.having = Some((aggregation.regroup(having, &keys, &scope)?, text));
+        }
+        let text = self.explain_text(|| aggregate_text(&group_exprs));
+        plan = Plan::Aggregate {
+            source: Box::new(plan),
+            group_by: keys,
+            aggregates: aggregation.aggregates,
+            text,
+        };
+        self.finish_select(plan, post, distinct, limit, offset, locks, true)
     }
 
     fn group_target<'q>(
@@ -541,7 +516,7 @@ impl<'a, 'e> Planner<'a, 'e> {
         &mut self,
         projection: &[ast::SelectItem],
         scope: &Scope,
-        mut grouping: Option<&mut Grouping>,
+        aggregation: &mut Aggregation,
         having: Option<&ast::Expr>,
         order_by: &[ast::OrderByExpr],
     ) -> Result<PostSelect> {
@@ -550,11 +525,11 @@ impl<'a, 'e> Planner<'a, 'e> {
         for item in projection {
             match item {
                 ast::SelectItem::UnnamedExpr(e) => {
-                    exprs.push(self.expr(e, scope, grouping.as_deref_mut())?);
+                    exprs.push(self.expr(e, scope, Some(aggregation))?);
                     names.push(self.column_name(e));
                 }
                 ast::SelectItem::ExprWithAlias { expr, alias } => {
-                    exprs.push(self.expr(expr, scope, grouping.as_deref_mut())?);
+                    exprs.push(self.expr(expr, scope, Some(aggregation))?);
                     names.push(ident(alias));
                 }
                 ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
@@ -574,13 +549,6 @@ impl<'a, 'e> Planner<'a, 'e> {
                         }
                         _ => None,
                     };
-                    if let Some(g) = grouping.as_deref_mut() {
-                        if g.implicit {
-                            g.bare_column = Some("*".into());
-                            continue;
-                        }
-                        return Err(grouping_error("*"));
-                    }
                     if scope.len() == 0 {
                         return Err(Error::Syntax(
                             "SELECT * with no tables specified is not valid".into(),
@@ -598,7 +566,7 @@ impl<'a, 'e> Planner<'a, 'e> {
         }
         let having = match having {
             Some(h) => Some((
-                self.expr(h, scope, grouping.as_deref_mut())?,
+                self.expr(h, scope, Some(aggregation))?,
                 self.explain_text(|| h.to_string()),
             )),
             None => None,
@@ -609,7 +577,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             let column = match self.order_column(&o.expr, &names)? {
                 Some(c) => c,
                 None => {
-                    exprs.push(self.expr(&o.expr, scope, grouping.as_deref_mut())?);
+                    exprs.push(self.expr(&o.expr, scope, Some(aggregation))?);
                     exprs.len() - 1
                 }
             };
@@ -880,23 +848,27 @@ impl<'a, 'e> Planner<'a, 'e> {
     }
 
     /// Plans a subquery used inside an expression, with `scope` as its enclosing row.
+    /// In the select list, HAVING or ORDER BY of a query (`aggregation` is set) it
+    /// records whether the subquery refers to that row, which matters if the query turns
+    /// out to aggregate.
     fn subquery(
         &mut self,
         q: &ast::Query,
         scope: &Scope,
-        grouping: bool,
+        aggregation: Option<&mut Aggregation>,
     ) -> Result<(Box<Subquery>, usize)> {
-        // Inside an aggregated select list the current row is the group, not the input:
-        // correlated references there are not supported, so the subquery sees no scope.
-        self.outer.push(if grouping {
-            Scope::default()
-        } else {
-            scope.clone()
+        self.outer.push(Enclosing {
+            scope: scope.clone(),
+            groups: aggregation.as_ref().and_then(|a| a.groups.clone()),
+            referenced: None,
         });
         let before = self.outer_refs;
         let planned = self.query(q);
-        self.outer.pop();
+        let referenced = self.outer.pop().and_then(|e| e.referenced);
         let planned = planned?;
+        if let (Some(a), Some(column)) = (aggregation, referenced) {
+            a.outer_reference.get_or_insert(column);
+        }
         let correlated = self.outer_refs > before;
         if let Some(r) = &mut self.recorder {
             // A subquery caches its rows for one execution: such plans are not reused.
@@ -913,34 +885,31 @@ impl<'a, 'e> Planner<'a, 'e> {
         ))
     }
 
-    fn column(
-        &mut self,
-        qualifier: Option<&str>,
-        name: &str,
-        scope: &Scope,
-        grouping: Option<&mut Grouping>,
-    ) -> Result<Expr> {
-        if let Some(g) = grouping {
-            if g.input.resolve(qualifier, name)?.is_some() {
-                let full = qualifier.map_or(name.to_string(), |q| format!("{q}.{name}"));
-                if g.implicit {
-                    g.bare_column.get_or_insert(full);
-                    return Ok(Expr::Const(Value::Null));
-                }
-                return Err(grouping_error(&full));
-            }
-        } else if let Some(i) = scope.resolve(qualifier, name)? {
+    fn column(&mut self, qualifier: Option<&str>, name: &str, scope: &Scope) -> Result<Expr> {
+        if let Some(i) = scope.resolve(qualifier, name)? {
             return Ok(Expr::Column(i));
         }
-        for (depth, outer) in self.outer.iter().rev().enumerate() {
-            if let Some(index) = outer.resolve(qualifier, name)? {
+        for (depth, outer) in self.outer.iter_mut().rev().enumerate() {
+            if let Some(i) = outer.scope.resolve(qualifier, name)? {
                 self.outer_refs += 1;
+                let index = match &outer.groups {
+                    None => i,
+                    Some(groups) => groups
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .ok_or_else(|| ungrouped_outer_column(&outer.scope.qualified(i)))?,
+                };
+                outer
+                    .referenced
+                    .get_or_insert_with(|| outer.scope.qualified(i));
                 return Ok(Expr::Outer { depth, index });
             }
         }
         let shown = match qualifier {
             Some(q)
-                if !scope.has_qualifier(q) && !self.outer.iter().any(|s| s.has_qualifier(q)) =>
+                if !scope.has_qualifier(q)
+                    && !self.outer.iter().any(|s| s.scope.has_qualifier(q)) =>
             {
                 return Err(Error::MissingFromEntry(q.to_string()));
             }
@@ -955,21 +924,18 @@ impl<'a, 'e> Planner<'a, 'e> {
         self.expr(e, scope, None)
     }
 
-    /// Compiles an expression against `scope`; with `grouping`, against the output of the
-    /// aggregation (group keys and aggregates).
+    /// Compiles an expression against `scope`. Aggregate calls are allowed where
+    /// `grouping` collects them: in a select list, HAVING and ORDER BY.
     fn expr(
         &mut self,
         e: &ast::Expr,
         scope: &Scope,
-        grouping: Option<&mut Grouping>,
+        grouping: Option<&mut Aggregation>,
     ) -> Result<Expr> {
         // This function is on the recursive path of every level of an expression: it keeps
         // its stack frame small (in debug builds too, where a frame holds every local of
         // every match arm) by leaving the work to the functions it calls.
         stack_depth::check()?;
-        if let Some(i) = grouping.as_deref().and_then(|g| g.key_position(e)) {
-            return Ok(Expr::Column(i));
-        }
         match e {
             ast::Expr::BinaryOp { left, op, right } => {
                 self.binary(left, op, right, scope, grouping)
@@ -985,7 +951,7 @@ impl<'a, 'e> Planner<'a, 'e> {
         op: &ast::BinaryOperator,
         right: &ast::Expr,
         scope: &Scope,
-        mut grouping: Option<&mut Grouping>,
+        mut grouping: Option<&mut Aggregation>,
     ) -> Result<Expr> {
         let op = binary_op(op)?;
         let l = self.expr(left, scope, grouping.as_deref_mut())?;
@@ -998,15 +964,15 @@ impl<'a, 'e> Planner<'a, 'e> {
         &mut self,
         e: &ast::Expr,
         scope: &Scope,
-        mut grouping: Option<&mut Grouping>,
+        mut grouping: Option<&mut Aggregation>,
     ) -> Result<Expr> {
         let compiled = match e {
-            ast::Expr::Identifier(i) => return self.column(None, &ident(i), scope, grouping),
+            ast::Expr::Identifier(i) => return self.column(None, &ident(i), scope),
             ast::Expr::CompoundIdentifier(parts) => {
                 let names: Vec<String> = parts.iter().map(ident).collect();
                 return match names.as_slice() {
-                    [q, n] => self.column(Some(q), n, scope, grouping),
-                    [_, q, n] => self.column(Some(q), n, scope, grouping),
+                    [q, n] => self.column(Some(q), n, scope),
+                    [_, q, n] => self.column(Some(q), n, scope),
                     _ => Err(unsupported(format!("name {e}"))),
                 };
             }
@@ -1145,14 +1111,14 @@ impl<'a, 'e> Planner<'a, 'e> {
             }
             ast::Expr::Function(f) => return self.function(f, scope, grouping),
             ast::Expr::Subquery(q) => {
-                let (sub, width) = self.subquery(q, scope, grouping.is_some())?;
+                let (sub, width) = self.subquery(q, scope, grouping)?;
                 if width != 1 {
                     return Err(Error::Syntax("subquery must return only one column".into()));
                 }
                 Expr::Subquery(sub)
             }
             ast::Expr::Exists { subquery, negated } => {
-                let (sub, _) = self.subquery(subquery, scope, grouping.is_some())?;
+                let (sub, _) = self.subquery(subquery, scope, grouping)?;
                 Expr::Exists {
                     subquery: sub,
                     negated: *negated,
@@ -1164,7 +1130,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 negated,
             } => {
                 let x = self.expr(expr, scope, grouping.as_deref_mut())?;
-                let (sub, width) = self.subquery(subquery, scope, grouping.is_some())?;
+                let (sub, width) = self.subquery(subquery, scope, grouping)?;
                 if width != 1 {
                     return Err(Error::Syntax("subquery has too many columns".into()));
                 }
@@ -1216,7 +1182,7 @@ impl<'a, 'e> Planner<'a, 'e> {
         &mut self,
         f: &ast::Function,
         scope: &Scope,
-        mut grouping: Option<&mut Grouping>,
+        mut grouping: Option<&mut Aggregation>,
     ) -> Result<Expr> {
         let name = object_name(&f.name)?;
         if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
@@ -1255,8 +1221,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             } else {
                 match args.as_slice() {
                     [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a))] => {
-                        let input = g.input.clone();
-                        (function, Some(self.expr(a, &input, None)?))
+                        (function, Some(self.expr(a, scope, None)?))
                     }
                     _ => {
                         return Err(Error::UndefinedFunction(format!(
@@ -1265,12 +1230,11 @@ impl<'a, 'e> Planner<'a, 'e> {
                     }
                 }
             };
-            g.aggregates.push(Aggregate {
+            return Ok(g.add(Aggregate {
                 function,
                 arg,
                 distinct,
-            });
-            return Ok(Expr::Column(g.keys.len() + g.aggregates.len() - 1));
+            }));
         }
         if distinct {
             return Err(Error::Syntax(format!(
@@ -1322,12 +1286,6 @@ struct PostSelect {
     keys: Vec<SortKey>,
     order_text: String,
     having: Option<(Expr, String)>,
-}
-
-fn grouping_error(col: &str) -> Error {
-    Error::Grouping(format!(
-        "column \"{col}\" must appear in the GROUP BY clause or be used in an aggregate function"
-    ))
 }
 
 fn rename_columns(scope: &mut Scope, names: &[ast::TableAliasColumnDef]) -> Result<()> {

@@ -93,3 +93,26 @@ fn a_thousand_terms_give_the_right_answer_on_a_large_stack() {
         ]
     );
 }
+
+#[test]
+fn long_expressions_over_group_keys_are_matched_without_printing_them() {
+    let results = on_stack(16, || {
+        let mut s = session();
+        s.set_max_stack_depth(12 << 20);
+        let long = chain("a", "+", 3_000);
+        let over_key = s.execute(&format!("SELECT {long} FROM t GROUP BY a"));
+        let is_key = s.execute(&format!("SELECT {long}, count(*) FROM t GROUP BY {long}"));
+        let ungrouped = s
+            .execute(&format!("SELECT {long} + id FROM t GROUP BY a"))
+            .map_err(|e| e.sqlstate());
+        (
+            one_value(over_key.unwrap()),
+            one_value(is_key.unwrap()),
+            ungrouped.err(),
+        )
+    });
+    assert_eq!(
+        results,
+        (Value::Integer(3_000), Value::Integer(3_000), Some("42803"))
+    );
+}
