@@ -67,8 +67,9 @@
 //!
 //! Not supported (0A000 naming the feature): `UNION`/`INTERSECT`/`EXCEPT`, `WITH`,
 //! `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window functions, `ALTER TABLE`,
-//! savepoints, `ON CONFLICT`, indexes on expressions, correlated subqueries inside an
-//! aggregated select list. Simplifications: `FOR UPDATE` locks every row the WHERE
+//! savepoints, `ON CONFLICT`, indexes on expressions. In a grouped query a subquery may
+//! use the outer query's grouped columns only (PostgreSQL's rule; 42803 otherwise).
+//! Simplifications: `FOR UPDATE` locks every row the WHERE
 //! clause selects, before `ORDER BY`/`LIMIT` (PostgreSQL locks only the rows
 //! returned); NUMERIC division keeps 16 digits after the point; joins and sorts are
 //! done in memory.
