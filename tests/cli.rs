@@ -722,3 +722,35 @@ fn a_restore_into_a_new_directory_that_was_interrupted_can_be_run_again_without_
     assert_exit(&s.run(&["restore", "backup.ickp", "--dir", "fresh"]), 0);
     assert_exit(&s.run(&["kv", "get", "src7", "--dir", "fresh"]), 0);
 }
+
+#[test]
+fn a_restore_cut_short_in_the_swap_leaves_a_directory_that_refuses_to_open_until_run_again() {
+    let s = Scratch::new();
+    assert_exit(&s.kv(&["put", "new", "1"]), 0);
+    assert_exit(
+        &s.run(&["checkpoint", "--dir", "db", "--out", "backup.ickp"]),
+        0,
+    );
+    assert_exit(&s.kv(&["put", "old", "2"]), 0);
+    // What a kill between the renames of the swap leaves: the old log moved aside, the
+    // new checkpoint not in place yet.
+    let aside = s.db().join(isolde_txn::RESTORE_REPLACED_DIR);
+    fs::create_dir(&aside).unwrap();
+    fs::rename(s.db().join("wal"), aside.join("wal")).unwrap();
+
+    let refused = s.kv(&["get", "old"]);
+    assert_exit(&refused, 3);
+    assert!(
+        stderr(&refused).contains("restore that was cut short"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(Db::open(s.db(), options()).is_err());
+
+    assert_exit(
+        &s.run(&["restore", "backup.ickp", "--dir", "db", "--force"]),
+        0,
+    );
+    assert_eq!(stdout(&s.kv(&["get", "new"])), "1\n");
+    assert!(!aside.exists());
+}

@@ -17,8 +17,10 @@
 //!    staging directory. Nothing else in the directory is touched.
 //! 5. Release the lock, open the database as any process would, and report its keys.
 //!
-//! A restore cut short in step 4 may leave `.restore-old` holding the previous database;
-//! running the restore again finishes the job.
+//! A restore cut short in step 4 leaves `.restore-old`, holding what was moved aside so
+//! far: the directory may then hold part of the old database, or neither database, so
+//! opening it is refused until the restore is run again, which finishes the job. One
+//! cut short in step 3 leaves the old database whole, and only `.restore-new` behind.
 //!
 //! Why the file is rewritten rather than copied: its header's WAL position refers to the
 //! log of the database it came from. The restored database starts with an empty log whose
@@ -51,8 +53,9 @@ pub struct Args {
 
 /// Where step 3 writes the new checkpoint, inside the database directory.
 const STAGING_DIR: &str = ".restore-new";
-/// Where step 4 moves the replaced database's files before deleting them.
-const REPLACED_DIR: &str = ".restore-old";
+/// Where step 4 moves the replaced database's files before deleting them; while it is
+/// there, opening the database is refused.
+const REPLACED_DIR: &str = isolde_txn::RESTORE_REPLACED_DIR;
 
 pub(crate) fn run(args: &Args, context: &Context) -> Result<Status> {
     let dir = &context.dir;

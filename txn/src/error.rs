@@ -101,6 +101,13 @@ pub enum Error {
         /// The database directory (not the lock file inside it).
         path: PathBuf,
     },
+    /// `isolde restore` was cut short while it swapped the new checkpoint in: the
+    /// directory may hold part of the old database, or none of either, so it is not
+    /// opened until the restore is run again.
+    InterruptedRestore {
+        /// The database directory.
+        path: PathBuf,
+    },
     /// Writes are refused until a checkpoint succeeds (`stop-writes-on-checkpoint-error`).
     WritesStopped {
         /// The message of the checkpoint error that stopped writes.
@@ -176,6 +183,7 @@ impl Error {
             Error::EmptyKey | Error::KeyTooLarge { .. } | Error::ValueTooLarge { .. } => "22023",
             Error::WritesStopped { .. } => "MISCONF",
             Error::Locked { .. } => "55006",
+            Error::InterruptedRestore { .. } => "55000",
             Error::InMemory { .. } => "0A000",
             Error::Wal(_) | Error::Checkpoint(_) | Error::Io { .. } => "58030",
             Error::CorruptRecord { .. } => "XX001",
@@ -250,6 +258,14 @@ impl fmt::Display for Error {
             Error::Locked { path } => write!(
                 f,
                 "database directory {} is in use by another process (lock file held)",
+                path.display()
+            ),
+            Error::InterruptedRestore { path } => write!(
+                f,
+                "database directory {} holds a restore that was cut short ({} is there): \
+                 run `isolde restore FILE --dir {} --force` again to finish it",
+                path.display(),
+                crate::RESTORE_REPLACED_DIR,
                 path.display()
             ),
             Error::InMemory { what } => {

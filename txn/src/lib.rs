@@ -26,7 +26,7 @@ pub use isolde_wal as wal;
 pub use locks::LockWait;
 pub use manager::{
     lock_dir, CheckpointInfo, CommitObserver, Options, Recovered, SaveRule, TxnManager, LOCK_FILE,
-    NO_LOG, WAL_DIR,
+    NO_LOG, RESTORE_REPLACED_DIR, WAL_DIR,
 };
 pub use record::CommitRecord;
 pub use transaction::{prefix_end, CommitInfo, RowLock, Transaction, MAX_KEY_SIZE, MAX_VALUE_SIZE};

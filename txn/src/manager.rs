@@ -44,6 +44,12 @@ pub const WAL_DIR: &str = "wal";
 /// How long automatic checkpoints wait after a failed one before trying again (Redis
 /// waits 5 s too), so a failing disk is not rescanned every maintenance round.
 const CHECKPOINT_RETRY_DELAY: Duration = Duration::from_secs(5);
+/// Where `isolde restore` moves a replaced database's files while it swaps a restored
+/// checkpoint in, and deletes them once the new one is in place and durable. A directory
+/// that still has it was left by a restore cut short in the middle of the swap, and is
+/// refused by [`TxnManager::open`].
+pub const RESTORE_REPLACED_DIR: &str = ".restore-old";
+
 /// The log position a checkpoint written without a log (`appendonly no`) records: it
 /// stands for "newer than every record of any log found beside it".
 pub const NO_LOG: Lsn = Lsn::MAX;
@@ -200,6 +206,11 @@ impl TxnManager {
             source,
         })?;
         let lock_file = lock_dir(dir)?;
+        if dir.join(RESTORE_REPLACED_DIR).exists() {
+            return Err(Error::InterruptedRestore {
+                path: dir.to_path_buf(),
+            });
+        }
         let mut recovered = Recovered::default();
         let mut open_log = |log_options: isolde_wal::Options| -> Result<Log> {
             let (log, recovery) = Log::open(&dir.join(WAL_DIR), log_options)?;
@@ -208,7 +219,8 @@ impl TxnManager {
                 .extend(recovery.warnings.iter().map(|w| w.to_string()));
             Ok(log)
         };
-        // With `appendonly` off, a log left by an earlier run is still read (never written):
+        // With `appendonly` off, a log left by an earlier run is still read, never appended
+        // to (opening it repairs it as any open does: a torn last record is cut off):
         // its records are commits that were acknowledged, and the checkpoints this run
         // writes must hold them, since the next run with the log on takes such a
         // checkpoint for newer than any log beside it.
@@ -338,7 +350,10 @@ impl Drop for Owner {
             && shared.changes.load(Ordering::Relaxed) > 0
         {
             if let Err(e) = shared.checkpoint(|_| {}) {
-                eprintln!("isolde: the checkpoint on close failed, and what committed since the last one is lost: {e}");
+                eprintln!(
+                    "isolde: the checkpoint on close failed, and what committed since the \
+                     last one is lost: {e}"
+                );
             }
         }
     }
@@ -542,8 +557,8 @@ impl Shared {
     }
 
     /// Loads the newest valid checkpoint and replays the log after it: the database's own
-    /// log, or with `appendonly` off the `read_only` one an earlier run left, which is read
-    /// and never changed.
+    /// log, or with `appendonly` off the `read_only` one an earlier run left, which gets
+    /// no new records.
     fn recover(&self, read_only: Option<&Log>, recovered: &mut Recovered) -> Result<()> {
         let log = self.log.as_ref().or(read_only);
         let checkpoint = self.load_checkpoint(log, recovered)?;
