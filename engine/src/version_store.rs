@@ -111,6 +111,13 @@ impl Held {
             None
         }
     }
+
+    /// True when the key's newest committed version has a value (it is neither deleted
+    /// nor never written). While the caller holds the exclusive lock no one else can
+    /// commit a version, so the answer stays true until it commits its own.
+    pub fn has_committed_value(&self) -> bool {
+        self.0.state.read().newest.value.is_some()
+    }
 }
 
 impl std::fmt::Debug for Held {

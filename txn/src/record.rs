@@ -30,7 +30,8 @@ pub const OP_DELETE: u8 = 2;
 pub struct CommitRecord {
     /// The commit timestamp.
     pub ts: Timestamp,
-    /// Keys and their new values (None for deletes), each key once.
+    /// Keys and their new values (None for deletes), each key once. Only changes: a
+    /// committed transaction's delete of a key that had no value is left out.
     pub writes: Vec<(Vec<u8>, Option<Value>)>,
     /// Messages published by the transaction: (channel, payload).
     pub messages: Vec<(Vec<u8>, Vec<u8>)>,

@@ -164,7 +164,7 @@ impl Transaction {
     /// Sets `key` to `value`. Waits while another transaction holds the row.
     pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
         check_value(value)?;
-        self.write(key, Some(Value::from(value)))
+        self.write(key, Some(Value::from(value))).map(drop)
     }
 
     /// Writes `value` at `key` unless a row is there: `INSERT`'s step, one visit of the
@@ -193,7 +193,31 @@ impl Transaction {
 
     /// Deletes `key` (deleting an absent key is not an error). Waits like `put`.
     pub fn delete(&mut self, key: &[u8]) -> Result<()> {
-        self.write(key, None)
+        self.write(key, None).map(drop)
+    }
+
+    /// Writes `value` at `key` (None deletes), as [`Transaction::put`] and
+    /// [`Transaction::delete`] do, and returns the value the write replaces: this
+    /// transaction's own earlier write of the key if it made one, else the newest
+    /// committed version, found under the exclusive lock the write takes, so that no one
+    /// can change it in between. For data kept alongside the key and derived from its
+    /// value, such as an index of it, which must follow exactly the value replaced.
+    /// It is not a read for SERIALIZABLE: use [`Transaction::get`] to decide by a value.
+    pub fn replace(&mut self, key: &[u8], value: Option<&[u8]>) -> Result<Option<Value>> {
+        if let Some(value) = value {
+            check_value(value)?;
+        }
+        // A snapshot at timestamp 0 sees no committed version, only the reader's own
+        // pending one. Nobody else can change that one, so it is still there to be
+        // replaced once the write is granted.
+        let txn = self.id();
+        let own = self.shared.store.get(key, ReadAt::Snapshot { ts: 0, txn });
+        let locked = self.write(key, value.map(Value::from))?;
+        Ok(if locked.own_pending {
+            own
+        } else {
+            locked.newest
+        })
     }
 
     /// Locks `key` without writing it (`SELECT ... FOR UPDATE` with
@@ -282,14 +306,14 @@ impl Transaction {
         }
     }
 
-    fn write(&mut self, key: &[u8], value: Option<Value>) -> Result<()> {
+    /// Writes `value` as the pending version of `key`; returns what the lock found.
+    fn write(&mut self, key: &[u8], value: Option<Value>) -> Result<Locked> {
         check_key(key)?;
         self.ensure_writable()?;
         let id = self.id();
         let granted = self.acquire(key, |store, fuw| store.write(key, id, value.clone(), fuw))?;
-        self.keep(key, granted);
         self.wrote = true;
-        Ok(())
+        Ok(self.keep(key, granted))
     }
 
     /// Records a granted request's hold if it is the first on `key`; returns what it found.
@@ -376,11 +400,23 @@ impl Transaction {
             self.release();
             return Ok(CommitInfo { ts: None });
         }
-        // The record carries the pending versions; `locked` the keys only locked.
+        // The record carries the pending versions that change something; `locked` the
+        // keys only locked and the no-op deletes. A delete of a key with no committed
+        // value (never written, or deleted already) changes nothing: it stays out of the
+        // record, so no log, replica or watch hears of it, and replaying the record gives
+        // the same state. It still commits in memory with the others (a tombstone, so
+        // first-updater-wins sees the key written, as before), and SSI is still told
+        // the key was written: `ssi_keys` is every pending key, in the order held.
         let id = self.id();
         let (mut writes, mut written, mut locked) = (Vec::new(), Vec::new(), Vec::new());
+        let mut ssi_keys = Vec::new();
         for (key, held) in std::mem::take(&mut self.held) {
-            match held.pending(id) {
+            let pending = held.pending(id);
+            if self.ser.is_some() && pending.is_some() {
+                ssi_keys.push(key.clone());
+            }
+            match pending {
+                Some(None) if !held.has_committed_value() => locked.push((key, held)),
                 Some(value) => {
                     writes.push((key, value));
                     written.push(held);
@@ -394,12 +430,11 @@ impl Transaction {
             messages: std::mem::take(&mut self.messages),
         };
         let logged = match &self.ser {
-            Some(ser) => {
-                let keys = record.writes.iter().map(|(k, _)| k.clone()).collect();
-                shared.ssi.commit(ser, keys, shared.clock.visible(), || {
+            Some(ser) => shared
+                .ssi
+                .commit(ser, ssi_keys, shared.clock.visible(), || {
                     shared.log_commit(&mut record)
-                })
-            }
+                }),
             None => shared.log_commit(&mut record).map(|(_, lsn)| lsn),
         };
         // Until the record is durable the versions stay pending: a failure below rolls
