@@ -325,7 +325,9 @@ impl Transaction {
     /// Deletes `key`; waits while another transaction holds the key.
     pub fn delete(&mut self, key: &[u8]) -> Result<()> {
         self.inner.begin_statement();
-        Ok(self.inner.delete(&point_key(key)?)?)
+        let stored_key = point_key(key)?;
+        let replaced = self.inner.replace(&stored_key, None)?;
+        self.drop_index_entry(&stored_key, replaced.as_deref(), None)
     }
 
     /// Sets `key` to expire after `ttl` (a zero `ttl` expires it now); false if it does
@@ -509,13 +511,32 @@ impl Transaction {
             }
             .into());
         }
+        let stored = expiry::encode(value, expires_at_ms);
+        let replaced = self.inner.replace(&stored_key, Some(&stored))?;
+        self.drop_index_entry(&stored_key, replaced.as_deref(), expires_at_ms)?;
         if let Some(at) = expires_at_ms {
             self.inner
                 .put(&keyspace::expiry_key(at, &stored_key), b"")?;
         }
-        Ok(self
-            .inner
-            .put(&stored_key, &expiry::encode(value, expires_at_ms))?)
+        Ok(())
+    }
+
+    /// Deletes the expiry index entry of the value `replaced` (as
+    /// [`isolde_txn::Transaction::replace`] found it, under the key's lock) unless the new
+    /// value keeps its expiry time `expires_at_ms`: each key with a TTL has exactly one
+    /// entry, at its current expiry.
+    fn drop_index_entry(
+        &mut self,
+        stored_key: &[u8],
+        replaced: Option<&[u8]>,
+        expires_at_ms: Option<u64>,
+    ) -> Result<()> {
+        match expiry::expiry_of(replaced) {
+            Some(at) if Some(at) != expires_at_ms => {
+                Ok(self.inner.delete(&keyspace::expiry_key(at, stored_key))?)
+            }
+            _ => Ok(()),
+        }
     }
 }
 

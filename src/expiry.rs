@@ -7,10 +7,13 @@
 //! level from its expiry on (the wall clock decides, as in Redis). It is then removed by an
 //! ordinary committed delete: the background sweeper walks the expiry index (keys ordered
 //! by time, see [`crate::keyspace`]) a bounded number of entries per pass, and keys that a
-//! read found expired are queued for it first. The sweeper never waits for a lock: a key
-//! that an open transaction holds is skipped, and its index entry, still there, brings
-//! it back on a later pass, so one long transaction cannot hold up the removal of every
-//! other expired key.
+//! read found expired are queued for it first. The index holds one entry per key with an
+//! expiry, at its current expiry time: every write or delete of a key removes the entry
+//! of the value it replaces, in the same transaction, so a key whose TTL is refreshed on
+//! every request costs one entry, not one per refresh. The sweeper never waits for a
+//! lock: a key that an open transaction holds is skipped, and its index entry, still
+//! there, brings it back on a later pass, so one long transaction cannot hold up the
+//! removal of every other expired key.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -232,7 +235,9 @@ fn remove_if_expired(
             _ => return Ok(true),
         }
     }
-    // Any other index entry is stale: the key was rewritten, made persistent or deleted.
+    // Any other index entry is stale. The write that replaced its value normally removed
+    // it already (and then it is not there to delete); a log or checkpoint written before
+    // writes did so may still hold some.
     entries.extend(indexed_at.filter(|&at| Some(at) != expires_at));
     for at in entries {
         let entry = keyspace::expiry_key(at, stored_key);
@@ -245,7 +250,7 @@ fn remove_if_expired(
 }
 
 /// The expiry time of a stored value, if it has one.
-fn expiry_of(stored: Option<&[u8]>) -> Option<u64> {
+pub(crate) fn expiry_of(stored: Option<&[u8]>) -> Option<u64> {
     stored
         .and_then(Stored::decode)
         .and_then(|stored| stored.expires_at_ms)
