@@ -586,17 +586,32 @@ fn int_op(op: BinaryOp, x: i64, y: i64) -> Result<Value> {
         .ok_or_else(|| Error::OutOfRange("bigint out of range".into()))
 }
 
+/// Float arithmetic, with PostgreSQL's range checks: a finite result from finite
+/// operands that overflows to infinity is an error, and so is a product or quotient
+/// that underflows to zero from nonzero operands (a sum may cancel to zero exactly).
 fn float_op(op: BinaryOp, x: f64, y: f64) -> Result<Value> {
     if matches!(op, BinaryOp::Div | BinaryOp::Rem) && y == 0.0 {
         return Err(Error::DivisionByZero);
     }
-    Ok(Value::Float(match op {
+    let r = match op {
         BinaryOp::Add => x + y,
         BinaryOp::Sub => x - y,
         BinaryOp::Mul => x * y,
         BinaryOp::Div => x / y,
         _ => x % y,
-    }))
+    };
+    if r.is_infinite() && x.is_finite() && y.is_finite() {
+        return Err(Error::OutOfRange("value out of range: overflow".into()));
+    }
+    let underflow = match op {
+        BinaryOp::Mul => x != 0.0 && y != 0.0,
+        BinaryOp::Div => x != 0.0 && y.is_finite(),
+        _ => false,
+    };
+    if r == 0.0 && underflow {
+        return Err(Error::OutOfRange("value out of range: underflow".into()));
+    }
+    Ok(Value::Float(r))
 }
 
 fn numeric_op(op: BinaryOp, x: Decimal, y: Decimal) -> Result<Value> {

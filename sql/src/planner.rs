@@ -194,14 +194,26 @@ pub fn data_type(t: &ast::DataType) -> Result<DataType> {
     })
 }
 
-/// Parses a numeric literal: an integer if it fits, else an exact decimal.
+/// Parses a numeric literal: an integer if it fits, else an exact decimal. A literal
+/// written with an exponent that needs more digits than NUMERIC holds (`1e300`,
+/// `1e-50`) is a double precision: PostgreSQL would keep it as an exact numeric, which
+/// isolde's 38-digit NUMERIC cannot, and such literals are nearly always meant for
+/// double precision work (`1e300::float8`, `WHERE f > 1e50`). A long literal without
+/// an exponent stays an error rather than lose digits silently.
 pub fn number(text: &str) -> Result<Value> {
     if let Ok(i) = text.parse::<i64>() {
         return Ok(Value::Integer(i));
     }
-    crate::numeric::Decimal::parse(text)
-        .map(Value::Numeric)
-        .ok_or_else(|| Error::OutOfRange(format!("number {text} is out of range")))
+    if let Some(d) = crate::numeric::Decimal::parse(text) {
+        return Ok(Value::Numeric(d));
+    }
+    let out_of_range = || Error::OutOfRange(format!("number {text} is out of range"));
+    if !text.contains(['e', 'E']) {
+        return Err(out_of_range());
+    }
+    crate::types::parse_float(text)
+        .map(Value::Float)
+        .map_err(|_| out_of_range())
 }
 
 impl<'a, 'e> Planner<'a, 'e> {

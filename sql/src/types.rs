@@ -251,9 +251,14 @@ fn parse_text(s: &str, ty: DataType) -> Result<Value> {
         DataType::Integer => Value::Integer(t.parse().map_err(|_| invalid())?),
         DataType::Float => Value::Float(match t.to_ascii_lowercase().as_str() {
             "nan" => f64::NAN,
-            "infinity" | "inf" => f64::INFINITY,
+            "infinity" | "inf" | "+infinity" | "+inf" => f64::INFINITY,
             "-infinity" | "-inf" => f64::NEG_INFINITY,
-            _ => t.parse().map_err(|_| invalid())?,
+            _ => parse_float(t).map_err(|e| match e {
+                FloatError::Invalid => invalid(),
+                FloatError::OutOfRange => {
+                    Error::OutOfRange(format!("\"{t}\" is out of range for type double precision"))
+                }
+            })?,
         }),
         DataType::Numeric { scale } => Value::Numeric(
             fit_scale(Decimal::parse(t).ok_or_else(invalid)?, scale)
@@ -261,6 +266,33 @@ fn parse_text(s: &str, ty: DataType) -> Result<Value> {
         ),
         DataType::Text { .. } => Value::Text(s.to_string()),
     })
+}
+
+/// Why [`parse_float`] rejected its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FloatError {
+    /// Not a number.
+    Invalid,
+    /// A number outside double precision's range.
+    OutOfRange,
+}
+
+/// Parses a float written in decimal. A number that overflows to infinity, or that
+/// underflows to zero although it has a nonzero digit, is out of range, as PostgreSQL
+/// has it (a subnormal result is kept, as there). Infinity and NaN are not read here:
+/// only the callers know which spellings of them they accept.
+pub(crate) fn parse_float(t: &str) -> std::result::Result<f64, FloatError> {
+    let lower = t.to_ascii_lowercase();
+    if lower.contains("inf") || lower.contains("nan") {
+        return Err(FloatError::Invalid);
+    }
+    let f: f64 = t.parse().map_err(|_| FloatError::Invalid)?;
+    let mantissa = lower.split('e').next().unwrap_or("");
+    let nonzero = mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
+    if !f.is_finite() || (f == 0.0 && nonzero) {
+        return Err(FloatError::OutOfRange);
+    }
+    Ok(f)
 }
 
 /// Formats a float as PostgreSQL does: shortest round-trip digits, exponent form for
@@ -361,6 +393,17 @@ mod tests {
             e.to_string(),
             "invalid input syntax for type bigint: \"abc\""
         );
+    }
+
+    #[test]
+    fn floats_outside_double_precision_are_out_of_range_but_subnormals_are_kept() {
+        assert_eq!(parse_float("1e308"), Ok(1e308));
+        assert_eq!(parse_float("0.0e-999"), Ok(0.0));
+        assert!(parse_float("1e-310").is_ok_and(|f| f > 0.0));
+        assert_eq!(parse_float("1e309"), Err(FloatError::OutOfRange));
+        assert_eq!(parse_float("-1e-400"), Err(FloatError::OutOfRange));
+        assert_eq!(parse_float("inf"), Err(FloatError::Invalid));
+        assert_eq!(parse_float("1x"), Err(FloatError::Invalid));
     }
 
     #[test]
