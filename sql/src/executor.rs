@@ -562,10 +562,14 @@ impl Accumulator {
             (_, Value::Null) => match (self.function, v) {
                 (Sum | Avg, v) if !v.is_number() => {
                     return Err(Error::UndefinedFunction(format!(
-                        "function sum({}) does not exist",
+                        "function {}({}) does not exist",
+                        if self.function == Sum { "sum" } else { "avg" },
                         v.type_name()
                     )))
                 }
+                // The sum of integers is a NUMERIC, as PostgreSQL's sum(bigint): it
+                // does not overflow where a bigint would, and divides exactly.
+                (Sum | Avg, Value::Integer(i)) => Value::Numeric(Decimal::from_i64(i)),
                 (_, v) => v,
             },
             (Sum | Avg, acc) => binary(BinaryOp::Add, acc, v)?,
@@ -594,11 +598,6 @@ impl Accumulator {
             Avg => match self.value {
                 Value::Null => Value::Null,
                 Value::Float(f) => Value::Float(f / self.count as f64),
-                Value::Integer(i) => binary(
-                    BinaryOp::Div,
-                    Value::Numeric(Decimal::from_i64(i)),
-                    Value::Numeric(Decimal::from_i64(self.count)),
-                )?,
                 v => binary(
                     BinaryOp::Div,
                     v,

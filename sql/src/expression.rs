@@ -580,6 +580,8 @@ fn int_op(op: BinaryOp, x: i64, y: i64) -> Result<Value> {
         BinaryOp::Sub => x.checked_sub(y),
         BinaryOp::Mul => x.checked_mul(y),
         BinaryOp::Div => x.checked_div(y),
+        // i64::MIN % -1 is 0, though Rust's checked_rem calls it an overflow.
+        _ if y == -1 => Some(0),
         _ => x.checked_rem(y),
     };
     r.map(Value::Integer)

@@ -44,9 +44,11 @@ pub struct KeyRange {
 pub enum AggregateFunction {
     CountStar,
     Count,
+    /// NUMERIC over integers (as PostgreSQL's `sum(bigint)`), else the argument's type.
     Sum,
     Min,
     Max,
+    /// NUMERIC over integers and numerics, double precision over floats.
     Avg,
 }
 

@@ -991,6 +991,13 @@ impl<'a, 'e> Planner<'a, 'e> {
             ast::Expr::Value(v) => self.value(&v.value)?,
             ast::Expr::Nested(inner) => return self.expr(inner, scope, grouping),
             ast::Expr::UnaryOp { op, expr } => {
+                if let (ast::UnaryOperator::Minus, ast::Expr::Value(v)) = (op, expr.as_ref()) {
+                    if let ast::Value::Number(n, _) = &v.value {
+                        // A negative literal is one constant, as in PostgreSQL's grammar:
+                        // -9223372036854775808 is a bigint, though 9223372036854775808 is not.
+                        return Ok(Expr::Const(number(&format!("-{n}"))?));
+                    }
+                }
                 let inner = self.expr(expr, scope, grouping)?;
                 match op {
                     ast::UnaryOperator::Minus => Expr::Neg(Box::new(inner)),

@@ -248,7 +248,18 @@ fn parse_text(s: &str, ty: DataType) -> Result<Value> {
             "f" | "false" | "no" | "n" | "off" | "0" => Value::Boolean(false),
             _ => return Err(invalid()),
         },
-        DataType::Integer => Value::Integer(t.parse().map_err(|_| invalid())?),
+        DataType::Integer => {
+            Value::Integer(
+                t.parse()
+                    .map_err(|e: std::num::ParseIntError| match e.kind() {
+                        std::num::IntErrorKind::PosOverflow
+                        | std::num::IntErrorKind::NegOverflow => Error::OutOfRange(format!(
+                            "value \"{t}\" is out of range for type bigint"
+                        )),
+                        _ => invalid(),
+                    })?,
+            )
+        }
         DataType::Float => Value::Float(match t.to_ascii_lowercase().as_str() {
             "nan" => f64::NAN,
             "infinity" | "inf" | "+infinity" | "+inf" => f64::INFINITY,
