@@ -110,7 +110,7 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
                         Expr::Const(v) => v,
                         _ => return Err(unsupported("DEFAULT that is not a constant expression")),
                     };
-                    column.default = Some(v.cast(ty)?);
+                    column.default = Some(v.assign(ty)?);
                 }
                 ast::ColumnOption::PrimaryKey(_) => set_primary(&mut primary, vec![pos], &name)?,
                 ast::ColumnOption::Unique(_) => uniques.push(vec![pos]),

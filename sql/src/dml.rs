@@ -69,7 +69,7 @@ pub fn column_value<'v>(table: &Table, col: usize, v: Cow<'v, Value>) -> Result<
         // What the cast would return, without copying.
         return Ok(v);
     }
-    v.cast(c.ty).map(Cow::Owned).map_err(|e| match e {
+    v.assign(c.ty).map(Cow::Owned).map_err(|e| match e {
         Error::DatatypeMismatch(_) => Error::DatatypeMismatch(format!(
             "column \"{}\" is of type {} but expression is of type {}",
             c.name,

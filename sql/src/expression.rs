@@ -502,7 +502,7 @@ pub fn binary(op: BinaryOp, a: Value, b: Value) -> Result<Value> {
     }
     match op {
         Eq | NotEq | Lt | LtEq | Gt | GtEq => compare(op, &a, &b),
-        Concat => Ok(Value::Text(format!("{a}{b}"))),
+        Concat => Ok(Value::Text(a.text() + &b.text())),
         And | Or => Err(Error::DatatypeMismatch(
             "AND/OR need boolean operands".into(),
         )),

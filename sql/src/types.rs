@@ -144,7 +144,7 @@ impl Value {
     }
 
     /// Converts to `ty` as `CAST` does: 22P02 for text that does not parse, 22003 when out
-    /// of range, 22001 for text longer than a VARCHAR(n).
+    /// of range; text longer than a VARCHAR(n) is truncated (storing it is [`Value::assign`]).
     pub fn cast(&self, ty: DataType) -> Result<Value> {
         use Value::*;
         let out_of_range = || Error::OutOfRange(format!("{} out of range", ty_name(ty)));
@@ -159,7 +159,8 @@ impl Value {
                 Numeric(fit_scale(Decimal::from_i64(*i), scale).ok_or_else(out_of_range)?)
             }
             (Float(f), DataType::Integer) => {
-                let r = f.round();
+                // Half to even, as PostgreSQL's rint(): 2.5 is 2, 3.5 is 4.
+                let r = f.round_ties_even();
                 if !(r >= i64::MIN as f64 && r < i64::MAX as f64) {
                     return Err(out_of_range());
                 }
@@ -176,18 +177,13 @@ impl Value {
             (Numeric(d), DataType::Numeric { scale }) => {
                 Numeric(fit_scale(*d, scale).ok_or_else(out_of_range)?)
             }
-            (Text(s), DataType::Text { max_len }) => {
-                if let Some(n) = max_len {
-                    if s.chars().count() > n as usize {
-                        return Err(Error::StringTooLong { ty: ty.to_string() });
-                    }
-                }
-                Text(s.clone())
-            }
+            // An explicit cast to VARCHAR(n) truncates, as in PostgreSQL.
+            (Text(s), DataType::Text { max_len }) => match max_len.and_then(|n| cut_at(s, n)) {
+                Some(i) => Text(s[..i].to_string()),
+                None => Text(s.clone()),
+            },
             (Text(s), _) => parse_text(s, ty)?,
-            (v, DataType::Text { max_len }) => {
-                Text(v.to_string()).cast(DataType::Text { max_len })?
-            }
+            (v, DataType::Text { max_len }) => Text(v.text()).cast(DataType::Text { max_len })?,
             (v, ty) => {
                 return Err(Error::DatatypeMismatch(format!(
                     "cannot cast type {} to {ty}",
@@ -195,6 +191,37 @@ impl Value {
                 )))
             }
         })
+    }
+
+    /// Converts to `ty` for storing in a column of that type: as [`Value::cast`], except
+    /// that a value longer than a VARCHAR(n) is 22001 unless the characters beyond the
+    /// n-th are all spaces, which are cut (PostgreSQL's rule for assignments, where an
+    /// explicit cast truncates).
+    pub fn assign(&self, ty: DataType) -> Result<Value> {
+        let DataType::Text { max_len: Some(n) } = ty else {
+            return self.cast(ty);
+        };
+        let text = match self {
+            Value::Null => return Ok(Value::Null),
+            Value::Text(s) => s.clone(),
+            v => v.text(),
+        };
+        match cut_at(&text, n) {
+            Some(i) if text[i..].bytes().any(|b| b != b' ') => {
+                Err(Error::StringTooLong { ty: ty.to_string() })
+            }
+            Some(i) => Ok(Value::Text(text[..i].to_string())),
+            None => Ok(Value::Text(text)),
+        }
+    }
+
+    /// The value as text, as a cast to text and `||` give it: as it prints, except that
+    /// a boolean is `true`/`false` (psql prints `t`/`f`).
+    pub fn text(&self) -> String {
+        match self {
+            Value::Boolean(b) => b.to_string(),
+            v => v.to_string(),
+        }
     }
 
     /// The truth value of a condition: NULL is None; anything not boolean is 42804.
@@ -218,6 +245,11 @@ fn ty_name(ty: DataType) -> &'static str {
         DataType::Boolean => "boolean",
         DataType::Text { .. } => "text",
     }
+}
+
+/// The byte offset of the character after the first `n` of `s`, if it has more.
+fn cut_at(s: &str, n: u32) -> Option<usize> {
+    s.char_indices().nth(n as usize).map(|(i, _)| i)
 }
 
 fn fit_scale(d: Decimal, scale: Option<u32>) -> Option<Decimal> {
