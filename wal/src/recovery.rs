@@ -27,7 +27,9 @@
 //!    the file, or it ends exactly at the end of the file with a bad checksum, and
 //!    no complete, CRC-valid frame starts anywhere after its start (see
 //!    `resync.rs`: a damaged length field also makes a frame run past the
-//!    end, but leaves the valid records behind it); or only zeros follow it. A torn
+//!    end, but leaves the valid records behind it; when too many offsets after it
+//!    claim a frame for the search to try them all, the search gives up and the
+//!    frame counts as torn, and the warning says so); or only zeros follow it. A torn
 //!    tail is cut off (the file is truncated to the
 //!    last good frame and the new length fsynced) and reported as a
 //!    [`Warning::TornTail`]. Any other bad frame is *corruption*: the open fails
@@ -51,7 +53,9 @@
 //! very last record from a torn write of that record; both are cut off with a
 //! warning. A flip in the length of any earlier record of the last segment leaves
 //! valid frames after the damaged one, which the resynchronising search finds, so
-//! it stops the open instead of dropping them.
+//! it stops the open instead of dropping them, unless it gives up first: that takes
+//! a tail of tens of MiB of incompressible records after the damaged length, and
+//! what is cut is then named in the warning.
 //!
 //! # Records the caller cannot decode
 //!
@@ -532,11 +536,11 @@ fn classify_in_last_segment(
                 ),
                 resume_at: Some(at),
             },
-            Resync::GaveUp => Verdict {
-                torn: false,
+            Resync::GaveUp { searched_to } => Verdict {
+                torn: true,
                 reason: format!(
-                    "{error}; could not rule out valid records after it (the search for \
-                 them gave up), so it is not cut off as a torn write"
+                    "{error}; the search for valid records after it gave up at byte offset \
+                 {searched_to} (too many offsets claim a frame), so it is taken for a torn write"
                 ),
                 resume_at: None,
             },
