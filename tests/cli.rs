@@ -378,7 +378,7 @@ fn check_wal_reports_a_corrupt_middle_record_and_fix_cuts_the_log_there() {
 }
 
 #[test]
-fn check_wal_calls_a_damaged_length_corruption_and_open_keeps_every_record() {
+fn check_wal_calls_a_damaged_length_corruption_and_open_refuses_without_cutting() {
     let s = Scratch::new();
     for (key, value) in [("first", "1"), ("second", "2"), ("third", "3")] {
         assert_exit(&s.kv(&["put", key, value]), 0);
@@ -422,6 +422,62 @@ fn check_wal_calls_a_damaged_length_corruption_and_open_keeps_every_record() {
         "{}",
         stdout(&fix)
     );
+    assert_exit(&s.run(&["check-wal", "--dir", "db"]), 0);
+}
+
+#[test]
+fn check_wal_calls_a_large_record_torn_in_mid_write_a_crash_and_open_cuts_it_with_a_warning() {
+    let s = Scratch::new();
+    let db = Db::open(s.db(), options()).unwrap();
+    db.put(b"first", b"1").unwrap();
+    // xorshift64: a value that does not compress, as large values often are.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let big: Vec<u8> = (0..(4 << 20) / 8)
+        .flat_map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()
+        })
+        .collect();
+    db.put(b"big", &big).unwrap();
+    drop(db);
+    let segment = only_segment(&s.db().join("wal"));
+    let second_record = second_record_offset(&segment);
+    let full = fs::metadata(&segment).unwrap().len();
+    // A crash halfway through writing the big record.
+    let torn_at = second_record + (full - second_record) / 2;
+    fs::File::options()
+        .write(true)
+        .open(&segment)
+        .unwrap()
+        .set_len(torn_at)
+        .unwrap();
+    let shown = Path::new("db/wal").join(segment.file_name().unwrap());
+    let file_and_offset = format!("{} at byte offset {second_record}", shown.display());
+
+    let check = s.run(&["check-wal", "--dir", "db"]);
+    assert_exit(&check, 1);
+    assert!(
+        stdout(&check).contains(&file_and_offset),
+        "{}",
+        stdout(&check)
+    );
+    assert!(
+        stdout(&check).contains("cut short by a crash; opening the database cuts it off"),
+        "{}",
+        stdout(&check)
+    );
+    assert!(!stdout(&check).contains("damage"), "{}", stdout(&check));
+    let open = s.kv(&["scan"]);
+    assert_exit(&open, 0);
+    assert_eq!(stdout(&open), "first\t1\n");
+    assert!(
+        stderr(&open).contains("warning: torn tail cut off"),
+        "{}",
+        stderr(&open)
+    );
+    assert_eq!(fs::metadata(&segment).unwrap().len(), second_record);
     assert_exit(&s.run(&["check-wal", "--dir", "db"]), 0);
 }
 
