@@ -191,15 +191,36 @@ pub fn plan_insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<InsertP
         .source
         .as_ref()
         .ok_or_else(|| unsupported("INSERT DEFAULT VALUES"))?;
-    let planned = p.query(source)?;
+    let (source, width) = match source.body.as_ref() {
+        // The rows of a plain VALUES list may say DEFAULT for a column's default.
+        ast::SetExpr::Values(v)
+            if source.with.is_none()
+                && source.order_by.is_none()
+                && source.limit_clause.is_none() =>
+        {
+            let default = |i: usize| {
+                Some(match targets.get(i) {
+                    Some(&col) => table.columns[col].default.clone().unwrap_or(Value::Null),
+                    // Too many values: reported when the row is inserted.
+                    None => Value::Null,
+                })
+            };
+            let rows = p.values_rows(v, &default)?;
+            let width = rows.first().map_or(0, Vec::len);
+            (Plan::Values { rows }, width)
+        }
+        _ => {
+            let planned = p.query(source)?;
+            (planned.plan, planned.columns.len())
+        }
+    };
     // Without a column list the values fill the first columns, the rest take defaults;
     // a column list must be matched value for value, as in PostgreSQL.
-    if !ins.columns.is_empty() && planned.columns.len() < targets.len() {
+    if !ins.columns.is_empty() && width < targets.len() {
         return Err(Error::Syntax(
             "INSERT has more target columns than expressions".into(),
         ));
     }
-    let source = planned.plan;
     let qualifier = ins
         .table_alias
         .as_ref()
@@ -429,7 +450,17 @@ pub fn plan_update(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<UpdatePla
                 target.table.columns[col].name.clone(),
             ));
         }
-        sets.push((col, p.scalar(&a.value, &target.scope)?));
+        let value = if planner::is_default_keyword(&a.value) {
+            Expr::Const(
+                target.table.columns[col]
+                    .default
+                    .clone()
+                    .unwrap_or(Value::Null),
+            )
+        } else {
+            p.scalar(&a.value, &target.scope)?
+        };
+        sets.push((col, value));
     }
     let returning = returning(p, u.returning.as_ref(), &target.table, &target.scope)?;
     let table = &target.table;

@@ -194,6 +194,12 @@ pub fn data_type(t: &ast::DataType) -> Result<DataType> {
     })
 }
 
+/// True for the keyword DEFAULT where a value goes (`VALUES (1, DEFAULT)`,
+/// `SET a = DEFAULT`), which sqlparser reads as an unquoted identifier.
+pub fn is_default_keyword(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"))
+}
+
 /// Parses a numeric literal: an integer if it fits, else an exact decimal. A literal
 /// written with an exponent that needs more digits than NUMERIC holds (`1e300`,
 /// `1e-50`) is a double precision: PostgreSQL would keep it as an exact numeric, which
@@ -315,23 +321,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 self.query(inner)
             }
             ast::SetExpr::Values(v) => {
-                let mut rows = Vec::new();
-                for r in &v.rows {
-                    let row = r
-                        .content
-                        .iter()
-                        .map(|e| self.expr(e, &Scope::default(), None))
-                        .collect::<Result<Vec<_>>>()?;
-                    if rows
-                        .first()
-                        .is_some_and(|f: &Vec<Expr>| f.len() != row.len())
-                    {
-                        return Err(Error::Syntax(
-                            "VALUES lists must all be the same length".into(),
-                        ));
-                    }
-                    rows.push(row);
-                }
+                let rows = self.values_rows(v, &|_| None)?;
                 let width = rows.first().map_or(0, Vec::len);
                 let columns: Vec<String> = (1..=width).map(|i| format!("column{i}")).collect();
                 let mut plan = Plan::Values { rows };
@@ -365,6 +355,36 @@ impl<'a, 'e> Planner<'a, 'e> {
             ast::SetExpr::SetOperation { op, .. } => Err(unsupported(format!("{op}"))),
             other => Err(unsupported(format!("query {other}"))),
         }
+    }
+
+    /// The compiled rows of a VALUES list, all of one length. `default(i)` is what the
+    /// keyword DEFAULT stands for in the i-th column: the target column's default in an
+    /// INSERT's VALUES, None (42601) in a query.
+    pub fn values_rows(
+        &mut self,
+        v: &ast::Values,
+        default: &dyn Fn(usize) -> Option<Value>,
+    ) -> Result<Vec<Vec<Expr>>> {
+        let mut rows: Vec<Vec<Expr>> = Vec::new();
+        for r in &v.rows {
+            let mut row = Vec::with_capacity(r.content.len());
+            for (i, e) in r.content.iter().enumerate() {
+                row.push(if is_default_keyword(e) {
+                    Expr::Const(default(i).ok_or_else(|| {
+                        Error::Syntax("DEFAULT is not allowed in this context".into())
+                    })?)
+                } else {
+                    self.expr(e, &Scope::default(), None)?
+                });
+            }
+            if rows.first().is_some_and(|f| f.len() != row.len()) {
+                return Err(Error::Syntax(
+                    "VALUES lists must all be the same length".into(),
+                ));
+            }
+            rows.push(row);
+        }
+        Ok(rows)
     }
 
     fn limit(&mut self, clause: Option<&ast::LimitClause>) -> Result<(Option<usize>, usize)> {
