@@ -33,12 +33,17 @@ pub fn check_writable(env: &Env<'_>, statement: &'static str) -> Result<()> {
     Ok(())
 }
 
-/// The name of a statement that writes rows (for [`check_writable`]), or None.
+/// The name of a statement that writes or locks rows (for [`check_writable`]), or None.
 pub fn writes(stmt: &ast::Statement) -> Option<&'static str> {
     match stmt {
         ast::Statement::Insert(_) => Some("INSERT"),
         ast::Statement::Update(_) => Some("UPDATE"),
         ast::Statement::Delete(_) => Some("DELETE"),
+        // Locking rows is writing them, for a READ ONLY transaction (as in PostgreSQL).
+        ast::Statement::Query(q) => match q.locks.first()?.lock_type {
+            ast::LockType::Update => Some("SELECT FOR UPDATE"),
+            ast::LockType::Share => Some("SELECT FOR SHARE"),
+        },
         _ => None,
     }
 }
@@ -446,9 +451,10 @@ pub fn plan_update(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<UpdatePla
         };
         let col = target.table.must_column_index(&object_name(name)?)?;
         if sets.iter().any(|(c, _)| *c == col) {
-            return Err(Error::DuplicateColumn(
-                target.table.columns[col].name.clone(),
-            ));
+            return Err(Error::SyntaxRule(format!(
+                "multiple assignments to same column \"{}\"",
+                target.table.columns[col].name
+            )));
         }
         let value = if planner::is_default_keyword(&a.value) {
             Expr::Const(

@@ -32,6 +32,10 @@ pub enum Error {
     },
     /// The text does not parse (42601).
     Syntax(String),
+    /// A rule of the grammar that PostgreSQL checks once the text has parsed, such as a
+    /// non-integer constant in ORDER BY or a column assigned twice (42601); the message
+    /// is PostgreSQL's whole.
+    SyntaxRule(String),
     /// No table of this name (42P01).
     UndefinedTable(String),
     /// A qualified name whose qualifier is no table in FROM (42P01).
@@ -66,8 +70,10 @@ pub enum Error {
     OutOfRange(String),
     /// A string longer than its VARCHAR(n) (22001).
     StringTooLong { ty: String },
-    /// An invalid argument, such as a negative LIMIT (22023).
+    /// An invalid argument (22023).
     InvalidArgument(String),
+    /// A negative LIMIT (2201W) or OFFSET (2201X); names the clause.
+    NegativeRowCount(&'static str),
     /// An expression has the wrong type for where it is used (42804).
     DatatypeMismatch(String),
     /// No operator or function for these argument types, or no function of this name (42883).
@@ -98,7 +104,7 @@ impl Error {
     pub fn sqlstate(&self) -> &'static str {
         match self {
             Error::Txn { source, .. } => source.sqlstate(),
-            Error::Syntax(_) => "42601",
+            Error::Syntax(_) | Error::SyntaxRule(_) => "42601",
             Error::UndefinedTable(_) | Error::MissingFromEntry(_) => "42P01",
             Error::InvalidColumnReference(_) => "42P10",
             Error::DuplicateTable(_) => "42P07",
@@ -114,6 +120,8 @@ impl Error {
             Error::OutOfRange(_) => "22003",
             Error::StringTooLong { .. } => "22001",
             Error::InvalidArgument(_) => "22023",
+            Error::NegativeRowCount("LIMIT") => "2201W",
+            Error::NegativeRowCount(_) => "2201X",
             Error::DatatypeMismatch(_) => "42804",
             Error::UndefinedFunction(_) => "42883",
             Error::Grouping(_) => "42803",
@@ -380,6 +388,7 @@ impl fmt::Display for Error {
             },
             Error::Txn { source, .. } => source.fmt(f),
             Error::Syntax(m) => write!(f, "syntax error: {m}"),
+            Error::SyntaxRule(m) => f.write_str(m),
             Error::UndefinedTable(t) => write!(f, "relation \"{t}\" does not exist"),
             Error::MissingFromEntry(t) => write!(f, "missing FROM-clause entry for table \"{t}\""),
             Error::InvalidColumnReference(m) => f.write_str(m),
@@ -406,6 +415,7 @@ impl fmt::Display for Error {
             Error::OutOfRange(m) => f.write_str(m),
             Error::StringTooLong { ty } => write!(f, "value too long for type {ty}"),
             Error::InvalidArgument(m) => f.write_str(m),
+            Error::NegativeRowCount(clause) => write!(f, "{clause} must not be negative"),
             Error::DatatypeMismatch(m) => f.write_str(m),
             Error::UndefinedFunction(m) => f.write_str(m),
             Error::Grouping(m) => f.write_str(m),

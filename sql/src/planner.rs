@@ -194,6 +194,43 @@ pub fn data_type(t: &ast::DataType) -> Result<DataType> {
     })
 }
 
+/// The output column (0-based) that a GROUP BY or ORDER BY item names by position, as
+/// PostgreSQL reads it: a bare integer literal, negative or parenthesised too, is a
+/// position, 42P10 if there is no such column; any other bare literal (`'x'`, `1.5`,
+/// NULL) is 42601; None for everything else, which is an expression.
+fn position(e: &ast::Expr, clause: &str, columns: usize) -> Result<Option<usize>> {
+    let text = match e {
+        ast::Expr::Nested(inner) => return position(inner, clause, columns),
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => n.clone(),
+            ast::Value::Placeholder(_) => return Ok(None),
+            _ => String::new(),
+        },
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => match expr.as_ref() {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::Number(n, _) => format!("-{n}"),
+                _ => return Ok(None),
+            },
+            _ => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    let Ok(n) = text.parse::<i64>() else {
+        return Err(Error::SyntaxRule(format!(
+            "non-integer constant in {clause}"
+        )));
+    };
+    match usize::try_from(n) {
+        Ok(pos) if (1..=columns).contains(&pos) => Ok(Some(pos - 1)),
+        _ => Err(Error::InvalidColumnReference(format!(
+            "{clause} position {n} is not in select list"
+        ))),
+    }
+}
+
 /// True for the keyword DEFAULT where a value goes (`VALUES (1, DEFAULT)`,
 /// `SET a = DEFAULT`), which sqlparser reads as an unquoted identifier.
 pub fn is_default_keyword(e: &ast::Expr) -> bool {
@@ -371,7 +408,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             for (i, e) in r.content.iter().enumerate() {
                 row.push(if is_default_keyword(e) {
                     Expr::Const(default(i).ok_or_else(|| {
-                        Error::Syntax("DEFAULT is not allowed in this context".into())
+                        Error::SyntaxRule("DEFAULT is not allowed in this context".into())
                     })?)
                 } else {
                     self.expr(e, &Scope::default(), None)?
@@ -404,14 +441,12 @@ impl<'a, 'e> Planner<'a, 'e> {
             }
             ast::LimitClause::OffsetCommaLimit { offset, limit } => (Some(limit), Some(offset)),
         };
-        let mut count = |e: Option<&ast::Expr>, what: &str| -> Result<Option<usize>> {
+        let mut count = |e: Option<&ast::Expr>, what: &'static str| -> Result<Option<usize>> {
             let Some(e) = e else { return Ok(None) };
             match self.expr(e, &Scope::default(), None)? {
                 Expr::Const(Value::Null) => Ok(None),
                 Expr::Const(Value::Integer(n)) if n >= 0 => Ok(Some(n as usize)),
-                Expr::Const(Value::Integer(_)) => Err(Error::InvalidArgument(format!(
-                    "{what} must not be negative"
-                ))),
+                Expr::Const(Value::Integer(_)) => Err(Error::NegativeRowCount(what)),
                 _ => Err(Error::DatatypeMismatch(format!(
                     "argument of {what} must be an integer constant"
                 ))),
@@ -518,23 +553,10 @@ impl<'a, 'e> Planner<'a, 'e> {
                 _ => None,
             })
             .collect();
+        if let Some(pos) = position(g, "GROUP BY", items.len())? {
+            return Ok(items[pos].1);
+        }
         match g {
-            ast::Expr::Value(v) => {
-                if let ast::Value::Number(n, _) = &v.value {
-                    let pos: usize = n
-                        .parse()
-                        .map_err(|_| Error::Syntax(format!("GROUP BY position {n}")))?;
-                    return items
-                        .get(pos.wrapping_sub(1))
-                        .map(|(_, e)| *e)
-                        .ok_or_else(|| {
-                            Error::UndefinedColumn(format!(
-                                "GROUP BY position {pos} is not in select list"
-                            ))
-                        });
-                }
-                Ok(g)
-            }
             ast::Expr::Identifier(i) if scope.resolve(None, &ident(i))?.is_none() => Ok(items
                 .iter()
                 .find(|(a, _)| a.as_deref() == Some(ident(i).as_str()))
@@ -561,6 +583,14 @@ impl<'a, 'e> Planner<'a, 'e> {
                     names.push(self.column_name(e));
                 }
                 ast::SelectItem::ExprWithAlias { expr, alias } => {
+                    if alias.quote_style == Some('\'') {
+                        // sqlparser takes `SELECT 'a' 'b'` as an alias; PostgreSQL has no
+                        // string aliases and rejects it.
+                        return Err(Error::SyntaxRule(format!(
+                            "syntax error at or near \"'{}'\"",
+                            alias.value
+                        )));
+                    }
                     exprs.push(self.expr(expr, scope, Some(aggregation))?);
                     names.push(ident(alias));
                 }
@@ -627,19 +657,10 @@ impl<'a, 'e> Planner<'a, 'e> {
 
     /// An ORDER BY item that names an output column (by position or name).
     fn order_column(&mut self, e: &ast::Expr, names: &[String]) -> Result<Option<usize>> {
+        if let Some(pos) = position(e, "ORDER BY", names.len())? {
+            return Ok(Some(pos));
+        }
         match e {
-            ast::Expr::Value(v) => match &v.value {
-                ast::Value::Number(n, _) => {
-                    let pos: usize = n.parse().unwrap_or(0);
-                    if pos == 0 || pos > names.len() {
-                        return Err(Error::InvalidColumnReference(format!(
-                            "ORDER BY position {n} is not in select list"
-                        )));
-                    }
-                    Ok(Some(pos - 1))
-                }
-                _ => Ok(None),
-            },
             ast::Expr::Identifier(i) => {
                 let n = ident(i);
                 let hits: Vec<usize> = names

@@ -785,6 +785,9 @@ fn too_late() -> Error {
 fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResult> {
     match stmt {
         ast::Statement::Query(q) => {
+            if let Some(name) = dml::writes(stmt) {
+                dml::check_writable(p.env, name)?;
+            }
             let planned = p.query(q)?;
             let rows = executor::run(&planned.plan, p.env)?;
             Ok(QueryResult {
