@@ -59,7 +59,8 @@
 //!   left and cross joins (nested loops), subqueries in `FROM`, scalar / `IN` /
 //!   `EXISTS` subqueries (correlated too), `SELECT` without `FROM`, `VALUES`, `EXPLAIN`.
 //! - DML: `INSERT` (multi-row, column lists, `INSERT ... SELECT`, `RETURNING`),
-//!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`.
+//!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`; the
+//!   keyword `DEFAULT` in `INSERT ... VALUES` and `UPDATE ... SET`.
 //! - Transactions: `BEGIN`/`START TRANSACTION [ISOLATION LEVEL ...] [READ ONLY|READ
 //!   WRITE]`, `COMMIT`, `ROLLBACK`, `SET TRANSACTION ...`, `SET SESSION
 //!   CHARACTERISTICS AS TRANSACTION ...`, `SET [default_]transaction_isolation`, `SHOW
@@ -71,8 +72,11 @@
 //! use the outer query's grouped columns only (PostgreSQL's rule; 42803 otherwise).
 //! Simplifications: `FOR UPDATE` locks every row the WHERE
 //! clause selects, before `ORDER BY`/`LIMIT` (PostgreSQL locks only the rows
-//! returned); NUMERIC division keeps 16 digits after the point; joins and sorts are
-//! done in memory.
+//! returned); NUMERIC division keeps 16 digits after the point; `sum` and `avg` of
+//! integers are NUMERIC (as of PostgreSQL's bigint, since every integer is 64-bit); a
+//! numeric literal with an exponent beyond NUMERIC's 38 digits (`1e300`) is a double
+//! precision, where PostgreSQL keeps an exact numeric; joins and sorts are done in
+//! memory.
 
 pub mod catalog;
 mod ddl;
