@@ -17,6 +17,6 @@ mod stored_key;
 mod version_store;
 
 pub use version_store::{
-    Conflict, GcStats, Granted, Held, LockMode, Locked, ReadAt, Scan, Timestamp, TxnId, Value,
-    VersionStore,
+    Conflict, GcStats, Granted, Held, LockMode, Locked, PendingWrite, ReadAt, Scan, Timestamp,
+    TxnId, Value, VersionStore,
 };

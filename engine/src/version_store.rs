@@ -46,6 +46,9 @@ pub type TxnId = u64;
 /// A stored value. Shared, so reads hand out values without copying them.
 pub type Value = Arc<[u8]>;
 
+/// A transaction's uncommitted write of a key: `Some(value)` puts it, None deletes it.
+pub type PendingWrite = Option<Value>;
+
 /// Which versions a read may see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadAt {
@@ -160,7 +163,7 @@ struct ChainState {
     /// here, which every snapshot sees as "absent", exactly like no version at all.
     newest: Version,
     /// The exclusive lock holder's uncommitted write: Some(None) is a pending delete.
-    pending: Option<Option<Value>>,
+    pending: Option<PendingWrite>,
     /// Exclusive lock holder; 0 when none.
     exclusive: TxnId,
     /// Allocated while there are older versions or shared locks, None otherwise.
@@ -471,18 +474,18 @@ impl VersionStore {
     }
 
     /// Writes `value` (None deletes) as `txn`'s pending version of `key`, taking the
-    /// exclusive lock first exactly as [`VersionStore::lock`] does.
+    /// exclusive lock first exactly as [`VersionStore::lock`] does. Returns what the lock
+    /// found and the pending version the write replaced: `txn`'s own earlier write of the
+    /// key (`Some(None)` a delete), or None when it had not written the key.
     pub fn write(
         &self,
         key: &[u8],
         txn: TxnId,
         value: Option<Value>,
         first_updater_wins: Option<Timestamp>,
-    ) -> Result<Granted<Locked>, Conflict> {
+    ) -> Result<Granted<(Locked, Option<PendingWrite>)>, Conflict> {
         self.grant(key, txn, LockMode::Exclusive, first_updater_wins, |state| {
-            let locked = state.locked();
-            state.pending = Some(value);
-            locked
+            (state.locked(), state.pending.replace(value))
         })
     }
 

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use isolde_engine::{
-    Conflict, Granted, Held, LockMode, Locked, ReadAt, Scan, Timestamp, TxnId, Value, VersionStore,
+    Conflict, Granted, Held, LockMode, Locked, PendingWrite, ReadAt, Scan, Timestamp, TxnId, Value,
+    VersionStore,
 };
 
 use crate::error::{ConflictKind, Error, Result, SerializationFailure};
@@ -207,17 +208,8 @@ impl Transaction {
         if let Some(value) = value {
             check_value(value)?;
         }
-        // A snapshot at timestamp 0 sees no committed version, only the reader's own
-        // pending one. Nobody else can change that one, so it is still there to be
-        // replaced once the write is granted.
-        let txn = self.id();
-        let own = self.shared.store.get(key, ReadAt::Snapshot { ts: 0, txn });
-        let locked = self.write(key, value.map(Value::from))?;
-        Ok(if locked.own_pending {
-            own
-        } else {
-            locked.newest
-        })
+        let (locked, own) = self.write(key, value.map(Value::from))?;
+        Ok(own.unwrap_or(locked.newest))
     }
 
     /// Locks `key` without writing it (`SELECT ... FOR UPDATE` with
@@ -306,8 +298,13 @@ impl Transaction {
         }
     }
 
-    /// Writes `value` as the pending version of `key`; returns what the lock found.
-    fn write(&mut self, key: &[u8], value: Option<Value>) -> Result<Locked> {
+    /// Writes `value` as the pending version of `key`; returns what the lock found and
+    /// the transaction's own earlier write of the key that this one replaced, if any.
+    fn write(
+        &mut self,
+        key: &[u8],
+        value: Option<Value>,
+    ) -> Result<(Locked, Option<PendingWrite>)> {
         check_key(key)?;
         self.ensure_writable()?;
         let id = self.id();
