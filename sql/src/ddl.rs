@@ -13,6 +13,7 @@ use crate::executor::insert_index_entry;
 use crate::expression::Expr;
 use crate::planner::{data_type, ident, object_name, Planner, Scope};
 use crate::session::QueryResult;
+use crate::types::DataType;
 
 fn unsupported(what: &str) -> Error {
     Error::FeatureNotSupported(what.to_string())
@@ -110,7 +111,13 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
                         Expr::Const(v) => v,
                         _ => return Err(unsupported("DEFAULT that is not a constant expression")),
                     };
-                    column.default = Some(v.assign(ty)?);
+                    // A VARCHAR(n) default's length is checked where it is used, as in
+                    // PostgreSQL: CREATE TABLE takes DEFAULT 'abc' for VARCHAR(2).
+                    let as_stored = match ty {
+                        DataType::Text { .. } => DataType::Text { max_len: None },
+                        ty => ty,
+                    };
+                    column.default = Some(v.assign(as_stored)?);
                 }
                 ast::ColumnOption::PrimaryKey(_) => set_primary(&mut primary, vec![pos], &name)?,
                 ast::ColumnOption::Unique(_) => uniques.push(vec![pos]),

@@ -104,10 +104,7 @@ fn returning(
         match item {
             ast::SelectItem::UnnamedExpr(e) => {
                 exprs.push(p.scalar(e, scope)?);
-                names.push(match e {
-                    ast::Expr::Identifier(i) => ident(i),
-                    _ => "?column?".into(),
-                });
+                names.push(p.column_name(e));
             }
             ast::SelectItem::ExprWithAlias { expr, alias } => {
                 exprs.push(p.scalar(expr, scope)?);

@@ -50,6 +50,10 @@ pub enum Error {
     AmbiguousColumn(String),
     /// A table definition that cannot be (two primary keys, ...) (42P16).
     InvalidTableDefinition(String),
+    /// One table name or alias twice in a FROM clause (42712).
+    DuplicateAlias(String),
+    /// A LIKE pattern that ends in its escape character (22025).
+    LikeEndsInEscape,
     /// A column is named twice in one table or column list (42701).
     DuplicateColumn(String),
     /// No index (or setting) of this name (42704).
@@ -111,6 +115,8 @@ impl Error {
             Error::UndefinedColumn(_) => "42703",
             Error::AmbiguousColumn(_) => "42702",
             Error::DuplicateColumn(_) => "42701",
+            Error::DuplicateAlias(_) => "42712",
+            Error::LikeEndsInEscape => "22025",
             Error::InvalidTableDefinition(_) => "42P16",
             Error::UndefinedObject(_) => "42704",
             Error::UniqueViolation { .. } => "23505",
@@ -408,6 +414,8 @@ impl fmt::Display for Error {
                 "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
             ),
             Error::DivisionByZero => f.write_str("division by zero"),
+            Error::DuplicateAlias(t) => write!(f, "table name \"{t}\" specified more than once"),
+            Error::LikeEndsInEscape => f.write_str("LIKE pattern must not end with escape character"),
             Error::StackDepthExceeded => f.write_str("stack depth limit exceeded"),
             Error::InvalidText { ty, input } => {
                 write!(f, "invalid input syntax for type {ty}: \"{input}\"")

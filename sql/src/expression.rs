@@ -253,9 +253,9 @@ impl Expr {
                 (v, p) => {
                     let (v, p) = (v.to_string(), p.to_string());
                     let m = if *case_insensitive {
-                        like(&v.to_lowercase(), &p.to_lowercase())
+                        like(&v.to_lowercase(), &p.to_lowercase())?
                     } else {
-                        like(&v, &p)
+                        like(&v, &p)?
                     };
                     Value::Boolean(m != *negated)
                 }
@@ -630,14 +630,15 @@ fn numeric_op(op: BinaryOp, x: Decimal, y: Decimal) -> Result<Value> {
     r.map(Value::Numeric).ok_or_else(numeric_overflow)
 }
 
-/// SQL LIKE: `%` matches any run of characters, `_` one character, `\` escapes.
-pub fn like(text: &str, pattern: &str) -> bool {
+/// SQL LIKE: `%` matches any run of characters, `_` one character, `\` escapes; a
+/// pattern that ends in `\` is 22025, as in PostgreSQL.
+pub fn like(text: &str, pattern: &str) -> Result<bool> {
     let t: Vec<char> = text.chars().collect();
     let mut p: Vec<(char, bool)> = Vec::new();
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => p.push((chars.next().unwrap_or('\\'), true)),
+            '\\' => p.push((chars.next().ok_or(Error::LikeEndsInEscape)?, true)),
             c => p.push((c, false)),
         }
     }
@@ -664,11 +665,11 @@ pub fn like(text: &str, pattern: &str) -> bool {
                     ti = st + 1;
                     star = Some((sp, st + 1));
                 }
-                None => return false,
+                None => return Ok(false),
             },
         }
     }
-    p[pi..].iter().all(|&(c, escaped)| c == '%' && !escaped)
+    Ok(p[pi..].iter().all(|&(c, escaped)| c == '%' && !escaped))
 }
 
 #[cfg(test)]
@@ -677,6 +678,7 @@ mod tests {
 
     #[test]
     fn like_matches_postgres_examples() {
+        let like = |t, p| like(t, p).unwrap();
         assert!(like("abc", "abc"));
         assert!(like("abc", "a%"));
         assert!(like("abc", "_b_"));
@@ -685,6 +687,12 @@ mod tests {
         assert!(!like("abc", "a\\%c"));
         assert!(like("", "%"));
         assert!(like("banana", "%an%na"));
+        assert!(like("a\\", "a\\\\"));
+    }
+
+    #[test]
+    fn a_like_pattern_ending_in_the_escape_character_is_an_error() {
+        assert_eq!(like("a", "a\\").unwrap_err().sqlstate(), "22025");
     }
 
     #[test]

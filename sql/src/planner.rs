@@ -66,6 +66,18 @@ impl Scope {
         Ok(found)
     }
 
+    /// Appends the columns of `other`, joined in one FROM clause: 42712 if a table name
+    /// or alias is in both.
+    fn join(&mut self, other: Scope) -> Result<()> {
+        for (q, _) in &other.columns {
+            if let Some(q) = q.as_deref().filter(|q| self.has_qualifier(q)) {
+                return Err(Error::DuplicateAlias(q.to_string()));
+            }
+        }
+        self.columns.extend(other.columns);
+        Ok(())
+    }
+
     fn has_qualifier(&self, q: &str) -> bool {
         self.columns.iter().any(|(cq, _)| cq.as_deref() == Some(q))
     }
@@ -767,7 +779,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                     _ => return Err(unsupported("this kind of join")),
                 };
                 let right_width = rscope.len();
-                scope.columns.extend(rscope.columns);
+                scope.join(rscope)?;
                 let on = match constraint {
                     Some(ast::JoinConstraint::On(e)) => Some((
                         self.expr(e, &scope, None)?,
@@ -788,7 +800,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 None => (plan, scope),
                 Some((left, mut lscope)) => {
                     let right_width = scope.len();
-                    lscope.columns.extend(scope.columns);
+                    lscope.join(scope)?;
                     (
                         Plan::Join {
                             left: Box::new(left),
@@ -872,7 +884,8 @@ impl<'a, 'e> Planner<'a, 'e> {
         }
     }
 
-    fn column_name(&self, e: &ast::Expr) -> String {
+    /// The name PostgreSQL gives an unaliased output column for `e`.
+    pub fn column_name(&self, e: &ast::Expr) -> String {
         match e {
             ast::Expr::Identifier(i) => ident(i),
             ast::Expr::CompoundIdentifier(parts) => parts.last().map_or("?column?".into(), ident),

@@ -358,7 +358,7 @@ pub fn format_float(f: f64) -> String {
         return format!("{m}e{sign}{digits:0>2}");
     }
     if f == 0.0 {
-        return "0".into();
+        return if f.is_sign_negative() { "-0" } else { "0" }.into();
     }
     format!("{f}")
 }
