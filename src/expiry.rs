@@ -225,7 +225,7 @@ fn remove_if_expired(
     let mut expires_at = expiry_of(tx.get(stored_key)?.as_deref());
     let mut entries = Vec::new();
     if expires_at.is_some_and(|at| at <= now) {
-        let Some(taken) = take_without_waiting(&mut tx, stored_key)? else {
+        let Some(taken) = tx.delete_nowait(stored_key)?.flatten() else {
             return Ok(false);
         };
         expires_at = expiry_of(Some(&taken));
@@ -241,7 +241,7 @@ fn remove_if_expired(
     entries.extend(indexed_at.filter(|&at| Some(at) != expires_at));
     for at in entries {
         let entry = keyspace::expiry_key(at, stored_key);
-        if tx.get(&entry)?.is_some() && take_without_waiting(&mut tx, &entry)?.is_none() {
+        if tx.get(&entry)?.is_some() && tx.delete_nowait(&entry)?.flatten().is_none() {
             return Ok(false);
         }
     }
@@ -254,22 +254,6 @@ pub(crate) fn expiry_of(stored: Option<&[u8]>) -> Option<u64> {
     stored
         .and_then(Stored::decode)
         .and_then(|stored| stored.expires_at_ms)
-}
-
-/// Takes `key` for deletion in `tx` without waiting and returns its newest committed
-/// value; None when another transaction holds it or it is gone. The transaction layer's
-/// one lock request that never waits is the queue taker's `take_first` (SKIP LOCKED), so
-/// it is handed `key` as a prefix. When `key` is not available it may take a longer key
-/// that starts with `key` instead; None then too, and the caller must roll back `tx`,
-/// which never commits that pending delete (though, as any rolled-back write, a READ
-/// UNCOMMITTED reader may glimpse it).
-fn take_without_waiting(
-    tx: &mut isolde_txn::Transaction,
-    key: &[u8],
-) -> isolde_txn::Result<Option<isolde_txn::Value>> {
-    Ok(tx
-        .take_first(key)?
-        .and_then(|(taken, value)| (taken == key).then_some(value)))
 }
 
 #[cfg(test)]

@@ -263,6 +263,23 @@ impl Transaction {
         Ok(None)
     }
 
+    /// Deletes `key` as [`Transaction::delete`] does, but only if its lock is granted at
+    /// once: PostgreSQL's `NOWAIT`, answered rather than raised. Returns `Some` with the
+    /// newest committed value it deleted (None: the key was absent), or None, writing
+    /// nothing, when another transaction holds the key (or this one wrote it already).
+    /// Like [`Transaction::take_first`] it reads the newest committed data whatever the
+    /// level and is not tracked as a SERIALIZABLE read: the primitive under background
+    /// expiry, not a query.
+    pub fn delete_nowait(&mut self, key: &[u8]) -> Result<Option<Option<Value>>> {
+        check_key(key)?;
+        self.ensure_writable()?;
+        let Ok(Some(taken)) = self.shared.store.take(key, self.id()) else {
+            return Ok(None);
+        };
+        self.wrote = true;
+        Ok(Some(self.keep(key, taken).newest))
+    }
+
     /// Queues a message to be published on `channel` if and when the transaction commits,
     /// in commit order. The message is part of the commit's log record.
     pub fn publish(&mut self, channel: &[u8], payload: &[u8]) -> Result<()> {

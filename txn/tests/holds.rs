@@ -180,3 +180,40 @@ fn after_a_retryable_failure_every_later_call_is_retryable_too_and_after_a_timeo
     assert!(!later.is_retryable(), "{later}");
     holder.rollback();
 }
+
+#[test]
+fn delete_nowait_deletes_a_free_key_and_leaves_a_held_one_and_every_other_key_alone() {
+    let mgr = manager();
+    let mut seed = mgr.begin(IsolationLevel::ReadCommitted);
+    for key in ["k", "k2", "free"] {
+        seed.put(key.as_bytes(), b"v").unwrap();
+    }
+    seed.commit().unwrap();
+    let mut holder = mgr.begin(IsolationLevel::ReadCommitted);
+    holder.lock(b"k", LockMode::Shared).unwrap();
+
+    let mut sweeper = mgr.begin(IsolationLevel::ReadCommitted);
+    assert_eq!(
+        sweeper.delete_nowait(b"k").unwrap(),
+        None,
+        "held: not taken"
+    );
+    assert_eq!(sweeper.delete_nowait(b"free").unwrap(), Some(value("v")));
+    assert_eq!(sweeper.delete_nowait(b"absent").unwrap(), Some(None));
+    // Nothing but `free` is held by the sweeper: a writer of `k2` does not wait.
+    let writer = {
+        let mgr = mgr.clone();
+        in_background("writing k2 while the sweeper is open", move || {
+            let mut txn = mgr.begin(IsolationLevel::ReadCommitted);
+            txn.put(b"k2", b"w").unwrap();
+            txn.commit().unwrap();
+        })
+    };
+    writer.finish();
+    sweeper.commit().unwrap();
+    holder.rollback();
+    let reader = mgr.begin(IsolationLevel::ReadCommitted);
+    assert_eq!(reader.get(b"k").unwrap(), value("v"));
+    assert_eq!(reader.get(b"free").unwrap(), None);
+    assert_eq!(reader.get(b"k2").unwrap(), value("w"));
+}
