@@ -630,15 +630,25 @@ fn numeric_op(op: BinaryOp, x: Decimal, y: Decimal) -> Result<Value> {
     r.map(Value::Numeric).ok_or_else(numeric_overflow)
 }
 
-/// SQL LIKE: `%` matches any run of characters, `_` one character, `\` escapes; a
-/// pattern that ends in `\` is 22025, as in PostgreSQL.
+/// SQL LIKE: `%` matches any run of characters, `_` one character, `\` escapes. A
+/// pattern that ends in `\` is 22025 when matching reaches that `\` with text left
+/// to match, as in PostgreSQL (`'abc' LIKE 'abc\'` is false, `'abcd' LIKE 'abc\'`
+/// an error).
 pub fn like(text: &str, pattern: &str) -> Result<bool> {
     let t: Vec<char> = text.chars().collect();
     let mut p: Vec<(char, bool)> = Vec::new();
+    let mut dangling = None;
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => p.push((chars.next().ok_or(Error::LikeEndsInEscape)?, true)),
+            '\\' => match chars.next() {
+                Some(e) => p.push((e, true)),
+                None => {
+                    // Matches nothing; reaching it with text left is the error.
+                    dangling = Some(p.len());
+                    p.push(('\\', true));
+                }
+            },
             c => p.push((c, false)),
         }
     }
@@ -646,6 +656,9 @@ pub fn like(text: &str, pattern: &str) -> Result<bool> {
     let (mut ti, mut pi) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
+        if dangling == Some(pi) {
+            return Err(Error::LikeEndsInEscape);
+        }
         match p.get(pi) {
             Some(('%', false)) => {
                 star = Some((pi, ti));
@@ -691,8 +704,13 @@ mod tests {
     }
 
     #[test]
-    fn a_like_pattern_ending_in_the_escape_character_is_an_error() {
-        assert_eq!(like("a", "a\\").unwrap_err().sqlstate(), "22025");
+    fn a_like_pattern_ending_in_the_escape_character_is_an_error_once_reached() {
+        assert_eq!(like("ab", "a\\").unwrap_err().sqlstate(), "22025");
+        assert_eq!(like("abc", "a%\\").unwrap_err().sqlstate(), "22025");
+        assert!(!like("abc", "abc\\").unwrap());
+        assert!(!like("abc", "abc%\\").unwrap());
+        assert!(!like("", "\\").unwrap());
+        assert!(!like("abc", "x%\\").unwrap());
     }
 
     #[test]

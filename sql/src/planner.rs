@@ -195,6 +195,11 @@ pub fn data_type(t: &ast::DataType) -> Result<DataType> {
         D::Varchar(len) | D::CharacterVarying(len) | D::Char(len) | D::Character(len) => {
             DataType::Text {
                 max_len: match len {
+                    Some(ast::CharacterLength::IntegerLength { length: 0, .. }) => {
+                        return Err(Error::InvalidArgument(
+                            "length for type varchar must be at least 1".into(),
+                        ))
+                    }
                     Some(ast::CharacterLength::IntegerLength { length, .. }) => {
                         Some(u32::try_from(*length).map_err(|_| unsupported("VARCHAR length"))?)
                     }
@@ -204,6 +209,31 @@ pub fn data_type(t: &ast::DataType) -> Result<DataType> {
         }
         other => return Err(unsupported(format!("type {other}"))),
     })
+}
+
+/// The text of a numeric literal under minus signs, parentheses around it or not, as
+/// PostgreSQL's grammar folds it: each minus flips the sign of the literal's text, so
+/// `-(-9223372036854775808)` is the numeric 9223372036854775808, as there. None for
+/// anything else.
+fn signed_number(e: &ast::Expr) -> Option<String> {
+    match e {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => Some(n.clone()),
+            _ => None,
+        },
+        ast::Expr::Nested(inner) => signed_number(inner),
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => {
+            let n = signed_number(expr)?;
+            Some(match n.strip_prefix('-') {
+                Some(positive) => positive.to_string(),
+                None => format!("-{n}"),
+            })
+        }
+        _ => None,
+    }
 }
 
 /// The output column (0-based) that a GROUP BY or ORDER BY item names by position, as
@@ -218,17 +248,10 @@ fn position(e: &ast::Expr, clause: &str, columns: usize) -> Result<Option<usize>
             ast::Value::Placeholder(_) => return Ok(None),
             _ => String::new(),
         },
-        ast::Expr::UnaryOp {
-            op: ast::UnaryOperator::Minus,
-            expr,
-        } => match expr.as_ref() {
-            ast::Expr::Value(v) => match &v.value {
-                ast::Value::Number(n, _) => format!("-{n}"),
-                _ => return Ok(None),
-            },
-            _ => return Ok(None),
+        e => match signed_number(e) {
+            Some(n) => n,
+            None => return Ok(None),
         },
-        _ => return Ok(None),
     };
     let Ok(n) = text.parse::<i64>() else {
         return Err(Error::SyntaxRule(format!(
@@ -1045,12 +1068,10 @@ impl<'a, 'e> Planner<'a, 'e> {
             ast::Expr::Value(v) => self.value(&v.value)?,
             ast::Expr::Nested(inner) => return self.expr(inner, scope, grouping),
             ast::Expr::UnaryOp { op, expr } => {
-                if let (ast::UnaryOperator::Minus, ast::Expr::Value(v)) = (op, expr.as_ref()) {
-                    if let ast::Value::Number(n, _) = &v.value {
-                        // A negative literal is one constant, as in PostgreSQL's grammar:
-                        // -9223372036854775808 is a bigint, though 9223372036854775808 is not.
-                        return Ok(Expr::Const(number(&format!("-{n}"))?));
-                    }
+                if let Some(n) = signed_number(e) {
+                    // A negative literal is one constant, as in PostgreSQL's grammar:
+                    // -9223372036854775808 is a bigint, though 9223372036854775808 is not.
+                    return Ok(Expr::Const(number(&n)?));
                 }
                 let inner = self.expr(expr, scope, grouping)?;
                 match op {

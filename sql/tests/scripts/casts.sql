@@ -7,6 +7,7 @@ SELECT 2.5::int, -2.5::int;
 SELECT true::text, false::text, 'a' || true, false || 'b';
 SELECT 'abc'::varchar(2), 'abc'::varchar(3), 'ab'::varchar(5), 'héllo'::varchar(2);
 SELECT 12345::varchar(3);
+SELECT 1.5::varchar(0);
 CREATE TABLE c (id INT PRIMARY KEY, t TEXT, v VARCHAR(3));
 INSERT INTO c VALUES (1, true, 'ab  ');
 INSERT INTO c VALUES (2, false, 'abc   ');

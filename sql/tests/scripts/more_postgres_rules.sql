@@ -1,8 +1,8 @@
 -- Smaller points where isolde now answers as PostgreSQL 15: a RETURNING column named by
 -- a qualified name takes the column's name; negative zero prints as -0; a VARCHAR(n)
 -- default is checked when it is used, not at CREATE TABLE; a LIKE pattern that ends
--- in the escape character is 22025; one table name twice in FROM is 42712; avg of
--- text names avg.
+-- in the escape character is 22025 once matching reaches it with text left; one table
+-- name twice in FROM is 42712; avg of text names avg.
 CREATE TABLE x (id INT PRIMARY KEY, v INT, s TEXT);
 INSERT INTO x AS r VALUES (1, 2, 'a\') RETURNING r.v, id;
 SELECT -0.0::float8, '-0'::float8, 0.0::float8 * -1;
@@ -14,6 +14,8 @@ INSERT INTO w VALUES (3, DEFAULT);
 SELECT s LIKE s FROM x;
 SELECT 'ab' LIKE 'a\';
 SELECT 'a\' LIKE 'a\\';
+SELECT 'abc' LIKE 'abc\', 'abc' LIKE 'abc%\', '' LIKE '\';
+SELECT 'abc' LIKE 'a%\';
 SELECT * FROM x, x;
 SELECT * FROM x t1 JOIN x t1 ON true;
 SELECT t1.id FROM x t1, x t2 WHERE t1.id = t2.id;
