@@ -375,6 +375,25 @@ impl Transaction {
 
     /// The keys in `range` and their values, in key order, read lazily. At SERIALIZABLE
     /// the whole range counts as read (inserts into it by others are conflicts).
+    ///
+    /// Any range of byte strings will do. A range with no key in it, and a pair of
+    /// [`Bound`]s, need the key type spelled out:
+    ///
+    /// ```
+    /// use std::ops::Bound;
+    /// # fn main() -> isolde::Result<()> {
+    /// let db = isolde::Db::open_in_memory();
+    /// for key in ["a", "b", "c"] {
+    ///     db.put(key.as_bytes(), b"1")?;
+    /// }
+    /// let tx = db.begin(isolde::IsolationLevel::RepeatableRead);
+    /// assert_eq!(tx.scan(b"b".as_slice()..)?.count(), 2);
+    /// assert_eq!(tx.scan::<&[u8]>(..)?.count(), 3);
+    /// let after_a = (Bound::Excluded(b"a".as_slice()), Bound::Unbounded);
+    /// assert_eq!(tx.scan::<&[u8]>(after_a)?.count(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn scan<K: AsRef<[u8]>>(&self, range: impl RangeBounds<K>) -> Result<Scan<'_>> {
         self.inner.begin_statement();
         let start = match range.start_bound() {
