@@ -85,6 +85,25 @@ pub fn column_value<'v>(table: &Table, col: usize, v: Cow<'v, Value>) -> Result<
     })
 }
 
+/// The column an INSERT column list or UPDATE's SET names. A qualified name is a
+/// column's field in PostgreSQL (`SET t.a` assigns field `a` of a column `t`): 42703
+/// when there is no such column, as there, and not supported (no composite types) when
+/// there is.
+fn target_column(table: &Table, name: &ast::ObjectName) -> Result<usize> {
+    let column = match name.0.as_slice() {
+        [_] => return table.must_column_index(&object_name(name)?),
+        [ast::ObjectNamePart::Identifier(first), ..] => ident(first),
+        _ => return Err(unsupported("this column name")),
+    };
+    if table.columns.iter().any(|c| c.name == column) {
+        return Err(unsupported("assignment to a field of a column"));
+    }
+    Err(Error::UndefinedColumn(format!(
+        "\"{column}\" of relation \"{}\"",
+        table.name
+    )))
+}
+
 /// Compiled RETURNING list.
 pub struct Returning {
     exprs: Vec<Expr>,
@@ -180,7 +199,7 @@ pub fn plan_insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<InsertP
     let table = p.table_for_write(name, LockMode::Shared)?;
     let mut targets = Vec::new();
     for c in &ins.columns {
-        let i = table.must_column_index(&object_name(c)?)?;
+        let i = target_column(&table, c)?;
         if targets.contains(&i) {
             return Err(Error::DuplicateColumn(table.columns[i].name.clone()));
         }
@@ -446,7 +465,7 @@ pub fn plan_update(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<UpdatePla
         let ast::AssignmentTarget::ColumnName(name) = &a.target else {
             return Err(unsupported("UPDATE of a column tuple"));
         };
-        let col = target.table.must_column_index(&object_name(name)?)?;
+        let col = target_column(&target.table, name)?;
         if sets.iter().any(|(c, _)| *c == col) {
             return Err(Error::SyntaxRule(format!(
                 "multiple assignments to same column \"{}\"",

@@ -2,7 +2,8 @@
 -- a qualified name takes the column's name; negative zero prints as -0; a VARCHAR(n)
 -- default is checked when it is used, not at CREATE TABLE; a LIKE pattern that ends
 -- in the escape character is 22025 once matching reaches it with text left; one table
--- name twice in FROM is 42712; avg of text names avg.
+-- name twice in FROM is 42712; avg of text names avg; a qualified column in SET or an
+-- INSERT column list names a field of a column (42703 if there is no such column).
 CREATE TABLE x (id INT PRIMARY KEY, v INT, s TEXT);
 INSERT INTO x AS r VALUES (1, 2, 'a\') RETURNING r.v, id;
 SELECT -0.0::float8, '-0'::float8, 0.0::float8 * -1;
@@ -20,3 +21,6 @@ SELECT * FROM x, x;
 SELECT * FROM x t1 JOIN x t1 ON true;
 SELECT t1.id FROM x t1, x t2 WHERE t1.id = t2.id;
 SELECT avg(s) FROM x;
+UPDATE x SET x.v = 1;
+INSERT INTO x (id, x.v) VALUES (2, 1);
+UPDATE x AS r SET v = r.v + 1 RETURNING v;
