@@ -89,11 +89,13 @@ pub(crate) fn check() -> Result<()> {
 /// bracketed group is the largest, over its comma-separated runs, of the run's
 /// operators (any token but a name, a literal, a bracket or a separator; keywords are
 /// counted too, which only makes the bound looser) plus the deepest group inside the
-/// run, plus one for the group itself.
+/// run, plus one for the group itself. `CASE ... END` is such a group too, with `WHEN`,
+/// `THEN` and `ELSE` separating its runs: its branches are siblings in the tree.
 pub fn nesting_bound(tokens: &[TokenWithSpan]) -> usize {
     let mut groups = vec![Run::default()];
     for t in tokens {
-        let closes = matches!(t.token, Token::RParen | Token::RBracket | Token::RBrace);
+        let closes = matches!(t.token, Token::RParen | Token::RBracket | Token::RBrace)
+            || keyword(&t.token) == Some(Keyword::END);
         if closes && groups.len() > 1 {
             close_group(&mut groups);
             continue;
@@ -103,7 +105,15 @@ pub fn nesting_bound(tokens: &[TokenWithSpan]) -> usize {
         };
         match &t.token {
             Token::LParen | Token::LBracket | Token::LBrace => groups.push(Run::default()),
+            t if keyword(t) == Some(Keyword::CASE) => groups.push(Run::default()),
             Token::Comma | Token::SemiColon => run.end(),
+            t if matches!(
+                keyword(t),
+                Some(Keyword::WHEN | Keyword::THEN | Keyword::ELSE)
+            ) =>
+            {
+                run.end()
+            }
             Token::Whitespace(_) | Token::EOF | Token::Number(..) => {}
             Token::Word(w) if w.quote_style.is_some() || w.keyword == Keyword::NoKeyword => {}
             t if is_literal(t) => {}
@@ -114,6 +124,14 @@ pub fn nesting_bound(tokens: &[TokenWithSpan]) -> usize {
         close_group(&mut groups);
     }
     groups.pop().map_or(0, Run::finish)
+}
+
+/// The keyword `t` is, if it is an unquoted one.
+fn keyword(t: &Token) -> Option<Keyword> {
+    match t {
+        Token::Word(w) if w.quote_style.is_none() => Some(w.keyword),
+        _ => None,
+    }
 }
 
 /// Ends the innermost group: its depth, plus one, counts in the run that holds it.
@@ -192,6 +210,18 @@ mod tests {
         // A comma inside a group does not end the run outside it.
         let args = bound(&format!("SELECT {chain}abs(1, {chain}1)"));
         assert!(args >= 2000, "{args}");
+    }
+
+    #[test]
+    fn case_branches_are_siblings_but_depth_around_a_case_adds_up() {
+        let branches = "WHEN a = 1 THEN 1 ".repeat(5_000);
+        let wide = bound(&format!("SELECT CASE {branches}ELSE 0 END FROM t"));
+        assert!(wide < 20, "{wide}");
+        let chain = "1+".repeat(1000);
+        let around = bound(&format!(
+            "SELECT {chain}CASE WHEN {chain}1 = 1 THEN 1 END + {chain}1"
+        ));
+        assert!(around >= 3000, "{around}");
     }
 
     #[test]

@@ -116,3 +116,16 @@ fn long_expressions_over_group_keys_are_matched_without_printing_them() {
         (Value::Integer(3_000), Value::Integer(3_000), Some("42803"))
     );
 }
+
+#[test]
+fn a_case_with_thousands_of_branches_is_wide_not_deep_and_runs() {
+    let value = on_stack(2, || {
+        let mut s = session();
+        let branches: String = (0..3_500)
+            .map(|i| format!("WHEN a = {i} THEN {} ", i * 10))
+            .collect();
+        let r = s.execute(&format!("SELECT CASE {branches}ELSE -1 END FROM t"));
+        one_value(r.expect("a wide CASE runs"))
+    });
+    assert_eq!(value, Value::Integer(10));
+}
