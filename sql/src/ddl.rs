@@ -1,9 +1,10 @@
 //! CREATE TABLE, DROP TABLE, CREATE INDEX, DROP INDEX: catalog changes in the
 //! statement's transaction, so they commit or roll back with it.
 
+use std::cmp::Ordering;
 use std::ops::Bound;
 
-use isolde_txn::{prefix_end, LockMode};
+use isolde_txn::{prefix_end, IsolationLevel, LockMode, Value};
 use sqlparser::ast;
 
 use crate::catalog::{Column, Index, Table};
@@ -277,8 +278,13 @@ fn drop_index(p: &mut Planner<'_, '_>, name: &str) -> Result<bool> {
     Ok(true)
 }
 
-/// CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON t (col, ...): builds the index from the
-/// rows the transaction sees.
+/// CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON t (col, ...): builds the index from
+/// every live row, as PostgreSQL does: the newest committed rows with the transaction's own
+/// writes over them. Its exclusive lock on the definition waits for every transaction
+/// writing the table, so at READ COMMITTED the statement's snapshot, taken after the lock,
+/// holds those rows. At REPEATABLE READ and SERIALIZABLE the transaction's snapshot may
+/// predate some of them, and its later reads would disagree with the index: then it is a
+/// serialization failure ([`check_rows_unchanged`]).
 pub fn create_index(p: &mut Planner<'_, '_>, ci: &ast::CreateIndex) -> Result<QueryResult> {
     check_writable(p, "CREATE INDEX")?;
     if ci.using.is_some() || ci.predicate.is_some() || !ci.include.is_empty() || ci.concurrently {
@@ -324,13 +330,10 @@ pub fn create_index(p: &mut Planner<'_, '_>, ci: &ast::CreateIndex) -> Result<Qu
     });
     let position = changed.indexes.len() - 1;
     let prefix = row_prefix(table.id);
-    let end = prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
-    let rows: Vec<(Vec<u8>, isolde_txn::Value)> = p
-        .env
-        .txn
-        .borrow()
-        .scan((Bound::Included(prefix.clone()), end))?
-        .collect();
+    let rows: Vec<(Vec<u8>, Value)> = p.env.txn.borrow().scan_prefix(&prefix)?.collect();
+    if p.env.txn.borrow().level().uses_transaction_snapshot() {
+        check_rows_unchanged(p, &prefix, &rows)?;
+    }
     for (key, value) in rows {
         let row = decode_row(&value)?;
         insert_index_entry(&changed, position, &row, &key[prefix.len()..], p.env)?;
@@ -338,4 +341,57 @@ pub fn create_index(p: &mut Planner<'_, '_>, ci: &ast::CreateIndex) -> Result<Qu
     p.catalog
         .save_table(&mut p.env.txn.borrow_mut(), &changed)?;
     Ok(done("CREATE INDEX", None))
+}
+
+/// Fails unless `seen`, the rows under `prefix` as a REPEATABLE READ or SERIALIZABLE
+/// transaction reads them (its snapshot, its own writes over it), are the rows an index
+/// built now must hold: the newest committed ones with the transaction's own writes over
+/// them. CREATE INDEX holds the table's definition exclusively, so no other transaction
+/// has a pending write in the table, and a read-only transaction begun now reads every
+/// committed row. A row where the two reads differ is either this transaction's own
+/// write or a row committed after its snapshot: locking it tells which, as writing it
+/// would, and the second is the serialization failure (40001) of writing a row changed
+/// after the snapshot, which names the row and its table.
+fn check_rows_unchanged(
+    p: &Planner<'_, '_>,
+    prefix: &[u8],
+    seen: &[(Vec<u8>, Value)],
+) -> Result<()> {
+    let committed = p.env.db.begin_read_only(IsolationLevel::ReadCommitted);
+    let differing = differing_keys(seen, committed.scan_prefix(prefix)?);
+    committed.rollback();
+    let mut txn = p.env.txn.borrow_mut();
+    for key in differing {
+        txn.lock(&key, LockMode::Shared)?;
+    }
+    Ok(())
+}
+
+/// The keys present in only one of two key-ordered lists of rows, or in both with
+/// different values, in key order.
+fn differing_keys(
+    seen: &[(Vec<u8>, Value)],
+    committed: impl Iterator<Item = (Vec<u8>, Value)>,
+) -> Vec<Vec<u8>> {
+    let mut seen = seen.iter().peekable();
+    let mut committed = committed.peekable();
+    let mut out = Vec::new();
+    loop {
+        let order = match (seen.peek(), committed.peek()) {
+            (None, None) => return out,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some((a, _)), Some((b, _))) => a.cmp(b),
+        };
+        let a = (order != Ordering::Greater).then(|| seen.next()).flatten();
+        let b = (order != Ordering::Less)
+            .then(|| committed.next())
+            .flatten();
+        match (a, b) {
+            (Some((_, a)), Some((_, b))) if *a == b => {}
+            (Some((key, _)), _) => out.push(key.clone()),
+            (None, Some((key, _))) => out.push(key),
+            (None, None) => {}
+        }
+    }
 }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::ops::Bound;
 use std::thread::LocalKey;
 
-use isolde_txn::{prefix_end, LockMode, Transaction};
+use isolde_txn::{prefix_end, LockMode, Transaction, TxnManager};
 
 use crate::catalog::Table;
 use crate::encoding::{
@@ -30,6 +30,9 @@ use crate::types::Value;
 /// of a cached plan computed from them), and the rows of enclosing queries.
 pub struct Env<'a> {
     pub txn: &'a RefCell<Transaction>,
+    /// The database `txn` belongs to, for what a statement must read beyond its own
+    /// snapshot: CREATE INDEX checks it against the newest committed rows.
+    pub db: &'a TxnManager,
     params: &'a [Value],
     deferred: Vec<Value>,
     outer: Vec<Vec<Value>>,
@@ -37,9 +40,14 @@ pub struct Env<'a> {
 
 impl<'a> Env<'a> {
     /// An environment whose `$n` parameters have these values.
-    pub fn with_params(txn: &'a RefCell<Transaction>, params: &'a [Value]) -> Env<'a> {
+    pub fn with_params(
+        db: &'a TxnManager,
+        txn: &'a RefCell<Transaction>,
+        params: &'a [Value],
+    ) -> Env<'a> {
         Env {
             txn,
+            db,
             params,
             deferred: Vec::new(),
             outer: Vec::new(),
@@ -52,6 +60,7 @@ impl<'a> Env<'a> {
         outer.push(row.to_vec());
         Env {
             txn: self.txn,
+            db: self.db,
             params: self.params,
             deferred: self.deferred.clone(),
             outer,

@@ -650,8 +650,9 @@ impl Session {
             }
         };
         let cell = RefCell::new(txn);
+        let db = self.mgr.clone();
         let result = {
-            let mut env = Env::with_params(&cell, params);
+            let mut env = Env::with_params(&db, &cell, params);
             if is_cacheable(stmt) {
                 self.run_cached(stmt, &mut env)
             } else {

@@ -442,7 +442,7 @@ mod tests {
             for x in &values {
                 for y in &values {
                     let params = [x.clone(), y.clone(), Value::Integer(1)];
-                    let env = Env::with_params(&txn, &params);
+                    let env = Env::with_params(&mgr, &txn, &params);
                     let Some(fast) = shortcut
                         .as_deref()
                         .and_then(|key| primary_key_point(&t, key, &env))
