@@ -297,14 +297,12 @@ impl ChainState {
         self.tidy();
     }
 
-    /// Releases whatever lock `txn` holds, its pending version going with it: committed
-    /// at `commit_ts` if there is one, discarded otherwise.
-    fn release(&mut self, txn: TxnId, commit_ts: Option<Timestamp>, horizon: Timestamp) {
+    /// Releases whatever lock `txn` holds, discarding a pending version it left (a
+    /// commit has installed its versions before).
+    fn release(&mut self, txn: TxnId) {
         if self.exclusive == txn {
             self.exclusive = 0;
-            if let (Some(pending), Some(ts)) = (self.pending.take(), commit_ts) {
-                self.push(Version { ts, value: pending }, horizon);
-            }
+            self.pending = None;
         }
         if let Some(rare) = &mut self.rare {
             rare.shared.retain(|&s| s != txn);
@@ -535,20 +533,39 @@ impl VersionStore {
         })
     }
 
-    /// Ends `txn`'s hold on the keys it `held`: with `Some(ts)` its pending versions
-    /// become committed at `ts`, with `None` they are discarded. Its locks on the keys are
-    /// released either way. Versions no snapshot at or after `horizon` can see are pruned
-    /// on the way.
-    pub fn finish<'h>(
+    /// Commits `txn`'s pending versions on the keys it `held` at `commit_ts` and keeps
+    /// its locks: the first half of a commit, done before the commit becomes visible.
+    /// [`VersionStore::finish`] releases the locks once it is, so that a transaction that
+    /// takes one of them next, and then a fresh snapshot, sees this commit in it.
+    pub fn commit_pending<'h>(
         &self,
         txn: TxnId,
-        held: impl IntoIterator<Item = (&'h [u8], &'h Held)>,
-        commit_ts: Option<Timestamp>,
+        held: impl IntoIterator<Item = &'h Held>,
+        commit_ts: Timestamp,
         horizon: Timestamp,
     ) {
+        for Held(chain) in held {
+            let mut state = chain.state.write();
+            if state.exclusive == txn {
+                if let Some(value) = state.pending.take() {
+                    state.push(
+                        Version {
+                            ts: commit_ts,
+                            value,
+                        },
+                        horizon,
+                    );
+                }
+            }
+        }
+    }
+
+    /// Ends `txn`'s hold on the keys it `held`: its locks are released, and a pending
+    /// version still there (a rollback's) is discarded.
+    pub fn finish<'h>(&self, txn: TxnId, held: impl IntoIterator<Item = (&'h [u8], &'h Held)>) {
         for (key, Held(chain)) in held {
             let mut state = chain.state.write();
-            state.release(txn, commit_ts, horizon);
+            state.release(txn);
             self.queue_if_collectable(key, chain, &state);
         }
     }
@@ -861,7 +878,7 @@ mod tests {
         assert!(rare(&store));
         store.gc(2);
         assert!(rare(&store), "the shared lock is still there");
-        store.finish(7, [(&b"a"[..], &one)], None, 2);
+        store.finish(7, [(&b"a"[..], &one)]);
         assert!(!rare(&store));
         assert_eq!(store.get(b"a", at(1)), None, "pruned at horizon 2");
         assert_eq!(store.get(b"a", at(2)), v("2"));
@@ -929,7 +946,7 @@ mod tests {
             found(store.write(b"a", 2, v("y"), None)).unwrap_err(),
             Conflict::Blocked { holders: vec![1] }
         );
-        store.finish(1, [(&b"a"[..], &held)], None, 0);
+        store.finish(1, [(&b"a"[..], &held)]);
         assert!(store.write(b"a", 2, v("y"), None).is_ok());
     }
 
@@ -946,8 +963,8 @@ mod tests {
             },
             "every sharer holds it"
         );
-        store.finish(1, [(&b"a"[..], &one)], None, 0);
-        store.finish(2, [(&b"a"[..], &two)], None, 0);
+        store.finish(1, [(&b"a"[..], &one)]);
+        store.finish(2, [(&b"a"[..], &two)]);
         assert!(store.write(b"a", 3, v("x"), None).is_ok());
     }
 
@@ -991,10 +1008,17 @@ mod tests {
         let held = hold(store.write(b"a", 1, v("x"), None));
         assert_eq!(held.pending(1), Some(v("x")), "its own pending write");
         assert_eq!(held.pending(2), None, "not another's");
-        store.finish(1, [(&b"a"[..], &held)], Some(4), 0);
+        store.commit_pending(1, [&held], 4, 0);
         assert_eq!(held.pending(1), None, "committed");
         assert_eq!(store.get(b"a", at(3)), None);
         assert_eq!(store.get(b"a", at(4)), v("x"));
+        // Installed, but the lock stays until `finish`: the commit is made visible in
+        // between, so whoever locks the key next sees it.
+        assert!(matches!(
+            found(store.write(b"a", 2, v("y"), None)),
+            Err(Conflict::Blocked { holders }) if holders == [1]
+        ));
+        store.finish(1, [(&b"a"[..], &held)]);
         assert!(store.write(b"a", 2, v("y"), None).is_ok());
     }
 
@@ -1061,7 +1085,7 @@ mod tests {
         let written = hold(store.write(b"rolled-back", 7, v("y"), None));
         let locked = hold(store.lock(b"absent", 7, LockMode::Shared, None));
         let held = [(&b"rolled-back"[..], &written), (&b"absent"[..], &locked)];
-        store.finish(7, held, None, 1);
+        store.finish(7, held);
         assert_eq!(store.key_count(), 3);
         let stats = store.gc(1);
         assert_eq!(stats.keys_removed, 2);
@@ -1118,7 +1142,7 @@ mod tests {
         // First updater wins before anything else.
         let refused = found(store.insert(b"late", 11, v("mine").unwrap(), Some(5), at, 5));
         assert_eq!(refused, Err(Conflict::Blocked { holders: vec![10] }));
-        store.finish(10, [(&b"late"[..], &late)], None, 0);
+        store.finish(10, [(&b"late"[..], &late)]);
         let refused = found(store.insert(b"late", 11, v("mine").unwrap(), Some(5), at, 5));
         assert_eq!(refused, Err(Conflict::Changed { committed_ts: 7 }));
     }

@@ -409,8 +409,9 @@ impl Shared {
     }
 
     /// The notice that hands the commit to the observer once it is visible.
-    pub(crate) fn commit_notice(&self, record: CommitRecord) -> Option<Notice> {
+    pub(crate) fn commit_notice(&self, record: &Arc<CommitRecord>) -> Option<Notice> {
         let observer = self.observer.read().clone()?;
+        let record = record.clone();
         Some(Box::new(move || observer.committed(&record)))
     }
 

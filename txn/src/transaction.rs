@@ -461,14 +461,19 @@ impl Transaction {
             }
             return Err(e);
         }
+        // The versions are installed, then the commit becomes visible, and only then are
+        // the locks released: whoever takes one of them next and then a fresh snapshot
+        // (a READ COMMITTED statement, a CREATE INDEX) must see this commit in it.
         let ts = record.ts;
+        let horizon = shared.registry.horizon();
+        let all_held = written.iter().chain(locked.iter().map(|(_, held)| held));
+        shared.store.commit_pending(id, all_held, ts, horizon);
+        let record = Arc::new(record);
+        shared.clock.finish(ts, shared.commit_notice(&record));
         let held = (record.writes.iter().map(|(k, _)| k.as_slice()))
             .zip(&written)
             .chain(locked.iter().map(|(k, held)| (k.as_slice(), held)));
-        shared
-            .store
-            .finish(id, held, Some(ts), shared.registry.horizon());
-        shared.clock.finish(ts, shared.commit_notice(record));
+        shared.store.finish(id, held);
         self.end();
         Ok(CommitInfo { ts: Some(ts) })
     }
@@ -515,9 +520,7 @@ impl Transaction {
     fn release(&mut self) {
         let held = std::mem::take(&mut self.held);
         let keys = held.iter().map(|(key, held)| (key.as_slice(), held));
-        self.shared
-            .store
-            .finish(self.id(), keys, None, self.shared.registry.horizon());
+        self.shared.store.finish(self.id(), keys);
         self.wrote = false;
         self.end();
     }
