@@ -67,6 +67,18 @@ fn assert_exit(output: &Output, code: i32) {
     );
 }
 
+/// Asserts that `text` holds `wanted`, showing `text` when it does not.
+#[track_caller]
+fn assert_contains(text: &str, wanted: &str) {
+    assert!(text.contains(wanted), "{wanted:?} not in:\n{text}");
+}
+
+/// Asserts that `text` does not hold `unwanted`, showing `text` when it does.
+#[track_caller]
+fn assert_lacks(text: &str, unwanted: &str) {
+    assert!(!text.contains(unwanted), "{unwanted:?} in:\n{text}");
+}
+
 fn options() -> Options {
     Options {
         save: Vec::new(),
@@ -165,11 +177,7 @@ fn checkpoint_inspect_and_restore_carry_the_data_to_a_new_directory() {
 
     let checkpoint = s.run(&["checkpoint", "--dir", "db", "--out", "backup.ickp"]);
     assert_exit(&checkpoint, 0);
-    assert!(
-        stdout(&checkpoint).contains("keys         200"),
-        "{}",
-        stdout(&checkpoint)
-    );
+    assert_contains(&stdout(&checkpoint), "keys         200");
     assert!(s.path("backup.ickp").is_file() && !s.path("backup.ickp.tmp").exists());
 
     let inspect = s.run(&["inspect", "backup.ickp"]);
@@ -194,11 +202,7 @@ fn checkpoint_inspect_and_restore_carry_the_data_to_a_new_directory() {
 
     let restore = s.run(&["restore", "backup.ickp", "--dir", "restored"]);
     assert_exit(&restore, 0);
-    assert!(
-        stdout(&restore).contains("keys         200"),
-        "{}",
-        stdout(&restore)
-    );
+    assert_contains(&stdout(&restore), "keys         200");
     let got = s.run(&["kv", "get", "key123", "--dir", "restored"]);
     assert_exit(&got, 0);
     assert_eq!(stdout(&got), "value123\n");
@@ -237,11 +241,7 @@ fn restore_refuses_a_non_empty_directory_unless_forced() {
 
     let refused = s.run(&["restore", "backup.ickp", "--dir", "target"]);
     assert_exit(&refused, 3);
-    assert!(
-        stderr(&refused).contains("target is not empty"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_contains(&stderr(&refused), "target is not empty");
     assert_eq!(
         stdout(&s.run(&["kv", "get", "other", "--dir", "target"])),
         "2\n"
@@ -273,11 +273,7 @@ fn forced_restore_refuses_a_directory_in_use() {
     let open = Db::open(s.db(), options()).unwrap();
     let refused = s.run(&["restore", "backup.ickp", "--dir", "db", "--force"]);
     assert_exit(&refused, 3);
-    assert!(
-        stderr(&refused).contains("in use by another process"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_contains(&stderr(&refused), "in use by another process");
     drop(open);
 }
 
@@ -292,11 +288,7 @@ fn restore_of_a_corrupt_file_changes_nothing() {
     flip_byte(&s.path("backup.ickp"), 50);
     let refused = s.run(&["restore", "backup.ickp", "--dir", "db", "--force"]);
     assert_exit(&refused, 1);
-    assert!(
-        stderr(&refused).contains("backup.ickp"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_contains(&stderr(&refused), "backup.ickp");
     assert_eq!(stdout(&s.kv(&["get", "k"])), "v\n");
 }
 
@@ -321,11 +313,7 @@ fn inspect_of_a_corrupted_copy_fails_naming_the_file() {
 
     let missing = s.run(&["inspect", "nothing-here.ickp"]);
     assert_exit(&missing, 3);
-    assert!(
-        stderr(&missing).contains("nothing-here.ickp"),
-        "{}",
-        stderr(&missing)
-    );
+    assert_contains(&stderr(&missing), "nothing-here.ickp");
 }
 
 #[test]
@@ -352,27 +340,15 @@ fn check_wal_reports_a_corrupt_middle_record_and_fix_cuts_the_log_there() {
 
     let check = s.run(&["check-wal", "--dir", "db"]);
     assert_exit(&check, 1);
-    assert!(
-        stdout(&check).contains(&file_and_offset),
-        "{}",
-        stdout(&check)
-    );
+    assert_contains(&stdout(&check), &file_and_offset);
     let open = s.kv(&["get", "first"]);
     assert_exit(&open, 3);
-    assert!(
-        stderr(&open).contains(&file_and_offset),
-        "{}",
-        stderr(&open)
-    );
+    assert_contains(&stderr(&open), &file_and_offset);
 
     let fix = s.run(&["check-wal", "--dir", "db", "--fix"]);
     assert_exit(&fix, 0);
     assert!(stdout(&fix).contains("--fix drops"), "{}", stdout(&fix));
-    assert!(
-        stdout(&fix).contains("at least 1 valid-looking records"),
-        "{}",
-        stdout(&fix)
-    );
+    assert_contains(&stdout(&fix), "at least 1 valid-looking records");
     assert_exit(&s.run(&["check-wal", "--dir", "db"]), 0);
     assert_eq!(stdout(&s.kv(&["scan"])), "first\t1\n");
 }
@@ -392,23 +368,11 @@ fn check_wal_calls_a_damaged_length_corruption_and_open_refuses_without_cutting(
 
     let check = s.run(&["check-wal", "--dir", "db"]);
     assert_exit(&check, 1);
-    assert!(
-        stdout(&check).contains(&file_and_offset),
-        "{}",
-        stdout(&check)
-    );
-    assert!(
-        !stdout(&check).contains("cut short by a crash;"),
-        "{}",
-        stdout(&check)
-    );
+    assert_contains(&stdout(&check), &file_and_offset);
+    assert_lacks(&stdout(&check), "cut short by a crash;");
     let open = s.kv(&["get", "third"]);
     assert_exit(&open, 3);
-    assert!(
-        stderr(&open).contains(&file_and_offset),
-        "{}",
-        stderr(&open)
-    );
+    assert_contains(&stderr(&open), &file_and_offset);
     assert_eq!(
         fs::read(&segment).unwrap(),
         bytes,
@@ -417,11 +381,7 @@ fn check_wal_calls_a_damaged_length_corruption_and_open_refuses_without_cutting(
 
     let fix = s.run(&["check-wal", "--dir", "db", "--fix"]);
     assert_exit(&fix, 0);
-    assert!(
-        stdout(&fix).contains("at least 2 valid-looking records"),
-        "{}",
-        stdout(&fix)
-    );
+    assert_contains(&stdout(&fix), "at least 2 valid-looking records");
     assert_exit(&s.run(&["check-wal", "--dir", "db"]), 0);
 }
 
@@ -458,25 +418,16 @@ fn check_wal_calls_a_large_record_torn_in_mid_write_a_crash_and_open_cuts_it_wit
 
     let check = s.run(&["check-wal", "--dir", "db"]);
     assert_exit(&check, 1);
-    assert!(
-        stdout(&check).contains(&file_and_offset),
-        "{}",
-        stdout(&check)
-    );
-    assert!(
-        stdout(&check).contains("cut short by a crash; opening the database cuts it off"),
-        "{}",
-        stdout(&check)
+    assert_contains(&stdout(&check), &file_and_offset);
+    assert_contains(
+        &stdout(&check),
+        "cut short by a crash; opening the database cuts it off",
     );
     assert!(!stdout(&check).contains("damage"), "{}", stdout(&check));
     let open = s.kv(&["scan"]);
     assert_exit(&open, 0);
     assert_eq!(stdout(&open), "first\t1\n");
-    assert!(
-        stderr(&open).contains("warning: torn tail cut off"),
-        "{}",
-        stderr(&open)
-    );
+    assert_contains(&stderr(&open), "warning: torn tail cut off");
     assert_eq!(fs::metadata(&segment).unwrap().len(), second_record);
     assert_exit(&s.run(&["check-wal", "--dir", "db"]), 0);
 }
@@ -510,16 +461,8 @@ fn check_wal_reports_a_record_that_does_not_decode_and_fix_cuts_there() {
     // Opening refuses it the same way, naming the same place.
     let open = s.kv(&["scan"]);
     assert_exit(&open, 3);
-    assert!(
-        stderr(&open).contains(&file_and_offset),
-        "{}",
-        stderr(&open)
-    );
-    assert!(
-        stderr(&open).contains("check-wal --fix"),
-        "{}",
-        stderr(&open)
-    );
+    assert_contains(&stderr(&open), &file_and_offset);
+    assert_contains(&stderr(&open), "check-wal --fix");
 
     let fix = s.run(&["check-wal", "--dir", "db", "--fix"]);
     assert_exit(&fix, 0);
@@ -552,11 +495,7 @@ fn check_wal_fix_declined_at_the_prompt_exits_1_and_changes_nothing() {
         .expect("util-linux `script` runs the command on a terminal");
     std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"n\n").unwrap();
     let declined = child.wait_with_output().unwrap();
-    assert!(
-        stdout(&declined).contains("nothing changed"),
-        "{}",
-        stdout(&declined)
-    );
+    assert_contains(&stdout(&declined), "nothing changed");
     assert_exit(&declined, 1);
     assert_eq!(fs::read(&segment).unwrap(), damaged);
 }
@@ -568,11 +507,7 @@ fn an_empty_log_manifest_is_reported_corrupt_naming_it() {
     fs::write(s.db().join("wal").join("MANIFEST"), b"").unwrap();
     let open = s.kv(&["scan"]);
     assert_exit(&open, 3);
-    assert!(
-        stderr(&open).contains("corrupt log file db/wal/MANIFEST"),
-        "{}",
-        stderr(&open)
-    );
+    assert_contains(&stderr(&open), "corrupt log file db/wal/MANIFEST");
     for args in [
         &["check-wal", "--dir", "db"][..],
         &["check-wal", "--dir", "db", "--fix"],
@@ -796,11 +731,7 @@ fn a_restore_cut_short_in_the_swap_leaves_a_directory_that_refuses_to_open_until
 
     let refused = s.kv(&["get", "old"]);
     assert_exit(&refused, 3);
-    assert!(
-        stderr(&refused).contains("restore that was cut short"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_contains(&stderr(&refused), "restore that was cut short");
     assert!(Db::open(s.db(), options()).is_err());
 
     assert_exit(
