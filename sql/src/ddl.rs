@@ -2,9 +2,8 @@
 //! statement's transaction, so they commit or roll back with it.
 
 use std::cmp::Ordering;
-use std::ops::Bound;
 
-use isolde_txn::{prefix_end, IsolationLevel, LockMode, Value};
+use isolde_txn::{IsolationLevel, LockMode, Value};
 use sqlparser::ast;
 
 use crate::catalog::{Column, Index, Table};
@@ -189,16 +188,15 @@ fn set_primary(slot: &mut Option<Vec<usize>>, cols: Vec<usize>, table: &str) -> 
 }
 
 fn delete_prefix(p: &Planner<'_, '_>, prefix: &[u8]) -> Result<()> {
-    let end = prefix_end(prefix).map_or(Bound::Unbounded, Bound::Excluded);
-    let keys: Vec<Vec<u8>> = p
-        .env
-        .txn
-        .borrow()
-        .scan((Bound::Included(prefix.to_vec()), end))?
-        .map(|(k, _)| k)
-        .collect();
+    let rows: Vec<(Vec<u8>, Value)> = p.env.txn.borrow().scan_prefix(prefix)?.collect();
+    // At REPEATABLE READ and SERIALIZABLE the snapshot may miss rows committed before the
+    // exclusive lock was granted, which would outlive their table: as for CREATE INDEX,
+    // that is a serialization failure.
+    if p.env.txn.borrow().level().uses_transaction_snapshot() {
+        check_rows_unchanged(p, prefix, &rows)?;
+    }
     let mut txn = p.env.txn.borrow_mut();
-    for k in keys {
+    for (k, _) in rows {
         txn.delete(&k)?;
     }
     Ok(())

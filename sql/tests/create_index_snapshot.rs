@@ -5,7 +5,8 @@
 //! so CREATE INDEX fails with a serialization failure instead, leaving no index behind.
 //! At READ COMMITTED it indexes the newest rows. (The scenarios of finding 1 of the
 //! isolation review: an index that missed inserted rows, kept updated rows' old values,
-//! pointed at deleted rows, and a UNIQUE index that did not enforce uniqueness.)
+//! pointed at deleted rows, and a UNIQUE index that did not enforce uniqueness.) DROP
+//! TABLE and DROP INDEX follow the same rule, so no row outlives its table.
 
 use std::thread;
 use std::time::Duration;
@@ -215,5 +216,44 @@ fn read_committed_unique_index_built_after_a_concurrent_insert_refuses_a_duplica
     assert_eq!(
         ints(&ok(&mut a, "SELECT id FROM users WHERE email = 'b@x'")),
         vec![2]
+    );
+}
+
+/// Keys under the SQL prefix, as a fresh reader sees them: rows, index entries and the
+/// catalog.
+fn stored_sql_keys(mgr: &isolde_txn::TxnManager) -> usize {
+    let reader = mgr.begin_read_only(isolde_txn::IsolationLevel::ReadCommitted);
+    let count = reader
+        .scan_prefix(&[isolde_sql::SQL_PREFIX])
+        .unwrap()
+        .count();
+    reader.rollback();
+    count
+}
+
+#[test]
+fn repeatable_read_drop_table_after_a_concurrent_insert_fails_then_leaves_no_row_behind() {
+    let mgr = isolde_txn::TxnManager::in_memory(isolde_txn::Options::default());
+    let (mut a, mut b) = (Session::new(mgr.clone()), Session::new(mgr.clone()));
+    ok(&mut a, "CREATE TABLE other (id INT PRIMARY KEY)");
+    let before = stored_sql_keys(&mgr);
+    for r in a.execute_batch(TABLE) {
+        r.unwrap();
+    }
+    ok(&mut a, "CREATE INDEX t_v ON t (v)");
+    ok(&mut a, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    ok(&mut a, "SELECT count(*) FROM t");
+    // Only an insert: no row a's snapshot sees has changed.
+    ok(&mut b, "INSERT INTO t VALUES (3, 30)");
+    let e = a.execute("DROP TABLE t").unwrap_err();
+    assert_serialization_failure(&e);
+    ok(&mut a, "ROLLBACK");
+    ok(&mut a, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    ok(&mut a, "DROP TABLE t");
+    ok(&mut a, "COMMIT");
+    assert_eq!(
+        stored_sql_keys(&mgr),
+        before,
+        "rows or entries of t outlived it"
     );
 }
