@@ -328,10 +328,7 @@ fn check_wal_says_ok_for_a_sound_log() {
 #[test]
 fn check_wal_reports_a_corrupt_middle_record_and_fix_cuts_the_log_there() {
     let s = Scratch::new();
-    for (key, value) in [("first", "1"), ("second", "2"), ("third", "3")] {
-        assert_exit(&s.kv(&["put", key, value]), 0);
-    }
-    let segment = only_segment(&s.db().join("wal"));
+    let segment = log_of_three_records(&s);
     let second_record = second_record_offset(&segment);
     flip_byte(&segment, second_record + 9);
     // Paths are printed as given: relative to the scratch directory.
@@ -356,10 +353,7 @@ fn check_wal_reports_a_corrupt_middle_record_and_fix_cuts_the_log_there() {
 #[test]
 fn check_wal_calls_a_damaged_length_corruption_and_open_refuses_without_cutting() {
     let s = Scratch::new();
-    for (key, value) in [("first", "1"), ("second", "2"), ("third", "3")] {
-        assert_exit(&s.kv(&["put", key, value]), 0);
-    }
-    let segment = only_segment(&s.db().join("wal"));
+    let segment = log_of_three_records(&s);
     let mut bytes = fs::read(&segment).unwrap();
     bytes[33] |= 0x01; // the first record's length now runs past the end of the file
     fs::write(&segment, &bytes).unwrap();
@@ -476,10 +470,7 @@ fn check_wal_reports_a_record_that_does_not_decode_and_fix_cuts_there() {
 #[test]
 fn check_wal_fix_declined_at_the_prompt_exits_1_and_changes_nothing() {
     let s = Scratch::new();
-    for (key, value) in [("first", "1"), ("second", "2"), ("third", "3")] {
-        assert_exit(&s.kv(&["put", key, value]), 0);
-    }
-    let segment = only_segment(&s.db().join("wal"));
+    let segment = log_of_three_records(&s);
     flip_byte(&segment, second_record_offset(&segment) + 9);
     let damaged = fs::read(&segment).unwrap();
     // util-linux `script` gives the command a terminal, so it asks; -e returns its
@@ -617,6 +608,15 @@ fn flip_byte(path: &Path, offset: u64) {
     let mut bytes = fs::read(path).unwrap();
     bytes[offset as usize] ^= 0x5a;
     fs::write(path, bytes).unwrap();
+}
+
+/// Commits `first`, `second` and `third` on `db/`, one record each; returns the log's
+/// one segment file.
+fn log_of_three_records(s: &Scratch) -> PathBuf {
+    for (key, value) in [("first", "1"), ("second", "2"), ("third", "3")] {
+        assert_exit(&s.kv(&["put", key, value]), 0);
+    }
+    only_segment(&s.db().join("wal"))
 }
 
 fn only_segment(wal: &Path) -> PathBuf {
