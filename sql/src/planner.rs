@@ -236,6 +236,34 @@ fn signed_number(e: &ast::Expr) -> Option<String> {
     }
 }
 
+/// The input columns a wildcard select item (`*`, `t.*`) stands for, in order.
+fn wildcard_columns(item: &ast::SelectItem, scope: &Scope) -> Result<Vec<usize>> {
+    let qualifier = match item {
+        ast::SelectItem::Wildcard(_) => None,
+        ast::SelectItem::QualifiedWildcard(
+            ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+            _,
+        ) => {
+            let q = object_name(n)?;
+            if !scope.has_qualifier(&q) {
+                return Err(Error::MissingFromEntry(q));
+            }
+            Some(q)
+        }
+        ast::SelectItem::QualifiedWildcard(..) => return Err(unsupported("this wildcard")),
+        other => return Err(unsupported(format!("select item {other}"))),
+    };
+    if scope.len() == 0 {
+        return Err(Error::Syntax(
+            "SELECT * with no tables specified is not valid".into(),
+        ));
+    }
+    Ok((scope.columns.iter().enumerate())
+        .filter(|(_, (q, _))| qualifier.is_none() || *q == qualifier)
+        .map(|(i, _)| i)
+        .collect())
+}
+
 /// The output column (0-based) that a GROUP BY or ORDER BY item names by position, as
 /// PostgreSQL reads it: a bare integer literal, negative or parenthesised too, is a
 /// position, 42P10 if there is no such column; any other bare literal (`'x'`, `1.5`,
@@ -528,14 +556,12 @@ impl<'a, 'e> Planner<'a, 'e> {
             ast::GroupByExpr::Expressions(e, mods) if mods.is_empty() => e,
             _ => return Err(unsupported("GROUP BY ALL / ROLLUP / CUBE")),
         };
-        // Resolve `GROUP BY 1` and `GROUP BY alias` to the select-list expression.
-        let group_exprs: Vec<&ast::Expr> = group_exprs
-            .iter()
-            .map(|g| self.group_target(g, &s.projection, &scope))
-            .collect::<Result<_>>()?;
         let mut keys = Vec::new();
-        for g in &group_exprs {
-            keys.push(self.expr(g, &scope, None)?);
+        let mut key_texts = Vec::new();
+        for g in group_exprs {
+            let (key, text) = self.group_key(g, &s.projection, &scope)?;
+            keys.push(key);
+            key_texts.push(text);
         }
         // The select list, HAVING and ORDER BY are compiled against the input rows; only
         // then is it known whether the query aggregates without GROUP BY or HAVING.
@@ -564,7 +590,7 @@ impl<'a, 'e> Planner<'a, 'e> {
         if let Some((having, text)) = post.having.take() {
             post.having = Some((aggregation.regroup(having, &keys, &scope)?, text));
         }
-        let text = self.explain_text(|| aggregate_text(&group_exprs));
+        let text = self.explain_text(|| aggregate_text(&key_texts));
         plan = Plan::Aggregate {
             source: Box::new(plan),
             group_by: keys,
@@ -574,29 +600,70 @@ impl<'a, 'e> Planner<'a, 'e> {
         self.finish_select(plan, post, distinct, limit, offset, locks, true)
     }
 
-    fn group_target<'q>(
+    /// Compiles a GROUP BY item: `GROUP BY 1` and `GROUP BY alias` stand for that item of
+    /// the select list, counted as its wildcards expand, anything else for itself. With
+    /// the key's text for EXPLAIN.
+    fn group_key(
         &mut self,
-        g: &'q ast::Expr,
-        projection: &'q [ast::SelectItem],
+        g: &ast::Expr,
+        projection: &[ast::SelectItem],
         scope: &Scope,
-    ) -> Result<&'q ast::Expr> {
-        let items: Vec<(Option<String>, &ast::Expr)> = projection
-            .iter()
-            .filter_map(|p| match p {
-                ast::SelectItem::UnnamedExpr(e) => Some((None, e)),
-                ast::SelectItem::ExprWithAlias { expr, alias } => Some((Some(ident(alias)), expr)),
-                _ => None,
-            })
-            .collect();
-        if let Some(pos) = position(g, "GROUP BY", items.len())? {
-            return Ok(items[pos].1);
+    ) -> Result<(Expr, String)> {
+        /// One output column of the select list.
+        enum Item<'q> {
+            Written(Option<String>, &'q ast::Expr),
+            FromWildcard(usize),
         }
-        match g {
-            ast::Expr::Identifier(i) if scope.resolve(None, &ident(i))?.is_none() => Ok(items
-                .iter()
-                .find(|(a, _)| a.as_deref() == Some(ident(i).as_str()))
-                .map_or(g, |(_, e)| *e)),
-            _ => Ok(g),
+        let mut items = Vec::new();
+        for p in projection {
+            match p {
+                ast::SelectItem::UnnamedExpr(e) => items.push(Item::Written(None, e)),
+                ast::SelectItem::ExprWithAlias { expr, alias } => {
+                    items.push(Item::Written(Some(ident(alias)), expr));
+                }
+                // A wildcard the select list refuses is reported there.
+                other => items.extend(
+                    wildcard_columns(other, scope)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(Item::FromWildcard),
+                ),
+            }
+        }
+        let target = match position(g, "GROUP BY", items.len())? {
+            Some(pos) => &items[pos],
+            None => match g {
+                ast::Expr::Identifier(i) if scope.resolve(None, &ident(i))?.is_none() => {
+                    let alias = ident(i);
+                    let named = items
+                        .iter()
+                        .find(|item| matches!(item, Item::Written(Some(a), _) if *a == alias));
+                    let e = match named {
+                        Some(Item::Written(_, e)) => e,
+                        _ => g,
+                    };
+                    return Ok((
+                        self.expr(e, scope, None)?,
+                        self.explain_text(|| e.to_string()),
+                    ));
+                }
+                _ => {
+                    return Ok((
+                        self.expr(g, scope, None)?,
+                        self.explain_text(|| g.to_string()),
+                    ))
+                }
+            },
+        };
+        match target {
+            Item::Written(_, e) => Ok((
+                self.expr(e, scope, None)?,
+                self.explain_text(|| e.to_string()),
+            )),
+            Item::FromWildcard(column) => Ok((
+                Expr::Column(*column),
+                self.explain_text(|| scope.columns[*column].1.clone()),
+            )),
         }
     }
 
@@ -629,36 +696,12 @@ impl<'a, 'e> Planner<'a, 'e> {
                     exprs.push(self.expr(expr, scope, Some(aggregation))?);
                     names.push(ident(alias));
                 }
-                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
-                    let qualifier = match item {
-                        ast::SelectItem::QualifiedWildcard(
-                            ast::SelectItemQualifiedWildcardKind::ObjectName(n),
-                            _,
-                        ) => {
-                            let q = object_name(n)?;
-                            if !scope.has_qualifier(&q) {
-                                return Err(Error::MissingFromEntry(q));
-                            }
-                            Some(q)
-                        }
-                        ast::SelectItem::QualifiedWildcard(..) => {
-                            return Err(unsupported("this wildcard"))
-                        }
-                        _ => None,
-                    };
-                    if scope.len() == 0 {
-                        return Err(Error::Syntax(
-                            "SELECT * with no tables specified is not valid".into(),
-                        ));
-                    }
-                    for (i, (q, n)) in scope.columns.iter().enumerate() {
-                        if qualifier.is_none() || *q == qualifier {
-                            exprs.push(Expr::Column(i));
-                            names.push(n.clone());
-                        }
+                other => {
+                    for i in wildcard_columns(other, scope)? {
+                        exprs.push(Expr::Column(i));
+                        names.push(scope.columns[i].1.clone());
                     }
                 }
-                other => return Err(unsupported(format!("select item {other}"))),
             }
         }
         let having = match having {
@@ -1411,12 +1454,11 @@ fn order_text(order_by: &[ast::OrderByExpr]) -> String {
         .join(", ")
 }
 
-fn aggregate_text(group_by: &[&ast::Expr]) -> String {
+fn aggregate_text(group_by: &[String]) -> String {
     if group_by.is_empty() {
         "Aggregate".into()
     } else {
-        let keys: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
-        format!("Group By: {}", keys.join(", "))
+        format!("Group By: {}", group_by.join(", "))
     }
 }
 
