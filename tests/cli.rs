@@ -79,6 +79,19 @@ fn assert_lacks(text: &str, unwanted: &str) {
     assert!(!text.contains(unwanted), "{unwanted:?} in:\n{text}");
 }
 
+/// `len` bytes that do not compress (xorshift64 from `state`, which moves on).
+fn random_bytes(state: &mut u64, len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
 fn options() -> Options {
     Options {
         save: Vec::new(),
@@ -384,16 +397,8 @@ fn check_wal_calls_a_large_record_torn_in_mid_write_a_crash_and_open_cuts_it_wit
     let s = Scratch::new();
     let db = Db::open(s.db(), options()).unwrap();
     db.put(b"first", b"1").unwrap();
-    // xorshift64: a value that does not compress, as large values often are.
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let big: Vec<u8> = (0..(4 << 20) / 8)
-        .flat_map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state.to_le_bytes()
-        })
-        .collect();
+    // A value that does not compress, as large values often are.
+    let big = random_bytes(&mut 0x9e37_79b9_7f4a_7c15, 4 << 20);
     db.put(b"big", &big).unwrap();
     drop(db);
     let segment = only_segment(&s.db().join("wal"));
@@ -661,17 +666,9 @@ fn restore_killed_while_writing(s: &Scratch, args: &[&str]) -> Output {
 /// A backup of a database whose checkpoint is far larger than 8 KiB.
 fn large_backup(s: &Scratch) {
     let db = Db::open(s.path("src"), options()).unwrap();
-    // xorshift64: values that do not compress.
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut state = 0x9e37_79b9_7f4a_7c15;
     for i in 0..2_000 {
-        let value: Vec<u8> = (0..8)
-            .flat_map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state.to_le_bytes()
-            })
-            .collect();
+        let value = random_bytes(&mut state, 64);
         db.put(format!("src{i}").as_bytes(), &value).unwrap();
     }
     drop(db);
