@@ -426,10 +426,11 @@ impl<'a, 'e> Planner<'a, 'e> {
                 let columns: Vec<String> = (1..=width).map(|i| format!("column{i}")).collect();
                 let mut plan = Plan::Values { rows };
                 if !order_by.is_empty() {
+                    let outputs: Vec<Expr> = (0..width).map(Expr::Column).collect();
                     let mut keys = Vec::new();
                     for o in order_by {
                         let column = self
-                            .order_column(&o.expr, &columns)?
+                            .order_column(&o.expr, &outputs, &columns)?
                             .ok_or_else(|| unsupported("ORDER BY expressions on VALUES"))?;
                         keys.push(sort_key(column, o));
                     }
@@ -714,11 +715,20 @@ impl<'a, 'e> Planner<'a, 'e> {
         let visible = exprs.len();
         let mut keys = Vec::new();
         for o in order_by {
-            let column = match self.order_column(&o.expr, &names)? {
+            let column = match self.order_column(&o.expr, &exprs, &names)? {
                 Some(c) => c,
                 None => {
-                    exprs.push(self.expr(&o.expr, scope, Some(aggregation))?);
-                    exprs.len() - 1
+                    // An expression the select list computes already is that column, as
+                    // PostgreSQL matches it: `SELECT DISTINCT a + 1 ... ORDER BY a + 1`
+                    // sorts by the output column.
+                    let e = self.expr(&o.expr, scope, Some(aggregation))?;
+                    match grouping::key_position(&e, &exprs[..visible])? {
+                        Some(c) => c,
+                        None => {
+                            exprs.push(e);
+                            exprs.len() - 1
+                        }
+                    }
                 }
             };
             keys.push(sort_key(column, o));
@@ -733,24 +743,33 @@ impl<'a, 'e> Planner<'a, 'e> {
         })
     }
 
-    /// An ORDER BY item that names an output column (by position or name).
-    fn order_column(&mut self, e: &ast::Expr, names: &[String]) -> Result<Option<usize>> {
+    /// An ORDER BY item that names an output column (by position or name), given the
+    /// output columns' `names` and compiled `exprs`. A name several output columns have
+    /// is the first of them if they all compute the same thing, and ambiguous (42702)
+    /// otherwise, as in PostgreSQL; a name no output column has is left to the input.
+    fn order_column(
+        &mut self,
+        e: &ast::Expr,
+        exprs: &[Expr],
+        names: &[String],
+    ) -> Result<Option<usize>> {
         if let Some(pos) = position(e, "ORDER BY", names.len())? {
             return Ok(Some(pos));
         }
-        match e {
-            ast::Expr::Identifier(i) => {
-                let n = ident(i);
-                let hits: Vec<usize> = names
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, x)| **x == n)
-                    .map(|(i, _)| i)
-                    .collect();
-                Ok((hits.len() == 1).then(|| hits[0]))
+        let ast::Expr::Identifier(i) = e else {
+            return Ok(None);
+        };
+        let n = ident(i);
+        let mut hits = names.iter().enumerate().filter(|(_, x)| **x == n);
+        let Some((first, _)) = hits.next() else {
+            return Ok(None);
+        };
+        for (other, _) in hits {
+            if !grouping::same(&exprs[first], &exprs[other])? {
+                return Err(Error::AmbiguousColumn(n));
             }
-            _ => Ok(None),
         }
+        Ok(Some(first))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1367,11 +1386,11 @@ impl<'a, 'e> Planner<'a, 'e> {
                     }
                 }
             };
-            return Ok(g.add(Aggregate {
+            return g.add(Aggregate {
                 function,
                 arg,
                 distinct,
-            }));
+            });
         }
         if distinct {
             return Err(Error::Syntax(format!(

@@ -62,10 +62,25 @@ impl Aggregation {
     }
 
     /// Records an aggregate call and returns what stands for its value until
-    /// [`Aggregation::regroup`].
-    pub(super) fn add(&mut self, aggregate: Aggregate) -> Expr {
-        self.aggregates.push(aggregate);
-        Expr::Column(self.input_width + self.aggregates.len() - 1)
+    /// [`Aggregation::regroup`]. A call the same as one recorded before is that one, as
+    /// in PostgreSQL: computed once, and `ORDER BY count(*)` is the select list's
+    /// `count(*)` column.
+    pub(super) fn add(&mut self, aggregate: Aggregate) -> Result<Expr> {
+        let mut found = None;
+        for (i, a) in self.aggregates.iter().enumerate() {
+            if a.function == aggregate.function
+                && a.distinct == aggregate.distinct
+                && optional_same(a.arg.as_ref(), aggregate.arg.as_ref())?
+            {
+                found = Some(i);
+                break;
+            }
+        }
+        let i = found.unwrap_or_else(|| {
+            self.aggregates.push(aggregate);
+            self.aggregates.len() - 1
+        });
+        Ok(Expr::Column(self.input_width + i))
     }
 
     /// Rewrites `e`, compiled against `input`, to run on the output of an aggregation
@@ -162,8 +177,8 @@ impl Aggregation {
     }
 }
 
-/// The position of the key that `e` is, if it is one.
-fn key_position(e: &Expr, keys: &[Expr]) -> Result<Option<usize>> {
+/// The position of the first of `keys` that is the [`same`] as `e`, if one is.
+pub(super) fn key_position(e: &Expr, keys: &[Expr]) -> Result<Option<usize>> {
     for (i, key) in keys.iter().enumerate() {
         if same(key, e)? {
             return Ok(Some(i));
@@ -192,7 +207,7 @@ pub(super) fn ungrouped_outer_column(column: &str) -> Error {
 ///
 /// Like [`Aggregation::regroup`], this keeps its stack frame small and leaves all but
 /// binary operations to [`same_other`].
-fn same(a: &Expr, b: &Expr) -> Result<bool> {
+pub(super) fn same(a: &Expr, b: &Expr) -> Result<bool> {
     stack_depth::check()?;
     match (a, b) {
         (Expr::Binary(o1, l1, r1), Expr::Binary(o2, l2, r2)) => {
