@@ -34,6 +34,10 @@ pub enum BinaryOp {
     And,
     Or,
     Concat,
+    /// `IS DISTINCT FROM`: `<>` with NULL as an ordinary value, never unknown.
+    IsDistinctFrom,
+    /// `IS NOT DISTINCT FROM`: `=` with NULL as an ordinary value.
+    IsNotDistinctFrom,
 }
 
 impl BinaryOp {
@@ -498,10 +502,17 @@ fn numeric_overflow() -> Error {
 pub fn binary(op: BinaryOp, a: Value, b: Value) -> Result<Value> {
     use BinaryOp::*;
     if a.is_null() || b.is_null() {
-        return Ok(Value::Null);
+        let both = a.is_null() && b.is_null();
+        return Ok(match op {
+            IsDistinctFrom => Value::Boolean(!both),
+            IsNotDistinctFrom => Value::Boolean(both),
+            _ => Value::Null,
+        });
     }
     match op {
         Eq | NotEq | Lt | LtEq | Gt | GtEq => compare(op, &a, &b),
+        IsDistinctFrom => compare(NotEq, &a, &b),
+        IsNotDistinctFrom => compare(Eq, &a, &b),
         Concat => Ok(Value::Text(a.text() + &b.text())),
         And | Or => Err(Error::DatatypeMismatch(
             "AND/OR need boolean operands".into(),

@@ -1089,7 +1089,14 @@ impl<'a, 'e> Planner<'a, 'e> {
         stack_depth::check()?;
         match e {
             ast::Expr::BinaryOp { left, op, right } => {
+                let op = binary_op(op)?;
                 self.binary(left, op, right, scope, grouping)
+            }
+            ast::Expr::IsDistinctFrom(left, right) => {
+                self.binary(left, BinaryOp::IsDistinctFrom, right, scope, grouping)
+            }
+            ast::Expr::IsNotDistinctFrom(left, right) => {
+                self.binary(left, BinaryOp::IsNotDistinctFrom, right, scope, grouping)
             }
             e => self.compile(e, scope, grouping),
         }
@@ -1099,12 +1106,11 @@ impl<'a, 'e> Planner<'a, 'e> {
     fn binary(
         &mut self,
         left: &ast::Expr,
-        op: &ast::BinaryOperator,
+        op: BinaryOp,
         right: &ast::Expr,
         scope: &Scope,
         mut grouping: Option<&mut Aggregation>,
     ) -> Result<Expr> {
-        let op = binary_op(op)?;
         let l = self.expr(left, scope, grouping.as_deref_mut())?;
         let r = self.expr(right, scope, grouping)?;
         self.fold(Expr::Binary(op, Box::new(l), Box::new(r)))
