@@ -5,8 +5,8 @@ use crate::session::QueryResult;
 
 /// Renders a result as psql does: for row-returning statements a header of centred
 /// column names, a `---+---` rule, the rows (numbers right-aligned, other values
-/// left-aligned, NULL empty) and `(N rows)`; for other statements the command tag.
-/// Notices come first, one per line.
+/// left-aligned, NULL empty) and `(N rows)`, then the command tag if they changed rows
+/// (`RETURNING`); for other statements the command tag. Notices come first, one per line.
 pub fn format_psql(r: &QueryResult) -> String {
     let mut out = String::new();
     for n in &r.notices {
@@ -81,6 +81,16 @@ pub fn format_psql(r: &QueryResult) -> String {
         "({count} row{})\n",
         if count == 1 { "" } else { "s" }
     ));
+    // Rows from INSERT, UPDATE or DELETE ... RETURNING are followed by the command tag,
+    // which counts the rows changed, as psql prints it.
+    if ["INSERT", "UPDATE", "DELETE"]
+        .iter()
+        .any(|verb| r.tag.starts_with(verb))
+    {
+        out.push('\n');
+        out.push_str(&r.tag);
+        out.push('\n');
+    }
     out
 }
 

@@ -97,8 +97,10 @@ pub(crate) fn render(
             if !r.has_rows() {
                 return (text, Outcome::Command(r.tag.clone()), r.notices.len());
             }
+            // Without the tag that psql prints after RETURNING rows.
             let table = QueryResult {
                 notices: Vec::new(),
+                tag: String::new(),
                 ..r.clone()
             };
             text.push_str(&format_psql(&table));
