@@ -1157,24 +1157,17 @@ impl<'a, 'e> Planner<'a, 'e> {
             | ast::Expr::IsNotFalse(x) => {
                 let want = matches!(e, ast::Expr::IsTrue(_) | ast::Expr::IsNotTrue(_));
                 let negated = matches!(e, ast::Expr::IsNotTrue(_) | ast::Expr::IsNotFalse(_));
-                let inner = self.expr(x, scope, grouping)?;
-                // `x IS TRUE` is never NULL: coalesce(x = want, false).
-                let test = Expr::Call(
-                    Function::Coalesce,
-                    vec![
-                        Expr::Binary(
-                            BinaryOp::Eq,
-                            Box::new(inner),
-                            Box::new(Expr::Const(Value::Boolean(want))),
-                        ),
-                        Expr::Const(Value::Boolean(false)),
-                    ],
-                );
-                if negated {
-                    Expr::Not(Box::new(test))
+                // `x IS TRUE` is `x IS NOT DISTINCT FROM true`: never NULL.
+                let op = if negated {
+                    BinaryOp::IsDistinctFrom
                 } else {
-                    test
-                }
+                    BinaryOp::IsNotDistinctFrom
+                };
+                Expr::Binary(
+                    op,
+                    Box::new(self.expr(x, scope, grouping)?),
+                    Box::new(Expr::Const(Value::Boolean(want))),
+                )
             }
             ast::Expr::InList {
                 expr,
