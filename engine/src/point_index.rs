@@ -85,27 +85,49 @@ impl<V: Clone> PointIndex<V> {
         }
     }
 
-    /// `key`'s entry, cloned.
-    pub(crate) fn get(&self, key: &[u8]) -> Option<V> {
-        self.read(key, |found| found.cloned())
-    }
-
-    /// Makes `value` the entry of `key`, unless `value` is dead itself or a live entry is
-    /// already there (then `value` is that same chain, or it died and was replaced, and
-    /// its caller sees so when it locks it). A dead entry is replaced.
-    pub(crate) fn publish(&self, key: &[u8], value: &V, is_dead: impl Fn(&V) -> bool) {
+    /// Makes `value()`, made under the shard's lock, the entry of `key`, unless it is
+    /// dead itself or a live entry is already there (then the value is that same chain,
+    /// or it died and was replaced, and its caller sees so when it locks it). A dead entry
+    /// is replaced.
+    pub(crate) fn publish(
+        &self,
+        key: &[u8],
+        value: impl FnOnce() -> V,
+        is_dead: impl Fn(&V) -> bool,
+    ) {
         let (shard, hash) = self.shard(key);
         let mut table = shard.write();
-        if is_dead(value) {
+        let value = value();
+        if is_dead(&value) {
             return;
         }
         match table.find(hash, key) {
-            Some(at) if is_dead(table.entry(at)) => *table.entry_mut(at) = value.clone(),
+            Some(at) if is_dead(table.entry(at)) => *table.entry_mut(at) = value,
             Some(_) => {}
             None => {
                 table.reserve(1, self.slot_hash());
-                table.insert_absent(hash, StoredKey::from(key), value.clone());
+                table.insert_absent(hash, StoredKey::from(key), value);
             }
+        }
+    }
+
+    /// Runs `f` on `key`'s entry, if there is one, under its shard's write lock.
+    pub(crate) fn update(&self, key: &[u8], f: impl FnOnce(&mut V)) {
+        let (shard, hash) = self.shard(key);
+        let mut table = shard.write();
+        if let Some(at) = table.find(hash, key) {
+            f(table.entry_mut(at));
+        }
+    }
+
+    /// [`PointIndex::update`] if the shard's write lock is free now; otherwise nothing.
+    pub(crate) fn try_update(&self, key: &[u8], f: impl FnOnce(&mut V)) {
+        let (shard, hash) = self.shard(key);
+        let Some(mut table) = shard.try_write() else {
+            return;
+        };
+        if let Some(at) = table.find(hash, key) {
+            f(table.entry_mut(at));
         }
     }
 
@@ -313,23 +335,23 @@ mod tests {
         type Entry = Arc<(u32, AtomicBool)>;
         let entry = |n| Arc::new((n, AtomicBool::new(false)));
         let dead = |v: &Entry| v.1.load(Ordering::Relaxed);
-        let id = |v: Option<Entry>| v.map(|v| v.0);
+        let id = |index: &PointIndex<Entry>, key: &[u8]| index.read(key, |v| v.map(|v| v.0));
         let index: PointIndex<Entry> = PointIndex::new();
         let first = entry(1);
-        index.publish(b"k", &first, dead);
-        index.publish(b"k", &entry(2), dead);
-        assert_eq!(id(index.get(b"k")), Some(1), "a live entry stays");
+        index.publish(b"k", || first.clone(), dead);
+        index.publish(b"k", || entry(2), dead);
+        assert_eq!(id(&index, b"k"), Some(1), "a live entry stays");
         first.1.store(true, Ordering::Relaxed);
-        index.publish(b"k", &entry(3), dead);
-        assert_eq!(id(index.get(b"k")), Some(3), "a dead entry is replaced");
+        index.publish(b"k", || entry(3), dead);
+        assert_eq!(id(&index, b"k"), Some(3), "a dead entry is replaced");
         let gone = entry(4);
         gone.1.store(true, Ordering::Relaxed);
-        index.publish(b"j", &gone, dead);
-        assert_eq!(id(index.get(b"j")), None, "a dead value is never published");
+        index.publish(b"j", || gone.clone(), dead);
+        assert_eq!(id(&index, b"j"), None, "a dead value is never published");
         index.remove_if(b"k", |v| v.0 == 1);
-        assert_eq!(id(index.get(b"k")), Some(3), "only the named entry goes");
+        assert_eq!(id(&index, b"k"), Some(3), "only the named entry goes");
         index.remove_if(b"k", |v| v.0 == 3);
-        assert_eq!(id(index.get(b"k")), None);
+        assert_eq!(id(&index, b"k"), None);
     }
 
     /// Random inserts and removals on one table, against a `HashMap`, with hashes that

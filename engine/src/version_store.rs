@@ -19,7 +19,9 @@
 //!
 //! The map is a lock-free skip list, so scans take no global lock; point lookups go
 //! through a sharded hash index of the same chains (`point_index`), whose shard locks
-//! are held for one probe. Each chain has its own small reader-writer lock, held only for
+//! are held for one probe. An index entry may also hold a copy of its chain's newest
+//! committed version ([`IndexEntry`]), which a snapshot that sees it reads without
+//! visiting the chain. Each chain has its own small reader-writer lock, held only for
 //! the few instructions that pick or install a version. This module knows nothing of how
 //! transactions wait for each other:
 //! a lock request that cannot be granted returns the holders, and the caller (the `txn`
@@ -57,7 +59,8 @@ pub enum ReadAt {
     Snapshot {
         /// The snapshot: the newest commit timestamp the read may see.
         ts: Timestamp,
-        /// The reading transaction, whose own pending writes it sees.
+        /// The reading transaction, whose own pending writes it sees; 0 for a reader
+        /// with none (which [`VersionStore::get_with`] answers from the point index).
         txn: TxnId,
     },
     /// The newest version of all, another transaction's pending one included: a dirty read.
@@ -327,6 +330,42 @@ impl ChainState {
     }
 }
 
+/// A key's entry in the point index: its chain, and perhaps a copy of the chain's newest
+/// committed version, so that a reader with no uncommitted writes of its own whose
+/// snapshot sees that version reads it without visiting the chain (one cache miss fewer
+/// for most point reads).
+///
+/// A chain with no committed version has no copy (`newest_ts` 0), and its first commit
+/// does not make one: a bulk load pays nothing for it. The first read that finds a
+/// committed version in the chain but no copy here makes it ([`VersionStore::get_with`]).
+/// From then on the copy is refreshed after every change to the chain's newest version
+/// ([`VersionStore::commit_pending`], [`VersionStore::install`]), before that change can
+/// be visible to any snapshot: a commit becomes visible only after its versions are
+/// installed, so a snapshot that may see a version never finds an older copy here. A
+/// snapshot too old for the copy reads the chain. Copies are made and refreshed under
+/// the index shard's write lock from the chain as it is then, so a reader making one
+/// never overwrites a committer's newer one.
+#[derive(Clone)]
+struct IndexEntry {
+    chain: Arc<Chain>,
+    /// The copy's commit timestamp; 0 when there is no copy.
+    newest_ts: Timestamp,
+    /// The copy: None for a tombstone (and when there is no copy).
+    newest: Option<Value>,
+}
+
+impl IndexEntry {
+    /// An entry for `chain`, with a copy of its newest committed version if it has one.
+    fn of(chain: &Arc<Chain>) -> IndexEntry {
+        let state = chain.state.read();
+        IndexEntry {
+            chain: chain.clone(),
+            newest_ts: state.newest.ts,
+            newest: state.newest.value.clone(),
+        }
+    }
+}
+
 /// One key's versions and locks.
 #[derive(Default)]
 pub struct Chain {
@@ -352,7 +391,7 @@ pub struct VersionStore {
     /// once per batch and takes no reference count per node.
     map: SkipList<StoredKey, Arc<Chain>>,
     /// The same chains by key, for point lookups (see the `point_index` module).
-    index: PointIndex<Arc<Chain>>,
+    index: PointIndex<IndexEntry>,
     /// Chains a collection may shrink or unlink, with their keys: a collection pass visits
     /// these rather than the whole map, so its cost follows the churn, not the size, and
     /// it needs no lookup to find them.
@@ -430,14 +469,36 @@ impl VersionStore {
     /// or decodes the value anyway this saves taking and dropping a reference: two atomic
     /// updates, each of which stops the processor from overlapping this read's cache
     /// misses with the next one's. `f` runs under the key's locks, so it must be short
-    /// and must not call the store.
+    /// and must not call the store. A snapshot reader with no pending versions (`txn`
+    /// 0) that sees the key's newest committed version reads the copy in the key's
+    /// point index entry and never visits the chain.
     pub fn get_with<R>(&self, key: &[u8], at: ReadAt, f: impl FnOnce(Option<&Value>) -> R) -> R {
         // A dead chain found here holds at most a tombstone nobody can see past, so it
         // reads as absent without a special case.
-        self.index.read(key, |chain| match chain {
-            Some(chain) => f(chain.state.read().visible(at)),
-            None => f(None),
-        })
+        let (read, uncopied) = self.index.read(key, |entry| match (entry, at) {
+            // No uncommitted version of the reader's own can be there (`txn` 0), and the
+            // snapshot sees the newest committed version: the entry's copy of it.
+            (Some(entry), ReadAt::Snapshot { ts, txn: 0 })
+                if entry.newest_ts != 0 && entry.newest_ts <= ts =>
+            {
+                (f(entry.newest.as_ref()), None)
+            }
+            (Some(entry), at) => {
+                let state = entry.chain.state.read();
+                let uncopied = entry.newest_ts == 0 && state.newest.ts != 0;
+                (f(state.visible(at)), uncopied.then(|| entry.chain.clone()))
+            }
+            (None, _) => (f(None), None),
+        });
+        if let Some(chain) = uncopied {
+            // Not worth waiting for: the next read tries again.
+            self.index.try_update(key, |entry| {
+                if Arc::ptr_eq(&entry.chain, &chain) {
+                    *entry = IndexEntry::of(&chain);
+                }
+            });
+        }
+        read
     }
 
     /// The keys in `range` with the values `at` sees, in key order, lazily: chains are read
@@ -540,21 +601,27 @@ impl VersionStore {
     pub fn commit_pending<'h>(
         &self,
         txn: TxnId,
-        held: impl IntoIterator<Item = &'h Held>,
+        held: impl IntoIterator<Item = (&'h [u8], &'h Held)>,
         commit_ts: Timestamp,
         horizon: Timestamp,
     ) {
-        for Held(chain) in held {
+        for (key, Held(chain)) in held {
             let mut state = chain.state.write();
-            if state.exclusive == txn {
-                if let Some(value) = state.pending.take() {
-                    state.push(
-                        Version {
-                            ts: commit_ts,
-                            value,
-                        },
-                        horizon,
-                    );
+            if state.exclusive != txn {
+                continue;
+            }
+            if let Some(value) = state.pending.take() {
+                let first = state.newest.ts == 0;
+                state.push(
+                    Version {
+                        ts: commit_ts,
+                        value,
+                    },
+                    horizon,
+                );
+                drop(state);
+                if !first {
+                    self.refresh_entry(key, chain);
                 }
             }
         }
@@ -574,16 +641,34 @@ impl VersionStore {
     /// recovery, checkpoint loading and (later) replication, which apply write sets that
     /// already committed elsewhere. Versions must arrive in timestamp order per key.
     pub fn install(&self, key: &[u8], ts: Timestamp, value: Option<Value>, horizon: Timestamp) {
-        self.with_chain(key, |chain, state| {
+        let changed = self.with_chain(key, |chain, state| {
+            let first = state.newest.ts == 0;
             state.push(Version { ts, value }, horizon);
             self.queue_if_collectable(key, chain, state);
-        })
+            (!first).then(|| chain.clone())
+        });
+        if let Some(chain) = changed {
+            self.refresh_entry(key, &chain);
+        }
+    }
+
+    /// Copies the newest committed version of `chain`, `key`'s chain, into its point
+    /// index entry after a change to it, unless the chain had no committed version before
+    /// (then the entry has no copy; see [`IndexEntry`]). Called after the chain's lock is
+    /// released: the index's lock comes first in the lock order.
+    fn refresh_entry(&self, key: &[u8], chain: &Arc<Chain>) {
+        self.index.update(key, |entry| {
+            if Arc::ptr_eq(&entry.chain, chain) {
+                *entry = IndexEntry::of(chain);
+            }
+        });
     }
 
     /// The commit timestamp of the newest committed version of `key` (0 if none).
     pub fn newest_ts(&self, key: &[u8]) -> Timestamp {
-        self.index
-            .read(key, |chain| chain.map_or(0, |c| c.state.read().newest_ts()))
+        self.index.read(key, |entry| {
+            entry.map_or(0, |e| e.chain.state.read().newest_ts())
+        })
     }
 
     /// One garbage-collection pass: prunes the chains that have something to reclaim to
@@ -622,7 +707,7 @@ impl VersionStore {
                 entry.remove();
                 drop(state);
                 self.index
-                    .remove_if(key.as_slice(), |c| Arc::ptr_eq(c, &chain));
+                    .remove_if(key.as_slice(), |e| Arc::ptr_eq(&e.chain, &chain));
             } else if state.collectable() && !chain.queued.swap(true, Ordering::AcqRel) {
                 again.push((key, chain.clone()));
             }
@@ -665,7 +750,7 @@ impl VersionStore {
     /// retrying if garbage collection unlinks it in between.
     fn with_chain<R>(&self, key: &[u8], f: impl FnOnce(&Arc<Chain>, &mut ChainState) -> R) -> R {
         loop {
-            let chain = match self.index.get(key) {
+            let chain = match self.index.read(key, |entry| entry.map(|e| e.chain.clone())) {
                 Some(chain) if !chain.is_dead() => chain,
                 // Not indexed yet (or only a dead chain is): the skip list decides which
                 // chain is the key's, and it is published before anything is written to
@@ -677,7 +762,8 @@ impl VersionStore {
                             .get_or_insert_with(StoredKey::from(key), Arc::default, &guard);
                     let chain = entry.value().clone();
                     entry.release(&guard);
-                    self.index.publish(key, &chain, |c| c.is_dead());
+                    self.index
+                        .publish(key, || IndexEntry::of(&chain), |e| e.chain.is_dead());
                     chain
                 }
             };
@@ -870,10 +956,9 @@ mod tests {
         store.install(b"a", 2, v("2"), 0);
         let one = hold(store.lock(b"a", 7, LockMode::Shared, None));
         let rare = |store: &VersionStore| {
-            store
-                .index
-                .get(b"a")
-                .is_some_and(|c| c.state.read().rare.is_some())
+            store.index.read(b"a", |e| {
+                e.is_some_and(|e| e.chain.state.read().rare.is_some())
+            })
         };
         assert!(rare(&store));
         store.gc(2);
@@ -882,6 +967,58 @@ mod tests {
         assert!(!rare(&store));
         assert_eq!(store.get(b"a", at(1)), None, "pruned at horizon 2");
         assert_eq!(store.get(b"a", at(2)), v("2"));
+    }
+
+    /// Whether `key`'s index entry holds a copy of its newest version, and which.
+    fn copy(store: &VersionStore, key: &[u8]) -> Option<(Timestamp, Option<Value>)> {
+        store.index.read(key, |e| {
+            e.filter(|e| e.newest_ts != 0)
+                .map(|e| (e.newest_ts, e.newest.clone()))
+        })
+    }
+
+    #[test]
+    fn index_copies_the_newest_version_at_first_read_and_commits_keep_it_current() {
+        let store = VersionStore::new();
+        let held = hold(store.write(b"a", 1, v("x"), None));
+        store.commit_pending(1, [(&b"a"[..], &held)], 3, 0);
+        store.finish(1, [(&b"a"[..], &held)]);
+        assert_eq!(copy(&store, b"a"), None, "a first commit makes no copy");
+        assert_eq!(store.get(b"a", at(2)), None, "too old: read from the chain");
+        assert_eq!(
+            copy(&store, b"a"),
+            Some((3, v("x"))),
+            "the first read made one"
+        );
+        assert_eq!(store.get(b"a", at(5)), v("x"));
+        // A commit refreshes the copy before it can be visible.
+        let held = hold(store.write(b"a", 2, v("y"), None));
+        assert_eq!(store.get(b"a", at(9)), v("x"), "pending: not visible");
+        assert_eq!(
+            store.get(b"a", ReadAt::Snapshot { ts: 9, txn: 2 }),
+            v("y"),
+            "the writer reads its own pending version, not the copy"
+        );
+        assert_eq!(store.get(b"a", ReadAt::Latest), v("y"), "a dirty read");
+        store.commit_pending(2, [(&b"a"[..], &held)], 6, 0);
+        assert_eq!(copy(&store, b"a"), Some((6, v("y"))));
+        assert_eq!(
+            store.get(b"a", at(5)),
+            v("x"),
+            "older snapshots read the chain"
+        );
+        assert_eq!(store.get(b"a", at(6)), v("y"));
+        store.finish(2, [(&b"a"[..], &held)]);
+        // A delete's tombstone is copied too, and recovery's installs refresh it.
+        let held = hold(store.write(b"a", 3, None, None));
+        store.commit_pending(3, [(&b"a"[..], &held)], 8, 0);
+        store.finish(3, [(&b"a"[..], &held)]);
+        assert_eq!(copy(&store, b"a"), Some((8, None)));
+        assert_eq!(store.get(b"a", at(8)), None);
+        store.install(b"a", 9, v("z"), 0);
+        assert_eq!(copy(&store, b"a"), Some((9, v("z"))));
+        assert_eq!(store.get(b"a", at(9)), v("z"));
+        assert_eq!(store.get(b"a", at(8)), None);
     }
 
     #[test]
@@ -1008,7 +1145,7 @@ mod tests {
         let held = hold(store.write(b"a", 1, v("x"), None));
         assert_eq!(held.pending(1), Some(v("x")), "its own pending write");
         assert_eq!(held.pending(2), None, "not another's");
-        store.commit_pending(1, [&held], 4, 0);
+        store.commit_pending(1, [(&b"a"[..], &held)], 4, 0);
         assert_eq!(held.pending(1), None, "committed");
         assert_eq!(store.get(b"a", at(3)), None);
         assert_eq!(store.get(b"a", at(4)), v("x"));

@@ -85,7 +85,7 @@ fn each_lock_holder_sees_the_previous_commit_while_deleted_keys_are_collected() 
                         let ts = clock.fetch_add(1, Ordering::SeqCst) + 1;
                         last_ts.store(ts, Ordering::SeqCst);
                         last_is_value.store(value.is_some(), Ordering::SeqCst);
-                        store.commit_pending(txn, [&held], ts, ts);
+                        store.commit_pending(txn, [(key(k).as_slice(), &held)], ts, ts);
                         store.finish(txn, [(key(k).as_slice(), &held)]);
                         let read = store.get(&key(k), newest(u64::MAX));
                         if read.is_some() {

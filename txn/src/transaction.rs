@@ -137,7 +137,14 @@ impl Transaction {
         if let Some(ser) = &self.ser {
             ser.read_point(key);
         }
-        Ok(self.shared.store.get_with(key, self.read_at(), f))
+        let at = match self.read_at() {
+            // Holding no key, the transaction has no uncommitted version anywhere: it
+            // reads as no transaction, which lets the store answer from its point index
+            // alone (`VersionStore::get_with`).
+            ReadAt::Snapshot { ts, .. } if self.held.is_empty() => ReadAt::Snapshot { ts, txn: 0 },
+            at => at,
+        };
+        Ok(self.shared.store.get_with(key, at, f))
     }
 
     /// The keys in `range` with their values, in key order (reverse it with `.rev()`),
@@ -466,13 +473,12 @@ impl Transaction {
         // (a READ COMMITTED statement, a CREATE INDEX) must see this commit in it.
         let ts = record.ts;
         let horizon = shared.registry.horizon();
-        let all_held = written.iter().chain(locked.iter().map(|(_, held)| held));
-        shared.store.commit_pending(id, all_held, ts, horizon);
         let record = Arc::new(record);
-        shared.clock.finish(ts, shared.commit_notice(&record));
         let held = (record.writes.iter().map(|(k, _)| k.as_slice()))
             .zip(&written)
             .chain(locked.iter().map(|(k, held)| (k.as_slice(), held)));
+        shared.store.commit_pending(id, held.clone(), ts, horizon);
+        shared.clock.finish(ts, shared.commit_notice(&record));
         shared.store.finish(id, held);
         self.end();
         Ok(CommitInfo { ts: Some(ts) })
