@@ -62,6 +62,12 @@ impl<V: Clone> PointIndex<V> {
         (&self.shards[hash as usize % SHARDS].0, hash >> SHARD_BITS)
     }
 
+    /// Whether `a` and `b` share a shard (and so its lock).
+    #[cfg(test)]
+    pub(crate) fn same_shard(&self, a: &[u8], b: &[u8]) -> bool {
+        std::ptr::eq(self.shard(a).0, self.shard(b).0)
+    }
+
     /// The hash a shard's table probes for `key` with.
     fn slot_hash(&self) -> impl Fn(&[u8]) -> u64 + '_ {
         |key| self.hasher.hash_one(key) >> SHARD_BITS

@@ -61,6 +61,8 @@ pub enum ReadAt {
         ts: Timestamp,
         /// The reading transaction, whose own pending writes it sees; 0 for a reader
         /// with none (which [`VersionStore::get_with`] answers from the point index).
+        /// `ts` must not be ahead of what the commit clock has made visible: a commit's
+        /// versions are installed one key at a time before it becomes visible.
         txn: TxnId,
     },
     /// The newest version of all, another transaction's pending one included: a dirty read.
@@ -432,6 +434,11 @@ pub struct Scan<'a> {
     exhausted: bool,
 }
 
+/// Values at least this long are read by [`VersionStore::get_with`]'s closure after the
+/// store's locks are released: copying 4 KiB takes a fraction of a microsecond, a value of
+/// megabytes far longer than any lock should be held.
+const LARGE_VALUE: usize = 4096;
+
 /// Keys a scan's first batch reads: few, as a queue taker or a `LIMIT 1` stops after one.
 const FIRST_BATCH: usize = 8;
 /// Keys a later batch reads at most.
@@ -468,11 +475,20 @@ impl VersionStore {
     /// Runs `f` on the value of `key` as `at` sees it, borrowed. For a caller that copies
     /// or decodes the value anyway this saves taking and dropping a reference: two atomic
     /// updates, each of which stops the processor from overlapping this read's cache
-    /// misses with the next one's. `f` runs under the key's locks, so it must be short
-    /// and must not call the store. A snapshot reader with no pending versions (`txn`
+    /// misses with the next one's. `f` runs under the key's locks for a value shorter
+    /// than `LARGE_VALUE` (4 KiB), so it must be short and must not call the store; a
+    /// longer value is cloned out and `f` runs after the locks are released. A snapshot reader with no pending versions (`txn`
     /// 0) that sees the key's newest committed version reads the copy in the key's
     /// point index entry and never visits the chain.
     pub fn get_with<R>(&self, key: &[u8], at: ReadAt, f: impl FnOnce(Option<&Value>) -> R) -> R {
+        let mut f = Some(f);
+        // Runs `f` on a small value where it lies, under the locks; a large one is taken
+        // out (a reference count) and read after they are released, so that copying it
+        // never holds up the commits that need the index shard's write lock.
+        let mut run = |value: Option<&Value>| match value {
+            Some(v) if v.len() >= LARGE_VALUE => Err(v.clone()),
+            value => Ok(f.take().map(|f| f(value))),
+        };
         // A dead chain found here holds at most a tombstone nobody can see past, so it
         // reads as absent without a special case.
         let (read, uncopied) = self.index.read(key, |entry| match (entry, at) {
@@ -481,14 +497,17 @@ impl VersionStore {
             (Some(entry), ReadAt::Snapshot { ts, txn: 0 })
                 if entry.newest_ts != 0 && entry.newest_ts <= ts =>
             {
-                (f(entry.newest.as_ref()), None)
+                (run(entry.newest.as_ref()), None)
             }
             (Some(entry), at) => {
                 let state = entry.chain.state.read();
                 let uncopied = entry.newest_ts == 0 && state.newest.ts != 0;
-                (f(state.visible(at)), uncopied.then(|| entry.chain.clone()))
+                (
+                    run(state.visible(at)),
+                    uncopied.then(|| entry.chain.clone()),
+                )
             }
-            (None, _) => (f(None), None),
+            (None, _) => (run(None), None),
         });
         if let Some(chain) = uncopied {
             // Not worth waiting for: the next read tries again.
@@ -498,7 +517,11 @@ impl VersionStore {
                 }
             });
         }
-        read
+        let read = match read {
+            Ok(read) => read,
+            Err(large) => f.take().map(|f| f(Some(&large))),
+        };
+        read.expect("f runs exactly once, inside the locks or after them")
     }
 
     /// The keys in `range` with the values `at` sees, in key order, lazily: chains are read
@@ -1019,6 +1042,36 @@ mod tests {
         assert_eq!(copy(&store, b"a"), Some((9, v("z"))));
         assert_eq!(store.get(b"a", at(9)), v("z"));
         assert_eq!(store.get(b"a", at(8)), None);
+    }
+
+    #[test]
+    fn reading_a_large_value_holds_no_lock_that_a_commit_to_another_key_needs() {
+        let store = Arc::new(VersionStore::new());
+        let big: Value = Arc::from(vec![7_u8; LARGE_VALUE]);
+        store.install(b"big", 1, Some(big), 0);
+        // A key of the same index shard, with a committed version, so that committing
+        // it again refreshes its entry under the shard's write lock.
+        let other = (0..)
+            .map(|i: u32| format!("k{i}").into_bytes())
+            .find(|k| store.index.same_shard(k, b"big"))
+            .expect("some key shares the shard");
+        store.install(&other, 1, v("0"), 0);
+        for read in 0..2 {
+            // The first read finds the value in the chain, the second in the entry's copy.
+            let committed = store.get_with(b"big", at(5), |value| {
+                assert_eq!(value.map(|v| v.len()), Some(LARGE_VALUE));
+                let (store, other) = (store.clone(), other.clone());
+                let commit = std::thread::spawn(move || {
+                    store.install(&other, 2 + read, v("1"), 0);
+                });
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+                while !commit.is_finished() && std::time::Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                commit.is_finished()
+            });
+            assert!(committed, "read {read}: the commit waited for the reader");
+        }
     }
 
     #[test]
