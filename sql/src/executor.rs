@@ -23,7 +23,7 @@ use crate::encoding::{
 use crate::error::{Error, Result};
 use crate::expression::{binary, BinaryOp, Expr};
 use crate::numeric::Decimal;
-use crate::plan::{Access, Aggregate, AggregateFunction, KeyRange, Plan, SortKey};
+use crate::plan::{Access, Aggregate, AggregateFunction, KeyRange, Plan, SetOp, SortKey};
 use crate::types::Value;
 
 /// What a statement runs with: its transaction, its parameter values (and the constants
@@ -199,16 +199,13 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             });
             Ok(rows)
         }
-        Plan::Distinct { source } => {
-            let mut out: Vec<Vec<Value>> = Vec::new();
-            let mut seen = std::collections::HashSet::new();
-            for row in run(source, env)? {
-                if seen.insert(group_key(&row)) {
-                    out.push(row);
-                }
-            }
-            Ok(out)
-        }
+        Plan::Distinct { source } => Ok(distinct(run(source, env)?)),
+        Plan::SetOperation {
+            op,
+            all,
+            left,
+            right,
+        } => set_operation(*op, *all, run(left, env)?, run(right, env)?),
         Plan::Limit {
             source,
             offset,
@@ -222,6 +219,54 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
                 .collect())
         }
     }
+}
+
+/// `left op right`, rows compared as GROUP BY and DISTINCT compare them (NULLs equal).
+/// With `all`, a row in `left` m times and in `right` n times appears m + n times in a
+/// UNION, min(m, n) in an INTERSECT and max(m - n, 0) in an EXCEPT, as in PostgreSQL;
+/// without it, at most once. Rows keep the order they come in: `left`'s, then `right`'s.
+fn set_operation(
+    op: SetOp,
+    all: bool,
+    left: Vec<Vec<Value>>,
+    right: Vec<Vec<Value>>,
+) -> Result<Vec<Vec<Value>>> {
+    use std::collections::HashMap;
+    let rows = match op {
+        SetOp::Union => left.into_iter().chain(right).collect(),
+        SetOp::Intersect | SetOp::Except => {
+            let mut in_right: HashMap<Vec<u8>, usize> = HashMap::new();
+            for row in &right {
+                *in_right.entry(group_key(row)).or_default() += 1;
+            }
+            let mut out = Vec::new();
+            for row in left {
+                let count = in_right.get_mut(&group_key(&row));
+                let matched = match count {
+                    Some(n) if *n > 0 => {
+                        if all {
+                            *n -= 1;
+                        }
+                        true
+                    }
+                    _ => false,
+                };
+                if matched == (op == SetOp::Intersect) {
+                    out.push(row);
+                }
+            }
+            out
+        }
+    };
+    Ok(if all { rows } else { distinct(rows) })
+}
+
+/// The first of each set of equal rows (NULLs equal), in order.
+fn distinct(rows: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
+    let mut seen = std::collections::HashSet::new();
+    rows.into_iter()
+        .filter(|row| seen.insert(group_key(row)))
+        .collect()
 }
 
 /// Orders two values by one ORDER BY key: direction, and NULLs first or last.

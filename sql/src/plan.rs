@@ -60,6 +60,25 @@ pub struct Aggregate {
     pub distinct: bool,
 }
 
+/// The three set operations of SQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOp {
+    Union,
+    Intersect,
+    Except,
+}
+
+impl SetOp {
+    /// The SQL keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            SetOp::Union => "UNION",
+            SetOp::Intersect => "INTERSECT",
+            SetOp::Except => "EXCEPT",
+        }
+    }
+}
+
 /// A sort key: a column of the input, with direction.
 #[derive(Debug)]
 pub struct SortKey {
@@ -120,6 +139,15 @@ pub enum Plan {
     },
     Distinct {
         source: Box<Plan>,
+    },
+    /// `left UNION / INTERSECT / EXCEPT [ALL] right`, both of the same width.
+    SetOperation {
+        op: SetOp,
+        /// `ALL`: duplicates count (a multiset operation); without it, each distinct row
+        /// appears once in the result.
+        all: bool,
+        left: Box<Plan>,
+        right: Box<Plan>,
     },
     Limit {
         source: Box<Plan>,
@@ -220,6 +248,18 @@ impl Plan {
             Plan::Distinct { source } => {
                 out.push(format!("{line}Distinct"));
                 source.explain(out, depth + 1);
+                return;
+            }
+            Plan::SetOperation {
+                op,
+                all,
+                left,
+                right,
+            } => {
+                let all = if *all { " ALL" } else { "" };
+                out.push(format!("{line}{}{all}", op.keyword()));
+                left.explain(out, depth + 1);
+                right.explain(out, depth + 1);
                 return;
             }
             Plan::Limit {

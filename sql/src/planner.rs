@@ -21,7 +21,7 @@ use crate::encoding::table_def_key;
 use crate::error::{Error, Result};
 use crate::executor::Env;
 use crate::expression::{BinaryOp, Expr, Function, Subquery};
-use crate::plan::{Access, Aggregate, AggregateFunction, Plan, SortKey};
+use crate::plan::{Access, Aggregate, AggregateFunction, Plan, SetOp, SortKey};
 use crate::plan_cache::Recorder;
 use crate::stack_depth;
 use crate::types::{DataType, Value};
@@ -415,47 +415,110 @@ impl<'a, 'e> Planner<'a, 'e> {
         };
         let (limit, offset) = self.limit(q.limit_clause.as_ref())?;
         let locks = &q.locks;
-        match q.body.as_ref() {
-            ast::SetExpr::Select(s) => self.select(s, order_by, limit, offset, locks),
-            ast::SetExpr::Query(inner) if order_by.is_empty() && limit.is_none() && offset == 0 => {
-                self.query(inner)
-            }
+        if let ast::SetExpr::Select(s) = q.body.as_ref() {
+            return self.select(s, order_by, limit, offset, locks);
+        }
+        if !locks.is_empty() {
+            return Err(unsupported(
+                "FOR UPDATE/FOR SHARE with VALUES, UNION, INTERSECT or EXCEPT",
+            ));
+        }
+        let planned = self.set_expr(q.body.as_ref())?;
+        self.order_and_limit(planned, order_by, limit, offset)
+    }
+
+    /// Plans the body of a query: a SELECT, VALUES, a parenthesised query, or two of
+    /// them joined by UNION, INTERSECT or EXCEPT [ALL] (the left one names the columns).
+    fn set_expr(&mut self, body: &ast::SetExpr) -> Result<Planned> {
+        match body {
+            ast::SetExpr::Select(s) => self.select(s, &[], None, 0, &[]),
+            ast::SetExpr::Query(inner) => self.query(inner),
             ast::SetExpr::Values(v) => {
                 let rows = self.values_rows(v, &|_| None)?;
                 let width = rows.first().map_or(0, Vec::len);
-                let columns: Vec<String> = (1..=width).map(|i| format!("column{i}")).collect();
-                let mut plan = Plan::Values { rows };
-                if !order_by.is_empty() {
-                    let outputs: Vec<Expr> = (0..width).map(Expr::Column).collect();
-                    let mut keys = Vec::new();
-                    for o in order_by {
-                        let column = self
-                            .order_column(&o.expr, &outputs, &columns)?
-                            .ok_or_else(|| unsupported("ORDER BY expressions on VALUES"))?;
-                        keys.push(sort_key(column, o));
-                    }
-                    let text = self.explain_text(|| order_text(order_by));
-                    plan = Plan::Sort {
-                        source: Box::new(plan),
-                        keys,
-                        text,
-                    };
-                }
-                if limit.is_some() || offset > 0 {
-                    plan = Plan::Limit {
-                        source: Box::new(plan),
-                        offset,
-                        limit,
-                    };
-                }
                 Ok(Planned {
-                    plan,
-                    columns: columns.into(),
+                    plan: Plan::Values { rows },
+                    columns: (1..=width).map(|i| format!("column{i}")).collect(),
                 })
             }
-            ast::SetExpr::SetOperation { op, .. } => Err(unsupported(format!("{op}"))),
+            ast::SetExpr::SetOperation {
+                left,
+                op,
+                set_quantifier,
+                right,
+            } => {
+                let op = match op {
+                    ast::SetOperator::Union => SetOp::Union,
+                    ast::SetOperator::Intersect => SetOp::Intersect,
+                    ast::SetOperator::Except => SetOp::Except,
+                    other => return Err(unsupported(format!("{other}"))),
+                };
+                let all = match set_quantifier {
+                    ast::SetQuantifier::All => true,
+                    ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
+                    other => return Err(unsupported(format!("{} {other}", op.keyword()))),
+                };
+                let left = self.set_expr(left)?;
+                let right = self.set_expr(right)?;
+                if left.columns.len() != right.columns.len() {
+                    return Err(Error::SyntaxRule(format!(
+                        "each {} query must have the same number of columns",
+                        op.keyword()
+                    )));
+                }
+                Ok(Planned {
+                    plan: Plan::SetOperation {
+                        op,
+                        all,
+                        left: Box::new(left.plan),
+                        right: Box::new(right.plan),
+                    },
+                    columns: left.columns,
+                })
+            }
             other => Err(unsupported(format!("query {other}"))),
         }
+    }
+
+    /// Sorts and limits the rows of a planned query body other than a SELECT, whose
+    /// ORDER BY may only name or number its output columns.
+    fn order_and_limit(
+        &mut self,
+        planned: Planned,
+        order_by: &[ast::OrderByExpr],
+        limit: Option<usize>,
+        offset: usize,
+    ) -> Result<Planned> {
+        let Planned { mut plan, columns } = planned;
+        if !order_by.is_empty() {
+            let outputs: Vec<Expr> = (0..columns.len()).map(Expr::Column).collect();
+            let mut keys = Vec::new();
+            for o in order_by {
+                let column = self
+                    .order_column(&o.expr, &outputs, &columns)?
+                    .ok_or_else(|| {
+                        unsupported(
+                            "ORDER BY expressions on VALUES, UNION, INTERSECT or EXCEPT \
+                             (name or number an output column)",
+                        )
+                    })?;
+                keys.push(sort_key(column, o));
+            }
+            let text = self.explain_text(|| order_text(order_by));
+            plan = Plan::Sort {
+                source: Box::new(plan),
+                keys,
+                text,
+            };
+        }
+        if limit.is_some() || offset > 0 {
+            plan = Plan::Limit {
+                source: Box::new(plan),
+                offset,
+                limit,
+            };
+        }
+        Ok(Planned { plan, columns })
     }
 
     /// The compiled rows of a VALUES list, all of one length. `default(i)` is what the
