@@ -52,12 +52,14 @@
 //!   `DROP TABLE [IF EXISTS]`; `CREATE [UNIQUE] INDEX [IF NOT EXISTS]` on columns;
 //!   `DROP INDEX [IF EXISTS]`. All transactional.
 //! - Queries: expressions with aliases, `WHERE`, `AND/OR/NOT`, arithmetic, `%`, `||`,
-//!   `IN (...)`, `BETWEEN`, `[I]LIKE`, `IS [NOT] NULL/TRUE/FALSE`, `CASE`, `CAST`/`::`,
+//!   `IN (...)`, `BETWEEN`, `[I]LIKE`, `IS [NOT] NULL/TRUE/FALSE`, `IS [NOT] DISTINCT
+//!   FROM`, `CASE`, `CAST`/`::`,
 //!   `COALESCE`, `NULLIF`, `abs`, `lower`, `upper`, `length`; `ORDER BY` (positions,
 //!   aliases, expressions, `NULLS FIRST/LAST`), `LIMIT`/`OFFSET`, `DISTINCT`,
 //!   `count/sum/min/max/avg` (with `DISTINCT`) with `GROUP BY` and `HAVING`, inner,
 //!   left and cross joins (nested loops), subqueries in `FROM`, scalar / `IN` /
-//!   `EXISTS` subqueries (correlated too), `SELECT` without `FROM`, `VALUES`, `EXPLAIN`.
+//!   `EXISTS` subqueries (correlated too), `SELECT` without `FROM`, `VALUES`,
+//!   `UNION`/`INTERSECT`/`EXCEPT [ALL]`, `EXPLAIN`.
 //! - DML: `INSERT` (multi-row, column lists, `INSERT ... SELECT`, `RETURNING`),
 //!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`; the
 //!   keyword `DEFAULT` in `INSERT ... VALUES` and `UPDATE ... SET`.
@@ -66,7 +68,7 @@
 //!   CHARACTERISTICS AS TRANSACTION ...`, `SET [default_]transaction_isolation`, `SHOW
 //!   [default_]transaction_isolation`, `SELECT ... FOR UPDATE / FOR SHARE`, `CHECKPOINT`.
 //!
-//! Not supported (0A000 naming the feature): `UNION`/`INTERSECT`/`EXCEPT`, `WITH`,
+//! Not supported (0A000 naming the feature): `WITH`,
 //! `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window functions, `ALTER TABLE`,
 //! savepoints, `ON CONFLICT`, indexes on expressions. In a grouped query a subquery may
 //! use the outer query's grouped columns only (PostgreSQL's rule; 42803 otherwise).
@@ -75,8 +77,9 @@
 //! returned); NUMERIC division keeps 16 digits after the point; `sum` and `avg` of
 //! integers are NUMERIC (as of PostgreSQL's bigint, since every integer is 64-bit); a
 //! numeric literal with an exponent beyond NUMERIC's 38 digits (`1e300`) is a double
-//! precision, where PostgreSQL keeps an exact numeric; joins and sorts are done in
-//! memory.
+//! precision, where PostgreSQL keeps an exact numeric; the columns of a `UNION` are not
+//! resolved to one type (PostgreSQL refuses `integer` against `text`); joins, sorts and
+//! set operations are done in memory.
 
 pub mod catalog;
 mod ddl;
