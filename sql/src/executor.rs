@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::expression::{binary, BinaryOp, Expr};
 use crate::numeric::Decimal;
 use crate::plan::{Access, Aggregate, AggregateFunction, KeyRange, Plan, SetOp, SortKey};
-use crate::types::Value;
+use crate::types::{DataType, Value};
 
 /// What a statement runs with: its transaction, its parameter values (and the constants
 /// of a cached plan computed from them), and the rows of enclosing queries.
@@ -205,7 +205,11 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             all,
             left,
             right,
-        } => set_operation(*op, *all, run(left, env)?, run(right, env)?),
+        } => {
+            let (mut left, mut right) = (run(left, env)?, run(right, env)?);
+            unify_columns(*op, &mut left, &mut right)?;
+            Ok(set_operation(*op, *all, left, right))
+        }
         Plan::Limit {
             source,
             offset,
@@ -230,8 +234,7 @@ fn set_operation(
     all: bool,
     left: Vec<Vec<Value>>,
     right: Vec<Vec<Value>>,
-) -> Result<Vec<Vec<Value>>> {
-    use std::collections::HashMap;
+) -> Vec<Vec<Value>> {
     let rows = match op {
         SetOp::Union => left.into_iter().chain(right).collect(),
         SetOp::Intersect | SetOp::Except => {
@@ -258,7 +261,63 @@ fn set_operation(
             out
         }
     };
-    Ok(if all { rows } else { distinct(rows) })
+    if all {
+        rows
+    } else {
+        distinct(rows)
+    }
+}
+
+/// Gives each column of a set operation's rows one kind, as PostgreSQL resolves the
+/// column to one type: integers widen to NUMERIC and both to DOUBLE PRECISION, so that
+/// `1 UNION 1.0` is one row (rows are compared by kind, see [`group_key`]); numbers
+/// against text or booleans are 42804. NULLs fit any kind.
+fn unify_columns(op: SetOp, left: &mut [Vec<Value>], right: &mut [Vec<Value>]) -> Result<()> {
+    let rank = |t: DataType| match t {
+        DataType::Integer => Some(0),
+        DataType::Numeric { .. } => Some(1),
+        DataType::Float => Some(2),
+        DataType::Boolean | DataType::Text { .. } => None,
+    };
+    let width = left.first().or(right.first()).map_or(0, Vec::len);
+    for c in 0..width {
+        let mut widest: Option<&Value> = None;
+        for v in left.iter().chain(right.iter()).map(|row| &row[c]) {
+            if v.is_null() {
+                continue;
+            }
+            let Some(w) = widest else {
+                widest = Some(v);
+                continue;
+            };
+            match (rank(w.data_type()), rank(v.data_type())) {
+                (Some(a), Some(b)) if b > a => widest = Some(v),
+                (Some(_), Some(_)) => {}
+                _ if w.data_type() == v.data_type() => {}
+                _ => {
+                    return Err(Error::DatatypeMismatch(format!(
+                        "{} types {} and {} cannot be matched",
+                        op.keyword(),
+                        w.type_name(),
+                        v.type_name()
+                    )))
+                }
+            }
+        }
+        let Some(target) = widest.map(Value::data_type) else {
+            continue;
+        };
+        for v in left
+            .iter_mut()
+            .chain(right.iter_mut())
+            .map(|row| &mut row[c])
+        {
+            if !v.is_null() && v.data_type() != target {
+                *v = v.cast(target)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The first of each set of equal rows (NULLs equal), in order.

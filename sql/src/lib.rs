@@ -77,8 +77,9 @@
 //! returned); NUMERIC division keeps 16 digits after the point; `sum` and `avg` of
 //! integers are NUMERIC (as of PostgreSQL's bigint, since every integer is 64-bit); a
 //! numeric literal with an exponent beyond NUMERIC's 38 digits (`1e300`) is a double
-//! precision, where PostgreSQL keeps an exact numeric; the columns of a `UNION` are not
-//! resolved to one type (PostgreSQL refuses `integer` against `text`); joins, sorts and
+//! precision, where PostgreSQL keeps an exact numeric; a set operation resolves each
+//! column to one kind from the values its operands return (numbers widen; text against
+//! a number is 42804 once both appear), not from their declared types; joins, sorts and
 //! set operations are done in memory.
 
 pub mod catalog;

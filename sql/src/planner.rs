@@ -268,6 +268,18 @@ fn wildcard_columns(item: &ast::SelectItem, scope: &Scope) -> Result<Vec<usize>>
 /// PostgreSQL reads it: a bare integer literal, negative or parenthesised too, is a
 /// position, 42P10 if there is no such column; any other bare literal (`'x'`, `1.5`,
 /// NULL) is 42601; None for everything else, which is an expression.
+/// What a locking clause on a query other than a plain SELECT is refused as (0A000).
+const LOCKS_IN_SET_QUERIES: &str = "FOR UPDATE/FOR SHARE with VALUES, UNION, INTERSECT or EXCEPT";
+
+/// `e` without the parentheses around it: PostgreSQL's grammar keeps none, so `(a)` is
+/// the name `a` wherever a bare name means something of its own.
+fn unparenthesized(mut e: &ast::Expr) -> &ast::Expr {
+    while let ast::Expr::Nested(inner) = e {
+        e = inner;
+    }
+    e
+}
+
 fn position(e: &ast::Expr, clause: &str, columns: usize) -> Result<Option<usize>> {
     let text = match e {
         ast::Expr::Nested(inner) => return position(inner, clause, columns),
@@ -419,9 +431,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             return self.select(s, order_by, limit, offset, locks);
         }
         if !locks.is_empty() {
-            return Err(unsupported(
-                "FOR UPDATE/FOR SHARE with VALUES, UNION, INTERSECT or EXCEPT",
-            ));
+            return Err(unsupported(LOCKS_IN_SET_QUERIES));
         }
         let planned = self.set_expr(q.body.as_ref())?;
         self.order_and_limit(planned, order_by, limit, offset)
@@ -432,6 +442,9 @@ impl<'a, 'e> Planner<'a, 'e> {
     fn set_expr(&mut self, body: &ast::SetExpr) -> Result<Planned> {
         match body {
             ast::SetExpr::Select(s) => self.select(s, &[], None, 0, &[]),
+            ast::SetExpr::Query(inner) if !inner.locks.is_empty() => {
+                Err(unsupported(LOCKS_IN_SET_QUERIES))
+            }
             ast::SetExpr::Query(inner) => self.query(inner),
             ast::SetExpr::Values(v) => {
                 let rows = self.values_rows(v, &|_| None)?;
@@ -819,7 +832,7 @@ impl<'a, 'e> Planner<'a, 'e> {
         if let Some(pos) = position(e, "ORDER BY", names.len())? {
             return Ok(Some(pos));
         }
-        let ast::Expr::Identifier(i) = e else {
+        let ast::Expr::Identifier(i) = unparenthesized(e) else {
             return Ok(None);
         };
         let n = ident(i);

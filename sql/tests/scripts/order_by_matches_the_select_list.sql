@@ -17,3 +17,6 @@ SELECT a AS b, a AS b FROM t ORDER BY b, id;
 SELECT id AS b, a AS b FROM t ORDER BY b;
 SELECT id AS a FROM t ORDER BY a DESC;
 SELECT id FROM t ORDER BY b;
+-- A name in parentheses is still the name: the output column comes first.
+SELECT id, -a AS a FROM t ORDER BY (a), id;
+SELECT DISTINCT a FROM t ORDER BY (a);
