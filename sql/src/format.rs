@@ -81,12 +81,7 @@ pub fn format_psql(r: &QueryResult) -> String {
         "({count} row{})\n",
         if count == 1 { "" } else { "s" }
     ));
-    // Rows from INSERT, UPDATE or DELETE ... RETURNING are followed by the command tag,
-    // which counts the rows changed, as psql prints it.
-    if ["INSERT", "UPDATE", "DELETE"]
-        .iter()
-        .any(|verb| r.tag.starts_with(verb))
-    {
+    if r.tag_follows_rows() {
         out.push('\n');
         out.push_str(&r.tag);
         out.push('\n');

@@ -507,14 +507,20 @@ impl<'a, 'e> Planner<'a, 'e> {
             let outputs: Vec<Expr> = (0..columns.len()).map(Expr::Column).collect();
             let mut keys = Vec::new();
             for o in order_by {
-                let column = self
-                    .order_column(&o.expr, &outputs, &columns)?
-                    .ok_or_else(|| {
-                        unsupported(
-                            "ORDER BY expressions on VALUES, UNION, INTERSECT or EXCEPT \
-                             (name or number an output column)",
-                        )
-                    })?;
+                let column = match self.order_column(&o.expr, &outputs, &columns)? {
+                    Some(column) => column,
+                    None => {
+                        return Err(match unparenthesized(&o.expr) {
+                            ast::Expr::Identifier(i) => {
+                                Error::UndefinedColumn(format!("\"{}\"", ident(i)))
+                            }
+                            _ => unsupported(
+                                "ORDER BY expressions on VALUES, UNION, INTERSECT or EXCEPT \
+                                 (name or number an output column)",
+                            ),
+                        })
+                    }
+                };
                 keys.push(sort_key(column, o));
             }
             let text = self.explain_text(|| order_text(order_by));

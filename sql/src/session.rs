@@ -93,6 +93,15 @@ impl QueryResult {
     pub fn has_rows(&self) -> bool {
         !self.columns.is_empty()
     }
+
+    /// True when psql prints the command tag after the rows: rows returned by INSERT,
+    /// UPDATE or DELETE (`RETURNING`), whose tag counts the rows changed.
+    pub fn tag_follows_rows(&self) -> bool {
+        self.has_rows()
+            && ["INSERT", "UPDATE", "DELETE"]
+                .iter()
+                .any(|verb| self.tag.starts_with(verb))
+    }
 }
 
 /// A parsed statement with `$n` parameters, ready to run many times. A session that

@@ -294,7 +294,8 @@ impl Shell {
         match &completion.result {
             Ok(result) => {
                 out.out(&prefix(&format_psql(result)));
-                if result.has_rows() {
+                // psql leaves a blank line after a table, but not after a command tag.
+                if result.has_rows() && !result.tag_follows_rows() {
                     out.out("\n");
                 }
             }

@@ -10,6 +10,8 @@ UPDATE accounts SET balance = balance + 10 WHERE owner = 'bob';
 SELECT id, owner, balance FROM accounts ORDER BY id;
 SELECT 'semicolon; inside a string' AS text;
 DELETE FROM accounts WHERE id = 3;
+-- RETURNING rows come with the command tag after them, and no blank line after it.
+UPDATE accounts SET balance = balance + 1 WHERE id = 2 RETURNING id, balance;
 SELECT count(*) FROM accounts;
 -- Errors: the message as psql words it, the SQLSTATE at the end.
 INSERT INTO accounts VALUES (1, 'again', 0);

@@ -23,6 +23,7 @@ EXPLAIN SELECT v FROM a UNION SELECT v FROM b WHERE id = 2;
 -- Errors.
 SELECT id, v FROM a UNION SELECT v FROM b;
 SELECT v FROM a UNION SELECT v FROM b ORDER BY v + 1;
+SELECT v FROM a UNION SELECT v FROM b ORDER BY id;
 SELECT v FROM a UNION SELECT v FROM b FOR UPDATE;
 -- A column has one kind across the operands: integers widen to numeric, numeric to double precision, so equal numbers are one row; text against numbers is 42804.
 SELECT 1 UNION SELECT 1.0;
