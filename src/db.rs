@@ -10,6 +10,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use smallvec::SmallVec;
+
 use isolde_txn::{
     CheckpointInfo, CommitInfo, CommitObserver, CommitRecord, IsolationLevel, LockMode, TxnManager,
 };
@@ -492,7 +494,7 @@ impl Transaction {
         })?;
         match found.transpose()? {
             Some(None) => {
-                self.db.sweeper.expired_seen(stored_key);
+                self.db.sweeper.expired_seen(stored_key.to_vec());
                 Ok(None)
             }
             live => Ok(live.flatten()),
@@ -612,7 +614,9 @@ fn decode<'a>(stored_key: &[u8], stored: &'a [u8]) -> Result<Stored<'a>> {
 
 /// The stored form of a key named by a point operation: 1 to [`MAX_KEY_SIZE`] bytes, so
 /// that reads refuse what writes refuse, with the caller's own length in the error.
-fn point_key(key: &[u8]) -> Result<Vec<u8>> {
+/// `key` checked and in its stored form (see [`keyspace::kv_key`]), built on the stack
+/// when short, as most keys are: a point operation allocates nothing for it.
+fn point_key(key: &[u8]) -> Result<SmallVec<[u8; 64]>> {
     if key.is_empty() {
         return Err(isolde_txn::Error::EmptyKey.into());
     }
@@ -623,5 +627,8 @@ fn point_key(key: &[u8]) -> Result<Vec<u8>> {
         }
         .into());
     }
-    Ok(keyspace::kv_key(key))
+    let mut stored = SmallVec::with_capacity(key.len() + 1);
+    stored.push(KV_PREFIX);
+    stored.extend_from_slice(key);
+    Ok(stored)
 }
