@@ -20,7 +20,7 @@ use crate::catalog::Table;
 use crate::error::{Error, Result};
 use crate::executor::{self, next_row_id, scan_rows, Env};
 use crate::expression::Expr;
-use crate::plan::{Access, Plan};
+use crate::plan::{Access, Plan, RowLocking};
 use crate::planner::{self, ident, object_name, Planner, Scope};
 use crate::session::QueryResult;
 use crate::types::{DataType, Value};
@@ -427,7 +427,8 @@ impl Target {
     ) -> Result<()> {
         let filter = self.filter();
         for (key, row) in scan_rows(&self.table, &self.access, filter, env)? {
-            if let Some(row) = executor::lock_row(&key, row, LockMode::Exclusive, filter, env)? {
+            let locking = RowLocking::EXCLUSIVE;
+            if let Some(row) = executor::lock_row(&self.table, &key, row, locking, filter, env)? {
                 f(key, row)?;
             }
         }

@@ -95,6 +95,9 @@ pub enum Error {
     InFailedTransaction,
     /// A write in a READ ONLY transaction (25006); names the statement.
     ReadOnly(&'static str),
+    /// `FOR UPDATE/SHARE NOWAIT` found a row locked by another transaction (55P03);
+    /// names the table.
+    RowLocked { table: String },
     /// A transaction-state rule, such as SET TRANSACTION after the first query (25001).
     ActiveTransaction(String),
     /// A `$n` parameter with no value, or values of the wrong count (42P02).
@@ -136,6 +139,7 @@ impl Error {
             Error::FeatureNotSupported(_) => "0A000",
             Error::InFailedTransaction => "25P02",
             Error::ReadOnly(_) => "25006",
+            Error::RowLocked { .. } => "55P03",
             Error::ActiveTransaction(_) => "25001",
             Error::UndefinedParameter(_) => "42P02",
             Error::Corrupt(_) => "XX001",
@@ -434,6 +438,9 @@ impl fmt::Display for Error {
             Error::InFailedTransaction => f.write_str(
                 "current transaction is aborted, commands ignored until end of transaction block",
             ),
+            Error::RowLocked { table } => {
+                write!(f, "could not obtain lock on row in relation \"{table}\"")
+            }
             Error::ReadOnly(stmt) => {
                 write!(f, "cannot execute {stmt} in a read-only transaction")
             }

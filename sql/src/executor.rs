@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::ops::Bound;
 use std::thread::LocalKey;
 
-use isolde_txn::{prefix_end, LockMode, Transaction, TxnManager};
+use isolde_txn::{prefix_end, Transaction, TxnManager};
 
 use crate::catalog::Table;
 use crate::encoding::{
@@ -23,7 +23,10 @@ use crate::encoding::{
 use crate::error::{Error, Result};
 use crate::expression::{binary, BinaryOp, Expr};
 use crate::numeric::Decimal;
-use crate::plan::{Access, Aggregate, AggregateFunction, KeyRange, Plan, SetOp, SortKey};
+use crate::plan::{
+    Access, Aggregate, AggregateFunction, KeyRange, LockWait, Locking, Plan, RowLocking, SetOp,
+    SortKey,
+};
 use crate::types::{DataType, Value};
 
 /// What a statement runs with: its transaction, its parameter values (and the constants
@@ -128,16 +131,7 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
                     scan(table, access, filter, env, |_, row| out.push(row))?;
                     Ok(out)
                 }
-                Some(mode) => {
-                    let rows = scan_rows(table, access, filter, env)?;
-                    let mut out = Vec::with_capacity(rows.len());
-                    for (key, row) in rows {
-                        if let Some(row) = lock_row(&key, row, *mode, filter, env)? {
-                            out.push(row);
-                        }
-                    }
-                    Ok(out)
-                }
+                Some(locking) => locking_scan(table, access, filter, locking, None, env),
             }
         }
         Plan::Derived { source, .. } => run(source, env),
@@ -152,7 +146,19 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             }
             Ok(out)
         }
-        Plan::Project { source, exprs } => project(run(source, env)?, exprs, env),
+        Plan::Project { source, exprs } => match source.as_ref() {
+            Plan::Scan {
+                table,
+                access,
+                filter,
+                lock: Some(locking),
+                ..
+            } => {
+                let filter = filter.as_ref().map(|(e, _)| e);
+                locking_scan(table, access, filter, locking, Some(exprs), env)
+            }
+            _ => project(run(source, env)?, exprs, env),
+        },
         Plan::Join {
             left,
             right,
@@ -191,12 +197,7 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
         } => aggregate(run(source, env)?, group_by, aggregates, env),
         Plan::Sort { source, keys, .. } => {
             let mut rows = run(source, env)?;
-            rows.sort_by(|a, b| {
-                keys.iter()
-                    .map(|k| compare_key(k, &a[k.column], &b[k.column]))
-                    .find(|o| *o != Ordering::Equal)
-                    .unwrap_or(Ordering::Equal)
-            });
+            rows.sort_by(|a, b| compare_rows(keys, a, b));
             Ok(rows)
         }
         Plan::Distinct { source } => Ok(distinct(run(source, env)?)),
@@ -329,6 +330,14 @@ fn distinct(rows: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
 }
 
 /// Orders two values by one ORDER BY key: direction, and NULLs first or last.
+/// How rows `a` and `b` sort by `keys`.
+fn compare_rows(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
+    keys.iter()
+        .map(|k| compare_key(k, &a[k.column], &b[k.column]))
+        .find(|o| *o != Ordering::Equal)
+        .unwrap_or(Ordering::Equal)
+}
+
 fn compare_key(k: &SortKey, x: &Value, y: &Value) -> Ordering {
     match (x.is_null(), y.is_null()) {
         (true, true) => Ordering::Equal,
@@ -569,19 +578,75 @@ fn range_bytes(prefix: &[u8], range: Option<&KeyRange>) -> ByteRange {
     (start, end)
 }
 
-/// Locks a row found by a scan. At READ COMMITTED, if the row changed after the
-/// statement's snapshot, re-checks `filter` on the newest committed version and returns
-/// that version, or None when the row was deleted or no longer matches (PostgreSQL's
-/// EvalPlanQual rule). At REPEATABLE READ and SERIALIZABLE a changed row is a
-/// serialization failure, raised by the transaction layer.
+/// The rows of a `FOR UPDATE` / `FOR SHARE` scan, through the projection above it
+/// (`project`, if any), locked as PostgreSQL's LockRows node locks them: the rows the
+/// snapshot finds, sorted by the query's ORDER BY, are locked one by one until the
+/// query's OFFSET and LIMIT have their rows, so that rows past them stay unlocked, and a
+/// row skipped (`SKIP LOCKED`) or no longer matching (a READ COMMITTED re-check) does not
+/// count. A row is projected from the version its lock returns, the newest at READ
+/// COMMITTED (the Sort above the projection then orders the rows by what they became).
+fn locking_scan(
+    table: &Table,
+    access: &Access,
+    filter: Option<&Expr>,
+    locking: &Locking,
+    project: Option<&[Expr]>,
+    env: &Env<'_>,
+) -> Result<Vec<Vec<Value>>> {
+    let output = |row: Vec<Value>| -> Result<Vec<Value>> {
+        match project {
+            Some(exprs) => exprs.iter().map(|e| e.eval(&row, env)).collect(),
+            None => Ok(row),
+        }
+    };
+    let mut found = scan_rows(table, access, filter, env)?;
+    if !locking.order.is_empty() {
+        let mut keyed = found
+            .into_iter()
+            .map(|(key, row)| Ok((output(row.clone())?, (key, row))))
+            .collect::<Result<Vec<_>>>()?;
+        keyed.sort_by(|(a, _), (b, _)| compare_rows(&locking.order, a, b));
+        found = keyed.into_iter().map(|(_, found)| found).collect();
+    }
+    let mut out = Vec::new();
+    for (key, row) in found {
+        if locking.count.is_some_and(|n| out.len() >= n) {
+            break;
+        }
+        if let Some(row) = lock_row(table, &key, row, locking.rows, filter, env)? {
+            out.push(output(row)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Locks a row of `table` found by a scan. At READ COMMITTED, if the row changed after
+/// the statement's snapshot, re-checks `filter` on the newest committed version and
+/// returns that version, or None when the row was deleted or no longer matches
+/// (PostgreSQL's EvalPlanQual rule). At REPEATABLE READ and SERIALIZABLE a changed row is
+/// a serialization failure, raised by the transaction layer. A row another transaction
+/// holds is waited for, or with `NOWAIT` an error, or with `SKIP LOCKED` passed over
+/// (None).
 pub fn lock_row(
+    table: &Table,
     key: &[u8],
     row: Vec<Value>,
-    mode: LockMode,
+    locking: RowLocking,
     filter: Option<&Expr>,
     env: &Env<'_>,
 ) -> Result<Option<Vec<Value>>> {
-    let lock = env.txn.borrow_mut().lock(key, mode)?;
+    let lock = match locking.wait {
+        LockWait::Block => env.txn.borrow_mut().lock(key, locking.mode)?,
+        wait => match env.txn.borrow_mut().try_lock(key, locking.mode)? {
+            Some(lock) => lock,
+            None if wait == LockWait::SkipLocked => return Ok(None),
+            None => {
+                return Err(Error::RowLocked {
+                    table: table.name.clone(),
+                })
+            }
+        },
+    };
     if !lock.changed {
         return Ok(Some(row));
     }

@@ -66,15 +66,17 @@
 //! - Transactions: `BEGIN`/`START TRANSACTION [ISOLATION LEVEL ...] [READ ONLY|READ
 //!   WRITE]`, `COMMIT`, `ROLLBACK`, `SET TRANSACTION ...`, `SET SESSION
 //!   CHARACTERISTICS AS TRANSACTION ...`, `SET [default_]transaction_isolation`, `SHOW
-//!   [default_]transaction_isolation`, `SELECT ... FOR UPDATE / FOR SHARE`, `CHECKPOINT`.
+//!   [default_]transaction_isolation`, `SELECT ... FOR UPDATE / FOR SHARE [NOWAIT | SKIP
+//!   LOCKED]` (locking, as PostgreSQL, only the rows returned and those OFFSET passes
+//!   over, in ORDER BY order), `CHECKPOINT`.
 //!
 //! Not supported (0A000 naming the feature): `WITH`,
 //! `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window functions, `ALTER TABLE`,
-//! savepoints, `ON CONFLICT`, indexes on expressions. In a grouped query a subquery may
-//! use the outer query's grouped columns only (PostgreSQL's rule; 42803 otherwise).
-//! Simplifications: `FOR UPDATE` locks every row the WHERE
-//! clause selects, before `ORDER BY`/`LIMIT` (PostgreSQL locks only the rows
-//! returned); NUMERIC division keeps 16 digits after the point; `sum` and `avg` of
+//! savepoints, `ON CONFLICT`, indexes on expressions, `FOR UPDATE OF`. In a grouped
+//! query a subquery may use the outer query's grouped columns only (PostgreSQL's rule;
+//! 42803 otherwise). Simplifications: a `FOR UPDATE` query whose READ COMMITTED re-check
+//! changed a row's ORDER BY value returns its rows sorted by the new values (PostgreSQL
+//! returns them in the order it locked them); NUMERIC division keeps 16 digits after the point; `sum` and `avg` of
 //! integers are NUMERIC (as of PostgreSQL's bigint, since every integer is 64-bit); a
 //! numeric literal with an exponent beyond NUMERIC's 38 digits (`1e300`) is a double
 //! precision, where PostgreSQL keeps an exact numeric; a set operation resolves each

@@ -80,11 +80,51 @@ impl SetOp {
 }
 
 /// A sort key: a column of the input, with direction.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct SortKey {
     pub column: usize,
     pub descending: bool,
     pub nulls_first: bool,
+}
+
+/// A scan's locking clause: `FOR UPDATE` or `FOR SHARE`, and what to do about a row
+/// another transaction holds a conflicting lock on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowLocking {
+    pub mode: LockMode,
+    pub wait: LockWait,
+}
+
+impl RowLocking {
+    /// The lock UPDATE and DELETE take on each row they change.
+    pub const EXCLUSIVE: RowLocking = RowLocking {
+        mode: LockMode::Exclusive,
+        wait: LockWait::Block,
+    };
+}
+
+/// A scan's locking clause with what of the query above the scan decides which rows it
+/// locks: as in PostgreSQL, only the rows the query returns and those its OFFSET passes
+/// over, taken in ORDER BY order, so that `ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`
+/// locks one row, the first that is free.
+#[derive(Debug)]
+pub struct Locking {
+    pub rows: RowLocking,
+    /// The ORDER BY keys, over the rows of the projection above the scan.
+    pub order: Vec<SortKey>,
+    /// OFFSET plus LIMIT, the most rows locked; None for all that match.
+    pub count: Option<usize>,
+}
+
+/// What a locking scan does about a row another transaction holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockWait {
+    /// Waits until the holder ends.
+    Block,
+    /// Fails at once with SQLSTATE 55P03 (`NOWAIT`).
+    NoWait,
+    /// Passes over the row (`SKIP LOCKED`).
+    SkipLocked,
 }
 
 /// A plan node. Each produces rows (vectors of values).
@@ -101,7 +141,7 @@ pub enum Plan {
         alias: Option<String>,
         access: Access,
         filter: Option<(Expr, String)>,
-        lock: Option<LockMode>,
+        lock: Option<Box<Locking>>,
     },
     /// The output of a subquery in FROM.
     Derived {
@@ -193,13 +233,18 @@ impl Plan {
                 if let Some((_, text)) = filter {
                     out.push(format!("{inner}  Filter: {text}"));
                 }
-                if let Some(mode) = lock {
-                    let m = if *mode == LockMode::Exclusive {
+                if let Some(locking) = lock.as_deref().map(|l| l.rows) {
+                    let mode = if locking.mode == LockMode::Exclusive {
                         "FOR UPDATE"
                     } else {
                         "FOR SHARE"
                     };
-                    out.push(format!("{inner}  Lock rows: {m}"));
+                    let wait = match locking.wait {
+                        LockWait::Block => "",
+                        LockWait::NoWait => " NOWAIT",
+                        LockWait::SkipLocked => " SKIP LOCKED",
+                    };
+                    out.push(format!("{inner}  Lock rows: {mode}{wait}"));
                 }
                 return;
             }

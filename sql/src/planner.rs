@@ -21,7 +21,9 @@ use crate::encoding::table_def_key;
 use crate::error::{Error, Result};
 use crate::executor::Env;
 use crate::expression::{BinaryOp, Expr, Function, Subquery};
-use crate::plan::{Access, Aggregate, AggregateFunction, Plan, SetOp, SortKey};
+use crate::plan::{
+    Access, Aggregate, AggregateFunction, LockWait, Locking, Plan, RowLocking, SetOp, SortKey,
+};
 use crate::plan_cache::Recorder;
 use crate::stack_depth;
 use crate::types::{DataType, Value};
@@ -877,11 +879,22 @@ impl<'a, 'e> Planner<'a, 'e> {
                 ast::LockType::Update => isolde_txn::LockMode::Exclusive,
                 ast::LockType::Share => isolde_txn::LockMode::Shared,
             };
-            if lock.nonblock.is_some() || lock.of.is_some() {
-                return Err(unsupported("FOR UPDATE OF / NOWAIT / SKIP LOCKED"));
+            let wait = match lock.nonblock {
+                None => LockWait::Block,
+                Some(ast::NonBlock::Nowait) => LockWait::NoWait,
+                Some(ast::NonBlock::SkipLocked) => LockWait::SkipLocked,
+            };
+            if lock.of.is_some() {
+                return Err(unsupported("FOR UPDATE OF"));
             }
             match &mut plan {
-                Plan::Scan { lock, .. } if !aggregated && !distinct => *lock = Some(mode),
+                Plan::Scan { lock, .. } if !aggregated && !distinct => {
+                    *lock = Some(Box::new(Locking {
+                        rows: RowLocking { mode, wait },
+                        order: post.keys.clone(),
+                        count: limit.map(|l| l.saturating_add(offset)),
+                    }))
+                }
                 _ => return Err(unsupported(
                     "FOR UPDATE/FOR SHARE with joins, subqueries in FROM, aggregates or DISTINCT",
                 )),

@@ -236,6 +236,30 @@ impl Transaction {
         Ok(self.row_lock(locked))
     }
 
+    /// Locks `key` as [`Transaction::lock`] does if no other transaction holds a lock
+    /// that conflicts with `mode`; otherwise returns None at once, having waited for
+    /// nothing and locked nothing: PostgreSQL's `FOR UPDATE NOWAIT` (which raises an
+    /// error then) and `SKIP LOCKED` (which passes over the row).
+    pub fn try_lock(&mut self, key: &[u8], mode: LockMode) -> Result<Option<RowLock>> {
+        check_key(key)?;
+        self.ensure_active()?;
+        let id = self.id();
+        if let Some(ser) = &self.ser {
+            ser.read_point(key);
+        }
+        let first_updater_wins = self.first_updater_wins();
+        match self.shared.store.lock(key, id, mode, first_updater_wins) {
+            Ok(granted) => {
+                let locked = self.keep(key, granted);
+                Ok(Some(self.row_lock(locked)))
+            }
+            Err(Conflict::Blocked { .. }) => Ok(None),
+            Err(Conflict::Changed { committed_ts }) => {
+                Err(self.concurrent_update(key, committed_ts, None))
+            }
+        }
+    }
+
     /// Takes the first key under `prefix` that no other transaction holds, deleting it
     /// in this transaction: `DELETE ... WHERE key = (SELECT ... FOR UPDATE SKIP LOCKED
     /// LIMIT 1)`. Keys held by others are skipped without waiting, so concurrent takers
@@ -352,10 +376,7 @@ impl Transaction {
         key: &[u8],
         request: impl Fn(&VersionStore, Option<Timestamp>) -> std::result::Result<T, Conflict>,
     ) -> Result<T> {
-        let first_updater_wins = self
-            .level
-            .uses_transaction_snapshot()
-            .then(|| self.snapshot());
+        let first_updater_wins = self.first_updater_wins();
         let mut last_holder = None;
         // When the first wait began and when waiting must end: read from the clock only
         // once a request is blocked, not on every uncontended write.
@@ -382,18 +403,37 @@ impl Transaction {
                     last_holder = holders.first().copied();
                 }
                 Err(Conflict::Changed { committed_ts }) => {
-                    let failure = SerializationFailure {
-                        txn: self.id(),
-                        other: last_holder,
-                        kind: ConflictKind::ConcurrentUpdate {
-                            key: key.to_vec(),
-                            committed_ts,
-                        },
-                    };
-                    return Err(self.fail(Error::Serialization(failure)));
+                    return Err(self.concurrent_update(key, committed_ts, last_holder))
                 }
             }
         }
+    }
+
+    /// Fails the transaction for a version of `key` committed (by `other`, if known)
+    /// after its snapshot, which a lock found: first-updater-wins.
+    fn concurrent_update(
+        &mut self,
+        key: &[u8],
+        committed_ts: Timestamp,
+        other: Option<TxnId>,
+    ) -> Error {
+        let failure = SerializationFailure {
+            txn: self.id(),
+            other,
+            kind: ConflictKind::ConcurrentUpdate {
+                key: key.to_vec(),
+                committed_ts,
+            },
+        };
+        self.fail(Error::Serialization(failure))
+    }
+
+    /// The snapshot a lock must find no newer committed version than, at the levels
+    /// that fail rather than re-check (first-updater-wins).
+    fn first_updater_wins(&self) -> Option<Timestamp> {
+        self.level
+            .uses_transaction_snapshot()
+            .then(|| self.snapshot())
     }
 
     fn row_lock(&self, locked: Locked) -> RowLock {

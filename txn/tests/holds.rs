@@ -217,3 +217,54 @@ fn delete_nowait_deletes_a_free_key_and_leaves_a_held_one_and_every_other_key_al
     assert_eq!(reader.get(b"free").unwrap(), None);
     assert_eq!(reader.get(b"k2").unwrap(), value("w"));
 }
+
+#[test]
+fn try_lock_locks_a_free_key_and_refuses_a_held_one_at_once_leaving_nothing_held() {
+    let mgr = manager();
+    seed(&mgr, &[("k", "v"), ("free", "v")]);
+    let mut holder = mgr.begin(IsolationLevel::ReadCommitted);
+    holder.lock(b"k", LockMode::Shared).unwrap();
+
+    let mut locker = mgr.begin(IsolationLevel::ReadCommitted);
+    // A shared lock does not conflict with another shared one, an exclusive one does.
+    assert!(locker
+        .try_lock(b"k", LockMode::Exclusive)
+        .unwrap()
+        .is_none());
+    let shared = locker.try_lock(b"k", LockMode::Shared).unwrap();
+    assert_eq!(shared.map(|l| l.value), Some(value("v")));
+    let free = locker.try_lock(b"free", LockMode::Exclusive).unwrap();
+    assert_eq!(
+        free.map(|l| (l.value, l.changed)),
+        Some((value("v"), false))
+    );
+    locker.rollback();
+
+    // The refused request left nothing behind: once the holder ends, `k` is free.
+    let mut refused = mgr.begin(IsolationLevel::ReadCommitted);
+    assert!(refused
+        .try_lock(b"k", LockMode::Exclusive)
+        .unwrap()
+        .is_none());
+    refused.rollback();
+    holder.rollback();
+    write_all(&mgr, &["k", "free"]);
+}
+
+#[test]
+fn try_lock_at_repeatable_read_fails_on_a_row_changed_since_the_snapshot() {
+    let mgr = manager();
+    seed(&mgr, &[("k", "v")]);
+    let mut reader = mgr.begin(IsolationLevel::RepeatableRead);
+    assert_eq!(reader.get(b"k").unwrap(), value("v"));
+    let mut writer = mgr.begin(IsolationLevel::ReadCommitted);
+    writer.put(b"k", b"w").unwrap();
+    writer.commit().unwrap();
+
+    let err = reader.try_lock(b"k", LockMode::Exclusive).unwrap_err();
+    assert!(matches!(err, Error::Serialization(_)), "{err}");
+    assert!(err.is_retryable());
+    // The failure ended the transaction, as a waiting lock's would.
+    assert!(reader.get(b"k").is_err());
+    write_all(&mgr, &["k"]);
+}

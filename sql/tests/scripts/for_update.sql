@@ -10,3 +10,8 @@ COMMIT;
 SELECT * FROM jobs ORDER BY id;
 SELECT count(*) FROM jobs FOR UPDATE;
 SELECT DISTINCT state FROM jobs FOR UPDATE;
+-- NOWAIT and SKIP LOCKED: with nothing held by another transaction they lock as plain FOR UPDATE does; EXPLAIN names them. FOR UPDATE OF is not implemented.
+EXPLAIN SELECT * FROM jobs WHERE id = 2 FOR UPDATE NOWAIT;
+EXPLAIN SELECT * FROM jobs ORDER BY id LIMIT 1 FOR SHARE SKIP LOCKED;
+SELECT * FROM jobs ORDER BY id DESC LIMIT 2 FOR UPDATE SKIP LOCKED;
+SELECT * FROM jobs FOR UPDATE OF jobs;
