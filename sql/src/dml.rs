@@ -39,11 +39,23 @@ pub fn writes(stmt: &ast::Statement) -> Option<&'static str> {
         ast::Statement::Insert(_) => Some("INSERT"),
         ast::Statement::Update(_) => Some("UPDATE"),
         ast::Statement::Delete(_) => Some("DELETE"),
-        // Locking rows is writing them, for a READ ONLY transaction (as in PostgreSQL).
-        ast::Statement::Query(q) => match q.locks.first()?.lock_type {
-            ast::LockType::Update => Some("SELECT FOR UPDATE"),
-            ast::LockType::Share => Some("SELECT FOR SHARE"),
+        ast::Statement::Query(q) => match change_under_with(q) {
+            Some(change) => writes(change),
+            // Locking rows is writing them, for a READ ONLY transaction (as in PostgreSQL).
+            None => match q.locks.first()?.lock_type {
+                ast::LockType::Update => Some("SELECT FOR UPDATE"),
+                ast::LockType::Share => Some("SELECT FOR SHARE"),
+            },
         },
+        _ => None,
+    }
+}
+
+/// The INSERT, UPDATE or DELETE that a `WITH` clause introduces, which the parser
+/// gives as the body of a query.
+pub fn change_under_with(q: &ast::Query) -> Option<&ast::Statement> {
+    match q.body.as_ref() {
+        ast::SetExpr::Insert(s) | ast::SetExpr::Update(s) | ast::SetExpr::Delete(s) => Some(s),
         _ => None,
     }
 }

@@ -52,6 +52,8 @@ pub enum Error {
     InvalidTableDefinition(String),
     /// One table name or alias twice in a FROM clause (42712).
     DuplicateAlias(String),
+    /// One name twice in a WITH clause (42712).
+    DuplicateWithName(String),
     /// A LIKE pattern that ends in its escape character (22025).
     LikeEndsInEscape,
     /// A column is named twice in one table or column list (42701).
@@ -118,7 +120,7 @@ impl Error {
             Error::UndefinedColumn(_) => "42703",
             Error::AmbiguousColumn(_) => "42702",
             Error::DuplicateColumn(_) => "42701",
-            Error::DuplicateAlias(_) => "42712",
+            Error::DuplicateAlias(_) | Error::DuplicateWithName(_) => "42712",
             Error::LikeEndsInEscape => "22025",
             Error::InvalidTableDefinition(_) => "42P16",
             Error::UndefinedObject(_) => "42704",
@@ -419,6 +421,9 @@ impl fmt::Display for Error {
             ),
             Error::DivisionByZero => f.write_str("division by zero"),
             Error::DuplicateAlias(t) => write!(f, "table name \"{t}\" specified more than once"),
+            Error::DuplicateWithName(n) => {
+                write!(f, "WITH query name \"{n}\" specified more than once")
+            }
             Error::LikeEndsInEscape => f.write_str("LIKE pattern must not end with escape character"),
             Error::StackDepthExceeded => f.write_str("stack depth limit exceeded"),
             Error::InvalidText { ty, input } => {

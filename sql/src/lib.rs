@@ -59,7 +59,9 @@
 //!   `count/sum/min/max/avg` (with `DISTINCT`) with `GROUP BY` and `HAVING`, inner,
 //!   left and cross joins (nested loops), subqueries in `FROM`, scalar / `IN` /
 //!   `EXISTS` subqueries (correlated too), `SELECT` without `FROM`, `VALUES`,
-//!   `UNION`/`INTERSECT`/`EXCEPT [ALL]`, `EXPLAIN`.
+//!   `UNION`/`INTERSECT`/`EXCEPT [ALL]`, `EXPLAIN`, `WITH` queries (not recursive;
+//!   before a `SELECT`, `INSERT`, `UPDATE` or `DELETE`), planned where they are
+//!   referenced as PostgreSQL inlines them.
 //! - DML: `INSERT` (multi-row, column lists, `INSERT ... SELECT`, `RETURNING`),
 //!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`; the
 //!   keyword `DEFAULT` in `INSERT ... VALUES` and `UPDATE ... SET`.
@@ -70,9 +72,11 @@
 //!   LOCKED]` (locking, as PostgreSQL, only the rows returned and those OFFSET passes
 //!   over, in ORDER BY order), `CHECKPOINT`.
 //!
-//! Not supported (0A000 naming the feature): `WITH`,
-//! `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window functions, `ALTER TABLE`,
-//! savepoints, `ON CONFLICT`, indexes on expressions, `FOR UPDATE OF`. In a grouped
+//! Not supported (0A000 naming the feature): `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
+//! `DELETE` inside `WITH`, a `WITH` query that refers to an enclosing query's columns
+//! used from inside a subquery, `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window
+//! functions, `ALTER TABLE`, savepoints, `ON CONFLICT`, indexes on expressions, `FOR
+//! UPDATE OF`. In a grouped
 //! query a subquery may use the outer query's grouped columns only (PostgreSQL's rule;
 //! 42803 otherwise). Simplifications: a `FOR UPDATE` query whose READ COMMITTED re-check
 //! changed a row's ORDER BY value returns its rows sorted by the new values (PostgreSQL

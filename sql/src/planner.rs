@@ -120,6 +120,20 @@ pub struct Planner<'a, 'e> {
     pub recorder: Option<Recorder>,
     outer: Vec<Enclosing>,
     outer_refs: usize,
+    /// The `WITH` queries in scope, outermost first; see [`Planner::query`].
+    ctes: Vec<Cte>,
+}
+
+/// A query named by `WITH`, planned afresh wherever it is referenced (as PostgreSQL
+/// inlines a `WITH` query that only reads): the same rows as running it once, since
+/// every reference sees the statement's snapshot.
+struct Cte {
+    name: String,
+    query: ast::Query,
+    /// The names `WITH name (a, b) AS ...` gives its columns.
+    columns: Vec<ast::TableAliasColumnDef>,
+    /// How many enclosing rows (`Planner::outer`) the query saw where it was defined.
+    depth: usize,
 }
 
 /// A planned query and its output column names.
@@ -345,6 +359,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             recorder: None,
             outer: Vec::new(),
             outer_refs: 0,
+            ctes: Vec::new(),
         }
     }
 
@@ -411,11 +426,72 @@ impl<'a, 'e> Planner<'a, 'e> {
         self.read_table(name, Some(mode))
     }
 
-    /// Plans a query (SELECT, VALUES, or a parenthesised query).
+    /// Plans a query (SELECT, VALUES, or a parenthesised query), with the queries its
+    /// `WITH` names in scope: each is visible to the query and to the `WITH` queries
+    /// after it, and hides a table of its name.
     pub fn query(&mut self, q: &ast::Query) -> Result<Planned> {
-        if q.with.is_some() {
-            return Err(unsupported("WITH"));
+        self.with(q.with.as_ref(), |p| p.query_body(q))
+    }
+
+    /// Runs `f` with the queries of a `WITH` clause in scope.
+    pub fn with<T>(
+        &mut self,
+        with: Option<&ast::With>,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        let outside = self.ctes.len();
+        let done = self.bring_into_scope(with).and_then(|()| f(self));
+        self.ctes.truncate(outside);
+        done
+    }
+
+    fn bring_into_scope(&mut self, with: Option<&ast::With>) -> Result<()> {
+        let Some(with) = with else {
+            return Ok(());
+        };
+        if with.recursive {
+            return Err(unsupported("WITH RECURSIVE"));
         }
+        let first = self.ctes.len();
+        for cte in &with.cte_tables {
+            let name = ident(&cte.alias.name);
+            if self.ctes[first..].iter().any(|c| c.name == name) {
+                return Err(Error::DuplicateWithName(name));
+            }
+            self.ctes.push(Cte {
+                name,
+                query: cte.query.as_ref().clone(),
+                columns: cte.alias.columns.clone(),
+                depth: self.outer.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Plans the `WITH` query at `ctes[at]` where a FROM clause refers to it, seeing
+    /// what it saw where it was defined: the `WITH` queries before it and the enclosing
+    /// rows of that place. From inside a subquery, which has one more enclosing row, one
+    /// that refers to an enclosing row is refused.
+    fn plan_cte(&mut self, at: usize) -> Result<(Planned, &Cte)> {
+        let later = self.ctes.split_off(at);
+        let cte = &later[0];
+        let inner = self.outer.split_off(cte.depth.min(self.outer.len()));
+        let before = self.outer_refs;
+        let planned = self.query(&cte.query);
+        let refers_out = self.outer_refs > before;
+        let nested = !inner.is_empty();
+        self.outer.extend(inner);
+        self.ctes.extend(later);
+        let planned = planned?;
+        if nested && refers_out {
+            return Err(unsupported(
+                "a WITH query that refers to an enclosing query, used inside a subquery",
+            ));
+        }
+        Ok((planned, &self.ctes[at]))
+    }
+
+    fn query_body(&mut self, q: &ast::Query) -> Result<Planned> {
         if q.fetch.is_some() {
             return Err(unsupported("FETCH"));
         }
@@ -1010,6 +1086,26 @@ impl<'a, 'e> Planner<'a, 'e> {
                 args: None,
                 ..
             } => {
+                if let [ast::ObjectNamePart::Identifier(part)] = &name.0[..] {
+                    let wanted = ident(part);
+                    if let Some(at) = self.ctes.iter().rposition(|c| c.name == wanted) {
+                        let (planned, cte) = self.plan_cte(at)?;
+                        let (name, columns) = (cte.name.clone(), cte.columns.clone());
+                        if columns.len() > planned.columns.len() {
+                            return Err(Error::InvalidColumnReference(format!(
+                                "WITH query \"{name}\" has {} columns available but {} columns specified",
+                                planned.columns.len(),
+                                columns.len()
+                            )));
+                        }
+                        let qualifier = alias.as_ref().map_or(name, |a| ident(&a.name));
+                        let (plan, mut scope) = derived(planned, qualifier, Some(&columns))?;
+                        if let Some(a) = alias {
+                            rename_columns(&mut scope, &a.columns)?;
+                        }
+                        return Ok((plan, scope));
+                    }
+                }
                 let table = self.table(name)?;
                 let alias_name = alias.as_ref().map(|a| ident(&a.name));
                 let qualifier = alias_name.clone().unwrap_or_else(|| table.name.clone());
@@ -1038,23 +1134,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 let name = alias
                     .as_ref()
                     .map_or("subquery".to_string(), |a| ident(&a.name));
-                let mut scope = Scope {
-                    columns: planned
-                        .columns
-                        .iter()
-                        .map(|c| (Some(name.clone()), c.clone()))
-                        .collect(),
-                };
-                if let Some(a) = alias {
-                    rename_columns(&mut scope, &a.columns)?;
-                }
-                Ok((
-                    Plan::Derived {
-                        source: Box::new(planned.plan),
-                        alias: name,
-                    },
-                    scope,
-                ))
+                derived(planned, name, alias.as_ref().map(|a| &a.columns[..]))
             }
             ast::TableFactor::NestedJoin {
                 table_with_joins,
@@ -1536,6 +1616,30 @@ struct PostSelect {
     keys: Vec<SortKey>,
     order_text: String,
     having: Option<(Expr, String)>,
+}
+
+/// A query's rows as a FROM item called `name`, its columns renamed by `columns` if
+/// given.
+fn derived(
+    planned: Planned,
+    name: String,
+    columns: Option<&[ast::TableAliasColumnDef]>,
+) -> Result<(Plan, Scope)> {
+    let mut scope = Scope {
+        columns: planned
+            .columns
+            .iter()
+            .map(|c| (Some(name.clone()), c.clone()))
+            .collect(),
+    };
+    if let Some(columns) = columns {
+        rename_columns(&mut scope, columns)?;
+    }
+    let plan = Plan::Derived {
+        source: Box::new(planned.plan),
+        alias: name,
+    };
+    Ok((plan, scope))
 }
 
 fn rename_columns(scope: &mut Scope, names: &[ast::TableAliasColumnDef]) -> Result<()> {

@@ -795,6 +795,9 @@ fn too_late() -> Error {
 fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResult> {
     match stmt {
         ast::Statement::Query(q) => {
+            if let Some(change) = dml::change_under_with(q) {
+                return p.with(q.with.as_ref(), |p| statement(p, change));
+            }
             if let Some(name) = dml::writes(stmt) {
                 dml::check_writable(p.env, name)?;
             }
@@ -826,11 +829,14 @@ fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResu
         } => {
             p.explain = true;
             let lines = match inner.as_ref() {
-                ast::Statement::Query(q) => {
-                    let mut lines = Vec::new();
-                    p.query(q)?.plan.explain(&mut lines, 0);
-                    lines
-                }
+                ast::Statement::Query(q) => match dml::change_under_with(q) {
+                    Some(change) => p.with(q.with.as_ref(), |p| dml::explain(p, change))?,
+                    None => {
+                        let mut lines = Vec::new();
+                        p.query(q)?.plan.explain(&mut lines, 0);
+                        lines
+                    }
+                },
                 other => dml::explain(p, other)?,
             };
             Ok(QueryResult {

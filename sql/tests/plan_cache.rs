@@ -404,3 +404,32 @@ fn a_session_with_cached_plans_can_move_to_another_thread() {
         .unwrap();
     assert_eq!(r.rows, vec![vec![Value::from("bob")]]);
 }
+
+#[test]
+fn a_prepared_with_query_gives_the_rows_of_each_value_and_follows_ddl_on_its_tables() {
+    for id in [1, 2, 9] {
+        same_as_unprepared(
+            ACCOUNTS,
+            "WITH rich AS (SELECT id, balance FROM t WHERE balance >= $1) \
+             SELECT r.id, t.name FROM rich r JOIN t ON t.id = r.id ORDER BY r.id",
+            &[Value::Integer(id * 10)],
+        );
+    }
+    let mut s = session(ACCOUNTS);
+    let q = s
+        .prepare("WITH one AS (SELECT * FROM t WHERE id = $1) SELECT * FROM one")
+        .unwrap();
+    assert_eq!(
+        s.execute_prepared(&q, &[Value::Integer(2)])
+            .unwrap()
+            .rows
+            .len(),
+        1
+    );
+    ok(&mut s, "DROP TABLE t");
+    ok(&mut s, "CREATE TABLE t (id INT PRIMARY KEY, note TEXT)");
+    ok(&mut s, "INSERT INTO t VALUES (2, 'new')");
+    let r = s.execute_prepared(&q, &[Value::Integer(2)]).unwrap();
+    assert_eq!(*r.columns, ["id", "note"]);
+    assert_eq!(r.rows, vec![vec![Value::Integer(2), Value::from("new")]]);
+}
