@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use smallvec::SmallVec;
 
 use isolde_txn::{
-    CheckpointInfo, CommitInfo, CommitObserver, CommitRecord, IsolationLevel, LockMode, TxnManager,
+    prefix_end, CheckpointInfo, CommitInfo, CommitObserver, CommitRecord, IsolationLevel, LockMode,
+    TxnManager,
 };
 
 use crate::config::Options;
@@ -408,20 +409,20 @@ impl Transaction {
             Bound::Excluded(k) => Bound::Excluded(keyspace::kv_key(k.as_ref())),
             Bound::Unbounded => Bound::Excluded(vec![KV_PREFIX + 1]),
         };
-        Ok(Scan {
-            inner: self.inner.scan((start, end))?,
-            now_ms: std::cell::OnceCell::new(),
-        })
+        self.scan_bounds((start, end))
     }
 
     /// Every key starting with `prefix`, in order.
     pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Scan<'_>> {
         self.inner.begin_statement();
-        let inner = self.inner.scan_prefix(&keyspace::kv_key(prefix))?;
-        Ok(Scan {
-            inner,
-            now_ms: std::cell::OnceCell::new(),
-        })
+        let start = keyspace::kv_key(prefix);
+        let end = prefix_end(&start).map_or(Bound::Unbounded, Bound::Excluded);
+        self.scan_bounds((Bound::Included(start), end))
+    }
+
+    fn scan_bounds(&self, range: (Bound<Vec<u8>>, Bound<Vec<u8>>)) -> Result<Scan<'_>> {
+        let inner = self.inner.scan_with(range, Scan::live_entries())?;
+        Ok(Scan { inner })
     }
 
     /// Publishes `payload` on `channel` if and when this transaction commits, in commit
@@ -564,21 +565,25 @@ impl Transaction {
 /// A lazy key-value range scan: `(key, value)` pairs in key order; `.rev()` reverses.
 /// Expired keys are left out.
 pub struct Scan<'a> {
-    inner: isolde_txn::Scan<'a>,
-    /// The one instant the scan judges expiry at, read at the first key that has one:
-    /// most scans meet none and never read the clock.
-    now_ms: std::cell::OnceCell<u64>,
+    inner: isolde_txn::Scan<'a, (Vec<u8>, Vec<u8>), LiveEntry>,
 }
 
+/// Copies out a stored entry that is live: its key without the namespace byte and its
+/// value without the expiry header; None for an expired one.
+type LiveEntry = Box<dyn FnMut(&[u8], &isolde_txn::Value) -> Option<(Vec<u8>, Vec<u8>)>>;
+
 impl Scan<'_> {
-    fn live(&self, (mut key, stored): (Vec<u8>, isolde_txn::Value)) -> Option<(Vec<u8>, Vec<u8>)> {
-        let decoded = Stored::decode(&stored)?;
-        if decoded.is_expired(|| *self.now_ms.get_or_init(expiry::now_ms)) {
-            return None;
-        }
-        // The key without its namespace byte, in the scan's own buffer.
-        key.remove(0);
-        Some((key, decoded.value.to_vec()))
+    /// A [`LiveEntry`] judging expiry at one instant for the whole scan, read at the
+    /// first key that has an expiry time: most scans meet none and never read the clock.
+    fn live_entries() -> LiveEntry {
+        let now_ms = std::cell::OnceCell::new();
+        Box::new(move |key, stored| {
+            let decoded = Stored::decode(stored)?;
+            if decoded.is_expired(|| *now_ms.get_or_init(expiry::now_ms)) {
+                return None;
+            }
+            Some((key[1..].to_vec(), decoded.value.to_vec()))
+        })
     }
 }
 
@@ -586,23 +591,13 @@ impl Iterator for Scan<'_> {
     type Item = (Vec<u8>, Vec<u8>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let entry = self.inner.next()?;
-            if let Some(live) = self.live(entry) {
-                return Some(live);
-            }
-        }
+        self.inner.next()
     }
 }
 
 impl DoubleEndedIterator for Scan<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        loop {
-            let entry = self.inner.next_back()?;
-            if let Some(live) = self.live(entry) {
-                return Some(live);
-            }
-        }
+        self.inner.next_back()
     }
 }
 

@@ -410,23 +410,32 @@ impl Default for VersionStore {
     }
 }
 
-/// A lazy, ordered range scan; see [`VersionStore::scan`].
+/// A key and the value a scan found for it, as [`VersionStore::scan`] gives them.
+pub type Entry = (Vec<u8>, Value);
+
+/// How [`VersionStore::scan`] reads an entry: the key copied, the value shared.
+pub type ReadEntry = fn(&[u8], &Value) -> Option<Entry>;
+
+/// A lazy, ordered range scan; see [`VersionStore::scan_with`].
 ///
 /// It reads the map in batches from either end: a batch pins the epoch once, seeks to the
 /// first key not read yet and walks the skip list's bottom level, so a key costs neither
 /// an epoch pin nor a node reference count, as a step of a skip-list iterator does. A
-/// batch reads at most `batch` keys, so a scan never holds its whole range.
-pub struct Scan<'a> {
+/// batch reads at most `batch` keys, so a scan never holds its whole range. Each visible
+/// entry is turned into an item by `read` while its chain is read-locked, so that an
+/// item made of copies takes no reference to the stored value.
+pub struct Scan<'a, T = Entry, F = ReadEntry> {
     map: &'a SkipList<StoredKey, Arc<Chain>>,
     at: ReadAt,
+    read: F,
     /// The keys not read yet lie between these; each batch moves one of them past the
     /// keys it read.
     lower: Bound<StoredKey>,
     upper: Bound<StoredKey>,
-    /// Visible entries read from the front, ascending.
-    front: VecDeque<(Vec<u8>, Value)>,
-    /// Visible entries read from the back, descending.
-    back: VecDeque<(Vec<u8>, Value)>,
+    /// Items read from the front, ascending.
+    front: VecDeque<T>,
+    /// Items read from the back, descending.
+    back: VecDeque<T>,
     /// Keys the next batch reads at most: small at first, for scans that stop early, and
     /// growing up to `MAX_BATCH`.
     batch: usize,
@@ -529,10 +538,28 @@ impl VersionStore {
     /// held. Which versions a batch sees is fixed by `at`, so reading a batch ahead of its
     /// use changes nothing a snapshot reader can see.
     pub fn scan(&self, range: (Bound<Vec<u8>>, Bound<Vec<u8>>), at: ReadAt) -> Scan<'_> {
+        let read: ReadEntry = |key, value| Some((key.to_vec(), value.clone()));
+        self.scan_with(range, at, read)
+    }
+
+    /// [`VersionStore::scan`] turning each visible entry into an item with `read`, which
+    /// runs under the entry's chain lock (for values under 4 KiB; larger ones are read
+    /// after it is released) and may leave the entry out by returning None: a caller
+    /// that copies or decodes values does so without taking a reference to each.
+    pub fn scan_with<T, F>(
+        &self,
+        range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+        at: ReadAt,
+        read: F,
+    ) -> Scan<'_, T, F>
+    where
+        F: FnMut(&[u8], &Value) -> Option<T>,
+    {
         let own = |b: Bound<Vec<u8>>| b.map(|k| StoredKey::from(k.as_slice()));
         Scan {
             map: &self.map,
             at,
+            read,
             lower: own(range.0),
             upper: own(range.1),
             front: VecDeque::new(),
@@ -834,7 +861,7 @@ fn check_lock(
     Ok(())
 }
 
-impl Scan<'_> {
+impl<T, F: FnMut(&[u8], &Value) -> Option<T>> Scan<'_, T, F> {
     /// Reads the next batch from the front into `front` (`forward`), or from the back into
     /// `back`, and moves that end's bound past the keys read.
     fn read_batch(&mut self, forward: bool) {
@@ -865,9 +892,18 @@ impl Scan<'_> {
             if !inside {
                 break;
             }
-            if let Some(value) = e.value().state.read().visible(self.at) {
-                buffer.push_back((e.key().as_slice().to_vec(), value.clone()));
-            }
+            let key = e.key().as_slice();
+            let state = e.value().state.read();
+            let item = match state.visible(self.at) {
+                None => None,
+                Some(value) if value.len() < LARGE_VALUE => (self.read)(key, value),
+                Some(value) => {
+                    let value = value.clone();
+                    drop(state);
+                    (self.read)(key, &value)
+                }
+            };
+            buffer.extend(item);
             read += 1;
             if read == self.batch {
                 let past = Bound::Excluded(e.key().clone());
@@ -903,8 +939,8 @@ fn above(key: &StoredKey, lower: &Bound<StoredKey>) -> bool {
     }
 }
 
-impl Iterator for Scan<'_> {
-    type Item = (Vec<u8>, Value);
+impl<T, F: FnMut(&[u8], &Value) -> Option<T>> Iterator for Scan<'_, T, F> {
+    type Item = T;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -920,7 +956,7 @@ impl Iterator for Scan<'_> {
     }
 }
 
-impl DoubleEndedIterator for Scan<'_> {
+impl<T, F: FnMut(&[u8], &Value) -> Option<T>> DoubleEndedIterator for Scan<'_, T, F> {
     fn next_back(&mut self) -> Option<Self::Item> {
         loop {
             if let Some(found) = self.back.pop_front() {
@@ -1249,6 +1285,45 @@ mod tests {
         assert_eq!(keys, vec![b"a".to_vec(), b"b".to_vec()]);
         let back: Vec<_> = store.scan(range, at(9)).rev().map(|(k, _)| k).collect();
         assert_eq!(back, vec![b"c".to_vec(), b"b".to_vec(), b"a".to_vec()]);
+    }
+
+    #[test]
+    fn scan_with_reads_each_visible_entry_borrowed_and_leaves_out_what_it_rejects() {
+        let store = VersionStore::new();
+        for (k, ts) in [("a", 1), ("b", 2), ("c", 3), ("d", 9)] {
+            store.install(k.as_bytes(), ts, v(&k.repeat(3)), 0);
+        }
+        let everything = (Bound::Unbounded, Bound::Unbounded);
+        // Keeps the keys other than "b", as key and value length, visible at ts 5.
+        let read = |key: &[u8], value: &Value| (key != b"b").then(|| (key[0], value.len()));
+        let forward: Vec<_> = store.scan_with(everything.clone(), at(5), read).collect();
+        assert_eq!(forward, vec![(b'a', 3), (b'c', 3)]);
+        let backward: Vec<_> = store.scan_with(everything, at(9), read).rev().collect();
+        assert_eq!(backward, vec![(b'd', 3), (b'c', 3), (b'a', 3)]);
+    }
+
+    #[test]
+    fn a_scan_reads_a_large_value_without_holding_its_key_against_a_writer() {
+        let store = Arc::new(VersionStore::new());
+        store.install(b"big", 1, Some(Arc::from(vec![7_u8; LARGE_VALUE])), 0);
+        let everything = (Bound::Unbounded, Bound::Unbounded);
+        let committed: Vec<bool> = store
+            .scan_with(everything, at(5), |_, value| {
+                assert_eq!(value.len(), LARGE_VALUE);
+                let store = store.clone();
+                let commit = std::thread::spawn(move || store.install(b"big", 2, v("1"), 0));
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+                while !commit.is_finished() && std::time::Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                Some(commit.is_finished())
+            })
+            .collect();
+        assert_eq!(
+            committed,
+            vec![true],
+            "the commit waited for the scan's reader"
+        );
     }
 
     #[test]

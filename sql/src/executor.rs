@@ -475,8 +475,16 @@ fn scan(
                 Access::KeyRange(r) => Some(r),
                 _ => None,
             };
-            for (key, bytes) in scan_range(env, range_bytes(&prefix, range))? {
-                accept(key, decode_row(&bytes)?)?;
+            // Rows are decoded as the scan reads them, without taking a reference to
+            // their bytes, and filtered once it is done with the transaction.
+            let rows: Vec<_> = {
+                let txn = env.txn.borrow();
+                let read =
+                    |key: &[u8], bytes: &isolde_txn::Value| Some((key.to_vec(), decode_row(bytes)));
+                txn.scan_with(range_bytes(&prefix, range), read)?.collect()
+            };
+            for (key, row) in rows {
+                accept(key, row?)?;
             }
             return Ok(());
         }

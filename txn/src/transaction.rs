@@ -162,11 +162,26 @@ impl Transaction {
     }
 
     fn scan_bounds(&self, range: (Bound<Vec<u8>>, Bound<Vec<u8>>)) -> Result<Scan<'_>> {
+        self.scan_with(range, |key, value| Some((key.to_vec(), value.clone())))
+    }
+
+    /// [`Transaction::scan`] of the keys between `range`'s bounds, turning each entry
+    /// into an item with `read`, borrowed, or leaving it out (None): a caller that copies
+    /// or decodes values takes no reference to each. `read` runs under the entry's lock:
+    /// it must be short and must not use the database.
+    pub fn scan_with<T, F>(
+        &self,
+        range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+        read: F,
+    ) -> Result<Scan<'_, T, F>>
+    where
+        F: FnMut(&[u8], &Value) -> Option<T>,
+    {
         self.ensure_active()?;
         if let Some(ser) = &self.ser {
             ser.read_range(range.clone());
         }
-        Ok(self.shared.store.scan(range, self.read_at()))
+        Ok(self.shared.store.scan_with(range, self.read_at(), read))
     }
 
     /// Sets `key` to `value`. Waits while another transaction holds the row.
