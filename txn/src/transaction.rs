@@ -596,7 +596,10 @@ impl Transaction {
 
 impl Drop for Transaction {
     fn drop(&mut self) {
-        self.abort("dropped".to_string(), false);
+        // Most transactions are dropped after they ended: no reason to make.
+        if !self.ended {
+            self.abort("dropped".to_string(), false);
+        }
     }
 }
 
