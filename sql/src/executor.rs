@@ -830,7 +830,7 @@ fn row_key_into<V: Borrow<Value>>(
     }
 }
 
-/// The key of a row of `table` (see [`row_key_into`]).
+/// The key of a row of `table`: the table's prefix and its primary key (or `row_id`).
 pub fn row_key<V: Borrow<Value>>(table: &Table, row: &[V], row_id: Option<i64>) -> Vec<u8> {
     let mut key = Vec::new();
     row_key_into(table, row, row_id, &mut key);
