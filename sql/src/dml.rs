@@ -6,11 +6,19 @@
 //! clause in its newest version, and updated in that version or skipped, as PostgreSQL
 //! does; at REPEATABLE READ and SERIALIZABLE it is a serialization failure (40001).
 //!
+//! `INSERT ... ON CONFLICT` decides about each row before writing any of it
+//! ([`executor::insert_row_or_find`]): the keys of the arbiter constraints are locked and
+//! looked at first, so a row that conflicts leaves no row or index entry behind. The
+//! existing row comes back locked (its newest committed version at READ COMMITTED, a
+//! serialization failure at the snapshot levels if the snapshot does not see it), and
+//! DO UPDATE changes it through the same code as UPDATE.
+//!
 //! Each statement is planned whole (`plan_*`: the target table, the source rows, the
 //! assignments and RETURNING list) before it runs (`run_*`), so that a cached plan can
 //! run again with other parameter values.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use isolde_txn::LockMode;
@@ -18,7 +26,7 @@ use sqlparser::ast;
 
 use crate::catalog::Table;
 use crate::error::{Error, Result};
-use crate::executor::{self, next_row_id, scan_rows, Env};
+use crate::executor::{self, next_row_id, scan_rows, Arbiters, Env};
 use crate::expression::Expr;
 use crate::plan::{Access, Plan, RowLocking};
 use crate::planner::{self, ident, object_name, Planner, Scope};
@@ -191,19 +199,38 @@ pub struct InsertPlan {
     /// True when the targets are all columns in order, so a source row is the new row.
     all_columns: bool,
     source: Plan,
+    on_conflict: Option<OnConflict>,
     returning: Option<Returning>,
 }
 
-/// Plans INSERT INTO t [(cols)] VALUES ... | SELECT ... [RETURNING ...]
+/// A planned `ON CONFLICT` clause: where a conflict is looked for, and what is done.
+pub struct OnConflict {
+    arbiters: Arbiters,
+    action: ConflictAction,
+    /// The arbiters' names as EXPLAIN shows them (none when no target was given).
+    arbiter_names: Vec<String>,
+}
+
+/// What `ON CONFLICT` does with the existing row.
+enum ConflictAction {
+    Nothing,
+    /// DO UPDATE SET ... [WHERE ...]: expressions over the existing row followed by the
+    /// row proposed for insertion (EXCLUDED).
+    Update {
+        assignments: Assignments,
+        filter: Option<(Expr, String)>,
+    },
+}
+
+/// Plans INSERT INTO t [(cols)] VALUES ... | SELECT ... [ON CONFLICT ...] [RETURNING ...]
 pub fn plan_insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<InsertPlan> {
     if ins.or.is_some()
         || ins.ignore
-        || ins.on.is_some()
         || ins.overwrite
         || ins.partitioned.is_some()
         || !ins.assignments.is_empty()
     {
-        return Err(unsupported("INSERT with ON CONFLICT / OR / SET"));
+        return Err(unsupported("INSERT with OR / IGNORE / SET"));
     }
     let ast::TableObject::TableName(name) = &ins.table else {
         return Err(unsupported("INSERT into a table function"));
@@ -258,6 +285,11 @@ pub fn plan_insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<InsertP
         .table_alias
         .as_ref()
         .map_or(table.name.clone(), |a| ident(&a.alias));
+    let on_conflict = match &ins.on {
+        None => None,
+        Some(ast::OnInsert::OnConflict(oc)) => Some(on_conflict(p, oc, &table, &qualifier)?),
+        Some(_) => return Err(unsupported("ON DUPLICATE KEY UPDATE")),
+    };
     let scope = Scope::of_table(&table, &qualifier);
     let returning = returning(p, ins.returning.as_ref(), &table, &scope)?;
     let all_columns = targets.iter().copied().eq(0..table.columns.len());
@@ -266,8 +298,139 @@ pub fn plan_insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<InsertP
         targets,
         all_columns,
         source,
+        on_conflict,
         returning,
     })
+}
+
+impl OnConflict {
+    /// EXPLAIN's lines for the clause, as PostgreSQL prints them under the Insert node.
+    fn explain(&self, lines: &mut Vec<String>) {
+        let (resolution, filter) = match &self.action {
+            ConflictAction::Nothing => ("NOTHING", None),
+            ConflictAction::Update { filter, .. } => ("UPDATE", filter.as_ref()),
+        };
+        lines.push(format!("  Conflict Resolution: {resolution}"));
+        if !self.arbiter_names.is_empty() {
+            let names = self.arbiter_names.join(", ");
+            lines.push(format!("  Conflict Arbiter Indexes: {names}"));
+        }
+        if let Some((_, text)) = filter {
+            lines.push(format!("  Conflict Filter: {text}"));
+        }
+    }
+}
+
+/// Plans `ON CONFLICT [target] DO NOTHING | DO UPDATE SET ... [WHERE ...]` of an INSERT
+/// into `table`, whose rows DO UPDATE names by `qualifier` (the table's name or alias),
+/// and the proposed row by `excluded`.
+fn on_conflict(
+    p: &mut Planner<'_, '_>,
+    oc: &ast::OnConflict,
+    table: &Table,
+    qualifier: &str,
+) -> Result<OnConflict> {
+    let arbiters = match &oc.conflict_target {
+        Some(target) => Some(conflict_target(table, target)?),
+        None => None,
+    };
+    let arbiter_names = arbiters.as_ref().map_or(Vec::new(), |a| {
+        let pk = a.primary_key.then(|| table.pkey_name());
+        pk.into_iter()
+            .chain(a.indexes.iter().map(|&i| table.indexes[i].name.clone()))
+            .collect()
+    });
+    let action = match &oc.action {
+        ast::OnConflictAction::DoNothing => ConflictAction::Nothing,
+        ast::OnConflictAction::DoUpdate(update) => {
+            if arbiters.is_none() {
+                return Err(Error::SyntaxRule(
+                    "ON CONFLICT DO UPDATE requires inference specification or constraint name"
+                        .into(),
+                ));
+            }
+            let mut scope = Scope::of_table(table, qualifier);
+            scope.join(Scope::of_table(table, "excluded"))?;
+            let assignments = Assignments::plan(p, table, &update.assignments, &scope)?;
+            let filter = match &update.selection {
+                Some(w) => Some((p.scalar(w, &scope)?, p.explain_text(|| w.to_string()))),
+                None => None,
+            };
+            ConflictAction::Update {
+                assignments,
+                filter,
+            }
+        }
+    };
+    // Without a target DO NOTHING resolves a conflict on any unique constraint.
+    let arbiters = arbiters.unwrap_or_else(|| Arbiters {
+        primary_key: !table.primary_key.is_empty(),
+        indexes: (0..table.indexes.len())
+            .filter(|&i| table.indexes[i].unique)
+            .collect(),
+    });
+    Ok(OnConflict {
+        arbiters,
+        action,
+        arbiter_names,
+    })
+}
+
+/// The unique constraints a conflict target names: every one (the primary key, unique
+/// indexes) whose columns are exactly the target's, in any order, as PostgreSQL infers
+/// them; or the constraint `ON CONSTRAINT` names. 42P10 when none matches.
+fn conflict_target(table: &Table, target: &ast::ConflictTarget) -> Result<Arbiters> {
+    let unique_index = |i: &usize| table.indexes[*i].unique;
+    let columns = match target {
+        ast::ConflictTarget::OnConstraint(name) => {
+            let name = object_name(name)?;
+            let indexes: Vec<usize> = (0..table.indexes.len())
+                .filter(unique_index)
+                .filter(|&i| table.indexes[i].name == name)
+                .collect();
+            let primary_key = !table.primary_key.is_empty() && table.pkey_name() == name;
+            if !primary_key && indexes.is_empty() {
+                return Err(Error::UndefinedObject(format!(
+                    "constraint \"{name}\" for table \"{}\" does not exist",
+                    table.name
+                )));
+            }
+            return Ok(Arbiters {
+                primary_key,
+                indexes,
+            });
+        }
+        ast::ConflictTarget::Columns(columns) => columns,
+    };
+    let mut wanted = Vec::new();
+    for c in columns {
+        let name = ident(c);
+        let col = table
+            .column_index(&name)
+            .ok_or_else(|| Error::UndefinedColumn(format!("\"{name}\"")))?;
+        wanted.push(col);
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    let same = |cols: &[usize]| {
+        let mut cols = cols.to_vec();
+        cols.sort_unstable();
+        cols == wanted
+    };
+    let arbiters = Arbiters {
+        primary_key: !table.primary_key.is_empty() && same(&table.primary_key),
+        indexes: (0..table.indexes.len())
+            .filter(unique_index)
+            .filter(|&i| same(&table.indexes[i].columns))
+            .collect(),
+    };
+    if !arbiters.primary_key && arbiters.indexes.is_empty() {
+        return Err(Error::InvalidColumnReference(
+            "there is no unique or exclusion constraint matching the ON CONFLICT specification"
+                .into(),
+        ));
+    }
+    Ok(arbiters)
 }
 
 /// Runs a planned INSERT.
@@ -277,35 +440,39 @@ pub fn plan_insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<InsertP
 /// into the new row, so a prepared single-row INSERT copies no value before encoding it.
 /// All rows are still evaluated before the first is inserted, as for any other source.
 pub fn run_insert(plan: &InsertPlan, env: &Env<'_>) -> Result<QueryResult> {
-    let ret = plan.returning.as_ref();
-    let mut out = Vec::new();
-    let count = match &plan.source {
-        Plan::Values { rows } => {
-            match rows.as_slice() {
-                [row] => insert_values(plan, literal_row(row, env)?, env, &mut out)?,
-                rows => {
-                    let rows = rows
-                        .iter()
-                        .map(|r| literal_row(r, env))
-                        .collect::<Result<Vec<_>>>()?;
-                    for values in rows {
-                        insert_values(plan, values, env, &mut out)?;
-                    }
+    let mut done = Inserted::default();
+    match &plan.source {
+        Plan::Values { rows } => match rows.as_slice() {
+            [row] => insert_values(plan, literal_row(row, env)?, env, &mut done)?,
+            rows => {
+                let rows = rows
+                    .iter()
+                    .map(|r| literal_row(r, env))
+                    .collect::<Result<Vec<_>>>()?;
+                for values in rows {
+                    insert_values(plan, values, env, &mut done)?;
                 }
             }
-            rows.len()
-        }
+        },
         source => {
-            let rows = executor::run(source, env)?;
-            let count = rows.len();
-            for values in rows {
+            for values in executor::run(source, env)? {
                 let values = values.into_iter().map(Cow::Owned).collect();
-                insert_values(plan, values, env, &mut out)?;
+                insert_values(plan, values, env, &mut done)?;
             }
-            count
         }
-    };
-    Ok(result("INSERT 0 ", count, ret, out))
+    }
+    let ret = plan.returning.as_ref();
+    Ok(result("INSERT 0 ", done.count, ret, done.out))
+}
+
+/// What an INSERT has done so far: the rows it counts (inserted, or updated by ON
+/// CONFLICT DO UPDATE) and their RETURNING rows; and for DO UPDATE the keys of those
+/// rows, since a second conflict with one of them in the same statement is an error.
+#[derive(Default)]
+struct Inserted {
+    count: usize,
+    out: Vec<Vec<Value>>,
+    affected: HashSet<Vec<u8>>,
 }
 
 /// The values of one row of a `VALUES` list: constants and parameters borrowed, the
@@ -324,12 +491,15 @@ fn literal_row<'v>(exprs: &'v [Expr], env: &'v Env<'_>) -> Result<Vec<Cow<'v, Va
 }
 
 /// Inserts one source row: placed in its target columns (the others get their
-/// defaults), coerced to the column types, stored, and projected for RETURNING.
+/// defaults), coerced to the column types, stored, and projected for RETURNING. With ON
+/// CONFLICT, a row that conflicts on an arbiter is not stored: DO NOTHING skips it, DO
+/// UPDATE updates the existing row (locked, in its newest version at READ COMMITTED)
+/// as UPDATE would, if its WHERE accepts the pair, and counts and returns that row.
 fn insert_values<'v>(
     plan: &'v InsertPlan,
     values: Vec<Cow<'v, Value>>,
     env: &Env<'_>,
-    out: &mut Vec<Vec<Value>>,
+    done: &mut Inserted,
 ) -> Result<()> {
     let table = &plan.table;
     if values.len() > plan.targets.len() {
@@ -358,12 +528,54 @@ fn insert_values<'v>(
         *slot = column_value(table, col, std::mem::replace(slot, Cow::Owned(Value::Null)))?;
     }
     let row_id = table.primary_key.is_empty().then(next_row_id);
-    executor::insert_row(table, &row, row_id, env)?;
-    if plan.returning.is_some() {
-        let row: Vec<Value> = row.into_iter().map(Cow::into_owned).collect();
-        project(plan.returning.as_ref(), &row, env, out)?;
+    let Some(on_conflict) = &plan.on_conflict else {
+        executor::insert_row(table, &row, row_id, env)?;
+        done.count += 1;
+        if plan.returning.is_some() {
+            let row: Vec<Value> = row.into_iter().map(Cow::into_owned).collect();
+            project(plan.returning.as_ref(), &row, env, &mut done.out)?;
+        }
+        return Ok(());
+    };
+    let arbiters = &on_conflict.arbiters;
+    let (key, existing) = match executor::insert_row_or_find(table, &row, row_id, arbiters, env)? {
+        Some(found) => found,
+        None => {
+            let row: Vec<Value> = row.into_iter().map(Cow::into_owned).collect();
+            if matches!(on_conflict.action, ConflictAction::Update { .. }) {
+                done.affected.insert(executor::row_key(table, &row, row_id));
+            }
+            done.count += 1;
+            return project(plan.returning.as_ref(), &row, env, &mut done.out);
+        }
+    };
+    let ConflictAction::Update {
+        assignments,
+        filter,
+    } = &on_conflict.action
+    else {
+        return Ok(());
+    };
+    if done.affected.contains(&key) {
+        return Err(Error::RowAffectedTwice);
     }
-    Ok(())
+    // DO UPDATE's expressions see the existing row followed by the proposed one.
+    let mut input = existing.clone();
+    input.extend(row.into_iter().map(Cow::into_owned));
+    if let Some((f, _)) = filter {
+        if !f.matches(&input, env)? {
+            return Ok(());
+        }
+    }
+    let new = assignments.apply(table, &key, existing, Some(&input), env)?;
+    // The row's key, moved if the update changed its primary key.
+    let key = match table.primary_key.is_empty() {
+        true => key,
+        false => executor::row_key(table, &new, None),
+    };
+    done.affected.insert(key);
+    done.count += 1;
+    project(plan.returning.as_ref(), &new, env, &mut done.out)
 }
 
 /// INSERT INTO t [(cols)] VALUES ... | SELECT ... [RETURNING ...]
@@ -460,52 +672,109 @@ fn update_target(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<Target> {
     target(p, &u.table.relation, u.selection.as_ref())
 }
 
-/// A planned UPDATE: the rows, the new values of the changed columns, what to return.
-pub struct UpdatePlan {
-    target: Target,
+/// The SET list of an UPDATE or of ON CONFLICT DO UPDATE: the changed columns and
+/// their new values.
+struct Assignments {
     sets: Vec<(usize, Expr)>,
     /// True when no assigned column is in the primary key or an index: the row then
     /// changes in place and no key moves.
     keys_untouched: bool,
+}
+
+impl Assignments {
+    /// Plans `SET col = expr, ...` for `table`, the expressions against `scope`.
+    fn plan(
+        p: &mut Planner<'_, '_>,
+        table: &Table,
+        assignments: &[ast::Assignment],
+        scope: &Scope,
+    ) -> Result<Assignments> {
+        let mut sets = Vec::new();
+        for a in assignments {
+            let ast::AssignmentTarget::ColumnName(name) = &a.target else {
+                return Err(unsupported("UPDATE of a column tuple"));
+            };
+            let col = target_column(table, name)?;
+            if sets.iter().any(|(c, _)| *c == col) {
+                return Err(Error::SyntaxRule(format!(
+                    "multiple assignments to same column \"{}\"",
+                    table.columns[col].name
+                )));
+            }
+            let value = if planner::is_default_keyword(&a.value) {
+                Expr::Const(table.columns[col].default.clone().unwrap_or(Value::Null))
+            } else {
+                p.scalar(&a.value, scope)?
+            };
+            sets.push((col, value));
+        }
+        let keys_untouched = sets.iter().all(|(col, _)| {
+            !table.primary_key.contains(col)
+                && table.indexes.iter().all(|i| !i.columns.contains(col))
+        });
+        Ok(Assignments {
+            sets,
+            keys_untouched,
+        })
+    }
+
+    /// Replaces the row `old`, stored under `key` and locked, by the row the
+    /// assignments make of it, with its index entries; returns the new row. The values
+    /// are computed from `input` (the row the expressions were planned against), or from
+    /// `old` when None, all before any is stored.
+    fn apply(
+        &self,
+        table: &Table,
+        key: &[u8],
+        old: Vec<Value>,
+        input: Option<&[Value]>,
+        env: &Env<'_>,
+    ) -> Result<Vec<Value>> {
+        let new_value = |col: usize, e: &Expr, row: &[Value]| {
+            let v = e.eval(input.unwrap_or(row), env)?;
+            column_value(table, col, Cow::Owned(v)).map(Cow::into_owned)
+        };
+        if !self.keys_untouched {
+            let mut new = old.clone();
+            for (col, e) in &self.sets {
+                new[*col] = new_value(*col, e, &old)?;
+            }
+            executor::update_row(table, key, &old, &new, env)?;
+            return Ok(new);
+        }
+        let mut row = old;
+        match self.sets.as_slice() {
+            [(col, e)] => row[*col] = new_value(*col, e, &row)?,
+            sets => {
+                let values = sets
+                    .iter()
+                    .map(|(col, e)| new_value(*col, e, &row))
+                    .collect::<Result<Vec<_>>>()?;
+                for ((col, _), v) in sets.iter().zip(values) {
+                    row[*col] = v;
+                }
+            }
+        }
+        executor::overwrite_row(key, &row, env)?;
+        Ok(row)
+    }
+}
+
+/// A planned UPDATE: the rows, the new values of the changed columns, what to return.
+pub struct UpdatePlan {
+    target: Target,
+    assignments: Assignments,
     returning: Option<Returning>,
 }
 
 /// Plans UPDATE t SET col = expr, ... [WHERE ...] [RETURNING ...]
 pub fn plan_update(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<UpdatePlan> {
     let target = update_target(p, u)?;
-    let mut sets = Vec::new();
-    for a in &u.assignments {
-        let ast::AssignmentTarget::ColumnName(name) = &a.target else {
-            return Err(unsupported("UPDATE of a column tuple"));
-        };
-        let col = target_column(&target.table, name)?;
-        if sets.iter().any(|(c, _)| *c == col) {
-            return Err(Error::SyntaxRule(format!(
-                "multiple assignments to same column \"{}\"",
-                target.table.columns[col].name
-            )));
-        }
-        let value = if planner::is_default_keyword(&a.value) {
-            Expr::Const(
-                target.table.columns[col]
-                    .default
-                    .clone()
-                    .unwrap_or(Value::Null),
-            )
-        } else {
-            p.scalar(&a.value, &target.scope)?
-        };
-        sets.push((col, value));
-    }
+    let assignments = Assignments::plan(p, &target.table, &u.assignments, &target.scope)?;
     let returning = returning(p, u.returning.as_ref(), &target.table, &target.scope)?;
-    let table = &target.table;
-    let keys_untouched = sets.iter().all(|(col, _)| {
-        !table.primary_key.contains(col) && table.indexes.iter().all(|i| !i.columns.contains(col))
-    });
     Ok(UpdatePlan {
         target,
-        sets,
-        keys_untouched,
+        assignments,
         returning,
     })
 }
@@ -516,35 +785,8 @@ pub fn run_update(plan: &UpdatePlan, env: &Env<'_>) -> Result<QueryResult> {
     let ret = plan.returning.as_ref();
     let mut out = Vec::new();
     let mut count = 0;
-    let new_value = |col: usize, e: &Expr, row: &[Value]| {
-        column_value(table, col, Cow::Owned(e.eval(row, env)?)).map(Cow::into_owned)
-    };
     plan.target.for_each_locked(env, |key, row| {
-        let new = if plan.keys_untouched {
-            // Every new value is computed from the old row before any is stored.
-            let mut row = row;
-            match plan.sets.as_slice() {
-                [(col, e)] => row[*col] = new_value(*col, e, &row)?,
-                sets => {
-                    let values = sets
-                        .iter()
-                        .map(|(col, e)| new_value(*col, e, &row))
-                        .collect::<Result<Vec<_>>>()?;
-                    for ((col, _), v) in sets.iter().zip(values) {
-                        row[*col] = v;
-                    }
-                }
-            }
-            executor::overwrite_row(&key, &row, env)?;
-            row
-        } else {
-            let mut new = row.clone();
-            for (col, e) in &plan.sets {
-                new[*col] = new_value(*col, e, &row)?;
-            }
-            executor::update_row(table, &key, &row, &new, env)?;
-            new
-        };
+        let new = plan.assignments.apply(table, &key, row, None, env)?;
         project(ret, &new, env, &mut out)?;
         count += 1;
         Ok(())
@@ -623,6 +865,13 @@ pub fn explain(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<Vec<Str
             };
             let table = p.table(name)?;
             let mut lines = vec![format!("Insert on {}", table.name)];
+            if let Some(ast::OnInsert::OnConflict(oc)) = &ins.on {
+                let qualifier = ins
+                    .table_alias
+                    .as_ref()
+                    .map_or(table.name.clone(), |a| ident(&a.alias));
+                on_conflict(p, oc, &table, &qualifier)?.explain(&mut lines);
+            }
             if let Some(source) = &ins.source {
                 p.query(source)?.plan.explain(&mut lines, 1);
             }

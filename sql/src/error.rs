@@ -88,6 +88,9 @@ pub enum Error {
     Grouping(String),
     /// A scalar subquery returned more than one row (21000).
     CardinalityViolation,
+    /// `INSERT ... ON CONFLICT DO UPDATE` met a row it inserted or updated itself, from
+    /// two proposed rows with the same key (21000, PostgreSQL's cardinality_violation).
+    RowAffectedTwice,
     /// The statement nests too deeply to plan or evaluate within the session's max stack
     /// depth, or to parse at all (54001).
     StackDepthExceeded,
@@ -136,7 +139,7 @@ impl Error {
             Error::DatatypeMismatch(_) => "42804",
             Error::UndefinedFunction(_) => "42883",
             Error::Grouping(_) => "42803",
-            Error::CardinalityViolation => "21000",
+            Error::CardinalityViolation | Error::RowAffectedTwice => "21000",
             Error::StackDepthExceeded => "54001",
             Error::FeatureNotSupported(_) => "0A000",
             Error::InFailedTransaction => "25P02",
@@ -438,6 +441,9 @@ impl fmt::Display for Error {
             Error::Grouping(m) => f.write_str(m),
             Error::CardinalityViolation => {
                 f.write_str("more than one row returned by a subquery used as an expression")
+            }
+            Error::RowAffectedTwice => {
+                f.write_str("ON CONFLICT DO UPDATE command cannot affect row a second time")
             }
             Error::FeatureNotSupported(m) => write!(f, "not supported: {m}"),
             Error::InFailedTransaction => f.write_str(

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::ops::Bound;
 use std::thread::LocalKey;
 
-use isolde_txn::{prefix_end, Transaction, TxnManager};
+use isolde_txn::{prefix_end, LockMode, Transaction, TxnManager};
 
 use crate::catalog::Table;
 use crate::encoding::{
@@ -838,6 +838,13 @@ fn row_key_into<V: Borrow<Value>>(
     }
 }
 
+/// The key of a row of `table`: the table's prefix and its primary key (or `row_id`).
+pub fn row_key<V: Borrow<Value>>(table: &Table, row: &[V], row_id: Option<i64>) -> Vec<u8> {
+    let mut key = Vec::new();
+    row_key_into(table, row, row_id, &mut key);
+    key
+}
+
 thread_local! {
     /// The buffers a new row's key and a written row are encoded into on their way to
     /// the store, which copies them: reused, so that writing a row allocates nothing of
@@ -906,6 +913,16 @@ fn values_text<V: Borrow<Value>>(row: &[V], cols: &[usize]) -> String {
     vals.join(", ")
 }
 
+/// The unique constraints an `INSERT ... ON CONFLICT` resolves a conflict on
+/// (PostgreSQL's arbiter indexes). A conflict on any other is a unique violation (23505).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Arbiters {
+    /// The primary key (never set for a table keyed by a hidden row id).
+    pub primary_key: bool,
+    /// Unique indexes, by position in [`Table::indexes`].
+    pub indexes: Vec<usize>,
+}
+
 /// Inserts a new row and its index entries. `row_id` is the hidden key of a table
 /// without a primary key.
 pub fn insert_row<V: Borrow<Value>>(
@@ -914,22 +931,91 @@ pub fn insert_row<V: Borrow<Value>>(
     row_id: Option<i64>,
     env: &Env<'_>,
 ) -> Result<()> {
+    insert_row_or_find(table, row, row_id, &Arbiters::default(), env).map(drop)
+}
+
+/// Inserts a new row and its index entries, as [`insert_row`] does, unless one of the
+/// `arbiters` already holds its key: then it writes nothing and returns the row there
+/// (its key and values), locked exclusively. At READ COMMITTED that row is the newest
+/// committed version when it committed after the statement began; at REPEATABLE READ
+/// and SERIALIZABLE such a row is a serialization failure (first updater wins), whether
+/// it is found by its primary key or through a unique index.
+///
+/// The arbiter indexes are looked at first, their entries locked but not written, and
+/// the row is written only once none conflicts: a row that conflicts leaves nothing
+/// behind. A key another transaction is writing is waited for, as every write waits.
+pub fn insert_row_or_find<V: Borrow<Value>>(
+    table: &Table,
+    row: &[V],
+    row_id: Option<i64>,
+    arbiters: &Arbiters,
+    env: &Env<'_>,
+) -> Result<Option<KeyedRow>> {
     let key = |key: &mut Vec<u8>| row_key_into(table, row, row_id, key);
     with_buffer(&KEY_BUFFER, key, |key| {
+        let pk = &key[OBJECT_PREFIX_LEN..];
+        for &i in &arbiters.indexes {
+            if let Some(found) = find_by_index(table, i, row, pk, env)? {
+                return Ok(Some(found));
+            }
+        }
         let existing = with_encoded_row(row, |bytes| env.txn.borrow_mut().insert(key, bytes))?;
-        if existing.is_some() {
+        if let Some(existing) = existing {
+            if arbiters.primary_key {
+                return Ok(Some((key.to_vec(), decode_row(&existing)?)));
+            }
             return Err(Error::UniqueViolation {
                 constraint: table.pkey_name(),
                 columns: table.column_names(&table.primary_key),
                 values: values_text(row, &table.primary_key),
             });
         }
-        let pk = &key[OBJECT_PREFIX_LEN..];
         for i in 0..table.indexes.len() {
             insert_index_entry(table, i, row, pk, env)?;
         }
-        Ok(())
+        Ok(None)
     })
+}
+
+/// The row that unique index `index` says already holds `row`'s values (a row other
+/// than the one keyed `pk`), locked, with its key; None when the entry is free (locked
+/// then, and not written). See [`insert_row_or_find`].
+fn find_by_index<V: Borrow<Value>>(
+    table: &Table,
+    index: usize,
+    row: &[V],
+    pk: &[u8],
+    env: &Env<'_>,
+) -> Result<Option<KeyedRow>> {
+    let (ikey, is_claim) = index_key(table, index, row, pk);
+    if !is_claim {
+        return Ok(None);
+    }
+    let owner = match lock_and_read(&ikey, env)? {
+        Some(owner) if owner[..] != *pk => owner,
+        _ => return Ok(None),
+    };
+    let mut key = row_prefix(table.id);
+    key.extend_from_slice(&owner);
+    match lock_and_read(&key, env)? {
+        Some(bytes) => Ok(Some((key, decode_row(&bytes)?))),
+        None => Err(Error::Corrupt(format!(
+            "an entry of index \"{}\" names a row of \"{}\" that does not exist",
+            table.indexes[index].name, table.name
+        ))),
+    }
+}
+
+/// Locks `key` exclusively and returns what an insert of it would find there, as
+/// [`isolde_txn::Transaction::insert`] sees it, without writing: the newest committed
+/// value if it changed after the statement's snapshot (at READ COMMITTED; at the
+/// snapshot levels that is a serialization failure), else the value the transaction sees.
+fn lock_and_read(key: &[u8], env: &Env<'_>) -> Result<Option<isolde_txn::Value>> {
+    let lock = env.txn.borrow_mut().lock(key, LockMode::Exclusive)?;
+    if lock.changed {
+        return Ok(lock.value);
+    }
+    Ok(env.txn.borrow().get(key)?)
 }
 
 pub fn insert_index_entry<V: Borrow<Value>>(

@@ -64,7 +64,13 @@
 //!   referenced as PostgreSQL inlines them.
 //! - DML: `INSERT` (multi-row, column lists, `INSERT ... SELECT`, `RETURNING`),
 //!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`; the
-//!   keyword `DEFAULT` in `INSERT ... VALUES` and `UPDATE ... SET`.
+//!   keyword `DEFAULT` in `INSERT ... VALUES` and `UPDATE ... SET`; `INSERT ... ON
+//!   CONFLICT [(col, ...) | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET ... [WHERE
+//!   ...]` with `EXCLUDED`, on the primary key or a unique index, with PostgreSQL's
+//!   row counts, errors and concurrency rules (a conflicting key being inserted is
+//!   waited for; at READ COMMITTED DO UPDATE changes the newest committed version of
+//!   the row; at REPEATABLE READ and SERIALIZABLE a conflicting row the snapshot does
+//!   not see is a serialization failure).
 //! - Transactions: `BEGIN`/`START TRANSACTION [ISOLATION LEVEL ...] [READ ONLY|READ
 //!   WRITE]`, `COMMIT`, `ROLLBACK`, `SET TRANSACTION ...`, `SET SESSION
 //!   CHARACTERISTICS AS TRANSACTION ...`, `SET [default_]transaction_isolation`, `SHOW
@@ -75,12 +81,15 @@
 //! Not supported (0A000 naming the feature): `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
 //! `DELETE` inside `WITH`, a `WITH` query that refers to an enclosing query's columns
 //! used from inside a subquery, `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window
-//! functions, `ALTER TABLE`, savepoints, `ON CONFLICT`, indexes on expressions, `FOR
-//! UPDATE OF`. In a grouped
+//! functions, `ALTER TABLE`, savepoints, `ON DUPLICATE KEY UPDATE`, indexes on
+//! expressions, `FOR UPDATE OF`, an index predicate in an `ON CONFLICT` target (`(col)
+//! WHERE ...`, a syntax error here). In a grouped
 //! query a subquery may use the outer query's grouped columns only (PostgreSQL's rule;
 //! 42803 otherwise). Simplifications: a `FOR UPDATE` query whose READ COMMITTED re-check
 //! changed a row's ORDER BY value returns its rows sorted by the new values (PostgreSQL
-//! returns them in the order it locked them); NUMERIC division keeps 16 digits after the point; `sum` and `avg` of
+//! returns them in the order it locked them); `ON CONFLICT DO NOTHING` keeps the
+//! conflicting row locked exclusively to the end of the transaction, as DO UPDATE does
+//! (PostgreSQL takes no lock on it), so a concurrent writer of that row waits; NUMERIC division keeps 16 digits after the point; `sum` and `avg` of
 //! integers are NUMERIC (as of PostgreSQL's bigint, since every integer is 64-bit); a
 //! numeric literal with an exponent beyond NUMERIC's 38 digits (`1e300`) is a double
 //! precision, where PostgreSQL keeps an exact numeric; a set operation resolves each

@@ -70,7 +70,7 @@ impl Scope {
 
     /// Appends the columns of `other`, joined in one FROM clause: 42712 if a table name
     /// or alias is in both.
-    fn join(&mut self, other: Scope) -> Result<()> {
+    pub(crate) fn join(&mut self, other: Scope) -> Result<()> {
         for (q, _) in &other.columns {
             if let Some(q) = q.as_deref().filter(|q| self.has_qualifier(q)) {
                 return Err(Error::DuplicateAlias(q.to_string()));

@@ -191,6 +191,45 @@ fn a_prepared_insert_maintains_an_index_created_after_it_was_planned() {
 }
 
 #[test]
+fn a_prepared_upsert_gives_what_the_statement_planned_with_its_values_gives() {
+    let upsert = "INSERT INTO t VALUES ($1, $2, $3) ON CONFLICT (id) \
+        DO UPDATE SET balance = t.balance + EXCLUDED.balance * $4, name = $2 || t.name \
+        WHERE t.balance < $5 RETURNING *";
+    let values = |id: i64, name: &str, add: i64, by: i64, below: i64| {
+        [id.into(), name.into(), add.into(), by.into(), below.into()]
+    };
+    // A new key (then, at the second run, its conflict), and existing keys the WHERE
+    // accepts or rejects.
+    same_as_unprepared(ACCOUNTS, upsert, &values(4, "dee", 5, 2, 100));
+    same_as_unprepared(ACCOUNTS, upsert, &values(1, "x", 5, 2, 100));
+    same_as_unprepared(ACCOUNTS, upsert, &values(2, "x", 5, 2, 20));
+    let nothing = "INSERT INTO t VALUES ($1, $2, 0) ON CONFLICT DO NOTHING RETURNING id";
+    same_as_unprepared(ACCOUNTS, nothing, &[Value::Integer(1), Value::from("x")]);
+    same_as_unprepared(ACCOUNTS, nothing, &[Value::Integer(7), Value::from("x")]);
+}
+
+#[test]
+fn a_prepared_upsert_without_a_target_covers_a_unique_index_created_after_it_was_planned() {
+    let mut s = session(ACCOUNTS);
+    let insert = s
+        .prepare("INSERT INTO t VALUES ($1, $2, 0) ON CONFLICT DO NOTHING")
+        .unwrap();
+    let r = s
+        .execute_prepared(&insert, &[Value::Integer(4), Value::from("ann")])
+        .unwrap();
+    assert_eq!(r.tag, "INSERT 0 1");
+    ok(&mut s, "DELETE FROM t WHERE id = 4");
+    ok(&mut s, "CREATE UNIQUE INDEX t_name ON t (name)");
+    // A plan made before the index would not look for conflicts in it, and fail (23505).
+    let r = s
+        .execute_prepared(&insert, &[Value::Integer(5), Value::from("ann")])
+        .unwrap();
+    assert_eq!(r.tag, "INSERT 0 0");
+    let r = ok(&mut s, "SELECT count(*) FROM t");
+    assert_eq!(r.rows, vec![vec![Value::Integer(3)]]);
+}
+
+#[test]
 fn an_index_created_and_rolled_back_in_a_block_is_used_only_inside_it() {
     let mut s = session(ACCOUNTS);
     let insert = s.prepare("INSERT INTO t VALUES ($1, $2, 0)").unwrap();
