@@ -83,13 +83,12 @@
 //! used from inside a subquery, `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window
 //! functions, `ALTER TABLE`, savepoints, `ON DUPLICATE KEY UPDATE`, indexes on
 //! expressions, `FOR UPDATE OF`, an index predicate in an `ON CONFLICT` target (`(col)
-//! WHERE ...`, a syntax error here). In a grouped
-//! query a subquery may use the outer query's grouped columns only (PostgreSQL's rule;
-//! 42803 otherwise). Simplifications: a `FOR UPDATE` query whose READ COMMITTED re-check
-//! changed a row's ORDER BY value returns its rows sorted by the new values (PostgreSQL
-//! returns them in the order it locked them); `ON CONFLICT DO NOTHING` keeps the
-//! conflicting row locked exclusively to the end of the transaction, as DO UPDATE does
-//! (PostgreSQL takes no lock on it), so a concurrent writer of that row waits; NUMERIC division keeps 16 digits after the point; `sum` and `avg` of
+//! WHERE ...`, a syntax error here), a locking clause (`FOR UPDATE`, ...) in a
+//! subquery or a `WITH` query. In a grouped query a subquery may use the outer query's
+//! grouped columns only (PostgreSQL's rule; 42803 otherwise). Simplifications: `ON
+//! CONFLICT DO NOTHING` keeps the conflicting row locked exclusively to the end of the
+//! transaction, as DO UPDATE does (PostgreSQL takes no lock on it), so a concurrent
+//! writer of that row waits; NUMERIC division keeps 16 digits after the point; `sum` and `avg` of
 //! integers are NUMERIC (as of PostgreSQL's bigint, since every integer is 64-bit); a
 //! numeric literal with an exponent beyond NUMERIC's 38 digits (`1e300`) is a double
 //! precision, where PostgreSQL keeps an exact numeric; a set operation resolves each

@@ -110,21 +110,25 @@ impl RowLocking {
 #[derive(Debug)]
 pub struct Locking {
     pub rows: RowLocking,
-    /// The ORDER BY keys, over the rows of the projection above the scan.
+    /// The ORDER BY keys, over the rows of the projection above the scan, which sorts
+    /// in their place (no Sort node above it).
     pub order: Vec<SortKey>,
+    /// The ORDER BY clause, for EXPLAIN.
+    pub order_text: String,
     /// OFFSET plus LIMIT, the most rows locked; None for all that match.
     pub count: Option<usize>,
 }
 
-/// What a locking scan does about a row another transaction holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a locking scan does about a row another transaction holds; ordered from the
+/// weakest claim to the strongest, as several locking clauses combine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LockWait {
     /// Waits until the holder ends.
     Block,
-    /// Fails at once with SQLSTATE 55P03 (`NOWAIT`).
-    NoWait,
     /// Passes over the row (`SKIP LOCKED`).
     SkipLocked,
+    /// Fails at once with SQLSTATE 55P03 (`NOWAIT`).
+    NoWait,
 }
 
 /// A plan node. Each produces rows (vectors of values).
@@ -233,7 +237,11 @@ impl Plan {
                 if let Some((_, text)) = filter {
                     out.push(format!("{inner}  Filter: {text}"));
                 }
-                if let Some(locking) = lock.as_deref().map(|l| l.rows) {
+                if let Some(locking) = lock.as_deref() {
+                    if !locking.order.is_empty() {
+                        out.push(format!("{inner}  Sort: {}", locking.order_text));
+                    }
+                    let locking = locking.rows;
                     let mode = if locking.mode == LockMode::Exclusive {
                         "FOR UPDATE"
                     } else {

@@ -122,6 +122,9 @@ pub struct Planner<'a, 'e> {
     outer_refs: usize,
     /// The `WITH` queries in scope, outermost first; see [`Planner::query`].
     ctes: Vec<Cte>,
+    /// How deep the query being planned sits in subqueries and `WITH` queries: 0 for a
+    /// statement's own query (a locking clause is planned there only).
+    nesting: usize,
 }
 
 /// A query named by `WITH`, planned afresh wherever it is referenced (as PostgreSQL
@@ -360,6 +363,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             outer: Vec::new(),
             outer_refs: 0,
             ctes: Vec::new(),
+            nesting: 0,
         }
     }
 
@@ -464,6 +468,9 @@ impl<'a, 'e> Planner<'a, 'e> {
                 columns: cte.alias.columns.clone(),
                 depth: self.outer.len(),
             });
+            // Planned once here, as PostgreSQL plans every WITH query, so that one no
+            // FROM refers to still reports its errors.
+            self.plan_cte(self.ctes.len() - 1)?;
         }
         Ok(())
     }
@@ -477,7 +484,7 @@ impl<'a, 'e> Planner<'a, 'e> {
         let cte = &later[0];
         let inner = self.outer.split_off(cte.depth.min(self.outer.len()));
         let before = self.outer_refs;
-        let planned = self.query(&cte.query);
+        let planned = self.nested(|p| p.query(&cte.query));
         let refers_out = self.outer_refs > before;
         let nested = !inner.is_empty();
         self.outer.extend(inner);
@@ -488,7 +495,24 @@ impl<'a, 'e> Planner<'a, 'e> {
                 "a WITH query that refers to an enclosing query, used inside a subquery",
             ));
         }
-        Ok((planned, &self.ctes[at]))
+        let cte = &self.ctes[at];
+        if cte.columns.len() > planned.columns.len() {
+            return Err(Error::InvalidColumnReference(format!(
+                "WITH query \"{}\" has {} columns available but {} columns specified",
+                cte.name,
+                planned.columns.len(),
+                cte.columns.len()
+            )));
+        }
+        Ok((planned, cte))
+    }
+
+    /// Runs `f` planning a query nested in the statement's own.
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.nesting += 1;
+        let done = f(self);
+        self.nesting -= 1;
+        done
     }
 
     fn query_body(&mut self, q: &ast::Query) -> Result<Planned> {
@@ -950,24 +974,19 @@ impl<'a, 'e> Planner<'a, 'e> {
                 text,
             };
         }
-        if let Some(lock) = locks.first() {
-            let mode = match lock.lock_type {
-                ast::LockType::Update => isolde_txn::LockMode::Exclusive,
-                ast::LockType::Share => isolde_txn::LockMode::Shared,
-            };
-            let wait = match lock.nonblock {
-                None => LockWait::Block,
-                Some(ast::NonBlock::Nowait) => LockWait::NoWait,
-                Some(ast::NonBlock::SkipLocked) => LockWait::SkipLocked,
-            };
-            if lock.of.is_some() {
-                return Err(unsupported("FOR UPDATE OF"));
+        let locking = row_locking(locks)?;
+        if let Some(rows) = locking {
+            if self.nesting > 0 {
+                return Err(unsupported(
+                    "FOR UPDATE/FOR SHARE in a subquery or a WITH query",
+                ));
             }
             match &mut plan {
                 Plan::Scan { lock, .. } if !aggregated && !distinct => {
                     *lock = Some(Box::new(Locking {
-                        rows: RowLocking { mode, wait },
+                        rows,
                         order: post.keys.clone(),
+                        order_text: post.order_text.clone(),
                         count: limit.map(|l| l.saturating_add(offset)),
                     }))
                 }
@@ -992,7 +1011,10 @@ impl<'a, 'e> Planner<'a, 'e> {
                 source: Box::new(plan),
             };
         }
-        if !post.keys.is_empty() {
+        // A locking scan returns its rows in ORDER BY order itself: in the order their
+        // snapshot versions sort in, which a READ COMMITTED re-check does not change (as
+        // in PostgreSQL, where the rows are sorted before they are locked).
+        if !post.keys.is_empty() && locking.is_none() {
             plan = Plan::Sort {
                 source: Box::new(plan),
                 keys: post.keys,
@@ -1091,13 +1113,6 @@ impl<'a, 'e> Planner<'a, 'e> {
                     if let Some(at) = self.ctes.iter().rposition(|c| c.name == wanted) {
                         let (planned, cte) = self.plan_cte(at)?;
                         let (name, columns) = (cte.name.clone(), cte.columns.clone());
-                        if columns.len() > planned.columns.len() {
-                            return Err(Error::InvalidColumnReference(format!(
-                                "WITH query \"{name}\" has {} columns available but {} columns specified",
-                                planned.columns.len(),
-                                columns.len()
-                            )));
-                        }
                         let qualifier = alias.as_ref().map_or(name, |a| ident(&a.name));
                         let (plan, mut scope) = derived(planned, qualifier, Some(&columns))?;
                         if let Some(a) = alias {
@@ -1130,7 +1145,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 alias,
                 sample: None,
             } => {
-                let planned = self.query(subquery)?;
+                let planned = self.nested(|p| p.query(subquery))?;
                 let name = alias
                     .as_ref()
                     .map_or("subquery".to_string(), |a| ident(&a.name));
@@ -1189,7 +1204,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             referenced: None,
         });
         let before = self.outer_refs;
-        let planned = self.query(q);
+        let planned = self.nested(|p| p.query(q));
         let referenced = self.outer.pop().and_then(|e| e.referenced);
         let planned = planned?;
         if let (Some(a), Some(column)) = (aggregation, referenced) {
@@ -1616,6 +1631,37 @@ struct PostSelect {
     keys: Vec<SortKey>,
     order_text: String,
     having: Option<(Expr, String)>,
+}
+
+/// The row locking that a query's locking clauses ask for, if any: as in PostgreSQL, the
+/// strongest mode among them, and NOWAIT if any says so, else SKIP LOCKED if any does.
+fn row_locking(locks: &[ast::LockClause]) -> Result<Option<RowLocking>> {
+    if locks.iter().any(|l| l.of.is_some()) {
+        return Err(unsupported("FOR UPDATE OF"));
+    }
+    let mode = |l: &ast::LockClause| match l.lock_type {
+        ast::LockType::Update => isolde_txn::LockMode::Exclusive,
+        ast::LockType::Share => isolde_txn::LockMode::Shared,
+    };
+    let wait = |l: &ast::LockClause| match l.nonblock {
+        None => LockWait::Block,
+        Some(ast::NonBlock::SkipLocked) => LockWait::SkipLocked,
+        Some(ast::NonBlock::Nowait) => LockWait::NoWait,
+    };
+    let Some(first) = locks.first() else {
+        return Ok(None);
+    };
+    let mut rows = RowLocking {
+        mode: mode(first),
+        wait: wait(first),
+    };
+    for l in &locks[1..] {
+        if mode(l) == isolde_txn::LockMode::Exclusive {
+            rows.mode = isolde_txn::LockMode::Exclusive;
+        }
+        rows.wait = rows.wait.max(wait(l));
+    }
+    Ok(Some(rows))
 }
 
 /// A query's rows as a FROM item called `name`, its columns renamed by `columns` if

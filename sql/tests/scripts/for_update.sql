@@ -15,3 +15,9 @@ EXPLAIN SELECT * FROM jobs WHERE id = 2 FOR UPDATE NOWAIT;
 EXPLAIN SELECT * FROM jobs ORDER BY id LIMIT 1 FOR SHARE SKIP LOCKED;
 SELECT * FROM jobs ORDER BY id DESC LIMIT 2 FOR UPDATE SKIP LOCKED;
 SELECT * FROM jobs FOR UPDATE OF jobs;
+-- A locking clause in a subquery or a WITH query is not implemented (PostgreSQL locks as many of its rows as the outer query reads).
+SELECT id FROM (SELECT id FROM jobs FOR UPDATE) s LIMIT 1;
+WITH x AS (SELECT * FROM jobs FOR UPDATE) SELECT * FROM x LIMIT 1;
+SELECT EXISTS (SELECT 1 FROM jobs FOR UPDATE);
+-- Several locking clauses: the strongest mode wins, and NOWAIT over SKIP LOCKED.
+EXPLAIN SELECT * FROM jobs ORDER BY state DESC FOR SHARE SKIP LOCKED FOR UPDATE NOWAIT;

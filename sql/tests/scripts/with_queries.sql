@@ -24,3 +24,8 @@ BEGIN READ ONLY;
 WITH x AS (SELECT 1) INSERT INTO t SELECT 9, 'z', 1 FROM x;
 ROLLBACK;
 SELECT * FROM t ORDER BY id;
+-- Every WITH query is planned, referenced or not.
+WITH x(a, b, c) AS (SELECT 1, 2) SELECT 1;
+WITH x AS (SELECT nope FROM t) SELECT 1;
+WITH x(a, b, c) AS (SELECT 1, 2) DELETE FROM t WHERE id = 1;
+SELECT count(*) FROM t WHERE id = 1;
