@@ -730,34 +730,56 @@ impl Assignments {
         input: Option<&[Value]>,
         env: &Env<'_>,
     ) -> Result<Vec<Value>> {
-        let new_value = |col: usize, e: &Expr, row: &[Value]| {
-            let v = e.eval(input.unwrap_or(row), env)?;
-            column_value(table, col, Cow::Owned(v)).map(Cow::into_owned)
-        };
-        if !self.keys_untouched {
-            let mut new = old.clone();
-            for (col, e) in &self.sets {
-                new[*col] = new_value(*col, e, &old)?;
-            }
-            executor::update_row(table, key, &old, &new, env)?;
-            return Ok(new);
-        }
-        let mut row = old;
-        match self.sets.as_slice() {
-            [(col, e)] => row[*col] = new_value(*col, e, &row)?,
-            sets => {
-                let values = sets
-                    .iter()
-                    .map(|(col, e)| new_value(*col, e, &row))
-                    .collect::<Result<Vec<_>>>()?;
-                for ((col, _), v) in sets.iter().zip(values) {
-                    row[*col] = v;
-                }
-            }
-        }
-        executor::overwrite_row(key, &row, env)?;
-        Ok(row)
+        let change = self.compute(table, old, input, env)?;
+        self.store(table, key, &change, env)?;
+        Ok(change.new)
     }
+
+    /// The row the assignments make of `old`, every value computed from `input` (the row
+    /// the expressions were planned against), or from `old` when None, before any is
+    /// set.
+    fn compute(
+        &self,
+        table: &Table,
+        old: Vec<Value>,
+        input: Option<&[Value]>,
+        env: &Env<'_>,
+    ) -> Result<Change> {
+        let values = {
+            let input = input.unwrap_or(&old);
+            self.sets
+                .iter()
+                .map(|(col, e)| {
+                    column_value(table, *col, Cow::Owned(e.eval(input, env)?)).map(Cow::into_owned)
+                })
+                .collect::<Result<Vec<_>>>()?
+        };
+        // The old row is kept only where storing the new one must move index entries.
+        let (old, mut new) = if self.keys_untouched {
+            (None, old)
+        } else {
+            (Some(old.clone()), old)
+        };
+        for ((col, _), v) in self.sets.iter().zip(values) {
+            new[*col] = v;
+        }
+        Ok(Change { old, new })
+    }
+
+    /// Stores a computed change under `key`, with its index entries.
+    fn store(&self, table: &Table, key: &[u8], change: &Change, env: &Env<'_>) -> Result<()> {
+        match &change.old {
+            None => executor::overwrite_row(key, &change.new, env),
+            Some(old) => executor::update_row(table, key, old, &change.new, env),
+        }
+    }
+}
+
+/// A row the assignments changed, not stored yet.
+struct Change {
+    /// The row before, when its index entries change with it.
+    old: Option<Vec<Value>>,
+    new: Vec<Value>,
 }
 
 /// A planned UPDATE: the rows, the new values of the changed columns, what to return.
@@ -784,14 +806,20 @@ pub fn run_update(plan: &UpdatePlan, env: &Env<'_>) -> Result<QueryResult> {
     let table = &plan.target.table;
     let ret = plan.returning.as_ref();
     let mut out = Vec::new();
-    let mut count = 0;
+    // Every new row, and what RETURNING makes of it, is computed before any is stored,
+    // so that the statement's subqueries see the table as it was before the statement,
+    // as in PostgreSQL.
+    let mut changes = Vec::new();
     plan.target.for_each_locked(env, |key, row| {
-        let new = plan.assignments.apply(table, &key, row, None, env)?;
-        project(ret, &new, env, &mut out)?;
-        count += 1;
+        let change = plan.assignments.compute(table, row, None, env)?;
+        project(ret, &change.new, env, &mut out)?;
+        changes.push((key, change));
         Ok(())
     })?;
-    Ok(result("UPDATE ", count, ret, out))
+    for (key, change) in &changes {
+        plan.assignments.store(table, key, change, env)?;
+    }
+    Ok(result("UPDATE ", changes.len(), ret, out))
 }
 
 /// UPDATE t SET col = expr, ... [WHERE ...] [RETURNING ...]
@@ -837,14 +865,17 @@ pub fn run_delete(plan: &DeletePlan, env: &Env<'_>) -> Result<QueryResult> {
     let table = &plan.target.table;
     let ret = plan.returning.as_ref();
     let mut out = Vec::new();
-    let mut count = 0;
+    // As UPDATE does: RETURNING's subqueries see the rows before any is deleted.
+    let mut gone = Vec::new();
     plan.target.for_each_locked(env, |key, row| {
-        executor::delete_row(table, &key, &row, env)?;
         project(ret, &row, env, &mut out)?;
-        count += 1;
+        gone.push((key, row));
         Ok(())
     })?;
-    Ok(result("DELETE ", count, ret, out))
+    for (key, row) in &gone {
+        executor::delete_row(table, key, row, env)?;
+    }
+    Ok(result("DELETE ", gone.len(), ret, out))
 }
 
 /// DELETE FROM t [WHERE ...] [RETURNING ...]
