@@ -10,8 +10,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use smallvec::SmallVec;
-
 use isolde_txn::{
     prefix_end, CheckpointInfo, CommitInfo, CommitObserver, CommitRecord, IsolationLevel, LockMode,
     TxnManager,
@@ -495,7 +493,7 @@ impl Transaction {
         })?;
         match found.transpose()? {
             Some(None) => {
-                self.db.sweeper.expired_seen(stored_key.to_vec());
+                self.db.sweeper.expired_seen(stored_key);
                 Ok(None)
             }
             live => Ok(live.flatten()),
@@ -609,9 +607,7 @@ fn decode<'a>(stored_key: &[u8], stored: &'a [u8]) -> Result<Stored<'a>> {
 
 /// The stored form of a key named by a point operation: 1 to [`MAX_KEY_SIZE`] bytes, so
 /// that reads refuse what writes refuse, with the caller's own length in the error.
-/// `key` checked and in its stored form (see [`keyspace::kv_key`]), built on the stack
-/// when short, as most keys are: a point operation allocates nothing for it.
-fn point_key(key: &[u8]) -> Result<SmallVec<[u8; 64]>> {
+fn point_key(key: &[u8]) -> Result<Vec<u8>> {
     if key.is_empty() {
         return Err(isolde_txn::Error::EmptyKey.into());
     }
@@ -622,8 +618,5 @@ fn point_key(key: &[u8]) -> Result<SmallVec<[u8; 64]>> {
         }
         .into());
     }
-    let mut stored = SmallVec::with_capacity(key.len() + 1);
-    stored.push(KV_PREFIX);
-    stored.extend_from_slice(key);
-    Ok(stored)
+    Ok(keyspace::kv_key(key))
 }

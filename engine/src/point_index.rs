@@ -27,7 +27,7 @@ use std::hash::{BuildHasher, Hasher, RandomState};
 
 use parking_lot::RwLock;
 
-use crate::stored_key::{Probe, StoredKey};
+use crate::stored_key::StoredKey;
 
 /// Number of shards: a power of two, enough that two threads seldom share one.
 const SHARDS: usize = 256;
@@ -181,12 +181,11 @@ impl<V> Table<V> {
         if self.len == 0 {
             return None;
         }
-        let probe = Probe::new(key);
         let mut at = self.home(hash);
         loop {
             match &self.slots[at] {
                 None => return None,
-                Some((k, _)) if probe.matches(k) => return Some(at),
+                Some((k, _)) if k.as_slice() == key => return Some(at),
                 Some(_) => at = (at + 1) & self.mask(),
             }
         }
@@ -281,11 +280,6 @@ fn fold(a: u64, b: u64) -> u64 {
     (product as u64) ^ ((product >> 64) as u64)
 }
 
-/// The eight bytes of `word` as a little-endian integer.
-fn le_word(word: &[u8]) -> u64 {
-    u64::from_le_bytes(word.try_into().expect("eight bytes"))
-}
-
 struct KeyHasher {
     acc: u64,
 }
@@ -294,18 +288,15 @@ impl Hasher for KeyHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut words = bytes.chunks_exact(8);
         for word in &mut words {
-            self.acc = fold(self.acc ^ le_word(word), MUL[0]);
+            let mut buf = [0; 8];
+            buf.copy_from_slice(word);
+            self.acc = fold(self.acc ^ u64::from_le_bytes(buf), MUL[0]);
         }
         let rest = words.remainder();
         if !rest.is_empty() {
-            // The last eight bytes, overlapping the last whole word, when there are eight:
-            // one load rather than a copy of the remainder (the length, hashed before the
-            // bytes, tells apart keys this could confuse).
-            let tail = match bytes.len().checked_sub(8) {
-                Some(from) => le_word(&bytes[from..]),
-                None => rest.iter().rev().fold(0, |acc, &b| acc << 8 | u64::from(b)),
-            };
-            self.acc = fold(self.acc ^ tail, MUL[1]);
+            let mut buf = [0; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.acc = fold(self.acc ^ u64::from_le_bytes(buf), MUL[1]);
         }
     }
 

@@ -25,36 +25,6 @@ impl StoredKey {
     }
 }
 
-/// A key about to be compared with many stored ones, as a hash-table probe does: a short
-/// key is laid out once as the zero-padded array an inline [`StoredKey`] holds, so that
-/// each comparison is a length check and a few word compares, not a call to `memcmp`.
-pub(crate) struct Probe<'a> {
-    key: &'a [u8],
-    padded: [u8; INLINE_KEY],
-}
-
-impl<'a> Probe<'a> {
-    pub(crate) fn new(key: &'a [u8]) -> Probe<'a> {
-        let mut padded = [0; INLINE_KEY];
-        if key.len() <= INLINE_KEY {
-            padded[..key.len()].copy_from_slice(key);
-        }
-        Probe { key, padded }
-    }
-
-    /// Whether `stored` holds the probe's key.
-    pub(crate) fn matches(&self, stored: &StoredKey) -> bool {
-        match stored {
-            // Both padded with zeros past their length: equal arrays of equal length
-            // are the same key.
-            StoredKey::Inline { len, bytes } => {
-                usize::from(*len) == self.key.len() && *bytes == self.padded
-            }
-            StoredKey::Heap(bytes) => **bytes == *self.key,
-        }
-    }
-}
-
 impl From<&[u8]> for StoredKey {
     fn from(key: &[u8]) -> StoredKey {
         if key.len() > INLINE_KEY {
@@ -99,35 +69,5 @@ impl PartialOrd for StoredKey {
 impl Ord for StoredKey {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.as_slice().cmp(other.as_slice())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_probe_matches_exactly_the_stored_key_with_its_bytes() {
-        let keys: Vec<Vec<u8>> = vec![
-            b"".to_vec(),
-            b"a".to_vec(),
-            // Differs from "a" only in a trailing zero, which the padding also holds.
-            b"a\0".to_vec(),
-            vec![0; INLINE_KEY],
-            vec![0; INLINE_KEY + 1],
-            vec![7; INLINE_KEY],
-            vec![7; INLINE_KEY + 1],
-            [vec![7; INLINE_KEY], vec![8]].concat(),
-        ];
-        for sought in &keys {
-            let probe = Probe::new(sought);
-            for stored in &keys {
-                assert_eq!(
-                    probe.matches(&StoredKey::from(stored.as_slice())),
-                    sought == stored,
-                    "probe {sought:?} against stored {stored:?}"
-                );
-            }
-        }
     }
 }
