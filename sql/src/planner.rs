@@ -1116,7 +1116,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                         let qualifier = alias.as_ref().map_or(name, |a| ident(&a.name));
                         let (plan, mut scope) = derived(planned, qualifier, Some(&columns))?;
                         if let Some(a) = alias {
-                            rename_columns(&mut scope, &a.columns)?;
+                            rename_columns(&mut scope, &ident(&a.name), &a.columns)?;
                         }
                         return Ok((plan, scope));
                     }
@@ -1126,7 +1126,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 let qualifier = alias_name.clone().unwrap_or_else(|| table.name.clone());
                 let mut scope = Scope::of_table(&table, &qualifier);
                 if let Some(a) = alias {
-                    rename_columns(&mut scope, &a.columns)?;
+                    rename_columns(&mut scope, &qualifier, &a.columns)?;
                 }
                 Ok((
                     Plan::Scan {
@@ -1679,7 +1679,7 @@ fn derived(
             .collect(),
     };
     if let Some(columns) = columns {
-        rename_columns(&mut scope, columns)?;
+        rename_columns(&mut scope, &name, columns)?;
     }
     let plan = Plan::Derived {
         source: Box::new(planned.plan),
@@ -1688,11 +1688,19 @@ fn derived(
     Ok((plan, scope))
 }
 
-fn rename_columns(scope: &mut Scope, names: &[ast::TableAliasColumnDef]) -> Result<()> {
+/// Renames the first columns of `scope`, the columns of the FROM item `alias`, to
+/// `names` (`FROM t AS alias (a, b)`).
+fn rename_columns(
+    scope: &mut Scope,
+    alias: &str,
+    names: &[ast::TableAliasColumnDef],
+) -> Result<()> {
     if names.len() > scope.columns.len() {
-        return Err(Error::Syntax(
-            "table alias has more column names than the table has columns".into(),
-        ));
+        return Err(Error::InvalidColumnReference(format!(
+            "table \"{alias}\" has {} columns available but {} columns specified",
+            scope.columns.len(),
+            names.len()
+        )));
     }
     for (c, n) in scope.columns.iter_mut().zip(names) {
         c.1 = ident(&n.name);

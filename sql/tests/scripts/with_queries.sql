@@ -29,3 +29,7 @@ WITH x(a, b, c) AS (SELECT 1, 2) SELECT 1;
 WITH x AS (SELECT nope FROM t) SELECT 1;
 WITH x(a, b, c) AS (SELECT 1, 2) DELETE FROM t WHERE id = 1;
 SELECT count(*) FROM t WHERE id = 1;
+-- More column names than a FROM item has columns is 42P10, for tables and subqueries as for WITH queries.
+SELECT * FROM t AS x(a, b, c, d);
+SELECT * FROM (SELECT 1) s(a, b);
+WITH w AS (SELECT 1 AS one) SELECT * FROM w AS v(a, b);
