@@ -246,13 +246,41 @@ fn drop_table(p: &mut Planner<'_, '_>, name: &str) -> Result<bool> {
     let Some(table) = p.lock_table(name, LockMode::Exclusive)? else {
         return Ok(false);
     };
+    delete_rows(p, &table)?;
+    p.catalog
+        .delete_table(&mut p.env.txn.borrow_mut(), &table)?;
+    Ok(true)
+}
+
+/// Deletes every row of `table`, whose definition the transaction holds exclusively,
+/// and every entry of its indexes.
+fn delete_rows(p: &Planner<'_, '_>, table: &Table) -> Result<()> {
     delete_prefix(p, &row_prefix(table.id))?;
     for index in &table.indexes {
         delete_prefix(p, &index_prefix(index.id))?;
     }
-    p.catalog
-        .delete_table(&mut p.env.txn.borrow_mut(), &table)?;
-    Ok(true)
+    Ok(())
+}
+
+/// TRUNCATE [TABLE] t, ...: every row of each table deleted under the table's exclusive
+/// lock, as DROP TABLE deletes them. `RESTART IDENTITY` and `CASCADE` are accepted and
+/// change nothing: isolde has no sequences and no foreign keys. Unlike PostgreSQL's, it
+/// is an ordinary transactional delete: a transaction whose snapshot is older still sees
+/// the rows, and at REPEATABLE READ and SERIALIZABLE a row committed after the snapshot
+/// is a serialization failure, as for DROP TABLE.
+pub fn truncate(p: &mut Planner<'_, '_>, t: &ast::Truncate) -> Result<QueryResult> {
+    if t.partitions.is_some() || t.on_cluster.is_some() {
+        return Err(unsupported("TRUNCATE of partitions or on a cluster"));
+    }
+    check_writable(p, "TRUNCATE TABLE")?;
+    for target in &t.table_names {
+        let name = object_name(&target.name)?;
+        let table = p
+            .lock_table(&name, LockMode::Exclusive)?
+            .ok_or(Error::UndefinedTable(name))?;
+        delete_rows(p, &table)?;
+    }
+    Ok(done("TRUNCATE TABLE", None))
 }
 
 fn drop_index(p: &mut Planner<'_, '_>, name: &str) -> Result<bool> {

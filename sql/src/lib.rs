@@ -50,7 +50,8 @@
 //! - DDL: `CREATE TABLE [IF NOT EXISTS]` with column or table `PRIMARY KEY` (composite
 //!   too; a hidden row id when absent), `NOT NULL`, `UNIQUE`, constant `DEFAULT`;
 //!   `DROP TABLE [IF EXISTS]`; `CREATE [UNIQUE] INDEX [IF NOT EXISTS]` on columns;
-//!   `DROP INDEX [IF EXISTS]`. All transactional.
+//!   `DROP INDEX [IF EXISTS]`, `TRUNCATE` (a delete of every row under the table's
+//!   exclusive lock, so MVCC-safe where PostgreSQL's is not). All transactional.
 //! - Queries: expressions with aliases, `WHERE`, `AND/OR/NOT`, arithmetic, `%`, `||`,
 //!   `IN (...)`, `BETWEEN`, `[I]LIKE`, `IS [NOT] NULL/TRUE/FALSE`, `IS [NOT] DISTINCT
 //!   FROM`, `CASE`, `CAST`/`::`,

@@ -815,6 +815,7 @@ fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResu
         ast::Statement::Delete(d) => dml::delete(p, d),
         ast::Statement::CreateTable(ct) => ddl::create_table(p, ct),
         ast::Statement::CreateIndex(ci) => ddl::create_index(p, ci),
+        ast::Statement::Truncate(t) => ddl::truncate(p, t),
         ast::Statement::Drop {
             object_type,
             if_exists,

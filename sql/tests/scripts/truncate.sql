@@ -1,0 +1,22 @@
+-- TRUNCATE deletes every row of the tables it names, with their index entries, transactionally; RESTART IDENTITY and CASCADE change nothing more (no sequences, no foreign keys).
+CREATE TABLE t (id int PRIMARY KEY, u int UNIQUE, v int);
+CREATE INDEX t_v ON t (v);
+INSERT INTO t VALUES (1, 1, 10), (2, 2, 20);
+CREATE TABLE s (id int PRIMARY KEY);
+INSERT INTO s VALUES (1);
+BEGIN;
+TRUNCATE t, s;
+SELECT count(*) FROM t;
+ROLLBACK;
+SELECT count(*) FROM t;
+TRUNCATE TABLE t;
+SELECT * FROM t;
+SELECT * FROM t WHERE v = 10;
+INSERT INTO t VALUES (1, 1, 10);
+SELECT * FROM t WHERE u = 1;
+TRUNCATE nope;
+TRUNCATE t RESTART IDENTITY CASCADE;
+SELECT count(*) FROM t;
+BEGIN READ ONLY;
+TRUNCATE t;
+ROLLBACK;
