@@ -120,6 +120,16 @@ impl Held {
         }
     }
 
+    /// Sets `txn`'s uncommitted write on the key back to `pending` (None: no write, the
+    /// lock kept), as it was when a savepoint was taken; nothing unless `txn` holds the
+    /// key exclusively.
+    pub fn restore(&self, txn: TxnId, pending: Option<PendingWrite>) {
+        let mut state = self.0.state.write();
+        if state.exclusive == txn {
+            state.pending = pending;
+        }
+    }
+
     /// True when the key's newest committed version has a value (it is neither deleted
     /// nor never written). While the caller holds the exclusive lock no one else can
     /// commit a version, so the answer stays true until it commits its own.

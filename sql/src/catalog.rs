@@ -282,6 +282,26 @@ impl Catalog {
         }
     }
 
+    /// How many table-definition locks transaction `txn` holds, as a savepoint records.
+    pub fn held_locks(&self, txn: TxnId) -> usize {
+        match &self.held {
+            Some((id, locks)) if *id == txn => locks.len(),
+            _ => 0,
+        }
+    }
+
+    /// After transaction `txn` rolled back to a savepoint at which it held `held`
+    /// definition locks: forgets the locks taken since (the transaction released them),
+    /// and counts the definitions it wrote since as changed again, which they were.
+    pub fn rolled_back(&mut self, txn: TxnId, held: usize) {
+        if let Some((id, locks)) = &mut self.held {
+            if *id == txn {
+                locks.truncate(held);
+            }
+        }
+        self.writes += 1;
+    }
+
     fn note_lock(&mut self, txn: TxnId, name: &str, mode: LockMode) {
         let locks = match &mut self.held {
             Some((id, locks)) if *id == txn => locks,

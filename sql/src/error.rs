@@ -98,6 +98,10 @@ pub enum Error {
     FeatureNotSupported(String),
     /// A statement other than ROLLBACK inside a failed transaction block (25P02).
     InFailedTransaction,
+    /// A statement that needs a transaction block outside one (25P01); names it.
+    NoTransactionBlock(&'static str),
+    /// ROLLBACK TO or RELEASE of a savepoint the block does not have (3B001).
+    NoSuchSavepoint(String),
     /// A write in a READ ONLY transaction (25006); names the statement.
     ReadOnly(&'static str),
     /// `FOR UPDATE/SHARE NOWAIT` found a row locked by another transaction (55P03);
@@ -143,6 +147,8 @@ impl Error {
             Error::StackDepthExceeded => "54001",
             Error::FeatureNotSupported(_) => "0A000",
             Error::InFailedTransaction => "25P02",
+            Error::NoTransactionBlock(_) => "25P01",
+            Error::NoSuchSavepoint(_) => "3B001",
             Error::ReadOnly(_) => "25006",
             Error::RowLocked { .. } => "55P03",
             Error::ActiveTransaction(_) => "25001",
@@ -452,6 +458,10 @@ impl fmt::Display for Error {
             Error::RowLocked { table } => {
                 write!(f, "could not obtain lock on row in relation \"{table}\"")
             }
+            Error::NoTransactionBlock(stmt) => {
+                write!(f, "{stmt} can only be used in transaction blocks")
+            }
+            Error::NoSuchSavepoint(name) => write!(f, "savepoint \"{name}\" does not exist"),
             Error::ReadOnly(stmt) => {
                 write!(f, "cannot execute {stmt} in a read-only transaction")
             }

@@ -77,17 +77,23 @@
 //!   CHARACTERISTICS AS TRANSACTION ...`, `SET [default_]transaction_isolation`, `SHOW
 //!   [default_]transaction_isolation`, `SELECT ... FOR UPDATE / FOR SHARE [NOWAIT | SKIP
 //!   LOCKED]` (locking, as PostgreSQL, only the rows returned and those OFFSET passes
-//!   over, in ORDER BY order), `CHECKPOINT`.
+//!   over, in ORDER BY order), `SAVEPOINT`, `ROLLBACK TO [SAVEPOINT]` (which also
+//!   ends a failed state, releases the rows first locked after the savepoint and wakes
+//!   their waiters), `RELEASE [SAVEPOINT]`, `CHECKPOINT`.
 //!
 //! Not supported (0A000 naming the feature): `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
 //! `DELETE` inside `WITH`, a `WITH` query that refers to an enclosing query's columns
 //! used from inside a subquery, `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window
-//! functions, `ALTER TABLE`, savepoints, `ON DUPLICATE KEY UPDATE`, indexes on
+//! functions, `ALTER TABLE`, `ON DUPLICATE KEY UPDATE`, indexes on
 //! expressions, `FOR UPDATE OF`, an index predicate in an `ON CONFLICT` target (`(col)
 //! WHERE ...`, a syntax error here), a locking clause (`FOR UPDATE`, ...) in a
 //! subquery or a `WITH` query. In a grouped query a subquery may use the outer query's
-//! grouped columns only (PostgreSQL's rule; 42803 otherwise). Simplifications: `ON
-//! CONFLICT DO NOTHING` keeps the conflicting row locked exclusively to the end of the
+//! grouped columns only (PostgreSQL's rule; 42803 otherwise). Simplifications: a
+//! serialization failure, a deadlock or a lock timeout rolls the whole transaction back
+//! (PostgreSQL lets `ROLLBACK TO SAVEPOINT` return to a savepoint after the last two),
+//! and a row lock strengthened after a savepoint stays strengthened after a rollback to
+//! it;
+//! `ON CONFLICT DO NOTHING` keeps the conflicting row locked exclusively to the end of the
 //! transaction, as DO UPDATE does (PostgreSQL takes no lock on it), so a concurrent
 //! writer of that row waits; NUMERIC division keeps 16 digits after the point; `sum` and `avg` of
 //! integers are NUMERIC (as of PostgreSQL's bigint, since every integer is 64-bit); a

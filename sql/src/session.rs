@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use isolde_txn::{IsolationLevel, Transaction, TxnManager};
+use isolde_txn::{IsolationLevel, Savepoint, Transaction, TxnManager};
 use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
@@ -133,6 +133,9 @@ pub struct Session {
     /// Inside `BEGIN ... COMMIT`: the level and access mode the block's transaction uses.
     block: Option<(IsolationLevel, bool)>,
     failed: bool,
+    /// The block's savepoints, oldest first: name, the transaction's savepoint, and how
+    /// many table-definition locks the session knew of then.
+    savepoints: Vec<(String, Savepoint, usize)>,
     default_level: IsolationLevel,
     /// Set by `SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`: later transactions
     /// start read only.
@@ -266,6 +269,7 @@ impl Session {
             txn: None,
             block: None,
             failed: false,
+            savepoints: Vec::new(),
             default_level: IsolationLevel::ReadCommitted,
             default_read_only: false,
             catalog: Catalog::default(),
@@ -329,8 +333,11 @@ impl Session {
     /// already.
     fn abort_block_on_error(&mut self, result: Result<QueryResult>) -> Result<QueryResult> {
         if result.is_err() && self.block.is_some() {
-            if let Some(txn) = self.txn.take() {
-                txn.rollback();
+            // A savepoint keeps the transaction for ROLLBACK TO.
+            if self.savepoints.is_empty() {
+                if let Some(txn) = self.txn.take() {
+                    txn.rollback();
+                }
             }
             self.failed = true;
         }
@@ -430,6 +437,10 @@ impl Session {
         let _stack = StackGuard::enter(self.max_stack_depth);
         if self.failed {
             return match stmt.as_ref() {
+                ast::Statement::Rollback {
+                    chain: false,
+                    savepoint: Some(name),
+                } => self.rollback_to(name),
                 ast::Statement::Rollback { .. } | ast::Statement::Commit { .. } => {
                     self.end_block();
                     Ok(QueryResult::tag("ROLLBACK"))
@@ -454,6 +465,12 @@ impl Session {
                 chain: false,
                 savepoint: None,
             } => Ok(self.rollback()),
+            ast::Statement::Rollback {
+                chain: false,
+                savepoint: Some(name),
+            } => self.rollback_to(name),
+            ast::Statement::Savepoint { name } => self.savepoint(name),
+            ast::Statement::ReleaseSavepoint { name } => self.release_savepoint(name),
             ast::Statement::Set(set) => self.set(set),
             ast::Statement::ShowVariable { variable } => self.show(variable),
             _ => self.in_transaction_block(stmt, params),
@@ -502,6 +519,7 @@ impl Session {
                 .with_notice("WARNING:  there is no transaction in progress".into()));
         }
         self.block = None;
+        self.savepoints.clear();
         if let Some(txn) = self.txn.take() {
             txn.commit()
                 .map_err(|e| self.describe(e.into(), Intent::Change))?;
@@ -524,6 +542,80 @@ impl Session {
         }
         self.block = None;
         self.failed = false;
+        self.savepoints.clear();
+    }
+
+    /// SAVEPOINT name: inside a transaction block only (25P01).
+    fn savepoint(&mut self, name: &ast::Ident) -> Result<QueryResult> {
+        if self.block.is_none() {
+            return Err(Error::NoTransactionBlock("SAVEPOINT"));
+        }
+        let mut txn = self.block_transaction();
+        let taken = txn.savepoint();
+        let held = self.catalog.held_locks(txn.id());
+        self.txn = Some(txn);
+        self.savepoints.push((ident(name), taken?, held));
+        Ok(QueryResult::tag("SAVEPOINT"))
+    }
+
+    /// The newest savepoint called `name`, by position, or 3B001.
+    fn find_savepoint(&self, name: &ast::Ident) -> Result<usize> {
+        let name = ident(name);
+        self.savepoints
+            .iter()
+            .rposition(|(n, _, _)| *n == name)
+            .ok_or(Error::NoSuchSavepoint(name))
+    }
+
+    /// ROLLBACK TO [SAVEPOINT] name: undoes the block's work since the savepoint, which
+    /// stays, and ends a failed state, unless the transaction layer already rolled the
+    /// whole transaction back (a serialization failure, a deadlock: it stays failed).
+    fn rollback_to(&mut self, name: &ast::Ident) -> Result<QueryResult> {
+        if self.block.is_none() {
+            return Err(Error::NoTransactionBlock("ROLLBACK TO SAVEPOINT"));
+        }
+        let at = self.find_savepoint(name)?;
+        let (_, savepoint, held) = self.savepoints[at];
+        let txn = self.txn.as_mut().ok_or(Error::InFailedTransaction)?;
+        txn.rollback_to(savepoint)?;
+        self.catalog.rolled_back(txn.id(), held);
+        self.savepoints.truncate(at + 1);
+        self.failed = false;
+        Ok(QueryResult::tag("ROLLBACK"))
+    }
+
+    /// RELEASE [SAVEPOINT] name: forgets it and the savepoints taken after it.
+    fn release_savepoint(&mut self, name: &ast::Ident) -> Result<QueryResult> {
+        if self.block.is_none() {
+            return Err(Error::NoTransactionBlock("RELEASE SAVEPOINT"));
+        }
+        let at = self.find_savepoint(name)?;
+        let txn = self.txn.as_mut().ok_or(Error::InFailedTransaction)?;
+        txn.release_savepoint(self.savepoints[at].1)?;
+        self.savepoints.truncate(at);
+        Ok(QueryResult::tag("RELEASE"))
+    }
+
+    /// The block's transaction, begun now if no statement has run in the block yet (a
+    /// transaction begins with the snapshot its first statement would take), or the
+    /// autocommit statement's own.
+    fn block_transaction(&mut self) -> Transaction {
+        match self.txn.take() {
+            Some(t) => {
+                t.begin_statement();
+                t
+            }
+            None => {
+                let (level, read_only) = self
+                    .block
+                    .unwrap_or((self.default_level, self.default_read_only));
+                if read_only {
+                    self.mgr.begin_read_only(level)
+                } else {
+                    self.mgr.begin(level)
+                }
+            }
+        }
     }
 
     fn set(&mut self, set: &ast::Set) -> Result<QueryResult> {
@@ -641,24 +733,7 @@ impl Session {
         stmt: &Arc<ast::Statement>,
         params: &[Value],
     ) -> Result<QueryResult> {
-        let txn = match self.txn.take() {
-            Some(t) => {
-                t.begin_statement();
-                t
-            }
-            // A transaction begins with the snapshot its first statement would take.
-            None => {
-                let (level, read_only) = self
-                    .block
-                    .unwrap_or((self.default_level, self.default_read_only));
-                if read_only {
-                    self.mgr.begin_read_only(level)
-                } else {
-                    self.mgr.begin(level)
-                }
-            }
-        };
-        let cell = RefCell::new(txn);
+        let cell = RefCell::new(self.block_transaction());
         let db = self.mgr.clone();
         let result = {
             let mut env = Env::with_params(&db, &cell, params);
@@ -678,6 +753,14 @@ impl Session {
                 txn.commit()
                     .map_err(|e| self.describe(e.into(), Intent::Change))?;
                 Ok(r)
+            }
+            // With a savepoint to return to, the failed block keeps its transaction (and
+            // so its locks, as PostgreSQL's does) for ROLLBACK TO; otherwise only a
+            // ROLLBACK can follow, and the transaction ends now.
+            (Err(e), true) if !self.savepoints.is_empty() => {
+                self.txn = Some(txn);
+                self.failed = true;
+                Err(self.describe(e, intent(stmt)))
             }
             (Err(e), in_block) => {
                 txn.rollback();

@@ -56,6 +56,12 @@ pub enum Error {
         /// too, for retry loops that only look at what `commit` returns.
         retryable: bool,
     },
+    /// A savepoint that a rollback to or a release of an earlier one removed
+    /// (SQLSTATE 3B001).
+    UnknownSavepoint {
+        /// The transaction it was used in.
+        txn: TxnId,
+    },
     /// An empty key: keys must have at least one byte.
     EmptyKey,
     /// A key longer than [`crate::MAX_KEY_SIZE`].
@@ -180,6 +186,7 @@ impl Error {
             Error::LockTimeout { .. } => "55P03",
             Error::ReadOnlyTransaction { .. } => "25006",
             Error::Aborted { .. } => "25P02",
+            Error::UnknownSavepoint { .. } => "3B001",
             Error::EmptyKey | Error::KeyTooLarge { .. } | Error::ValueTooLarge { .. } => "22023",
             Error::WritesStopped { .. } => "MISCONF",
             Error::Locked { .. } => "55006",
@@ -229,6 +236,9 @@ impl fmt::Display for Error {
             ),
             Error::ReadOnlyTransaction { txn } => {
                 write!(f, "cannot write in a read-only transaction (T{txn})")
+            }
+            Error::UnknownSavepoint { txn } => {
+                write!(f, "T{txn} has no such savepoint (rolled back or released)")
             }
             Error::Aborted { txn, reason, .. } => write!(
                 f,

@@ -29,4 +29,6 @@ pub use manager::{
     NO_LOG, RESTORE_REPLACED_DIR, WAL_DIR,
 };
 pub use record::CommitRecord;
-pub use transaction::{prefix_end, CommitInfo, RowLock, Transaction, MAX_KEY_SIZE, MAX_VALUE_SIZE};
+pub use transaction::{
+    prefix_end, CommitInfo, RowLock, Savepoint, Transaction, MAX_KEY_SIZE, MAX_VALUE_SIZE,
+};

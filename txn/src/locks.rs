@@ -33,7 +33,9 @@ pub struct LockWait {
 }
 
 /// Each waiting transaction, the holders in its way, and the key it wants.
-type Edges = HashMap<TxnId, (Vec<TxnId>, Vec<u8>)>;
+/// With the transaction waited for and its release count when the wait began (see
+/// [`WaitGraph::wait`]): a wait from before that count moved is about to be retried.
+type Edges = HashMap<TxnId, (Vec<TxnId>, Vec<u8>, (TxnId, u64))>;
 
 /// The wait-for graph.
 #[derive(Default)]
@@ -42,23 +44,30 @@ pub(crate) struct WaitGraph {
 }
 
 impl WaitGraph {
-    /// Blocks `waiter` until the first of `holders` ends (the caller then asks for the lock
-    /// again). Fails at once with a deadlock error if the wait would close a cycle, or with
-    /// a lock timeout at `deadline`: one deadline for the whole wait on a row, whose
-    /// holders may end one after another, which began `since`.
+    /// Blocks `waiter` until the first of `holders` ends or releases keys without ending
+    /// (a rollback to a savepoint); the caller then asks for the lock again. `seen` is
+    /// the registry's count of such releases from before the caller asked: if it moved
+    /// since, the holder may have released the key already, and the caller asks again
+    /// at once. Fails at once with a deadlock error if the wait would close a cycle, or
+    /// with a lock timeout at `deadline`: one deadline for the whole wait on a row,
+    /// whose holders may end one after another, which began `since`.
     pub(crate) fn wait(
         &self,
         registry: &Registry,
         waiter: TxnId,
-        holders: &[TxnId],
+        (holders, seen): (&[TxnId], u64),
         key: &[u8],
         (since, deadline): (Instant, Option<Instant>),
     ) -> Result<()> {
         let Some(handle) = holders.iter().find_map(|&h| registry.get(h)) else {
             return Ok(()); // they ended between the conflict and now: just ask again
         };
-        self.add_edges(waiter, holders, key)?;
-        let ended = handle.wait_end(deadline);
+        let released = handle.releases();
+        if registry.releases() != seen {
+            return Ok(());
+        }
+        self.add_edges(waiter, holders, key, (handle.id, released))?;
+        let ended = handle.wait_end(deadline, released);
         self.waits_for.lock().remove(&waiter);
         if ended {
             return Ok(());
@@ -71,7 +80,13 @@ impl WaitGraph {
         })
     }
 
-    fn add_edges(&self, waiter: TxnId, holders: &[TxnId], key: &[u8]) -> Result<()> {
+    fn add_edges(
+        &self,
+        waiter: TxnId,
+        holders: &[TxnId],
+        key: &[u8],
+        released: (TxnId, u64),
+    ) -> Result<()> {
         let mut graph = self.waits_for.lock();
         for &holder in holders {
             if let Some(mut path) = path_to(&graph, holder, waiter) {
@@ -84,16 +99,23 @@ impl WaitGraph {
                 });
             }
         }
-        graph.insert(waiter, (holders.to_vec(), key.to_vec()));
+        graph.insert(waiter, (holders.to_vec(), key.to_vec(), released));
         Ok(())
     }
 
     /// Every transaction waiting now, and for whom (transactions that ended meanwhile
-    /// are left out).
+    /// are left out, and waits their holder has released keys since, which are about to
+    /// be retried).
     pub(crate) fn snapshot(&self, registry: &Registry) -> Vec<LockWait> {
         let graph = self.waits_for.lock().clone();
         let thread = |id: &TxnId| registry.get(*id).map(|h| (h.id, h.thread));
-        let waits = graph.iter().filter_map(|(waiter, (holders, key))| {
+        let unreleased = |&(holder, count): &(TxnId, u64)| {
+            registry.get(holder).is_none_or(|h| h.releases() == count)
+        };
+        let live = graph
+            .iter()
+            .filter(|(_, (_, _, released))| unreleased(released));
+        let waits = live.filter_map(|(waiter, (holders, key, _))| {
             Some(LockWait {
                 waiter: *waiter,
                 waiter_thread: thread(waiter)?.1,
@@ -114,7 +136,7 @@ fn path_to(graph: &Edges, from: TxnId, to: TxnId) -> Option<Vec<TxnId>> {
         if !visited.insert(last) {
             continue;
         }
-        for &next in graph.get(&last).map_or(&[][..], |(holders, _)| holders) {
+        for &next in graph.get(&last).map_or(&[][..], |(holders, _, _)| holders) {
             if next == to {
                 return Some(path);
             }
@@ -131,9 +153,9 @@ mod tests {
     #[test]
     fn edge_that_closes_a_cycle_is_refused_with_the_cycle() {
         let graph = WaitGraph::default();
-        graph.add_edges(1, &[2], b"a").unwrap();
-        graph.add_edges(2, &[3], b"b").unwrap();
-        match graph.add_edges(3, &[1], b"c") {
+        graph.add_edges(1, &[2], b"a", (0, 0)).unwrap();
+        graph.add_edges(2, &[3], b"b", (0, 0)).unwrap();
+        match graph.add_edges(3, &[1], b"c", (0, 0)) {
             Err(Error::Deadlock {
                 txn: 3,
                 waiting_for: 1,
@@ -149,17 +171,17 @@ mod tests {
     #[test]
     fn chain_without_cycle_is_accepted() {
         let graph = WaitGraph::default();
-        graph.add_edges(1, &[2], b"a").unwrap();
-        graph.add_edges(3, &[2], b"a").unwrap();
-        graph.add_edges(2, &[4], b"b").unwrap();
+        graph.add_edges(1, &[2], b"a", (0, 0)).unwrap();
+        graph.add_edges(3, &[2], b"a", (0, 0)).unwrap();
+        graph.add_edges(2, &[4], b"b", (0, 0)).unwrap();
     }
 
     #[test]
     fn cycle_through_any_of_several_holders_is_found() {
         let graph = WaitGraph::default();
-        graph.add_edges(1, &[2, 3], b"x").unwrap();
+        graph.add_edges(1, &[2, 3], b"x", (0, 0)).unwrap();
         assert!(matches!(
-            graph.add_edges(3, &[1], b"x"),
+            graph.add_edges(3, &[1], b"x", (0, 0)),
             Err(Error::Deadlock { txn: 3, .. })
         ));
     }

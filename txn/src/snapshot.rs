@@ -108,6 +108,8 @@ pub(crate) struct TxnHandle {
     /// sessions on threads can tell which session waits for which.
     pub(crate) thread: ThreadId,
     snapshot: AtomicU64,
+    /// How many times it released keys without ending (rollbacks to a savepoint).
+    releases: AtomicU64,
     done: Mutex<bool>,
     ended: Condvar,
 }
@@ -126,10 +128,17 @@ impl TxnHandle {
         }
     }
 
-    /// Blocks until the transaction ends or `deadline` passes; true if it ended.
-    pub(crate) fn wait_end(&self, deadline: Option<Instant>) -> bool {
+    /// How many times the transaction released keys without ending.
+    pub(crate) fn releases(&self) -> u64 {
+        self.releases.load(Ordering::Acquire)
+    }
+
+    /// Blocks until the transaction ends, or releases keys after its count of releases
+    /// was `released` (see [`Registry::released`]), or `deadline` passes; false if the
+    /// deadline came first.
+    pub(crate) fn wait_end(&self, deadline: Option<Instant>, released: u64) -> bool {
         let mut done = self.done.lock();
-        while !*done {
+        while !*done && self.releases() == released {
             match deadline {
                 Some(deadline) => {
                     if self.ended.wait_until(&mut done, deadline).timed_out() {
@@ -151,6 +160,10 @@ pub(crate) struct Registry {
     active: Mutex<Vec<Arc<TxnHandle>>>,
     next_id: AtomicU64,
     horizon: AtomicU64,
+    /// How many times any transaction released keys before its end (a rollback to a
+    /// savepoint): a lock request reads it before it asks, so that a release between
+    /// its asking and its waiting is not missed (see [`crate::locks::WaitGraph::wait`]).
+    releases: AtomicU64,
 }
 
 impl Registry {
@@ -176,6 +189,7 @@ impl Registry {
             id,
             thread: std::thread::current().id(),
             snapshot: AtomicU64::new(snapshot),
+            releases: AtomicU64::new(0),
             done: Mutex::new(false),
             ended: Condvar::new(),
         });
@@ -202,6 +216,23 @@ impl Registry {
     }
 
     /// The oldest snapshot any active or future transaction may read at.
+    /// How many times any transaction released keys before its end.
+    pub(crate) fn releases(&self) -> u64 {
+        self.releases.load(Ordering::Acquire)
+    }
+
+    /// Wakes the transactions waiting for `handle`'s transaction, which released some of
+    /// its keys without ending: they ask for their locks again.
+    pub(crate) fn released(&self, handle: &TxnHandle) {
+        // The global count first: a waiter that reads the holder's count after this
+        // release then finds the global one moved, and asks again at once.
+        self.releases.fetch_add(1, Ordering::AcqRel);
+        handle.releases.fetch_add(1, Ordering::AcqRel);
+        // Under the lock a waiter checks the holder's count with, so it cannot miss this.
+        let _done = handle.done.lock();
+        handle.ended.notify_all();
+    }
+
     pub(crate) fn horizon(&self) -> Timestamp {
         self.horizon.load(Ordering::Acquire)
     }

@@ -1,6 +1,7 @@
 //! A transaction: reads at its snapshot, pending writes that lock rows, and a commit that
 //! goes through the write-ahead log.
 
+use std::collections::HashMap;
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 use std::time::Instant;
@@ -34,6 +35,23 @@ pub struct RowLock {
     pub changed: bool,
 }
 
+/// A savepoint of a transaction: [`Transaction::rollback_to`] undoes what the
+/// transaction did after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Savepoint(usize);
+
+/// What a transaction had when a savepoint was taken, and what it changed since on the
+/// keys it held already.
+struct Mark {
+    /// How many keys it held, and messages it had queued.
+    held: usize,
+    messages: usize,
+    /// The keys held before the savepoint (by position in `held`) that it wrote while
+    /// this was the newest savepoint, with their pending write before the first such
+    /// write.
+    saved: HashMap<usize, Option<PendingWrite>>,
+}
+
 /// How a commit ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CommitInfo {
@@ -61,6 +79,10 @@ pub struct Transaction {
     /// True once it has written something (a pending version stays until it ends).
     wrote: bool,
     messages: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Open savepoints, oldest first (see [`Transaction::savepoint`]).
+    savepoints: Vec<Mark>,
+    /// Each held key's position in `held`, kept while a savepoint is open.
+    held_at: HashMap<Vec<u8>, usize>,
     /// Why the transaction was rolled back, once it was.
     /// Why it failed, and whether that error was retryable.
     failed: Option<(String, bool)>,
@@ -86,6 +108,8 @@ impl Transaction {
             held: Vec::new(),
             wrote: false,
             messages: Vec::new(),
+            savepoints: Vec::new(),
+            held_at: HashMap::new(),
             failed: None,
             ended: false,
         }
@@ -202,6 +226,7 @@ impl Transaction {
         check_key(key)?;
         check_value(value)?;
         self.ensure_writable()?;
+        self.save_before_write(key);
         if let Some(ser) = &self.ser {
             ser.read_point(key);
         }
@@ -319,6 +344,7 @@ impl Transaction {
     pub fn delete_nowait(&mut self, key: &[u8]) -> Result<Option<Option<Value>>> {
         check_key(key)?;
         self.ensure_writable()?;
+        self.save_before_write(key);
         let Ok(Some(taken)) = self.shared.store.take(key, self.id()) else {
             return Ok(None);
         };
@@ -370,6 +396,7 @@ impl Transaction {
     ) -> Result<(Locked, Option<PendingWrite>)> {
         check_key(key)?;
         self.ensure_writable()?;
+        self.save_before_write(key);
         let id = self.id();
         let granted = self.acquire(key, |store, fuw| store.write(key, id, value.clone(), fuw))?;
         self.wrote = true;
@@ -379,9 +406,105 @@ impl Transaction {
     /// Records a granted request's hold if it is the first on `key`; returns what it found.
     fn keep<T>(&mut self, key: &[u8], granted: Granted<T>) -> T {
         if let Some(held) = granted.new_hold {
+            if !self.savepoints.is_empty() {
+                self.held_at.insert(key.to_vec(), self.held.len());
+            }
             self.held.push((key.to_vec(), held));
         }
         granted.found
+    }
+
+    /// Before a write of `key`: if the key was held before the newest savepoint and is
+    /// written for the first time since, records its pending write, which a rollback to
+    /// the savepoint puts back.
+    fn save_before_write(&mut self, key: &[u8]) {
+        let id = self.id();
+        let Some(mark) = self.savepoints.last_mut() else {
+            return;
+        };
+        let Some(&at) = self.held_at.get(key) else {
+            return;
+        };
+        if at < mark.held {
+            let held = &self.held[at].1;
+            mark.saved.entry(at).or_insert_with(|| held.pending(id));
+        }
+    }
+
+    /// Takes a savepoint: [`Transaction::rollback_to`] it undoes the writes made after
+    /// it (and the messages queued), releasing the keys first locked after it; the locks
+    /// on keys held before it stay, as taken. SQL's `SAVEPOINT`.
+    pub fn savepoint(&mut self) -> Result<Savepoint> {
+        self.ensure_active()?;
+        if self.savepoints.is_empty() {
+            let positions = self.held.iter().enumerate();
+            self.held_at = positions.map(|(i, (key, _))| (key.clone(), i)).collect();
+        }
+        self.savepoints.push(Mark {
+            held: self.held.len(),
+            messages: self.messages.len(),
+            saved: HashMap::new(),
+        });
+        Ok(Savepoint(self.savepoints.len() - 1))
+    }
+
+    /// Undoes what the transaction did after `savepoint`, which stays; the savepoints
+    /// taken after it are gone. SQL's `ROLLBACK TO SAVEPOINT`. A transaction that failed
+    /// in this layer (a serialization failure, a deadlock, a lock timeout) was rolled
+    /// back whole and cannot return to a savepoint.
+    pub fn rollback_to(&mut self, savepoint: Savepoint) -> Result<()> {
+        self.ensure_active()?;
+        let Some(mark) = self.savepoints.get(savepoint.0) else {
+            return Err(Error::UnknownSavepoint { txn: self.id() });
+        };
+        let (kept, messages) = (mark.held, mark.messages);
+        let id = self.id();
+        // Later savepoints' records first: a key's record in the oldest of them is its
+        // write as of this savepoint.
+        for later in self.savepoints[savepoint.0..].iter().rev() {
+            for (&at, pending) in &later.saved {
+                if at < kept {
+                    self.held[at].1.restore(id, pending.clone());
+                }
+            }
+        }
+        let released = self.held.split_off(kept);
+        let keys = released.iter().map(|(key, held)| (key.as_slice(), held));
+        self.shared.store.finish(id, keys);
+        if !released.is_empty() {
+            self.shared.registry.released(&self.handle);
+        }
+        for (key, _) in &released {
+            self.held_at.remove(key);
+        }
+        self.messages.truncate(messages);
+        self.savepoints.truncate(savepoint.0 + 1);
+        self.savepoints[savepoint.0].saved.clear();
+        Ok(())
+    }
+
+    /// Forgets `savepoint` and those taken after it, keeping what was done since: SQL's
+    /// `RELEASE SAVEPOINT`. A savepoint taken before it can still undo all of it.
+    pub fn release_savepoint(&mut self, savepoint: Savepoint) -> Result<()> {
+        self.ensure_active()?;
+        if savepoint.0 >= self.savepoints.len() {
+            return Err(Error::UnknownSavepoint { txn: self.id() });
+        }
+        let released = self.savepoints.split_off(savepoint.0);
+        match self.savepoints.last_mut() {
+            // Oldest first: the first record of a key is its write as of `outer`.
+            Some(outer) => {
+                for mark in released {
+                    for (at, pending) in mark.saved {
+                        if at < outer.held {
+                            outer.saved.entry(at).or_insert(pending);
+                        }
+                    }
+                }
+            }
+            None => self.held_at.clear(),
+        }
+        Ok(())
     }
 
     /// Runs a lock request, waiting for holders until it is granted; at the snapshot
@@ -397,6 +520,7 @@ impl Transaction {
         // once a request is blocked, not on every uncontended write.
         let mut waiting: Option<(Instant, Option<Instant>)> = None;
         loop {
+            let seen = self.shared.registry.releases();
             match request(&self.shared.store, first_updater_wins) {
                 Ok(locked) => return Ok(locked),
                 Err(Conflict::Blocked { holders }) => {
@@ -408,7 +532,7 @@ impl Transaction {
                     let waited = self.shared.waits.wait(
                         &self.shared.registry,
                         self.id(),
-                        &holders,
+                        (&holders, seen),
                         key,
                         window,
                     );

@@ -1,0 +1,163 @@
+//! Savepoints: a rollback to one undoes the writes made after it, putting back each
+//! key's write as of the savepoint and releasing the keys first locked after it, and
+//! keeps the locks taken before it; nested savepoints and releases compose.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::{in_background, manager, seed};
+use isolde_txn::{CommitObserver, CommitRecord, Error, IsolationLevel, LockMode, Value};
+
+#[derive(Default)]
+struct Records(Mutex<Vec<CommitRecord>>);
+
+impl CommitObserver for Records {
+    fn committed(&self, record: &CommitRecord) {
+        self.0.lock().unwrap().push(record.clone());
+    }
+}
+
+fn value(s: &str) -> Option<Value> {
+    Some(Value::from(s.as_bytes()))
+}
+
+#[test]
+fn a_rollback_to_a_savepoint_puts_back_the_writes_as_they_were_and_releases_later_keys() {
+    let mgr = manager();
+    seed(&mgr, &[("a", "0"), ("b", "0"), ("c", "0")]);
+    let records = Arc::new(Records::default());
+    mgr.set_commit_observer(records.clone());
+    let mut txn = mgr.begin(IsolationLevel::ReadCommitted);
+    txn.put(b"a", b"1").unwrap();
+    txn.lock(b"b", LockMode::Shared).unwrap();
+    txn.publish(b"ch", b"before").unwrap();
+    let sp = txn.savepoint().unwrap();
+    txn.put(b"a", b"2").unwrap();
+    txn.put(b"b", b"2").unwrap();
+    txn.delete(b"c").unwrap();
+    txn.put(b"new", b"2").unwrap();
+    txn.publish(b"ch", b"after").unwrap();
+    txn.rollback_to(sp).unwrap();
+
+    assert_eq!(txn.get(b"a").unwrap(), value("1"));
+    assert_eq!(txn.get(b"b").unwrap(), value("0"));
+    assert_eq!(txn.get(b"c").unwrap(), value("0"));
+    assert_eq!(txn.get(b"new").unwrap(), None);
+    // Keys first locked after the savepoint are free again; those locked before are not.
+    let (free, held) = (mgr.clone(), mgr.clone());
+    in_background("writing c and new", move || {
+        let mut other = free.begin(IsolationLevel::ReadCommitted);
+        other.put(b"c", b"other").unwrap();
+        other.put(b"new", b"other").unwrap();
+        other.commit().unwrap();
+    })
+    .finish();
+    let blocked = in_background("writing b", move || {
+        let mut other = held.begin(IsolationLevel::ReadCommitted);
+        other.put(b"b", b"other").unwrap();
+        other.commit().unwrap();
+    });
+    // b is still locked by the transaction.
+    blocked.assert_blocked();
+
+    // The savepoint stays: it can be rolled back to again.
+    txn.put(b"a", b"3").unwrap();
+    txn.rollback_to(sp).unwrap();
+    assert_eq!(txn.get(b"a").unwrap(), value("1"));
+    txn.commit().unwrap();
+    blocked.finish();
+    let records = records.0.lock().unwrap();
+    let ours = records
+        .iter()
+        .find(|r| r.writes.iter().any(|(k, _)| k == b"a"))
+        .expect("the transaction's record");
+    assert_eq!(ours.writes, vec![(b"a".to_vec(), value("1"))]);
+    assert_eq!(ours.messages, vec![(b"ch".to_vec(), b"before".to_vec())]);
+}
+
+#[test]
+fn nested_savepoints_undo_in_layers_and_a_released_one_folds_into_the_one_before() {
+    let mgr = manager();
+    seed(&mgr, &[("k", "0")]);
+    let mut txn = mgr.begin(IsolationLevel::RepeatableRead);
+    txn.put(b"k", b"1").unwrap();
+    let outer = txn.savepoint().unwrap();
+    txn.put(b"k", b"2").unwrap();
+    let inner = txn.savepoint().unwrap();
+    txn.put(b"k", b"3").unwrap();
+    txn.put(b"j", b"3").unwrap();
+    txn.rollback_to(inner).unwrap();
+    assert_eq!(txn.get(b"k").unwrap(), value("2"));
+    assert_eq!(txn.get(b"j").unwrap(), None);
+
+    txn.put(b"k", b"4").unwrap();
+    txn.release_savepoint(inner).unwrap();
+    // Gone with its release, as a savepoint rolled back past is.
+    let err = txn.rollback_to(inner).unwrap_err();
+    assert!(matches!(err, Error::UnknownSavepoint { .. }), "{err}");
+    assert_eq!(err.sqlstate(), "3B001");
+    assert_eq!(txn.get(b"k").unwrap(), value("4"));
+    txn.rollback_to(outer).unwrap();
+    assert_eq!(txn.get(b"k").unwrap(), value("1"));
+    txn.release_savepoint(outer).unwrap();
+    txn.commit().unwrap();
+    let reader = mgr.begin(IsolationLevel::ReadCommitted);
+    assert_eq!(reader.get(b"k").unwrap(), value("1"));
+    assert_eq!(reader.get(b"j").unwrap(), None);
+}
+
+#[test]
+fn a_key_only_locked_before_the_savepoint_keeps_its_lock_and_loses_the_later_write() {
+    let mgr = manager();
+    seed(&mgr, &[("k", "0")]);
+    let mut txn = mgr.begin(IsolationLevel::ReadCommitted);
+    txn.lock(b"k", LockMode::Exclusive).unwrap();
+    let sp = txn.savepoint().unwrap();
+    txn.delete(b"k").unwrap();
+    txn.rollback_to(sp).unwrap();
+    assert_eq!(txn.get(b"k").unwrap(), value("0"));
+    let other = mgr.clone();
+    let writer = in_background("writing k", move || {
+        let mut t = other.begin(IsolationLevel::ReadCommitted);
+        t.put(b"k", b"other").unwrap();
+        t.commit().unwrap();
+    });
+    // k is still locked.
+    writer.assert_blocked();
+    txn.commit().unwrap();
+    writer.finish();
+    let reader = mgr.begin(IsolationLevel::ReadCommitted);
+    assert_eq!(reader.get(b"k").unwrap(), value("other"));
+}
+
+#[test]
+fn a_writer_waiting_for_a_key_locked_after_a_savepoint_goes_on_when_it_is_rolled_back_to() {
+    let mgr = manager();
+    seed(&mgr, &[("k", "0"), ("kept", "0")]);
+    let mut txn = mgr.begin(IsolationLevel::ReadCommitted);
+    txn.put(b"kept", b"1").unwrap();
+    let sp = txn.savepoint().unwrap();
+    txn.put(b"k", b"1").unwrap();
+    let (for_k, for_kept) = (mgr.clone(), mgr.clone());
+    let waiter = in_background("writing k", move || {
+        let mut other = for_k.begin(IsolationLevel::ReadCommitted);
+        other.put(b"k", b"other").unwrap();
+        other.commit().unwrap();
+    });
+    let kept_waiter = in_background("writing kept", move || {
+        let mut other = for_kept.begin(IsolationLevel::ReadCommitted);
+        other.put(b"kept", b"other").unwrap();
+        other.commit().unwrap();
+    });
+    waiter.assert_blocked();
+    txn.rollback_to(sp).unwrap();
+    // k was released without the transaction ending: its waiter goes on now; kept's
+    // still waits.
+    waiter.finish();
+    kept_waiter.assert_blocked();
+    txn.begin_statement();
+    assert_eq!(txn.get(b"k").unwrap(), value("other"));
+    txn.commit().unwrap();
+    kept_waiter.finish();
+}
