@@ -133,9 +133,10 @@ pub struct Session {
     /// Inside `BEGIN ... COMMIT`: the level and access mode the block's transaction uses.
     block: Option<(IsolationLevel, bool)>,
     failed: bool,
-    /// The block's savepoints, oldest first: name, the transaction's savepoint, and how
-    /// many table-definition locks the session knew of then.
-    savepoints: Vec<(String, Savepoint, usize)>,
+    /// The block's savepoints, oldest first: name, the transaction's savepoint (None
+    /// while the block has no transaction yet), and how many table-definition locks the
+    /// session knew of then.
+    savepoints: Vec<(String, Option<Savepoint>, usize)>,
     default_level: IsolationLevel,
     /// Set by `SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`: later transactions
     /// start read only.
@@ -545,16 +546,20 @@ impl Session {
         self.savepoints.clear();
     }
 
-    /// SAVEPOINT name: inside a transaction block only (25P01).
+    /// SAVEPOINT name: inside a transaction block only (25P01). Before the block's first
+    /// statement, which begins its transaction (and takes the snapshot), the savepoint is
+    /// only noted, and taken when the transaction begins.
     fn savepoint(&mut self, name: &ast::Ident) -> Result<QueryResult> {
         if self.block.is_none() {
             return Err(Error::NoTransactionBlock("SAVEPOINT"));
         }
-        let mut txn = self.block_transaction();
-        let taken = txn.savepoint();
-        let held = self.catalog.held_locks(txn.id());
-        self.txn = Some(txn);
-        self.savepoints.push((ident(name), taken?, held));
+        let taken = match &mut self.txn {
+            Some(txn) => Some((txn.savepoint().map_err(in_block)?, txn.id())),
+            None => None,
+        };
+        let held = taken.map_or(0, |(_, id)| self.catalog.held_locks(id));
+        self.savepoints
+            .push((ident(name), taken.map(|(savepoint, _)| savepoint), held));
         Ok(QueryResult::tag("SAVEPOINT"))
     }
 
@@ -576,9 +581,15 @@ impl Session {
         }
         let at = self.find_savepoint(name)?;
         let (_, savepoint, held) = self.savepoints[at];
-        let txn = self.txn.as_mut().ok_or(Error::InFailedTransaction)?;
-        txn.rollback_to(savepoint)?;
-        self.catalog.rolled_back(txn.id(), held);
+        match (savepoint, self.txn.as_mut()) {
+            (Some(savepoint), Some(txn)) => {
+                txn.rollback_to(savepoint).map_err(in_block)?;
+                self.catalog.rolled_back(txn.id(), held);
+            }
+            (Some(_), None) => return Err(Error::InFailedTransaction),
+            // Taken before the transaction began: nothing to undo.
+            (None, _) => {}
+        }
         self.savepoints.truncate(at + 1);
         self.failed = false;
         Ok(QueryResult::tag("ROLLBACK"))
@@ -590,32 +601,34 @@ impl Session {
             return Err(Error::NoTransactionBlock("RELEASE SAVEPOINT"));
         }
         let at = self.find_savepoint(name)?;
-        let txn = self.txn.as_mut().ok_or(Error::InFailedTransaction)?;
-        txn.release_savepoint(self.savepoints[at].1)?;
+        if let (Some(savepoint), Some(txn)) = (self.savepoints[at].1, self.txn.as_mut()) {
+            txn.release_savepoint(savepoint).map_err(in_block)?;
+        }
         self.savepoints.truncate(at);
         Ok(QueryResult::tag("RELEASE"))
     }
 
     /// The block's transaction, begun now if no statement has run in the block yet (a
-    /// transaction begins with the snapshot its first statement would take), or the
-    /// autocommit statement's own.
+    /// transaction begins with the snapshot its first statement would take, and takes
+    /// the savepoints noted before it), or the autocommit statement's own.
     fn block_transaction(&mut self) -> Transaction {
-        match self.txn.take() {
-            Some(t) => {
-                t.begin_statement();
-                t
-            }
-            None => {
-                let (level, read_only) = self
-                    .block
-                    .unwrap_or((self.default_level, self.default_read_only));
-                if read_only {
-                    self.mgr.begin_read_only(level)
-                } else {
-                    self.mgr.begin(level)
-                }
-            }
+        if let Some(t) = self.txn.take() {
+            t.begin_statement();
+            return t;
         }
+        let (level, read_only) = self
+            .block
+            .unwrap_or((self.default_level, self.default_read_only));
+        let mut txn = if read_only {
+            self.mgr.begin_read_only(level)
+        } else {
+            self.mgr.begin(level)
+        };
+        for (_, savepoint, _) in &mut self.savepoints {
+            // A new transaction is active: taking a savepoint cannot fail.
+            *savepoint = txn.savepoint().ok();
+        }
+        txn
     }
 
     fn set(&mut self, set: &ast::Set) -> Result<QueryResult> {
@@ -875,6 +888,15 @@ fn too_late() -> Error {
 }
 
 /// Dispatches one statement inside a transaction.
+/// A transaction-layer error of a savepoint command: a transaction that layer already
+/// rolled back is the block's failed state (25P02), not an error of its own.
+fn in_block(e: isolde_txn::Error) -> Error {
+    match e {
+        isolde_txn::Error::Aborted { .. } => Error::InFailedTransaction,
+        e => e.into(),
+    }
+}
+
 fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResult> {
     match stmt {
         ast::Statement::Query(q) => {

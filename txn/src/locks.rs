@@ -10,6 +10,7 @@
 //! the same cycle at the same moment exactly one sees it.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::thread::ThreadId;
 use std::time::Instant;
 
@@ -17,7 +18,7 @@ use isolde_engine::TxnId;
 use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
-use crate::snapshot::Registry;
+use crate::snapshot::{Registry, TxnHandle};
 
 /// A transaction waiting for a row lock, as [`crate::TxnManager::lock_waits`] reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,10 +33,22 @@ pub struct LockWait {
     pub key: Vec<u8>,
 }
 
-/// Each waiting transaction, the holders in its way, and the key it wants.
-/// With the transaction waited for and its release count when the wait began (see
-/// [`WaitGraph::wait`]): a wait from before that count moved is about to be retried.
-type Edges = HashMap<TxnId, (Vec<TxnId>, Vec<u8>, (TxnId, u64))>;
+/// Each waiting transaction, the holders in its way, and the key it wants; with each
+/// holder's count of releases when the wait began (see [`WaitGraph::wait`]): a wait
+/// whose holders released keys since is about to be retried, and is no part of a
+/// deadlock.
+type Edges = HashMap<TxnId, (Vec<TxnId>, Vec<u8>, Released)>;
+
+/// The holders of a wait, the first the one waited on, and their counts of releases
+/// when it began.
+type Released = Vec<(Arc<TxnHandle>, u64)>;
+
+/// Whether a wait still stands: none of its holders released anything since it began.
+fn stands(released: &Released) -> bool {
+    released
+        .iter()
+        .all(|(holder, count)| holder.releases() == *count)
+}
 
 /// The wait-for graph.
 #[derive(Default)]
@@ -44,13 +57,14 @@ pub(crate) struct WaitGraph {
 }
 
 impl WaitGraph {
-    /// Blocks `waiter` until the first of `holders` ends or releases keys without ending
-    /// (a rollback to a savepoint); the caller then asks for the lock again. `seen` is
-    /// the registry's count of such releases from before the caller asked: if it moved
-    /// since, the holder may have released the key already, and the caller asks again
-    /// at once. Fails at once with a deadlock error if the wait would close a cycle, or
-    /// with a lock timeout at `deadline`: one deadline for the whole wait on a row,
-    /// whose holders may end one after another, which began `since`.
+    /// Blocks `waiter` until the first of `holders` ends or one of them releases keys
+    /// without ending (a rollback to a savepoint, see [`WaitGraph::released`]); the
+    /// caller then asks for the lock again. `seen` is the registry's count of such
+    /// releases from before the caller asked: if it moved since, a holder may have
+    /// released the key already, and the caller asks again at once. Fails at once with
+    /// a deadlock error if the wait would close a cycle, or with a lock timeout at
+    /// `deadline`: one deadline for the whole wait on a row, whose holders may end one
+    /// after another, which began `since`.
     pub(crate) fn wait(
         &self,
         registry: &Registry,
@@ -59,15 +73,25 @@ impl WaitGraph {
         key: &[u8],
         (since, deadline): (Instant, Option<Instant>),
     ) -> Result<()> {
-        let Some(handle) = holders.iter().find_map(|&h| registry.get(h)) else {
+        let released: Released = holders
+            .iter()
+            .filter_map(|&h| registry.get(h))
+            .map(|h| {
+                let count = h.releases();
+                (h, count)
+            })
+            .collect();
+        let Some(handle) = released.first().map(|(h, _)| h.clone()) else {
             return Ok(()); // they ended between the conflict and now: just ask again
         };
-        let released = handle.releases();
         if registry.releases() != seen {
             return Ok(());
         }
-        self.add_edges(waiter, holders, key, (handle.id, released))?;
-        let ended = handle.wait_end(deadline, released);
+        let ended = {
+            let stands = || stands(&released);
+            self.add_edges(waiter, holders, key, released.clone())?;
+            handle.wait_end(deadline, stands)
+        };
         self.waits_for.lock().remove(&waiter);
         if ended {
             return Ok(());
@@ -80,12 +104,26 @@ impl WaitGraph {
         })
     }
 
+    /// Wakes the transactions waiting on a lock `holder` holds, which it released some
+    /// keys without ending: they ask for their locks again. Called after
+    /// [`Registry::released`] counted the release.
+    pub(crate) fn released(&self, holder: TxnId) {
+        let graph = self.waits_for.lock();
+        for (holders, _, released) in graph.values() {
+            if holders.contains(&holder) {
+                if let Some((waited_on, _)) = released.first() {
+                    waited_on.wake();
+                }
+            }
+        }
+    }
+
     fn add_edges(
         &self,
         waiter: TxnId,
         holders: &[TxnId],
         key: &[u8],
-        released: (TxnId, u64),
+        released: Released,
     ) -> Result<()> {
         let mut graph = self.waits_for.lock();
         for &holder in holders {
@@ -109,12 +147,9 @@ impl WaitGraph {
     pub(crate) fn snapshot(&self, registry: &Registry) -> Vec<LockWait> {
         let graph = self.waits_for.lock().clone();
         let thread = |id: &TxnId| registry.get(*id).map(|h| (h.id, h.thread));
-        let unreleased = |&(holder, count): &(TxnId, u64)| {
-            registry.get(holder).is_none_or(|h| h.releases() == count)
-        };
         let live = graph
             .iter()
-            .filter(|(_, (_, _, released))| unreleased(released));
+            .filter(|(_, (_, _, released))| stands(released));
         let waits = live.filter_map(|(waiter, (holders, key, _))| {
             Some(LockWait {
                 waiter: *waiter,
@@ -136,7 +171,8 @@ fn path_to(graph: &Edges, from: TxnId, to: TxnId) -> Option<Vec<TxnId>> {
         if !visited.insert(last) {
             continue;
         }
-        for &next in graph.get(&last).map_or(&[][..], |(holders, _, _)| holders) {
+        let edge = graph.get(&last).filter(|(_, _, released)| stands(released));
+        for &next in edge.map_or(&[][..], |(holders, _, _)| holders) {
             if next == to {
                 return Some(path);
             }
@@ -150,12 +186,17 @@ fn path_to(graph: &Edges, from: TxnId, to: TxnId) -> Option<Vec<TxnId>> {
 mod tests {
     use super::*;
 
+    /// A wait on a holder that has released nothing.
+    fn held() -> Released {
+        vec![(Registry::default().begin_at(0), 0)]
+    }
+
     #[test]
     fn edge_that_closes_a_cycle_is_refused_with_the_cycle() {
         let graph = WaitGraph::default();
-        graph.add_edges(1, &[2], b"a", (0, 0)).unwrap();
-        graph.add_edges(2, &[3], b"b", (0, 0)).unwrap();
-        match graph.add_edges(3, &[1], b"c", (0, 0)) {
+        graph.add_edges(1, &[2], b"a", held()).unwrap();
+        graph.add_edges(2, &[3], b"b", held()).unwrap();
+        match graph.add_edges(3, &[1], b"c", held()) {
             Err(Error::Deadlock {
                 txn: 3,
                 waiting_for: 1,
@@ -171,18 +212,31 @@ mod tests {
     #[test]
     fn chain_without_cycle_is_accepted() {
         let graph = WaitGraph::default();
-        graph.add_edges(1, &[2], b"a", (0, 0)).unwrap();
-        graph.add_edges(3, &[2], b"a", (0, 0)).unwrap();
-        graph.add_edges(2, &[4], b"b", (0, 0)).unwrap();
+        graph.add_edges(1, &[2], b"a", held()).unwrap();
+        graph.add_edges(3, &[2], b"a", held()).unwrap();
+        graph.add_edges(2, &[4], b"b", held()).unwrap();
     }
 
     #[test]
     fn cycle_through_any_of_several_holders_is_found() {
         let graph = WaitGraph::default();
-        graph.add_edges(1, &[2, 3], b"x", (0, 0)).unwrap();
+        graph.add_edges(1, &[2, 3], b"x", held()).unwrap();
         assert!(matches!(
-            graph.add_edges(3, &[1], b"x", (0, 0)),
+            graph.add_edges(3, &[1], b"x", held()),
             Err(Error::Deadlock { txn: 3, .. })
         ));
+    }
+
+    #[test]
+    fn a_wait_whose_holder_released_keys_since_closes_no_cycle() {
+        let registry = Registry::default();
+        let holder = registry.begin_at(0);
+        let graph = WaitGraph::default();
+        graph
+            .add_edges(1, &[2], b"a", vec![(holder.clone(), 0)])
+            .unwrap();
+        // 2 rolled back to a savepoint: 1 is about to ask again, not to wait on.
+        registry.released(&holder);
+        graph.add_edges(2, &[1], b"b", held()).unwrap();
     }
 }

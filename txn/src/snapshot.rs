@@ -133,12 +133,19 @@ impl TxnHandle {
         self.releases.load(Ordering::Acquire)
     }
 
-    /// Blocks until the transaction ends, or releases keys after its count of releases
-    /// was `released` (see [`Registry::released`]), or `deadline` passes; false if the
+    /// Wakes the transactions waiting on this one, to check again whether their wait
+    /// still stands; under the lock they check with, so that none misses it.
+    pub(crate) fn wake(&self) {
+        let _done = self.done.lock();
+        self.ended.notify_all();
+    }
+
+    /// Blocks until the transaction ends, or `stands` turns false (checked whenever the
+    /// handle is woken, see [`TxnHandle::wake`]), or `deadline` passes; false if the
     /// deadline came first.
-    pub(crate) fn wait_end(&self, deadline: Option<Instant>, released: u64) -> bool {
+    pub(crate) fn wait_end(&self, deadline: Option<Instant>, stands: impl Fn() -> bool) -> bool {
         let mut done = self.done.lock();
-        while !*done && self.releases() == released {
+        while !*done && stands() {
             match deadline {
                 Some(deadline) => {
                     if self.ended.wait_until(&mut done, deadline).timed_out() {
@@ -221,16 +228,13 @@ impl Registry {
         self.releases.load(Ordering::Acquire)
     }
 
-    /// Wakes the transactions waiting for `handle`'s transaction, which released some of
-    /// its keys without ending: they ask for their locks again.
+    /// Counts a release of keys by `handle`'s transaction before its end. The global
+    /// count first: a waiter that reads the holder's count after this release then
+    /// finds the global one moved, and asks again at once. The waiters are then woken by
+    /// [`crate::locks::WaitGraph::released`].
     pub(crate) fn released(&self, handle: &TxnHandle) {
-        // The global count first: a waiter that reads the holder's count after this
-        // release then finds the global one moved, and asks again at once.
         self.releases.fetch_add(1, Ordering::AcqRel);
         handle.releases.fetch_add(1, Ordering::AcqRel);
-        // Under the lock a waiter checks the holder's count with, so it cannot miss this.
-        let _done = handle.done.lock();
-        handle.ended.notify_all();
     }
 
     pub(crate) fn horizon(&self) -> Timestamp {

@@ -38,11 +38,19 @@ pub struct RowLock {
 /// A savepoint of a transaction: [`Transaction::rollback_to`] undoes what the
 /// transaction did after it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Savepoint(usize);
+pub struct Savepoint {
+    /// Its place among the transaction's open savepoints.
+    depth: usize,
+    /// Which savepoint taken at that depth it is: one released or rolled back past is
+    /// not mistaken for a later one at the same depth.
+    number: u64,
+}
 
 /// What a transaction had when a savepoint was taken, and what it changed since on the
 /// keys it held already.
 struct Mark {
+    /// The savepoint's [`Savepoint::number`].
+    number: u64,
     /// How many keys it held, and messages it had queued.
     held: usize,
     messages: usize,
@@ -79,8 +87,10 @@ pub struct Transaction {
     /// True once it has written something (a pending version stays until it ends).
     wrote: bool,
     messages: Vec<(Vec<u8>, Vec<u8>)>,
-    /// Open savepoints, oldest first (see [`Transaction::savepoint`]).
+    /// Open savepoints, oldest first (see [`Transaction::savepoint`]), and how many were
+    /// ever taken.
     savepoints: Vec<Mark>,
+    savepoints_taken: u64,
     /// Each held key's position in `held`, kept while a savepoint is open.
     held_at: HashMap<Vec<u8>, usize>,
     /// Why the transaction was rolled back, once it was.
@@ -109,6 +119,7 @@ impl Transaction {
             wrote: false,
             messages: Vec::new(),
             savepoints: Vec::new(),
+            savepoints_taken: 0,
             held_at: HashMap::new(),
             failed: None,
             ended: false,
@@ -321,6 +332,7 @@ impl Transaction {
         {
             // Skipped: keys held by another taker or writer, and our own (already taken,
             // or enqueued by us and not yet committed).
+            self.save_before_write(&key);
             let Ok(Some(taken)) = shared.store.take(&key, id) else {
                 continue;
             };
@@ -440,12 +452,24 @@ impl Transaction {
             let positions = self.held.iter().enumerate();
             self.held_at = positions.map(|(i, (key, _))| (key.clone(), i)).collect();
         }
+        self.savepoints_taken += 1;
+        let number = self.savepoints_taken;
         self.savepoints.push(Mark {
+            number,
             held: self.held.len(),
             messages: self.messages.len(),
             saved: HashMap::new(),
         });
-        Ok(Savepoint(self.savepoints.len() - 1))
+        let depth = self.savepoints.len() - 1;
+        Ok(Savepoint { depth, number })
+    }
+
+    /// Where `savepoint` is among the open savepoints, or an error if it is not one.
+    fn open_savepoint(&self, savepoint: Savepoint) -> Result<usize> {
+        match self.savepoints.get(savepoint.depth) {
+            Some(mark) if mark.number == savepoint.number => Ok(savepoint.depth),
+            _ => Err(Error::UnknownSavepoint { txn: self.id() }),
+        }
     }
 
     /// Undoes what the transaction did after `savepoint`, which stays; the savepoints
@@ -454,14 +478,12 @@ impl Transaction {
     /// back whole and cannot return to a savepoint.
     pub fn rollback_to(&mut self, savepoint: Savepoint) -> Result<()> {
         self.ensure_active()?;
-        let Some(mark) = self.savepoints.get(savepoint.0) else {
-            return Err(Error::UnknownSavepoint { txn: self.id() });
-        };
-        let (kept, messages) = (mark.held, mark.messages);
+        let depth = self.open_savepoint(savepoint)?;
+        let (kept, messages) = (self.savepoints[depth].held, self.savepoints[depth].messages);
         let id = self.id();
         // Later savepoints' records first: a key's record in the oldest of them is its
         // write as of this savepoint.
-        for later in self.savepoints[savepoint.0..].iter().rev() {
+        for later in self.savepoints[depth..].iter().rev() {
             for (&at, pending) in &later.saved {
                 if at < kept {
                     self.held[at].1.restore(id, pending.clone());
@@ -473,13 +495,14 @@ impl Transaction {
         self.shared.store.finish(id, keys);
         if !released.is_empty() {
             self.shared.registry.released(&self.handle);
+            self.shared.waits.released(id);
         }
         for (key, _) in &released {
             self.held_at.remove(key);
         }
         self.messages.truncate(messages);
-        self.savepoints.truncate(savepoint.0 + 1);
-        self.savepoints[savepoint.0].saved.clear();
+        self.savepoints.truncate(depth + 1);
+        self.savepoints[depth].saved.clear();
         Ok(())
     }
 
@@ -487,10 +510,8 @@ impl Transaction {
     /// `RELEASE SAVEPOINT`. A savepoint taken before it can still undo all of it.
     pub fn release_savepoint(&mut self, savepoint: Savepoint) -> Result<()> {
         self.ensure_active()?;
-        if savepoint.0 >= self.savepoints.len() {
-            return Err(Error::UnknownSavepoint { txn: self.id() });
-        }
-        let released = self.savepoints.split_off(savepoint.0);
+        let depth = self.open_savepoint(savepoint)?;
+        let released = self.savepoints.split_off(depth);
         match self.savepoints.last_mut() {
             // Oldest first: the first record of a key is its write as of `outer`.
             Some(outer) => {

@@ -161,3 +161,68 @@ fn a_writer_waiting_for_a_key_locked_after_a_savepoint_goes_on_when_it_is_rolled
     txn.commit().unwrap();
     kept_waiter.finish();
 }
+
+#[test]
+fn a_savepoint_released_or_rolled_back_past_is_unknown_even_with_another_in_its_place() {
+    let mgr = manager();
+    let mut txn = mgr.begin(IsolationLevel::ReadCommitted);
+    let released = txn.savepoint().unwrap();
+    txn.release_savepoint(released).unwrap();
+    let _in_its_place = txn.savepoint().unwrap();
+    for stale in [txn.rollback_to(released), txn.release_savepoint(released)] {
+        assert!(
+            matches!(stale, Err(Error::UnknownSavepoint { .. })),
+            "{stale:?}"
+        );
+    }
+}
+
+#[test]
+fn a_key_taken_from_a_queue_after_a_savepoint_comes_back_when_it_is_rolled_back_to() {
+    let mgr = manager();
+    seed(&mgr, &[("q/1", "job")]);
+    let mut txn = mgr.begin(IsolationLevel::ReadCommitted);
+    // Locked before the savepoint, taken after it.
+    txn.lock(b"q/1", LockMode::Shared).unwrap();
+    let sp = txn.savepoint().unwrap();
+    assert_eq!(
+        txn.take_first(b"q/").unwrap(),
+        Some((b"q/1".to_vec(), Value::from(&b"job"[..])))
+    );
+    txn.rollback_to(sp).unwrap();
+    txn.commit().unwrap();
+    let reader = mgr.begin(IsolationLevel::ReadCommitted);
+    assert_eq!(reader.get(b"q/1").unwrap(), value("job"));
+}
+
+#[test]
+fn a_wait_on_a_lock_released_by_a_rollback_to_a_savepoint_is_no_part_of_a_deadlock() {
+    let mgr = manager();
+    seed(&mgr, &[("one", "0"), ("two", "0")]);
+    let mut h1 = mgr.begin(IsolationLevel::ReadCommitted);
+    h1.lock(b"one", LockMode::Shared).unwrap();
+    let mut h2 = mgr.begin(IsolationLevel::ReadCommitted);
+    let sp = h2.savepoint().unwrap();
+    h2.lock(b"one", LockMode::Shared).unwrap();
+    let w_mgr = mgr.clone();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let w = in_background("w: two, then one", move || {
+        let mut w = w_mgr.begin(IsolationLevel::ReadCommitted);
+        w.put(b"two", b"w").unwrap();
+        ready_tx.send(()).unwrap();
+        w.put(b"one", b"w").unwrap();
+        w.commit().unwrap();
+    });
+    ready_rx.recv().unwrap();
+    w.assert_blocked();
+    // h2 lets go of one: w now waits for h1 alone, so h2 waiting for w closes no cycle.
+    h2.rollback_to(sp).unwrap();
+    let h2_waits = in_background("h2: two", move || {
+        h2.put(b"two", b"h2").map(|()| h2.commit())
+    });
+    h2_waits.assert_blocked();
+    h1.commit().unwrap();
+    w.finish();
+    let done = h2_waits.finish();
+    assert!(matches!(done, Ok(Ok(_))), "h2: {done:?}");
+}
