@@ -135,6 +135,16 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             }
         }
         Plan::Derived { source, .. } => run(source, env),
+        Plan::CteScan { cte, .. } => {
+            if cte.correlated {
+                return run(&cte.plan, env);
+            }
+            if let Some(rows) = cte.rows.get() {
+                return Ok(rows.clone());
+            }
+            let rows = run(&cte.plan, env)?;
+            Ok(cte.rows.get_or_init(|| rows).clone())
+        }
         Plan::Filter {
             source, predicate, ..
         } => {

@@ -61,8 +61,8 @@
 //!   left and cross joins (nested loops), subqueries in `FROM`, scalar / `IN` /
 //!   `EXISTS` subqueries (correlated too), `SELECT` without `FROM`, `VALUES`,
 //!   `UNION`/`INTERSECT`/`EXCEPT [ALL]`, `EXPLAIN`, `WITH` queries (not recursive;
-//!   before a `SELECT`, `INSERT`, `UPDATE` or `DELETE`), planned where they are
-//!   referenced as PostgreSQL inlines them.
+//!   before a `SELECT`, `INSERT`, `UPDATE` or `DELETE`), each planned once and run at
+//!   most once per statement, its rows shared by every reference.
 //! - DML: `INSERT` (multi-row, column lists, `INSERT ... SELECT`, `RETURNING`),
 //!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`; the
 //!   keyword `DEFAULT` in `INSERT ... VALUES` and `UPDATE ... SET`; `INSERT ... ON

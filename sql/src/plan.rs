@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 use std::ops::Bound;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use isolde_txn::LockMode;
 
@@ -131,6 +131,26 @@ pub enum LockWait {
     NoWait,
 }
 
+/// A `WITH` query's plan, shared by every reference to it, with its rows once one
+/// reference ran it (unless it reads an enclosing query's row, which changes from run
+/// to run). A plan holding one serves a single execution.
+#[derive(Debug)]
+pub struct SharedCte {
+    pub plan: Plan,
+    pub correlated: bool,
+    pub rows: OnceLock<Vec<Vec<Value>>>,
+}
+
+impl SharedCte {
+    pub fn new(plan: Plan, correlated: bool) -> SharedCte {
+        SharedCte {
+            plan,
+            correlated,
+            rows: OnceLock::new(),
+        }
+    }
+}
+
 /// A plan node. Each produces rows (vectors of values).
 #[derive(Debug)]
 pub enum Plan {
@@ -146,6 +166,11 @@ pub enum Plan {
         access: Access,
         filter: Option<(Expr, String)>,
         lock: Option<Box<Locking>>,
+    },
+    /// The rows of a `WITH` query, called `name` here.
+    CteScan {
+        name: String,
+        cte: Arc<SharedCte>,
     },
     /// The output of a subquery in FROM.
     Derived {
@@ -259,6 +284,11 @@ impl Plan {
             Plan::Derived { source, alias } => {
                 out.push(format!("{line}Subquery Scan on {alias}"));
                 source.explain(out, depth + 1);
+                return;
+            }
+            Plan::CteScan { name, cte } => {
+                out.push(format!("{line}CTE Scan on {name}"));
+                cte.plan.explain(out, depth + 1);
                 return;
             }
             Plan::Filter { source, text, .. } => {

@@ -22,7 +22,8 @@ use crate::error::{Error, Result};
 use crate::executor::Env;
 use crate::expression::{BinaryOp, Expr, Function, Subquery};
 use crate::plan::{
-    Access, Aggregate, AggregateFunction, LockWait, Locking, Plan, RowLocking, SetOp, SortKey,
+    Access, Aggregate, AggregateFunction, LockWait, Locking, Plan, RowLocking, SetOp, SharedCte,
+    SortKey,
 };
 use crate::plan_cache::Recorder;
 use crate::stack_depth;
@@ -47,6 +48,16 @@ impl Scope {
                 .columns
                 .iter()
                 .map(|c| (Some(qualifier.to_string()), c.name.clone()))
+                .collect(),
+        }
+    }
+
+    /// The output columns of a query used as a FROM item, qualified by `qualifier`.
+    fn of_output(columns: &[String], qualifier: &str) -> Scope {
+        Scope {
+            columns: columns
+                .iter()
+                .map(|c| (Some(qualifier.to_string()), c.clone()))
                 .collect(),
         }
     }
@@ -127,16 +138,17 @@ pub struct Planner<'a, 'e> {
     nesting: usize,
 }
 
-/// A query named by `WITH`, planned afresh wherever it is referenced (as PostgreSQL
-/// inlines a `WITH` query that only reads): the same rows as running it once, since
-/// every reference sees the statement's snapshot.
+/// A query named by `WITH`, in scope for the queries after it.
 struct Cte {
     name: String,
-    query: ast::Query,
     /// The names `WITH name (a, b) AS ...` gives its columns.
     columns: Vec<ast::TableAliasColumnDef>,
     /// How many enclosing rows (`Planner::outer`) the query saw where it was defined.
     depth: usize,
+    /// Its plan, made once where it is defined and shared by every reference, and the
+    /// names of its output columns.
+    shared: Arc<SharedCte>,
+    output: Arc<[String]>,
 }
 
 /// A planned query and its output column names.
@@ -462,49 +474,33 @@ impl<'a, 'e> Planner<'a, 'e> {
             if self.ctes[first..].iter().any(|c| c.name == name) {
                 return Err(Error::DuplicateWithName(name));
             }
+            // Planned once, here, where it sees the WITH queries before it and the
+            // enclosing rows of this place: every reference shares the plan and, in one
+            // run of the statement, its rows (PostgreSQL materializes a WITH query used
+            // twice); one never used still reports its errors.
+            let before = self.outer_refs;
+            let planned = self.nested(|p| p.query(&cte.query))?;
+            let correlated = self.outer_refs > before;
+            if cte.alias.columns.len() > planned.columns.len() {
+                return Err(Error::InvalidColumnReference(format!(
+                    "WITH query \"{name}\" has {} columns available but {} columns specified",
+                    planned.columns.len(),
+                    cte.alias.columns.len()
+                )));
+            }
+            if let Some(r) = &mut self.recorder {
+                // The shared rows are kept for one execution: such plans are not reused.
+                r.uncacheable();
+            }
             self.ctes.push(Cte {
                 name,
-                query: cte.query.as_ref().clone(),
                 columns: cte.alias.columns.clone(),
                 depth: self.outer.len(),
+                shared: Arc::new(SharedCte::new(planned.plan, correlated)),
+                output: planned.columns,
             });
-            // Planned once here, as PostgreSQL plans every WITH query, so that one no
-            // FROM refers to still reports its errors.
-            self.plan_cte(self.ctes.len() - 1)?;
         }
         Ok(())
-    }
-
-    /// Plans the `WITH` query at `ctes[at]` where a FROM clause refers to it, seeing
-    /// what it saw where it was defined: the `WITH` queries before it and the enclosing
-    /// rows of that place. From inside a subquery, which has one more enclosing row, one
-    /// that refers to an enclosing row is refused.
-    fn plan_cte(&mut self, at: usize) -> Result<(Planned, &Cte)> {
-        let later = self.ctes.split_off(at);
-        let cte = &later[0];
-        let inner = self.outer.split_off(cte.depth.min(self.outer.len()));
-        let before = self.outer_refs;
-        let planned = self.nested(|p| p.query(&cte.query));
-        let refers_out = self.outer_refs > before;
-        let nested = !inner.is_empty();
-        self.outer.extend(inner);
-        self.ctes.extend(later);
-        let planned = planned?;
-        if nested && refers_out {
-            return Err(unsupported(
-                "a WITH query that refers to an enclosing query, used inside a subquery",
-            ));
-        }
-        let cte = &self.ctes[at];
-        if cte.columns.len() > planned.columns.len() {
-            return Err(Error::InvalidColumnReference(format!(
-                "WITH query \"{}\" has {} columns available but {} columns specified",
-                cte.name,
-                planned.columns.len(),
-                cte.columns.len()
-            )));
-        }
-        Ok((planned, cte))
     }
 
     /// Runs `f` planning a query nested in the statement's own.
@@ -1110,14 +1106,24 @@ impl<'a, 'e> Planner<'a, 'e> {
             } => {
                 if let [ast::ObjectNamePart::Identifier(part)] = &name.0[..] {
                     let wanted = ident(part);
-                    if let Some(at) = self.ctes.iter().rposition(|c| c.name == wanted) {
-                        let (planned, cte) = self.plan_cte(at)?;
-                        let (name, columns) = (cte.name.clone(), cte.columns.clone());
-                        let qualifier = alias.as_ref().map_or(name, |a| ident(&a.name));
-                        let (plan, mut scope) = derived(planned, qualifier, Some(&columns))?;
-                        if let Some(a) = alias {
-                            rename_columns(&mut scope, &ident(&a.name), &a.columns)?;
+                    if let Some(cte) = self.ctes.iter().rev().find(|c| c.name == wanted) {
+                        // From inside a subquery, which has more enclosing rows, the plan
+                        // of one that refers to an enclosing row would read the wrong one.
+                        if cte.shared.correlated && self.outer.len() > cte.depth {
+                            return Err(unsupported(
+                                "a WITH query that refers to an enclosing query, used inside a subquery",
+                            ));
                         }
+                        let qualifier = alias.as_ref().map_or(cte.name.clone(), |a| ident(&a.name));
+                        let mut scope = Scope::of_output(&cte.output, &qualifier);
+                        rename_columns(&mut scope, &qualifier, &cte.columns)?;
+                        if let Some(a) = alias {
+                            rename_columns(&mut scope, &qualifier, &a.columns)?;
+                        }
+                        let plan = Plan::CteScan {
+                            name: qualifier,
+                            cte: cte.shared.clone(),
+                        };
                         return Ok((plan, scope));
                     }
                 }
@@ -1671,13 +1677,7 @@ fn derived(
     name: String,
     columns: Option<&[ast::TableAliasColumnDef]>,
 ) -> Result<(Plan, Scope)> {
-    let mut scope = Scope {
-        columns: planned
-            .columns
-            .iter()
-            .map(|c| (Some(name.clone()), c.clone()))
-            .collect(),
-    };
+    let mut scope = Scope::of_output(&planned.columns, &name);
     if let Some(columns) = columns {
         rename_columns(&mut scope, &name, columns)?;
     }
