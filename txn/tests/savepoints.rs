@@ -6,8 +6,10 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::{in_background, manager, seed};
-use isolde_txn::{CommitObserver, CommitRecord, Error, IsolationLevel, LockMode, Value};
+use common::{in_background, manager, seed, Background};
+use isolde_txn::{
+    CommitObserver, CommitRecord, Error, IsolationLevel, LockMode, TxnManager, Value,
+};
 
 #[derive(Default)]
 struct Records(Mutex<Vec<CommitRecord>>);
@@ -20,6 +22,19 @@ impl CommitObserver for Records {
 
 fn value(s: &str) -> Option<Value> {
     Some(Value::from(s.as_bytes()))
+}
+
+/// Another transaction, on its own thread, writing `other` to each of `keys` and
+/// committing.
+fn writer(mgr: &TxnManager, keys: &[&str]) -> Background<()> {
+    let (mgr, keys): (_, Vec<String>) = (mgr.clone(), keys.iter().map(|k| k.to_string()).collect());
+    in_background(&format!("writing {keys:?}"), move || {
+        let mut other = mgr.begin(IsolationLevel::ReadCommitted);
+        for key in keys {
+            other.put(key.as_bytes(), b"other").unwrap();
+        }
+        other.commit().unwrap();
+    })
 }
 
 #[test]
@@ -45,19 +60,8 @@ fn a_rollback_to_a_savepoint_puts_back_the_writes_as_they_were_and_releases_late
     assert_eq!(txn.get(b"c").unwrap(), value("0"));
     assert_eq!(txn.get(b"new").unwrap(), None);
     // Keys first locked after the savepoint are free again; those locked before are not.
-    let (free, held) = (mgr.clone(), mgr.clone());
-    in_background("writing c and new", move || {
-        let mut other = free.begin(IsolationLevel::ReadCommitted);
-        other.put(b"c", b"other").unwrap();
-        other.put(b"new", b"other").unwrap();
-        other.commit().unwrap();
-    })
-    .finish();
-    let blocked = in_background("writing b", move || {
-        let mut other = held.begin(IsolationLevel::ReadCommitted);
-        other.put(b"b", b"other").unwrap();
-        other.commit().unwrap();
-    });
+    writer(&mgr, &["c", "new"]).finish();
+    let blocked = writer(&mgr, &["b"]);
     // b is still locked by the transaction.
     blocked.assert_blocked();
 
@@ -117,16 +121,11 @@ fn a_key_only_locked_before_the_savepoint_keeps_its_lock_and_loses_the_later_wri
     txn.delete(b"k").unwrap();
     txn.rollback_to(sp).unwrap();
     assert_eq!(txn.get(b"k").unwrap(), value("0"));
-    let other = mgr.clone();
-    let writer = in_background("writing k", move || {
-        let mut t = other.begin(IsolationLevel::ReadCommitted);
-        t.put(b"k", b"other").unwrap();
-        t.commit().unwrap();
-    });
+    let blocked = writer(&mgr, &["k"]);
     // k is still locked.
-    writer.assert_blocked();
+    blocked.assert_blocked();
     txn.commit().unwrap();
-    writer.finish();
+    blocked.finish();
     let reader = mgr.begin(IsolationLevel::ReadCommitted);
     assert_eq!(reader.get(b"k").unwrap(), value("other"));
 }
@@ -139,17 +138,8 @@ fn a_writer_waiting_for_a_key_locked_after_a_savepoint_goes_on_when_it_is_rolled
     txn.put(b"kept", b"1").unwrap();
     let sp = txn.savepoint().unwrap();
     txn.put(b"k", b"1").unwrap();
-    let (for_k, for_kept) = (mgr.clone(), mgr.clone());
-    let waiter = in_background("writing k", move || {
-        let mut other = for_k.begin(IsolationLevel::ReadCommitted);
-        other.put(b"k", b"other").unwrap();
-        other.commit().unwrap();
-    });
-    let kept_waiter = in_background("writing kept", move || {
-        let mut other = for_kept.begin(IsolationLevel::ReadCommitted);
-        other.put(b"kept", b"other").unwrap();
-        other.commit().unwrap();
-    });
+    let waiter = writer(&mgr, &["k"]);
+    let kept_waiter = writer(&mgr, &["kept"]);
     waiter.assert_blocked();
     txn.rollback_to(sp).unwrap();
     // k was released without the transaction ending: its waiter goes on now; kept's
