@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use isolde_txn::{LockMode, Transaction, TxnId};
+use sqlparser::ast;
 
 use crate::encoding::{
     encode_value, index_name_key, next_id_key, put_bytes, table_def_key, Reader,
@@ -23,7 +24,9 @@ use crate::types::{DataType, Value};
 
 /// Name of the hidden row-id key of a table without a primary key (for EXPLAIN).
 pub const ROW_ID: &str = "ctid";
-const FORMAT_VERSION: u8 = 1;
+/// The format of a stored table definition. Version 1, written before CHECK
+/// constraints existed, is still read (as a table without any).
+const FORMAT_VERSION: u8 = 2;
 
 /// A column of a table.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,6 +49,14 @@ pub struct Index {
     pub unique: bool,
 }
 
+/// A CHECK constraint: a condition every row of the table must not make false.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    pub name: String,
+    /// The condition as written, over the table's columns; stored as its SQL text.
+    pub expr: ast::Expr,
+}
+
 /// A table definition.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
@@ -55,6 +66,9 @@ pub struct Table {
     /// Positions of the primary key columns; empty when rows are keyed by a hidden row id.
     pub primary_key: Vec<usize>,
     pub indexes: Vec<Index>,
+    /// CHECK constraints, in name order: the order PostgreSQL checks them in, so that a
+    /// row breaking two is reported against the same one.
+    pub checks: Vec<Check>,
 }
 
 impl Table {
@@ -104,12 +118,18 @@ impl Table {
             put_positions(&mut out, &i.columns);
             out.push(i.unique as u8);
         }
+        out.extend_from_slice(&(self.checks.len() as u32).to_le_bytes());
+        for c in &self.checks {
+            put_bytes(&mut out, c.name.as_bytes());
+            put_bytes(&mut out, c.expr.to_string().as_bytes());
+        }
         out
     }
 
     fn decode(bytes: &[u8]) -> Result<Table> {
         let mut r = Reader::new(bytes, "table definition");
-        if r.u8()? != FORMAT_VERSION {
+        let version = r.u8()?;
+        if version != 1 && version != FORMAT_VERSION {
             return Err(Error::Corrupt(
                 "table definition: unknown format version".into(),
             ));
@@ -144,6 +164,19 @@ impl Table {
                 unique,
             });
         }
+        let mut checks = Vec::new();
+        if version > 1 {
+            for _ in 0..r.u32()? {
+                let name = r.string()?;
+                let text = r.string()?;
+                let expr = parse_condition(&text).ok_or_else(|| {
+                    Error::Corrupt(format!(
+                        "table definition: check constraint \"{name}\" does not parse"
+                    ))
+                })?;
+                checks.push(Check { name, expr });
+            }
+        }
         r.finish()?;
         Ok(Table {
             id,
@@ -151,8 +184,20 @@ impl Table {
             columns,
             primary_key,
             indexes,
+            checks,
         })
     }
+}
+
+/// A stored CHECK condition, parsed back from its SQL text.
+fn parse_condition(text: &str) -> Option<ast::Expr> {
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    let mut parser = sqlparser::parser::Parser::new(&dialect)
+        .try_with_sql(text)
+        .ok()?;
+    let expr = parser.parse_expr().ok()?;
+    parser.expect_token(&sqlparser::tokenizer::Token::EOF).ok()?;
+    Some(expr)
 }
 
 fn put_positions(out: &mut Vec<u8>, cols: &[usize]) {
@@ -451,6 +496,10 @@ mod tests {
                 columns: vec![1],
                 unique: true,
             }],
+            checks: vec![Check {
+                name: "accounts_owner_check".into(),
+                expr: parse_condition("owner <> 'it''s' AND length(owner) < 10").unwrap(),
+            }],
         }
     }
 
@@ -458,6 +507,29 @@ mod tests {
     fn table_definitions_round_trip() {
         let t = sample();
         assert_eq!(Table::decode(&t.encode()).unwrap(), t);
+    }
+
+    #[test]
+    fn definitions_stored_before_check_constraints_still_decode() {
+        let mut t = sample();
+        t.checks.clear();
+        let mut bytes = t.encode();
+        bytes[0] = 1;
+        // Version 1 ended after the indexes: no count of checks.
+        bytes.truncate(bytes.len() - 4);
+        assert_eq!(Table::decode(&bytes).unwrap(), t);
+    }
+
+    #[test]
+    fn a_check_that_does_not_parse_is_corrupt() {
+        let mut t = sample();
+        t.checks.clear();
+        let mut bytes = t.encode();
+        bytes.truncate(bytes.len() - 4);
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        put_bytes(&mut bytes, b"c");
+        put_bytes(&mut bytes, b"a >");
+        assert_eq!(Table::decode(&bytes).unwrap_err().sqlstate(), "XX001");
     }
 
     #[test]

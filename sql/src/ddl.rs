@@ -7,6 +7,7 @@ use isolde_txn::{IsolationLevel, LockMode, Value};
 use sqlparser::ast;
 
 use crate::catalog::{Column, Index, Table};
+use crate::check;
 use crate::encoding::{decode_row, index_prefix, row_prefix};
 use crate::error::{Error, Result};
 use crate::executor::insert_index_entry;
@@ -87,7 +88,11 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
         columns: Vec::new(),
         primary_key: Vec::new(),
         indexes: Vec::new(),
+        checks: Vec::new(),
     };
+    // CHECK conditions, named or not, in the order written: they are defined once every
+    // column is, since a column's condition may name the columns after it.
+    let mut checks: Vec<(Option<String>, &ast::Expr)> = Vec::new();
     let mut uniques: Vec<Vec<usize>> = Vec::new();
     let mut primary: Option<Vec<usize>> = None;
     for (pos, def) in ct.columns.iter().enumerate() {
@@ -121,6 +126,10 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
                 }
                 ast::ColumnOption::PrimaryKey(_) => set_primary(&mut primary, vec![pos], &name)?,
                 ast::ColumnOption::Unique(_) => uniques.push(vec![pos]),
+                ast::ColumnOption::Check(c) => {
+                    let name = opt.name.as_ref().or(c.name.as_ref());
+                    checks.push((name.map(ident), check_condition(c)?));
+                }
                 other => return Err(Error::FeatureNotSupported(format!("column option {other}"))),
             }
         }
@@ -133,6 +142,9 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
                 set_primary(&mut primary, cols, &name)?;
             }
             ast::TableConstraint::Unique(u) => uniques.push(index_columns(&table, &u.columns)?),
+            ast::TableConstraint::Check(c) => {
+                checks.push((c.name.as_ref().map(ident), check_condition(c)?))
+            }
             other => {
                 return Err(Error::FeatureNotSupported(format!(
                     "table constraint {other}"
@@ -140,6 +152,11 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
             }
         }
     }
+    for (name, condition) in checks {
+        let check = check::define(p, &table, name, condition)?;
+        table.checks.push(check);
+    }
+    table.checks.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some(pk) = primary {
         for &c in &pk {
             table.columns[c].nullable = false;
@@ -175,6 +192,14 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
     }
     p.catalog.save_table(&mut txn, &table)?;
     Ok(done("CREATE TABLE", None))
+}
+
+/// The condition of a CHECK constraint; one PostgreSQL would not enforce is refused.
+fn check_condition(c: &ast::CheckConstraint) -> Result<&ast::Expr> {
+    if c.enforced == Some(false) {
+        return Err(unsupported("NOT ENFORCED check constraint"));
+    }
+    Ok(&c.expr)
 }
 
 fn set_primary(slot: &mut Option<Vec<usize>>, cols: Vec<usize>, table: &str) -> Result<()> {

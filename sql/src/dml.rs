@@ -26,6 +26,7 @@ use sqlparser::ast;
 
 use crate::catalog::Table;
 use crate::error::{Error, Result};
+use crate::check::Checks;
 use crate::executor::{self, next_row_id, scan_rows, Arbiters, Env};
 use crate::expression::Expr;
 use crate::plan::{Access, Plan, RowLocking};
@@ -201,6 +202,7 @@ pub struct InsertPlan {
     source: Plan,
     on_conflict: Option<OnConflict>,
     returning: Option<Returning>,
+    checks: Checks,
 }
 
 /// A planned `ON CONFLICT` clause: where a conflict is looked for, and what is done.
@@ -293,6 +295,7 @@ pub fn plan_insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<InsertP
     let scope = Scope::of_table(&table, &qualifier);
     let returning = returning(p, ins.returning.as_ref(), &table, &scope)?;
     let all_columns = targets.iter().copied().eq(0..table.columns.len());
+    let checks = Checks::plan(p, &table)?;
     Ok(InsertPlan {
         table,
         targets,
@@ -300,6 +303,7 @@ pub fn plan_insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<InsertP
         source,
         on_conflict,
         returning,
+        checks,
     })
 }
 
@@ -527,6 +531,7 @@ fn insert_values<'v>(
     for (col, slot) in row.iter_mut().enumerate() {
         *slot = column_value(table, col, std::mem::replace(slot, Cow::Owned(Value::Null)))?;
     }
+    plan.checks.verify(table, &row, env)?;
     let row_id = table.primary_key.is_empty().then(next_row_id);
     let Some(on_conflict) = &plan.on_conflict else {
         executor::insert_row(table, &row, row_id, env)?;
@@ -679,6 +684,8 @@ struct Assignments {
     /// True when no assigned column is in the primary key or an index: the row then
     /// changes in place and no key moves.
     keys_untouched: bool,
+    /// The table's CHECK constraints, which every new row must pass.
+    checks: Checks,
 }
 
 impl Assignments {
@@ -715,6 +722,7 @@ impl Assignments {
         Ok(Assignments {
             sets,
             keys_untouched,
+            checks: Checks::plan(p, table)?,
         })
     }
 
@@ -763,6 +771,7 @@ impl Assignments {
         for ((col, _), v) in self.sets.iter().zip(values) {
             new[*col] = v;
         }
+        self.checks.verify(table, &new, env)?;
         Ok(Change { old, new })
     }
 

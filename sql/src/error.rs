@@ -68,6 +68,15 @@ pub enum Error {
     },
     /// NULL in a NOT NULL column (23502).
     NotNullViolation { table: String, column: String },
+    /// A row that makes a CHECK constraint false (23514). `detail` shows the row, as
+    /// PostgreSQL's does: `Failing row contains (1, -10.00, null).`
+    CheckViolation {
+        table: String,
+        constraint: String,
+        detail: String,
+    },
+    /// A constraint name used twice in one table (42710).
+    DuplicateConstraint(String),
     /// Division or modulo by zero (22012).
     DivisionByZero,
     /// Text that is not a value of the wanted type (22P02).
@@ -133,6 +142,8 @@ impl Error {
             Error::UndefinedObject(_) => "42704",
             Error::UniqueViolation { .. } => "23505",
             Error::NotNullViolation { .. } => "23502",
+            Error::CheckViolation { .. } => "23514",
+            Error::DuplicateConstraint(_) => "42710",
             Error::DivisionByZero => "22012",
             Error::InvalidText { .. } => "22P02",
             Error::OutOfRange(_) => "22003",
@@ -179,10 +190,11 @@ impl Error {
 
     /// The detail, psql's `DETAIL:` line: for a serialization failure, deadlock or lock
     /// timeout, the transactions and the rows (or index entries, or table definitions)
-    /// they conflicted on.
+    /// they conflicted on; for a check violation, the row.
     pub fn detail(&self) -> Option<&str> {
         match self {
             Error::Txn { detail, .. } => detail.as_deref(),
+            Error::CheckViolation { detail, .. } => Some(detail),
             _ => None,
         }
     }
@@ -428,6 +440,15 @@ impl fmt::Display for Error {
                 f,
                 "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
             ),
+            Error::CheckViolation {
+                table, constraint, ..
+            } => write!(
+                f,
+                "new row for relation \"{table}\" violates check constraint \"{constraint}\""
+            ),
+            Error::DuplicateConstraint(name) => {
+                write!(f, "check constraint \"{name}\" already exists")
+            }
             Error::DivisionByZero => f.write_str("division by zero"),
             Error::DuplicateAlias(t) => write!(f, "table name \"{t}\" specified more than once"),
             Error::DuplicateWithName(n) => {
@@ -547,6 +568,7 @@ mod tests {
                 columns: vec![2],
                 unique: false,
             }],
+            checks: Vec::new(),
         };
         let log = Table {
             id: 6,
@@ -554,6 +576,7 @@ mod tests {
             columns: vec![column("msg", text)],
             primary_key: Vec::new(),
             indexes: Vec::new(),
+            checks: Vec::new(),
         };
         vec![Arc::new(orders), Arc::new(log)]
     }

@@ -192,6 +192,51 @@ impl Expr {
         }
     }
 
+    /// Calls `f` on this expression and every expression inside it (those of its
+    /// subqueries' plans aside), parents before children.
+    pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Const(_)
+            | Expr::Param(_)
+            | Expr::Deferred(_)
+            | Expr::Column(_)
+            | Expr::Outer { .. }
+            | Expr::Subquery(_)
+            | Expr::Exists { .. } => {}
+            Expr::Neg(a)
+            | Expr::Not(a)
+            | Expr::IsNull(a, _)
+            | Expr::Cast(a, _)
+            | Expr::InSubquery { expr: a, .. } => a.walk(f),
+            Expr::Binary(_, a, b)
+            | Expr::Like {
+                expr: a,
+                pattern: b,
+                ..
+            } => {
+                a.walk(f);
+                b.walk(f);
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.walk(f);
+                list.iter().for_each(|e| e.walk(f));
+            }
+            Expr::Call(_, args) => args.iter().for_each(|e| e.walk(f)),
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+            } => {
+                operand.iter().chain(otherwise).for_each(|e| e.walk(f));
+                for (when, then) in whens {
+                    when.walk(f);
+                    then.walk(f);
+                }
+            }
+        }
+    }
+
     /// The value of a constant, parameter or deferred constant in `env`; None for
     /// anything that needs a row.
     pub fn constant<'v>(&'v self, env: &'v Env<'_>) -> Option<&'v Value> {

@@ -397,6 +397,7 @@ mod tests {
             ],
             primary_key: vec![0, 1],
             indexes: Vec::new(),
+            checks: Vec::new(),
         }
     }
 
