@@ -196,7 +196,9 @@ fn parse_condition(text: &str) -> Option<ast::Expr> {
         .try_with_sql(text)
         .ok()?;
     let expr = parser.parse_expr().ok()?;
-    parser.expect_token(&sqlparser::tokenizer::Token::EOF).ok()?;
+    parser
+        .expect_token(&sqlparser::tokenizer::Token::EOF)
+        .ok()?;
     Some(expr)
 }
 

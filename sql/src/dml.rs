@@ -25,8 +25,8 @@ use isolde_txn::LockMode;
 use sqlparser::ast;
 
 use crate::catalog::Table;
-use crate::error::{Error, Result};
 use crate::check::Checks;
+use crate::error::{Error, Result};
 use crate::executor::{self, next_row_id, scan_rows, Arbiters, Env};
 use crate::expression::Expr;
 use crate::plan::{Access, Plan, RowLocking};

@@ -87,6 +87,8 @@ pub enum Error {
     StringTooLong { ty: String },
     /// An invalid argument (22023).
     InvalidArgument(String),
+    /// A negative length given to `substr` (22011).
+    NegativeSubstringLength,
     /// A negative LIMIT (2201W) or OFFSET (2201X); names the clause.
     NegativeRowCount(&'static str),
     /// An expression has the wrong type for where it is used (42804).
@@ -149,6 +151,7 @@ impl Error {
             Error::OutOfRange(_) => "22003",
             Error::StringTooLong { .. } => "22001",
             Error::InvalidArgument(_) => "22023",
+            Error::NegativeSubstringLength => "22011",
             Error::NegativeRowCount("LIMIT") => "2201W",
             Error::NegativeRowCount(_) => "2201X",
             Error::DatatypeMismatch(_) => "42804",
@@ -449,6 +452,7 @@ impl fmt::Display for Error {
             Error::DuplicateConstraint(name) => {
                 write!(f, "check constraint \"{name}\" already exists")
             }
+            Error::NegativeSubstringLength => f.write_str("negative substring length not allowed"),
             Error::DivisionByZero => f.write_str("division by zero"),
             Error::DuplicateAlias(t) => write!(f, "table name \"{t}\" specified more than once"),
             Error::DuplicateWithName(n) => {

@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::executor::{self, Env};
+use crate::functions;
 use crate::numeric::Decimal;
 use crate::plan::Plan;
 use crate::stack_depth;
@@ -68,6 +69,17 @@ pub enum Function {
     Lower,
     Upper,
     Length,
+    Round,
+    Ceil,
+    Floor,
+    Greatest,
+    Least,
+    Concat,
+    Substr,
+    Replace,
+    Random,
+    PgSleep,
+    TxidCurrent,
 }
 
 /// A compiled expression.
@@ -479,8 +491,11 @@ fn call(f: Function, args: &[Expr], row: &[Value], env: &Env<'_>) -> Result<Valu
     for a in args {
         vals.push(a.eval(row, env)?);
     }
+    if f.is_strict() && vals.iter().any(Value::is_null) {
+        return Ok(Value::Null);
+    }
     let first = vals.first().cloned().unwrap_or(Value::Null);
-    if first.is_null() {
+    if first.is_null() && f == Function::NullIf {
         return Ok(Value::Null);
     }
     Ok(match f {
@@ -506,6 +521,7 @@ fn call(f: Function, args: &[Expr], row: &[Value], env: &Env<'_>) -> Result<Valu
         Function::Lower => Value::Text(text_arg("lower", &first)?.to_lowercase()),
         Function::Upper => Value::Text(text_arg("upper", &first)?.to_uppercase()),
         Function::Length => Value::Integer(text_arg("length", &first)?.chars().count() as i64),
+        f => functions::call(f, vals, env)?,
     })
 }
 

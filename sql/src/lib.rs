@@ -58,7 +58,10 @@
 //! - Queries: expressions with aliases, `WHERE`, `AND/OR/NOT`, arithmetic, `%`, `||`,
 //!   `IN (...)`, `BETWEEN`, `[I]LIKE`, `IS [NOT] NULL/TRUE/FALSE`, `IS [NOT] DISTINCT
 //!   FROM`, `CASE`, `CAST`/`::`,
-//!   `COALESCE`, `NULLIF`, `abs`, `lower`, `upper`, `length`; `ORDER BY` (positions,
+//!   `COALESCE`, `NULLIF`, `abs`, `lower`, `upper`, `length`, `round`, `ceil`, `floor`,
+//!   `greatest`, `least`, `concat`, `substr`/`substring`, `replace`, and, never computed
+//!   ahead by planning, `random()`, `pg_sleep(seconds)`, `txid_current()` (the
+//!   transaction's id); `ORDER BY` (positions,
 //!   aliases, expressions, `NULLS FIRST/LAST`), `LIMIT`/`OFFSET`, `DISTINCT`,
 //!   `count/sum/min/max/avg` (with `DISTINCT`) with `GROUP BY` and `HAVING`, inner,
 //!   left and cross joins (nested loops), subqueries in `FROM`, scalar / `IN` /
@@ -115,6 +118,7 @@ mod error;
 pub mod executor;
 pub mod expression;
 mod format;
+mod functions;
 pub mod numeric;
 pub mod plan;
 mod plan_cache;

@@ -131,6 +131,14 @@ impl Decimal {
         }
     }
 
+    /// The integral part, rounded toward zero, at scale 0 (`-1.7` -> `-1`).
+    pub fn truncated(&self) -> Decimal {
+        Decimal {
+            mantissa: self.mantissa / 10i128.pow(self.scale),
+            scale: 0,
+        }
+    }
+
     /// Without trailing zeros after the point (`1.500` -> `1.5`).
     pub fn normalized(&self) -> Decimal {
         let mut d = *self;

@@ -119,7 +119,7 @@ impl Recorder {
 /// A planned statement of one of the kinds plans are cached for.
 enum Body {
     Query(Planned),
-    Insert(InsertPlan),
+    Insert(Box<InsertPlan>),
     Update(UpdatePlan),
     Delete(DeletePlan),
 }
@@ -166,7 +166,9 @@ impl CachedPlan {
         let mut p = Planner::for_cache(env, catalog);
         let body = match stmt {
             ast::Statement::Query(q) => p.query(q).map(Body::Query),
-            ast::Statement::Insert(i) => dml::plan_insert(&mut p, i).map(Body::Insert),
+            ast::Statement::Insert(i) => {
+                dml::plan_insert(&mut p, i).map(|i| Body::Insert(Box::new(i)))
+            }
             ast::Statement::Update(u) => dml::plan_update(&mut p, u).map(Body::Update),
             ast::Statement::Delete(d) => dml::plan_delete(&mut p, d).map(Body::Delete),
             _ => Err(Error::FeatureNotSupported("caching this statement".into())),

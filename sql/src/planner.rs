@@ -1171,6 +1171,11 @@ impl<'a, 'e> Planner<'a, 'e> {
             ast::Expr::Identifier(i) => ident(i),
             ast::Expr::CompoundIdentifier(parts) => parts.last().map_or("?column?".into(), ident),
             ast::Expr::Function(f) => object_name(&f.name).unwrap_or_else(|_| "?column?".into()),
+            ast::Expr::Ceil { .. } => "ceil".into(),
+            ast::Expr::Floor { .. } => "floor".into(),
+            ast::Expr::Substring { shorthand, .. } => {
+                if *shorthand { "substr" } else { "substring" }.into()
+            }
             ast::Expr::Nested(inner) => self.column_name(inner),
             ast::Expr::Cast {
                 expr, data_type, ..
@@ -1461,6 +1466,36 @@ impl<'a, 'e> Planner<'a, 'e> {
                 }
             }
             ast::Expr::Function(f) => return self.function(f, scope, grouping),
+            ast::Expr::Ceil { expr, field } | ast::Expr::Floor { expr, field } => {
+                if !matches!(
+                    field,
+                    ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime)
+                ) {
+                    return Err(unsupported(format!("expression {e}")));
+                }
+                let f = match e {
+                    ast::Expr::Ceil { .. } => Function::Ceil,
+                    _ => Function::Floor,
+                };
+                let arg = self.expr(expr, scope, grouping)?;
+                return self.fold(Expr::Call(f, vec![arg]));
+            }
+            ast::Expr::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                let mut args = vec![self.expr(expr, scope, grouping.as_deref_mut())?];
+                args.push(match substring_from {
+                    Some(from) => self.expr(from, scope, grouping.as_deref_mut())?,
+                    None => Expr::Const(Value::Integer(1)),
+                });
+                if let Some(count) = substring_for {
+                    args.push(self.expr(count, scope, grouping.as_deref_mut())?);
+                }
+                return self.fold(Expr::Call(Function::Substr, args));
+            }
             ast::Expr::Subquery(q) => {
                 let (sub, width) = self.subquery(q, scope, grouping)?;
                 if width != 1 {
@@ -1592,25 +1627,12 @@ impl<'a, 'e> Planner<'a, 'e> {
                 "DISTINCT specified, but {name} is not an aggregate function"
             )));
         }
-        let function = match name.as_str() {
-            "coalesce" => Function::Coalesce,
-            "nullif" => Function::NullIf,
-            "abs" => Function::Abs,
-            "lower" => Function::Lower,
-            "upper" => Function::Upper,
-            "length" | "char_length" | "character_length" => Function::Length,
-            _ => {
-                return Err(Error::UndefinedFunction(format!(
-                    "function {name} does not exist"
-                )))
-            }
+        let Some(function) = Function::named(&name) else {
+            return Err(Error::UndefinedFunction(format!(
+                "function {name} does not exist"
+            )));
         };
-        let arity_ok = match function {
-            Function::Coalesce => !args.is_empty(),
-            Function::NullIf => args.len() == 2,
-            _ => args.len() == 1,
-        };
-        if !arity_ok {
+        if !function.takes(args.len()) {
             return Err(Error::UndefinedFunction(format!(
                 "function {name} with {} arguments does not exist",
                 args.len()
@@ -1819,7 +1841,7 @@ impl Planner<'_, '_> {
                 expr.is_constant() && list.iter().all(Expr::is_constant)
             }
             Expr::Like { expr, pattern, .. } => expr.is_constant() && pattern.is_constant(),
-            Expr::Call(_, args) => args.iter().all(Expr::is_constant),
+            Expr::Call(f, args) => !f.is_volatile() && args.iter().all(Expr::is_constant),
             _ => false,
         };
         if !foldable {

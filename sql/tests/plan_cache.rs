@@ -472,3 +472,45 @@ fn a_prepared_with_query_gives_the_rows_of_each_value_and_follows_ddl_on_its_tab
     assert_eq!(*r.columns, ["id", "note"]);
     assert_eq!(r.rows, vec![vec![Value::Integer(2), Value::from("new")]]);
 }
+
+/// The one value of a one-row, one-column result.
+fn single(r: isolde_sql::QueryResult) -> Value {
+    assert_eq!(r.rows.len(), 1, "one row");
+    r.rows[0][0].clone()
+}
+
+#[test]
+fn functions_whose_value_is_not_fixed_are_called_on_every_run_of_a_cached_plan() {
+    let mut s = session(ACCOUNTS);
+    let random = s.prepare("SELECT random() + $1").unwrap();
+    let draws: Vec<Value> = (0..5)
+        .map(|_| single(s.execute_prepared(&random, &[Value::Integer(0)]).unwrap()))
+        .collect();
+    assert!(draws.windows(2).any(|w| w[0] != w[1]), "{draws:?}");
+    // A statement text seen before runs its cached plan too.
+    let again: Vec<Value> = (0..5)
+        .map(|_| single(s.execute("SELECT random()").unwrap()))
+        .collect();
+    assert!(again.windows(2).any(|w| w[0] != w[1]), "{again:?}");
+
+    let txid = s.prepare("SELECT txid_current()").unwrap();
+    let autocommit_a = single(s.execute_prepared(&txid, &[]).unwrap());
+    let autocommit_b = single(s.execute_prepared(&txid, &[]).unwrap());
+    assert_ne!(
+        autocommit_a, autocommit_b,
+        "each autocommit statement is its own transaction"
+    );
+    s.execute("BEGIN").unwrap();
+    let in_block_a = single(s.execute_prepared(&txid, &[]).unwrap());
+    let in_block_b = single(s.execute("SELECT txid_current()").unwrap());
+    s.execute("COMMIT").unwrap();
+    assert_eq!(in_block_a, in_block_b, "one transaction, one id");
+    assert_ne!(in_block_a, autocommit_b);
+
+    let sleep = s.prepare("SELECT pg_sleep($1)").unwrap();
+    for _ in 0..2 {
+        let started = std::time::Instant::now();
+        s.execute_prepared(&sleep, &[Value::Float(0.05)]).unwrap();
+        assert!(started.elapsed() >= std::time::Duration::from_millis(50));
+    }
+}
