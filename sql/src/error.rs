@@ -87,6 +87,9 @@ pub enum Error {
     StringTooLong { ty: String },
     /// An invalid argument (22023).
     InvalidArgument(String),
+    /// An object used as what it is not, such as FILTER on a function that is not an
+    /// aggregate (42809).
+    WrongObjectType(String),
     /// A negative length given to `substr` (22011).
     NegativeSubstringLength,
     /// A negative LIMIT (2201W) or OFFSET (2201X); names the clause.
@@ -152,6 +155,7 @@ impl Error {
             Error::StringTooLong { .. } => "22001",
             Error::InvalidArgument(_) => "22023",
             Error::NegativeSubstringLength => "22011",
+            Error::WrongObjectType(_) => "42809",
             Error::NegativeRowCount("LIMIT") => "2201W",
             Error::NegativeRowCount(_) => "2201X",
             Error::DatatypeMismatch(_) => "42804",
@@ -453,6 +457,7 @@ impl fmt::Display for Error {
                 write!(f, "check constraint \"{name}\" already exists")
             }
             Error::NegativeSubstringLength => f.write_str("negative substring length not allowed"),
+            Error::WrongObjectType(m) => f.write_str(m),
             Error::DivisionByZero => f.write_str("division by zero"),
             Error::DuplicateAlias(t) => write!(f, "table name \"{t}\" specified more than once"),
             Error::DuplicateWithName(n) => {

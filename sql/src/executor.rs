@@ -697,11 +697,20 @@ fn aggregate(
             groups.len() - 1
         });
         for (acc, agg) in groups[slot].1.iter_mut().zip(aggregates) {
+            if let Some(filter) = &agg.filter {
+                if !filter.matches(row, env)? {
+                    continue;
+                }
+            }
             let v = match &agg.arg {
                 Some(e) => e.eval(row, env)?,
                 None => Value::Integer(1),
             };
-            acc.add(v)?;
+            let delimiter = match &agg.delimiter {
+                Some(e) => e.eval(row, env)?,
+                None => Value::Null,
+            };
+            acc.add(v, delimiter)?;
         }
     }
     if groups.is_empty() && group_by.is_empty() {
@@ -739,7 +748,9 @@ impl Accumulator {
         }
     }
 
-    fn add(&mut self, v: Value) -> Result<()> {
+    /// Adds a row's value (`delimiter`: `string_agg`'s, put before it unless it is the
+    /// first or the delimiter is NULL).
+    fn add(&mut self, v: Value, delimiter: Value) -> Result<()> {
         if v.is_null() {
             return Ok(());
         }
@@ -755,6 +766,16 @@ impl Accumulator {
             std::mem::replace(&mut self.value, Value::Null),
         ) {
             (CountStar | Count, _) => Value::Null,
+            (StringAgg, Value::Null) => Value::Text(v.to_string()),
+            (StringAgg, joined) => {
+                let mut joined = match joined {
+                    Value::Text(joined) => joined,
+                    other => other.to_string(),
+                };
+                joined.push_str(&delimiter.to_string());
+                joined.push_str(&v.to_string());
+                Value::Text(joined)
+            }
             (_, Value::Null) => match (self.function, v) {
                 (Sum | Avg, v) if !v.is_number() => {
                     return Err(Error::UndefinedFunction(format!(
@@ -800,7 +821,7 @@ impl Accumulator {
                     Value::Numeric(Decimal::from_i64(self.count)),
                 )?,
             },
-            Sum | Min | Max => self.value,
+            Sum | Min | Max | StringAgg => self.value,
         })
     }
 }

@@ -63,7 +63,8 @@
 //!   ahead by planning, `random()`, `pg_sleep(seconds)`, `txid_current()` (the
 //!   transaction's id); `ORDER BY` (positions,
 //!   aliases, expressions, `NULLS FIRST/LAST`), `LIMIT`/`OFFSET`, `DISTINCT`,
-//!   `count/sum/min/max/avg` (with `DISTINCT`) with `GROUP BY` and `HAVING`, inner,
+//!   `count/sum/min/max/avg/string_agg` (with `DISTINCT` and `FILTER (WHERE ...)`) with
+//!   `GROUP BY` and `HAVING`, inner,
 //!   left and cross joins (nested loops), subqueries in `FROM`, scalar / `IN` /
 //!   `EXISTS` subqueries (correlated too), `SELECT` without `FROM`, `VALUES`,
 //!   `UNION`/`INTERSECT`/`EXCEPT [ALL]`, `EXPLAIN`, `WITH` queries (not recursive;

@@ -50,6 +50,8 @@ pub enum AggregateFunction {
     Max,
     /// NUMERIC over integers and numerics, double precision over floats.
     Avg,
+    /// The values as text, joined by a delimiter given with each.
+    StringAgg,
 }
 
 /// One aggregate of an [`Plan::Aggregate`].
@@ -57,7 +59,11 @@ pub enum AggregateFunction {
 pub struct Aggregate {
     pub function: AggregateFunction,
     pub arg: Option<Expr>,
+    /// `string_agg`'s delimiter, evaluated for each row as its argument is.
+    pub delimiter: Option<Expr>,
     pub distinct: bool,
+    /// `FILTER (WHERE ...)`: only the rows it accepts are aggregated.
+    pub filter: Option<Expr>,
 }
 
 /// The three set operations of SQL.

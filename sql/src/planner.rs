@@ -184,6 +184,7 @@ fn is_aggregate_name(name: &str) -> Option<AggregateFunction> {
         "min" => AggregateFunction::Min,
         "max" => AggregateFunction::Max,
         "avg" => AggregateFunction::Avg,
+        "string_agg" => AggregateFunction::StringAgg,
         _ => return None,
     })
 }
@@ -1571,10 +1572,8 @@ impl<'a, 'e> Planner<'a, 'e> {
         mut grouping: Option<&mut Aggregation>,
     ) -> Result<Expr> {
         let name = object_name(&f.name)?;
-        if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
-            return Err(unsupported(format!(
-                "{name} with FILTER / OVER / WITHIN GROUP"
-            )));
+        if f.over.is_some() || !f.within_group.is_empty() {
+            return Err(unsupported(format!("{name} with OVER / WITHIN GROUP")));
         }
         let (args, distinct) = match &f.args {
             ast::FunctionArguments::None => (Vec::new(), false),
@@ -1602,25 +1601,48 @@ impl<'a, 'e> Planner<'a, 'e> {
                 args.as_slice(),
                 [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]
             );
-            let (function, arg) = if star && function == AggregateFunction::Count {
-                (AggregateFunction::CountStar, None)
-            } else {
-                match args.as_slice() {
-                    [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a))] => {
-                        (function, Some(self.expr(a, scope, None)?))
+            let mut compiled = Vec::new();
+            for a in &args {
+                match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a)) => {
+                        compiled.push(self.expr(a, scope, None)?)
                     }
-                    _ => {
-                        return Err(Error::UndefinedFunction(format!(
-                            "function {name} takes exactly one argument"
-                        )))
-                    }
+                    _ if star => {}
+                    other => return Err(unsupported(format!("argument {other}"))),
                 }
+            }
+            let wanted = if function == AggregateFunction::StringAgg {
+                2
+            } else {
+                1
+            };
+            let mut compiled = compiled.into_iter();
+            let (function, arg, delimiter) = if star && function == AggregateFunction::Count {
+                (AggregateFunction::CountStar, None, None)
+            } else if args.len() == wanted && !star {
+                (function, compiled.next(), compiled.next())
+            } else {
+                return Err(Error::UndefinedFunction(format!(
+                    "function {name} with {} arguments does not exist",
+                    args.len()
+                )));
+            };
+            let filter = match &f.filter {
+                Some(w) => Some(self.expr(w, scope, None)?),
+                None => None,
             };
             return g.add(Aggregate {
                 function,
                 arg,
+                delimiter,
                 distinct,
+                filter,
             });
+        }
+        if f.filter.is_some() {
+            return Err(Error::WrongObjectType(format!(
+                "FILTER specified, but {name} is not an aggregate function"
+            )));
         }
         if distinct {
             return Err(Error::Syntax(format!(

@@ -71,6 +71,8 @@ impl Aggregation {
             if a.function == aggregate.function
                 && a.distinct == aggregate.distinct
                 && optional_same(a.arg.as_ref(), aggregate.arg.as_ref())?
+                && optional_same(a.delimiter.as_ref(), aggregate.delimiter.as_ref())?
+                && optional_same(a.filter.as_ref(), aggregate.filter.as_ref())?
             {
                 found = Some(i);
                 break;
