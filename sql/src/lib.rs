@@ -115,6 +115,7 @@ pub mod numeric;
 pub mod plan;
 mod plan_cache;
 mod planner;
+pub mod sequence;
 mod session;
 mod stack_depth;
 pub mod types;

@@ -20,7 +20,7 @@ use crate::catalog::{Catalog, Table};
 use crate::encoding::table_def_key;
 use crate::error::{Error, Result};
 use crate::executor::Env;
-use crate::expression::{BinaryOp, Expr, Function, Subquery};
+use crate::expression::{BinaryOp, Expr, Function, SequenceFunction, Subquery};
 use crate::plan::{
     Access, Aggregate, AggregateFunction, LockWait, Locking, Plan, RowLocking, SetOp, SharedCte,
     SortKey,
@@ -644,16 +644,16 @@ impl<'a, 'e> Planner<'a, 'e> {
     pub fn values_rows(
         &mut self,
         v: &ast::Values,
-        default: &dyn Fn(usize) -> Option<Value>,
+        default: &dyn Fn(usize) -> Option<Expr>,
     ) -> Result<Vec<Vec<Expr>>> {
         let mut rows: Vec<Vec<Expr>> = Vec::new();
         for r in &v.rows {
             let mut row = Vec::with_capacity(r.content.len());
             for (i, e) in r.content.iter().enumerate() {
                 row.push(if is_default_keyword(e) {
-                    Expr::Const(default(i).ok_or_else(|| {
+                    default(i).ok_or_else(|| {
                         Error::SyntaxRule("DEFAULT is not allowed in this context".into())
-                    })?)
+                    })?
                 } else {
                     self.expr(e, &Scope::default(), None)?
                 });
@@ -1592,7 +1592,15 @@ impl<'a, 'e> Planner<'a, 'e> {
                 "DISTINCT specified, but {name} is not an aggregate function"
             )));
         }
+        let sequence_function = match (name.as_str(), args.len()) {
+            ("nextval", 1) => Some(SequenceFunction::NextVal),
+            ("currval", 1) => Some(SequenceFunction::CurrVal),
+            ("setval", 2 | 3) => Some(SequenceFunction::SetVal),
+            ("lastval", 0) => Some(SequenceFunction::LastVal),
+            _ => None,
+        };
         let function = match name.as_str() {
+            _ if sequence_function.is_some() => Function::Coalesce,
             "coalesce" => Function::Coalesce,
             "nullif" => Function::NullIf,
             "abs" => Function::Abs,
@@ -1606,6 +1614,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             }
         };
         let arity_ok = match function {
+            _ if sequence_function.is_some() => true,
             Function::Coalesce => !args.is_empty(),
             Function::NullIf => args.len() == 2,
             _ => args.len() == 1,
@@ -1624,6 +1633,10 @@ impl<'a, 'e> Planner<'a, 'e> {
                 }
                 other => return Err(unsupported(format!("argument {other}"))),
             }
+        }
+        if let Some(f) = sequence_function {
+            // Volatile: never folded, evaluated each time it runs.
+            return Ok(Expr::Sequence(f, compiled));
         }
         self.fold(Expr::Call(function, compiled))
     }
