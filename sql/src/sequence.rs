@@ -407,13 +407,18 @@ struct Resolved {
 }
 
 /// The sequence named `name`, its definition locked shared by the caller's transaction
-/// for changing it. 42P01 if there is none, 42809 if `name` is a table or an index.
+/// for changing it. 42P01 if there is none, 42809 if `name` is a table or an index. A
+/// sequence the caller cannot see is not locked: a CREATE in progress elsewhere is not
+/// waited for, as in PostgreSQL.
 fn resolve_for_change(env: &Env<'_>, name: &str, function: &'static str) -> Result<Resolved> {
-    let mut txn = env.txn.borrow_mut();
-    if txn.is_read_only() {
+    if env.txn.borrow().is_read_only() {
         return Err(Error::ReadOnly(function));
     }
     let key = sequence_def_key(name);
+    if env.txn.borrow().get(&key)?.is_none() {
+        return Err(missing(env, name)?);
+    }
+    let mut txn = env.txn.borrow_mut();
     let lock = txn.lock(&key, LockMode::Shared)?;
     let bytes = if lock.changed {
         lock.value.clone()
