@@ -16,7 +16,7 @@
 //!   sequence is committed the state is written only by small internal transactions
 //!   of its own, committed at once, apart from the caller's.
 //!
-//! The position in use lives in memory, one [`Counter`] per sequence behind a mutex,
+//! The position in use lives in memory, one counter per sequence behind a mutex,
 //! shared by all sessions of the database ([`Counters`], kept by the transaction manager
 //! as a per-database extension). Writing the state at every `nextval` would cost a
 //! commit (an fsync under `appendfsync always`) per value, so, as PostgreSQL logs 32

@@ -62,3 +62,8 @@ CREATE TABLE tx (id serial, v text);
 INSERT INTO tx (v) VALUES ('a') RETURNING id;
 ROLLBACK;
 SELECT nextval('tx_id_seq');
+-- EXPLAIN plans without taking a value.
+SELECT currval('items_id_seq');
+EXPLAIN INSERT INTO items (name) VALUES ('x');
+EXPLAIN SELECT nextval('items_id_seq');
+SELECT currval('items_id_seq'), nextval('items_id_seq');
