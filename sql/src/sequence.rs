@@ -614,3 +614,89 @@ pub fn delete(env: &Env<'_>, seq: &Sequence) -> Result<()> {
     txn.delete(&sequence_state_key(seq.id))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Sequence {
+        Sequence {
+            id: 9,
+            name: "items_id_seq".into(),
+            increment: -3,
+            min: i64::MIN,
+            max: 40,
+            start: 40,
+            cycle: true,
+            owned_by: Some(("items".into(), "id".into())),
+        }
+    }
+
+    #[test]
+    fn definitions_and_positions_round_trip() {
+        let s = sample();
+        assert_eq!(Sequence::decode(&s.encode()).unwrap(), s);
+        let pos = Position {
+            value: -7,
+            called: true,
+        };
+        assert_eq!(decode_position(&encode_position(pos)).unwrap(), pos);
+    }
+
+    #[test]
+    fn truncated_definitions_and_states_are_corrupt_not_panics() {
+        let bytes = sample().encode();
+        for cut in 0..bytes.len() {
+            assert_eq!(
+                Sequence::decode(&bytes[..cut]).unwrap_err().sqlstate(),
+                "XX001"
+            );
+        }
+        let state = encode_position(Position {
+            value: 1,
+            called: false,
+        });
+        for cut in 0..state.len() {
+            assert_eq!(
+                decode_position(&state[..cut]).unwrap_err().sqlstate(),
+                "XX001"
+            );
+        }
+    }
+
+    #[test]
+    fn a_batch_stops_at_the_end_of_a_sequence_without_cycle() {
+        let s = Sequence {
+            increment: 1,
+            min: 1,
+            max: 10,
+            start: 1,
+            cycle: false,
+            ..sample()
+        };
+        let at = |value, called| Position { value, called };
+        assert_eq!(s.ahead(at(1, false)).unwrap(), (at(10, true), 10));
+        assert_eq!(s.ahead(at(9, true)).unwrap(), (at(10, true), 1));
+        assert_eq!(s.ahead(at(10, true)).unwrap_err().sqlstate(), "2200H");
+        let ring = Sequence { cycle: true, ..s };
+        // 10, 1, 2, ...: the 32nd value is 1.
+        assert_eq!(ring.ahead(at(9, true)).unwrap(), (at(1, true), BATCH));
+    }
+
+    #[test]
+    fn the_end_of_the_integer_range_is_the_end_of_the_sequence() {
+        let s = Sequence {
+            increment: i64::MAX,
+            min: 1,
+            max: i64::MAX,
+            start: 1,
+            cycle: false,
+            ..sample()
+        };
+        let pos = Position {
+            value: i64::MAX - 1,
+            called: true,
+        };
+        assert_eq!(s.next(pos), None);
+    }
+}
