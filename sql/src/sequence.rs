@@ -38,9 +38,12 @@
 //! committed. Such a sequence is advanced through that transaction itself, exactly
 //! (it exists for no one else, and vanishes with a rollback).
 //!
-//! `currval` and `lastval` are per session, as in PostgreSQL. Simplification: TRUNCATE
+//! `currval` and `lastval` are per session, as in PostgreSQL. Simplifications: TRUNCATE
 //! ... RESTART IDENTITY restarts a committed sequence at once, not at commit (a rollback
-//! does not undo it).
+//! does not undo it); and a sequence advanced inside the transaction that created it is
+//! advanced transactionally, so a `ROLLBACK TO SAVEPOINT` there takes its values back
+//! (they can be handed out again, but only to rows of that same transaction, the ones
+//! that held them having been rolled back too).
 
 use std::collections::HashMap;
 use std::sync::Arc;
