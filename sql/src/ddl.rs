@@ -1,18 +1,22 @@
-//! CREATE TABLE, DROP TABLE, CREATE INDEX, DROP INDEX: catalog changes in the
-//! statement's transaction, so they commit or roll back with it.
+//! CREATE TABLE, DROP TABLE, CREATE INDEX, DROP INDEX, CREATE SEQUENCE, DROP SEQUENCE:
+//! catalog changes in the statement's transaction, so they commit or roll back with it.
+//! Tables, indexes and sequences share one name space, as PostgreSQL's relations do.
 
 use std::cmp::Ordering;
 
 use isolde_txn::{IsolationLevel, LockMode, Value};
 use sqlparser::ast;
 
-use crate::catalog::{Column, Index, Table};
+use crate::catalog::{Column, Identity, Index, Table};
 use crate::check;
-use crate::encoding::{decode_row, index_prefix, row_prefix};
+use crate::encoding::{
+    decode_row, index_prefix, parse_key, row_prefix, table_def_prefix, StoredKey,
+};
 use crate::error::{Error, Result};
 use crate::executor::insert_index_entry;
 use crate::expression::Expr;
 use crate::planner::{data_type, ident, object_name, Planner, Scope};
+use crate::sequence::{self, Sequence, SequenceType};
 use crate::session::QueryResult;
 use crate::types::DataType;
 
@@ -70,7 +74,7 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
         let mut txn = p.env.txn.borrow_mut();
         p.catalog.claim_name(&mut txn, &name, false)?
             || p.catalog.index_table(&txn, &name)?.is_some()
-    };
+    } || sequence::get(p.env, &name)?.is_some();
     if exists {
         if ct.if_not_exists {
             return Ok(done(
@@ -95,34 +99,68 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
     let mut checks: Vec<(Option<String>, &ast::Expr)> = Vec::new();
     let mut uniques: Vec<Vec<usize>> = Vec::new();
     let mut primary: Option<Vec<usize>> = None;
+    let mut owned = Vec::new();
     for (pos, def) in ct.columns.iter().enumerate() {
         let cname = ident(&def.name);
         if table.column_index(&cname).is_some() {
             return Err(Error::DuplicateColumn(cname));
         }
-        let ty = data_type(&def.data_type)?;
+        let serial = serial_type(&def.data_type);
+        let ty = match serial {
+            Some(_) => DataType::Integer,
+            None => data_type(&def.data_type)?,
+        };
         let mut column = Column {
             name: cname,
             ty,
-            nullable: true,
+            nullable: serial.is_none(),
             default: None,
+            default_sequence: None,
+            identity: None,
         };
+        let mut generated = serial.map(|ty| (ty, &[][..]));
         for opt in &def.options {
             match &opt.option {
                 ast::ColumnOption::Null => column.nullable = true,
                 ast::ColumnOption::NotNull => column.nullable = false,
                 ast::ColumnOption::Default(e) => {
-                    let v = match p.scalar(e, &Scope::default())? {
-                        Expr::Const(v) => v,
-                        _ => return Err(unsupported("DEFAULT that is not a constant expression")),
-                    };
-                    // A VARCHAR(n) default's length is checked where it is used, as in
-                    // PostgreSQL: CREATE TABLE takes DEFAULT 'abc' for VARCHAR(2).
-                    let as_stored = match ty {
-                        DataType::Text { .. } => DataType::Text { max_len: None },
-                        ty => ty,
-                    };
-                    column.default = Some(v.assign(as_stored)?);
+                    if column.identity.is_some() {
+                        return Err(default_and_identity(&column.name, &name));
+                    }
+                    if generated.is_some() || column.default.is_some() {
+                        return Err(Error::SyntaxRule(format!(
+                            "multiple default values specified for column \"{}\" of table \"{name}\"",
+                            column.name
+                        )));
+                    }
+                    column_default(p, e, &mut column)?;
+                }
+                ast::ColumnOption::Generated {
+                    generated_as: kind @ (ast::GeneratedAs::Always | ast::GeneratedAs::ByDefault),
+                    sequence_options,
+                    generation_expr: None,
+                    ..
+                } => {
+                    if column.default.is_some() || column.default_sequence.is_some() {
+                        return Err(default_and_identity(&column.name, &name));
+                    }
+                    if generated.is_some() {
+                        return Err(Error::SyntaxRule(format!(
+                            "multiple identity specifications for column \"{}\" of table \"{name}\"",
+                            column.name
+                        )));
+                    }
+                    let seq_ty = SequenceType::of(&def.data_type).ok_or_else(|| {
+                        Error::InvalidArgument(
+                            "identity column type must be smallint, integer, or bigint".into(),
+                        )
+                    })?;
+                    column.identity = Some(match kind {
+                        ast::GeneratedAs::Always => Identity::Always,
+                        _ => Identity::ByDefault,
+                    });
+                    column.nullable = false;
+                    generated = Some((seq_ty, sequence_options.as_deref().unwrap_or_default()));
                 }
                 ast::ColumnOption::PrimaryKey(_) => set_primary(&mut primary, vec![pos], &name)?,
                 ast::ColumnOption::Unique(_) => uniques.push(vec![pos]),
@@ -132,6 +170,12 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
                 }
                 other => return Err(Error::FeatureNotSupported(format!("column option {other}"))),
             }
+        }
+        if let Some((seq_ty, options)) = generated {
+            // PostgreSQL: NOT NULL whatever the column says (`serial NULL` is an error
+            // there; here the NULL is overruled).
+            column.nullable = false;
+            owned.push((pos, Sequence::new(p, String::new(), seq_ty, options)?));
         }
         table.columns.push(column);
     }
@@ -162,6 +206,13 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
             table.columns[c].nullable = false;
         }
         table.primary_key = pk;
+    }
+    for (pos, mut seq) in owned {
+        let column = &mut table.columns[pos];
+        seq.name = owned_sequence_name(p, &name, &column.name)?;
+        seq.owned_by = Some((name.clone(), column.name.clone()));
+        sequence::save(p, &mut seq)?;
+        column.default_sequence = Some(seq.name);
     }
     let mut txn = p.env.txn.borrow_mut();
     table.id = p.catalog.next_id(&mut txn)?;
@@ -202,6 +253,196 @@ fn check_condition(c: &ast::CheckConstraint) -> Result<&ast::Expr> {
     Ok(&c.expr)
 }
 
+/// The sequence type of a SERIAL type name (`serial`, `serial4`, `bigserial`,
+/// `serial8`, `smallserial`, `serial2`), or None for any other type.
+fn serial_type(ty: &ast::DataType) -> Option<SequenceType> {
+    let ast::DataType::Custom(name, args) = ty else {
+        return None;
+    };
+    if !args.is_empty() {
+        return None;
+    }
+    Some(match object_name(name).ok()?.as_str() {
+        "serial" | "serial4" => SequenceType::Integer,
+        "bigserial" | "serial8" => SequenceType::BigInt,
+        "smallserial" | "serial2" => SequenceType::SmallInt,
+        _ => return None,
+    })
+}
+
+fn default_and_identity(column: &str, table: &str) -> Error {
+    Error::SyntaxRule(format!(
+        "both default and identity specified for column \"{column}\" of table \"{table}\""
+    ))
+}
+
+/// Sets a column's DEFAULT: `nextval('s')` of an existing sequence, or a constant
+/// expression.
+fn column_default(p: &mut Planner<'_, '_>, e: &ast::Expr, column: &mut Column) -> Result<()> {
+    if let Some(name) = nextval_of_literal(e) {
+        if sequence::get(p.env, &name)?.is_none() {
+            return Err(Error::UndefinedTable(name));
+        }
+        column.default_sequence = Some(name);
+        return Ok(());
+    }
+    let v = match p.scalar(e, &Scope::default())? {
+        Expr::Const(v) => v,
+        _ => {
+            return Err(unsupported(
+                "DEFAULT that is neither a constant expression nor nextval('sequence')",
+            ))
+        }
+    };
+    // A VARCHAR(n) default's length is checked where it is used, as in
+    // PostgreSQL: CREATE TABLE takes DEFAULT 'abc' for VARCHAR(2).
+    let as_stored = match column.ty {
+        DataType::Text { .. } => DataType::Text { max_len: None },
+        ty => ty,
+    };
+    column.default = Some(v.assign(as_stored)?);
+    Ok(())
+}
+
+/// The sequence name of `nextval('name')` written with a string literal.
+fn nextval_of_literal(e: &ast::Expr) -> Option<String> {
+    let ast::Expr::Function(f) = e else {
+        return None;
+    };
+    if object_name(&f.name).ok()? != "nextval" {
+        return None;
+    }
+    let ast::FunctionArguments::List(l) = &f.args else {
+        return None;
+    };
+    match l.args.as_slice() {
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Value(v)))] => {
+            match &v.value {
+                ast::Value::SingleQuotedString(s) => Some(sequence::fold_name(s)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// True if a table, index or sequence named `name` exists.
+fn relation_exists(p: &Planner<'_, '_>, name: &str) -> Result<bool> {
+    let txn = p.env.txn.borrow();
+    Ok(p.catalog.index_table(&txn, name)?.is_some()
+        || txn.get(&crate::encoding::table_def_key(name))?.is_some()
+        || sequence::get(p.env, name)?.is_some())
+}
+
+/// The name PostgreSQL gives the sequence of a SERIAL or identity column:
+/// `<table>_<column>_seq`, or with the first number after it that makes it free.
+fn owned_sequence_name(p: &Planner<'_, '_>, table: &str, column: &str) -> Result<String> {
+    let base = format!("{table}_{column}_seq");
+    let mut name = base.clone();
+    let mut n = 0;
+    while name == table || relation_exists(p, &name)? {
+        n += 1;
+        name = format!("{base}{n}");
+    }
+    Ok(name)
+}
+
+/// CREATE SEQUENCE [IF NOT EXISTS] name [AS type] [options]
+pub fn create_sequence(
+    p: &mut Planner<'_, '_>,
+    name: &ast::ObjectName,
+    if_not_exists: bool,
+    ty: Option<&ast::DataType>,
+    options: &[ast::SequenceOptions],
+) -> Result<QueryResult> {
+    check_writable(p, "CREATE SEQUENCE")?;
+    let name = object_name(name)?;
+    let ty = match ty {
+        None => SequenceType::BigInt,
+        Some(t) => SequenceType::of(t).ok_or_else(|| {
+            Error::InvalidArgument("sequence type must be smallint, integer, or bigint".into())
+        })?,
+    };
+    let taken = sequence::lock(p.env, &name)?.is_some() || {
+        let txn = p.env.txn.borrow();
+        p.catalog.index_table(&txn, &name)?.is_some() || p.catalog.get_table(&txn, &name)?.is_some()
+    };
+    if taken {
+        if if_not_exists {
+            return Ok(done(
+                "CREATE SEQUENCE",
+                Some(format!(
+                    "NOTICE:  relation \"{name}\" already exists, skipping"
+                )),
+            ));
+        }
+        return Err(Error::DuplicateTable(name));
+    }
+    let mut seq = Sequence::new(p, name, ty, options)?;
+    sequence::save(p, &mut seq)?;
+    Ok(done("CREATE SEQUENCE", None))
+}
+
+/// Drops sequence `name`, unless a column's default uses it (2BP01, as PostgreSQL
+/// without CASCADE). False if there is none.
+fn drop_sequence(p: &mut Planner<'_, '_>, name: &str) -> Result<bool> {
+    let Some(seq) = sequence::lock(p.env, name)? else {
+        return Ok(false);
+    };
+    if let Some((table, column)) = sequence_user(p, name)? {
+        return Err(Error::DependentObjects {
+            message: format!("cannot drop sequence {name} because other objects depend on it"),
+            detail: format!(
+                "default value for column {column} of table {table} depends on sequence {name}"
+            ),
+        });
+    }
+    sequence::delete(p.env, &seq)?;
+    Ok(true)
+}
+
+/// A table and column whose default takes values from sequence `name`, if any.
+fn sequence_user(p: &mut Planner<'_, '_>, name: &str) -> Result<Option<(String, String)>> {
+    let defs: Vec<(Vec<u8>, Value)> = p
+        .env
+        .txn
+        .borrow()
+        .scan_prefix(&table_def_prefix())?
+        .collect();
+    for (key, bytes) in defs {
+        let Some(StoredKey::TableDef(table)) = parse_key(&key) else {
+            continue;
+        };
+        let Some(t) = p.catalog.decode(table, Some(bytes))? else {
+            continue;
+        };
+        if let Some(c) = t
+            .columns
+            .iter()
+            .find(|c| c.default_sequence.as_deref() == Some(name))
+        {
+            return Ok(Some((t.name.clone(), c.name.clone())));
+        }
+    }
+    Ok(None)
+}
+
+/// The sequences `table`'s columns own (SERIAL, identity), by name.
+fn owned_sequences(p: &Planner<'_, '_>, table: &Table) -> Result<Vec<Sequence>> {
+    let mut out = Vec::new();
+    for c in &table.columns {
+        let Some(name) = &c.default_sequence else {
+            continue;
+        };
+        if let Some(seq) = sequence::get(p.env, name)? {
+            if seq.owned_by.as_ref() == Some(&(table.name.clone(), c.name.clone())) {
+                out.push(seq);
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn set_primary(slot: &mut Option<Vec<usize>>, cols: Vec<usize>, table: &str) -> Result<()> {
     if slot.is_some() {
         return Err(Error::InvalidTableDefinition(format!(
@@ -234,27 +475,27 @@ pub fn drop(
     if_exists: bool,
     names: &[ast::ObjectName],
 ) -> Result<QueryResult> {
-    let (tag, is_table) = match object_type {
-        ast::ObjectType::Table => ("DROP TABLE", true),
-        ast::ObjectType::Index => ("DROP INDEX", false),
+    let (tag, kind) = match object_type {
+        ast::ObjectType::Table => ("DROP TABLE", "table"),
+        ast::ObjectType::Index => ("DROP INDEX", "index"),
+        ast::ObjectType::Sequence => ("DROP SEQUENCE", "sequence"),
         other => return Err(Error::FeatureNotSupported(format!("DROP {other}"))),
     };
     check_writable(p, tag)?;
     let mut notices = Vec::new();
     for n in names {
         let name = object_name(n)?;
-        let dropped = if is_table {
-            drop_table(p, &name)?
-        } else {
-            drop_index(p, &name)?
+        let dropped = match kind {
+            "table" => drop_table(p, &name)?,
+            "index" => drop_index(p, &name)?,
+            _ => drop_sequence(p, &name)?,
         };
         if !dropped {
-            let kind = if is_table { "table" } else { "index" };
             if !if_exists {
-                return Err(if is_table {
-                    Error::UndefinedTable(name)
-                } else {
-                    Error::UndefinedObject(format!("index \"{name}\" does not exist"))
+                return Err(match kind {
+                    "index" => Error::UndefinedObject(format!("index \"{name}\" does not exist")),
+                    "sequence" => Error::UndefinedSequence(name),
+                    _ => Error::UndefinedTable(name),
                 });
             }
             notices.push(format!(
@@ -274,6 +515,11 @@ fn drop_table(p: &mut Planner<'_, '_>, name: &str) -> Result<bool> {
     delete_rows(p, &table)?;
     p.catalog
         .delete_table(&mut p.env.txn.borrow_mut(), &table)?;
+    for seq in owned_sequences(p, &table)? {
+        if let Some(seq) = sequence::lock(p.env, &seq.name)? {
+            sequence::delete(p.env, &seq)?;
+        }
+    }
     Ok(true)
 }
 
@@ -287,9 +533,11 @@ fn delete_rows(p: &Planner<'_, '_>, table: &Table) -> Result<()> {
     Ok(())
 }
 
-/// TRUNCATE [TABLE] t, ...: every row of each table deleted under the table's exclusive
-/// lock, as DROP TABLE deletes them. `RESTART IDENTITY` and `CASCADE` are accepted and
-/// change nothing: isolde has no sequences and no foreign keys. Unlike PostgreSQL's, it
+/// TRUNCATE [TABLE] t, ... [RESTART IDENTITY]: every row of each table deleted under the
+/// table's exclusive lock, as DROP TABLE deletes them. `RESTART IDENTITY` starts the
+/// sequences the tables' columns own (SERIAL, identity) again at their START value, at
+/// once: unlike PostgreSQL's, a rollback does not undo that (see [`crate::sequence`]).
+/// `CASCADE` is accepted and changes nothing: isolde has no foreign keys. Unlike PostgreSQL's, it
 /// is an ordinary transactional delete: a transaction whose snapshot is older still sees
 /// the rows, and at REPEATABLE READ and SERIALIZABLE a row committed after the snapshot
 /// is a serialization failure, as for DROP TABLE.
@@ -304,6 +552,11 @@ pub fn truncate(p: &mut Planner<'_, '_>, t: &ast::Truncate) -> Result<QueryResul
             .lock_table(&name, LockMode::Exclusive)?
             .ok_or(Error::UndefinedTable(name))?;
         delete_rows(p, &table)?;
+        if t.identity == Some(ast::TruncateIdentityOption::Restart) {
+            for seq in owned_sequences(p, &table)? {
+                sequence::restart(p.env, &seq.name)?;
+            }
+        }
     }
     Ok(done("TRUNCATE TABLE", None))
 }
@@ -359,7 +612,7 @@ pub fn create_index(p: &mut Planner<'_, '_>, ci: &ast::CreateIndex) -> Result<Qu
     let taken = {
         let mut txn = p.env.txn.borrow_mut();
         p.catalog.claim_name(&mut txn, &name, true)? || p.catalog.get_table(&txn, &name)?.is_some()
-    };
+    } || sequence::get(p.env, &name)?.is_some();
     if taken {
         if ci.if_not_exists {
             return Ok(done(

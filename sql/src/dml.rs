@@ -224,6 +224,36 @@ enum ConflictAction {
     },
 }
 
+/// The VALUES list of a query that is nothing else (no WITH, ORDER BY, LIMIT).
+fn plain_values(q: &ast::Query) -> Option<&ast::Values> {
+    match q.body.as_ref() {
+        ast::SetExpr::Values(v)
+            if q.with.is_none() && q.order_by.is_none() && q.limit_clause.is_none() =>
+        {
+            Some(v)
+        }
+        _ => None,
+    }
+}
+
+/// 428C9 for an explicit value in a `GENERATED ALWAYS AS IDENTITY` column.
+fn check_not_generated_always(table: &Table, col: usize) -> Result<()> {
+    let column = &table.columns[col];
+    if !column.is_generated_always() {
+        return Ok(());
+    }
+    Err(Error::GeneratedAlways {
+        message: format!(
+            "cannot insert a non-DEFAULT value into column \"{}\"",
+            column.name
+        ),
+        detail: format!(
+            "Column \"{}\" is an identity column defined as GENERATED ALWAYS.",
+            column.name
+        ),
+    })
+}
+
 /// Plans INSERT INTO t [(cols)] VALUES ... | SELECT ... [ON CONFLICT ...] [RETURNING ...]
 pub fn plan_insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<InsertPlan> {
     if ins.or.is_some()
@@ -249,30 +279,42 @@ pub fn plan_insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<InsertP
     if ins.columns.is_empty() {
         targets = (0..table.columns.len()).collect();
     }
-    let source = ins
-        .source
-        .as_ref()
-        .ok_or_else(|| unsupported("INSERT DEFAULT VALUES"))?;
-    let (source, width) = match source.body.as_ref() {
+    let (source, width) = match ins.source.as_deref() {
+        // DEFAULT VALUES: one row of defaults only.
+        None => (
+            Plan::Values {
+                rows: vec![Vec::new()],
+            },
+            0,
+        ),
         // The rows of a plain VALUES list may say DEFAULT for a column's default.
-        ast::SetExpr::Values(v)
-            if source.with.is_none()
-                && source.order_by.is_none()
-                && source.limit_clause.is_none() =>
-        {
+        Some(source @ ast::Query { body, .. }) if plain_values(source).is_some() => {
+            let ast::SetExpr::Values(v) = body.as_ref() else {
+                return Err(Error::Corrupt("VALUES lost its rows".into()));
+            };
+            for row in &v.rows {
+                for (e, &col) in row.content.iter().zip(&targets) {
+                    if !planner::is_default_keyword(e) {
+                        check_not_generated_always(&table, col)?;
+                    }
+                }
+            }
             let default = |i: usize| {
                 Some(match targets.get(i) {
-                    Some(&col) => table.columns[col].default.clone().unwrap_or(Value::Null),
+                    Some(&col) => table.columns[col].default_expr(),
                     // Too many values: reported when the row is inserted.
-                    None => Value::Null,
+                    None => Expr::Const(Value::Null),
                 })
             };
             let rows = p.values_rows(v, &default)?;
             let width = rows.first().map_or(0, Vec::len);
             (Plan::Values { rows }, width)
         }
-        _ => {
+        Some(source) => {
             let planned = p.query(source)?;
+            for &col in targets.iter().take(planned.columns.len()) {
+                check_not_generated_always(&table, col)?;
+            }
             (planned.plan, planned.columns.len())
         }
     };
@@ -514,17 +556,22 @@ fn insert_values<'v>(
     let mut row = if plan.all_columns && values.len() == table.columns.len() {
         values
     } else {
-        let mut row: Vec<Cow<'v, Value>> = table
-            .columns
-            .iter()
-            .map(|c| {
-                c.default
-                    .as_ref()
-                    .map_or(Cow::Owned(Value::Null), Cow::Borrowed)
-            })
-            .collect();
+        let mut given: Vec<Option<Cow<'v, Value>>> = vec![None; table.columns.len()];
         for (v, &col) in values.into_iter().zip(&plan.targets) {
-            row[col] = v;
+            given[col] = Some(v);
+        }
+        // The columns given no value take their defaults, in column order; a sequence
+        // default takes a value only for them.
+        let mut row = Vec::with_capacity(given.len());
+        for (c, v) in table.columns.iter().zip(given) {
+            row.push(match (v, &c.default_sequence) {
+                (Some(v), _) => v,
+                (None, Some(_)) => Cow::Owned(c.default_expr().eval(&[], env)?),
+                (None, None) => c
+                    .default
+                    .as_ref()
+                    .map_or(Cow::Owned(Value::Null), Cow::Borrowed),
+            });
         }
         row
     };
@@ -709,7 +756,15 @@ impl Assignments {
                 )));
             }
             let value = if planner::is_default_keyword(&a.value) {
-                Expr::Const(table.columns[col].default.clone().unwrap_or(Value::Null))
+                table.columns[col].default_expr()
+            } else if table.columns[col].is_generated_always() {
+                let name = &table.columns[col].name;
+                return Err(Error::GeneratedAlways {
+                    message: format!("column \"{name}\" can only be updated to DEFAULT"),
+                    detail: format!(
+                        "Column \"{name}\" is an identity column defined as GENERATED ALWAYS."
+                    ),
+                });
             } else {
                 p.scalar(&a.value, scope)?
             };

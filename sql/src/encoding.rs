@@ -8,6 +8,8 @@
 //! | `00 01` table name                               | table definition ([`crate::catalog`]) |
 //! | `00 02` index name                               | name of the index's table     |
 //! | `00 03`                                          | next object id, u32 big-endian |
+//! | `00 04` sequence name                            | sequence definition ([`crate::sequence`]) |
+//! | `00 05` sequence id (u32 BE)                     | sequence state: value (i64 LE), is_called (u8) |
 //! | `00 10` table id (u32 BE) primary key            | the row ([`encode_row`])      |
 //! | `00 11` index id (u32 BE) indexed columns \[pk\] | the row's primary key bytes   |
 //!
@@ -44,6 +46,8 @@ pub const SQL_PREFIX: u8 = 0x00;
 const TABLE_DEF: u8 = 0x01;
 const INDEX_NAME: u8 = 0x02;
 const NEXT_ID: u8 = 0x03;
+const SEQUENCE_DEF: u8 = 0x04;
+const SEQUENCE_STATE: u8 = 0x05;
 const ROW: u8 = 0x10;
 const INDEX_ENTRY: u8 = 0x11;
 
@@ -68,6 +72,17 @@ pub fn index_name_key(name: &str) -> Vec<u8> {
 /// Key of the object-id counter.
 pub fn next_id_key() -> Vec<u8> {
     vec![SQL_PREFIX, NEXT_ID]
+}
+
+/// Key of a sequence's definition.
+pub fn sequence_def_key(name: &str) -> Vec<u8> {
+    [&[SQL_PREFIX, SEQUENCE_DEF], name.as_bytes()].concat()
+}
+
+/// Key of a sequence's state: the value it reached, written ahead of the values handed
+/// out ([`crate::sequence`]).
+pub fn sequence_state_key(id: u32) -> Vec<u8> {
+    object_prefix(SEQUENCE_STATE, id, 0)
 }
 
 /// The length of a [`row_prefix`] or an [`index_prefix`].
@@ -183,6 +198,10 @@ pub enum StoredKey<'a> {
     IndexName(&'a str),
     /// The object-id counter.
     NextId,
+    /// A sequence definition, by sequence name.
+    SequenceDef(&'a str),
+    /// A sequence's state, by sequence id.
+    SequenceState(u32),
     /// A row: its table and its encoded primary key (or hidden row id).
     Row { table_id: u32, key: &'a [u8] },
     /// An index entry: its index, the encoded indexed columns and maybe a primary key.
@@ -200,6 +219,8 @@ pub fn parse_key(key: &[u8]) -> Option<StoredKey<'_>> {
         TABLE_DEF => std::str::from_utf8(rest).ok().map(StoredKey::TableDef),
         INDEX_NAME => std::str::from_utf8(rest).ok().map(StoredKey::IndexName),
         NEXT_ID if rest.is_empty() => Some(StoredKey::NextId),
+        SEQUENCE_DEF => std::str::from_utf8(rest).ok().map(StoredKey::SequenceDef),
+        SEQUENCE_STATE if rest.len() == 4 => Some(StoredKey::SequenceState(id()?)),
         ROW => Some(StoredKey::Row {
             table_id: id()?,
             key: &rest[4..],
@@ -467,6 +488,10 @@ impl<'a> Reader<'a> {
 
     pub fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    pub fn i64(&mut self) -> Result<i64> {
+        Ok(i64::from_le_bytes(self.array()?))
     }
 
     pub fn bytes(&mut self) -> Result<&'a [u8]> {

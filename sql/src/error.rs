@@ -38,6 +38,8 @@ pub enum Error {
     SyntaxRule(String),
     /// No table of this name (42P01).
     UndefinedTable(String),
+    /// DROP SEQUENCE of a name that is no sequence (42P01).
+    UndefinedSequence(String),
     /// A qualified name whose qualifier is no table in FROM (42P01).
     MissingFromEntry(String),
     /// An ORDER BY position or expression that is not allowed (42P10).
@@ -87,9 +89,6 @@ pub enum Error {
     StringTooLong { ty: String },
     /// An invalid argument (22023).
     InvalidArgument(String),
-    /// An object used as what it is not, such as FILTER on a function that is not an
-    /// aggregate (42809).
-    WrongObjectType(String),
     /// A negative length given to `substr` (22011).
     NegativeSubstringLength,
     /// A negative LIMIT (2201W) or OFFSET (2201X); names the clause.
@@ -125,6 +124,21 @@ pub enum Error {
     ActiveTransaction(String),
     /// A `$n` parameter with no value, or values of the wrong count (42P02).
     UndefinedParameter(String),
+    /// A sequence ran past its MAXVALUE or MINVALUE without CYCLE (2200H); the message
+    /// is PostgreSQL's whole.
+    SequenceLimit(String),
+    /// An object not in the state the statement needs, such as `currval` before the
+    /// session's first `nextval` (55000); the message is PostgreSQL's whole.
+    NotInPrerequisiteState(String),
+    /// An explicit value for a `GENERATED ALWAYS AS IDENTITY` column (428C9), in an
+    /// INSERT or an UPDATE: the message, and the detail naming the column.
+    GeneratedAlways { message: String, detail: String },
+    /// DROP of an object that others depend on (2BP01): the message, and the detail
+    /// naming what depends on it.
+    DependentObjects { message: String, detail: String },
+    /// A relation of another kind than the statement needs (42809), such as
+    /// `nextval('t')` of a table; the message is PostgreSQL's whole.
+    WrongObjectType(String),
     /// A stored row or catalog entry does not decode (XX001).
     Corrupt(String),
 }
@@ -135,7 +149,9 @@ impl Error {
         match self {
             Error::Txn { source, .. } => source.sqlstate(),
             Error::Syntax(_) | Error::SyntaxRule(_) => "42601",
-            Error::UndefinedTable(_) | Error::MissingFromEntry(_) => "42P01",
+            Error::UndefinedTable(_) | Error::UndefinedSequence(_) | Error::MissingFromEntry(_) => {
+                "42P01"
+            }
             Error::InvalidColumnReference(_) => "42P10",
             Error::DuplicateTable(_) => "42P07",
             Error::UndefinedColumn(_) => "42703",
@@ -155,7 +171,6 @@ impl Error {
             Error::StringTooLong { .. } => "22001",
             Error::InvalidArgument(_) => "22023",
             Error::NegativeSubstringLength => "22011",
-            Error::WrongObjectType(_) => "42809",
             Error::NegativeRowCount("LIMIT") => "2201W",
             Error::NegativeRowCount(_) => "2201X",
             Error::DatatypeMismatch(_) => "42804",
@@ -171,6 +186,11 @@ impl Error {
             Error::RowLocked { .. } => "55P03",
             Error::ActiveTransaction(_) => "25001",
             Error::UndefinedParameter(_) => "42P02",
+            Error::SequenceLimit(_) => "2200H",
+            Error::NotInPrerequisiteState(_) => "55000",
+            Error::GeneratedAlways { .. } => "428C9",
+            Error::DependentObjects { .. } => "2BP01",
+            Error::WrongObjectType(_) => "42809",
             Error::Corrupt(_) => "XX001",
         }
     }
@@ -202,6 +222,9 @@ impl Error {
         match self {
             Error::Txn { detail, .. } => detail.as_deref(),
             Error::CheckViolation { detail, .. } => Some(detail),
+            Error::GeneratedAlways { detail, .. } | Error::DependentObjects { detail, .. } => {
+                Some(detail)
+            }
             _ => None,
         }
     }
@@ -244,7 +267,13 @@ impl Intent {
     fn verb(self, key: &[u8]) -> &'static str {
         let catalog = matches!(
             parse_key(key),
-            Some(StoredKey::TableDef(_) | StoredKey::IndexName(_) | StoredKey::NextId)
+            Some(
+                StoredKey::TableDef(_)
+                    | StoredKey::IndexName(_)
+                    | StoredKey::NextId
+                    | StoredKey::SequenceDef(_)
+                    | StoredKey::SequenceState(_)
+            )
         );
         match self {
             Intent::Change => "change",
@@ -345,6 +374,8 @@ pub(crate) fn describe_key(key: &[u8], tables: &[Arc<Table>]) -> String {
         Some(StoredKey::TableDef(name)) => format!("table definition of \"{name}\""),
         Some(StoredKey::IndexName(name)) => format!("name of index \"{name}\""),
         Some(StoredKey::NextId) => "the catalog's object id counter".into(),
+        Some(StoredKey::SequenceDef(name)) => format!("definition of sequence \"{name}\""),
+        Some(StoredKey::SequenceState(id)) => format!("state of sequence {id}"),
         Some(StoredKey::Row { table_id, key: pk }) => {
             match tables.iter().find(|t| t.id == table_id) {
                 Some(t) => match primary_key(t, pk) {
@@ -430,6 +461,7 @@ impl fmt::Display for Error {
             Error::Syntax(m) => write!(f, "syntax error: {m}"),
             Error::SyntaxRule(m) => f.write_str(m),
             Error::UndefinedTable(t) => write!(f, "relation \"{t}\" does not exist"),
+            Error::UndefinedSequence(s) => write!(f, "sequence \"{s}\" does not exist"),
             Error::MissingFromEntry(t) => write!(f, "missing FROM-clause entry for table \"{t}\""),
             Error::InvalidColumnReference(m) => f.write_str(m),
             Error::DuplicateTable(t) => write!(f, "relation \"{t}\" already exists"),
@@ -457,7 +489,6 @@ impl fmt::Display for Error {
                 write!(f, "check constraint \"{name}\" already exists")
             }
             Error::NegativeSubstringLength => f.write_str("negative substring length not allowed"),
-            Error::WrongObjectType(m) => f.write_str(m),
             Error::DivisionByZero => f.write_str("division by zero"),
             Error::DuplicateAlias(t) => write!(f, "table name \"{t}\" specified more than once"),
             Error::DuplicateWithName(n) => {
@@ -496,6 +527,11 @@ impl fmt::Display for Error {
                 write!(f, "cannot execute {stmt} in a read-only transaction")
             }
             Error::ActiveTransaction(m) => f.write_str(m),
+            Error::SequenceLimit(m)
+            | Error::NotInPrerequisiteState(m)
+            | Error::WrongObjectType(m)
+            | Error::GeneratedAlways { message: m, .. }
+            | Error::DependentObjects { message: m, .. } => f.write_str(m),
             Error::UndefinedParameter(m) => f.write_str(m),
             Error::Corrupt(m) => write!(f, "stored data is corrupt: {m}"),
         }
@@ -555,6 +591,8 @@ mod tests {
             ty,
             nullable: true,
             default: None,
+            default_sequence: None,
+            identity: None,
         }
     }
 

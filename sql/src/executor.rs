@@ -27,6 +27,7 @@ use crate::plan::{
     Access, Aggregate, AggregateFunction, KeyRange, LockWait, Locking, Plan, RowLocking, SetOp,
     SortKey,
 };
+use crate::sequence::SessionSequences;
 use crate::types::{DataType, Value};
 
 /// What a statement runs with: its transaction, its parameter values (and the constants
@@ -36,6 +37,8 @@ pub struct Env<'a> {
     /// The database `txn` belongs to, for what a statement must read beyond its own
     /// snapshot: CREATE INDEX checks it against the newest committed rows.
     pub db: &'a TxnManager,
+    /// The session's sequence state (`currval`) and the database's sequence counters.
+    pub sequences: &'a SessionSequences,
     params: &'a [Value],
     deferred: Vec<Value>,
     outer: Vec<Vec<Value>>,
@@ -46,11 +49,13 @@ impl<'a> Env<'a> {
     pub fn with_params(
         db: &'a TxnManager,
         txn: &'a RefCell<Transaction>,
+        sequences: &'a SessionSequences,
         params: &'a [Value],
     ) -> Env<'a> {
         Env {
             txn,
             db,
+            sequences,
             params,
             deferred: Vec::new(),
             outer: Vec::new(),
@@ -64,6 +69,7 @@ impl<'a> Env<'a> {
         Env {
             txn: self.txn,
             db: self.db,
+            sequences: self.sequences,
             params: self.params,
             deferred: self.deferred.clone(),
             outer,

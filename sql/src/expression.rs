@@ -15,6 +15,7 @@ use crate::executor::{self, Env};
 use crate::functions;
 use crate::numeric::Decimal;
 use crate::plan::Plan;
+use crate::sequence;
 use crate::stack_depth;
 use crate::types::{DataType, Value};
 
@@ -82,6 +83,16 @@ pub enum Function {
     TxidCurrent,
 }
 
+/// A sequence function ([`crate::sequence`]). Unlike a [`Function`] it is volatile: it
+/// is evaluated every time, never folded to a constant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SequenceFunction {
+    NextVal,
+    CurrVal,
+    SetVal,
+    LastVal,
+}
+
 /// A compiled expression.
 #[derive(Debug)]
 pub enum Expr {
@@ -115,6 +126,7 @@ pub enum Expr {
         case_insensitive: bool,
     },
     Call(Function, Vec<Expr>),
+    Sequence(SequenceFunction, Vec<Expr>),
     Cast(Box<Expr>, DataType),
     Case {
         operand: Option<Box<Expr>>,
@@ -189,7 +201,9 @@ impl Expr {
             Expr::Like { expr, pattern, .. } => {
                 expr.mentions_parameters() || pattern.mentions_parameters()
             }
-            Expr::Call(_, args) => args.iter().any(Expr::mentions_parameters),
+            Expr::Call(_, args) | Expr::Sequence(_, args) => {
+                args.iter().any(Expr::mentions_parameters)
+            }
             Expr::Case {
                 operand,
                 whens,
@@ -234,7 +248,7 @@ impl Expr {
                 expr.walk(f);
                 list.iter().for_each(|e| e.walk(f));
             }
-            Expr::Call(_, args) => args.iter().for_each(|e| e.walk(f)),
+            Expr::Call(_, args) | Expr::Sequence(_, args) => args.iter().for_each(|e| e.walk(f)),
             Expr::Case {
                 operand,
                 whens,
@@ -322,6 +336,7 @@ impl Expr {
                 }
             },
             Expr::Call(f, args) => call(*f, args, row, env)?,
+            Expr::Sequence(f, args) => sequence_call(*f, args, row, env)?,
             Expr::Cast(e, ty) => e.eval(row, env)?.cast(*ty)?,
             Expr::Case {
                 operand,
@@ -392,6 +407,51 @@ fn eval_binary(op: BinaryOp, a: &Expr, b: &Expr, row: &[Value], env: &Env<'_>) -
             _ => binary(op, a.eval(row, env)?, b.eval(row, env)?),
         },
     }
+}
+
+/// Runs a sequence function; NULL for a NULL argument (they are strict).
+fn sequence_call(
+    f: SequenceFunction,
+    args: &[Expr],
+    row: &[Value],
+    env: &Env<'_>,
+) -> Result<Value> {
+    let mut values = Vec::with_capacity(args.len());
+    for a in args {
+        let v = a.eval(row, env)?;
+        if v.is_null() {
+            return Ok(Value::Null);
+        }
+        values.push(v);
+    }
+    let name = || match values.first() {
+        Some(Value::Text(t)) => Ok(sequence::fold_name(t)),
+        _ => Err(Error::UndefinedFunction(
+            "sequence functions take the sequence's name as text".into(),
+        )),
+    };
+    let value = match f {
+        SequenceFunction::NextVal => sequence::nextval(env, &name()?)?,
+        SequenceFunction::CurrVal => sequence::currval(env, &name()?)?,
+        SequenceFunction::LastVal => sequence::lastval(env)?,
+        SequenceFunction::SetVal => {
+            let Some(Value::Integer(to)) = values
+                .get(1)
+                .map(|v| v.cast(DataType::Integer))
+                .transpose()?
+            else {
+                return Err(Error::DatatypeMismatch(
+                    "setval takes a bigint value".into(),
+                ));
+            };
+            let called = match values.get(2) {
+                None => true,
+                Some(v) => v.truth()?.unwrap_or(true),
+            };
+            sequence::setval(env, &name()?, to, called)?
+        }
+    };
+    Ok(Value::Integer(value))
 }
 
 /// The error for `$n` (0-based `n`) without a value, as planning reports it.

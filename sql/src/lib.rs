@@ -46,22 +46,31 @@
 //!
 //! - Types: `INT`/`INTEGER`/`BIGINT`/`SMALLINT` (all 64-bit), `REAL`/`FLOAT`/`DOUBLE
 //!   PRECISION` (64-bit), `NUMERIC`/`DECIMAL[(p,s)]` (exact, see [`numeric`]),
-//!   `TEXT`/`VARCHAR(n)`, `BOOLEAN`.
+//!   `TEXT`/`VARCHAR(n)`, `BOOLEAN`; `SERIAL`/`BIGSERIAL`/`SMALLSERIAL` (an integer
+//!   column, NOT NULL, whose default is `nextval` of a sequence `<table>_<column>_seq`
+//!   made with the table, owned by the column and dropped with the table).
 //! - DDL: `CREATE TABLE [IF NOT EXISTS]` with column or table `PRIMARY KEY` (composite
-//!   too; a hidden row id when absent), `NOT NULL`, `UNIQUE`, constant `DEFAULT`,
-//!   column and table `CHECK` constraints (named as PostgreSQL names them, tested in
-//!   name order on every row written, 23514 with the failing row as detail; a condition
-//!   that is not boolean is found when a row is first tested, not at CREATE TABLE);
+//!   too; a hidden row id when absent), `NOT NULL`, `UNIQUE`, a `DEFAULT` that is
+//!   constant or `nextval('sequence')`, `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY
+//!   [(sequence options)]` (ALWAYS takes only `DEFAULT`: 428C9), column and table
+//!   `CHECK` constraints (named as PostgreSQL names them, tested in name order on
+//!   every row written, 23514 with the failing row as detail; a condition that is not
+//!   boolean is found when a row is first tested, not at CREATE TABLE);
 //!   `DROP TABLE [IF EXISTS]`; `CREATE [UNIQUE] INDEX [IF NOT EXISTS]` on columns;
-//!   `DROP INDEX [IF EXISTS]`, `TRUNCATE` (a delete of every row under the table's
-//!   exclusive lock, so MVCC-safe where PostgreSQL's is not). All transactional.
+//!   `DROP INDEX [IF EXISTS]`, `TRUNCATE [RESTART IDENTITY]` (a delete of every row under
+//!   the table's exclusive lock, so MVCC-safe where PostgreSQL's is not); `CREATE
+//!   SEQUENCE [IF NOT EXISTS] s [AS type] [INCREMENT [BY] n] [MINVALUE n | NO MINVALUE]
+//!   [MAXVALUE n | NO MAXVALUE] [START [WITH] n] [CACHE n] [[NO] CYCLE]`, `DROP SEQUENCE
+//!   [IF EXISTS]` (2BP01 while a column's default uses it). All transactional. Tables,
+//!   indexes and sequences share one name space.
 //! - Queries: expressions with aliases, `WHERE`, `AND/OR/NOT`, arithmetic, `%`, `||`,
 //!   `IN (...)`, `BETWEEN`, `[I]LIKE`, `IS [NOT] NULL/TRUE/FALSE`, `IS [NOT] DISTINCT
 //!   FROM`, `CASE`, `CAST`/`::`,
 //!   `COALESCE`, `NULLIF`, `abs`, `lower`, `upper`, `length`, `round`, `ceil`, `floor`,
 //!   `greatest`, `least`, `concat`, `substr`/`substring`, `replace`, and, never computed
 //!   ahead by planning, `random()`, `pg_sleep(seconds)`, `txid_current()` (the
-//!   transaction's id); `ORDER BY` (positions,
+//!   transaction's id), `nextval`, `currval`, `setval`, `lastval` (not transactional,
+//!   as in PostgreSQL: see [`sequence`]); `ORDER BY` (positions,
 //!   aliases, expressions, `NULLS FIRST/LAST`), `LIMIT`/`OFFSET`, `DISTINCT`,
 //!   `count/sum/min/max/avg/string_agg` (with `DISTINCT` and `FILTER (WHERE ...)`) with
 //!   `GROUP BY` and `HAVING`, inner,
@@ -70,7 +79,8 @@
 //!   `UNION`/`INTERSECT`/`EXCEPT [ALL]`, `EXPLAIN`, `WITH` queries (not recursive;
 //!   before a `SELECT`, `INSERT`, `UPDATE` or `DELETE`), each planned once and run at
 //!   most once per statement, its rows shared by every reference.
-//! - DML: `INSERT` (multi-row, column lists, `INSERT ... SELECT`, `RETURNING`),
+//! - DML: `INSERT` (multi-row, column lists, `INSERT ... SELECT`, `DEFAULT VALUES`,
+//!   `RETURNING`),
 //!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`; the
 //!   keyword `DEFAULT` in `INSERT ... VALUES` and `UPDATE ... SET`; `INSERT ... ON
 //!   CONFLICT [(col, ...) | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET ... [WHERE
@@ -91,7 +101,9 @@
 //! Not supported (0A000 naming the feature): `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
 //! `DELETE` inside `WITH`, a `WITH` query that refers to an enclosing query's columns
 //! used from inside a subquery, `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window
-//! functions, `ALTER TABLE`, `ON DUPLICATE KEY UPDATE`, indexes on
+//! functions, `ALTER TABLE`, `ALTER SEQUENCE`, `CREATE SEQUENCE ... OWNED BY`, temporary
+//! sequences, `SELECT` from a sequence, `OVERRIDING SYSTEM VALUE`, a `DEFAULT` with other
+//! volatile expressions, `ON DUPLICATE KEY UPDATE`, indexes on
 //! expressions, `FOR UPDATE OF`, an index predicate in an `ON CONFLICT` target (`(col)
 //! WHERE ...`, a syntax error here), a locking clause (`FOR UPDATE`, ...) in a
 //! subquery or a `WITH` query. In a grouped query a subquery may use the outer query's
@@ -100,6 +112,10 @@
 //! (PostgreSQL lets `ROLLBACK TO SAVEPOINT` return to a savepoint after the last two),
 //! and a row lock strengthened after a savepoint stays strengthened after a rollback to
 //! it;
+//! sequence options are read in the order listed above (sqlparser's; PostgreSQL takes any
+//! order); `TRUNCATE ... RESTART IDENTITY` restarts a committed sequence at once, not at
+//! commit, so a rollback does not undo it (see [`sequence`]); sequence names in
+//! `nextval('s')` are not schema-qualified;
 //! `ON CONFLICT DO NOTHING` keeps the conflicting row locked exclusively to the end of the
 //! transaction, as DO UPDATE does (PostgreSQL takes no lock on it), so a concurrent
 //! writer of that row waits; NUMERIC division keeps 16 digits after the point; `sum` and `avg` of
@@ -124,6 +140,7 @@ pub mod numeric;
 pub mod plan;
 mod plan_cache;
 mod planner;
+pub mod sequence;
 mod session;
 mod stack_depth;
 pub mod types;

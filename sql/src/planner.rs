@@ -20,7 +20,7 @@ use crate::catalog::{Catalog, Table};
 use crate::encoding::table_def_key;
 use crate::error::{Error, Result};
 use crate::executor::Env;
-use crate::expression::{BinaryOp, Expr, Function, Subquery};
+use crate::expression::{BinaryOp, Expr, Function, SequenceFunction, Subquery};
 use crate::plan::{
     Access, Aggregate, AggregateFunction, LockWait, Locking, Plan, RowLocking, SetOp, SharedCte,
     SortKey,
@@ -645,16 +645,16 @@ impl<'a, 'e> Planner<'a, 'e> {
     pub fn values_rows(
         &mut self,
         v: &ast::Values,
-        default: &dyn Fn(usize) -> Option<Value>,
+        default: &dyn Fn(usize) -> Option<Expr>,
     ) -> Result<Vec<Vec<Expr>>> {
         let mut rows: Vec<Vec<Expr>> = Vec::new();
         for r in &v.rows {
             let mut row = Vec::with_capacity(r.content.len());
             for (i, e) in r.content.iter().enumerate() {
                 row.push(if is_default_keyword(e) {
-                    Expr::Const(default(i).ok_or_else(|| {
+                    default(i).ok_or_else(|| {
                         Error::SyntaxRule("DEFAULT is not allowed in this context".into())
-                    })?)
+                    })?
                 } else {
                     self.expr(e, &Scope::default(), None)?
                 });
@@ -1649,12 +1649,15 @@ impl<'a, 'e> Planner<'a, 'e> {
                 "DISTINCT specified, but {name} is not an aggregate function"
             )));
         }
-        let Some(function) = Function::named(&name) else {
-            return Err(Error::UndefinedFunction(format!(
-                "function {name} does not exist"
-            )));
+        let sequence_function = match (name.as_str(), args.len()) {
+            ("nextval", 1) => Some(SequenceFunction::NextVal),
+            ("currval", 1) => Some(SequenceFunction::CurrVal),
+            ("setval", 2 | 3) => Some(SequenceFunction::SetVal),
+            ("lastval", 0) => Some(SequenceFunction::LastVal),
+            _ => None,
         };
-        if !function.takes(args.len()) {
+        let function = Function::named(&name);
+        if sequence_function.is_none() && function.is_some_and(|f| !f.takes(args.len())) {
             return Err(Error::UndefinedFunction(format!(
                 "function {name} with {} arguments does not exist",
                 args.len()
@@ -1669,6 +1672,15 @@ impl<'a, 'e> Planner<'a, 'e> {
                 other => return Err(unsupported(format!("argument {other}"))),
             }
         }
+        if let Some(f) = sequence_function {
+            // Volatile: never folded, evaluated each time it runs.
+            return Ok(Expr::Sequence(f, compiled));
+        }
+        let Some(function) = function else {
+            return Err(Error::UndefinedFunction(format!(
+                "function {name} does not exist"
+            )));
+        };
         self.fold(Expr::Call(function, compiled))
     }
 }

@@ -25,6 +25,7 @@ use crate::error::{Error, Intent, Result};
 use crate::executor::{self, Env};
 use crate::plan_cache::{is_cacheable, CachedPlan};
 use crate::planner::{ident, object_name, Planner};
+use crate::sequence::SessionSequences;
 use crate::stack_depth::{self, StackGuard, DEFAULT_MAX_STACK_DEPTH, MAX_PARSE_DEPTH};
 use crate::types::Value;
 use crate::{ddl, dml};
@@ -149,6 +150,8 @@ pub struct Session {
     tick: u64,
     /// How far a statement may grow the stack ([`crate::stack_depth`]).
     max_stack_depth: usize,
+    /// `currval` and `lastval` state, and the database's sequence counters.
+    sequences: SessionSequences,
 }
 
 /// Hashes a statement's address for the plan cache: one multiplication, where the
@@ -266,7 +269,6 @@ impl Session {
     /// A session on `mgr`, at READ COMMITTED by default (as PostgreSQL).
     pub fn new(mgr: TxnManager) -> Session {
         Session {
-            mgr,
             txn: None,
             block: None,
             failed: false,
@@ -278,6 +280,8 @@ impl Session {
             plans: HashMap::default(),
             tick: 0,
             max_stack_depth: DEFAULT_MAX_STACK_DEPTH,
+            sequences: SessionSequences::new(&mgr),
+            mgr,
         }
     }
 
@@ -748,8 +752,9 @@ impl Session {
     ) -> Result<QueryResult> {
         let cell = RefCell::new(self.block_transaction());
         let db = self.mgr.clone();
+        let sequences = self.sequences.clone();
         let result = {
-            let mut env = Env::with_params(&db, &cell, params);
+            let mut env = Env::with_params(&db, &cell, &sequences, params);
             if is_cacheable(stmt) {
                 self.run_cached(stmt, &mut env)
             } else {
@@ -920,6 +925,27 @@ fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResu
         ast::Statement::Delete(d) => dml::delete(p, d),
         ast::Statement::CreateTable(ct) => ddl::create_table(p, ct),
         ast::Statement::CreateIndex(ci) => ddl::create_index(p, ci),
+        ast::Statement::CreateSequence {
+            temporary,
+            if_not_exists,
+            name,
+            data_type,
+            sequence_options,
+            owned_by,
+        } => {
+            if *temporary || owned_by.is_some() {
+                return Err(Error::FeatureNotSupported(
+                    "CREATE TEMPORARY SEQUENCE / OWNED BY".into(),
+                ));
+            }
+            ddl::create_sequence(
+                p,
+                name,
+                *if_not_exists,
+                data_type.as_ref(),
+                sequence_options,
+            )
+        }
         ast::Statement::Truncate(t) => ddl::truncate(p, t),
         ast::Statement::Drop {
             object_type,

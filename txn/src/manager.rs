@@ -16,6 +16,7 @@
 //! A failure before step 4 rolls the transaction back; after a failed fsync the log
 //! refuses every later write, so nothing acknowledged can silently go missing.
 
+use std::any::Any;
 use std::convert::Infallible;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -168,6 +169,9 @@ pub(crate) struct Shared {
     /// Mirrors `writes_stopped.is_some()`, so that every write checks it with one load
     /// rather than a lock.
     any_writes_stopped: AtomicBool,
+    /// State the layers above keep per database, one value per type
+    /// ([`TxnManager::extension`]).
+    extensions: Mutex<Vec<Arc<dyn Any + Send + Sync>>>,
     _lock_file: Option<File>,
 }
 
@@ -271,6 +275,23 @@ impl TxnManager {
     /// Begins a transaction that may only read (`START TRANSACTION READ ONLY`).
     pub fn begin_read_only(&self, level: IsolationLevel) -> Transaction {
         Transaction::new(self.shared().clone(), level, true)
+    }
+
+    /// The database's one value of type `T`, made with `T::default()` on first use.
+    ///
+    /// For state that a layer above keeps in memory for the whole database and shares
+    /// between all its users, such as the SQL layer's sequence counters: it lives as long
+    /// as the database, and two databases in one process each have their own.
+    pub fn extension<T: Any + Send + Sync + Default>(&self) -> Arc<T> {
+        let mut extensions = self.shared().extensions.lock();
+        for e in extensions.iter() {
+            if let Ok(found) = e.clone().downcast::<T>() {
+                return found;
+            }
+        }
+        let made = Arc::new(T::default());
+        extensions.push(made.clone());
+        made
     }
 
     /// Registers the receiver of every commit (pub/sub delivery, watches). One at a time.
@@ -383,6 +404,7 @@ impl Shared {
             checkpoint_lock: Mutex::new(()),
             writes_stopped: Mutex::new(None),
             any_writes_stopped: AtomicBool::new(false),
+            extensions: Mutex::new(Vec::new()),
             _lock_file: lock_file,
         }
     }

@@ -386,6 +386,8 @@ mod tests {
             ty,
             nullable: true,
             default: None,
+            default_sequence: None,
+            identity: None,
         };
         Table {
             id: 1,
@@ -413,6 +415,7 @@ mod tests {
     fn the_primary_key_shortcut_chooses_what_the_rules_choose() {
         let mgr = TxnManager::in_memory(Options::default());
         let txn = RefCell::new(mgr.begin(IsolationLevel::ReadCommitted));
+        let sequences = crate::sequence::SessionSequences::new(&mgr);
         let t = table();
         let predicates = [
             and(eq(0, Expr::Param(0)), eq(1, Expr::Param(1))),
@@ -443,7 +446,7 @@ mod tests {
             for x in &values {
                 for y in &values {
                     let params = [x.clone(), y.clone(), Value::Integer(1)];
-                    let env = Env::with_params(&mgr, &txn, &params);
+                    let env = Env::with_params(&mgr, &txn, &sequences, &params);
                     let Some(fast) = shortcut
                         .as_deref()
                         .and_then(|key| primary_key_point(&t, key, &env))

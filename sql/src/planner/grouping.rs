@@ -152,6 +152,7 @@ impl Aggregation {
                 case_insensitive,
             },
             Expr::Call(f, args) => Expr::Call(f, all(args)?),
+            Expr::Sequence(f, args) => Expr::Sequence(f, all(args)?),
             Expr::Case {
                 operand,
                 whens,
@@ -266,6 +267,7 @@ fn same_other(a: &Expr, b: &Expr) -> Result<bool> {
             },
         ) => n1 == n2 && c1 == c2 && same(e1, e2)? && same(p1, p2)?,
         (Expr::Call(f1, a1), Expr::Call(f2, a2)) => f1 == f2 && all_same(a1, a2)?,
+        (Expr::Sequence(f1, a1), Expr::Sequence(f2, a2)) => f1 == f2 && all_same(a1, a2)?,
         (
             Expr::Case {
                 operand: o1,

@@ -1,4 +1,4 @@
--- TRUNCATE deletes every row of the tables it names, with their index entries, transactionally; RESTART IDENTITY and CASCADE change nothing more (no sequences, no foreign keys).
+-- TRUNCATE deletes every row of the tables it names, with their index entries, transactionally; RESTART IDENTITY restarts only sequences the tables own (none here: serial_columns shows them), and CASCADE changes nothing more (no foreign keys).
 CREATE TABLE t (id int PRIMARY KEY, u int UNIQUE, v int);
 CREATE INDEX t_v ON t (v);
 INSERT INTO t VALUES (1, 1, 10), (2, 2, 20);
