@@ -31,9 +31,9 @@ use crate::error::Result;
 use crate::session::Session;
 use crate::types::{DataType, Value};
 
-/// What kind of relation a name stands for.
+/// What kind of relation a name stands for. Exhaustive on purpose: a new kind (a
+/// sequence) should not compile until the describe commands show it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum RelationKind {
     /// A table.
     Table,
@@ -68,7 +68,6 @@ pub struct ColumnDescription {
 
 /// What an index is for, as psql names it in a table's `Indexes:` list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum IndexKind {
     /// The table's primary key (`<table>_pkey`; isolde keys the rows by it).
     PrimaryKey,
@@ -107,7 +106,6 @@ pub struct TableDescription {
 
 /// A relation described in full.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Description {
     /// A table.
     Table(TableDescription),
