@@ -117,8 +117,16 @@ struct Shared {
     running: Option<String>,
 }
 
+/// Work for a session's thread.
+enum Request {
+    /// A statement, whose [`Completion`] is reported.
+    Statement(String),
+    /// Something done with the session other than a statement ([`Sessions::call`]).
+    Call(Box<dyn FnOnce(&mut Session) + Send>),
+}
+
 struct Worker {
-    requests: Sender<String>,
+    requests: Sender<Request>,
     thread: ThreadId,
     shared: Arc<Mutex<Shared>>,
     handle: JoinHandle<()>,
@@ -167,7 +175,7 @@ impl Sessions {
             failed: false,
             running: None,
         }));
-        let (requests, inbox) = mpsc::channel::<String>();
+        let (requests, inbox) = mpsc::channel::<Request>();
         let handle = {
             let (name, shared, done) = (name.to_string(), shared.clone(), self.done_tx.clone());
             // As `std::thread::spawn`, which panics if the OS cannot start a thread.
@@ -209,6 +217,36 @@ impl Sessions {
 
     /// Hands `sql` (one statement) to session `name`, opening the session if needed.
     pub fn submit(&mut self, name: &str, sql: &str) -> Result<(), SubmitError> {
+        self.send(name, sql, Request::Statement(sql.to_string()))
+    }
+
+    /// Runs `f` with session `name` on its thread (opening the session if needed) and
+    /// returns a receiver for its result; no [`Completion`] is reported. For work that
+    /// reads and never waits for a lock, such as the shell's describe commands, so the
+    /// caller can simply block on the receiver. `label` stands for it in
+    /// [`Status::running`] meanwhile. Refused, as a statement is, while the session runs
+    /// another statement.
+    pub fn call<T: Send + 'static>(
+        &mut self,
+        name: &str,
+        label: &str,
+        f: impl FnOnce(&mut Session) -> T + Send + 'static,
+    ) -> Result<Receiver<T>, SubmitError> {
+        self.open(name);
+        let shared = self.workers[name].shared.clone();
+        let (reply, receiver) = mpsc::channel();
+        let call = move |session: &mut Session| {
+            let result = f(session);
+            // Free before the answer arrives, so that the caller can go on at once.
+            shared.lock().running = None;
+            // The caller may have stopped waiting; the result is then of no use.
+            let _ = reply.send(result);
+        };
+        self.send(name, label, Request::Call(Box::new(call)))?;
+        Ok(receiver)
+    }
+
+    fn send(&mut self, name: &str, label: &str, request: Request) -> Result<(), SubmitError> {
         self.open(name);
         let worker = &self.workers[name];
         {
@@ -219,9 +257,9 @@ impl Sessions {
                     statement: statement.clone(),
                 });
             }
-            shared.running = Some(sql.to_string());
+            shared.running = Some(label.to_string());
         }
-        worker.requests.send(sql.to_string()).map_err(|_| {
+        worker.requests.send(request).map_err(|_| {
             worker.shared.lock().running = None;
             SubmitError::Gone {
                 session: name.to_string(),
@@ -294,15 +332,23 @@ impl Sessions {
     }
 }
 
-/// A session's thread: runs statements in order and reports each completion.
+/// A session's thread: runs statements and calls in order and reports each statement's
+/// completion.
 fn serve(
     name: String,
     mut session: Session,
-    inbox: Receiver<String>,
+    inbox: Receiver<Request>,
     shared: &Mutex<Shared>,
     done: &Sender<Completion>,
 ) {
-    for statement in inbox {
+    for request in inbox {
+        let statement = match request {
+            Request::Statement(statement) => statement,
+            Request::Call(call) => {
+                call(&mut session);
+                continue;
+            }
+        };
         let started = Instant::now();
         let result = session.execute(&statement);
         {

@@ -133,6 +133,7 @@ const SCRIPTS: &[&str] = &[
     "busy_session_refuses_statements",
     "stops_at_first_error",
     "waiting_at_the_end",
+    "describe",
 ];
 
 #[test]
@@ -173,6 +174,30 @@ fn a_script_stops_at_its_first_error_with_exit_status_1() {
 #[test]
 fn a_statement_still_waiting_at_the_end_of_a_script_is_reported() {
     golden("waiting_at_the_end");
+}
+
+#[test]
+fn describe_commands_show_tables_and_indexes_as_psql_15_does() {
+    golden("describe");
+}
+
+#[test]
+fn describing_an_unknown_name_is_an_error_but_an_empty_list_is_not() {
+    let cwd = tempfile::tempdir().unwrap();
+    let listing = run(cwd.path(), &["shell", "--memory", "-c", "\\dt t*"], "");
+    assert_eq!(listing.status.code(), Some(0));
+    assert_eq!(
+        text(&listing.stderr),
+        "Did not find any relation named \"t*\".\n"
+    );
+    let script = "\\d t\n\\echo not reached\n";
+    let describe = run(cwd.path(), &["shell", "--memory", "-c", script], "");
+    assert_eq!(describe.status.code(), Some(1));
+    assert_eq!(text(&describe.stdout), "");
+    assert_eq!(
+        text(&describe.stderr),
+        "Did not find any relation named \"t\".\n"
+    );
 }
 
 #[test]

@@ -129,6 +129,7 @@
 pub mod catalog;
 mod check;
 mod ddl;
+mod describe;
 mod dml;
 pub mod encoding;
 mod error;
@@ -145,6 +146,10 @@ mod session;
 mod stack_depth;
 pub mod types;
 
+pub use describe::{
+    ColumnDescription, Description, IndexDescription, IndexKind, Relation, RelationKind,
+    TableDescription,
+};
 pub use encoding::SQL_PREFIX;
 pub use error::{format_error, Error, Result};
 pub use format::{format_error_with_state, format_psql};

@@ -319,6 +319,28 @@ impl Session {
         self.default_level = level;
     }
 
+    /// Runs `read` on the catalog as this session's next statement would see it, without
+    /// changing the session ([`crate::describe`]): in the block's transaction, its own
+    /// uncommitted DDL included, else in a read-only transaction of its own; 25P02 in a
+    /// failed block.
+    pub(crate) fn read_catalog<T>(
+        &mut self,
+        read: impl FnOnce(&Transaction, &mut Catalog) -> Result<T>,
+    ) -> Result<T> {
+        if self.failed {
+            return Err(Error::InFailedTransaction);
+        }
+        if let Some(txn) = &self.txn {
+            txn.begin_statement();
+            return read(txn, &mut self.catalog);
+        }
+        // Beginning the block's transaction here would fix its snapshot (and its level).
+        let txn = self.mgr.begin_read_only(self.isolation_level());
+        let result = read(&txn, &mut self.catalog);
+        txn.rollback();
+        result
+    }
+
     /// Runs one statement.
     pub fn execute(&mut self, sql: &str) -> Result<QueryResult> {
         if is_checkpoint(sql) {

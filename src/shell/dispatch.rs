@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use isolde_sql::{format_error_with_state, format_psql, QueryResult, Value};
 
+use super::describe::Describe;
 use super::input::Buffer;
 use super::meta::{self, Meta, HELP};
 use super::output::Output;
@@ -180,19 +181,28 @@ impl Shell {
         !self.pending.is_empty()
     }
 
+    /// True (and says so) if the current session's statement has not finished: the
+    /// session takes nothing else meanwhile.
+    fn refuse_if_busy(&mut self, out: &mut Output) -> bool {
+        let Some(waiting) = self.pending.get(&self.current) else {
+            return false;
+        };
+        let why = match waiting {
+            Some(holders) => self.waiting_for(holders),
+            None => "running".to_string(),
+        };
+        self.error(
+            out,
+            &format!(
+                "session {} is busy: its statement is {why}; switch sessions with \\session NAME\n",
+                self.current
+            ),
+        );
+        true
+    }
+
     fn execute(&mut self, statement: &str, out: &mut Output) {
-        if let Some(waiting) = self.pending.get(&self.current) {
-            let why = match waiting {
-                Some(holders) => self.waiting_for(holders),
-                None => "running".to_string(),
-            };
-            self.error(
-                out,
-                &format!(
-                    "session {} is busy: its statement is {why}; switch sessions with \\session NAME\n",
-                    self.current
-                ),
-            );
+        if self.refuse_if_busy(out) {
             return;
         }
         match self.sessions.submit(&self.current, statement) {
@@ -342,8 +352,40 @@ impl Shell {
             }
             Meta::Session(None) => out.out(&format!("{}\n", self.current)),
             Meta::Echo(text) => out.out(&format!("{text}\n")),
+            Meta::Describe(command) => self.describe(line.trim(), command, out),
         }
         Flow::Continue
+    }
+
+    /// A describe command, run on the current session's thread: it only reads, so it
+    /// never waits for a lock, and the shell waits for its answer.
+    fn describe(&mut self, line: &str, command: Describe, out: &mut Output) {
+        if self.refuse_if_busy(out) {
+            return;
+        }
+        let read = command.clone();
+        let answer = self
+            .sessions
+            .call(&self.current, line, move |session| read.read(session));
+        let answer = match answer.map(|receiver| receiver.recv()) {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(_)) => {
+                let message = format!(
+                    "{}: the session stopped unexpectedly; switch to another one\n",
+                    self.current
+                );
+                return self.error(out, &message);
+            }
+            Err(e) => return self.error(out, &format!("{e}\n")),
+        };
+        match answer {
+            Ok(found) => {
+                if !command.print(found, out) {
+                    self.errors += 1;
+                }
+            }
+            Err(e) => self.error(out, &format!("{}\n", format_error_with_state(&e))),
+        }
     }
 
     /// `\sessions`: one row per session.

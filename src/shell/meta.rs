@@ -1,5 +1,7 @@
 //! Backslash commands: parsing, and the help text that documents them.
 
+use super::describe::{Describe, Listing};
+
 /// A parsed backslash command.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Meta {
@@ -16,6 +18,9 @@ pub enum Meta {
     Session(Option<String>),
     /// `\echo TEXT`: print TEXT (for narrating scripts).
     Echo(String),
+    /// `\d [PATTERN]`, `\dt [PATTERN]`, `\di [PATTERN]`: list or describe tables and
+    /// indexes ([`super::describe`]).
+    Describe(Describe),
 }
 
 /// Why a backslash line is not a command.
@@ -62,6 +67,16 @@ pub fn parse(line: &str) -> Result<Meta, MetaError> {
         "?" | "h" | "help" => Ok(Meta::Help),
         "sessions" => no_argument(Meta::Sessions),
         "echo" => Ok(Meta::Echo(rest.to_string())),
+        "d" | "dt" | "di" => {
+            let listing = match name {
+                "d" => Listing::Relations,
+                "dt" => Listing::Tables,
+                _ => Listing::Indexes,
+            };
+            Describe::parse(listing, rest)
+                .map(Meta::Describe)
+                .map_err(|m| bad(&m))
+        }
         "timing" => match rest.to_ascii_lowercase().as_str() {
             "" => Ok(Meta::Timing(None)),
             "on" => Ok(Meta::Timing(Some(true))),
@@ -91,6 +106,14 @@ Sessions (each is its own connection, running on its own thread)
   \session NAME, \s NAME  switch to session NAME, creating it if needed
   \session, \s            print the current session's name
   \sessions               list sessions: isolation level, state, running statement
+
+Describing (psql's; PATTERN is a name, with * and ? as wildcards)
+  \d                      list tables
+  \d PATTERN              describe each matching table (columns, indexes) or index
+  \dt [PATTERN]           list tables
+  \di [PATTERN]           list indexes, primary keys included
+  Describes read the catalog in the session's transaction (its own uncommitted
+  CREATE TABLE included) and leave that transaction as it was.
 
 Other
   \timing [on|off]        toggle or set printing each statement's time
@@ -136,6 +159,19 @@ mod tests {
             Ok(Meta::Echo("two  words".into()))
         );
         assert_eq!(parse("\\?"), Ok(Meta::Help));
+        let listing = |meta| match meta {
+            Ok(Meta::Describe(d)) => Some((d.listing, d.pattern.map(|p| p.to_string()))),
+            _ => None,
+        };
+        assert_eq!(listing(parse("\\d")), Some((Listing::Relations, None)));
+        assert_eq!(
+            listing(parse("\\dt  t*")),
+            Some((Listing::Tables, Some("t*".into())))
+        );
+        assert_eq!(
+            listing(parse("\\di \"T\"")),
+            Some((Listing::Indexes, Some("\"T\"".into())))
+        );
     }
 
     #[test]
@@ -152,6 +188,7 @@ mod tests {
     fn bad_arguments_are_refused_with_the_command_named() {
         assert!(parse("\\timing maybe").is_err());
         assert!(parse("\\q now").is_err());
+        assert!(parse("\\dt a b").is_err());
         let err = parse("\\session a-b").unwrap_err().to_string();
         assert!(
             err.starts_with("\\session: invalid session name \"a-b\""),

@@ -11,10 +11,12 @@
 //! two-session demo is one file.
 //!
 //! The pieces: [`input`] cuts lines into statements at `;`, [`meta`] parses backslash
-//! commands and holds the help text, [`prompt`] draws `a:RR*> `, [`output`] keeps
+//! commands and holds the help text, [`describe`] reads and prints `\d` and its kin,
+//! [`prompt`] draws `a:RR*> `, [`output`] keeps
 //! results (standard output) and errors (standard error) in order, and [`Shell`] ties
 //! them to the sessions.
 
+pub mod describe;
 mod dispatch;
 pub mod input;
 pub mod meta;

@@ -6,6 +6,8 @@
 
 use std::io::{self, Write};
 
+use isolde_sql::{format_psql, QueryResult};
+
 /// Which stream a piece of text belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stream {
@@ -66,9 +68,52 @@ impl Output {
     }
 }
 
+/// A table with a title centred over it, as psql's describe commands print one
+/// (`List of relations`, `Table "public.t"`): `footers` None keeps the `(N rows)` line,
+/// Some puts these lines in its place, as psql does for a table's description.
+pub fn titled_table(title: &str, result: &QueryResult, footers: Option<&[String]>) -> String {
+    let table = format_psql(result);
+    let mut lines: Vec<&str> = table.lines().collect();
+    // The header line is as wide as the table.
+    let width = lines.first().map_or(0, |header| header.chars().count());
+    let title_width = title.chars().count();
+    let indent = " ".repeat(width.saturating_sub(title_width) / 2);
+    let mut out = format!("{indent}{title}\n");
+    if let Some(footers) = footers {
+        // The last line is the row count.
+        lines.pop();
+        lines.extend(footers.iter().map(String::as_str));
+    }
+    for line in lines {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use isolde_sql::Value;
+
+    #[test]
+    fn titles_are_centred_and_footers_replace_the_row_count() {
+        let result = QueryResult {
+            columns: ["Column".to_string(), "Type".to_string()].into(),
+            rows: vec![vec![Value::from("id"), Value::from("bigint")]],
+            tag: "SELECT 1".into(),
+            notices: Vec::new(),
+        };
+        assert_eq!(
+            titled_table("T", &result, None),
+            "        T\n Column |  Type  \n--------+--------\n id     | bigint\n(1 row)\n"
+        );
+        let footers = ["Indexes:".to_string()];
+        assert_eq!(
+            titled_table("A title wider than the table", &result, Some(&footers)),
+            "A title wider than the table\n Column |  Type  \n--------+--------\n id     | bigint\nIndexes:\n"
+        );
+    }
 
     #[test]
     fn pieces_keep_their_order_and_their_stream() {
