@@ -274,7 +274,7 @@ fn list(relations: &[Relation], listing: Listing) -> String {
     format!("{}\n", titled_table("List of relations", &result, None))
 }
 
-/// psql's `Table "public.t"`: the columns, then the indexes.
+/// psql's `Table "public.t"`: the columns, then the indexes and CHECK constraints.
 fn table(t: &TableDescription) -> String {
     let listed = t.columns.iter().map(|c| {
         vec![
@@ -303,6 +303,12 @@ fn table(t: &TableDescription) -> String {
             i.name,
             keys.join(", ")
         ));
+    }
+    if !t.checks.is_empty() {
+        footers.push("Check constraints:".to_string());
+    }
+    for (name, definition) in &t.checks {
+        footers.push(format!("    \"{name}\" {definition}"));
     }
     let title = format!("Table \"{SCHEMA}.{}\"", t.name);
     let result = rows(&columns, listed.collect());

@@ -53,3 +53,6 @@ DELETE FROM heap;
 \d heap
 \s a
 ROLLBACK;
+\echo -- Defaults from sequences, identity columns and CHECK constraints.
+CREATE TABLE acc (id SERIAL PRIMARY KEY, owner TEXT NOT NULL DEFAULT 'x', balance INT CHECK (balance >= 0), n BIGINT GENERATED ALWAYS AS IDENTITY, CHECK (owner <> ''));
+\d acc
