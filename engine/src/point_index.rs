@@ -14,12 +14,15 @@
 //! control bytes (as `std`'s `HashMap`) pays two, one for the control bytes and one for
 //! the slot they point to.
 //!
-//! The index follows the skip list and never leads it: a chain is published here by
-//! whoever found or created it in the skip list, before anything is written into it, and a
-//! chain that garbage collection unlinked (a *dead* one) is replaced or removed
-//! afterwards. A lookup may therefore briefly find a dead chain, which holds nothing
-//! visible, or no chain for a key whose chain was just created and is still empty; it
-//! never misses a version.
+//! The index is a cache of the skip list, never ahead of it: the skip list decides which
+//! chain is a key's one, and a key's entry is made when the key is first found there by a
+//! point lookup or by a write to a key that existed. A key created by a write is not
+//! indexed until its first point access, so a bulk load (a big `INSERT`, recovery, a
+//! checkpoint loaded) costs the index nothing, and keys never read by point lookups
+//! take no room in it. A lookup that finds no entry asks the skip list. A chain that
+//! garbage collection unlinked (a *dead* one) is removed from the index afterwards, so a
+//! lookup may briefly find one, and asks the skip list then too: a fresh chain for the
+//! key may be there unindexed.
 //!
 //! Lock order: a shard's lock may be held while taking a chain's lock, never the reverse.
 
@@ -78,17 +81,6 @@ impl<V: Clone> PointIndex<V> {
         let (shard, hash) = self.shard(key);
         let table = shard.read();
         f(table.find(hash, key).map(|at| table.entry(at)))
-    }
-
-    /// Makes room for `additional` more keys, spread over the shards, so that a bulk load
-    /// of a known size does not grow each shard's table step by step.
-    pub(crate) fn reserve(&self, additional: usize) {
-        for shard in self.shards.iter() {
-            shard
-                .0
-                .write()
-                .reserve(additional / SHARDS + 1, self.slot_hash());
-        }
     }
 
     /// Makes `value()`, made under the shard's lock, the entry of `key`, unless it is

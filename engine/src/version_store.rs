@@ -18,8 +18,9 @@
 //! decided in one place, [`ReadAt`] and `ChainState::visible`.
 //!
 //! The map is a lock-free skip list, so scans take no global lock; point lookups go
-//! through a sharded hash index of the same chains (`point_index`), whose shard locks
-//! are held for one probe. An index entry may also hold a copy of its chain's newest
+//! first through a sharded hash index of the chains already accessed by key
+//! (`point_index`), whose shard locks are held for one probe, and to the skip list when
+//! it has no entry. An index entry may also hold a copy of its chain's newest
 //! committed version ([`IndexEntry`]), which a snapshot that sees it reads without
 //! visiting the chain. Each chain has its own small reader-writer lock, held only for
 //! the few instructions that pick or install a version. This module knows nothing of how
@@ -347,9 +348,9 @@ impl ChainState {
 /// snapshot sees that version reads it without visiting the chain (one cache miss fewer
 /// for most point reads).
 ///
-/// A chain with no committed version has no copy (`newest_ts` 0), and its first commit
-/// does not make one: a bulk load pays nothing for it. The first read that finds a
-/// committed version in the chain but no copy here makes it ([`VersionStore::get_with`]).
+/// An entry made from a chain with no committed version has no copy (`newest_ts` 0), and
+/// the chain's first commit does not make one. The first read that finds a committed
+/// version in the chain but no copy here makes it ([`VersionStore::get_with`]).
 /// From then on the copy is refreshed after every change to the chain's newest version
 /// ([`VersionStore::commit_pending`], [`VersionStore::install`]), before that change can
 /// be visible to any snapshot: a commit becomes visible only after its versions are
@@ -480,12 +481,6 @@ impl VersionStore {
         VersionStore::default()
     }
 
-    /// Makes room for about `additional` more keys before a bulk load of a known size
-    /// (a checkpoint being loaded). Only a hint: the store grows as needed regardless.
-    pub fn reserve(&self, additional: usize) {
-        self.index.reserve(additional);
-    }
-
     /// The value of `key` as `at` sees it.
     pub fn get(&self, key: &[u8], at: ReadAt) -> Option<Value> {
         self.get_with(key, at, |value| value.cloned())
@@ -496,9 +491,10 @@ impl VersionStore {
     /// updates, each of which stops the processor from overlapping this read's cache
     /// misses with the next one's. `f` runs under the key's locks for a value shorter
     /// than `LARGE_VALUE` (4 KiB), so it must be short and must not call the store; a
-    /// longer value is cloned out and `f` runs after the locks are released. A snapshot reader with no pending versions (`txn`
-    /// 0) that sees the key's newest committed version reads the copy in the key's
-    /// point index entry and never visits the chain.
+    /// longer value is cloned out and `f` runs after the locks are released. A snapshot
+    /// reader with no pending versions (`txn` 0) that sees the key's newest committed
+    /// version reads the copy in the key's point index entry and never visits the chain.
+    /// A key not indexed yet is looked up in the skip list, then indexed.
     pub fn get_with<R>(&self, key: &[u8], at: ReadAt, f: impl FnOnce(Option<&Value>) -> R) -> R {
         let mut f = Some(f);
         // Runs `f` on a small value where it lies, under the locks; a large one is taken
@@ -508,34 +504,54 @@ impl VersionStore {
             Some(v) if v.len() >= LARGE_VALUE => Err(v.clone()),
             value => Ok(f.take().map(|f| f(value))),
         };
-        // A dead chain found here holds at most a tombstone nobody can see past, so it
-        // reads as absent without a special case.
-        let (read, uncopied) = self.index.read(key, |entry| match (entry, at) {
+        // What the index says: the read done, or the key's chain not indexed (or only a
+        // dead one is: a fresh chain may have replaced it in the skip list unindexed).
+        enum Indexed<T> {
+            Read(T, Option<Arc<Chain>>),
+            Missed,
+        }
+        let indexed = self.index.read(key, |entry| match (entry, at) {
+            (Some(entry), _) if entry.chain.is_dead() => Indexed::Missed,
             // No uncommitted version of the reader's own can be there (`txn` 0), and the
             // snapshot sees the newest committed version: the entry's copy of it.
             (Some(entry), ReadAt::Snapshot { ts, txn: 0 })
                 if entry.newest_ts != 0 && entry.newest_ts <= ts =>
             {
-                (run(entry.newest.as_ref()), None)
+                Indexed::Read(run(entry.newest.as_ref()), None)
             }
             (Some(entry), at) => {
                 let state = entry.chain.state.read();
                 let uncopied = entry.newest_ts == 0 && state.newest.ts != 0;
-                (
+                Indexed::Read(
                     run(state.visible(at)),
                     uncopied.then(|| entry.chain.clone()),
                 )
             }
-            (None, _) => (run(None), None),
+            (None, _) => Indexed::Missed,
         });
-        if let Some(chain) = uncopied {
-            // Not worth waiting for: the next read tries again.
-            self.index.try_update(key, |entry| {
-                if Arc::ptr_eq(&entry.chain, &chain) {
-                    *entry = IndexEntry::of(&chain);
+        let read = match indexed {
+            Indexed::Read(read, None) => read,
+            Indexed::Read(read, Some(chain)) => {
+                // Not worth waiting for: the next read tries again.
+                self.index.try_update(key, |entry| {
+                    if Arc::ptr_eq(&entry.chain, &chain) {
+                        *entry = IndexEntry::of(&chain);
+                    }
+                });
+                read
+            }
+            // The skip list decides; a chain found there is indexed for the next read. A
+            // dead one holds at most a tombstone nobody can see past: absent.
+            Indexed::Missed => match self.linked_chain(key) {
+                Some(chain) => {
+                    let read = run(chain.state.read().visible(at));
+                    self.index
+                        .publish(key, || IndexEntry::of(&chain), |e| e.chain.is_dead());
+                    read
                 }
-            });
-        }
+                None => run(None),
+            },
+        };
         let read = match read {
             Ok(read) => read,
             Err(large) => f.take().map(|f| f(Some(&large))),
@@ -726,9 +742,15 @@ impl VersionStore {
 
     /// The commit timestamp of the newest committed version of `key` (0 if none).
     pub fn newest_ts(&self, key: &[u8]) -> Timestamp {
-        self.index.read(key, |entry| {
-            entry.map_or(0, |e| e.chain.state.read().newest_ts())
-        })
+        self.linked_chain(key)
+            .map_or(0, |chain| chain.state.read().newest_ts())
+    }
+
+    /// `key`'s chain as the skip list has it, the one that decides; None when the key
+    /// has none.
+    fn linked_chain(&self, key: &[u8]) -> Option<Arc<Chain>> {
+        let guard = epoch::pin();
+        self.map.get(key, &guard).map(|entry| entry.value().clone())
     }
 
     /// One garbage-collection pass: prunes the chains that have something to reclaim to
@@ -812,18 +834,27 @@ impl VersionStore {
         loop {
             let chain = match self.index.read(key, |entry| entry.map(|e| e.chain.clone())) {
                 Some(chain) if !chain.is_dead() => chain,
-                // Not indexed yet (or only a dead chain is): the skip list decides which
-                // chain is the key's, and it is published before anything is written to
-                // it, so that a point lookup never misses a version.
+                // Not indexed (or only a dead chain is): the skip list decides which chain
+                // is the key's. A chain that was there already is indexed for the next
+                // access; one this write creates is not, so a bulk load pays nothing for
+                // the index (the key's first point read indexes it).
                 _ => {
                     let guard = epoch::pin();
-                    let entry =
-                        self.map
-                            .get_or_insert_with(StoredKey::from(key), Arc::default, &guard);
+                    let mut created = false;
+                    let entry = self.map.get_or_insert_with(
+                        StoredKey::from(key),
+                        || {
+                            created = true;
+                            Arc::default()
+                        },
+                        &guard,
+                    );
                     let chain = entry.value().clone();
                     entry.release(&guard);
-                    self.index
-                        .publish(key, || IndexEntry::of(&chain), |e| e.chain.is_dead());
+                    if !created {
+                        self.index
+                            .publish(key, || IndexEntry::of(&chain), |e| e.chain.is_dead());
+                    }
                     chain
                 }
             };
@@ -1044,6 +1075,60 @@ mod tests {
             e.filter(|e| e.newest_ts != 0)
                 .map(|e| (e.newest_ts, e.newest.clone()))
         })
+    }
+
+    fn indexed(store: &VersionStore, key: &[u8]) -> bool {
+        store.index.read(key, |e| e.is_some())
+    }
+
+    #[test]
+    fn keys_a_write_creates_are_indexed_at_their_first_point_access() {
+        let store = VersionStore::new();
+        let held = hold(store.write(b"a", 1, v("x"), None));
+        store.commit_pending(1, [(&b"a"[..], &held)], 3, 0);
+        store.finish(1, [(&b"a"[..], &held)]);
+        store.install(b"b", 4, v("y"), 0);
+        assert!(!indexed(&store, b"a") && !indexed(&store, b"b"));
+        assert_eq!(store.newest_ts(b"a"), 3, "the skip list answers");
+        assert_eq!(store.get(b"a", at(5)), v("x"), "read from the skip list");
+        assert_eq!(
+            copy(&store, b"a"),
+            Some((3, v("x"))),
+            "and indexed with a copy"
+        );
+        assert_eq!(store.get(b"c", at(5)), None);
+        assert!(
+            !indexed(&store, b"c"),
+            "an absent key leaves nothing behind"
+        );
+        // A write to a key that was there indexes it too.
+        hold(store.lock(b"b", 2, LockMode::Shared, None));
+        assert_eq!(copy(&store, b"b"), Some((4, v("y"))));
+    }
+
+    #[test]
+    fn a_dead_chain_left_in_the_index_never_hides_a_fresh_one() {
+        let store = VersionStore::new();
+        store.install(b"a", 1, v("old"), 0);
+        assert_eq!(store.get(b"a", at(1)), v("old"));
+        let dead = store
+            .index
+            .read(b"a", |e| e.cloned())
+            .expect("indexed at the first read");
+        store.install(b"a", 2, None, 0);
+        store.gc(2);
+        assert!(dead.chain.is_dead() && !indexed(&store, b"a"), "unlinked");
+        // A fresh chain for the key, created by a write and so not indexed, while the
+        // dead one is still in the index (as between a collection's unlinking and its
+        // removal from the index).
+        store.install(b"a", 3, v("new"), 0);
+        store.index.publish(b"a", || dead, |_| false);
+        assert_eq!(store.get(b"a", at(3)), v("new"));
+        assert_eq!(
+            copy(&store, b"a"),
+            Some((3, v("new"))),
+            "the fresh chain replaced the dead one"
+        );
     }
 
     #[test]
