@@ -20,9 +20,9 @@
 //! indexed until its first point access, so a bulk load (a big `INSERT`, recovery, a
 //! checkpoint loaded) costs the index nothing, and keys never read by point lookups
 //! take no room in it. A lookup that finds no entry asks the skip list. A chain that
-//! garbage collection unlinked (a *dead* one) is removed from the index afterwards, so a
-//! lookup may briefly find one, and asks the skip list then too: a fresh chain for the
-//! key may be there unindexed.
+//! garbage collection takes out (a *dead* one) leaves the index before it leaves the skip
+//! list, so a lookup may briefly find one, but never while a fresh chain for its key
+//! exists.
 //!
 //! Lock order: a shard's lock may be held while taking a chain's lock, never the reverse.
 
