@@ -1,6 +1,7 @@
 //! Writers, readers and garbage collection on the same few keys at once. Deleted keys are
 //! unlinked by collection and re-created by the next writer, over and over; the point
-//! index and the ordered map must never disagree about which chain is a key's one.
+//! index and the ordered map must never disagree about which chain is a key's one, and a
+//! point read must always find a key's newest commit, whichever chain holds it.
 
 use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -29,6 +30,9 @@ fn each_lock_holder_sees_the_previous_commit_while_deleted_keys_are_collected() 
     let last: Vec<(AtomicU64, AtomicBool)> = (0..KEYS)
         .map(|_| (AtomicU64::new(0), AtomicBool::new(false)))
         .collect();
+    // Per key, odd while its lock holder is committing and `last` may be behind.
+    let committing: Vec<AtomicU64> = (0..KEYS).map(|_| AtomicU64::new(0)).collect();
+    let checked = AtomicU64::new(0);
     let running = AtomicBool::new(true);
     let collected = AtomicU64::new(0);
 
@@ -39,19 +43,48 @@ fn each_lock_holder_sees_the_previous_commit_while_deleted_keys_are_collected() 
                 collected.fetch_add(store.gc(horizon).keys_removed, Ordering::Relaxed);
             }
         });
+        s.spawn(|| {
+            // Point reads of the newest state, checked whenever no commit of the key ran
+            // meanwhile: a deleted key's collected chain must never hide the fresh chain
+            // that a later write made for it.
+            while running.load(Ordering::Relaxed) {
+                for (k, (_, is_value)) in last.iter().enumerate() {
+                    let before = committing[k].load(Ordering::SeqCst);
+                    let expected = is_value.load(Ordering::SeqCst);
+                    let read = store.get(&key(k), newest(u64::MAX));
+                    if before % 2 == 0 && committing[k].load(Ordering::SeqCst) == before {
+                        assert_eq!(read.is_some(), expected, "point read of key {k}");
+                        checked.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        });
         let writers: Vec<_> = (0..WRITERS)
             .map(|w| {
-                let (store, clock, last) = (&store, &clock, &last);
+                let (store, clock, last, committing) = (&store, &clock, &last, &committing);
                 s.spawn(move || {
                     for op in 0..OPS_PER_WRITER {
                         let txn = 1 + w + op * WRITERS;
                         let k = (op as usize + w as usize) % KEYS;
+                        let value: Option<Value> =
+                            (op % 2 == 0).then(|| Arc::from(txn.to_le_bytes().as_slice()));
+                        // Half the writes lock the key first, half write at once (so that
+                        // a write may be the first access to a key's fresh chain).
+                        let write_at_once = (op / 2) % 2 == 1;
                         let deadline = Instant::now() + Duration::from_secs(10);
                         let (locked, held) = loop {
-                            match store.lock(&key(k), txn, LockMode::Exclusive, None) {
-                                Ok(granted) => {
-                                    let held = granted.new_hold.expect("a fresh txn's hold");
-                                    break (granted.found, held);
+                            let granted = if write_at_once {
+                                store
+                                    .write(&key(k), txn, value.clone(), None)
+                                    .map(|g| (g.found.0, g.new_hold))
+                            } else {
+                                store
+                                    .lock(&key(k), txn, LockMode::Exclusive, None)
+                                    .map(|g| (g.found, g.new_hold))
+                            };
+                            match granted {
+                                Ok((found, new_hold)) => {
+                                    break (found, new_hold.expect("a fresh txn's hold"));
                                 }
                                 Err(Conflict::Blocked { holders }) => {
                                     // Holders keep a lock for a few instructions; one that
@@ -74,18 +107,20 @@ fn each_lock_holder_sees_the_previous_commit_while_deleted_keys_are_collected() 
                             assert_eq!(locked.newest_ts, expected_ts, "key {k}, txn {txn}");
                         }
                         assert_eq!(locked.newest.is_some(), expected_value, "key {k}");
-                        let value: Option<Value> =
-                            (op % 2 == 0).then(|| Arc::from(txn.to_le_bytes().as_slice()));
-                        let again = store
-                            .write(&key(k), txn, value.clone(), None)
-                            .expect("the lock holder may write");
-                        assert!(again.new_hold.is_none(), "the key was held already");
+                        if !write_at_once {
+                            let again = store
+                                .write(&key(k), txn, value.clone(), None)
+                                .expect("the lock holder may write");
+                            assert!(again.new_hold.is_none(), "the key was held already");
+                        }
                         // Timestamps are handed out while holding the lock, so each key's
                         // versions arrive in timestamp order.
                         let ts = clock.fetch_add(1, Ordering::SeqCst) + 1;
+                        committing[k].fetch_add(1, Ordering::SeqCst);
                         last_ts.store(ts, Ordering::SeqCst);
                         last_is_value.store(value.is_some(), Ordering::SeqCst);
                         store.commit_pending(txn, [(key(k).as_slice(), &held)], ts, ts);
+                        committing[k].fetch_add(1, Ordering::SeqCst);
                         store.finish(txn, [(key(k).as_slice(), &held)]);
                         let read = store.get(&key(k), newest(u64::MAX));
                         if read.is_some() {
@@ -106,6 +141,10 @@ fn each_lock_holder_sees_the_previous_commit_while_deleted_keys_are_collected() 
     assert!(
         collected.load(Ordering::Relaxed) > 0,
         "the test must make collection unlink chains while writers run"
+    );
+    assert!(
+        checked.load(Ordering::Relaxed) > 0,
+        "the test must check point reads while writers run"
     );
     for (k, (_, is_value)) in last.iter().enumerate() {
         let expected = is_value.load(Ordering::SeqCst);
