@@ -52,7 +52,7 @@ fn each_lock_holder_sees_the_previous_commit_while_deleted_keys_are_collected() 
                     let before = committing[k].load(Ordering::SeqCst);
                     let expected = is_value.load(Ordering::SeqCst);
                     let read = store.get(&key(k), newest(u64::MAX));
-                    if before % 2 == 0 && committing[k].load(Ordering::SeqCst) == before {
+                    if before.is_multiple_of(2) && committing[k].load(Ordering::SeqCst) == before {
                         assert_eq!(read.is_some(), expected, "point read of key {k}");
                         checked.fetch_add(1, Ordering::Relaxed);
                     }
