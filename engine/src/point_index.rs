@@ -16,10 +16,12 @@
 //!
 //! The index is a cache of the skip list, never ahead of it: the skip list decides which
 //! chain is a key's one, and a key's entry is made when the key is first found there by a
-//! point lookup or by a write to a key that existed. A key created by a write is not
-//! indexed until its first point access, so a bulk load (a big `INSERT`, recovery, a
-//! checkpoint loaded) costs the index nothing, and keys never read by point lookups
-//! take no room in it. A lookup that finds no entry asks the skip list. A chain that
+//! point lookup or by a write to a key that existed. A key created by a transaction's
+//! write is not indexed until its first point access, so a bulk load (a big `INSERT`)
+//! costs the index nothing, and keys never read by point lookups take no room in it.
+//! Keys installed by recovery, a checkpoint load or a replica are indexed as they come,
+//! so that reads after a restart do not each pay a skip-list search first. A lookup that
+//! finds no entry asks the skip list. A chain that
 //! garbage collection takes out (a *dead* one) leaves the index before it leaves the skip
 //! list, so a lookup may briefly find one, but never while a fresh chain for its key
 //! exists.
@@ -81,6 +83,17 @@ impl<V: Clone> PointIndex<V> {
         let (shard, hash) = self.shard(key);
         let table = shard.read();
         f(table.find(hash, key).map(|at| table.entry(at)))
+    }
+
+    /// Makes room for `additional` more keys, spread over the shards, so that a bulk load
+    /// of a known size does not grow each shard's table step by step.
+    pub(crate) fn reserve(&self, additional: usize) {
+        for shard in self.shards.iter() {
+            shard
+                .0
+                .write()
+                .reserve(additional / SHARDS + 1, self.slot_hash());
+        }
     }
 
     /// Makes `value()`, made under the shard's lock, the entry of `key`, unless it is

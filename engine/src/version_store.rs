@@ -481,6 +481,12 @@ impl VersionStore {
         VersionStore::default()
     }
 
+    /// Makes room for about `additional` more keys before a bulk load of a known size
+    /// (a checkpoint being loaded). Only a hint: the store grows as needed regardless.
+    pub fn reserve(&self, additional: usize) {
+        self.index.reserve(additional);
+    }
+
     /// The value of `key` as `at` sees it.
     pub fn get(&self, key: &[u8], at: ReadAt) -> Option<Value> {
         self.get_with(key, at, |value| value.cloned())
@@ -630,7 +636,7 @@ impl VersionStore {
     /// None and changes nothing. A queue taker's step, which must not take back its own
     /// uncommitted messages.
     pub fn take(&self, key: &[u8], txn: TxnId) -> Result<Option<Granted<Locked>>, Conflict> {
-        self.with_chain(key, |chain, state| {
+        self.with_chain(key, false, |chain, state| {
             if state.exclusive == txn && state.pending.is_some() {
                 return Ok(None);
             }
@@ -715,10 +721,11 @@ impl VersionStore {
     }
 
     /// Installs a committed version directly, bypassing locks: the path shared by
-    /// recovery, checkpoint loading and (later) replication, which apply write sets that
-    /// already committed elsewhere. Versions must arrive in timestamp order per key.
+    /// recovery, checkpoint loading and replication, which apply write sets that already
+    /// committed elsewhere. Versions must arrive in timestamp order per key. Keys are
+    /// indexed as they come (see the `point_index` module).
     pub fn install(&self, key: &[u8], ts: Timestamp, value: Option<Value>, horizon: Timestamp) {
-        let changed = self.with_chain(key, |chain, state| {
+        let changed = self.with_chain(key, true, |chain, state| {
             let first = state.newest.ts == 0;
             state.push(Version { ts, value }, horizon);
             self.queue_if_collectable(key, chain, state);
@@ -827,21 +834,27 @@ impl VersionStore {
         first_updater_wins: Option<Timestamp>,
         f: impl FnOnce(&mut ChainState) -> R,
     ) -> Result<Granted<R>, Conflict> {
-        self.with_chain(key, |chain, state| {
+        self.with_chain(key, false, |chain, state| {
             grant_on(chain, state, txn, mode, first_updater_wins, f)
         })
     }
 
-    /// Runs `f` on `key`'s chain under its write lock, creating the chain if needed and
-    /// retrying if garbage collection unlinks it in between.
-    fn with_chain<R>(&self, key: &[u8], f: impl FnOnce(&Arc<Chain>, &mut ChainState) -> R) -> R {
+    /// Runs `f` on `key`'s chain under its write lock, creating the chain if needed (and
+    /// indexing a created one if `index_created`) and retrying if garbage collection
+    /// unlinks it in between.
+    fn with_chain<R>(
+        &self,
+        key: &[u8],
+        index_created: bool,
+        f: impl FnOnce(&Arc<Chain>, &mut ChainState) -> R,
+    ) -> R {
         loop {
             let chain = match self.index.read(key, |entry| entry.map(|e| e.chain.clone())) {
                 Some(chain) if !chain.is_dead() => chain,
                 // Not indexed (or only a dead chain is): the skip list decides which chain
                 // is the key's. A chain that was there already is indexed for the next
-                // access; one this write creates is not, so a bulk load pays nothing for
-                // the index (the key's first point read indexes it).
+                // access; one this call creates only with `index_created` (otherwise the
+                // key's first point read indexes it).
                 _ => {
                     let guard = epoch::pin();
                     let mut created = false;
@@ -855,7 +868,7 @@ impl VersionStore {
                     );
                     let chain = entry.value().clone();
                     entry.release(&guard);
-                    if !created {
+                    if !created || index_created {
                         self.index
                             .publish(key, || IndexEntry::of(&chain), |e| e.chain.is_dead());
                     }
@@ -1095,7 +1108,9 @@ mod tests {
         let held = hold(store.write(b"a", 1, v("x"), None));
         store.commit_pending(1, [(&b"a"[..], &held)], 3, 0);
         store.finish(1, [(&b"a"[..], &held)]);
-        store.install(b"b", 4, v("y"), 0);
+        let held = hold(store.write(b"b", 2, v("y"), None));
+        store.commit_pending(2, [(&b"b"[..], &held)], 4, 0);
+        store.finish(2, [(&b"b"[..], &held)]);
         assert!(!indexed(&store, b"a") && !indexed(&store, b"b"));
         assert_eq!(store.newest_ts(b"a"), 3, "the skip list answers");
         assert_eq!(store.get(b"a", at(5)), v("x"), "read from the skip list");
@@ -1110,8 +1125,12 @@ mod tests {
             "an absent key leaves nothing behind"
         );
         // A write to a key that was there indexes it too.
-        hold(store.lock(b"b", 2, LockMode::Shared, None));
+        hold(store.lock(b"b", 3, LockMode::Shared, None));
         assert_eq!(copy(&store, b"b"), Some((4, v("y"))));
+        // Recovery's installs index the keys they create at once.
+        store.install(b"d", 5, v("z"), 0);
+        assert!(indexed(&store, b"d"));
+        assert_eq!(store.get(b"d", at(5)), v("z"));
     }
 
     #[test]
@@ -1122,8 +1141,11 @@ mod tests {
         store.install(b"a", 2, None, 0);
         assert_eq!(store.gc(2).keys_removed, 1);
         assert!(!indexed(&store, b"a"), "the dead chain left the index");
-        // A fresh chain, which the write that creates it does not index.
-        store.install(b"a", 3, v("new"), 0);
+        // A fresh chain, which a transaction's write that creates it does not index.
+        let held = hold(store.write(b"a", 1, v("new"), None));
+        store.commit_pending(1, [(&b"a"[..], &held)], 3, 0);
+        store.finish(1, [(&b"a"[..], &held)]);
+        assert!(!indexed(&store, b"a"));
         assert_eq!(store.get(b"a", at(3)), v("new"));
         assert_eq!(store.get(b"a", at(2)), None);
     }

@@ -668,6 +668,15 @@ impl Shared {
         if !written_without_log(&meta) && base_cut.is_some_and(|cut| meta.wal_lsn + 1 < cut) {
             return Ok(None);
         }
+        // Room in the point index for every entry, up front. The count comes from the
+        // file; capped by the file's size, a damaged count cannot ask for absurd memory
+        // (a reservation is only a hint: the store grows as needed either way).
+        let entries = loaded
+            .checkpoint
+            .entry_count()
+            .min(loaded.checkpoint.file_size());
+        self.store
+            .reserve(usize::try_from(entries).unwrap_or(usize::MAX));
         for entry in loaded.checkpoint.iter() {
             let (key, value) = entry?;
             self.store
