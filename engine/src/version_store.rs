@@ -1102,15 +1102,19 @@ mod tests {
         store.index.read(key, |e| e.is_some())
     }
 
+    /// Transaction `txn` writes `value` to `key` and commits it at `ts`, as the txn crate
+    /// does: written pending, installed, then the lock released.
+    fn commit_write(store: &VersionStore, txn: TxnId, key: &[u8], value: &str, ts: Timestamp) {
+        let held = hold(store.write(key, txn, v(value), None));
+        store.commit_pending(txn, [(key, &held)], ts, 0);
+        store.finish(txn, [(key, &held)]);
+    }
+
     #[test]
     fn keys_a_write_creates_are_indexed_at_their_first_point_access() {
         let store = VersionStore::new();
-        let held = hold(store.write(b"a", 1, v("x"), None));
-        store.commit_pending(1, [(&b"a"[..], &held)], 3, 0);
-        store.finish(1, [(&b"a"[..], &held)]);
-        let held = hold(store.write(b"b", 2, v("y"), None));
-        store.commit_pending(2, [(&b"b"[..], &held)], 4, 0);
-        store.finish(2, [(&b"b"[..], &held)]);
+        commit_write(&store, 1, b"a", "x", 3);
+        commit_write(&store, 2, b"b", "y", 4);
         assert!(!indexed(&store, b"a") && !indexed(&store, b"b"));
         assert_eq!(store.newest_ts(b"a"), 3, "the skip list answers");
         assert_eq!(store.get(b"a", at(5)), v("x"), "read from the skip list");
@@ -1142,9 +1146,7 @@ mod tests {
         assert_eq!(store.gc(2).keys_removed, 1);
         assert!(!indexed(&store, b"a"), "the dead chain left the index");
         // A fresh chain, which a transaction's write that creates it does not index.
-        let held = hold(store.write(b"a", 1, v("new"), None));
-        store.commit_pending(1, [(&b"a"[..], &held)], 3, 0);
-        store.finish(1, [(&b"a"[..], &held)]);
+        commit_write(&store, 1, b"a", "new", 3);
         assert!(!indexed(&store, b"a"));
         assert_eq!(store.get(b"a", at(3)), v("new"));
         assert_eq!(store.get(b"a", at(2)), None);
@@ -1153,9 +1155,7 @@ mod tests {
     #[test]
     fn index_copies_the_newest_version_at_first_read_and_commits_keep_it_current() {
         let store = VersionStore::new();
-        let held = hold(store.write(b"a", 1, v("x"), None));
-        store.commit_pending(1, [(&b"a"[..], &held)], 3, 0);
-        store.finish(1, [(&b"a"[..], &held)]);
+        commit_write(&store, 1, b"a", "x", 3);
         assert_eq!(copy(&store, b"a"), None, "a first commit makes no copy");
         assert_eq!(store.get(b"a", at(2)), None, "too old: read from the chain");
         assert_eq!(
