@@ -711,11 +711,21 @@ impl VersionStore {
     }
 
     /// Ends `txn`'s hold on the keys it `held`: its locks are released, and a pending
-    /// version still there (a rollback's) is discarded.
-    pub fn finish<'h>(&self, txn: TxnId, held: impl IntoIterator<Item = (&'h [u8], &'h Held)>) {
+    /// version still there (a rollback's) is discarded. Versions no snapshot at or after
+    /// `horizon` can see are dropped on the way, as a [`VersionStore::gc`] pass would: a
+    /// committer passes the horizon without its own snapshot, so that a key updated by
+    /// one transaction after another sheds each replaced version here, while its chain is
+    /// at hand, rather than in a later pass.
+    pub fn finish<'h>(
+        &self,
+        txn: TxnId,
+        held: impl IntoIterator<Item = (&'h [u8], &'h Held)>,
+        horizon: Timestamp,
+    ) {
         for (key, Held(chain)) in held {
             let mut state = chain.state.write();
             state.release(txn);
+            state.prune(horizon);
             self.queue_if_collectable(key, chain, &state);
         }
     }
@@ -1084,7 +1094,7 @@ mod tests {
         assert!(rare(&store));
         store.gc(2);
         assert!(rare(&store), "the shared lock is still there");
-        store.finish(7, [(&b"a"[..], &one)]);
+        store.finish(7, [(&b"a"[..], &one)], 0);
         assert!(!rare(&store));
         assert_eq!(store.get(b"a", at(1)), None, "pruned at horizon 2");
         assert_eq!(store.get(b"a", at(2)), v("2"));
@@ -1107,7 +1117,7 @@ mod tests {
     fn commit_write(store: &VersionStore, txn: TxnId, key: &[u8], value: &str, ts: Timestamp) {
         let held = hold(store.write(key, txn, v(value), None));
         store.commit_pending(txn, [(key, &held)], ts, 0);
-        store.finish(txn, [(key, &held)]);
+        store.finish(txn, [(key, &held)], 0);
     }
 
     #[test]
@@ -1181,11 +1191,11 @@ mod tests {
             "older snapshots read the chain"
         );
         assert_eq!(store.get(b"a", at(6)), v("y"));
-        store.finish(2, [(&b"a"[..], &held)]);
+        store.finish(2, [(&b"a"[..], &held)], 0);
         // A delete's tombstone is copied too, and recovery's installs refresh it.
         let held = hold(store.write(b"a", 3, None, None));
         store.commit_pending(3, [(&b"a"[..], &held)], 8, 0);
-        store.finish(3, [(&b"a"[..], &held)]);
+        store.finish(3, [(&b"a"[..], &held)], 0);
         assert_eq!(copy(&store, b"a"), Some((8, None)));
         assert_eq!(store.get(b"a", at(8)), None);
         store.install(b"a", 9, v("z"), 0);
@@ -1286,7 +1296,7 @@ mod tests {
             found(store.write(b"a", 2, v("y"), None)).unwrap_err(),
             Conflict::Blocked { holders: vec![1] }
         );
-        store.finish(1, [(&b"a"[..], &held)]);
+        store.finish(1, [(&b"a"[..], &held)], 0);
         assert!(store.write(b"a", 2, v("y"), None).is_ok());
     }
 
@@ -1303,8 +1313,8 @@ mod tests {
             },
             "every sharer holds it"
         );
-        store.finish(1, [(&b"a"[..], &one)]);
-        store.finish(2, [(&b"a"[..], &two)]);
+        store.finish(1, [(&b"a"[..], &one)], 0);
+        store.finish(2, [(&b"a"[..], &two)], 0);
         assert!(store.write(b"a", 3, v("x"), None).is_ok());
     }
 
@@ -1358,7 +1368,7 @@ mod tests {
             found(store.write(b"a", 2, v("y"), None)),
             Err(Conflict::Blocked { holders }) if holders == [1]
         ));
-        store.finish(1, [(&b"a"[..], &held)]);
+        store.finish(1, [(&b"a"[..], &held)], 0);
         assert!(store.write(b"a", 2, v("y"), None).is_ok());
     }
 
@@ -1464,7 +1474,7 @@ mod tests {
         let written = hold(store.write(b"rolled-back", 7, v("y"), None));
         let locked = hold(store.lock(b"absent", 7, LockMode::Shared, None));
         let held = [(&b"rolled-back"[..], &written), (&b"absent"[..], &locked)];
-        store.finish(7, held);
+        store.finish(7, held, 0);
         assert_eq!(store.key_count(), 3);
         let stats = store.gc(1);
         assert_eq!(stats.keys_removed, 2);
@@ -1521,7 +1531,7 @@ mod tests {
         // First updater wins before anything else.
         let refused = found(store.insert(b"late", 11, v("mine").unwrap(), Some(5), at, 5));
         assert_eq!(refused, Err(Conflict::Blocked { holders: vec![10] }));
-        store.finish(10, [(&b"late"[..], &late)]);
+        store.finish(10, [(&b"late"[..], &late)], 0);
         let refused = found(store.insert(b"late", 11, v("mine").unwrap(), Some(5), at, 5));
         assert_eq!(refused, Err(Conflict::Changed { committed_ts: 7 }));
     }

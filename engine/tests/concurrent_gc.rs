@@ -121,7 +121,7 @@ fn each_lock_holder_sees_the_previous_commit_while_deleted_keys_are_collected() 
                         last_is_value.store(value.is_some(), Ordering::SeqCst);
                         store.commit_pending(txn, [(key(k).as_slice(), &held)], ts, ts);
                         committing[k].fetch_add(1, Ordering::SeqCst);
-                        store.finish(txn, [(key(k).as_slice(), &held)]);
+                        store.finish(txn, [(key(k).as_slice(), &held)], ts);
                         let read = store.get(&key(k), newest(u64::MAX));
                         if read.is_some() {
                             // Another writer may have written since; a value that is there

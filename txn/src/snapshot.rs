@@ -211,8 +211,7 @@ impl Registry {
             if let Ok(at) = active.binary_search_by_key(&handle.id, |h| h.id) {
                 active.remove(at);
             }
-            let oldest = active.iter().map(|h| h.snapshot()).min();
-            let horizon = oldest.unwrap_or(Timestamp::MAX).min(clock.visible());
+            let horizon = oldest_snapshot(&active, None, clock);
             // Most ends leave the horizon where it was: a load is cheaper than an update.
             if horizon > self.horizon.load(Ordering::Acquire) {
                 self.horizon.fetch_max(horizon, Ordering::AcqRel);
@@ -220,6 +219,14 @@ impl Registry {
         }
         *handle.done.lock() = true;
         handle.ended.notify_all();
+    }
+
+    /// The horizon as it will be once `handle`'s transaction ends, which it must not
+    /// read after this: what a committing transaction may prune to before it ends. A
+    /// transaction that begins concurrently reads its snapshot under the same lock, so
+    /// this is never above it.
+    pub(crate) fn horizon_without(&self, handle: &TxnHandle, clock: &Clock) -> Timestamp {
+        oldest_snapshot(&self.active.lock(), Some(handle.id), clock)
     }
 
     /// The oldest snapshot any active or future transaction may read at.
@@ -257,6 +264,17 @@ impl Registry {
     pub(crate) fn active_count(&self) -> usize {
         self.active.lock().len()
     }
+}
+
+/// The oldest snapshot among `active` but `except`, or the visible timestamp if that is
+/// older (every future transaction reads at least at it).
+fn oldest_snapshot(active: &[Arc<TxnHandle>], except: Option<TxnId>, clock: &Clock) -> Timestamp {
+    let oldest = active
+        .iter()
+        .filter(|h| Some(h.id) != except)
+        .map(|h| h.snapshot())
+        .min();
+    oldest.unwrap_or(Timestamp::MAX).min(clock.visible())
 }
 
 #[cfg(test)]
@@ -311,6 +329,20 @@ mod tests {
         assert_eq!(registry.active_count(), 3);
         let newest = registry.begin(&clock);
         assert_eq!(registry.get(newest.id).map(|f| f.id), Some(newest.id));
+    }
+
+    #[test]
+    fn the_horizon_without_a_transaction_ignores_only_its_snapshot() {
+        let (clock, registry) = (Clock::default(), Registry::default());
+        clock.reset(5);
+        let old = registry.begin(&clock);
+        clock.reset(9);
+        let young = registry.begin(&clock);
+        clock.reset(12);
+        assert_eq!(registry.horizon_without(&young, &clock), 5);
+        assert_eq!(registry.horizon_without(&old, &clock), 9);
+        registry.end(&young, &clock);
+        assert_eq!(registry.horizon_without(&old, &clock), 12);
     }
 
     #[test]

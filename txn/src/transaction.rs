@@ -492,7 +492,9 @@ impl Transaction {
         }
         let released = self.held.split_off(kept);
         let keys = released.iter().map(|(key, held)| (key.as_slice(), held));
-        self.shared.store.finish(id, keys);
+        self.shared
+            .store
+            .finish(id, keys, self.shared.registry.horizon());
         if !released.is_empty() {
             self.shared.registry.released(&self.handle);
             self.shared.waits.released(id);
@@ -679,7 +681,8 @@ impl Transaction {
             .chain(locked.iter().map(|(k, held)| (k.as_slice(), held)));
         shared.store.commit_pending(id, held.clone(), ts, horizon);
         shared.clock.finish(ts, shared.commit_notice(&record));
-        shared.store.finish(id, held);
+        let horizon = shared.registry.horizon_without(&self.handle, &shared.clock);
+        shared.store.finish(id, held, horizon);
         self.end();
         Ok(CommitInfo { ts: Some(ts) })
     }
@@ -726,7 +729,8 @@ impl Transaction {
     fn release(&mut self) {
         let held = std::mem::take(&mut self.held);
         let keys = held.iter().map(|(key, held)| (key.as_slice(), held));
-        self.shared.store.finish(self.id(), keys);
+        let horizon = self.shared.registry.horizon();
+        self.shared.store.finish(self.id(), keys, horizon);
         self.wrote = false;
         self.end();
     }
