@@ -32,6 +32,7 @@ const EXPECTED: &[(&str, [char; 4])] = &[
     ("g-single-write-predicate", ['a', 'a', '-', '-']),
     ("g2-item-write-skew", ['a', 'a', 'a', '-']),
     ("g2-predicate-write-skew", ['a', 'a', 'a', '-']),
+    ("g2-two-edges", ['a', 'a', 'a', '-']),
     ("read-only-anomaly", ['a', 'a', 'a', '-']),
     ("doctors-on-call", ['a', 'a', 'a', '-']),
     ("bank-overdraft", ['a', 'a', 'a', '-']),

@@ -978,9 +978,11 @@ pub fn insert_row<V: Borrow<Value>>(
 /// and SERIALIZABLE such a row is a serialization failure (first updater wins), whether
 /// it is found by its primary key or through a unique index.
 ///
-/// The arbiter indexes are looked at first, their entries locked but not written, and
-/// the row is written only once none conflicts: a row that conflicts leaves nothing
-/// behind. A key another transaction is writing is waited for, as every write waits.
+/// The arbiters are looked at first, their keys locked but not written, and the row is
+/// written only once none conflicts: a row that conflicts leaves nothing behind. A key
+/// another transaction is writing is waited for, as every write waits. On a key that is
+/// not an arbiter, a row is a unique violation (23505) at every level, one committed
+/// after the snapshot included, as in PostgreSQL ([`isolde_txn::Transaction::insert`]).
 pub fn insert_row_or_find<V: Borrow<Value>>(
     table: &Table,
     row: &[V],
@@ -996,11 +998,13 @@ pub fn insert_row_or_find<V: Borrow<Value>>(
                 return Ok(Some(found));
             }
         }
-        let existing = with_encoded_row(row, |bytes| env.txn.borrow_mut().insert(key, bytes))?;
-        if let Some(existing) = existing {
-            if arbiters.primary_key {
+        if arbiters.primary_key {
+            if let Some(existing) = lock_and_read(key, env)? {
                 return Ok(Some((key.to_vec(), decode_row(&existing)?)));
             }
+        }
+        let existing = with_encoded_row(row, |bytes| env.txn.borrow_mut().insert(key, bytes))?;
+        if existing.is_some() {
             return Err(Error::UniqueViolation {
                 constraint: table.pkey_name(),
                 columns: table.column_names(&table.primary_key),
@@ -1043,10 +1047,11 @@ fn find_by_index<V: Borrow<Value>>(
     }
 }
 
-/// Locks `key` exclusively and returns what an insert of it would find there, as
-/// [`isolde_txn::Transaction::insert`] sees it, without writing: the newest committed
-/// value if it changed after the statement's snapshot (at READ COMMITTED; at the
-/// snapshot levels that is a serialization failure), else the value the transaction sees.
+/// Locks `key` exclusively and returns the row an `ON CONFLICT` arbiter finds there,
+/// without writing: the newest committed value if it changed after the statement's
+/// snapshot (at READ COMMITTED; at the snapshot levels that is a serialization failure,
+/// as the arbiter would act on a row its snapshot does not see), else the value the
+/// transaction sees.
 fn lock_and_read(key: &[u8], env: &Env<'_>) -> Result<Option<isolde_txn::Value>> {
     let lock = env.txn.borrow_mut().lock(key, LockMode::Exclusive)?;
     if lock.changed {

@@ -5,8 +5,9 @@
 //! level and commits at once (autocommit). `BEGIN` opens a block; its transaction starts
 //! at the first statement that needs one, so `SET TRANSACTION ISOLATION LEVEL` can still
 //! change it, as in PostgreSQL. An error inside a block rolls the transaction back at
-//! once (releasing its locks) and leaves the block *failed*: every statement but
-//! `ROLLBACK` (or `COMMIT`, which then reports `ROLLBACK`) fails with 25P02.
+//! once (releasing its locks), or under a savepoint only its work since the newest
+//! savepoint, and leaves the block *failed*: every statement but `ROLLBACK` (or
+//! `COMMIT`, which then reports `ROLLBACK`) or `ROLLBACK TO` a savepoint fails with 25P02.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -365,10 +366,29 @@ impl Session {
                 if let Some(txn) = self.txn.take() {
                     txn.rollback();
                 }
+            } else {
+                self.undo_since_newest_savepoint();
             }
             self.failed = true;
         }
         result
+    }
+
+    /// After an error under a savepoint, undoes the block's work since the newest one
+    /// and frees the rows and table definitions first locked after it, at once: as
+    /// PostgreSQL aborts the subtransaction when the error happens, not at ROLLBACK TO,
+    /// a writer waiting for such a row goes on while the block is still failed. What
+    /// was locked before the savepoint stays locked until the block ends. A transaction
+    /// the transaction layer already rolled back has nothing left to undo.
+    fn undo_since_newest_savepoint(&mut self) {
+        let Some(&(_, Some(savepoint), held)) = self.savepoints.last() else {
+            return;
+        };
+        if let Some(txn) = self.txn.as_mut() {
+            if txn.rollback_to(savepoint).is_ok() {
+                self.catalog.rolled_back(txn.id(), held);
+            }
+        }
     }
 
     /// Runs several statements separated by `;`, stopping at the first error (whose
@@ -794,9 +814,10 @@ impl Session {
                     .map_err(|e| self.describe(e.into(), Intent::Change))?;
                 Ok(r)
             }
-            // With a savepoint to return to, the failed block keeps its transaction (and
-            // so its locks, as PostgreSQL's does) for ROLLBACK TO; otherwise only a
-            // ROLLBACK can follow, and the transaction ends now.
+            // With a savepoint to return to, the failed block keeps its transaction for
+            // ROLLBACK TO (its work since the newest savepoint is undone by
+            // `abort_block_on_error`); otherwise only a ROLLBACK can follow, and the
+            // transaction ends now.
             (Err(e), true) if !self.savepoints.is_empty() => {
                 self.txn = Some(txn);
                 self.failed = true;

@@ -72,6 +72,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         include_str!("../../tests/isolation/specs/g2-predicate-write-skew.spec"),
     ),
     (
+        "g2-two-edges",
+        include_str!("../../tests/isolation/specs/g2-two-edges.spec"),
+    ),
+    (
         "read-only-anomaly",
         include_str!("../../tests/isolation/specs/read-only-anomaly.spec"),
     ),

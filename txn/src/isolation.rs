@@ -57,7 +57,10 @@ pub enum IsolationLevel {
     ReadCommitted,
     /// Snapshot isolation: one snapshot for the whole transaction; writing a row that
     /// another transaction committed after the snapshot fails with a serialization error
-    /// (first updater wins). No phantoms (stronger than ANSI); write skew can happen.
+    /// (first updater wins). An insert's uniqueness check is not such a write: it sees
+    /// the newest committed rows, so a row committed later is a duplicate and a key
+    /// deleted later is free, as in PostgreSQL ([`crate::Transaction::insert`]). No
+    /// phantoms (stronger than ANSI); write skew can happen.
     RepeatableRead,
     /// Snapshot isolation plus serializable-snapshot-isolation checks on what was read:
     /// every set of committed SERIALIZABLE transactions behaves as if run one at a time.

@@ -227,12 +227,20 @@ impl Transaction {
 
     /// Writes `value` at `key` unless a row is there: `INSERT`'s step, one visit of the
     /// key where [`Transaction::lock`], [`Transaction::get`] and [`Transaction::put`] take
-    /// three. It locks `key` exclusively (waiting like `put`; at REPEATABLE READ and
-    /// SERIALIZABLE a row changed since the snapshot is a serialization failure); then, if
-    /// the transaction sees a value there (its own write, the snapshot's version, or at
-    /// READ COMMITTED a version committed after the statement began), returns it and
-    /// writes nothing, the lock staying held as after `lock`. Otherwise writes and returns
-    /// None. At SERIALIZABLE the key counts as read.
+    /// three. It locks `key` exclusively (waiting like `put`); then, if the transaction
+    /// sees a value there (its own write, the snapshot's version, or a version committed
+    /// after the snapshot), returns it and writes nothing, the lock staying held as after
+    /// `lock`. Otherwise writes and returns None. At SERIALIZABLE the key counts as read.
+    ///
+    /// A key is a uniqueness check, not a row the transaction read, so there is no
+    /// first-updater-wins here, at any level: as PostgreSQL's unique index sees the
+    /// newest committed row whatever the snapshot, a row committed after the snapshot is
+    /// returned (the caller's unique violation, 23505), and a key deleted after it is
+    /// free at REPEATABLE READ (PostgreSQL's insert makes a new row, no update of the
+    /// deleted one). SERIALIZABLE still refuses that key (40001): a write over another
+    /// transaction's concurrent delete is the write-write conflict its SSI check counts
+    /// on snapshot isolation to have prevented. An `ON CONFLICT` arbiter, which does
+    /// act on the row it finds, takes it through [`Transaction::lock`] instead.
     pub fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<Option<Value>> {
         check_key(key)?;
         check_value(value)?;
@@ -243,11 +251,20 @@ impl Transaction {
         }
         let (id, at, snapshot) = (self.id(), self.read_at(), self.snapshot());
         let value = Value::from(value);
-        let granted = self.acquire(key, |store, fuw| {
-            store.insert(key, id, value.clone(), fuw, at, snapshot)
+        let granted = self.acquire(key, |store, _| {
+            store.insert(key, id, value.clone(), None, at, snapshot)
         })?;
-        self.wrote |= granted.found.is_none();
-        Ok(self.keep(key, granted))
+        let wrote = granted.found.is_none();
+        self.wrote |= wrote;
+        let found = self.keep(key, granted);
+        if wrote && self.level == IsolationLevel::Serializable {
+            // Under the lock no one else commits `key`: a newer version is a delete.
+            let committed_ts = self.shared.store.newest_ts(key);
+            if committed_ts > snapshot {
+                return Err(self.concurrent_update(key, committed_ts, None));
+            }
+        }
+        Ok(found)
     }
 
     /// Deletes `key` (deleting an absent key is not an error). Waits like `put`.
