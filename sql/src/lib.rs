@@ -118,7 +118,7 @@
 //! `nextval('s')` are not schema-qualified;
 //! `ON CONFLICT DO NOTHING` keeps the conflicting row locked exclusively to the end of the
 //! transaction, as DO UPDATE does (PostgreSQL takes no lock on it), so a concurrent
-//! writer of that row waits; NUMERIC division keeps 16 digits after the point; `sum` and `avg` of
+//! writer of that row waits; `sum` and `avg` of
 //! integers are NUMERIC (as of PostgreSQL's bigint, since every integer is 64-bit); a
 //! numeric literal with an exponent beyond NUMERIC's 38 digits (`1e300`) is a double
 //! precision, where PostgreSQL keeps an exact numeric; a set operation resolves each
