@@ -124,10 +124,11 @@ fn out_of_range() -> Error {
 
 /// `round(x)` to an integral value, `round(x, n)` to `n` places (negative: to tens,
 /// hundreds, ...) for NUMERIC. Exact numbers round half away from zero; a double
-/// precision rounds half to even, as PostgreSQL's does.
+/// precision rounds half to even, as PostgreSQL's does. PostgreSQL has no `round` of an
+/// integer: it takes the double precision one, so `round(5) / 2` is 2.5.
 fn round(args: Vec<Value>) -> Result<Value> {
     match args.as_slice() {
-        [Value::Integer(i)] => Ok(Value::Integer(*i)),
+        [Value::Integer(i)] => Ok(Value::Float(*i as f64)),
         [Value::Float(x)] => Ok(Value::Float(x.round_ties_even())),
         [Value::Numeric(d)] => round_numeric(d, 0),
         [Value::Numeric(d), Value::Integer(n)] => round_numeric(d, *n),
@@ -152,11 +153,12 @@ fn round_numeric(d: &Decimal, places: i64) -> Result<Value> {
     shifted.map(Value::Numeric).ok_or_else(out_of_range)
 }
 
-/// `ceil(x)` (`up`) or `floor(x)`: the nearest integral value above or below.
+/// `ceil(x)` (`up`) or `floor(x)`: the nearest integral value above or below. Of an
+/// integer, the double precision one, as `round`'s.
 fn ceil_or_floor(args: Vec<Value>, up: bool) -> Result<Value> {
     let name = if up { "ceil" } else { "floor" };
     match args.as_slice() {
-        [Value::Integer(i)] => Ok(Value::Integer(*i)),
+        [Value::Integer(i)] => Ok(Value::Float(*i as f64)),
         [Value::Float(x)] => Ok(Value::Float(if up { x.ceil() } else { x.floor() })),
         [Value::Numeric(d)] => {
             let truncated = d.truncated();
