@@ -123,8 +123,12 @@
 //! numeric literal with an exponent beyond NUMERIC's 38 digits (`1e300`) is a double
 //! precision, where PostgreSQL keeps an exact numeric; a set operation resolves each
 //! column to one kind from the values its operands return (numbers widen; text against
-//! a number is 42804 once both appear), not from their declared types; joins, sorts and
-//! set operations are done in memory.
+//! a number is 42804 once both appear), not from their declared types; the branches
+//! of `CASE`, `COALESCE`, `GREATEST`, `LEAST` and `NULLIF` are cast to their common
+//! number type only where planning knows every branch's type (table columns,
+//! constants, casts, functions of them; not subqueries, parameters or the columns of a
+//! subquery in FROM), else each row's value keeps its own; joins, sorts and set
+//! operations are done in memory.
 
 pub mod catalog;
 mod check;

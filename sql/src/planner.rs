@@ -31,6 +31,7 @@ use crate::types::{DataType, Value};
 
 mod access;
 mod grouping;
+mod typing;
 
 use grouping::{ungrouped_outer_column, Aggregation};
 
@@ -38,6 +39,9 @@ use grouping::{ungrouped_outer_column, Aggregation};
 #[derive(Clone, Debug, Default)]
 pub struct Scope {
     columns: Vec<(Option<String>, String)>,
+    /// Each column's declared type, where known: a table's columns have one, a
+    /// subquery's output columns do not ([`typing`]).
+    types: Vec<Option<DataType>>,
 }
 
 impl Scope {
@@ -49,6 +53,7 @@ impl Scope {
                 .iter()
                 .map(|c| (Some(qualifier.to_string()), c.name.clone()))
                 .collect(),
+            types: table.columns.iter().map(|c| Some(c.ty)).collect(),
         }
     }
 
@@ -59,11 +64,17 @@ impl Scope {
                 .iter()
                 .map(|c| (Some(qualifier.to_string()), c.clone()))
                 .collect(),
+            types: vec![None; columns.len()],
         }
     }
 
     fn len(&self) -> usize {
         self.columns.len()
+    }
+
+    /// The declared type of column `i`, if it has one.
+    fn column_type(&self, i: usize) -> Option<DataType> {
+        self.types.get(i).copied().flatten()
     }
 
     fn resolve(&self, qualifier: Option<&str>, name: &str) -> Result<Option<usize>> {
@@ -88,6 +99,7 @@ impl Scope {
             }
         }
         self.columns.extend(other.columns);
+        self.types.extend(other.types);
         Ok(())
     }
 
@@ -1456,10 +1468,13 @@ impl<'a, 'e> Planner<'a, 'e> {
                     let result = self.expr(&c.result, scope, grouping.as_deref_mut())?;
                     whens.push((cond, result));
                 }
-                let otherwise = match else_result {
-                    Some(x) => Some(Box::new(self.expr(x, scope, grouping)?)),
+                let mut otherwise = match else_result {
+                    Some(x) => Some(Box::new(self.expr(x, scope, grouping.as_deref_mut())?)),
                     None => None,
                 };
+                let mut results: Vec<&mut Expr> = whens.iter_mut().map(|(_, r)| r).collect();
+                results.extend(otherwise.as_deref_mut());
+                typing::unify_numbers(columns(scope, grouping.as_deref()), &mut results)?;
                 Expr::Case {
                     operand,
                     whens,
@@ -1681,7 +1696,24 @@ impl<'a, 'e> Planner<'a, 'e> {
                 "function {name} does not exist"
             )));
         };
+        let columns = columns(scope, grouping.as_deref());
+        match function {
+            Function::Coalesce | Function::Greatest | Function::Least => {
+                typing::unify_numbers(columns, &mut compiled.iter_mut().collect::<Vec<_>>())?
+            }
+            Function::NullIf => typing::unify_nullif(columns, &mut compiled)?,
+            _ => {}
+        }
         self.fold(Expr::Call(function, compiled))
+    }
+}
+
+/// The column types an expression compiled against `scope` (and, in a query that
+/// aggregates, its aggregates) can see.
+fn columns<'s>(scope: &'s Scope, grouping: Option<&'s Aggregation>) -> typing::Columns<'s> {
+    typing::Columns {
+        scope,
+        aggregation: grouping,
     }
 }
 
