@@ -1180,35 +1180,49 @@ impl<'a, 'e> Planner<'a, 'e> {
 
     /// The name PostgreSQL gives an unaliased output column for `e`.
     pub fn column_name(&self, e: &ast::Expr) -> String {
+        self.named(e)
+            .map_or_else(|| "?column?".into(), |(name, _)| name)
+    }
+
+    /// PostgreSQL's `FigureColname`: a name for `e` and how strongly it holds. A
+    /// column, a function call or a subquery names its column for sure (`Strong`); a
+    /// cast or a CASE gives its type's name or `case` only when what is inside has no
+    /// strong name (`Weak`): `a::text` is `a`, `(a + 1)::text` is `text`.
+    fn named(&self, e: &ast::Expr) -> Option<(String, Strength)> {
+        let strong = |name: String| Some((name, Strength::Strong));
         match e {
-            ast::Expr::Identifier(i) => ident(i),
-            ast::Expr::CompoundIdentifier(parts) => parts.last().map_or("?column?".into(), ident),
-            ast::Expr::Function(f) => object_name(&f.name).unwrap_or_else(|_| "?column?".into()),
-            ast::Expr::Ceil { .. } => "ceil".into(),
-            ast::Expr::Floor { .. } => "floor".into(),
+            ast::Expr::Identifier(i) => strong(ident(i)),
+            ast::Expr::CompoundIdentifier(parts) => strong(ident(parts.last()?)),
+            ast::Expr::Function(f) => strong(object_name(&f.name).ok()?),
+            ast::Expr::Ceil { .. } => strong("ceil".into()),
+            ast::Expr::Floor { .. } => strong("floor".into()),
             ast::Expr::Substring { shorthand, .. } => {
-                if *shorthand { "substr" } else { "substring" }.into()
+                strong(if *shorthand { "substr" } else { "substring" }.into())
             }
-            ast::Expr::Nested(inner) => self.column_name(inner),
+            ast::Expr::Nested(inner) => self.named(inner),
             ast::Expr::Cast {
                 expr, data_type, ..
-            } => match expr.as_ref() {
-                ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) => {
-                    self.column_name(expr)
-                }
-                _ => data_type.to_string().to_lowercase(),
+            } => match self.named(expr) {
+                Some((name, Strength::Strong)) => strong(name),
+                _ => Some((type_column_name(data_type), Strength::Weak)),
             },
-            ast::Expr::Case { .. } => "case".into(),
-            ast::Expr::Exists { .. } => "exists".into(),
+            ast::Expr::TypedString(ts) => Some((type_column_name(&ts.data_type), Strength::Weak)),
+            ast::Expr::Case { else_result, .. } => {
+                match else_result.as_deref().and_then(|x| self.named(x)) {
+                    Some((name, Strength::Strong)) => strong(name),
+                    _ => Some(("case".into(), Strength::Weak)),
+                }
+            }
+            ast::Expr::Exists { negated: false, .. } => strong("exists".into()),
             ast::Expr::Subquery(q) => match q.body.as_ref() {
                 ast::SetExpr::Select(s) => match s.projection.first() {
-                    Some(ast::SelectItem::UnnamedExpr(e)) => self.column_name(e),
-                    Some(ast::SelectItem::ExprWithAlias { alias, .. }) => ident(alias),
-                    _ => "?column?".into(),
+                    Some(ast::SelectItem::UnnamedExpr(e)) => strong(self.column_name(e)),
+                    Some(ast::SelectItem::ExprWithAlias { alias, .. }) => strong(ident(alias)),
+                    _ => None,
                 },
-                _ => "?column?".into(),
+                _ => None,
             },
-            _ => "?column?".into(),
+            _ => None,
         }
     }
 
@@ -1706,6 +1720,34 @@ impl<'a, 'e> Planner<'a, 'e> {
         }
         self.fold(Expr::Call(function, compiled))
     }
+}
+
+/// How surely a name given to an output column holds ([`Planner::column_name`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Strength {
+    Weak,
+    Strong,
+}
+
+/// The name PostgreSQL gives a cast's column: the type's internal name (`int4` for
+/// `INT`, `float8` for `DOUBLE PRECISION`, `varchar` for `VARCHAR(3)`).
+fn type_column_name(t: &ast::DataType) -> String {
+    use ast::DataType as D;
+    match t {
+        D::Int(_) | D::Integer(_) | D::Int4(_) => "int4",
+        D::BigInt(_) | D::Int8(_) => "int8",
+        D::SmallInt(_) | D::Int2(_) => "int2",
+        D::Real | D::Float4 => "float4",
+        D::Float(ast::ExactNumberInfo::Precision(p)) if *p <= 24 => "float4",
+        D::Float(_) | D::Double(_) | D::DoublePrecision | D::Float8 => "float8",
+        D::Numeric(_) | D::Decimal(_) | D::Dec(_) => "numeric",
+        D::Varchar(_) | D::CharacterVarying(_) => "varchar",
+        D::Char(_) | D::Character(_) => "bpchar",
+        D::Boolean | D::Bool => "bool",
+        D::Text => "text",
+        other => return other.to_string().to_lowercase(),
+    }
+    .into()
 }
 
 /// The column types an expression compiled against `scope` (and, in a query that
