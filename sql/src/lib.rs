@@ -124,7 +124,8 @@
 //! precision, where PostgreSQL keeps an exact numeric; a set operation resolves each
 //! column to one kind from the values its operands return (numbers widen; text against
 //! a number is 42804 once both appear), not from their declared types; the branches
-//! of `CASE`, `COALESCE`, `GREATEST`, `LEAST` and `NULLIF` are cast to their common
+//! of `CASE`, `COALESCE`, `GREATEST`, `LEAST` and `NULLIF`, and the rows of a `VALUES`
+//! list in a query, are cast to their common
 //! number type only where planning knows every branch's type (table columns,
 //! constants, casts, functions of them; not subqueries, parameters or the columns of a
 //! subquery in FROM), else each row's value keeps its own; joins, sorts and set

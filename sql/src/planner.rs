@@ -558,8 +558,13 @@ impl<'a, 'e> Planner<'a, 'e> {
             }
             ast::SetExpr::Query(inner) => self.query(inner),
             ast::SetExpr::Values(v) => {
-                let rows = self.values_rows(v, &|_| None)?;
+                let mut rows = self.values_rows(v, &|_| None)?;
                 let width = rows.first().map_or(0, Vec::len);
+                // Each column takes one type, as a UNION's does.
+                for c in 0..width {
+                    let mut column: Vec<&mut Expr> = rows.iter_mut().map(|r| &mut r[c]).collect();
+                    typing::unify_numbers(columns(&Scope::default(), None), &mut column)?;
+                }
                 Ok(Planned {
                     plan: Plan::Values { rows },
                     columns: (1..=width).map(|i| format!("column{i}")).collect(),
