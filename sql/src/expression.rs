@@ -328,7 +328,7 @@ impl Expr {
                 (v, p) => {
                     let (v, p) = (v.to_string(), p.to_string());
                     let m = if *case_insensitive {
-                        like(&v.to_lowercase(), &p.to_lowercase())?
+                        like(&functions::lower(&v), &functions::lower(&p))?
                     } else {
                         like(&v, &p)?
                     };
@@ -578,8 +578,8 @@ fn call(f: Function, args: &[Expr], row: &[Value], env: &Env<'_>) -> Result<Valu
             Value::Numeric(d) => Value::Numeric(d),
             v => return Err(no_function("abs", &v)),
         },
-        Function::Lower => Value::Text(text_arg("lower", &first)?.to_lowercase()),
-        Function::Upper => Value::Text(text_arg("upper", &first)?.to_uppercase()),
+        Function::Lower => Value::Text(functions::lower(text_arg("lower", &first)?)),
+        Function::Upper => Value::Text(functions::upper(text_arg("upper", &first)?)),
         Function::Length => Value::Integer(text_arg("length", &first)?.chars().count() as i64),
         f => functions::call(f, vals, env)?,
     })

@@ -192,6 +192,30 @@ fn extreme(args: Vec<Value>, wanted: Ordering) -> Result<Value> {
     Ok(best)
 }
 
+/// `upper(text)`: each character in upper case, one character for one, as PostgreSQL
+/// maps them (by the C library's `towupper`): a character whose full upper case is
+/// several (`ß` is `SS`, `ﬁ` is `FI`) stays as it is.
+pub fn upper(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let mut up = c.to_uppercase();
+            match (up.next(), up.next()) {
+                (Some(u), None) => u,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+/// `lower(text)`: each character in lower case, one character for one, as PostgreSQL
+/// maps them (by `towlower`). The one character whose full lower case is several,
+/// `İ` (`i` and a combining dot), becomes its simple lower case `i`.
+pub fn lower(text: &str) -> String {
+    text.chars()
+        .map(|c| c.to_lowercase().next().unwrap_or(c))
+        .collect()
+}
+
 /// `substr(text, from [, count])`: characters counted from 1; a start before the first
 /// character shortens the count by as many, as in PostgreSQL (`substr('abc', 0, 2)` is
 /// `a`).
