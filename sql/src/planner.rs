@@ -1727,6 +1727,29 @@ impl<'a, 'e> Planner<'a, 'e> {
     }
 }
 
+/// True for an operator or function that is NULL whenever an argument is, with the
+/// constant NULL among its arguments: PostgreSQL's planner replaces it by NULL without
+/// evaluating the other arguments (so `1 / x + NULL` is NULL even where `x` is 0), and
+/// so does [`Planner::fold`]. `x NOT IN (NULL)` is `x <> NULL` there, so it counts too.
+fn null_on_null_constant(e: &Expr) -> bool {
+    let null = |x: &Expr| matches!(x, Expr::Const(Value::Null));
+    match e {
+        Expr::Binary(op, a, b) => {
+            !matches!(
+                op,
+                BinaryOp::And
+                    | BinaryOp::Or
+                    | BinaryOp::IsDistinctFrom
+                    | BinaryOp::IsNotDistinctFrom
+            ) && (null(a) || null(b))
+        }
+        Expr::Like { expr, pattern, .. } => null(expr) || null(pattern),
+        Expr::InList { list, .. } => matches!(list.as_slice(), [only] if null(only)),
+        Expr::Call(f, args) => f.is_strict() && args.iter().any(null),
+        _ => false,
+    }
+}
+
 /// How surely a name given to an output column holds ([`Planner::column_name`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Strength {
@@ -1947,6 +1970,9 @@ impl Planner<'_, '_> {
     /// plan to cache, an expression whose operands are constants or parameters is folded
     /// the same way at each execution instead: it becomes an [`Expr::Deferred`].
     fn fold(&mut self, e: Expr) -> Result<Expr> {
+        if null_on_null_constant(&e) {
+            return Ok(Expr::Const(Value::Null));
+        }
         let foldable = match &e {
             Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => a.is_constant(),
             Expr::Binary(_, a, b) => a.is_constant() && b.is_constant(),
