@@ -1,9 +1,13 @@
-//! CHECK constraints: conditions over a row's columns, named and stored with the table by
-//! CREATE TABLE, and tested on every row an INSERT or UPDATE writes.
+//! The constraints tested on each whole row an INSERT or UPDATE writes: NOT NULL, then
+//! CHECK constraints (conditions over a row's columns, named and stored with the table
+//! by CREATE TABLE).
 //!
-//! As in PostgreSQL, a row passes when the condition is true or NULL (unknown), and fails
-//! only when it is false; the constraints are tested in name order, so that a row that
-//! breaks two is always reported against the same one.
+//! As in PostgreSQL, the row is tested once it is complete (defaults filled in, values
+//! converted to the column types), so a value too long for its column is reported
+//! before a NULL in another; NOT NULL columns are tested in column order, then the
+//! CHECK constraints in name order, so that a row that breaks two is always reported
+//! against the same one. A row passes a CHECK when the condition is true or NULL
+//! (unknown), and fails only when it is false. Both errors show the failing row.
 
 use std::borrow::Borrow;
 
@@ -34,9 +38,22 @@ impl Checks {
         Ok(Checks { planned })
     }
 
-    /// Tests `row`, a row of `table` about to be written: 23514 naming the first
-    /// constraint it makes false.
+    /// Tests `row`, a row of `table` about to be written: 23502 naming the first NOT
+    /// NULL column it has a NULL in, else 23514 naming the first constraint it makes
+    /// false.
     pub fn verify<V: Borrow<Value>>(&self, table: &Table, row: &[V], env: &Env<'_>) -> Result<()> {
+        let null = table
+            .columns
+            .iter()
+            .zip(row)
+            .find(|(c, v)| !c.nullable && Borrow::<Value>::borrow(*v).is_null());
+        if let Some((column, _)) = null {
+            return Err(Error::NotNullViolation {
+                table: table.name.clone(),
+                column: column.name.clone(),
+                detail: failing_row(row),
+            });
+        }
         if self.planned.is_empty() {
             return Ok(());
         }
@@ -51,7 +68,7 @@ impl Checks {
                 return Err(Error::CheckViolation {
                     table: table.name.clone(),
                     constraint: name.clone(),
-                    detail: format!("Failing row contains ({}).", row_text(&values)),
+                    detail: failing_row(&values),
                 });
             }
         }
@@ -66,17 +83,17 @@ fn not_boolean(v: &Value) -> Error {
     ))
 }
 
-/// A row as PostgreSQL's "Failing row contains" shows it: values as psql prints them,
-/// NULL as `null`.
-fn row_text(row: &[Value]) -> String {
+/// PostgreSQL's detail for a row that breaks a constraint: `Failing row contains (1,
+/// null, x).`, values as psql prints them, NULL as `null`.
+fn failing_row<V: Borrow<Value>>(row: &[V]) -> String {
     let values: Vec<String> = row
         .iter()
-        .map(|v| match v {
+        .map(|v| match v.borrow() {
             Value::Null => "null".to_string(),
             v => v.to_string(),
         })
         .collect();
-    values.join(", ")
+    format!("Failing row contains ({}).", values.join(", "))
 }
 
 /// A CHECK constraint of CREATE TABLE, on `table` (its columns all defined), named

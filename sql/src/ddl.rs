@@ -300,7 +300,15 @@ fn column_default(p: &mut Planner<'_, '_>, e: &ast::Expr, column: &mut Column) -
         DataType::Text { .. } => DataType::Text { max_len: None },
         ty => ty,
     };
-    column.default = Some(v.assign(as_stored)?);
+    column.default = Some(v.assign(as_stored).map_err(|e| match e {
+        Error::DatatypeMismatch(_) => Error::DatatypeMismatch(format!(
+            "column \"{}\" is of type {} but default expression is of type {}",
+            column.name,
+            column.ty,
+            v.type_name()
+        )),
+        e => e,
+    })?);
     Ok(())
 }
 

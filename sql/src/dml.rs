@@ -73,16 +73,11 @@ fn unsupported(what: &str) -> Error {
     Error::FeatureNotSupported(what.to_string())
 }
 
-/// Coerces a value for a column: its type, NOT NULL, VARCHAR length. A value already
-/// of the column's type comes back as it was given, borrowed or owned.
+/// Coerces a value for a column: its type, VARCHAR length. A value already of the
+/// column's type comes back as it was given, borrowed or owned. NOT NULL is tested on
+/// the whole row, with the CHECK constraints ([`Checks::verify`]).
 pub fn column_value<'v>(table: &Table, col: usize, v: Cow<'v, Value>) -> Result<Cow<'v, Value>> {
     let c = &table.columns[col];
-    if v.is_null() && !c.nullable {
-        return Err(Error::NotNullViolation {
-            table: table.name.clone(),
-            column: c.name.clone(),
-        });
-    }
     let as_is = matches!(
         (v.as_ref(), c.ty),
         (Value::Null, _)

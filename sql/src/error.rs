@@ -68,8 +68,12 @@ pub enum Error {
         columns: String,
         values: String,
     },
-    /// NULL in a NOT NULL column (23502).
-    NotNullViolation { table: String, column: String },
+    /// NULL in a NOT NULL column (23502). `detail` shows the row, as PostgreSQL's does.
+    NotNullViolation {
+        table: String,
+        column: String,
+        detail: String,
+    },
     /// A row that makes a CHECK constraint false (23514). `detail` shows the row, as
     /// PostgreSQL's does: `Failing row contains (1, -10.00, null).`
     CheckViolation {
@@ -217,11 +221,13 @@ impl Error {
 
     /// The detail, psql's `DETAIL:` line: for a serialization failure, deadlock or lock
     /// timeout, the transactions and the rows (or index entries, or table definitions)
-    /// they conflicted on; for a check violation, the row.
+    /// they conflicted on; for a NOT NULL or check violation, the row.
     pub fn detail(&self) -> Option<&str> {
         match self {
             Error::Txn { detail, .. } => detail.as_deref(),
-            Error::CheckViolation { detail, .. } => Some(detail),
+            Error::CheckViolation { detail, .. } | Error::NotNullViolation { detail, .. } => {
+                Some(detail)
+            }
             Error::GeneratedAlways { detail, .. } | Error::DependentObjects { detail, .. } => {
                 Some(detail)
             }
@@ -475,7 +481,7 @@ impl fmt::Display for Error {
                 "duplicate key value violates unique constraint \"{constraint}\": \
                  Key ({columns})=({values}) already exists."
             ),
-            Error::NotNullViolation { table, column } => write!(
+            Error::NotNullViolation { table, column, .. } => write!(
                 f,
                 "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
             ),

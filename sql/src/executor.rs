@@ -739,9 +739,18 @@ fn aggregate(
 /// The running state of one aggregate in one group.
 struct Accumulator {
     function: AggregateFunction,
-    distinct: Option<std::collections::HashSet<Vec<u8>>>,
+    distinct: Option<Distinct>,
     count: i64,
     value: Value,
+}
+
+/// A DISTINCT aggregate's values, each kept once, aggregated in sorted order at the end
+/// as PostgreSQL does (so `string_agg(DISTINCT s, ',')` lists them sorted).
+#[derive(Default)]
+struct Distinct {
+    seen: std::collections::HashSet<Vec<u8>>,
+    /// Each value with the delimiter that came with it.
+    values: Vec<(Value, Value)>,
 }
 
 impl Accumulator {
@@ -760,11 +769,19 @@ impl Accumulator {
         if v.is_null() {
             return Ok(());
         }
-        if let Some(seen) = &mut self.distinct {
-            if !seen.insert(group_key(std::slice::from_ref(&v))) {
-                return Ok(());
+        match &mut self.distinct {
+            Some(d) => {
+                if d.seen.insert(group_key(std::slice::from_ref(&v))) {
+                    d.values.push((v, delimiter));
+                }
+                Ok(())
             }
+            None => self.accumulate(v, delimiter),
         }
+    }
+
+    /// Folds a value that is not NULL into the running state.
+    fn accumulate(&mut self, v: Value, delimiter: Value) -> Result<()> {
         self.count += 1;
         use AggregateFunction::*;
         self.value = match (
@@ -814,8 +831,14 @@ impl Accumulator {
         Ok(())
     }
 
-    fn finish(self) -> Result<Value> {
+    fn finish(mut self) -> Result<Value> {
         use AggregateFunction::*;
+        if let Some(mut d) = self.distinct.take() {
+            d.values.sort_by(|a, b| a.0.sort_cmp(&b.0));
+            for (v, delimiter) in d.values {
+                self.accumulate(v, delimiter)?;
+            }
+        }
         Ok(match self.function {
             CountStar | Count => Value::Integer(self.count),
             Avg => match self.value {

@@ -328,7 +328,7 @@ impl Expr {
                 (v, p) => {
                     let (v, p) = (v.to_string(), p.to_string());
                     let m = if *case_insensitive {
-                        like(&v.to_lowercase(), &p.to_lowercase())?
+                        like(&functions::lower(&v), &functions::lower(&p))?
                     } else {
                         like(&v, &p)?
                     };
@@ -578,8 +578,8 @@ fn call(f: Function, args: &[Expr], row: &[Value], env: &Env<'_>) -> Result<Valu
             Value::Numeric(d) => Value::Numeric(d),
             v => return Err(no_function("abs", &v)),
         },
-        Function::Lower => Value::Text(text_arg("lower", &first)?.to_lowercase()),
-        Function::Upper => Value::Text(text_arg("upper", &first)?.to_uppercase()),
+        Function::Lower => Value::Text(functions::lower(text_arg("lower", &first)?)),
+        Function::Upper => Value::Text(functions::upper(text_arg("upper", &first)?)),
         Function::Length => Value::Integer(text_arg("length", &first)?.chars().count() as i64),
         f => functions::call(f, vals, env)?,
     })
@@ -669,6 +669,12 @@ pub fn compare(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
 fn arithmetic(op: BinaryOp, a: Value, b: Value) -> Result<Value> {
     use Value::*;
     match (a, b) {
+        // PostgreSQL has `%` for integers and numerics only.
+        (a @ Float(_), b) | (a, b @ Float(_))
+            if op == BinaryOp::Rem && b.is_number() && a.is_number() =>
+        {
+            Err(no_operator(op, &a, &b))
+        }
         (Integer(x), Integer(y)) => int_op(op, x, y),
         (Float(x), Float(y)) => float_op(op, x, y),
         (Numeric(x), Numeric(y)) => numeric_op(op, x, y),
@@ -683,13 +689,17 @@ fn arithmetic(op: BinaryOp, a: Value, b: Value) -> Result<Value> {
             let ty = a.data_type();
             arithmetic(op, a, Text(s).cast(ty)?)
         }
-        (a, b) => Err(Error::UndefinedFunction(format!(
-            "operator does not exist: {} {} {}",
-            a.type_name(),
-            op_symbol(op),
-            b.type_name()
-        ))),
+        (a, b) => Err(no_operator(op, &a, &b)),
     }
+}
+
+fn no_operator(op: BinaryOp, a: &Value, b: &Value) -> Error {
+    Error::UndefinedFunction(format!(
+        "operator does not exist: {} {} {}",
+        a.type_name(),
+        op_symbol(op),
+        b.type_name()
+    ))
 }
 
 fn op_symbol(op: BinaryOp) -> &'static str {
@@ -724,15 +734,13 @@ fn int_op(op: BinaryOp, x: i64, y: i64) -> Result<Value> {
 /// operands that overflows to infinity is an error, and so is a product or quotient
 /// that underflows to zero from nonzero operands (a sum may cancel to zero exactly).
 fn float_op(op: BinaryOp, x: f64, y: f64) -> Result<Value> {
-    if matches!(op, BinaryOp::Div | BinaryOp::Rem) && y == 0.0 {
-        return Err(Error::DivisionByZero);
-    }
     let r = match op {
         BinaryOp::Add => x + y,
         BinaryOp::Sub => x - y,
         BinaryOp::Mul => x * y,
-        BinaryOp::Div => x / y,
-        _ => x % y,
+        // The rest is division: `arithmetic` refuses `%` of a double precision.
+        _ if y == 0.0 => return Err(Error::DivisionByZero),
+        _ => x / y,
     };
     if r.is_infinite() && x.is_finite() && y.is_finite() {
         return Err(Error::OutOfRange("value out of range: overflow".into()));

@@ -124,10 +124,11 @@ fn out_of_range() -> Error {
 
 /// `round(x)` to an integral value, `round(x, n)` to `n` places (negative: to tens,
 /// hundreds, ...) for NUMERIC. Exact numbers round half away from zero; a double
-/// precision rounds half to even, as PostgreSQL's does.
+/// precision rounds half to even, as PostgreSQL's does. PostgreSQL has no `round` of an
+/// integer: it takes the double precision one, so `round(5) / 2` is 2.5.
 fn round(args: Vec<Value>) -> Result<Value> {
     match args.as_slice() {
-        [Value::Integer(i)] => Ok(Value::Integer(*i)),
+        [Value::Integer(i)] => Ok(Value::Float(*i as f64)),
         [Value::Float(x)] => Ok(Value::Float(x.round_ties_even())),
         [Value::Numeric(d)] => round_numeric(d, 0),
         [Value::Numeric(d), Value::Integer(n)] => round_numeric(d, *n),
@@ -152,11 +153,12 @@ fn round_numeric(d: &Decimal, places: i64) -> Result<Value> {
     shifted.map(Value::Numeric).ok_or_else(out_of_range)
 }
 
-/// `ceil(x)` (`up`) or `floor(x)`: the nearest integral value above or below.
+/// `ceil(x)` (`up`) or `floor(x)`: the nearest integral value above or below. Of an
+/// integer, the double precision one, as `round`'s.
 fn ceil_or_floor(args: Vec<Value>, up: bool) -> Result<Value> {
     let name = if up { "ceil" } else { "floor" };
     match args.as_slice() {
-        [Value::Integer(i)] => Ok(Value::Integer(*i)),
+        [Value::Integer(i)] => Ok(Value::Float(*i as f64)),
         [Value::Float(x)] => Ok(Value::Float(if up { x.ceil() } else { x.floor() })),
         [Value::Numeric(d)] => {
             let truncated = d.truncated();
@@ -188,6 +190,30 @@ fn extreme(args: Vec<Value>, wanted: Ordering) -> Result<Value> {
         }
     }
     Ok(best)
+}
+
+/// `upper(text)`: each character in upper case, one character for one, as PostgreSQL
+/// maps them (by the C library's `towupper`): a character whose full upper case is
+/// several (`ß` is `SS`, `ﬁ` is `FI`) stays as it is.
+pub fn upper(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let mut up = c.to_uppercase();
+            match (up.next(), up.next()) {
+                (Some(u), None) => u,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+/// `lower(text)`: each character in lower case, one character for one, as PostgreSQL
+/// maps them (by `towlower`). The one character whose full lower case is several,
+/// `İ` (`i` and a combining dot), becomes its simple lower case `i`.
+pub fn lower(text: &str) -> String {
+    text.chars()
+        .map(|c| c.to_lowercase().next().unwrap_or(c))
+        .collect()
 }
 
 /// `substr(text, from [, count])`: characters counted from 1; a start before the first

@@ -118,13 +118,18 @@
 //! `nextval('s')` are not schema-qualified;
 //! `ON CONFLICT DO NOTHING` keeps the conflicting row locked exclusively to the end of the
 //! transaction, as DO UPDATE does (PostgreSQL takes no lock on it), so a concurrent
-//! writer of that row waits; NUMERIC division keeps 16 digits after the point; `sum` and `avg` of
+//! writer of that row waits; `sum` and `avg` of
 //! integers are NUMERIC (as of PostgreSQL's bigint, since every integer is 64-bit); a
 //! numeric literal with an exponent beyond NUMERIC's 38 digits (`1e300`) is a double
 //! precision, where PostgreSQL keeps an exact numeric; a set operation resolves each
 //! column to one kind from the values its operands return (numbers widen; text against
-//! a number is 42804 once both appear), not from their declared types; joins, sorts and
-//! set operations are done in memory.
+//! a number is 42804 once both appear), not from their declared types; the branches
+//! of `CASE`, `COALESCE`, `GREATEST`, `LEAST` and `NULLIF`, and the rows of a `VALUES`
+//! list in a query, are cast to their common
+//! number type only where planning knows every branch's type (table columns,
+//! constants, casts, functions of them; not subqueries, parameters or the columns of a
+//! subquery in FROM), else each row's value keeps its own; joins, sorts and set
+//! operations are done in memory.
 
 pub mod catalog;
 mod check;

@@ -2,8 +2,9 @@
 //!
 //! A value is `mantissa / 10^scale` with a 128-bit mantissa, so up to 38 significant
 //! digits, and the scale (digits after the point) is kept as PostgreSQL keeps a NUMERIC's
-//! display scale: `1.50 + 1` is `2.50`, a product adds the scales, a quotient gets at
-//! least [`DIVISION_SCALE`] digits after the point. Results that need more than 38 digits
+//! display scale: `1.50 + 1` is `2.50`, a product adds the scales, a quotient gets
+//! [`DIVISION_SCALE`] significant digits or more, counted as PostgreSQL counts them (see
+//! [`Decimal::checked_div`]). Results that need more than 38 digits
 //! are an error (22003), never rounded silently. A column declared `NUMERIC(p, s)` rounds
 //! stored values to scale `s` (half away from zero); the precision `p` is not enforced
 //! beyond the 38-digit limit (a simplification).
@@ -13,8 +14,13 @@ use std::fmt;
 
 /// The largest scale, and the largest number of digits.
 pub const MAX_DIGITS: u32 = 38;
-/// The minimum scale of a quotient (PostgreSQL gives at least 16 significant digits).
+/// The significant digits a quotient gets at least (PostgreSQL's
+/// `NUMERIC_MIN_SIG_DIGITS`).
 pub const DIVISION_SCALE: u32 = 16;
+
+/// PostgreSQL stores a NUMERIC as base-10000 digits, 4 decimal digits each, aligned on
+/// the point; the scale of a quotient is counted in those.
+const BASE_DIGITS: i64 = 4;
 
 /// An exact decimal number.
 #[derive(Clone, Copy, Debug)]
@@ -179,16 +185,57 @@ impl Decimal {
         Decimal::new(m / unit, MAX_DIGITS)
     }
 
-    /// The quotient with at least [`DIVISION_SCALE`] digits after the point. None on
-    /// overflow; the caller checks for a zero divisor.
+    /// The quotient, rounded half away from zero at the scale PostgreSQL's
+    /// `select_div_scale` picks: [`DIVISION_SCALE`] digits after the point, plus 4
+    /// for each base-10000 digit the quotient's first one lies below the units one
+    /// (less for each above, down to 0), and never fewer than either operand's scale.
+    /// So `1.0 / 3` is `0.33333333333333333333` and `10 / 4` is `2.5000000000000000`.
+    /// None on overflow; the caller checks for a zero divisor.
     pub fn checked_div(&self, o: &Decimal) -> Option<Decimal> {
-        let scale = DIVISION_SCALE.max(self.scale).max(o.scale);
+        let (weight1, first1) = self.leading_base_digit();
+        let (weight2, first2) = o.leading_base_digit();
+        // The quotient's weight, assuming self's digits are smaller when the first
+        // digits are equal, as PostgreSQL does.
+        let mut qweight = weight1 - weight2;
+        if first1 <= first2 {
+            qweight -= 1;
+        }
+        let wanted = DIVISION_SCALE as i64 - qweight * BASE_DIGITS;
+        let scale = u32::try_from(wanted.max(0))
+            .ok()?
+            .max(self.scale)
+            .max(o.scale);
         // self/o = (a/10^sa)/(b/10^sb); want mantissa at `scale`: a*10^(scale+sb-sa)/b,
         // computed one digit further for rounding.
         let shift = (scale + o.scale + 1).checked_sub(self.scale)?;
         let num = self.mantissa.checked_mul(pow10(shift)?)?;
         let q = num.checked_div(o.mantissa)?;
         Decimal::new(q, scale + 1)?.rescale(scale)
+    }
+
+    /// The weight and value of the first nonzero base-10000 digit of `|self|`, as
+    /// PostgreSQL stores it: the digit holding 10^(4w) .. 10^(4w+3) has weight w
+    /// (`12345.6` is 1|2345|6000: weight 1, digit 1; `0.05` is 0.0500: weight -1,
+    /// digit 500). Zero is weight 0, digit 0.
+    fn leading_base_digit(&self) -> (i64, i128) {
+        let n = self.normalized();
+        if n.mantissa == 0 {
+            return (0, 0);
+        }
+        let digits = n.mantissa.unsigned_abs().to_string().len() as i64;
+        // The decimal exponent of the leading digit, and the group holding it.
+        let exp = digits - 1 - n.scale as i64;
+        let weight = exp.div_euclid(BASE_DIGITS);
+        // The group is |self| / 10^(4w), cut to its integral part, mod 10000; in
+        // mantissa terms a shift by 10^(scale + 4w).
+        let low = weight * BASE_DIGITS + n.scale as i64;
+        let abs = n.mantissa.unsigned_abs();
+        let group = if low >= 0 {
+            abs / 10u128.pow(low as u32)
+        } else {
+            abs * 10u128.pow((-low) as u32)
+        };
+        (weight, (group % 10_000) as i128)
     }
 
     /// The remainder with the sign of the dividend, as PostgreSQL's `%`.
@@ -295,15 +342,36 @@ mod tests {
         );
         assert_eq!(
             d("1").checked_div(&d("3")).unwrap().to_string(),
-            "0.3333333333333333"
+            "0.33333333333333333333"
         );
         assert_eq!(
             d("2").checked_div(&d("3")).unwrap().to_string(),
-            "0.6666666666666667"
+            "0.66666666666666666667"
         );
         assert_eq!(d("-7").checked_rem(&d("3")).unwrap().to_string(), "-1");
         assert_eq!(d("2.345").rescale(2).unwrap().to_string(), "2.35");
         assert_eq!(d("-2.345").rescale(2).unwrap().to_string(), "-2.35");
+    }
+
+    #[test]
+    fn a_quotient_has_the_scale_postgres_selects() {
+        // Expected values are PostgreSQL 15's.
+        for (a, b, q) in [
+            ("10", "4", "2.5000000000000000"),
+            ("1.0", "3", "0.33333333333333333333"),
+            ("0", "4", "0.00000000000000000000"),
+            ("100000000", "3.0", "33333333.333333333333"),
+            ("0.000001", "3", "0.000000333333333333333333"),
+            ("12345678901234567890", "3", "4115226300411522630"),
+            ("2.25", "4", "0.56250000000000000000"),
+            ("-7", "2", "-3.5000000000000000"),
+            ("1", "0.0003", "3333.3333333333333333"),
+            ("9999", "1", "9999.0000000000000000"),
+            ("10000", "1", "10000.0000000000000000"),
+            ("1.23456789012345678901", "1", "1.23456789012345678901"),
+        ] {
+            assert_eq!(d(a).checked_div(&d(b)).unwrap().to_string(), q, "{a} / {b}");
+        }
     }
 
     #[test]

@@ -31,6 +31,7 @@ use crate::types::{DataType, Value};
 
 mod access;
 mod grouping;
+mod typing;
 
 use grouping::{ungrouped_outer_column, Aggregation};
 
@@ -38,6 +39,9 @@ use grouping::{ungrouped_outer_column, Aggregation};
 #[derive(Clone, Debug, Default)]
 pub struct Scope {
     columns: Vec<(Option<String>, String)>,
+    /// Each column's declared type, where known: a table's columns have one, a
+    /// subquery's output columns do not ([`typing`]).
+    types: Vec<Option<DataType>>,
 }
 
 impl Scope {
@@ -49,6 +53,7 @@ impl Scope {
                 .iter()
                 .map(|c| (Some(qualifier.to_string()), c.name.clone()))
                 .collect(),
+            types: table.columns.iter().map(|c| Some(c.ty)).collect(),
         }
     }
 
@@ -59,11 +64,17 @@ impl Scope {
                 .iter()
                 .map(|c| (Some(qualifier.to_string()), c.clone()))
                 .collect(),
+            types: vec![None; columns.len()],
         }
     }
 
     fn len(&self) -> usize {
         self.columns.len()
+    }
+
+    /// The declared type of column `i`, if it has one.
+    fn column_type(&self, i: usize) -> Option<DataType> {
+        self.types.get(i).copied().flatten()
     }
 
     fn resolve(&self, qualifier: Option<&str>, name: &str) -> Result<Option<usize>> {
@@ -88,6 +99,7 @@ impl Scope {
             }
         }
         self.columns.extend(other.columns);
+        self.types.extend(other.types);
         Ok(())
     }
 
@@ -546,8 +558,13 @@ impl<'a, 'e> Planner<'a, 'e> {
             }
             ast::SetExpr::Query(inner) => self.query(inner),
             ast::SetExpr::Values(v) => {
-                let rows = self.values_rows(v, &|_| None)?;
+                let mut rows = self.values_rows(v, &|_| None)?;
                 let width = rows.first().map_or(0, Vec::len);
+                // Each column takes one type, as a UNION's does.
+                for c in 0..width {
+                    let mut column: Vec<&mut Expr> = rows.iter_mut().map(|r| &mut r[c]).collect();
+                    typing::unify_numbers(columns(&Scope::default(), None), &mut column)?;
+                }
                 Ok(Planned {
                     plan: Plan::Values { rows },
                     columns: (1..=width).map(|i| format!("column{i}")).collect(),
@@ -1168,35 +1185,49 @@ impl<'a, 'e> Planner<'a, 'e> {
 
     /// The name PostgreSQL gives an unaliased output column for `e`.
     pub fn column_name(&self, e: &ast::Expr) -> String {
+        self.named(e)
+            .map_or_else(|| "?column?".into(), |(name, _)| name)
+    }
+
+    /// PostgreSQL's `FigureColname`: a name for `e` and how strongly it holds. A
+    /// column, a function call or a subquery names its column for sure (`Strong`); a
+    /// cast or a CASE gives its type's name or `case` only when what is inside has no
+    /// strong name (`Weak`): `a::text` is `a`, `(a + 1)::text` is `text`.
+    fn named(&self, e: &ast::Expr) -> Option<(String, Strength)> {
+        let strong = |name: String| Some((name, Strength::Strong));
         match e {
-            ast::Expr::Identifier(i) => ident(i),
-            ast::Expr::CompoundIdentifier(parts) => parts.last().map_or("?column?".into(), ident),
-            ast::Expr::Function(f) => object_name(&f.name).unwrap_or_else(|_| "?column?".into()),
-            ast::Expr::Ceil { .. } => "ceil".into(),
-            ast::Expr::Floor { .. } => "floor".into(),
+            ast::Expr::Identifier(i) => strong(ident(i)),
+            ast::Expr::CompoundIdentifier(parts) => strong(ident(parts.last()?)),
+            ast::Expr::Function(f) => strong(object_name(&f.name).ok()?),
+            ast::Expr::Ceil { .. } => strong("ceil".into()),
+            ast::Expr::Floor { .. } => strong("floor".into()),
             ast::Expr::Substring { shorthand, .. } => {
-                if *shorthand { "substr" } else { "substring" }.into()
+                strong(if *shorthand { "substr" } else { "substring" }.into())
             }
-            ast::Expr::Nested(inner) => self.column_name(inner),
+            ast::Expr::Nested(inner) => self.named(inner),
             ast::Expr::Cast {
                 expr, data_type, ..
-            } => match expr.as_ref() {
-                ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) => {
-                    self.column_name(expr)
-                }
-                _ => data_type.to_string().to_lowercase(),
+            } => match self.named(expr) {
+                Some((name, Strength::Strong)) => strong(name),
+                _ => Some((type_column_name(data_type), Strength::Weak)),
             },
-            ast::Expr::Case { .. } => "case".into(),
-            ast::Expr::Exists { .. } => "exists".into(),
+            ast::Expr::TypedString(ts) => Some((type_column_name(&ts.data_type), Strength::Weak)),
+            ast::Expr::Case { else_result, .. } => {
+                match else_result.as_deref().and_then(|x| self.named(x)) {
+                    Some((name, Strength::Strong)) => strong(name),
+                    _ => Some(("case".into(), Strength::Weak)),
+                }
+            }
+            ast::Expr::Exists { negated: false, .. } => strong("exists".into()),
             ast::Expr::Subquery(q) => match q.body.as_ref() {
                 ast::SetExpr::Select(s) => match s.projection.first() {
-                    Some(ast::SelectItem::UnnamedExpr(e)) => self.column_name(e),
-                    Some(ast::SelectItem::ExprWithAlias { alias, .. }) => ident(alias),
-                    _ => "?column?".into(),
+                    Some(ast::SelectItem::UnnamedExpr(e)) => strong(self.column_name(e)),
+                    Some(ast::SelectItem::ExprWithAlias { alias, .. }) => strong(ident(alias)),
+                    _ => None,
                 },
-                _ => "?column?".into(),
+                _ => None,
             },
-            _ => "?column?".into(),
+            _ => None,
         }
     }
 
@@ -1456,10 +1487,13 @@ impl<'a, 'e> Planner<'a, 'e> {
                     let result = self.expr(&c.result, scope, grouping.as_deref_mut())?;
                     whens.push((cond, result));
                 }
-                let otherwise = match else_result {
-                    Some(x) => Some(Box::new(self.expr(x, scope, grouping)?)),
+                let mut otherwise = match else_result {
+                    Some(x) => Some(Box::new(self.expr(x, scope, grouping.as_deref_mut())?)),
                     None => None,
                 };
+                let mut results: Vec<&mut Expr> = whens.iter_mut().map(|(_, r)| r).collect();
+                results.extend(otherwise.as_deref_mut());
+                typing::unify_numbers(columns(scope, grouping.as_deref()), &mut results)?;
                 Expr::Case {
                     operand,
                     whens,
@@ -1681,7 +1715,75 @@ impl<'a, 'e> Planner<'a, 'e> {
                 "function {name} does not exist"
             )));
         };
+        let columns = columns(scope, grouping.as_deref());
+        match function {
+            Function::Coalesce | Function::Greatest | Function::Least => {
+                typing::unify_numbers(columns, &mut compiled.iter_mut().collect::<Vec<_>>())?
+            }
+            Function::NullIf => typing::unify_nullif(columns, &mut compiled)?,
+            _ => {}
+        }
         self.fold(Expr::Call(function, compiled))
+    }
+}
+
+/// True for an operator or function that is NULL whenever an argument is, with the
+/// constant NULL among its arguments: PostgreSQL's planner replaces it by NULL without
+/// evaluating the other arguments (so `1 / x + NULL` is NULL even where `x` is 0), and
+/// so does [`Planner::fold`]. `x NOT IN (NULL)` is `x <> NULL` there, so it counts too.
+fn null_on_null_constant(e: &Expr) -> bool {
+    let null = |x: &Expr| matches!(x, Expr::Const(Value::Null));
+    match e {
+        Expr::Binary(op, a, b) => {
+            !matches!(
+                op,
+                BinaryOp::And
+                    | BinaryOp::Or
+                    | BinaryOp::IsDistinctFrom
+                    | BinaryOp::IsNotDistinctFrom
+            ) && (null(a) || null(b))
+        }
+        Expr::Like { expr, pattern, .. } => null(expr) || null(pattern),
+        Expr::InList { list, .. } => matches!(list.as_slice(), [only] if null(only)),
+        Expr::Call(f, args) => f.is_strict() && args.iter().any(null),
+        _ => false,
+    }
+}
+
+/// How surely a name given to an output column holds ([`Planner::column_name`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Strength {
+    Weak,
+    Strong,
+}
+
+/// The name PostgreSQL gives a cast's column: the type's internal name (`int4` for
+/// `INT`, `float8` for `DOUBLE PRECISION`, `varchar` for `VARCHAR(3)`).
+fn type_column_name(t: &ast::DataType) -> String {
+    use ast::DataType as D;
+    match t {
+        D::Int(_) | D::Integer(_) | D::Int4(_) => "int4",
+        D::BigInt(_) | D::Int8(_) => "int8",
+        D::SmallInt(_) | D::Int2(_) => "int2",
+        D::Real | D::Float4 => "float4",
+        D::Float(ast::ExactNumberInfo::Precision(p)) if *p <= 24 => "float4",
+        D::Float(_) | D::Double(_) | D::DoublePrecision | D::Float8 => "float8",
+        D::Numeric(_) | D::Decimal(_) | D::Dec(_) => "numeric",
+        D::Varchar(_) | D::CharacterVarying(_) => "varchar",
+        D::Char(_) | D::Character(_) => "bpchar",
+        D::Boolean | D::Bool => "bool",
+        D::Text => "text",
+        other => return other.to_string().to_lowercase(),
+    }
+    .into()
+}
+
+/// The column types an expression compiled against `scope` (and, in a query that
+/// aggregates, its aggregates) can see.
+fn columns<'s>(scope: &'s Scope, grouping: Option<&'s Aggregation>) -> typing::Columns<'s> {
+    typing::Columns {
+        scope,
+        aggregation: grouping,
     }
 }
 
@@ -1868,6 +1970,9 @@ impl Planner<'_, '_> {
     /// plan to cache, an expression whose operands are constants or parameters is folded
     /// the same way at each execution instead: it becomes an [`Expr::Deferred`].
     fn fold(&mut self, e: Expr) -> Result<Expr> {
+        if null_on_null_constant(&e) {
+            return Ok(Expr::Const(Value::Null));
+        }
         let foldable = match &e {
             Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => a.is_constant(),
             Expr::Binary(_, a, b) => a.is_constant() && b.is_constant(),

@@ -196,8 +196,22 @@ impl Value {
     /// Converts to `ty` for storing in a column of that type: as [`Value::cast`], except
     /// that a value longer than a VARCHAR(n) is 22001 unless the characters beyond the
     /// n-th are all spaces, which are cut (PostgreSQL's rule for assignments, where an
-    /// explicit cast truncates).
+    /// explicit cast truncates), and that an integer is no boolean nor a boolean a
+    /// number (42804: PostgreSQL casts between them only explicitly).
     pub fn assign(&self, ty: DataType) -> Result<Value> {
+        if matches!(
+            (self, ty),
+            (Value::Integer(_), DataType::Boolean)
+                | (
+                    Value::Boolean(_),
+                    DataType::Integer | DataType::Float | DataType::Numeric { .. }
+                )
+        ) {
+            return Err(Error::DatatypeMismatch(format!(
+                "cannot assign type {} to {ty}",
+                self.type_name()
+            )));
+        }
         let DataType::Text { max_len: Some(n) } = ty else {
             return self.cast(ty);
         };

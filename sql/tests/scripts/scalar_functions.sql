@@ -1,4 +1,6 @@
--- Scalar functions, NULL handling included (checked against PostgreSQL 15).
+-- Scalar functions, NULL handling included (checked against PostgreSQL 15). upper and
+-- lower map each character to one character, as PostgreSQL does: a character whose
+-- upper case is two (ß, ﬁ) stays as it is, and ILIKE compares by the same lower case.
 SELECT round(2.5), round(-2.5), round(2.5::float), round(3.5::float), round(1.2345, 2), round(1250, -2), round(1.5, 3), round(7);
 SELECT ceil(1.2), ceil(-1.2), ceiling(2), floor(1.7), floor(-1.7), floor(-3.0), ceil(1.5::float), floor(-1.5::float);
 SELECT round(NULL), ceil(NULL), floor(NULL), round(1.5, NULL);
@@ -19,3 +21,5 @@ INSERT INTO t VALUES (1, 'apple', 1.25), (2, 'banana', 0.5), (3, NULL, NULL);
 SELECT id, concat(name, ':', price) AS label, round(price), greatest(price, 1) FROM t ORDER BY id;
 UPDATE t SET name = concat(name, ',x') WHERE id = 1 RETURNING name;
 SELECT id FROM t WHERE substr(name, 1, 1) = 'b';
+SELECT upper('straße'), upper('ﬁx'), lower('İSTANBUL'), upper('ǆ'), lower('ÀÉÎ'), upper('àéî');
+SELECT 'İ' ILIKE 'i', 'ß' ILIKE 'SS', 'STRASSE' ILIKE 'straße', 'ÀB' ILIKE 'àb';
