@@ -17,6 +17,7 @@ use sqlparser::ast;
 use isolde_txn::LockMode;
 
 use crate::catalog::{Catalog, Table};
+use crate::datetime::{self, functions::DateTimeFunction, Interval};
 use crate::encoding::table_def_key;
 use crate::error::{Error, Result};
 use crate::executor::Env;
@@ -239,6 +240,17 @@ pub fn data_type(t: &ast::DataType) -> Result<DataType> {
                 },
             }
         }
+        D::Date => DataType::Date,
+        D::Timestamp(None, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => {
+            DataType::Timestamp
+        }
+        D::Timestamp(None, ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz) => {
+            DataType::TimestampTz
+        }
+        D::Interval {
+            fields: None,
+            precision: None,
+        } => DataType::Interval,
         other => return Err(unsupported(format!("type {other}"))),
     })
 }
@@ -1184,8 +1196,14 @@ impl<'a, 'e> Planner<'a, 'e> {
                 ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) => {
                     self.column_name(expr)
                 }
-                _ => data_type.to_string().to_lowercase(),
+                _ => datetime_type_name(data_type)
+                    .unwrap_or_else(|| data_type.to_string().to_lowercase()),
             },
+            ast::Expr::TypedString(ts) => {
+                datetime_type_name(&ts.data_type).unwrap_or_else(|| "?column?".into())
+            }
+            ast::Expr::Interval(_) => "interval".into(),
+            ast::Expr::Extract { .. } => "extract".into(),
             ast::Expr::Case { .. } => "case".into(),
             ast::Expr::Exists { .. } => "exists".into(),
             ast::Expr::Subquery(q) => match q.body.as_ref() {
@@ -1527,6 +1545,13 @@ impl<'a, 'e> Planner<'a, 'e> {
                     negated: *negated,
                 }
             }
+            ast::Expr::Interval(i) => Expr::Const(Value::Interval(interval_literal(i)?)),
+            ast::Expr::Extract { field, expr, .. } => {
+                let field = Expr::Const(Value::Text(extract_field(field)));
+                let arg = self.expr(expr, scope, grouping)?;
+                let extract = Function::DateTime(DateTimeFunction::Extract);
+                return self.fold(Expr::Call(extract, vec![field, arg]));
+            }
             ast::Expr::TypedString(ts) => {
                 let ty = data_type(&ts.data_type)?;
                 let text = match &ts.value.value {
@@ -1839,6 +1864,57 @@ fn add_filter(plan: Plan, predicate: Expr, text: String, env: &Env<'_>) -> Plan 
             text,
         },
     }
+}
+
+/// The interval of an `INTERVAL '...'` literal. With a unit after the text (`INTERVAL
+/// '2' HOUR`), a bare number counts that unit, as in PostgreSQL; other uses of the SQL
+/// standard's interval qualifiers are refused.
+fn interval_literal(i: &ast::Interval) -> Result<Interval> {
+    let text = match i.value.as_ref() {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) => s.clone(),
+            other => return Err(unsupported(format!("interval literal {other}"))),
+        },
+        other => return Err(unsupported(format!("interval literal {other}"))),
+    };
+    let qualified = i.last_field.is_some()
+        || i.leading_precision.is_some()
+        || i.fractional_seconds_precision.is_some();
+    match &i.leading_field {
+        None if !qualified => datetime::parse::interval(&text),
+        Some(unit) if !qualified && signed_number_text(&text) => {
+            datetime::parse::interval(&format!("{} {unit}", text.trim()))
+        }
+        _ => Err(unsupported(format!("interval literal {i}"))),
+    }
+}
+
+/// The name PostgreSQL gives a column computed by a cast to, or a literal of, a date or
+/// time type: the type's short name (`timestamptz`); None for other types.
+fn datetime_type_name(t: &ast::DataType) -> Option<String> {
+    use ast::TimezoneInfo as Tz;
+    Some(
+        match t {
+            ast::DataType::Date => "date",
+            ast::DataType::Timestamp(_, Tz::None | Tz::WithoutTimeZone) => "timestamp",
+            ast::DataType::Timestamp(_, Tz::WithTimeZone | Tz::Tz) => "timestamptz",
+            ast::DataType::Interval { .. } => "interval",
+            _ => return None,
+        }
+        .into(),
+    )
+}
+
+/// True for text that is one (optionally signed) decimal number.
+fn signed_number_text(text: &str) -> bool {
+    let t = text.trim();
+    let t = t.strip_prefix(['-', '+']).unwrap_or(t);
+    !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
+/// The field of `extract(field FROM x)` as text, lower case, as `date_part` takes it.
+fn extract_field(field: &ast::DateTimeField) -> String {
+    field.to_string().trim_matches('\'').to_lowercase()
 }
 
 fn binary_op(op: &ast::BinaryOperator) -> Result<BinaryOp> {
