@@ -26,7 +26,7 @@
 //! | text    | UTF-8 with `00` escaped as `00 ff`, ended by `00 01`                  |
 //! | date    | days since 2000-01-01, 4 bytes big-endian with the sign bit flipped   |
 //! | timestamp, timestamptz | microseconds since 2000-01-01 UTC, as an integer   |
-//! | interval | its span (a month as 30 days, a day as 24 hours) in microseconds, 16 bytes big-endian with the sign bit flipped: equal intervals (`1 mon`, `30 days`) share a key, so a key decodes to days and time only |
+//! | interval | its span (a month as 30 days, a day as 24 hours) in microseconds, 16 bytes big-endian with the sign bit flipped: equal intervals (`1 mon`, `30 days`) share a key, so a key decodes to days and time only (and not at all past 2^31 days, which only error messages would have shown) |
 //!
 //! Every encoding is self-delimiting, so composite keys are concatenations and a prefix
 //! of columns is a key prefix. A unique index whose columns are all non-NULL stores
@@ -617,6 +617,24 @@ mod tests {
         (any::<i64>(), 0u32..12).prop_map(|(m, s)| Decimal::new(m as i128, s).unwrap())
     }
 
+    fn interval() -> impl Strategy<Value = Interval> {
+        (any::<i32>(), any::<i32>(), any::<i64>()).prop_map(|(months, days, micros)| Interval {
+            months,
+            days,
+            micros,
+        })
+    }
+
+    /// A date, timestamp, timestamp with time zone or interval.
+    fn datetime() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<i32>().prop_map(Value::Date),
+            any::<i64>().prop_map(Value::Timestamp),
+            any::<i64>().prop_map(Value::TimestampTz),
+            interval().prop_map(Value::Interval),
+        ]
+    }
+
     proptest! {
         #[test]
         fn integer_keys_sort_like_integers(a: i64, b: i64) {
@@ -632,6 +650,19 @@ mod tests {
         #[test]
         fn numeric_keys_sort_like_numbers(a in decimal(), b in decimal()) {
             prop_assert_eq!(a.cmp(&b), key(&Value::Numeric(a)).cmp(&key(&Value::Numeric(b))));
+        }
+
+        #[test]
+        fn date_and_timestamp_keys_sort_like_the_instants_they_are(a: i32, b: i32, x: i64, y: i64) {
+            prop_assert_eq!(a.cmp(&b), key(&Value::Date(a)).cmp(&key(&Value::Date(b))));
+            let (kx, ky) = (key(&Value::Timestamp(x)), key(&Value::TimestampTz(y)));
+            prop_assert_eq!(x.cmp(&y), kx.cmp(&ky));
+        }
+
+        #[test]
+        fn interval_keys_sort_like_interval_comparisons(a in interval(), b in interval()) {
+            let (va, vb) = (Value::Interval(a), Value::Interval(b));
+            prop_assert_eq!(va.sort_cmp(&vb), key(&va).cmp(&key(&vb)));
         }
 
         #[test]
@@ -657,13 +688,22 @@ mod tests {
         }
 
         #[test]
-        fn rows_round_trip(ints: Vec<Option<i64>>, s: String, f: f64, d in decimal()) {
+        fn rows_round_trip(
+            ints: Vec<Option<i64>>,
+            s: String,
+            f: f64,
+            d in decimal(),
+            times in proptest::collection::vec(datetime(), 0..4),
+        ) {
             let mut row: Vec<Value> = ints.iter().map(|i| i.map_or(Value::Null, Value::Integer)).collect();
             row.push(Value::from(s.as_str()));
             row.push(Value::Numeric(d));
             row.push(Value::Boolean(true));
+            row.extend(times);
             let back = decode_row(&encode_row(&row)).unwrap();
             prop_assert_eq!(&back, &row);
+            // Debug, not ==, which equates intervals of the same length.
+            prop_assert_eq!(format!("{back:?}"), format!("{row:?}"));
             let fl = decode_row(&encode_row(&[Value::Float(f)])).unwrap();
             prop_assert!(matches!(fl[0], Value::Float(x) if x.to_bits() == f.to_bits()));
         }
@@ -678,6 +718,7 @@ mod tests {
             ints: Vec<Option<i64>>,
             s: String,
             d in decimal(),
+            time in datetime(),
             cut: prop::sample::Index,
             flip: prop::sample::Index,
             bits: u8,
@@ -687,6 +728,7 @@ mod tests {
             row.push(Value::Numeric(d));
             row.push(Value::Boolean(false));
             row.push(Value::Float(0.5));
+            row.push(time);
             let good = encode_row(&row);
             let mut bad = good.clone();
             bad[flip.index(good.len())] ^= bits;
@@ -705,6 +747,23 @@ mod tests {
         let a = Value::Numeric(Decimal::parse("1.50").unwrap());
         let b = Value::Numeric(Decimal::parse("1.5").unwrap());
         assert_eq!(key(&a), key(&b));
+    }
+
+    #[test]
+    fn intervals_of_one_length_share_a_key_that_decodes_to_days_and_time() {
+        let month = Value::Interval(Interval {
+            months: 1,
+            days: 0,
+            micros: 0,
+        });
+        let days = Value::Interval(Interval {
+            months: 0,
+            days: 30,
+            micros: 0,
+        });
+        assert_eq!(key(&month), key(&days));
+        let (back, _) = decode_key(&key(&month), &[DataType::Interval]).unwrap();
+        assert_eq!(back[0].to_string(), "30 days");
     }
 
     #[test]
@@ -735,6 +794,29 @@ mod tests {
             null_or(
                 DataType::Text { max_len: None },
                 any::<String>().prop_map(Value::Text).boxed()
+            ),
+            null_or(DataType::Date, any::<i32>().prop_map(Value::Date).boxed()),
+            null_or(
+                DataType::Timestamp,
+                any::<i64>().prop_map(Value::Timestamp).boxed()
+            ),
+            null_or(
+                DataType::TimestampTz,
+                any::<i64>().prop_map(Value::TimestampTz).boxed()
+            ),
+            // Keys keep an interval's length (`==` equates intervals of one length), and
+            // decode lengths of up to 2^31 days.
+            null_or(
+                DataType::Interval,
+                (any::<i16>(), any::<i16>(), any::<i64>())
+                    .prop_map(|(months, days, micros)| {
+                        Value::Interval(Interval {
+                            months: months.into(),
+                            days: days.into(),
+                            micros,
+                        })
+                    })
+                    .boxed()
             ),
         ]
     }

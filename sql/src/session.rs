@@ -697,6 +697,9 @@ impl Session {
                         )))
                     }
                 };
+                if name == "timezone" {
+                    return set_time_zone(&value);
+                }
                 if name != "default_transaction_isolation" && name != "transaction_isolation" {
                     return Err(Error::UndefinedObject(format!(
                         "unrecognized configuration parameter \"{name}\""
@@ -736,6 +739,14 @@ impl Session {
                     ))),
                 }
             }
+            ast::Set::SetTimeZone { value, .. } => match value {
+                ast::Expr::Value(v) => match &v.value {
+                    ast::Value::SingleQuotedString(s) => set_time_zone(s),
+                    other => set_time_zone(&other.to_string()),
+                },
+                ast::Expr::Identifier(i) => set_time_zone(&i.value),
+                other => set_time_zone(&other.to_string()),
+            },
             other => Err(Error::FeatureNotSupported(format!("{other}"))),
         }
     }
@@ -923,6 +934,32 @@ fn intent(stmt: &ast::Statement) -> Intent {
         ast::Statement::Query(_) => Intent::Lock,
         _ => Intent::Change,
     }
+}
+
+/// `SET TIME ZONE zone` / `SET timezone = zone`: the session time zone is always UTC
+/// ([`crate::datetime`]), so only UTC's names (and `LOCAL` and `DEFAULT`, which are UTC
+/// here) are accepted; any other zone is 0A000 rather than silently ignored.
+fn set_time_zone(zone: &str) -> Result<QueryResult> {
+    const UTC: [&str; 12] = [
+        "utc",
+        "etc/utc",
+        "gmt",
+        "etc/gmt",
+        "z",
+        "zulu",
+        "uct",
+        "universal",
+        "local",
+        "default",
+        "0",
+        "+00:00",
+    ];
+    if UTC.iter().any(|z| zone.trim().eq_ignore_ascii_case(z)) {
+        return Ok(QueryResult::tag("SET"));
+    }
+    Err(Error::FeatureNotSupported(format!(
+        "time zone \"{zone}\": the session time zone is always UTC"
+    )))
 }
 
 /// The result of `SHOW name` with a fixed value.

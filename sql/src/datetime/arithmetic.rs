@@ -30,15 +30,15 @@ pub fn apply(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
     let (a, b) = (&text_as(op, a, b)?, &text_as(op, b, a)?);
     match (op, a, b) {
         (BinaryOp::Add, Date(d), Integer(n)) | (BinaryOp::Add, Integer(n), Date(d)) => {
-            date(i64::from(*d) + n)
+            date(i64::from(*d).saturating_add(*n))
         }
-        (BinaryOp::Sub, Date(d), Integer(n)) => date(i64::from(*d) - n),
+        (BinaryOp::Sub, Date(d), Integer(n)) => date(i64::from(*d).saturating_sub(*n)),
         (BinaryOp::Sub, Date(x), Date(y)) => Ok(Integer(i64::from(*x) - i64::from(*y))),
         (BinaryOp::Add, Date(d), Interval(i)) | (BinaryOp::Add, Interval(i), Date(d)) => {
-            Ok(Timestamp(add_interval(date_to_micros(*d), i)?))
+            Ok(Timestamp(add_interval(date_to_micros(*d)?, i)?))
         }
         (BinaryOp::Sub, Date(d), Interval(i)) => {
-            Ok(Timestamp(add_interval(date_to_micros(*d), &negate(i)?)?))
+            Ok(Timestamp(add_interval(date_to_micros(*d)?, &negate(i)?)?))
         }
         (BinaryOp::Add, Timestamp(t), Interval(i)) | (BinaryOp::Add, Interval(i), Timestamp(t)) => {
             Ok(Timestamp(add_interval(*t, i)?))
@@ -51,8 +51,7 @@ pub fn apply(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
         }
         (BinaryOp::Sub, Date(_) | Timestamp(_) | TimestampTz(_), Timestamp(_) | TimestampTz(_))
         | (BinaryOp::Sub, Timestamp(_) | TimestampTz(_), Date(_)) => {
-            let (x, y) = (instant(a), instant(b));
-            Ok(Interval(difference(x, y)?))
+            Ok(Interval(difference(instant(a)?, instant(b)?)?))
         }
         (BinaryOp::Add, Interval(x), Interval(y)) => Ok(Interval(add(x, y)?)),
         (BinaryOp::Sub, Interval(x), Interval(y)) => Ok(Interval(add(x, &negate(y)?)?)),
@@ -109,11 +108,14 @@ fn symbol(op: BinaryOp) -> &'static str {
 }
 
 /// A date or timestamp as microseconds since the epoch (a date at its midnight).
-fn instant(v: &Value) -> i64 {
+fn instant(v: &Value) -> Result<i64> {
     match v {
         Value::Date(d) => date_to_micros(*d),
-        Value::Timestamp(t) | Value::TimestampTz(t) => *t,
-        _ => 0,
+        Value::Timestamp(t) | Value::TimestampTz(t) => Ok(*t),
+        v => Err(Error::DatatypeMismatch(format!(
+            "{} is not a point in time",
+            v.type_name()
+        ))),
     }
 }
 
@@ -161,10 +163,12 @@ pub fn add_interval(micros: i64, i: &Interval) -> Result<i64> {
         let total = year * 12 + i64::from(month) - 1 + i64::from(i.months);
         let (year, month) = (total.div_euclid(12), total.rem_euclid(12) as u32 + 1);
         let day = day.min(days_in_month(year, month));
-        t = days_from_civil(year, month, day) * USECS_PER_DAY + time;
-        t = check_timestamp(Some(t))?;
+        let moved = days_from_civil(year, month, day).checked_mul(USECS_PER_DAY);
+        t = check_timestamp(moved.and_then(|m| m.checked_add(time)))?;
     }
-    let t = t.checked_add(i64::from(i.days) * USECS_PER_DAY);
+    let t = i64::from(i.days)
+        .checked_mul(USECS_PER_DAY)
+        .and_then(|days| t.checked_add(days));
     check_timestamp(t.and_then(|t| t.checked_add(i.micros)))
 }
 
@@ -276,8 +280,18 @@ mod tests {
             shown(apply(BinaryOp::Add, &d("2024-01-31"), &iv("1 month"))),
             "2024-02-29 00:00:00"
         );
-        let e = apply(BinaryOp::Add, &d("5874897-12-31"), &Value::Integer(1)).unwrap_err();
+        for n in [1, i64::MAX] {
+            let e = apply(BinaryOp::Add, &d("5874897-12-31"), &Value::Integer(n)).unwrap_err();
+            assert_eq!(e.to_string(), "date out of range");
+        }
+        let e = apply(BinaryOp::Sub, &d("2024-01-01"), &Value::Integer(i64::MIN)).unwrap_err();
         assert_eq!(e.to_string(), "date out of range");
+        for huge in ["2147483647 days", "100000000 years"] {
+            let e = apply(BinaryOp::Add, &ts("2024-01-01"), &iv(huge)).unwrap_err();
+            assert_eq!(e.to_string(), "timestamp out of range");
+        }
+        let e = apply(BinaryOp::Add, &d("5874897-12-31"), &iv("1 day")).unwrap_err();
+        assert_eq!(e.to_string(), "date out of range for timestamp");
         let e = apply(BinaryOp::Add, &d("2024-01-01"), &d("2024-01-01")).unwrap_err();
         assert_eq!(e.to_string(), "operator does not exist: date + date");
     }

@@ -13,8 +13,8 @@ use super::calendar::{
     civil_from_days, day_of_year, days_from_civil, days_in_month, iso_week, iso_year_start, weekday,
 };
 use super::{
-    clock_now, date_to_micros, micros_to_date, Interval, StatementTimes, UNIX_EPOCH_DAYS,
-    USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC,
+    check_timestamp, clock_now, date_to_micros, micros_to_date, Interval, StatementTimes,
+    UNIX_EPOCH_DAYS, USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC,
 };
 use crate::error::{Error, Result};
 use crate::numeric::Decimal;
@@ -155,7 +155,7 @@ impl DateTimeFunction {
             (DateTimeFunction::DateTrunc, [Value::Text(field), v]) => date_trunc(field, v),
             (DateTimeFunction::Age, [a, b]) => age(a, b),
             (DateTimeFunction::Age, [a]) => {
-                let midnight = Value::Timestamp(date_to_micros(micros_to_date(times.transaction)));
+                let midnight = Value::Timestamp(date_to_micros(micros_to_date(times.transaction))?);
                 age(&midnight, a)
             }
             (f, args) => Err(no_function(f, args)),
@@ -373,7 +373,7 @@ pub fn date_trunc(field: &str, v: &Value) -> Result<Value> {
     let (micros, with_zone) = match v {
         Value::Timestamp(t) => (*t, false),
         Value::TimestampTz(t) => (*t, true),
-        Value::Date(d) => (date_to_micros(*d), true),
+        Value::Date(d) => (date_to_micros(*d)?, true),
         Value::Interval(_) => {
             return Err(Error::FeatureNotSupported(
                 "date_trunc of an interval".into(),
@@ -398,6 +398,7 @@ pub fn date_trunc(field: &str, v: &Value) -> Result<Value> {
             shown_type.type_name()
         ))
     })?;
+    let truncated = check_timestamp(i64::try_from(truncated).ok())?;
     Ok(if with_zone {
         Value::TimestampTz(truncated)
     } else {
@@ -405,19 +406,25 @@ pub fn date_trunc(field: &str, v: &Value) -> Result<Value> {
     })
 }
 
-/// `micros` truncated to the start of `unit`; None for a unit that does not truncate.
-fn truncate(unit: Unit, micros: i64) -> Option<i64> {
+/// `micros` truncated to the start of `unit` (wide: the start of the millennium of the
+/// first timestamp is before it); None for a unit that does not truncate.
+fn truncate(unit: Unit, micros: i64) -> Option<i128> {
     let days = micros.div_euclid(USECS_PER_DAY);
-    let time = micros.rem_euclid(USECS_PER_DAY);
+    let time = i128::from(micros.rem_euclid(USECS_PER_DAY));
     let (year, month, _) = civil_from_days(days);
-    let start_of_day = |d: i64| d * USECS_PER_DAY;
+    let start_of_day = |d: i64| i128::from(d) * i128::from(USECS_PER_DAY);
     let first_of = |y: i64, m: u32| start_of_day(days_from_civil(y, m, 1));
+    let (second, minute, hour) = (
+        i128::from(USECS_PER_SEC),
+        i128::from(USECS_PER_MINUTE),
+        i128::from(USECS_PER_HOUR),
+    );
     Some(match unit {
-        Unit::Microseconds => micros,
+        Unit::Microseconds => i128::from(micros),
         Unit::Milliseconds => start_of_day(days) + time / 1000 * 1000,
-        Unit::Second => start_of_day(days) + time / USECS_PER_SEC * USECS_PER_SEC,
-        Unit::Minute => start_of_day(days) + time / USECS_PER_MINUTE * USECS_PER_MINUTE,
-        Unit::Hour => start_of_day(days) + time / USECS_PER_HOUR * USECS_PER_HOUR,
+        Unit::Second => start_of_day(days) + time / second * second,
+        Unit::Minute => start_of_day(days) + time / minute * minute,
+        Unit::Hour => start_of_day(days) + time / hour * hour,
         Unit::Day => start_of_day(days),
         Unit::Week => start_of_day(days - (weekday(days) + 6) % 7),
         Unit::Month => first_of(year, month),
@@ -441,11 +448,11 @@ fn truncate(unit: Unit, micros: i64) -> Option<i64> {
 /// `timestamp_age`.
 pub fn age(a: &Value, b: &Value) -> Result<Value> {
     let instant = |v: &Value| match v {
-        Value::Date(d) => Some(date_to_micros(*d)),
-        Value::Timestamp(t) | Value::TimestampTz(t) => Some(*t),
-        _ => None,
+        Value::Date(d) => date_to_micros(*d).map(Some),
+        Value::Timestamp(t) | Value::TimestampTz(t) => Ok(Some(*t)),
+        _ => Ok(None),
     };
-    let (Some(x), Some(y)) = (instant(a), instant(b)) else {
+    let (Some(x), Some(y)) = (instant(a)?, instant(b)?) else {
         return Err(Error::UndefinedFunction(format!(
             "function age({}, {}) does not exist",
             a.type_name(),

@@ -14,7 +14,7 @@
 //! between the two timestamp types keeps the microseconds, and an input offset (`+02`,
 //! `Z`) is applied to a `timestamptz` and ignored by a `timestamp`, as PostgreSQL does.
 //! Text is read ([`parse`]) in the ISO 8601 forms PostgreSQL accepts most often, and
-//! printed ([`format`]) as PostgreSQL prints with `DateStyle = ISO` and `IntervalStyle =
+//! printed ([`mod@format`]) as PostgreSQL prints with `DateStyle = ISO` and `IntervalStyle =
 //! postgres`. The calendar is the proleptic Gregorian one ([`calendar`]), with BC years.
 //!
 //! Arithmetic ([`arithmetic`]) and the functions ([`functions`]) follow PostgreSQL: an
@@ -147,9 +147,13 @@ pub fn interval_overflow() -> Error {
     Error::DatetimeOverflow("interval out of range".into())
 }
 
-/// Midnight at the start of a date, in microseconds.
-pub fn date_to_micros(days: i32) -> i64 {
-    i64::from(days) * USECS_PER_DAY
+/// Midnight at the start of a date, in microseconds; 22008 for a date after the last
+/// timestamp.
+pub fn date_to_micros(days: i32) -> Result<i64> {
+    i64::from(days)
+        .checked_mul(USECS_PER_DAY)
+        .filter(|m| (MIN_TIMESTAMP..=MAX_TIMESTAMP).contains(m))
+        .ok_or_else(|| Error::DatetimeOverflow("date out of range for timestamp".into()))
 }
 
 /// The date a timestamp falls on.
@@ -163,8 +167,8 @@ pub fn micros_to_date(micros: i64) -> i32 {
 pub fn cast(v: &Value, ty: DataType) -> Result<Value> {
     Ok(match (v, ty) {
         (Value::Date(d), DataType::Date) => Value::Date(*d),
-        (Value::Date(d), DataType::Timestamp) => Value::Timestamp(date_to_micros(*d)),
-        (Value::Date(d), DataType::TimestampTz) => Value::TimestampTz(date_to_micros(*d)),
+        (Value::Date(d), DataType::Timestamp) => Value::Timestamp(date_to_micros(*d)?),
+        (Value::Date(d), DataType::TimestampTz) => Value::TimestampTz(date_to_micros(*d)?),
         (Value::Timestamp(t) | Value::TimestampTz(t), DataType::Date) => {
             Value::Date(micros_to_date(*t))
         }
@@ -202,11 +206,11 @@ pub fn compare(a: &Value, b: &Value) -> Result<Ordering> {
     }
 }
 
-/// A date or timestamp as microseconds since the epoch.
-fn instant(v: &Value) -> Option<i64> {
+/// A date or timestamp as microseconds since the epoch (wide enough for every date).
+fn instant(v: &Value) -> Option<i128> {
     match v {
-        Value::Date(d) => Some(date_to_micros(*d)),
-        Value::Timestamp(t) | Value::TimestampTz(t) => Some(*t),
+        Value::Date(d) => Some(i128::from(*d) * i128::from(USECS_PER_DAY)),
+        Value::Timestamp(t) | Value::TimestampTz(t) => Some(i128::from(*t)),
         _ => None,
     }
 }
@@ -214,6 +218,52 @@ fn instant(v: &Value) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::expression::BinaryOp;
+    use proptest::prelude::*;
+
+    fn any_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<i32>().prop_map(Value::Date),
+            any::<i64>().prop_map(Value::Timestamp),
+            any::<i64>().prop_map(Value::TimestampTz),
+            (any::<i32>(), any::<i32>(), any::<i64>()).prop_map(|(months, days, micros)| {
+                Value::Interval(Interval {
+                    months,
+                    days,
+                    micros,
+                })
+            }),
+            any::<i64>().prop_map(Value::Integer),
+            any::<f64>().prop_map(Value::Float),
+            ".{0,12}".prop_map(Value::Text),
+        ]
+    }
+
+    proptest! {
+        // Values decoded from keys can be any bit pattern; text can be anything.
+        #[test]
+        fn no_value_or_text_makes_the_date_and_time_code_panic(
+            a in any_value(),
+            b in any_value(),
+            text in ".{0,24}",
+        ) {
+            for op in [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div] {
+                let _ = arithmetic::apply(op, &a, &b);
+            }
+            let _ = compare(&a, &b);
+            let _ = a.to_string();
+            for ty in [DataType::Date, DataType::Timestamp, DataType::TimestampTz, DataType::Interval] {
+                let _ = cast(&a, ty);
+            }
+            for unit in ["epoch", "year", "week", "isoyear", "century", "decade", "millennium", "second", "dow", "doy", "julian"] {
+                let _ = functions::extract(unit, &a);
+                let _ = functions::date_trunc(unit, &a);
+            }
+            let _ = functions::age(&a, &b);
+            let _ = (parse::date(&text), parse::timestamp(&text), parse::timestamptz(&text));
+            let _ = parse::interval(&text);
+        }
+    }
 
     #[test]
     fn the_range_limits_are_the_days_postgres_names() {
@@ -250,6 +300,13 @@ mod tests {
             compare(&d, &Value::TimestampTz(8_825 * USECS_PER_DAY + 1)).unwrap(),
             Ordering::Less
         );
+        let last_date = Value::Date(MAX_DATE as i32);
+        assert_eq!(
+            compare(&last_date, &Value::Timestamp(MAX_TIMESTAMP)).unwrap(),
+            Ordering::Greater
+        );
+        let e = cast(&last_date, DataType::Timestamp).unwrap_err();
+        assert_eq!(e.to_string(), "date out of range for timestamp");
         assert_eq!(
             compare(&d, &Value::Interval(Interval::default()))
                 .unwrap_err()

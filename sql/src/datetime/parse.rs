@@ -170,15 +170,15 @@ fn date_fields(s: &str) -> std::result::Result<(i64, u32, u32), Invalid> {
         [y, m, d] if y.len() >= 4 && (1..=2).contains(&m.len()) && (1..=2).contains(&d.len()) => {
             (*y, *m, *d)
         }
-        [ymd] if ymd.len() == 8 => (&ymd[..4], &ymd[4..6], &ymd[6..]),
+        [ymd] if ymd.len() == 8 && ymd.is_ascii() => (&ymd[..4], &ymd[4..6], &ymd[6..]),
         _ => return Err(Invalid::Syntax),
     };
     let year = digits(y).ok_or(Invalid::Syntax)?;
     let month = digits(m).ok_or(Invalid::Syntax)?;
     let day = digits(d).ok_or(Invalid::Syntax)?;
     // A year too long for any date is out of range, not of the wrong form.
-    let year = i64::try_from(year).map_err(|_| Invalid::Field)?;
-    Ok((year, month as u32, day as u32))
+    let year = i32::try_from(year).map_err(|_| Invalid::Field)?;
+    Ok((i64::from(year), month as u32, day as u32))
 }
 
 /// The value of a nonempty run of ASCII digits (saturating: callers range-check it).
@@ -272,7 +272,7 @@ fn zone_offset(zone: &str) -> std::result::Result<i64, Invalid> {
     };
     let parts: Vec<&str> = rest.split(':').collect();
     let (h, m, s) = match parts.as_slice() {
-        [hm] if hm.len() == 4 => (&hm[..2], &hm[2..], "0"),
+        [hm] if hm.len() == 4 && hm.is_ascii() => (&hm[..2], &hm[2..], "0"),
         [h] if (1..=2).contains(&h.len()) => (*h, "0", "0"),
         [h, m] => (*h, *m, "0"),
         [h, m, s] => (*h, *m, *s),
@@ -528,6 +528,14 @@ mod tests {
             e.to_string(),
             "date/time field value out of range: \"2024-02-30\""
         );
+        for text in ["10000000-01-01", "5874898-01-01"] {
+            assert_eq!(
+                date(text).unwrap_err().to_string(),
+                format!("date out of range: \"{text}\"")
+            );
+        }
+        let e = date("99999999999-01-01").unwrap_err();
+        assert_eq!(e.sqlstate(), "22008");
         let e = date("4714-11-23 BC").unwrap_err();
         assert_eq!(e.to_string(), "date out of range: \"4714-11-23 BC\"");
         let e = date("abc").unwrap_err();

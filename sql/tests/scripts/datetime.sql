@@ -109,6 +109,9 @@ COMMIT;
 SELECT count(*) FROM clock WHERE t < now();
 SELECT now() - INTERVAL '1 hour' < now(), now() + '1 day' > now();
 SHOW timezone;
+SET TIME ZONE 'UTC';
+SET timezone = 'Etc/UTC';
+SET TIME ZONE 'Europe/Paris';
 -- Not supported: time types, infinity, precision, other time zones.
 SELECT '12:00'::time;
 SELECT 'infinity'::date;
