@@ -1944,6 +1944,16 @@ impl Planner<'_, '_> {
     /// plan to cache, an expression whose operands are constants or parameters is folded
     /// the same way at each execution instead: it becomes an [`Expr::Deferred`].
     fn fold(&mut self, e: Expr) -> Result<Expr> {
+        if let Expr::Call(Function::DateTime(f), _) = &e {
+            // `now()` and the other clocks fixed for a statement are constants of one
+            // execution, like a parameter: a cached plan computes them at each (so a
+            // condition on them can choose an index); planning never does.
+            if f.is_stable() {
+                if let Some(r) = &mut self.recorder {
+                    return Ok(r.defer(e));
+                }
+            }
+        }
         let foldable = match &e {
             Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => a.is_constant(),
             Expr::Binary(_, a, b) => a.is_constant() && b.is_constant(),

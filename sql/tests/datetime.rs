@@ -116,6 +116,29 @@ fn a_cached_insert_and_a_cached_filter_read_the_clock_at_each_execution() {
 }
 
 #[test]
+fn a_condition_on_now_finds_rows_through_an_index() {
+    let mut s = session();
+    for sql in [
+        "CREATE TABLE t (id INT PRIMARY KEY, ts TIMESTAMPTZ)",
+        "CREATE INDEX t_ts ON t (ts)",
+        "INSERT INTO t VALUES (1, '2000-01-01 00:00+00'), (2, now())",
+    ] {
+        s.execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    // A scan of every row would divide by zero in row 1, which the index range on
+    // `ts` never reaches.
+    let recent = "SELECT id FROM t WHERE 1 / (id - 1) > 0 AND ts > now() - INTERVAL '1 hour'";
+    for _ in 0..2 {
+        assert_eq!(value(&mut s, recent).to_string(), "2");
+    }
+    let prepared = s
+        .prepare("SELECT id FROM t WHERE 1 / (id - 1) > 0 AND ts >= current_date - $1::int")
+        .unwrap();
+    let r = s.execute_prepared(&prepared, &[Value::Integer(1)]).unwrap();
+    assert_eq!(r.rows, vec![vec![Value::Integer(2)]]);
+}
+
+#[test]
 fn dates_times_and_clock_defaults_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let open = || Session::new(TxnManager::open(dir.path(), Options::default()).unwrap().0);

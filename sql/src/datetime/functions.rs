@@ -7,7 +7,9 @@
 //! `now()` is the transaction's start in every row and every statement of the
 //! transaction; only `clock_timestamp()` reads the wall clock at each call. None of them
 //! is ever computed ahead by planning ([`DateTimeFunction::is_volatile`]): a cached or
-//! prepared plan calls them at each execution.
+//! prepared plan computes them at each execution, once for the clocks fixed for a
+//! statement ([`DateTimeFunction::is_stable`]), so that `WHERE ts > now() - interval '1
+//! hour'` can use an index on `ts`.
 
 use super::calendar::{
     civil_from_days, day_of_year, days_from_civil, days_in_month, iso_week, iso_year_start, weekday,
@@ -84,6 +86,11 @@ impl Clock {
         Clock::ALL.get(usize::from(tag).checked_sub(1)?).copied()
     }
 
+    /// True for the clocks that are fixed for a statement (all but `clock_timestamp()`).
+    pub fn is_stable(self) -> bool {
+        self != Clock::ClockTimestamp
+    }
+
     /// Its value for a statement running at `times`.
     pub fn value(self, times: &StatementTimes) -> Value {
         match self {
@@ -138,6 +145,12 @@ impl DateTimeFunction {
     /// planning never computes them ahead.
     pub fn is_volatile(self) -> bool {
         matches!(self, DateTimeFunction::Clock(_) | DateTimeFunction::Age)
+    }
+
+    /// True for a call whose value is fixed for one execution of a statement though
+    /// not from one execution to the next: a stable clock ([`Clock::is_stable`]).
+    pub fn is_stable(self) -> bool {
+        matches!(self, DateTimeFunction::Clock(c) if c.is_stable())
     }
 
     /// Calls it on evaluated arguments, none of them NULL.
