@@ -107,7 +107,9 @@
 //! Not supported (0A000 naming the feature): `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
 //! `DELETE` inside `WITH`, a `WITH` query that refers to an enclosing query's columns
 //! used from inside a subquery, `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window
-//! functions, `ALTER TABLE`, `ALTER SEQUENCE`, `CREATE SEQUENCE ... OWNED BY`, temporary
+//! functions, `ALTER TABLE`, `ALTER SEQUENCE`, the `time` and `timetz` types, infinite
+//! dates and timestamps, fractional-second precisions (`timestamp(3)`), time zones other
+//! than UTC (see [`datetime`]), `CREATE SEQUENCE ... OWNED BY`, temporary
 //! sequences, `SELECT` from a sequence, `OVERRIDING SYSTEM VALUE`, a `DEFAULT` with other
 //! volatile expressions, `ON DUPLICATE KEY UPDATE`, indexes on
 //! expressions, `FOR UPDATE OF`, an index predicate in an `ON CONFLICT` target (`(col)

@@ -965,8 +965,7 @@ fn set_time_zone(zone: &str) -> Result<QueryResult> {
 /// The result of `SHOW name` with a fixed value.
 fn show(name: &str, value: &str) -> QueryResult {
     let column = match name {
-        "time zone" => "TimeZone",
-        "timezone" => "TimeZone",
+        "time zone" | "timezone" => "TimeZone",
         "datestyle" => "DateStyle",
         "intervalstyle" => "IntervalStyle",
         other => other,

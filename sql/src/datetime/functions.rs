@@ -508,3 +508,59 @@ pub fn age(a: &Value, b: &Value) -> Result<Value> {
     };
     Ok(Value::Interval(result))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{parse, MIN_TIMESTAMP};
+    use super::*;
+
+    #[test]
+    fn truncating_past_the_first_timestamp_is_out_of_range_not_an_overflow() {
+        // Found by the module's no-panic property, with a value only a corrupt key holds.
+        let e = date_trunc("week", &Value::TimestampTz(i64::MIN + 1)).unwrap_err();
+        assert_eq!(e.to_string(), "timestamp out of range");
+        let e = date_trunc("millennium", &Value::Timestamp(MIN_TIMESTAMP)).unwrap_err();
+        assert_eq!(e.sqlstate(), "22008");
+    }
+
+    #[test]
+    fn age_counts_calendar_months_and_borrows_the_earlier_months_days() {
+        let ts = |t: &str| Value::Timestamp(parse::timestamp(t).unwrap());
+        let age = |a: &str, b: &str| age(&ts(a), &ts(b)).unwrap().to_string();
+        assert_eq!(age("2024-03-01", "2024-01-31"), "1 mon 1 day");
+        assert_eq!(
+            age("2024-05-06", "2020-01-15 12:00"),
+            "4 years 3 mons 21 days 12:00:00"
+        );
+        assert_eq!(
+            age("2020-01-15 12:00", "2024-05-06"),
+            "-4 years -3 mons -21 days -12:00:00"
+        );
+        assert_eq!(age("2024-01-01", "2024-01-01"), "00:00:00");
+    }
+
+    #[test]
+    fn extract_gives_postgres_15s_numerics() {
+        let ts = Value::Timestamp(parse::timestamp("2024-05-06 07:08:09.5").unwrap());
+        let field = |f: &str| extract(f, &ts).unwrap().to_string();
+        assert_eq!(field("epoch"), "1714979289.500000");
+        assert_eq!(field("second"), "9.500000");
+        assert_eq!(field("milliseconds"), "9500.000");
+        assert_eq!(field("isodow"), "1");
+        let e = extract("fortnight", &ts).unwrap_err();
+        assert_eq!(e.sqlstate(), "22023");
+        let e = extract("hour", &Value::Date(0)).unwrap_err();
+        assert_eq!(e.sqlstate(), "0A000");
+    }
+
+    #[test]
+    fn clock_tags_round_trip_and_zero_is_none() {
+        for c in Clock::ALL {
+            assert_eq!(Clock::from_tag(c.tag()), Some(c));
+        }
+        assert_eq!(Clock::from_tag(0), None);
+        assert_eq!(Clock::from_tag(8), None);
+        assert_eq!(Clock::CurrentTimestamp.sql(), "CURRENT_TIMESTAMP");
+        assert_eq!(Clock::Now.sql(), "now()");
+    }
+}

@@ -585,6 +585,15 @@ mod tests {
     }
 
     #[test]
+    fn text_with_multibyte_characters_is_invalid_not_cut_inside_a_character() {
+        // Found by the module's no-panic property: eight bytes read as `YYYYMMDD`, four
+        // as `HHMM`.
+        assert_eq!(date("00!0Aࠀ").unwrap_err().sqlstate(), "22007");
+        let e = timestamptz("2024-01-01 12:00+0ࠀ").unwrap_err();
+        assert_eq!(e.sqlstate(), "22007");
+    }
+
+    #[test]
     fn timestamps_with_time_zone_apply_the_offset_written() {
         assert_eq!(tstz("2024-01-05 12:30:00+05:30"), "2024-01-05 07:00:00+00");
         assert_eq!(tstz("2024-01-05 12:30:00 UTC"), "2024-01-05 12:30:00+00");
