@@ -16,18 +16,20 @@ use std::sync::Arc;
 use isolde_txn::{LockMode, Transaction, TxnId};
 use sqlparser::ast;
 
+use crate::datetime::functions::{Clock, DateTimeFunction};
 use crate::encoding::{
     encode_value, index_name_key, next_id_key, put_bytes, table_def_key, Reader,
 };
 use crate::error::{Error, Result};
-use crate::expression::{Expr, SequenceFunction};
+use crate::expression::{Expr, Function, SequenceFunction};
 use crate::types::{DataType, Value};
 
 /// Name of the hidden row-id key of a table without a primary key (for EXPLAIN).
 pub const ROW_ID: &str = "ctid";
 /// Version 2 added identity columns, defaults taken from a sequence and CHECK
-/// constraints; version 1 definitions still decode (without them).
-const FORMAT_VERSION: u8 = 2;
+/// constraints; version 3 defaults read from a clock (`DEFAULT now()`) and the date and
+/// time types (tags 5 to 8). Definitions of versions 1 and 2 still decode (without them).
+const FORMAT_VERSION: u8 = 3;
 
 /// A column of a table.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,6 +44,9 @@ pub struct Column {
     pub default_sequence: Option<String>,
     /// `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY`.
     pub identity: Option<Identity>,
+    /// The clock function whose value is the DEFAULT (`DEFAULT now()`,
+    /// `DEFAULT current_date`, ...), read at each row inserted.
+    pub default_clock: Option<Clock>,
 }
 
 impl Column {
@@ -56,8 +61,17 @@ impl Column {
                     vec![Expr::Const(Value::Text(quoted))],
                 )
             }
-            None => Expr::Const(self.default.clone().unwrap_or(Value::Null)),
+            None => match self.default_clock {
+                Some(c) => Expr::Call(Function::DateTime(DateTimeFunction::Clock(c)), Vec::new()),
+                None => Expr::Const(self.default.clone().unwrap_or(Value::Null)),
+            },
         }
+    }
+
+    /// True when the DEFAULT must be computed for each row (a sequence or a clock), not
+    /// copied from [`Column::default`].
+    pub fn default_is_volatile(&self) -> bool {
+        self.default_sequence.is_some() || self.default_clock.is_some()
     }
 
     /// True for `GENERATED ALWAYS AS IDENTITY`.
@@ -154,6 +168,7 @@ impl Table {
             if let Some(s) = &c.default_sequence {
                 put_bytes(&mut out, s.as_bytes());
             }
+            out.push(c.default_clock.map_or(0, Clock::tag));
         }
         put_positions(&mut out, &self.primary_key);
         out.extend_from_slice(&(self.indexes.len() as u32).to_le_bytes());
@@ -174,7 +189,7 @@ impl Table {
     fn decode(bytes: &[u8]) -> Result<Table> {
         let mut r = Reader::new(bytes, "table definition");
         let version = r.u8()?;
-        if version != 1 && version != FORMAT_VERSION {
+        if !(1..=FORMAT_VERSION).contains(&version) {
             return Err(Error::Corrupt(
                 "table definition: unknown format version".into(),
             ));
@@ -204,6 +219,15 @@ impl Table {
                     default_sequence = Some(r.string()?);
                 }
             }
+            let default_clock = match version {
+                3.. => match r.u8()? {
+                    0 => None,
+                    t => Some(Clock::from_tag(t).ok_or_else(|| {
+                        Error::Corrupt(format!("table definition: unknown clock default {t}"))
+                    })?),
+                },
+                _ => None,
+            };
             columns.push(Column {
                 name,
                 ty,
@@ -211,6 +235,7 @@ impl Table {
                 default,
                 default_sequence,
                 identity,
+                default_clock,
             });
         }
         let primary_key = read_positions(&mut r, columns.len())?;
@@ -293,6 +318,10 @@ fn encode_type(ty: DataType, out: &mut Vec<u8>) {
         DataType::Float => (2, None),
         DataType::Numeric { scale } => (3, scale),
         DataType::Text { max_len } => (4, max_len),
+        DataType::Date => (5, None),
+        DataType::Timestamp => (6, None),
+        DataType::TimestampTz => (7, None),
+        DataType::Interval => (8, None),
     };
     out.push(tag);
     out.push(arg.is_some() as u8);
@@ -310,6 +339,10 @@ fn decode_type(r: &mut Reader<'_>) -> Result<DataType> {
         2 => DataType::Float,
         3 => DataType::Numeric { scale: arg },
         4 => DataType::Text { max_len: arg },
+        5 => DataType::Date,
+        6 => DataType::Timestamp,
+        7 => DataType::TimestampTz,
+        8 => DataType::Interval,
         t => {
             return Err(Error::Corrupt(format!(
                 "table definition: unknown type tag {t}"
@@ -548,6 +581,7 @@ mod tests {
                     default: None,
                     default_sequence: Some("accounts_id_seq".into()),
                     identity: Some(Identity::Always),
+                    default_clock: None,
                 },
                 Column {
                     name: "owner".into(),
@@ -556,6 +590,34 @@ mod tests {
                     default: Some(Value::from("nobody")),
                     default_sequence: None,
                     identity: None,
+                    default_clock: None,
+                },
+                Column {
+                    name: "opened".into(),
+                    ty: DataType::TimestampTz,
+                    nullable: true,
+                    default: None,
+                    default_sequence: None,
+                    identity: None,
+                    default_clock: Some(Clock::CurrentTimestamp),
+                },
+                Column {
+                    name: "due".into(),
+                    ty: DataType::Date,
+                    nullable: true,
+                    default: Some(Value::Date(8_825)),
+                    default_sequence: None,
+                    identity: None,
+                    default_clock: None,
+                },
+                Column {
+                    name: "term".into(),
+                    ty: DataType::Interval,
+                    nullable: true,
+                    default: None,
+                    default_sequence: None,
+                    identity: None,
+                    default_clock: None,
                 },
             ],
             primary_key: vec![0],
@@ -600,11 +662,57 @@ mod tests {
     fn definitions_of_format_version_1_still_decode() {
         let mut t = sample();
         t.checks.clear();
+        t.columns.truncate(2);
         for c in &mut t.columns {
             c.identity = None;
             c.default_sequence = None;
         }
         assert_eq!(Table::decode(&encode_v1(&t)).unwrap(), t);
+    }
+
+    /// `t` in format version 2: no clock defaults.
+    fn encode_v2(t: &Table) -> Vec<u8> {
+        let mut out = vec![2];
+        out.extend_from_slice(&t.id.to_le_bytes());
+        put_bytes(&mut out, t.name.as_bytes());
+        out.extend_from_slice(&(t.columns.len() as u32).to_le_bytes());
+        for c in &t.columns {
+            put_bytes(&mut out, c.name.as_bytes());
+            encode_type(c.ty, &mut out);
+            out.push(c.nullable as u8);
+            encode_value(c.default.as_ref().unwrap_or(&Value::Null), &mut out);
+            out.push(c.default.is_some() as u8);
+            out.push(match c.identity {
+                None => 0,
+                Some(Identity::Always) => 1,
+                Some(Identity::ByDefault) => 2,
+            });
+            out.push(c.default_sequence.is_some() as u8);
+            if let Some(s) = &c.default_sequence {
+                put_bytes(&mut out, s.as_bytes());
+            }
+        }
+        put_positions(&mut out, &t.primary_key);
+        out.extend_from_slice(&(t.indexes.len() as u32).to_le_bytes());
+        for i in &t.indexes {
+            out.extend_from_slice(&i.id.to_le_bytes());
+            put_bytes(&mut out, i.name.as_bytes());
+            put_positions(&mut out, &i.columns);
+            out.push(i.unique as u8);
+        }
+        out.extend_from_slice(&(t.checks.len() as u32).to_le_bytes());
+        for c in &t.checks {
+            put_bytes(&mut out, c.name.as_bytes());
+            put_bytes(&mut out, c.expr.to_string().as_bytes());
+        }
+        out
+    }
+
+    #[test]
+    fn definitions_of_format_version_2_still_decode() {
+        let mut t = sample();
+        t.columns.truncate(2);
+        assert_eq!(Table::decode(&encode_v2(&t)).unwrap(), t);
     }
 
     #[test]

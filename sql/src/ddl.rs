@@ -9,12 +9,13 @@ use sqlparser::ast;
 
 use crate::catalog::{Column, Identity, Index, Table};
 use crate::check;
+use crate::datetime::functions::DateTimeFunction;
 use crate::encoding::{
     decode_row, index_prefix, parse_key, row_prefix, table_def_prefix, StoredKey,
 };
 use crate::error::{Error, Result};
 use crate::executor::insert_index_entry;
-use crate::expression::Expr;
+use crate::expression::{Expr, Function};
 use crate::planner::{data_type, ident, object_name, Planner, Scope};
 use crate::sequence::{self, Sequence, SequenceType};
 use crate::session::QueryResult;
@@ -117,6 +118,7 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
             default: None,
             default_sequence: None,
             identity: None,
+            default_clock: None,
         };
         let mut generated = serial.map(|ty| (ty, &[][..]));
         for opt in &def.options {
@@ -276,8 +278,8 @@ fn default_and_identity(column: &str, table: &str) -> Error {
     ))
 }
 
-/// Sets a column's DEFAULT: `nextval('s')` of an existing sequence, or a constant
-/// expression.
+/// Sets a column's DEFAULT: `nextval('s')` of an existing sequence, a clock function
+/// (`now()`, `current_date`, ...), or a constant expression.
 fn column_default(p: &mut Planner<'_, '_>, e: &ast::Expr, column: &mut Column) -> Result<()> {
     if let Some(name) = nextval_of_literal(e) {
         if sequence::get(p.env, &name)?.is_none() {
@@ -288,9 +290,23 @@ fn column_default(p: &mut Planner<'_, '_>, e: &ast::Expr, column: &mut Column) -
     }
     let v = match p.scalar(e, &Scope::default())? {
         Expr::Const(v) => v,
+        Expr::Call(Function::DateTime(DateTimeFunction::Clock(clock)), _) => {
+            // Its type must be one the column takes, as PostgreSQL checks at once.
+            let now = clock.value(&p.env.times);
+            now.assign(column.ty).map_err(|_| {
+                Error::DatatypeMismatch(format!(
+                    "column \"{}\" is of type {} but default expression is of type {}",
+                    column.name,
+                    column.ty,
+                    now.type_name()
+                ))
+            })?;
+            column.default_clock = Some(clock);
+            return Ok(());
+        }
         _ => {
             return Err(unsupported(
-                "DEFAULT that is neither a constant expression nor nextval('sequence')",
+                "DEFAULT that is neither a constant expression, nextval('sequence') nor a clock function such as now()",
             ))
         }
     };

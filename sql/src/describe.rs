@@ -195,7 +195,10 @@ fn column(table: &Table, position: usize) -> ColumnDescription {
                 "nextval('{}'::regclass)",
                 sequence.replace('\'', "''")
             )),
-            (None, None) => c.default.as_ref().and_then(|v| default_sql(v, c.ty)),
+            (None, None) => match c.default_clock {
+                Some(clock) => Some(clock.sql()),
+                None => c.default.as_ref().and_then(|v| default_sql(v, c.ty)),
+            },
         },
     }
 }
@@ -248,6 +251,9 @@ fn default_sql(value: &Value, ty: DataType) -> Option<String> {
             DataType::Text { max_len: Some(_) } => quoted(s, "character varying"),
             _ => quoted(s, "text"),
         },
+        Value::Date(_) | Value::Timestamp(_) | Value::TimestampTz(_) | Value::Interval(_) => {
+            quoted(&value.to_string(), value.type_name())
+        }
         Value::Integer(_) | Value::Float(_) | Value::Numeric(_) => {
             let text = value.to_string();
             if is_unsigned_literal(&text) {
@@ -304,6 +310,16 @@ mod tests {
             (Value::Boolean(false), DataType::Boolean, Some("false")),
             (Value::from("it's"), text, Some("'it''s'::text")),
             (Value::from("zz"), varchar, Some("'zz'::character varying")),
+            (
+                Value::Date(8_825),
+                DataType::Date,
+                Some("'2024-02-29'::date"),
+            ),
+            (
+                Value::Timestamp(0),
+                DataType::Timestamp,
+                Some("'2000-01-01 00:00:00'::timestamp without time zone"),
+            ),
             (Value::Null, text, None),
         ];
         for (value, ty, want) in cases {

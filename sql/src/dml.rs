@@ -559,10 +559,10 @@ fn insert_values<'v>(
         // default takes a value only for them.
         let mut row = Vec::with_capacity(given.len());
         for (c, v) in table.columns.iter().zip(given) {
-            row.push(match (v, &c.default_sequence) {
-                (Some(v), _) => v,
-                (None, Some(_)) => Cow::Owned(c.default_expr().eval(&[], env)?),
-                (None, None) => c
+            row.push(match v {
+                Some(v) => v,
+                None if c.default_is_volatile() => Cow::Owned(c.default_expr().eval(&[], env)?),
+                None => c
                     .default
                     .as_ref()
                     .map_or(Cow::Owned(Value::Null), Cow::Borrowed),

@@ -24,6 +24,9 @@
 //! | float   | IEEE bits big-endian; sign bit flipped if positive, all bits if negative (-0 as 0, one NaN, sorting last) |
 //! | numeric | `01` negative, `02` zero, `03` positive; then for non-zero the decimal exponent (i16, sign flipped) and one byte per significant digit, ended by `00`; all of it inverted for negatives |
 //! | text    | UTF-8 with `00` escaped as `00 ff`, ended by `00 01`                  |
+//! | date    | days since 2000-01-01, 4 bytes big-endian with the sign bit flipped   |
+//! | timestamp, timestamptz | microseconds since 2000-01-01 UTC, as an integer   |
+//! | interval | its span (a month as 30 days, a day as 24 hours) in microseconds, 16 bytes big-endian with the sign bit flipped: equal intervals (`1 mon`, `30 days`) share a key, so a key decodes to days and time only (and not at all past 2^31 days, which only error messages would have shown) |
 //!
 //! Every encoding is self-delimiting, so composite keys are concatenations and a prefix
 //! of columns is a key prefix. A unique index whose columns are all non-NULL stores
@@ -33,10 +36,15 @@
 //! row by its primary key instead of its bytes.
 //!
 //! Rows (the values) use a plain tagged format: a u16 column count, then per value a tag
-//! byte and its payload (little-endian numbers, length-prefixed text).
+//! byte and its payload (little-endian numbers, length-prefixed text): `00` NULL, `01`
+//! false, `02` true, `03` integer (i64), `04` float (f64 bits), `05` numeric (its text),
+//! `06` text, `07` date (i32 days), `08` timestamp and `09` timestamptz (i64
+//! microseconds), `0a` interval (i32 months, i32 days, i64 microseconds). Tags are only
+//! ever added, so rows written before a type existed still decode.
 
 use std::borrow::Borrow;
 
+use crate::datetime::{Interval, USECS_PER_DAY};
 use crate::error::{Error, Result};
 use crate::numeric::Decimal;
 use crate::types::{DataType, Value};
@@ -140,6 +148,13 @@ pub fn encode_key_value(v: &Value, out: &mut Vec<u8>) {
                 }
             }
             out.extend_from_slice(&[0x00, 0x01]);
+        }
+        Value::Date(d) => out.extend_from_slice(&((*d as u32) ^ (1 << 31)).to_be_bytes()),
+        Value::Timestamp(t) | Value::TimestampTz(t) => {
+            out.extend_from_slice(&((*t as u64) ^ (1 << 63)).to_be_bytes())
+        }
+        Value::Interval(i) => {
+            out.extend_from_slice(&((i.span() as u128) ^ (1 << 127)).to_be_bytes())
         }
     }
 }
@@ -279,7 +294,23 @@ pub fn decode_key_value(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
             }
             Value::Text(String::from_utf8(text).map_err(|_| r.corrupt("invalid UTF-8"))?)
         }
+        DataType::Date => Value::Date((u32::from_be_bytes(r.array()?) ^ (1 << 31)) as i32),
+        DataType::Timestamp => Value::Timestamp(key_i64(r)?),
+        DataType::TimestampTz => Value::TimestampTz(key_i64(r)?),
+        DataType::Interval => {
+            let span = (u128::from_be_bytes(r.array()?) ^ (1 << 127)) as i128;
+            let day = i128::from(USECS_PER_DAY);
+            Value::Interval(Interval {
+                months: 0,
+                days: i32::try_from(span / day).map_err(|_| r.corrupt("interval out of range"))?,
+                micros: (span % day) as i64,
+            })
+        }
     })
+}
+
+fn key_i64(r: &mut Reader<'_>) -> Result<i64> {
+    Ok((u64::from_be_bytes(r.array()?) ^ (1 << 63)) as i64)
 }
 
 fn decode_numeric_key(r: &mut Reader<'_>) -> Result<Decimal> {
@@ -330,6 +361,10 @@ const T_INT: u8 = 3;
 const T_FLOAT: u8 = 4;
 const T_NUMERIC: u8 = 5;
 const T_TEXT: u8 = 6;
+const T_DATE: u8 = 7;
+const T_TIMESTAMP: u8 = 8;
+const T_TIMESTAMPTZ: u8 = 9;
+const T_INTERVAL: u8 = 10;
 
 /// Encodes a row for storage.
 pub fn encode_row<V: Borrow<Value>>(row: &[V]) -> Vec<u8> {
@@ -355,6 +390,9 @@ fn encoded_len(v: &Value) -> usize {
         Value::Integer(_) | Value::Float(_) => 9,
         Value::Numeric(_) => 5 + 24,
         Value::Text(s) => 5 + s.len(),
+        Value::Date(_) => 5,
+        Value::Timestamp(_) | Value::TimestampTz(_) => 9,
+        Value::Interval(_) => 17,
     }
 }
 
@@ -380,6 +418,24 @@ pub fn encode_value(v: &Value, out: &mut Vec<u8>) {
         Value::Text(s) => {
             out.push(T_TEXT);
             put_bytes(out, s.as_bytes());
+        }
+        Value::Date(d) => {
+            out.push(T_DATE);
+            out.extend_from_slice(&d.to_le_bytes());
+        }
+        Value::Timestamp(t) => {
+            out.push(T_TIMESTAMP);
+            out.extend_from_slice(&t.to_le_bytes());
+        }
+        Value::TimestampTz(t) => {
+            out.push(T_TIMESTAMPTZ);
+            out.extend_from_slice(&t.to_le_bytes());
+        }
+        Value::Interval(i) => {
+            out.push(T_INTERVAL);
+            out.extend_from_slice(&i.months.to_le_bytes());
+            out.extend_from_slice(&i.days.to_le_bytes());
+            out.extend_from_slice(&i.micros.to_le_bytes());
         }
     }
 }
@@ -429,6 +485,14 @@ fn decode_row_unchecked(bytes: &[u8]) -> Option<Vec<Value>> {
             T_FLOAT => Value::Float(f64::from_bits(u64::from_le_bytes(array(&mut b)?))),
             T_NUMERIC => Value::Numeric(Decimal::parse(text(&mut b)?)?),
             T_TEXT => Value::Text(text(&mut b)?.to_owned()),
+            T_DATE => Value::Date(i32::from_le_bytes(array(&mut b)?)),
+            T_TIMESTAMP => Value::Timestamp(i64::from_le_bytes(array(&mut b)?)),
+            T_TIMESTAMPTZ => Value::TimestampTz(i64::from_le_bytes(array(&mut b)?)),
+            T_INTERVAL => Value::Interval(Interval {
+                months: i32::from_le_bytes(array(&mut b)?),
+                days: i32::from_le_bytes(array(&mut b)?),
+                micros: i64::from_le_bytes(array(&mut b)?),
+            }),
             _ => return None,
         };
         row.push(v);
@@ -516,6 +580,14 @@ impl<'a> Reader<'a> {
                 Value::Numeric(Decimal::parse(&s).ok_or_else(|| self.corrupt("bad numeric"))?)
             }
             T_TEXT => Value::Text(self.string()?),
+            T_DATE => Value::Date(i32::from_le_bytes(self.array()?)),
+            T_TIMESTAMP => Value::Timestamp(self.i64()?),
+            T_TIMESTAMPTZ => Value::TimestampTz(self.i64()?),
+            T_INTERVAL => Value::Interval(Interval {
+                months: i32::from_le_bytes(self.array()?),
+                days: i32::from_le_bytes(self.array()?),
+                micros: self.i64()?,
+            }),
             t => return Err(self.corrupt(&format!("unknown value tag {t}"))),
         })
     }
@@ -545,6 +617,24 @@ mod tests {
         (any::<i64>(), 0u32..12).prop_map(|(m, s)| Decimal::new(m as i128, s).unwrap())
     }
 
+    fn interval() -> impl Strategy<Value = Interval> {
+        (any::<i32>(), any::<i32>(), any::<i64>()).prop_map(|(months, days, micros)| Interval {
+            months,
+            days,
+            micros,
+        })
+    }
+
+    /// A date, timestamp, timestamp with time zone or interval.
+    fn datetime() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<i32>().prop_map(Value::Date),
+            any::<i64>().prop_map(Value::Timestamp),
+            any::<i64>().prop_map(Value::TimestampTz),
+            interval().prop_map(Value::Interval),
+        ]
+    }
+
     proptest! {
         #[test]
         fn integer_keys_sort_like_integers(a: i64, b: i64) {
@@ -560,6 +650,19 @@ mod tests {
         #[test]
         fn numeric_keys_sort_like_numbers(a in decimal(), b in decimal()) {
             prop_assert_eq!(a.cmp(&b), key(&Value::Numeric(a)).cmp(&key(&Value::Numeric(b))));
+        }
+
+        #[test]
+        fn date_and_timestamp_keys_sort_like_the_instants_they_are(a: i32, b: i32, x: i64, y: i64) {
+            prop_assert_eq!(a.cmp(&b), key(&Value::Date(a)).cmp(&key(&Value::Date(b))));
+            let (kx, ky) = (key(&Value::Timestamp(x)), key(&Value::TimestampTz(y)));
+            prop_assert_eq!(x.cmp(&y), kx.cmp(&ky));
+        }
+
+        #[test]
+        fn interval_keys_sort_like_interval_comparisons(a in interval(), b in interval()) {
+            let (va, vb) = (Value::Interval(a), Value::Interval(b));
+            prop_assert_eq!(va.sort_cmp(&vb), key(&va).cmp(&key(&vb)));
         }
 
         #[test]
@@ -585,13 +688,22 @@ mod tests {
         }
 
         #[test]
-        fn rows_round_trip(ints: Vec<Option<i64>>, s: String, f: f64, d in decimal()) {
+        fn rows_round_trip(
+            ints: Vec<Option<i64>>,
+            s: String,
+            f: f64,
+            d in decimal(),
+            times in proptest::collection::vec(datetime(), 0..4),
+        ) {
             let mut row: Vec<Value> = ints.iter().map(|i| i.map_or(Value::Null, Value::Integer)).collect();
             row.push(Value::from(s.as_str()));
             row.push(Value::Numeric(d));
             row.push(Value::Boolean(true));
+            row.extend(times);
             let back = decode_row(&encode_row(&row)).unwrap();
             prop_assert_eq!(&back, &row);
+            // Debug, not ==, which equates intervals of the same length.
+            prop_assert_eq!(format!("{back:?}"), format!("{row:?}"));
             let fl = decode_row(&encode_row(&[Value::Float(f)])).unwrap();
             prop_assert!(matches!(fl[0], Value::Float(x) if x.to_bits() == f.to_bits()));
         }
@@ -606,6 +718,7 @@ mod tests {
             ints: Vec<Option<i64>>,
             s: String,
             d in decimal(),
+            time in datetime(),
             cut: prop::sample::Index,
             flip: prop::sample::Index,
             bits: u8,
@@ -615,6 +728,7 @@ mod tests {
             row.push(Value::Numeric(d));
             row.push(Value::Boolean(false));
             row.push(Value::Float(0.5));
+            row.push(time);
             let good = encode_row(&row);
             let mut bad = good.clone();
             bad[flip.index(good.len())] ^= bits;
@@ -633,6 +747,23 @@ mod tests {
         let a = Value::Numeric(Decimal::parse("1.50").unwrap());
         let b = Value::Numeric(Decimal::parse("1.5").unwrap());
         assert_eq!(key(&a), key(&b));
+    }
+
+    #[test]
+    fn intervals_of_one_length_share_a_key_that_decodes_to_days_and_time() {
+        let month = Value::Interval(Interval {
+            months: 1,
+            days: 0,
+            micros: 0,
+        });
+        let days = Value::Interval(Interval {
+            months: 0,
+            days: 30,
+            micros: 0,
+        });
+        assert_eq!(key(&month), key(&days));
+        let (back, _) = decode_key(&key(&month), &[DataType::Interval]).unwrap();
+        assert_eq!(back[0].to_string(), "30 days");
     }
 
     #[test]
@@ -663,6 +794,29 @@ mod tests {
             null_or(
                 DataType::Text { max_len: None },
                 any::<String>().prop_map(Value::Text).boxed()
+            ),
+            null_or(DataType::Date, any::<i32>().prop_map(Value::Date).boxed()),
+            null_or(
+                DataType::Timestamp,
+                any::<i64>().prop_map(Value::Timestamp).boxed()
+            ),
+            null_or(
+                DataType::TimestampTz,
+                any::<i64>().prop_map(Value::TimestampTz).boxed()
+            ),
+            // Keys keep an interval's length (`==` equates intervals of one length), and
+            // decode lengths of up to 2^31 days.
+            null_or(
+                DataType::Interval,
+                (any::<i16>(), any::<i16>(), any::<i64>())
+                    .prop_map(|(months, days, micros)| {
+                        Value::Interval(Interval {
+                            months: months.into(),
+                            days: days.into(),
+                            micros,
+                        })
+                    })
+                    .boxed()
             ),
         ]
     }

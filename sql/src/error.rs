@@ -89,6 +89,14 @@ pub enum Error {
     InvalidText { ty: &'static str, input: String },
     /// A number too large for its type (22003).
     OutOfRange(String),
+    /// Text that is not a date, time or interval (22007).
+    InvalidDatetime { ty: &'static str, input: String },
+    /// A date or time field out of its range, or a date or time outside its type's
+    /// (22008); the message is PostgreSQL's whole.
+    DatetimeOverflow(String),
+    /// An interval field out of its range while reading text (22015); the message is
+    /// PostgreSQL's whole.
+    IntervalFieldOverflow(String),
     /// A string longer than its VARCHAR(n) (22001).
     StringTooLong { ty: String },
     /// An invalid argument (22023).
@@ -172,6 +180,9 @@ impl Error {
             Error::DivisionByZero => "22012",
             Error::InvalidText { .. } => "22P02",
             Error::OutOfRange(_) => "22003",
+            Error::InvalidDatetime { .. } => "22007",
+            Error::DatetimeOverflow(_) => "22008",
+            Error::IntervalFieldOverflow(_) => "22015",
             Error::StringTooLong { .. } => "22001",
             Error::InvalidArgument(_) => "22023",
             Error::NegativeSubstringLength => "22011",
@@ -502,9 +513,10 @@ impl fmt::Display for Error {
             }
             Error::LikeEndsInEscape => f.write_str("LIKE pattern must not end with escape character"),
             Error::StackDepthExceeded => f.write_str("stack depth limit exceeded"),
-            Error::InvalidText { ty, input } => {
+            Error::InvalidText { ty, input } | Error::InvalidDatetime { ty, input } => {
                 write!(f, "invalid input syntax for type {ty}: \"{input}\"")
             }
+            Error::DatetimeOverflow(m) | Error::IntervalFieldOverflow(m) => f.write_str(m),
             Error::OutOfRange(m) => f.write_str(m),
             Error::StringTooLong { ty } => write!(f, "value too long for type {ty}"),
             Error::InvalidArgument(m) => f.write_str(m),
@@ -598,6 +610,7 @@ mod tests {
             nullable: true,
             default: None,
             default_sequence: None,
+            default_clock: None,
             identity: None,
         }
     }

@@ -16,6 +16,7 @@ use std::thread::LocalKey;
 use isolde_txn::{prefix_end, LockMode, Transaction, TxnManager};
 
 use crate::catalog::Table;
+use crate::datetime::StatementTimes;
 use crate::encoding::{
     decode_row, encode_key, encode_key_value, encode_row_into, index_prefix, put_row_prefix,
     row_prefix, OBJECT_PREFIX_LEN,
@@ -39,6 +40,10 @@ pub struct Env<'a> {
     pub db: &'a TxnManager,
     /// The session's sequence state (`currval`) and the database's sequence counters.
     pub sequences: &'a SessionSequences,
+    /// When the statement and its transaction began, for `now()` and the other clock
+    /// functions; the session sets them, and they are now for an environment made
+    /// elsewhere.
+    pub times: StatementTimes,
     params: &'a [Value],
     deferred: Vec<Value>,
     outer: Vec<Vec<Value>>,
@@ -56,6 +61,7 @@ impl<'a> Env<'a> {
             txn,
             db,
             sequences,
+            times: StatementTimes::now(),
             params,
             deferred: Vec::new(),
             outer: Vec::new(),
@@ -70,6 +76,7 @@ impl<'a> Env<'a> {
             txn: self.txn,
             db: self.db,
             sequences: self.sequences,
+            times: self.times,
             params: self.params,
             deferred: self.deferred.clone(),
             outer,
@@ -294,7 +301,12 @@ fn unify_columns(op: SetOp, left: &mut [Vec<Value>], right: &mut [Vec<Value>]) -
         DataType::Integer => Some(0),
         DataType::Numeric { .. } => Some(1),
         DataType::Float => Some(2),
-        DataType::Boolean | DataType::Text { .. } => None,
+        DataType::Boolean
+        | DataType::Text { .. }
+        | DataType::Date
+        | DataType::Timestamp
+        | DataType::TimestampTz
+        | DataType::Interval => None,
     };
     let width = left.first().or(right.first()).map_or(0, Vec::len);
     for c in 0..width {
@@ -800,7 +812,7 @@ impl Accumulator {
                 Value::Text(joined)
             }
             (_, Value::Null) => match (self.function, v) {
-                (Sum | Avg, v) if !v.is_number() => {
+                (Sum | Avg, v) if !v.is_number() && !matches!(v, Value::Interval(_)) => {
                     return Err(Error::UndefinedFunction(format!(
                         "function {}({}) does not exist",
                         if self.function == Sum { "sum" } else { "avg" },

@@ -10,6 +10,7 @@
 use std::cmp::Ordering;
 use std::sync::OnceLock;
 
+use crate::datetime::{self, functions::DateTimeFunction};
 use crate::error::{Error, Result};
 use crate::executor::{self, Env};
 use crate::functions;
@@ -81,6 +82,8 @@ pub enum Function {
     Random,
     PgSleep,
     TxidCurrent,
+    /// A date and time function ([`crate::datetime::functions`]).
+    DateTime(DateTimeFunction),
 }
 
 /// A sequence function ([`crate::sequence`]). Unlike a [`Function`] it is volatile: it
@@ -605,6 +608,7 @@ fn negate(v: Value) -> Result<Value> {
         ),
         Value::Float(f) => Value::Float(-f),
         Value::Numeric(d) => Value::Numeric(d.checked_neg().ok_or_else(numeric_overflow)?),
+        Value::Interval(i) => Value::Interval(datetime::arithmetic::negate(&i)?),
         Value::Text(s) => return negate(Value::Text(s).cast(DataType::Numeric { scale: None })?),
         v => {
             return Err(Error::UndefinedFunction(format!(
@@ -684,6 +688,9 @@ fn arithmetic(op: BinaryOp, a: Value, b: Value) -> Result<Value> {
         (Numeric(x), Integer(y)) => numeric_op(op, x, Decimal::from_i64(y)),
         (Numeric(x), Float(y)) => float_op(op, x.to_f64(), y),
         (Float(x), Numeric(y)) => float_op(op, x, y.to_f64()),
+        (a, b) if datetime::is_datetime(&a) || datetime::is_datetime(&b) => {
+            datetime::arithmetic::apply(op, &a, &b)
+        }
         (Text(s), b) if b.is_number() => arithmetic(op, Text(s).cast(b.data_type())?, b),
         (a, Text(s)) if a.is_number() => {
             let ty = a.data_type();

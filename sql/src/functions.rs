@@ -10,6 +10,7 @@ use std::cmp::Ordering;
 use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
+use crate::datetime::functions::DateTimeFunction;
 use crate::error::{Error, Result};
 use crate::executor::Env;
 use crate::expression::Function;
@@ -37,7 +38,7 @@ impl Function {
             "random" => Function::Random,
             "pg_sleep" => Function::PgSleep,
             "txid_current" | "pg_current_xact_id" => Function::TxidCurrent,
-            _ => return None,
+            other => return DateTimeFunction::named(other).map(Function::DateTime),
         })
     }
 
@@ -57,6 +58,7 @@ impl Function {
             | Function::Ceil
             | Function::Floor
             | Function::PgSleep => n == 1,
+            Function::DateTime(f) => f.takes(n),
         }
     }
 
@@ -64,10 +66,13 @@ impl Function {
     /// something: planning must not compute it ahead of time, as it does a call with
     /// constant arguments.
     pub fn is_volatile(self) -> bool {
-        matches!(
-            self,
-            Function::Random | Function::PgSleep | Function::TxidCurrent
-        )
+        match self {
+            Function::DateTime(f) => f.is_volatile(),
+            f => matches!(
+                f,
+                Function::Random | Function::PgSleep | Function::TxidCurrent
+            ),
+        }
     }
 
     /// True for a function whose value is NULL whenever an argument is.
@@ -101,6 +106,7 @@ pub fn call(f: Function, args: Vec<Value>, env: &Env<'_>) -> Result<Value> {
         Function::Random => Ok(Value::Float(random())),
         Function::PgSleep => pg_sleep(&args[0]),
         Function::TxidCurrent => Ok(Value::Integer(env.txn.borrow().id() as i64)),
+        Function::DateTime(f) => f.call(&args, &env.times),
         Function::Coalesce
         | Function::NullIf
         | Function::Abs

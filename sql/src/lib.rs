@@ -46,12 +46,15 @@
 //!
 //! - Types: `INT`/`INTEGER`/`BIGINT`/`SMALLINT` (all 64-bit), `REAL`/`FLOAT`/`DOUBLE
 //!   PRECISION` (64-bit), `NUMERIC`/`DECIMAL[(p,s)]` (exact, see [`numeric`]),
-//!   `TEXT`/`VARCHAR(n)`, `BOOLEAN`; `SERIAL`/`BIGSERIAL`/`SMALLSERIAL` (an integer
+//!   `TEXT`/`VARCHAR(n)`, `BOOLEAN`, `DATE`, `TIMESTAMP [WITHOUT TIME ZONE]`,
+//!   `TIMESTAMPTZ`/`TIMESTAMP WITH TIME ZONE` and `INTERVAL` (see [`datetime`]; the
+//!   session time zone is always UTC); `SERIAL`/`BIGSERIAL`/`SMALLSERIAL` (an integer
 //!   column, NOT NULL, whose default is `nextval` of a sequence `<table>_<column>_seq`
 //!   made with the table, owned by the column and dropped with the table).
 //! - DDL: `CREATE TABLE [IF NOT EXISTS]` with column or table `PRIMARY KEY` (composite
 //!   too; a hidden row id when absent), `NOT NULL`, `UNIQUE`, a `DEFAULT` that is
-//!   constant or `nextval('sequence')`, `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY
+//!   constant, `nextval('sequence')` or a clock function (`now()`, `current_timestamp`,
+//!   `current_date`, ...), `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY
 //!   [(sequence options)]` (ALWAYS takes only `DEFAULT`: 428C9), column and table
 //!   `CHECK` constraints (named as PostgreSQL names them, tested in name order on
 //!   every row written, 23514 with the failing row as detail; a condition that is not
@@ -67,8 +70,11 @@
 //!   `IN (...)`, `BETWEEN`, `[I]LIKE`, `IS [NOT] NULL/TRUE/FALSE`, `IS [NOT] DISTINCT
 //!   FROM`, `CASE`, `CAST`/`::`,
 //!   `COALESCE`, `NULLIF`, `abs`, `lower`, `upper`, `length`, `round`, `ceil`, `floor`,
-//!   `greatest`, `least`, `concat`, `substr`/`substring`, `replace`, and, never computed
-//!   ahead by planning, `random()`, `pg_sleep(seconds)`, `txid_current()` (the
+//!   `greatest`, `least`, `concat`, `substr`/`substring`, `replace`, `extract`,
+//!   `date_part`, `date_trunc`, date and time arithmetic, and, never computed ahead by
+//!   planning, `now()`, `current_timestamp`, `current_date`, `localtimestamp`,
+//!   `transaction_timestamp()`, `statement_timestamp()`, `clock_timestamp()`, `age`,
+//!   `random()`, `pg_sleep(seconds)`, `txid_current()` (the
 //!   transaction's id), `nextval`, `currval`, `setval`, `lastval` (not transactional,
 //!   as in PostgreSQL: see [`sequence`]); `ORDER BY` (positions,
 //!   aliases, expressions, `NULLS FIRST/LAST`), `LIMIT`/`OFFSET`, `DISTINCT`,
@@ -101,7 +107,9 @@
 //! Not supported (0A000 naming the feature): `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
 //! `DELETE` inside `WITH`, a `WITH` query that refers to an enclosing query's columns
 //! used from inside a subquery, `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window
-//! functions, `ALTER TABLE`, `ALTER SEQUENCE`, `CREATE SEQUENCE ... OWNED BY`, temporary
+//! functions, `ALTER TABLE`, `ALTER SEQUENCE`, the `time` and `timetz` types, infinite
+//! dates and timestamps, fractional-second precisions (`timestamp(3)`), time zones other
+//! than UTC (see [`datetime`]), `CREATE SEQUENCE ... OWNED BY`, temporary
 //! sequences, `SELECT` from a sequence, `OVERRIDING SYSTEM VALUE`, a `DEFAULT` with other
 //! volatile expressions, `ON DUPLICATE KEY UPDATE`, indexes on
 //! expressions, `FOR UPDATE OF`, an index predicate in an `ON CONFLICT` target (`(col)
@@ -133,6 +141,7 @@
 
 pub mod catalog;
 mod check;
+pub mod datetime;
 mod ddl;
 mod describe;
 mod dml;

@@ -17,6 +17,7 @@ use sqlparser::ast;
 use isolde_txn::LockMode;
 
 use crate::catalog::{Catalog, Table};
+use crate::datetime::{self, functions::DateTimeFunction, Interval};
 use crate::encoding::table_def_key;
 use crate::error::{Error, Result};
 use crate::executor::Env;
@@ -251,6 +252,17 @@ pub fn data_type(t: &ast::DataType) -> Result<DataType> {
                 },
             }
         }
+        D::Date => DataType::Date,
+        D::Timestamp(None, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => {
+            DataType::Timestamp
+        }
+        D::Timestamp(None, ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz) => {
+            DataType::TimestampTz
+        }
+        D::Interval {
+            fields: None,
+            precision: None,
+        } => DataType::Interval,
         other => return Err(unsupported(format!("type {other}"))),
     })
 }
@@ -1212,6 +1224,8 @@ impl<'a, 'e> Planner<'a, 'e> {
                 _ => Some((type_column_name(data_type), Strength::Weak)),
             },
             ast::Expr::TypedString(ts) => Some((type_column_name(&ts.data_type), Strength::Weak)),
+            ast::Expr::Interval(_) => Some(("interval".into(), Strength::Weak)),
+            ast::Expr::Extract { .. } => strong("extract".into()),
             ast::Expr::Case { else_result, .. } => {
                 match else_result.as_deref().and_then(|x| self.named(x)) {
                     Some((name, Strength::Strong)) => strong(name),
@@ -1561,6 +1575,13 @@ impl<'a, 'e> Planner<'a, 'e> {
                     negated: *negated,
                 }
             }
+            ast::Expr::Interval(i) => Expr::Const(Value::Interval(interval_literal(i)?)),
+            ast::Expr::Extract { field, expr, .. } => {
+                let field = Expr::Const(Value::Text(extract_field(field)));
+                let arg = self.expr(expr, scope, grouping)?;
+                let extract = Function::DateTime(DateTimeFunction::Extract);
+                return self.fold(Expr::Call(extract, vec![field, arg]));
+            }
             ast::Expr::TypedString(ts) => {
                 let ty = data_type(&ts.data_type)?;
                 let text = match &ts.value.value {
@@ -1773,6 +1794,10 @@ fn type_column_name(t: &ast::DataType) -> String {
         D::Char(_) | D::Character(_) => "bpchar",
         D::Boolean | D::Bool => "bool",
         D::Text => "text",
+        D::Date => "date",
+        D::Timestamp(_, ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz) => "timestamptz",
+        D::Timestamp(..) => "timestamp",
+        D::Interval { .. } => "interval",
         other => return other.to_string().to_lowercase(),
     }
     .into()
@@ -1943,6 +1968,41 @@ fn add_filter(plan: Plan, predicate: Expr, text: String, env: &Env<'_>) -> Plan 
     }
 }
 
+/// The interval of an `INTERVAL '...'` literal. With a unit after the text (`INTERVAL
+/// '2' HOUR`), a bare number counts that unit, as in PostgreSQL; other uses of the SQL
+/// standard's interval qualifiers are refused.
+fn interval_literal(i: &ast::Interval) -> Result<Interval> {
+    let text = match i.value.as_ref() {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) => s.clone(),
+            other => return Err(unsupported(format!("interval literal {other}"))),
+        },
+        other => return Err(unsupported(format!("interval literal {other}"))),
+    };
+    let qualified = i.last_field.is_some()
+        || i.leading_precision.is_some()
+        || i.fractional_seconds_precision.is_some();
+    match &i.leading_field {
+        None if !qualified => datetime::parse::interval(&text),
+        Some(unit) if !qualified && signed_number_text(&text) => {
+            datetime::parse::interval(&format!("{} {unit}", text.trim()))
+        }
+        _ => Err(unsupported(format!("interval literal {i}"))),
+    }
+}
+
+/// True for text that is one (optionally signed) decimal number.
+fn signed_number_text(text: &str) -> bool {
+    let t = text.trim();
+    let t = t.strip_prefix(['-', '+']).unwrap_or(t);
+    !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
+/// The field of `extract(field FROM x)` as text, lower case, as `date_part` takes it.
+fn extract_field(field: &ast::DateTimeField) -> String {
+    field.to_string().trim_matches('\'').to_lowercase()
+}
+
 fn binary_op(op: &ast::BinaryOperator) -> Result<BinaryOp> {
     use ast::BinaryOperator as B;
     Ok(match op {
@@ -1972,6 +2032,16 @@ impl Planner<'_, '_> {
     fn fold(&mut self, e: Expr) -> Result<Expr> {
         if null_on_null_constant(&e) {
             return Ok(Expr::Const(Value::Null));
+        }
+        if let Expr::Call(Function::DateTime(f), _) = &e {
+            // `now()` and the other clocks fixed for a statement are constants of one
+            // execution, like a parameter: a cached plan computes them at each (so a
+            // condition on them can choose an index); planning never does.
+            if f.is_stable() {
+                if let Some(r) = &mut self.recorder {
+                    return Ok(r.defer(e));
+                }
+            }
         }
         let foldable = match &e {
             Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => a.is_constant(),

@@ -21,6 +21,7 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Tokenizer;
 
 use crate::catalog::{Catalog, Table};
+use crate::datetime::{clock_now, StatementTimes};
 use crate::encoding::{parse_key, table_def_prefix, StoredKey};
 use crate::error::{Error, Intent, Result};
 use crate::executor::{self, Env};
@@ -153,6 +154,9 @@ pub struct Session {
     max_stack_depth: usize,
     /// `currval` and `lastval` state, and the database's sequence counters.
     sequences: SessionSequences,
+    /// When the open block began (its `BEGIN`), in microseconds since the epoch: the
+    /// block's `now()`, as in PostgreSQL.
+    block_began: i64,
 }
 
 /// Hashes a statement's address for the plan cache: one multiplication, where the
@@ -282,6 +286,7 @@ impl Session {
             tick: 0,
             max_stack_depth: DEFAULT_MAX_STACK_DEPTH,
             sequences: SessionSequences::new(&mgr),
+            block_began: 0,
             mgr,
         }
     }
@@ -557,6 +562,7 @@ impl Session {
                 .with_notice("WARNING:  there is already a transaction in progress".into()));
         }
         self.block = Some(self.access_modes(modes, self.default_level, self.default_read_only)?);
+        self.block_began = clock_now();
         Ok(QueryResult::tag("BEGIN"))
     }
 
@@ -711,6 +717,9 @@ impl Session {
                         )))
                     }
                 };
+                if name == "timezone" {
+                    return set_time_zone(&value);
+                }
                 if name != "default_transaction_isolation" && name != "transaction_isolation" {
                     return Err(Error::UndefinedObject(format!(
                         "unrecognized configuration parameter \"{name}\""
@@ -750,6 +759,14 @@ impl Session {
                     ))),
                 }
             }
+            ast::Set::SetTimeZone { value, .. } => match value {
+                ast::Expr::Value(v) => match &v.value {
+                    ast::Value::SingleQuotedString(s) => set_time_zone(s),
+                    other => set_time_zone(&other.to_string()),
+                },
+                ast::Expr::Identifier(i) => set_time_zone(&i.value),
+                other => set_time_zone(&other.to_string()),
+            },
             other => Err(Error::FeatureNotSupported(format!("{other}"))),
         }
     }
@@ -772,6 +789,9 @@ impl Session {
         let value = match name.as_str() {
             "transaction_isolation" | "transaction isolation level" => self.isolation_level(),
             "default_transaction_isolation" => self.default_level,
+            "timezone" | "time zone" => return Ok(show(&name, "UTC")),
+            "datestyle" => return Ok(show(&name, "ISO, MDY")),
+            "intervalstyle" => return Ok(show(&name, "postgres")),
             _ => {
                 return Err(Error::UndefinedObject(format!(
                     "unrecognized configuration parameter \"{name}\""
@@ -797,6 +817,14 @@ impl Session {
         let sequences = self.sequences.clone();
         let result = {
             let mut env = Env::with_params(&db, &cell, &sequences, params);
+            let statement_began = clock_now();
+            env.times = StatementTimes {
+                transaction: match self.block {
+                    Some(_) => self.block_began,
+                    None => statement_began,
+                },
+                statement: statement_began,
+            };
             if is_cacheable(stmt) {
                 self.run_cached(stmt, &mut env)
             } else {
@@ -926,6 +954,48 @@ fn intent(stmt: &ast::Statement) -> Intent {
         ast::Statement::Delete(_) => Intent::Delete,
         ast::Statement::Query(_) => Intent::Lock,
         _ => Intent::Change,
+    }
+}
+
+/// `SET TIME ZONE zone` / `SET timezone = zone`: the session time zone is always UTC
+/// ([`crate::datetime`]), so only UTC's names (and `LOCAL` and `DEFAULT`, which are UTC
+/// here) are accepted; any other zone is 0A000 rather than silently ignored.
+fn set_time_zone(zone: &str) -> Result<QueryResult> {
+    const UTC: [&str; 12] = [
+        "utc",
+        "etc/utc",
+        "gmt",
+        "etc/gmt",
+        "z",
+        "zulu",
+        "uct",
+        "universal",
+        "local",
+        "default",
+        "0",
+        "+00:00",
+    ];
+    if UTC.iter().any(|z| zone.trim().eq_ignore_ascii_case(z)) {
+        return Ok(QueryResult::tag("SET"));
+    }
+    Err(Error::FeatureNotSupported(format!(
+        "time zone \"{zone}\": the session time zone is always UTC"
+    )))
+}
+
+/// The result of `SHOW name` with a fixed value.
+fn show(name: &str, value: &str) -> QueryResult {
+    let column = match name {
+        "time zone" | "timezone" => "TimeZone",
+        "datestyle" => "DateStyle",
+        "intervalstyle" => "IntervalStyle",
+        other => other,
+    };
+    QueryResult {
+        columns: [column.to_string()].into(),
+        rows: vec![vec![Value::Text(value.to_string())]],
+        tag: "SHOW".into(),
+        notices: Vec::new(),
     }
 }
 

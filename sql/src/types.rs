@@ -2,7 +2,8 @@
 //!
 //! Every integer type (`SMALLINT`, `INT`, `INTEGER`, `BIGINT`) is a 64-bit integer;
 //! `REAL`, `FLOAT` and `DOUBLE PRECISION` are 64-bit floats; `NUMERIC`/`DECIMAL` is the
-//! exact decimal of [`crate::numeric`]; `TEXT`/`VARCHAR(n)` is UTF-8 text; `BOOLEAN`.
+//! exact decimal of [`crate::numeric`]; `TEXT`/`VARCHAR(n)` is UTF-8 text; `BOOLEAN`;
+//! `DATE`, `TIMESTAMP`, `TIMESTAMPTZ` and `INTERVAL` are those of [`crate::datetime`].
 //! Values compare as in PostgreSQL: NULL is unknown in comparisons (see
 //! [`Value::sql_cmp`]) but sorts after every other value in ORDER BY ([`Value::sort_cmp`]);
 //! NaN sorts after every other float and equals itself.
@@ -10,6 +11,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use crate::datetime::{self, Interval};
 use crate::error::{Error, Result};
 use crate::numeric::Decimal;
 
@@ -27,6 +29,12 @@ pub enum DataType {
     Text {
         max_len: Option<u32>,
     },
+    Date,
+    /// `TIMESTAMP [WITHOUT TIME ZONE]`.
+    Timestamp,
+    /// `TIMESTAMP WITH TIME ZONE` (`TIMESTAMPTZ`).
+    TimestampTz,
+    Interval,
 }
 
 impl fmt::Display for DataType {
@@ -39,6 +47,10 @@ impl fmt::Display for DataType {
             DataType::Numeric { scale: Some(s) } => write!(f, "numeric(38,{s})"),
             DataType::Text { max_len: None } => f.write_str("text"),
             DataType::Text { max_len: Some(n) } => write!(f, "character varying({n})"),
+            DataType::Date => f.write_str("date"),
+            DataType::Timestamp => f.write_str("timestamp without time zone"),
+            DataType::TimestampTz => f.write_str("timestamp with time zone"),
+            DataType::Interval => f.write_str("interval"),
         }
     }
 }
@@ -52,6 +64,13 @@ pub enum Value {
     Float(f64),
     Numeric(Decimal),
     Text(String),
+    /// Days since 2000-01-01.
+    Date(i32),
+    /// Microseconds since 2000-01-01 00:00:00.
+    Timestamp(i64),
+    /// Microseconds since 2000-01-01 00:00:00 UTC.
+    TimestampTz(i64),
+    Interval(Interval),
 }
 
 impl Value {
@@ -76,6 +95,10 @@ impl Value {
             Value::Float(_) => "double precision",
             Value::Numeric(_) => "numeric",
             Value::Text(_) => "text",
+            Value::Date(_) => "date",
+            Value::Timestamp(_) => "timestamp without time zone",
+            Value::TimestampTz(_) => "timestamp with time zone",
+            Value::Interval(_) => "interval",
         }
     }
 
@@ -96,6 +119,9 @@ impl Value {
             (Numeric(a), Float(b)) => float_cmp(a.to_f64(), *b),
             (Float(a), Numeric(b)) => float_cmp(*a, b.to_f64()),
             (Text(a), Text(b)) => a.cmp(b),
+            (a, b) if datetime::is_datetime(a) && datetime::is_datetime(b) => {
+                datetime::compare(a, b)?
+            }
             (Text(_), b) => return self.cast(b.data_type())?.sql_cmp(other),
             (a, Text(_)) => return self.sql_cmp(&other.cast(a.data_type())?),
             (a, b) => {
@@ -129,6 +155,8 @@ impl Value {
             Value::Boolean(_) => 0,
             Value::Integer(_) | Value::Float(_) | Value::Numeric(_) => 1,
             Value::Text(_) => 2,
+            Value::Date(_) | Value::Timestamp(_) | Value::TimestampTz(_) => 3,
+            Value::Interval(_) => 4,
         }
     }
 
@@ -140,6 +168,10 @@ impl Value {
             Value::Float(_) => DataType::Float,
             Value::Numeric(_) => DataType::Numeric { scale: None },
             Value::Text(_) | Value::Null => DataType::Text { max_len: None },
+            Value::Date(_) => DataType::Date,
+            Value::Timestamp(_) => DataType::Timestamp,
+            Value::TimestampTz(_) => DataType::TimestampTz,
+            Value::Interval(_) => DataType::Interval,
         }
     }
 
@@ -183,6 +215,9 @@ impl Value {
                 None => Text(s.clone()),
             },
             (Text(s), _) => parse_text(s, ty)?,
+            (v, ty) if datetime::is_datetime(v) && !matches!(ty, DataType::Text { .. }) => {
+                datetime::cast(v, ty)?
+            }
             (v, DataType::Text { max_len }) => Text(v.text()).cast(DataType::Text { max_len })?,
             (v, ty) => {
                 return Err(Error::DatatypeMismatch(format!(
@@ -258,6 +293,10 @@ fn ty_name(ty: DataType) -> &'static str {
         DataType::Numeric { .. } => "numeric",
         DataType::Boolean => "boolean",
         DataType::Text { .. } => "text",
+        DataType::Date => "date",
+        DataType::Timestamp => "timestamp",
+        DataType::TimestampTz => "timestamp with time zone",
+        DataType::Interval => "interval",
     }
 }
 
@@ -322,6 +361,10 @@ fn parse_text(s: &str, ty: DataType) -> Result<Value> {
                 .ok_or_else(|| Error::OutOfRange("numeric field overflow".into()))?,
         ),
         DataType::Text { .. } => Value::Text(s.to_string()),
+        DataType::Date => Value::Date(datetime::parse::date(s)?),
+        DataType::Timestamp => Value::Timestamp(datetime::parse::timestamp(s)?),
+        DataType::TimestampTz => Value::TimestampTz(datetime::parse::timestamptz(s)?),
+        DataType::Interval => Value::Interval(datetime::parse::interval(s)?),
     })
 }
 
@@ -387,6 +430,10 @@ impl fmt::Display for Value {
             Value::Float(x) => f.write_str(&format_float(*x)),
             Value::Numeric(d) => write!(f, "{d}"),
             Value::Text(s) => f.write_str(s),
+            Value::Date(d) => f.write_str(&datetime::format::date(*d)),
+            Value::Timestamp(t) => f.write_str(&datetime::format::timestamp(*t)),
+            Value::TimestampTz(t) => f.write_str(&datetime::format::timestamptz(*t)),
+            Value::Interval(i) => f.write_str(&datetime::format::interval(i)),
         }
     }
 }

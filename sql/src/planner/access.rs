@@ -303,7 +303,15 @@ fn exact(v: &Value, ty: DataType) -> Option<Value> {
     if stored_as_is(v, ty) {
         return Some(v.clone());
     }
-    if v.is_null() || (matches!(ty, DataType::Text { .. }) != matches!(v, Value::Text(_))) {
+    // Text compared with a date or time is read as one (`d = '2024-01-01'`), exactly as
+    // a cast to the column's type reads it.
+    let text_read_as_datetime = matches!(v, Value::Text(_))
+        && matches!(
+            ty,
+            DataType::Date | DataType::Timestamp | DataType::TimestampTz | DataType::Interval
+        );
+    let kinds_differ = matches!(ty, DataType::Text { .. }) != matches!(v, Value::Text(_));
+    if v.is_null() || (kinds_differ && !text_read_as_datetime) {
         return None;
     }
     let c = v.cast(ty).ok()?;
@@ -387,6 +395,7 @@ mod tests {
             nullable: true,
             default: None,
             default_sequence: None,
+            default_clock: None,
             identity: None,
         };
         Table {

@@ -143,7 +143,7 @@ impl Columns<'_> {
                 t => t,
             },
             Function::Coalesce | Function::Greatest | Function::Least => self.common(args.iter()),
-            Function::PgSleep => Static::Unknown,
+            Function::PgSleep | Function::DateTime(_) => Static::Unknown,
         }
     }
 
@@ -181,7 +181,12 @@ fn rank(ty: DataType) -> Option<u8> {
         DataType::Integer => Some(INTEGER),
         DataType::Numeric { .. } => Some(NUMERIC),
         DataType::Float => Some(FLOAT),
-        DataType::Boolean | DataType::Text { .. } => None,
+        DataType::Boolean
+        | DataType::Text { .. }
+        | DataType::Date
+        | DataType::Timestamp
+        | DataType::TimestampTz
+        | DataType::Interval => None,
     }
 }
 
