@@ -5,10 +5,10 @@
 //! | `date` | days since 2000-01-01 (`i32`) | 4714-11-24 BC to 5874897-12-31 |
 //! | `timestamp [without time zone]` | microseconds since 2000-01-01 00:00 (`i64`) | 4714-11-24 BC to 294276-12-31 |
 //! | `timestamp with time zone` | microseconds since 2000-01-01 00:00 UTC (`i64`) | the same |
+//! | `interval` | months, days and microseconds, kept apart ([`Interval`]) | each field's integer range |
 //!
 //! The epoch is PostgreSQL's, 2000-01-01, as are the ranges: counted from 1970 the last
 //! timestamp would not fit in 64 bits.
-//! | `interval` | months, days and microseconds, kept apart ([`Interval`]) | each field's integer range |
 //!
 //! The session time zone is always UTC: a `timestamptz` prints with `+00`, converting
 //! between the two timestamp types keeps the microseconds, and an input offset (`+02`,
