@@ -408,7 +408,10 @@ impl Catalog {
         }
         let lock = txn.lock(key, mode)?;
         self.note_lock(txn.id(), name, mode);
-        if lock.changed {
+        // Unchanged since the snapshot, the newest committed definition is the one the
+        // snapshot sees, unless the transaction wrote its own since: a transaction that
+        // wrote nothing is spared a second lookup.
+        if lock.changed || !txn.has_writes() {
             return Ok(lock.value);
         }
         Ok(txn.get(key)?)
