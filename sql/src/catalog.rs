@@ -278,7 +278,7 @@ impl Table {
 }
 
 /// A stored CHECK condition, parsed back from its SQL text.
-fn parse_condition(text: &str) -> Option<ast::Expr> {
+pub(crate) fn parse_condition(text: &str) -> Option<ast::Expr> {
     let dialect = sqlparser::dialect::PostgreSqlDialect {};
     let mut parser = sqlparser::parser::Parser::new(&dialect)
         .try_with_sql(text)

@@ -139,6 +139,7 @@
 //! subquery in FROM), else each row's value keeps its own; joins, sorts and set
 //! operations are done in memory.
 
+mod alter;
 pub mod catalog;
 mod check;
 pub mod datetime;
