@@ -352,6 +352,9 @@ impl Alter {
         for c in &mut self.table.checks {
             c.expr = rename::words(&c.expr, &from, to, rename::Role::Qualifier)?;
         }
+        if !self.table.primary_key.is_empty() {
+            self.table.primary_key_name = Some(self.table.pkey_name());
+        }
         self.table.name = to.to_string();
         for c in &self.table.columns {
             let sequence = c.default_sequence.clone();

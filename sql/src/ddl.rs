@@ -94,6 +94,7 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
         primary_key: Vec::new(),
         indexes: Vec::new(),
         checks: Vec::new(),
+        primary_key_name: None,
     };
     // CHECK conditions, named or not, in the order written: they are defined once every
     // column is, since a column's condition may name the columns after it.

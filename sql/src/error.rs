@@ -670,6 +670,7 @@ mod tests {
                 unique: false,
             }],
             checks: Vec::new(),
+            primary_key_name: None,
         };
         let log = Table {
             id: 6,
@@ -678,6 +679,7 @@ mod tests {
             primary_key: Vec::new(),
             indexes: Vec::new(),
             checks: Vec::new(),
+            primary_key_name: None,
         };
         vec![Arc::new(orders), Arc::new(log)]
     }
