@@ -51,8 +51,8 @@ use crate::error::{Error, Result};
 use crate::executor::insert_index_entry;
 use crate::expression::Expr;
 use crate::planner::{ident, object_name, Planner, Scope};
-use crate::session::QueryResult;
 use crate::sequence::{self, Sequence};
+use crate::session::QueryResult;
 use crate::types::Value;
 
 /// Where a column of the altered table takes its values in the existing rows from.
@@ -403,7 +403,11 @@ impl Alter {
             ColumnOp::SetDataType { .. } => {
                 return Err(unsupported("ALTER TABLE ... ALTER COLUMN ... TYPE"))
             }
-            other => return Err(unsupported(&format!("ALTER TABLE ... ALTER COLUMN {other}"))),
+            other => {
+                return Err(unsupported(&format!(
+                    "ALTER TABLE ... ALTER COLUMN {other}"
+                )))
+            }
         }
         Ok(())
     }
@@ -447,7 +451,11 @@ impl Alter {
     /// 42710 if the table has a constraint (CHECK, unique, primary key) named `name`.
     fn check_constraint_name_free(&self, name: &str) -> Result<()> {
         let taken = self.table.checks.iter().any(|c| c.name == name)
-            || self.table.indexes.iter().any(|i| i.unique && i.name == name)
+            || self
+                .table
+                .indexes
+                .iter()
+                .any(|i| i.unique && i.name == name)
             || (!self.table.primary_key.is_empty() && self.table.pkey_name() == name);
         if taken {
             return Err(Error::ConstraintExists {
@@ -595,7 +603,12 @@ impl Alter {
             .collect();
         let scope = Scope::of_table(&self.table, &self.table.name);
         let mut checks = Vec::new();
-        for c in self.table.checks.iter().filter(|c| self.checks.contains(&c.name)) {
+        for c in self
+            .table
+            .checks
+            .iter()
+            .filter(|c| self.checks.contains(&c.name))
+        {
             checks.push((c.name.as_str(), p.scalar(&c.expr, &scope)?));
         }
         let built: Vec<usize> = (0..self.table.indexes.len())
@@ -639,7 +652,9 @@ impl Alter {
         let mut row = Vec::with_capacity(self.sources.len());
         for (pos, source) in self.sources.iter().enumerate() {
             let v = match source {
-                Source::Old(i) => old.get_mut(*i).map_or(Value::Null, |v| std::mem::replace(v, Value::Null)),
+                Source::Old(i) => old
+                    .get_mut(*i)
+                    .map_or(Value::Null, |v| std::mem::replace(v, Value::Null)),
                 Source::New(default) => {
                     let v = default.eval(&[], p.env)?;
                     crate::dml::column_value(&self.table, pos, Cow::Owned(v))?.into_owned()

@@ -328,7 +328,11 @@ fn default_and_identity(column: &str, table: &str) -> Error {
 
 /// Sets a column's DEFAULT: `nextval('s')` of an existing sequence, a clock function
 /// (`now()`, `current_date`, ...), or a constant expression.
-pub(crate) fn column_default(p: &mut Planner<'_, '_>, e: &ast::Expr, column: &mut Column) -> Result<()> {
+pub(crate) fn column_default(
+    p: &mut Planner<'_, '_>,
+    e: &ast::Expr,
+    column: &mut Column,
+) -> Result<()> {
     if let Some(name) = nextval_of_literal(e) {
         if sequence::get(p.env, &name)?.is_none() {
             return Err(Error::UndefinedTable(name));
@@ -408,7 +412,11 @@ pub(crate) fn relation_exists(p: &Planner<'_, '_>, name: &str) -> Result<bool> {
 
 /// The name PostgreSQL gives the sequence of a SERIAL or identity column:
 /// `<table>_<column>_seq`, or with the first number after it that makes it free.
-pub(crate) fn owned_sequence_name(p: &Planner<'_, '_>, table: &str, column: &str) -> Result<String> {
+pub(crate) fn owned_sequence_name(
+    p: &Planner<'_, '_>,
+    table: &str,
+    column: &str,
+) -> Result<String> {
     let base = format!("{table}_{column}_seq");
     let mut name = base.clone();
     let mut n = 0;

@@ -68,21 +68,35 @@ fn an_altered_table_survives_a_restart_from_checkpoint_and_wal() {
     let Some(Description::Index(t_a)) = s.describe_relation("t_a").unwrap() else {
         panic!("t_a is an index");
     };
-    assert_eq!((t_a.table.as_str(), t_a.columns[0].name.as_str()), ("u", "alpha"));
+    assert_eq!(
+        (t_a.table.as_str(), t_a.columns[0].name.as_str()),
+        ("u", "alpha")
+    );
     assert_eq!(rows(&mut s, "SELECT id FROM u WHERE alpha = 20"), [["2"]]);
     let e = s.execute("INSERT INTO u (id) VALUES (1)").unwrap_err();
     assert!(e.to_string().contains("\"t_pkey\""), "{e}");
-    let e = s.execute("INSERT INTO u (id, c) VALUES (4, NULL)").unwrap_err();
+    let e = s
+        .execute("INSERT INTO u (id, c) VALUES (4, NULL)")
+        .unwrap_err();
     assert_eq!(e.sqlstate(), "23502");
-    let e = s.execute("INSERT INTO u (id, alpha) VALUES (4, 10)").unwrap_err();
+    let e = s
+        .execute("INSERT INTO u (id, alpha) VALUES (4, 10)")
+        .unwrap_err();
     assert!(e.to_string().contains("\"u_alpha_key\""), "{e}");
-    let e = s.execute("INSERT INTO u (id, alpha) VALUES (4, 0)").unwrap_err();
+    let e = s
+        .execute("INSERT INTO u (id, alpha) VALUES (4, 0)")
+        .unwrap_err();
     assert!(e.to_string().contains("\"positive\""), "{e}");
-    assert_eq!(s.execute("SELECT * FROM t").unwrap_err().sqlstate(), "42P01");
+    assert_eq!(
+        s.execute("SELECT * FROM t").unwrap_err().sqlstate(),
+        "42P01"
+    );
     // The serial column's sequence followed the renames: DROP TABLE takes it along.
     ok(&mut s, "DROP TABLE u");
     assert_eq!(
-        s.execute("SELECT nextval('t_d_seq')").unwrap_err().sqlstate(),
+        s.execute("SELECT nextval('t_d_seq')")
+            .unwrap_err()
+            .sqlstate(),
         "42P01"
     );
 }
@@ -95,7 +109,10 @@ fn a_prepared_statement_plans_again_after_add_and_drop_column() {
     let select = s.prepare("SELECT * FROM t WHERE id = $1").unwrap();
     let insert = s.prepare("INSERT INTO t VALUES ($1, 11)").unwrap();
     let one = [Value::Integer(1)];
-    assert_eq!(text(&s.execute_prepared(&select, &one).unwrap()), [["1", "10"]]);
+    assert_eq!(
+        text(&s.execute_prepared(&select, &one).unwrap()),
+        [["1", "10"]]
+    );
     ok(&mut s, "ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'new'");
     let r = s.execute_prepared(&select, &one).unwrap();
     assert_eq!(r.columns.len(), 3);
@@ -103,7 +120,10 @@ fn a_prepared_statement_plans_again_after_add_and_drop_column() {
     s.execute_prepared(&insert, &[Value::Integer(2)]).unwrap();
     ok(&mut s, "ALTER TABLE t DROP COLUMN a");
     let two = [Value::Integer(2)];
-    assert_eq!(text(&s.execute_prepared(&select, &two).unwrap()), [["2", "new"]]);
+    assert_eq!(
+        text(&s.execute_prepared(&select, &two).unwrap()),
+        [["2", "new"]]
+    );
     // `INSERT INTO t VALUES ($1, 11)` now puts 11 in the text column, as a fresh
     // statement would.
     s.execute_prepared(&insert, &[Value::Integer(3)]).unwrap();
@@ -129,7 +149,10 @@ fn alter_waits_for_a_writer_and_a_writer_waits_for_alter() {
     assert_eq!(rows(&mut s2, "SELECT * FROM t"), [["1", "7", "0"]]);
     // A writer waits for an ALTER in progress, then writes rows of the new definition.
     ok(&mut s2, "BEGIN");
-    ok(&mut s2, "ALTER TABLE t DROP COLUMN v, ADD COLUMN x TEXT DEFAULT 'd'");
+    ok(
+        &mut s2,
+        "ALTER TABLE t DROP COLUMN v, ADD COLUMN x TEXT DEFAULT 'd'",
+    );
     let h = thread::spawn(move || {
         let r = s1.execute("INSERT INTO t (id) VALUES (2)");
         (s1, r)
@@ -153,7 +176,10 @@ fn an_older_snapshot_reads_the_table_as_it_was() {
     );
     ok(&mut s1, "BEGIN ISOLATION LEVEL REPEATABLE READ");
     assert_eq!(rows(&mut s1, "SELECT * FROM t"), [["1", "7"]]);
-    ok(&mut s2, "ALTER TABLE t ADD COLUMN w INT DEFAULT 0, DROP COLUMN v");
+    ok(
+        &mut s2,
+        "ALTER TABLE t ADD COLUMN w INT DEFAULT 0, DROP COLUMN v",
+    );
     assert_eq!(rows(&mut s1, "SELECT * FROM t"), [["1", "7"]]);
     ok(&mut s1, "COMMIT");
     assert_eq!(rows(&mut s1, "SELECT * FROM t"), [["1", "0"]]);
@@ -183,7 +209,12 @@ fn describe_shows_the_altered_definition() {
         [
             ("id", DataType::Integer, false, None),
             ("alpha", DataType::Integer, true, Some("3")),
-            ("c", DataType::Numeric { scale: Some(2) }, false, Some("1.50")),
+            (
+                "c",
+                DataType::Numeric { scale: Some(2) },
+                false,
+                Some("1.50")
+            ),
         ]
     );
     let indexes: Vec<(&str, IndexKind)> = (t.indexes.iter())
@@ -191,7 +222,10 @@ fn describe_shows_the_altered_definition() {
         .collect();
     assert_eq!(
         indexes,
-        [("t_pkey", IndexKind::PrimaryKey), ("pos", IndexKind::Unique)]
+        [
+            ("t_pkey", IndexKind::PrimaryKey),
+            ("pos", IndexKind::Unique)
+        ]
     );
     assert_eq!(
         t.checks,

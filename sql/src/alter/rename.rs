@@ -98,19 +98,33 @@ mod tests {
     #[test]
     fn column_references_are_renamed_and_functions_types_and_tables_are_not() {
         assert_eq!(
-            renamed("length(length) > 0 AND t.length::text <> 'length'", "length", "n", Role::Column),
+            renamed(
+                "length(length) > 0 AND t.length::text <> 'length'",
+                "length",
+                "n",
+                Role::Column
+            ),
             "length(n) > 0 AND t.n::TEXT <> 'length'"
         );
     }
 
     #[test]
     fn a_name_that_needs_quotes_is_quoted() {
-        assert_eq!(renamed("a > 0", "a", "Big A", Role::Column), "\"Big A\" > 0");
-        assert_eq!(renamed("\"X\" > 0", "X", "select", Role::Column), "\"select\" > 0");
+        assert_eq!(
+            renamed("a > 0", "a", "Big A", Role::Column),
+            "\"Big A\" > 0"
+        );
+        assert_eq!(
+            renamed("\"X\" > 0", "X", "select", Role::Column),
+            "\"select\" > 0"
+        );
     }
 
     #[test]
     fn a_table_rename_changes_qualifiers_only() {
-        assert_eq!(renamed("t.t > 0 AND t > 1", "t", "u", Role::Qualifier), "u.t > 0 AND t > 1");
+        assert_eq!(
+            renamed("t.t > 0 AND t > 1", "t", "u", Role::Qualifier),
+            "u.t > 0 AND t > 1"
+        );
     }
 }
