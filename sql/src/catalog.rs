@@ -28,8 +28,10 @@ use crate::types::{DataType, Value};
 pub const ROW_ID: &str = "ctid";
 /// Version 2 added identity columns, defaults taken from a sequence and CHECK
 /// constraints; version 3 defaults read from a clock (`DEFAULT now()`) and the date and
-/// time types (tags 5 to 8). Definitions of versions 1 and 2 still decode (without them).
-const FORMAT_VERSION: u8 = 3;
+/// time types (tags 5 to 8); version 4 the name of a primary key that a table keeps
+/// from before ALTER TABLE ... RENAME TO. Definitions of versions 1 to 3 still decode
+/// (without them).
+const FORMAT_VERSION: u8 = 4;
 
 /// A column of a table.
 #[derive(Clone, Debug, PartialEq)]
@@ -119,6 +121,9 @@ pub struct Table {
     /// CHECK constraints, in name order: the order PostgreSQL checks them in, so that a
     /// row breaking two is reported against the same one.
     pub checks: Vec<Check>,
+    /// The primary key constraint's name when it is not `<table>_pkey`: a renamed
+    /// table keeps the name its key had, as in PostgreSQL.
+    pub primary_key_name: Option<String>,
 }
 
 impl Table {
@@ -134,9 +139,13 @@ impl Table {
         })
     }
 
-    /// The name PostgreSQL gives the primary key constraint.
+    /// The name of the primary key constraint: `<table>_pkey`, as PostgreSQL names it,
+    /// unless the table was renamed.
     pub fn pkey_name(&self) -> String {
-        format!("{}_pkey", self.name)
+        match &self.primary_key_name {
+            Some(name) => name.clone(),
+            None => format!("{}_pkey", self.name),
+        }
     }
 
     /// Comma-separated names of the given columns.
@@ -182,6 +191,10 @@ impl Table {
         for c in &self.checks {
             put_bytes(&mut out, c.name.as_bytes());
             put_bytes(&mut out, c.expr.to_string().as_bytes());
+        }
+        out.push(self.primary_key_name.is_some() as u8);
+        if let Some(name) = &self.primary_key_name {
+            put_bytes(&mut out, name.as_bytes());
         }
         out
     }
@@ -265,6 +278,10 @@ impl Table {
                 checks.push(Check { name, expr });
             }
         }
+        let primary_key_name = match version {
+            4.. if r.u8()? != 0 => Some(r.string()?),
+            _ => None,
+        };
         r.finish()?;
         Ok(Table {
             id,
@@ -273,12 +290,13 @@ impl Table {
             primary_key,
             indexes,
             checks,
+            primary_key_name,
         })
     }
 }
 
 /// A stored CHECK condition, parsed back from its SQL text.
-fn parse_condition(text: &str) -> Option<ast::Expr> {
+pub(crate) fn parse_condition(text: &str) -> Option<ast::Expr> {
     let dialect = sqlparser::dialect::PostgreSqlDialect {};
     let mut parser = sqlparser::parser::Parser::new(&dialect)
         .try_with_sql(text)
@@ -634,6 +652,7 @@ mod tests {
                 name: "accounts_owner_check".into(),
                 expr: parse_condition("owner <> 'it''s' AND length(owner) < 10").unwrap(),
             }],
+            primary_key_name: Some("old_accounts_pkey".into()),
         }
     }
 
@@ -666,6 +685,7 @@ mod tests {
         let mut t = sample();
         t.checks.clear();
         t.columns.truncate(2);
+        t.primary_key_name = None;
         for c in &mut t.columns {
             c.identity = None;
             c.default_sequence = None;
@@ -715,18 +735,32 @@ mod tests {
     fn definitions_of_format_version_2_still_decode() {
         let mut t = sample();
         t.columns.truncate(2);
+        t.primary_key_name = None;
         assert_eq!(Table::decode(&encode_v2(&t)).unwrap(), t);
+    }
+
+    /// Version 3 is version 4 without the primary key name at the end.
+    #[test]
+    fn definitions_of_format_version_3_still_decode() {
+        let mut t = sample();
+        t.primary_key_name = None;
+        let mut bytes = t.encode();
+        assert_eq!(bytes.pop(), Some(0));
+        bytes[0] = 3;
+        assert_eq!(Table::decode(&bytes).unwrap(), t);
     }
 
     #[test]
     fn a_check_that_does_not_parse_is_corrupt() {
         let mut t = sample();
         t.checks.clear();
+        t.primary_key_name = None;
         let mut bytes = t.encode();
-        bytes.truncate(bytes.len() - 4);
+        bytes.truncate(bytes.len() - 5);
         bytes.extend_from_slice(&1u32.to_le_bytes());
         put_bytes(&mut bytes, b"c");
         put_bytes(&mut bytes, b"a >");
+        bytes.push(0);
         assert_eq!(Table::decode(&bytes).unwrap_err().sqlstate(), "XX001");
     }
 

@@ -76,7 +76,7 @@ impl Checks {
     }
 }
 
-fn not_boolean(v: &Value) -> Error {
+pub(crate) fn not_boolean(v: &Value) -> Error {
     Error::DatatypeMismatch(format!(
         "argument of CHECK must be type boolean, not type {}",
         v.type_name()

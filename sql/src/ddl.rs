@@ -25,14 +25,14 @@ fn unsupported(what: &str) -> Error {
     Error::FeatureNotSupported(what.to_string())
 }
 
-fn check_writable(p: &Planner<'_, '_>, statement: &'static str) -> Result<()> {
+pub(crate) fn check_writable(p: &Planner<'_, '_>, statement: &'static str) -> Result<()> {
     if p.env.txn.borrow().is_read_only() {
         return Err(Error::ReadOnly(statement));
     }
     Ok(())
 }
 
-fn done(tag: &str, notice: Option<String>) -> QueryResult {
+pub(crate) fn done(tag: &str, notice: Option<String>) -> QueryResult {
     QueryResult {
         columns: Default::default(),
         rows: Vec::new(),
@@ -41,7 +41,7 @@ fn done(tag: &str, notice: Option<String>) -> QueryResult {
     }
 }
 
-fn index_columns(table: &Table, cols: &[ast::IndexColumn]) -> Result<Vec<usize>> {
+pub(crate) fn index_columns(table: &Table, cols: &[ast::IndexColumn]) -> Result<Vec<usize>> {
     let mut out = Vec::new();
     for c in cols {
         let ast::Expr::Identifier(i) = &c.column.expr else {
@@ -94,6 +94,7 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
         primary_key: Vec::new(),
         indexes: Vec::new(),
         checks: Vec::new(),
+        primary_key_name: None,
     };
     // CHECK conditions, named or not, in the order written: they are defined once every
     // column is, since a column's condition may name the columns after it.
@@ -102,84 +103,19 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
     let mut primary: Option<Vec<usize>> = None;
     let mut owned = Vec::new();
     for (pos, def) in ct.columns.iter().enumerate() {
-        let cname = ident(&def.name);
-        if table.column_index(&cname).is_some() {
-            return Err(Error::DuplicateColumn(cname));
+        if table.column_index(&ident(&def.name)).is_some() {
+            return Err(Error::DuplicateColumn(ident(&def.name)));
         }
-        let serial = serial_type(&def.data_type);
-        let ty = match serial {
-            Some(_) => DataType::Integer,
-            None => data_type(&def.data_type)?,
-        };
-        let mut column = Column {
-            name: cname,
-            ty,
-            nullable: serial.is_none(),
-            default: None,
-            default_sequence: None,
-            identity: None,
-            default_clock: None,
-        };
-        let mut generated = serial.map(|ty| (ty, &[][..]));
-        for opt in &def.options {
-            match &opt.option {
-                ast::ColumnOption::Null => column.nullable = true,
-                ast::ColumnOption::NotNull => column.nullable = false,
-                ast::ColumnOption::Default(e) => {
-                    if column.identity.is_some() {
-                        return Err(default_and_identity(&column.name, &name));
-                    }
-                    if generated.is_some() || column.default.is_some() {
-                        return Err(Error::SyntaxRule(format!(
-                            "multiple default values specified for column \"{}\" of table \"{name}\"",
-                            column.name
-                        )));
-                    }
-                    column_default(p, e, &mut column)?;
-                }
-                ast::ColumnOption::Generated {
-                    generated_as: kind @ (ast::GeneratedAs::Always | ast::GeneratedAs::ByDefault),
-                    sequence_options,
-                    generation_expr: None,
-                    ..
-                } => {
-                    if column.default.is_some() || column.default_sequence.is_some() {
-                        return Err(default_and_identity(&column.name, &name));
-                    }
-                    if generated.is_some() {
-                        return Err(Error::SyntaxRule(format!(
-                            "multiple identity specifications for column \"{}\" of table \"{name}\"",
-                            column.name
-                        )));
-                    }
-                    let seq_ty = SequenceType::of(&def.data_type).ok_or_else(|| {
-                        Error::InvalidArgument(
-                            "identity column type must be smallint, integer, or bigint".into(),
-                        )
-                    })?;
-                    column.identity = Some(match kind {
-                        ast::GeneratedAs::Always => Identity::Always,
-                        _ => Identity::ByDefault,
-                    });
-                    column.nullable = false;
-                    generated = Some((seq_ty, sequence_options.as_deref().unwrap_or_default()));
-                }
-                ast::ColumnOption::PrimaryKey(_) => set_primary(&mut primary, vec![pos], &name)?,
-                ast::ColumnOption::Unique(_) => uniques.push(vec![pos]),
-                ast::ColumnOption::Check(c) => {
-                    let name = opt.name.as_ref().or(c.name.as_ref());
-                    checks.push((name.map(ident), check_condition(c)?));
-                }
-                other => return Err(Error::FeatureNotSupported(format!("column option {other}"))),
-            }
+        let d = column_definition(p, &name, def)?;
+        if d.primary {
+            set_primary(&mut primary, vec![pos], &name)?;
         }
-        if let Some((seq_ty, options)) = generated {
-            // PostgreSQL: NOT NULL whatever the column says (`serial NULL` is an error
-            // there; here the NULL is overruled).
-            column.nullable = false;
+        uniques.extend((0..d.uniques).map(|_| vec![pos]));
+        checks.extend(d.checks);
+        if let Some((seq_ty, options)) = d.generated {
             owned.push((pos, Sequence::new(p, String::new(), seq_ty, options)?));
         }
-        table.columns.push(column);
+        table.columns.push(d.column);
     }
     for c in &ct.constraints {
         match c {
@@ -247,8 +183,120 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
     Ok(done("CREATE TABLE", None))
 }
 
+/// A column definition of CREATE TABLE or ALTER TABLE ... ADD COLUMN, read: the column
+/// and what its options ask of the table.
+pub(crate) struct ColumnDefinition<'d> {
+    pub column: Column,
+    /// The type and options of the sequence a SERIAL or identity column takes its
+    /// values from, still to be made (and named) with the table.
+    pub generated: Option<(SequenceType, &'d [ast::SequenceOptions])>,
+    /// `PRIMARY KEY`.
+    pub primary: bool,
+    /// How many times `UNIQUE` is written.
+    pub uniques: usize,
+    /// CHECK conditions, with their names if given.
+    pub checks: Vec<(Option<String>, &'d ast::Expr)>,
+}
+
+/// Reads the definition of a column of table `table` (for messages): its type, and the
+/// options written after it.
+pub(crate) fn column_definition<'d>(
+    p: &mut Planner<'_, '_>,
+    name: &str,
+    def: &'d ast::ColumnDef,
+) -> Result<ColumnDefinition<'d>> {
+    let cname = ident(&def.name);
+    let serial = serial_type(&def.data_type);
+    let ty = match serial {
+        Some(_) => DataType::Integer,
+        None => data_type(&def.data_type)?,
+    };
+    let mut column = Column {
+        name: cname,
+        ty,
+        nullable: serial.is_none(),
+        default: None,
+        default_sequence: None,
+        identity: None,
+        default_clock: None,
+    };
+    let mut generated = serial.map(|ty| (ty, &[][..]));
+    let (mut primary, mut uniques, mut checks) = (false, 0, Vec::new());
+    for opt in &def.options {
+        match &opt.option {
+            ast::ColumnOption::Null => column.nullable = true,
+            ast::ColumnOption::NotNull => column.nullable = false,
+            ast::ColumnOption::Default(e) => {
+                if column.identity.is_some() {
+                    return Err(default_and_identity(&column.name, name));
+                }
+                if generated.is_some() || column.default.is_some() {
+                    return Err(Error::SyntaxRule(format!(
+                        "multiple default values specified for column \"{}\" of table \"{name}\"",
+                        column.name
+                    )));
+                }
+                column_default(p, e, &mut column)?;
+            }
+            ast::ColumnOption::Generated {
+                generated_as: kind @ (ast::GeneratedAs::Always | ast::GeneratedAs::ByDefault),
+                sequence_options,
+                generation_expr: None,
+                ..
+            } => {
+                if column.default.is_some() || column.default_sequence.is_some() {
+                    return Err(default_and_identity(&column.name, name));
+                }
+                if generated.is_some() {
+                    return Err(Error::SyntaxRule(format!(
+                        "multiple identity specifications for column \"{}\" of table \"{name}\"",
+                        column.name
+                    )));
+                }
+                let seq_ty = SequenceType::of(&def.data_type).ok_or_else(|| {
+                    Error::InvalidArgument(
+                        "identity column type must be smallint, integer, or bigint".into(),
+                    )
+                })?;
+                column.identity = Some(match kind {
+                    ast::GeneratedAs::Always => Identity::Always,
+                    _ => Identity::ByDefault,
+                });
+                column.nullable = false;
+                generated = Some((seq_ty, sequence_options.as_deref().unwrap_or_default()));
+            }
+            ast::ColumnOption::PrimaryKey(_) => {
+                if primary {
+                    return Err(Error::InvalidTableDefinition(format!(
+                        "multiple primary keys for table \"{name}\" are not allowed"
+                    )));
+                }
+                primary = true;
+            }
+            ast::ColumnOption::Unique(_) => uniques += 1,
+            ast::ColumnOption::Check(c) => {
+                let name = opt.name.as_ref().or(c.name.as_ref());
+                checks.push((name.map(ident), check_condition(c)?));
+            }
+            other => return Err(Error::FeatureNotSupported(format!("column option {other}"))),
+        }
+    }
+    if generated.is_some() {
+        // PostgreSQL: NOT NULL whatever the column says (`serial NULL` is an error
+        // there; here the NULL is overruled).
+        column.nullable = false;
+    }
+    Ok(ColumnDefinition {
+        column,
+        generated,
+        primary,
+        uniques,
+        checks,
+    })
+}
+
 /// The condition of a CHECK constraint; one PostgreSQL would not enforce is refused.
-fn check_condition(c: &ast::CheckConstraint) -> Result<&ast::Expr> {
+pub(crate) fn check_condition(c: &ast::CheckConstraint) -> Result<&ast::Expr> {
     if c.enforced == Some(false) {
         return Err(unsupported("NOT ENFORCED check constraint"));
     }
@@ -280,7 +328,11 @@ fn default_and_identity(column: &str, table: &str) -> Error {
 
 /// Sets a column's DEFAULT: `nextval('s')` of an existing sequence, a clock function
 /// (`now()`, `current_date`, ...), or a constant expression.
-fn column_default(p: &mut Planner<'_, '_>, e: &ast::Expr, column: &mut Column) -> Result<()> {
+pub(crate) fn column_default(
+    p: &mut Planner<'_, '_>,
+    e: &ast::Expr,
+    column: &mut Column,
+) -> Result<()> {
     if let Some(name) = nextval_of_literal(e) {
         if sequence::get(p.env, &name)?.is_none() {
             return Err(Error::UndefinedTable(name));
@@ -351,7 +403,7 @@ fn nextval_of_literal(e: &ast::Expr) -> Option<String> {
 }
 
 /// True if a table, index or sequence named `name` exists.
-fn relation_exists(p: &Planner<'_, '_>, name: &str) -> Result<bool> {
+pub(crate) fn relation_exists(p: &Planner<'_, '_>, name: &str) -> Result<bool> {
     let txn = p.env.txn.borrow();
     Ok(p.catalog.index_table(&txn, name)?.is_some()
         || txn.get(&crate::encoding::table_def_key(name))?.is_some()
@@ -360,7 +412,11 @@ fn relation_exists(p: &Planner<'_, '_>, name: &str) -> Result<bool> {
 
 /// The name PostgreSQL gives the sequence of a SERIAL or identity column:
 /// `<table>_<column>_seq`, or with the first number after it that makes it free.
-fn owned_sequence_name(p: &Planner<'_, '_>, table: &str, column: &str) -> Result<String> {
+pub(crate) fn owned_sequence_name(
+    p: &Planner<'_, '_>,
+    table: &str,
+    column: &str,
+) -> Result<String> {
     let base = format!("{table}_{column}_seq");
     let mut name = base.clone();
     let mut n = 0;
@@ -477,7 +533,7 @@ fn set_primary(slot: &mut Option<Vec<usize>>, cols: Vec<usize>, table: &str) -> 
     Ok(())
 }
 
-fn delete_prefix(p: &Planner<'_, '_>, prefix: &[u8]) -> Result<()> {
+pub(crate) fn delete_prefix(p: &Planner<'_, '_>, prefix: &[u8]) -> Result<()> {
     let rows: Vec<(Vec<u8>, Value)> = p.env.txn.borrow().scan_prefix(prefix)?.collect();
     // At REPEATABLE READ and SERIALIZABLE the snapshot may miss rows committed before the
     // exclusive lock was granted, which would outlive their table: as for CREATE INDEX,
@@ -680,7 +736,7 @@ pub fn create_index(p: &mut Planner<'_, '_>, ci: &ast::CreateIndex) -> Result<Qu
 /// write or a row committed after its snapshot: locking it tells which, as writing it
 /// would, and the second is the serialization failure (40001) of writing a row changed
 /// after the snapshot, which names the row and its table.
-fn check_rows_unchanged(
+pub(crate) fn check_rows_unchanged(
     p: &Planner<'_, '_>,
     prefix: &[u8],
     seen: &[(Vec<u8>, Value)],

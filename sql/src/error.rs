@@ -83,6 +83,18 @@ pub enum Error {
     },
     /// A constraint name used twice in one table (42710).
     DuplicateConstraint(String),
+    /// ALTER TABLE found an existing row with NULL in a column it makes NOT NULL (23502).
+    NullsInColumn { table: String, column: String },
+    /// ALTER TABLE found an existing row that a CHECK constraint it adds makes false
+    /// (23514).
+    CheckViolatedByRow { table: String, constraint: String },
+    /// A unique index being built over the existing rows met a key twice (23505); the
+    /// detail names the key: `Key (a)=(1) is duplicated.`
+    DuplicateKeyInNewIndex { index: String, detail: String },
+    /// ALTER TABLE adding or renaming a column to a name the table has (42701).
+    ColumnExists { table: String, column: String },
+    /// ALTER TABLE adding a constraint under a name the table has (42710).
+    ConstraintExists { table: String, constraint: String },
     /// Division or modulo by zero (22012).
     DivisionByZero,
     /// Text that is not a value of the wanted type (22P02).
@@ -176,7 +188,11 @@ impl Error {
             Error::UniqueViolation { .. } => "23505",
             Error::NotNullViolation { .. } => "23502",
             Error::CheckViolation { .. } => "23514",
-            Error::DuplicateConstraint(_) => "42710",
+            Error::DuplicateConstraint(_) | Error::ConstraintExists { .. } => "42710",
+            Error::NullsInColumn { .. } => "23502",
+            Error::CheckViolatedByRow { .. } => "23514",
+            Error::DuplicateKeyInNewIndex { .. } => "23505",
+            Error::ColumnExists { .. } => "42701",
             Error::DivisionByZero => "22012",
             Error::InvalidText { .. } => "22P02",
             Error::OutOfRange(_) => "22003",
@@ -242,6 +258,7 @@ impl Error {
             Error::GeneratedAlways { detail, .. } | Error::DependentObjects { detail, .. } => {
                 Some(detail)
             }
+            Error::DuplicateKeyInNewIndex { detail, .. } => Some(detail),
             _ => None,
         }
     }
@@ -505,6 +522,24 @@ impl fmt::Display for Error {
             Error::DuplicateConstraint(name) => {
                 write!(f, "check constraint \"{name}\" already exists")
             }
+            Error::NullsInColumn { table, column } => write!(
+                f,
+                "column \"{column}\" of relation \"{table}\" contains null values"
+            ),
+            Error::CheckViolatedByRow { table, constraint } => write!(
+                f,
+                "check constraint \"{constraint}\" of relation \"{table}\" is violated by some row"
+            ),
+            Error::DuplicateKeyInNewIndex { index, .. } => {
+                write!(f, "could not create unique index \"{index}\"")
+            }
+            Error::ColumnExists { table, column } => {
+                write!(f, "column \"{column}\" of relation \"{table}\" already exists")
+            }
+            Error::ConstraintExists { table, constraint } => write!(
+                f,
+                "constraint \"{constraint}\" for relation \"{table}\" already exists"
+            ),
             Error::NegativeSubstringLength => f.write_str("negative substring length not allowed"),
             Error::DivisionByZero => f.write_str("division by zero"),
             Error::DuplicateAlias(t) => write!(f, "table name \"{t}\" specified more than once"),
@@ -635,6 +670,7 @@ mod tests {
                 unique: false,
             }],
             checks: Vec::new(),
+            primary_key_name: None,
         };
         let log = Table {
             id: 6,
@@ -643,6 +679,7 @@ mod tests {
             primary_key: Vec::new(),
             indexes: Vec::new(),
             checks: Vec::new(),
+            primary_key_name: None,
         };
         vec![Arc::new(orders), Arc::new(log)]
     }

@@ -64,8 +64,14 @@
 //!   the table's exclusive lock, so MVCC-safe where PostgreSQL's is not); `CREATE
 //!   SEQUENCE [IF NOT EXISTS] s [AS type] [INCREMENT [BY] n] [MINVALUE n | NO MINVALUE]
 //!   [MAXVALUE n | NO MAXVALUE] [START [WITH] n] [CACHE n] [[NO] CYCLE]`, `DROP SEQUENCE
-//!   [IF EXISTS]` (2BP01 while a column's default uses it). All transactional. Tables,
-//!   indexes and sequences share one name space.
+//!   [IF EXISTS]` (2BP01 while a column's default uses it); `ALTER TABLE [IF EXISTS] t`
+//!   with `ADD [COLUMN] [IF NOT EXISTS]`, `DROP [COLUMN] [IF EXISTS]`, `ALTER [COLUMN] c
+//!   SET DEFAULT / DROP DEFAULT / SET NOT NULL / DROP NOT NULL`, `ADD [CONSTRAINT n]
+//!   CHECK (...) / UNIQUE (...)`, `DROP CONSTRAINT [IF EXISTS]`, comma-separated and
+//!   all or nothing, and `RENAME [COLUMN] a TO b`, `RENAME TO t2`; adding or dropping a
+//!   column rewrites every row in the statement's transaction, under the table's
+//!   exclusive lock. All transactional. Tables, indexes and sequences share one name
+//!   space.
 //! - Queries: expressions with aliases, `WHERE`, `AND/OR/NOT`, arithmetic, `%`, `||`,
 //!   `IN (...)`, `BETWEEN`, `[I]LIKE`, `IS [NOT] NULL/TRUE/FALSE`, `IS [NOT] DISTINCT
 //!   FROM`, `CASE`, `CAST`/`::`,
@@ -107,7 +113,8 @@
 //! Not supported (0A000 naming the feature): `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
 //! `DELETE` inside `WITH`, a `WITH` query that refers to an enclosing query's columns
 //! used from inside a subquery, `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window
-//! functions, `ALTER TABLE`, `ALTER SEQUENCE`, the `time` and `timetz` types, infinite
+//! functions, `ALTER TABLE ... ALTER COLUMN ... TYPE`, adding or dropping a primary
+//! key or one of its columns, dropping a table's only column, `ALTER SEQUENCE`, the `time` and `timetz` types, infinite
 //! dates and timestamps, fractional-second precisions (`timestamp(3)`), time zones other
 //! than UTC (see [`datetime`]), `CREATE SEQUENCE ... OWNED BY`, temporary
 //! sequences, `SELECT` from a sequence, `OVERRIDING SYSTEM VALUE`, a `DEFAULT` with other
@@ -139,6 +146,7 @@
 //! subquery in FROM), else each row's value keeps its own; joins, sorts and set
 //! operations are done in memory.
 
+mod alter;
 pub mod catalog;
 mod check;
 pub mod datetime;

@@ -610,6 +610,14 @@ pub fn save(p: &mut Planner<'_, '_>, seq: &mut Sequence) -> Result<()> {
     Ok(())
 }
 
+/// Stores the changed owner of sequence `seq` (its table or column renamed) in the
+/// statement's transaction, whose name lock it must hold; its id and state stay.
+pub fn set_owner(env: &Env<'_>, seq: &Sequence) -> Result<()> {
+    let mut txn = env.txn.borrow_mut();
+    txn.put(&sequence_def_key(&seq.name), &seq.encode())?;
+    Ok(())
+}
+
 /// Deletes sequence `seq` in the statement's transaction, whose name lock it must hold.
 pub fn delete(env: &Env<'_>, seq: &Sequence) -> Result<()> {
     let mut txn = env.txn.borrow_mut();

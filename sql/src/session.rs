@@ -30,7 +30,7 @@ use crate::planner::{ident, object_name, Planner};
 use crate::sequence::SessionSequences;
 use crate::stack_depth::{self, StackGuard, DEFAULT_MAX_STACK_DEPTH, MAX_PARSE_DEPTH};
 use crate::types::Value;
-use crate::{ddl, dml};
+use crate::{alter, ddl, dml};
 
 /// How many parsed statements a session keeps.
 const STATEMENT_CACHE_SIZE: usize = 256;
@@ -1037,6 +1037,7 @@ fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResu
         ast::Statement::Update(u) => dml::update(p, u),
         ast::Statement::Delete(d) => dml::delete(p, d),
         ast::Statement::CreateTable(ct) => ddl::create_table(p, ct),
+        ast::Statement::AlterTable(at) => alter::alter_table(p, at),
         ast::Statement::CreateIndex(ci) => ddl::create_index(p, ci),
         ast::Statement::CreateSequence {
             temporary,

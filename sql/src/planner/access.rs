@@ -409,6 +409,7 @@ mod tests {
             primary_key: vec![0, 1],
             indexes: Vec::new(),
             checks: Vec::new(),
+            primary_key_name: None,
         }
     }
 
