@@ -50,6 +50,13 @@ pub enum Error {
     UndefinedColumn(String),
     /// A column name matches several columns (42702).
     AmbiguousColumn(String),
+    /// A column of `JOIN ... USING` or `NATURAL JOIN` that is missing from a side
+    /// (42703), on a side twice (42702) or twice in the list (42701); the message is
+    /// PostgreSQL's whole.
+    JoinColumn {
+        sqlstate: &'static str,
+        message: String,
+    },
     /// A table definition that cannot be (two primary keys, ...) (42P16).
     InvalidTableDefinition(String),
     /// One table name or alias twice in a FROM clause (42712).
@@ -168,6 +175,7 @@ impl Error {
             Error::DuplicateTable(_) => "42P07",
             Error::UndefinedColumn(_) => "42703",
             Error::AmbiguousColumn(_) => "42702",
+            Error::JoinColumn { sqlstate, .. } => sqlstate,
             Error::DuplicateColumn(_) => "42701",
             Error::DuplicateAlias(_) | Error::DuplicateWithName(_) => "42712",
             Error::LikeEndsInEscape => "22025",
@@ -484,6 +492,7 @@ impl fmt::Display for Error {
             Error::DuplicateTable(t) => write!(f, "relation \"{t}\" already exists"),
             Error::UndefinedColumn(c) => write!(f, "column {c} does not exist"),
             Error::AmbiguousColumn(c) => write!(f, "column reference \"{c}\" is ambiguous"),
+            Error::JoinColumn { message, .. } => f.write_str(message),
             Error::DuplicateColumn(c) => write!(f, "column \"{c}\" specified more than once"),
             Error::UndefinedObject(m) => f.write_str(m),
             Error::InvalidTableDefinition(m) => f.write_str(m),

@@ -80,7 +80,8 @@
 //!   aliases, expressions, `NULLS FIRST/LAST`), `LIMIT`/`OFFSET`, `DISTINCT`,
 //!   `count/sum/min/max/avg/string_agg` (with `DISTINCT` and `FILTER (WHERE ...)`) with
 //!   `GROUP BY` and `HAVING`, inner,
-//!   left and cross joins (nested loops), subqueries in `FROM`, scalar / `IN` /
+//!   left and cross joins (nested loops), `JOIN ... USING (cols)` and `NATURAL [LEFT]
+//!   JOIN` (the merged columns first in `*`, as in PostgreSQL), subqueries in `FROM`, scalar / `IN` /
 //!   `EXISTS` subqueries (correlated too), `SELECT` without `FROM`, `VALUES`,
 //!   `UNION`/`INTERSECT`/`EXCEPT [ALL]`, `EXPLAIN`, `WITH` queries (not recursive;
 //!   before a `SELECT`, `INSERT`, `UPDATE` or `DELETE`), each planned once and run at
@@ -106,7 +107,7 @@
 //!
 //! Not supported (0A000 naming the feature): `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
 //! `DELETE` inside `WITH`, a `WITH` query that refers to an enclosing query's columns
-//! used from inside a subquery, `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window
+//! used from inside a subquery, `RIGHT`/`FULL` joins (so `USING` and `NATURAL` only with inner and left ones), an alias on a parenthesised join, window
 //! functions, `ALTER TABLE`, `ALTER SEQUENCE`, the `time` and `timetz` types, infinite
 //! dates and timestamps, fractional-second precisions (`timestamp(3)`), time zones other
 //! than UTC (see [`datetime`]), `CREATE SEQUENCE ... OWNED BY`, temporary
