@@ -671,6 +671,24 @@ pub fn lock_row(
     filter: Option<&Expr>,
     env: &Env<'_>,
 ) -> Result<Option<Vec<Value>>> {
+    lock_row_rechecked(table, key, row, locking, env, |newest| match filter {
+        Some(f) => f.matches(newest, env),
+        None => Ok(true),
+    })
+}
+
+/// [`lock_row`] with the READ COMMITTED re-check given as a function of the newest
+/// version, for a statement whose condition reads more than the row: an `UPDATE ...
+/// FROM` re-checks its WHERE on the newest version joined with the rows of the other
+/// tables it matched.
+pub fn lock_row_rechecked(
+    table: &Table,
+    key: &[u8],
+    row: Vec<Value>,
+    locking: RowLocking,
+    env: &Env<'_>,
+    recheck: impl FnOnce(&[Value]) -> Result<bool>,
+) -> Result<Option<Vec<Value>>> {
     let lock = match locking.wait {
         LockWait::Block => env.txn.borrow_mut().lock(key, locking.mode)?,
         wait => match env.txn.borrow_mut().try_lock(key, locking.mode)? {
@@ -690,11 +708,7 @@ pub fn lock_row(
         return Ok(None);
     };
     let newest = decode_row(&bytes)?;
-    let keep = match filter {
-        Some(f) => f.matches(&newest, env)?,
-        None => true,
-    };
-    Ok(keep.then_some(newest))
+    Ok(recheck(&newest)?.then_some(newest))
 }
 
 fn aggregate(

@@ -88,7 +88,10 @@
 //!   most once per statement, its rows shared by every reference.
 //! - DML: `INSERT` (multi-row, column lists, `INSERT ... SELECT`, `DEFAULT VALUES`,
 //!   `RETURNING`),
-//!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`; the
+//!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`;
+//!   `UPDATE ... FROM` and `DELETE ... USING` (the other tables joined by the WHERE
+//!   clause, with the locking and READ COMMITTED re-check of a plain UPDATE; a target
+//!   row that several source rows match is changed once, with the first of them); the
 //!   keyword `DEFAULT` in `INSERT ... VALUES` and `UPDATE ... SET`; `INSERT ... ON
 //!   CONFLICT [(col, ...) | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET ... [WHERE
 //!   ...]` with `EXCLUDED`, on the primary key or a unique index, with PostgreSQL's

@@ -307,6 +307,15 @@ fn signed_number(e: &ast::Expr) -> Option<String> {
     }
 }
 
+/// The input columns a wildcard select item (`*`, `t.*`) stands for, in order, with
+/// their names.
+pub(crate) fn wildcard(item: &ast::SelectItem, scope: &Scope) -> Result<Vec<(usize, String)>> {
+    Ok(wildcard_columns(item, scope)?
+        .into_iter()
+        .map(|i| (i, scope.columns[i].1.clone()))
+        .collect())
+}
+
 /// The input columns a wildcard select item (`*`, `t.*`) stands for, in order.
 fn wildcard_columns(item: &ast::SelectItem, scope: &Scope) -> Result<Vec<usize>> {
     let qualifier = match item {
@@ -1084,7 +1093,9 @@ impl<'a, 'e> Planner<'a, 'e> {
         })
     }
 
-    fn from(&mut self, from: &[ast::TableWithJoins]) -> Result<(Plan, Scope)> {
+    /// Plans the items of a FROM clause (or of `UPDATE ... FROM`, `DELETE ... USING`),
+    /// joined, and the scope of their columns.
+    pub(crate) fn from(&mut self, from: &[ast::TableWithJoins]) -> Result<(Plan, Scope)> {
         let mut result: Option<(Plan, Scope)> = None;
         for twj in from {
             let (mut plan, mut scope) = self.table_factor(&twj.relation)?;
