@@ -110,6 +110,17 @@ pub enum Error {
     InvalidArgument(String),
     /// A negative length given to `substr` (22011).
     NegativeSubstringLength,
+    /// A number outside a math function's domain: a logarithm of zero or less (2201E),
+    /// a square root of a negative number or a power without a real value (2201F).
+    MathDomain {
+        sqlstate: &'static str,
+        message: &'static str,
+    },
+    /// A LIKE `ESCAPE` string of more than one character (22025).
+    InvalidEscapeString,
+    /// A string function asked for a result longer than PostgreSQL's 1 GB limit on a
+    /// value (54000).
+    RequestedLengthTooLarge,
     /// A negative LIMIT (2201W) or OFFSET (2201X); names the clause.
     NegativeRowCount(&'static str),
     /// An expression has the wrong type for where it is used (42804).
@@ -194,6 +205,9 @@ impl Error {
             Error::StringTooLong { .. } => "22001",
             Error::InvalidArgument(_) => "22023",
             Error::NegativeSubstringLength => "22011",
+            Error::MathDomain { sqlstate, .. } => sqlstate,
+            Error::InvalidEscapeString => "22025",
+            Error::RequestedLengthTooLarge => "54000",
             Error::NegativeRowCount("LIMIT") => "2201W",
             Error::NegativeRowCount(_) => "2201X",
             Error::DatatypeMismatch(_) => "42804",
@@ -515,6 +529,9 @@ impl fmt::Display for Error {
                 write!(f, "check constraint \"{name}\" already exists")
             }
             Error::NegativeSubstringLength => f.write_str("negative substring length not allowed"),
+            Error::MathDomain { message, .. } => f.write_str(message),
+            Error::InvalidEscapeString => f.write_str("invalid escape string"),
+            Error::RequestedLengthTooLarge => f.write_str("requested length too large"),
             Error::DivisionByZero => f.write_str("division by zero"),
             Error::DuplicateAlias(t) => write!(f, "table name \"{t}\" specified more than once"),
             Error::DuplicateWithName(n) => {

@@ -70,7 +70,10 @@
 //!   `IN (...)`, `BETWEEN`, `[I]LIKE`, `IS [NOT] NULL/TRUE/FALSE`, `IS [NOT] DISTINCT
 //!   FROM`, `CASE`, `CAST`/`::`,
 //!   `COALESCE`, `NULLIF`, `abs`, `lower`, `upper`, `length`, `round`, `ceil`, `floor`,
-//!   `greatest`, `least`, `concat`, `substr`/`substring`, `replace`, `extract`,
+//!   `greatest`, `least`, `concat`, `substr`/`substring`, `replace`, `TRIM(...)`,
+//!   `btrim`, `ltrim`, `rtrim`, `left`, `right`, `lpad`, `rpad`, `repeat`, `reverse`,
+//!   `strpos`, `split_part`, `initcap`, `[I]LIKE ... ESCAPE`, `power` and `^`, `sqrt`,
+//!   `exp`, `ln`, `log`, `sign`, `trunc`, `extract`,
 //!   `date_part`, `date_trunc`, date and time arithmetic, and, never computed ahead by
 //!   planning, `now()`, `current_timestamp`, `current_date`, `localtimestamp`,
 //!   `transaction_timestamp()`, `statement_timestamp()`, `clock_timestamp()`, `age`,
@@ -108,7 +111,10 @@
 //!   ends a failed state, releases the rows first locked after the savepoint and wakes
 //!   their waiters), `RELEASE [SAVEPOINT]`, `CHECKPOINT`.
 //!
-//! Not supported (0A000 naming the feature): `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
+//! Not supported (0A000 naming the feature): `power`, `sqrt`, `exp`, `ln` and `log` of
+//! a NUMERIC (PostgreSQL computes them exactly to digits of its own; cast to double
+//! precision), `log(b, x)`, `md5`; the parser rejects `BETWEEN SYMMETRIC` and `TRIM(LEADING
+//! FROM s)` without characters (42601); `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
 //! `DELETE` inside `WITH`, a `WITH` query that refers to an enclosing query's columns
 //! used from inside a subquery, `RIGHT`/`FULL` joins (so `USING` and `NATURAL` only with inner and left ones), an alias on a parenthesised join, window
 //! functions, `ALTER TABLE`, `ALTER SEQUENCE`, the `time` and `timetz` types, infinite
@@ -155,6 +161,7 @@ pub mod executor;
 pub mod expression;
 mod format;
 mod functions;
+mod math_functions;
 pub mod numeric;
 pub mod plan;
 mod plan_cache;
@@ -162,6 +169,7 @@ mod planner;
 pub mod sequence;
 mod session;
 mod stack_depth;
+mod string_functions;
 pub mod types;
 
 pub use describe::{

@@ -1252,6 +1252,14 @@ impl<'a, 'e> Planner<'a, 'e> {
             ast::Expr::CompoundIdentifier(parts) => strong(ident(parts.last()?)),
             ast::Expr::Function(f) => strong(object_name(&f.name).ok()?),
             ast::Expr::Ceil { .. } => strong("ceil".into()),
+            ast::Expr::Trim { trim_where, .. } => strong(
+                match trim_where {
+                    Some(ast::TrimWhereField::Leading) => "ltrim",
+                    Some(ast::TrimWhereField::Trailing) => "rtrim",
+                    _ => "btrim",
+                }
+                .into(),
+            ),
             ast::Expr::Floor { .. } => strong("floor".into()),
             ast::Expr::Substring { shorthand, .. } => {
                 strong(if *shorthand { "substr" } else { "substring" }.into())
@@ -1375,6 +1383,11 @@ impl<'a, 'e> Planner<'a, 'e> {
         // every match arm) by leaving the work to the functions it calls.
         stack_depth::check()?;
         match e {
+            ast::Expr::BinaryOp {
+                left,
+                op: ast::BinaryOperator::PGExp,
+                right,
+            } => self.call_of(Function::Power, &[left, right], scope, grouping),
             ast::Expr::BinaryOp { left, op, right } => {
                 let op = binary_op(op)?;
                 self.binary(left, op, right, scope, grouping)
@@ -1401,6 +1414,54 @@ impl<'a, 'e> Planner<'a, 'e> {
         let l = self.expr(left, scope, grouping.as_deref_mut())?;
         let r = self.expr(right, scope, grouping)?;
         self.fold(Expr::Binary(op, Box::new(l), Box::new(r)))
+    }
+
+    /// Compiles a call of `f` on `args`, as SQL syntax of its own spells some
+    /// (`x ^ y`, `TRIM(...)`).
+    fn call_of(
+        &mut self,
+        f: Function,
+        args: &[&ast::Expr],
+        scope: &Scope,
+        mut grouping: Option<&mut Aggregation>,
+    ) -> Result<Expr> {
+        let mut compiled = Vec::with_capacity(args.len());
+        for a in args {
+            compiled.push(self.expr(a, scope, grouping.as_deref_mut())?);
+        }
+        self.fold(Expr::Call(f, compiled))
+    }
+
+    /// `TRIM([BOTH | LEADING | TRAILING] [characters] FROM text)`, and `TRIM(text [,
+    /// characters])`: `btrim`, `ltrim` or `rtrim`.
+    fn trim(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        grouping: Option<&mut Aggregation>,
+    ) -> Result<Expr> {
+        let ast::Expr::Trim {
+            expr,
+            trim_where,
+            trim_what,
+            trim_characters,
+        } = e
+        else {
+            return Err(unsupported(format!("expression {e}")));
+        };
+        let f = match trim_where {
+            None | Some(ast::TrimWhereField::Both) => Function::Btrim,
+            Some(ast::TrimWhereField::Leading) => Function::Ltrim,
+            Some(ast::TrimWhereField::Trailing) => Function::Rtrim,
+        };
+        let mut args: Vec<&ast::Expr> = vec![expr];
+        match (trim_what, trim_characters.as_deref()) {
+            (Some(what), None) => args.push(what),
+            (None, Some([chars])) => args.push(chars),
+            (None, None) => {}
+            _ => return Err(unsupported(format!("expression {e}"))),
+        }
+        self.call_of(f, &args, scope, grouping)
     }
 
     /// Compiles any expression but a binary operation ([`Planner::expr`]).
@@ -1498,17 +1559,23 @@ impl<'a, 'e> Planner<'a, 'e> {
                 any: false,
                 expr,
                 pattern,
-                escape_char: None,
+                escape_char,
             }
             | ast::Expr::ILike {
                 negated,
                 any: false,
                 expr,
                 pattern,
-                escape_char: None,
+                escape_char,
             } => {
                 let x = self.expr(expr, scope, grouping.as_deref_mut())?;
-                let p = self.expr(pattern, scope, grouping)?;
+                let p = match escape_char {
+                    // As PostgreSQL: the pattern rewritten to LIKE's own escape.
+                    Some(escape) => {
+                        self.call_of(Function::LikeEscape, &[pattern, escape], scope, grouping)?
+                    }
+                    None => self.expr(pattern, scope, grouping)?,
+                };
                 Expr::Like {
                     expr: Box::new(x),
                     pattern: Box::new(p),
@@ -1555,6 +1622,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 }
             }
             ast::Expr::Function(f) => return self.function(f, scope, grouping),
+            ast::Expr::Trim { .. } => return self.trim(e, scope, grouping),
             ast::Expr::Ceil { expr, field } | ast::Expr::Floor { expr, field } => {
                 if !matches!(
                     field,
