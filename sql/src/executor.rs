@@ -825,6 +825,24 @@ impl Accumulator {
                 joined.push_str(&v.to_string());
                 Value::Text(joined)
             }
+            (BoolAnd | BoolOr, acc) => {
+                let Value::Boolean(b) = v else {
+                    let name = if self.function == BoolAnd {
+                        "bool_and"
+                    } else {
+                        "bool_or"
+                    };
+                    return Err(Error::UndefinedFunction(format!(
+                        "function {name}({}) does not exist",
+                        v.type_name()
+                    )));
+                };
+                match acc {
+                    Value::Boolean(a) if self.function == BoolAnd => Value::Boolean(a && b),
+                    Value::Boolean(a) => Value::Boolean(a || b),
+                    _ => Value::Boolean(b),
+                }
+            }
             (_, Value::Null) => match (self.function, v) {
                 (Sum | Avg, v) if !v.is_number() && !matches!(v, Value::Interval(_)) => {
                     return Err(Error::UndefinedFunction(format!(
@@ -876,7 +894,7 @@ impl Accumulator {
                     Value::Numeric(Decimal::from_i64(self.count)),
                 )?,
             },
-            Sum | Min | Max | StringAgg => self.value,
+            Sum | Min | Max | StringAgg | BoolAnd | BoolOr => self.value,
         })
     }
 }

@@ -213,6 +213,8 @@ fn is_aggregate_name(name: &str) -> Option<AggregateFunction> {
         "max" => AggregateFunction::Max,
         "avg" => AggregateFunction::Avg,
         "string_agg" => AggregateFunction::StringAgg,
+        "bool_and" | "every" => AggregateFunction::BoolAnd,
+        "bool_or" => AggregateFunction::BoolOr,
         _ => return None,
     })
 }

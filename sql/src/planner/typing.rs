@@ -58,6 +58,9 @@ impl Columns<'_> {
                 Static::Known(DataType::Integer)
             }
             (AggregateFunction::StringAgg, _) => Static::Known(DataType::Text { max_len: None }),
+            (AggregateFunction::BoolAnd | AggregateFunction::BoolOr, _) => {
+                Static::Known(DataType::Boolean)
+            }
             (AggregateFunction::Min | AggregateFunction::Max, arg) => arg,
             (AggregateFunction::Sum | AggregateFunction::Avg, Static::Known(ty)) => {
                 match rank(ty) {
