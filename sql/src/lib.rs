@@ -81,7 +81,8 @@
 //!   transaction's id), `nextval`, `currval`, `setval`, `lastval` (not transactional,
 //!   as in PostgreSQL: see [`sequence`]); `ORDER BY` (positions,
 //!   aliases, expressions, `NULLS FIRST/LAST`), `LIMIT`/`OFFSET`, `DISTINCT`,
-//!   `count/sum/min/max/avg/string_agg/bool_and/bool_or/every` (with `DISTINCT` and `FILTER (WHERE ...)`) with
+//!   `count/sum/min/max/avg/string_agg/bool_and/bool_or/every` (with `DISTINCT` and
+//!   `FILTER (WHERE ...)`) with
 //!   `GROUP BY` and `HAVING`, inner,
 //!   left and cross joins (nested loops), `JOIN ... USING (cols)` and `NATURAL [LEFT]
 //!   JOIN` (the merged columns first in `*`, as in PostgreSQL), subqueries in `FROM`, scalar / `IN` /
