@@ -5,6 +5,9 @@
 //! row changed by a transaction that committed meanwhile is re-checked against the WHERE
 //! clause in its newest version, and updated in that version or skipped, as PostgreSQL
 //! does; at REPEATABLE READ and SERIALIZABLE it is a serialization failure (40001).
+//! `UPDATE ... FROM` and `DELETE ... USING` take the same path: the target's rows are
+//! joined with the other tables' by the WHERE clause before each is locked, and the
+//! re-check joins the newest version with the source rows it matched.
 //!
 //! `INSERT ... ON CONFLICT` decides about each row before writing any of it
 //! ([`executor::insert_row_or_find`]): the keys of the arbiter constraints are locked and
@@ -126,10 +129,11 @@ pub struct Returning {
     names: Arc<[String]>,
 }
 
+/// Plans a RETURNING list against `scope`: the target table's columns, then those of
+/// the other tables of an `UPDATE ... FROM` or `DELETE ... USING`.
 fn returning(
     p: &mut Planner<'_, '_>,
     items: Option<&Vec<ast::SelectItem>>,
-    table: &Table,
     scope: &Scope,
 ) -> Result<Option<Returning>> {
     let Some(items) = items else { return Ok(None) };
@@ -145,13 +149,12 @@ fn returning(
                 exprs.push(p.scalar(expr, scope)?);
                 names.push(ident(alias));
             }
-            ast::SelectItem::Wildcard(_) => {
-                for (i, c) in table.columns.iter().enumerate() {
+            wildcard => {
+                for (i, name) in planner::wildcard(wildcard, scope)? {
                     exprs.push(Expr::Column(i));
-                    names.push(c.name.clone());
+                    names.push(name);
                 }
             }
-            other => return Err(Error::FeatureNotSupported(format!("RETURNING {other}"))),
         }
     }
     Ok(Some(Returning {
@@ -330,7 +333,7 @@ pub fn plan_insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<InsertP
         Some(_) => return Err(unsupported("ON DUPLICATE KEY UPDATE")),
     };
     let scope = Scope::of_table(&table, &qualifier);
-    let returning = returning(p, ins.returning.as_ref(), &table, &scope)?;
+    let returning = returning(p, ins.returning.as_ref(), &scope)?;
     let all_columns = targets.iter().copied().eq(0..table.columns.len());
     let checks = Checks::plan(p, &table)?;
     Ok(InsertPlan {
@@ -635,14 +638,38 @@ pub fn insert(p: &mut Planner<'_, '_>, ins: &ast::Insert) -> Result<QueryResult>
 /// The table, scope and filtered scan of an UPDATE or DELETE.
 pub struct Target {
     table: Arc<Table>,
+    /// The target table's columns, then those of `source`.
     scope: Scope,
     access: Access,
+    /// The WHERE clause, over the target's rows joined with `source`'s.
     filter: Option<(Expr, String)>,
+    /// The tables of `UPDATE ... FROM` or `DELETE ... USING`, joined.
+    source: Option<Plan>,
+}
+
+/// A row to change, as [`Target::for_each_locked`] finds it.
+struct Found {
+    key: Vec<u8>,
+    /// The target row (its newest version after a READ COMMITTED re-check).
+    row: Vec<Value>,
+    /// The row of `UPDATE ... FROM` / `DELETE ... USING` it was matched with.
+    source: Option<Vec<Value>>,
+}
+
+/// A target row followed by the source row it matched: what the SET, WHERE and
+/// RETURNING expressions of `UPDATE ... FROM` and `DELETE ... USING` were planned
+/// against.
+fn joined(row: &[Value], source: &[Value]) -> Vec<Value> {
+    let mut joined = Vec::with_capacity(row.len() + source.len());
+    joined.extend_from_slice(row);
+    joined.extend_from_slice(source);
+    joined
 }
 
 fn target(
     p: &mut Planner<'_, '_>,
     relation: &ast::TableFactor,
+    from: Option<&[ast::TableWithJoins]>,
     selection: Option<&ast::Expr>,
 ) -> Result<Target> {
     let ast::TableFactor::Table { name, alias, .. } = relation else {
@@ -654,34 +681,62 @@ fn target(
     let qualifier = alias
         .as_ref()
         .map_or(table.name.clone(), |a| ident(&a.name));
-    let scope = Scope::of_table(&table, &qualifier);
+    let mut scope = Scope::of_table(&table, &qualifier);
+    let source = match from {
+        Some(items) => {
+            let (plan, source_scope) = p.from(items)?;
+            scope.join(source_scope)?;
+            Some(plan)
+        }
+        None => None,
+    };
     let filter = match selection {
         Some(w) => Some((p.scalar(w, &scope)?, p.explain_text(|| w.to_string()))),
         None => None,
     };
+    // With other tables the WHERE clause is a join condition: the target is scanned
+    // whole.
     let access = match &filter {
-        Some((f, _)) => planner::choose_access(&table, f, p.env),
-        None => Access::Full,
+        Some((f, _)) if source.is_none() => planner::choose_access(&table, f, p.env),
+        _ => Access::Full,
     };
     Ok(Target {
         table,
         scope,
         access,
         filter,
+        source,
     })
 }
 
 impl Target {
     fn explain(self, verb: &str) -> Vec<String> {
         let mut lines = vec![format!("{verb} on {}", self.table.name)];
-        let scan = Plan::Scan {
-            table: self.table,
-            alias: None,
-            access: self.access,
-            filter: self.filter,
-            lock: None,
+        let Some(source) = self.source else {
+            let scan = Plan::Scan {
+                table: self.table,
+                alias: None,
+                access: self.access,
+                filter: self.filter,
+                lock: None,
+            };
+            scan.explain(&mut lines, 1);
+            return lines;
         };
-        scan.explain(&mut lines, 1);
+        let join = Plan::Join {
+            left: Box::new(Plan::Scan {
+                table: self.table,
+                alias: None,
+                access: self.access,
+                filter: None,
+                lock: None,
+            }),
+            right: Box::new(source),
+            left_outer: false,
+            on: self.filter,
+            right_width: 0,
+        };
+        join.explain(&mut lines, 1);
         lines
     }
 
@@ -691,16 +746,74 @@ impl Target {
 
     /// The rows to change, each locked and, at READ COMMITTED, re-checked in its newest
     /// version ([`executor::lock_row`]).
-    fn for_each_locked(
-        &self,
-        env: &Env<'_>,
-        mut f: impl FnMut(Vec<u8>, Vec<Value>) -> Result<()>,
-    ) -> Result<()> {
+    fn for_each_locked(&self, env: &Env<'_>, mut f: impl FnMut(Found) -> Result<()>) -> Result<()> {
+        if let Some(source) = &self.source {
+            return self.for_each_joined(source, env, f);
+        }
         let filter = self.filter();
         for (key, row) in scan_rows(&self.table, &self.access, filter, env)? {
             let locking = RowLocking::EXCLUSIVE;
             if let Some(row) = executor::lock_row(&self.table, &key, row, locking, filter, env)? {
-                f(key, row)?;
+                f(Found {
+                    key,
+                    row,
+                    source: None,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Target::for_each_locked`] for `UPDATE ... FROM` and `DELETE ... USING`: the
+    /// target rows the WHERE clause joins with at least one source row (a nested loop
+    /// over the source rows, read once at the statement's snapshot). A target row that
+    /// several source rows match is changed once, with the first of them in the order
+    /// the source yields them: PostgreSQL too changes it once, with whichever joined row
+    /// comes first, which the SQL leaves unspecified. At READ COMMITTED a row changed
+    /// meanwhile is re-checked as PostgreSQL does, its newest version joined with the
+    /// same source rows, and changed with the first that still matches.
+    fn for_each_joined(
+        &self,
+        source: &Plan,
+        env: &Env<'_>,
+        mut f: impl FnMut(Found) -> Result<()>,
+    ) -> Result<()> {
+        let sources = executor::run(source, env)?;
+        let joins = |row: &[Value], s: &[Value]| -> Result<bool> {
+            let Some(filter) = self.filter() else {
+                return Ok(true);
+            };
+            filter.matches(&joined(row, s), env)
+        };
+        for (key, row) in scan_rows(&self.table, &self.access, None, env)? {
+            let mut matched = Vec::new();
+            for s in &sources {
+                if joins(&row, s)? {
+                    matched.push(s);
+                }
+            }
+            let Some(&first) = matched.first() else {
+                continue;
+            };
+            let mut chosen = first;
+            let recheck = |newest: &[Value]| -> Result<bool> {
+                for &s in &matched {
+                    if joins(newest, s)? {
+                        chosen = s;
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            };
+            let locking = RowLocking::EXCLUSIVE;
+            let locked =
+                executor::lock_row_rechecked(&self.table, &key, row, locking, env, recheck)?;
+            if let Some(row) = locked {
+                f(Found {
+                    key,
+                    row,
+                    source: Some(chosen.clone()),
+                })?;
             }
         }
         Ok(())
@@ -708,15 +821,17 @@ impl Target {
 }
 
 fn update_target(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<Target> {
-    if u.from.is_some()
-        || !u.table.joins.is_empty()
-        || u.or.is_some()
-        || u.limit.is_some()
-        || !u.order_by.is_empty()
-    {
-        return Err(unsupported("UPDATE with FROM, joins, ORDER BY or LIMIT"));
+    let from = match &u.from {
+        None => None,
+        Some(ast::UpdateTableFromKind::AfterSet(from)) => Some(&from[..]),
+        Some(ast::UpdateTableFromKind::BeforeSet(_)) => {
+            return Err(unsupported("UPDATE FROM before SET"))
+        }
+    };
+    if !u.table.joins.is_empty() || u.or.is_some() || u.limit.is_some() || !u.order_by.is_empty() {
+        return Err(unsupported("UPDATE with joins, ORDER BY or LIMIT"));
     }
-    target(p, &u.table.relation, u.selection.as_ref())
+    target(p, &u.table.relation, from, u.selection.as_ref())
 }
 
 /// The SET list of an UPDATE or of ON CONFLICT DO UPDATE: the changed columns and
@@ -852,7 +967,7 @@ pub struct UpdatePlan {
 pub fn plan_update(p: &mut Planner<'_, '_>, u: &ast::Update) -> Result<UpdatePlan> {
     let target = update_target(p, u)?;
     let assignments = Assignments::plan(p, &target.table, &u.assignments, &target.scope)?;
-    let returning = returning(p, u.returning.as_ref(), &target.table, &target.scope)?;
+    let returning = returning(p, u.returning.as_ref(), &target.scope)?;
     Ok(UpdatePlan {
         target,
         assignments,
@@ -869,12 +984,22 @@ pub fn run_update(plan: &UpdatePlan, env: &Env<'_>) -> Result<QueryResult> {
     // so that the statement's subqueries see the table as it was before the statement,
     // as in PostgreSQL.
     let mut changes = Vec::new();
-    plan.target.for_each_locked(env, |key, row| {
-        let change = plan.assignments.compute(table, row, None, env)?;
-        project(ret, &change.new, env, &mut out)?;
-        changes.push((key, change));
-        Ok(())
-    })?;
+    plan.target
+        .for_each_locked(env, |Found { key, row, source }| {
+            let change = match &source {
+                None => plan.assignments.compute(table, row, None, env)?,
+                Some(s) => {
+                    let input = joined(&row, s);
+                    plan.assignments.compute(table, row, Some(&input), env)?
+                }
+            };
+            match &source {
+                None => project(ret, &change.new, env, &mut out)?,
+                Some(s) => project(ret, &joined(&change.new, s), env, &mut out)?,
+            }
+            changes.push((key, change));
+            Ok(())
+        })?;
     for (key, change) in &changes {
         plan.assignments.store(table, key, change, env)?;
     }
@@ -894,16 +1019,14 @@ fn delete_target(p: &mut Planner<'_, '_>, d: &ast::Delete) -> Result<Target> {
     };
     if from.len() != 1
         || !from[0].joins.is_empty()
-        || d.using.is_some()
         || !d.tables.is_empty()
         || d.limit.is_some()
         || !d.order_by.is_empty()
     {
-        return Err(unsupported(
-            "DELETE with USING, several tables, ORDER BY or LIMIT",
-        ));
+        return Err(unsupported("DELETE with several tables, ORDER BY or LIMIT"));
     }
-    target(p, &from[0].relation, d.selection.as_ref())
+    let using = d.using.as_deref();
+    target(p, &from[0].relation, using, d.selection.as_ref())
 }
 
 /// A planned DELETE: the rows and what to return.
@@ -915,7 +1038,7 @@ pub struct DeletePlan {
 /// Plans DELETE FROM t [WHERE ...] [RETURNING ...]
 pub fn plan_delete(p: &mut Planner<'_, '_>, d: &ast::Delete) -> Result<DeletePlan> {
     let target = delete_target(p, d)?;
-    let returning = returning(p, d.returning.as_ref(), &target.table, &target.scope)?;
+    let returning = returning(p, d.returning.as_ref(), &target.scope)?;
     Ok(DeletePlan { target, returning })
 }
 
@@ -926,11 +1049,15 @@ pub fn run_delete(plan: &DeletePlan, env: &Env<'_>) -> Result<QueryResult> {
     let mut out = Vec::new();
     // As UPDATE does: RETURNING's subqueries see the rows before any is deleted.
     let mut gone = Vec::new();
-    plan.target.for_each_locked(env, |key, row| {
-        project(ret, &row, env, &mut out)?;
-        gone.push((key, row));
-        Ok(())
-    })?;
+    plan.target
+        .for_each_locked(env, |Found { key, row, source }| {
+            match &source {
+                None => project(ret, &row, env, &mut out)?,
+                Some(s) => project(ret, &joined(&row, s), env, &mut out)?,
+            }
+            gone.push((key, row));
+            Ok(())
+        })?;
     for (key, row) in &gone {
         executor::delete_row(table, key, row, env)?;
     }

@@ -50,6 +50,13 @@ pub enum Error {
     UndefinedColumn(String),
     /// A column name matches several columns (42702).
     AmbiguousColumn(String),
+    /// A column of `JOIN ... USING` or `NATURAL JOIN` that is missing from a side
+    /// (42703), on a side twice (42702) or twice in the list (42701); the message is
+    /// PostgreSQL's whole.
+    JoinColumn {
+        sqlstate: &'static str,
+        message: String,
+    },
     /// A table definition that cannot be (two primary keys, ...) (42P16).
     InvalidTableDefinition(String),
     /// One table name or alias twice in a FROM clause (42712).
@@ -115,6 +122,17 @@ pub enum Error {
     InvalidArgument(String),
     /// A negative length given to `substr` (22011).
     NegativeSubstringLength,
+    /// A number outside a math function's domain: a logarithm of zero or less (2201E),
+    /// a square root of a negative number or a power without a real value (2201F).
+    MathDomain {
+        sqlstate: &'static str,
+        message: &'static str,
+    },
+    /// A LIKE `ESCAPE` string of more than one character (22025).
+    InvalidEscapeString,
+    /// A string function asked for a result longer than PostgreSQL's 1 GB limit on a
+    /// value (54000).
+    RequestedLengthTooLarge,
     /// A negative LIMIT (2201W) or OFFSET (2201X); names the clause.
     NegativeRowCount(&'static str),
     /// An expression has the wrong type for where it is used (42804).
@@ -180,6 +198,7 @@ impl Error {
             Error::DuplicateTable(_) => "42P07",
             Error::UndefinedColumn(_) => "42703",
             Error::AmbiguousColumn(_) => "42702",
+            Error::JoinColumn { sqlstate, .. } => sqlstate,
             Error::DuplicateColumn(_) => "42701",
             Error::DuplicateAlias(_) | Error::DuplicateWithName(_) => "42712",
             Error::LikeEndsInEscape => "22025",
@@ -202,6 +221,9 @@ impl Error {
             Error::StringTooLong { .. } => "22001",
             Error::InvalidArgument(_) => "22023",
             Error::NegativeSubstringLength => "22011",
+            Error::MathDomain { sqlstate, .. } => sqlstate,
+            Error::InvalidEscapeString => "22025",
+            Error::RequestedLengthTooLarge => "54000",
             Error::NegativeRowCount("LIMIT") => "2201W",
             Error::NegativeRowCount(_) => "2201X",
             Error::DatatypeMismatch(_) => "42804",
@@ -501,6 +523,7 @@ impl fmt::Display for Error {
             Error::DuplicateTable(t) => write!(f, "relation \"{t}\" already exists"),
             Error::UndefinedColumn(c) => write!(f, "column {c} does not exist"),
             Error::AmbiguousColumn(c) => write!(f, "column reference \"{c}\" is ambiguous"),
+            Error::JoinColumn { message, .. } => f.write_str(message),
             Error::DuplicateColumn(c) => write!(f, "column \"{c}\" specified more than once"),
             Error::UndefinedObject(m) => f.write_str(m),
             Error::InvalidTableDefinition(m) => f.write_str(m),
@@ -541,6 +564,9 @@ impl fmt::Display for Error {
                 "constraint \"{constraint}\" for relation \"{table}\" already exists"
             ),
             Error::NegativeSubstringLength => f.write_str("negative substring length not allowed"),
+            Error::MathDomain { message, .. } => f.write_str(message),
+            Error::InvalidEscapeString => f.write_str("invalid escape string"),
+            Error::RequestedLengthTooLarge => f.write_str("requested length too large"),
             Error::DivisionByZero => f.write_str("division by zero"),
             Error::DuplicateAlias(t) => write!(f, "table name \"{t}\" specified more than once"),
             Error::DuplicateWithName(n) => {

@@ -671,6 +671,24 @@ pub fn lock_row(
     filter: Option<&Expr>,
     env: &Env<'_>,
 ) -> Result<Option<Vec<Value>>> {
+    lock_row_rechecked(table, key, row, locking, env, |newest| match filter {
+        Some(f) => f.matches(newest, env),
+        None => Ok(true),
+    })
+}
+
+/// [`lock_row`] with the READ COMMITTED re-check given as a function of the newest
+/// version, for a statement whose condition reads more than the row: an `UPDATE ...
+/// FROM` re-checks its WHERE on the newest version joined with the rows of the other
+/// tables it matched.
+pub fn lock_row_rechecked(
+    table: &Table,
+    key: &[u8],
+    row: Vec<Value>,
+    locking: RowLocking,
+    env: &Env<'_>,
+    recheck: impl FnOnce(&[Value]) -> Result<bool>,
+) -> Result<Option<Vec<Value>>> {
     let lock = match locking.wait {
         LockWait::Block => env.txn.borrow_mut().lock(key, locking.mode)?,
         wait => match env.txn.borrow_mut().try_lock(key, locking.mode)? {
@@ -690,11 +708,7 @@ pub fn lock_row(
         return Ok(None);
     };
     let newest = decode_row(&bytes)?;
-    let keep = match filter {
-        Some(f) => f.matches(&newest, env)?,
-        None => true,
-    };
-    Ok(keep.then_some(newest))
+    Ok(recheck(&newest)?.then_some(newest))
 }
 
 fn aggregate(
@@ -811,6 +825,24 @@ impl Accumulator {
                 joined.push_str(&v.to_string());
                 Value::Text(joined)
             }
+            (BoolAnd | BoolOr, acc) => {
+                let Value::Boolean(b) = v else {
+                    let name = if self.function == BoolAnd {
+                        "bool_and"
+                    } else {
+                        "bool_or"
+                    };
+                    return Err(Error::UndefinedFunction(format!(
+                        "function {name}({}) does not exist",
+                        v.type_name()
+                    )));
+                };
+                match acc {
+                    Value::Boolean(a) if self.function == BoolAnd => Value::Boolean(a && b),
+                    Value::Boolean(a) => Value::Boolean(a || b),
+                    _ => Value::Boolean(b),
+                }
+            }
             (_, Value::Null) => match (self.function, v) {
                 (Sum | Avg, v) if !v.is_number() && !matches!(v, Value::Interval(_)) => {
                     return Err(Error::UndefinedFunction(format!(
@@ -862,7 +894,7 @@ impl Accumulator {
                     Value::Numeric(Decimal::from_i64(self.count)),
                 )?,
             },
-            Sum | Min | Max | StringAgg => self.value,
+            Sum | Min | Max | StringAgg | BoolAnd | BoolOr => self.value,
         })
     }
 }

@@ -16,6 +16,7 @@ use crate::executor::Env;
 use crate::expression::Function;
 use crate::numeric::Decimal;
 use crate::types::Value;
+use crate::{math_functions, string_functions};
 
 impl Function {
     /// The function called `name` (folded to lower case), if isolde has it.
@@ -35,6 +36,26 @@ impl Function {
             "concat" => Function::Concat,
             "substr" | "substring" => Function::Substr,
             "replace" => Function::Replace,
+            "btrim" => Function::Btrim,
+            "ltrim" => Function::Ltrim,
+            "rtrim" => Function::Rtrim,
+            "left" => Function::Left,
+            "right" => Function::Right,
+            "lpad" => Function::Lpad,
+            "rpad" => Function::Rpad,
+            "repeat" => Function::Repeat,
+            "reverse" => Function::Reverse,
+            "strpos" => Function::Strpos,
+            "split_part" => Function::SplitPart,
+            "initcap" => Function::Initcap,
+            "like_escape" => Function::LikeEscape,
+            "power" | "pow" => Function::Power,
+            "sqrt" => Function::Sqrt,
+            "exp" => Function::Exp,
+            "ln" => Function::Ln,
+            "log" | "log10" => Function::Log,
+            "sign" => Function::Sign,
+            "trunc" => Function::Trunc,
             "random" => Function::Random,
             "pg_sleep" => Function::PgSleep,
             "txid_current" | "pg_current_xact_id" => Function::TxidCurrent,
@@ -49,7 +70,25 @@ impl Function {
             Function::NullIf => n == 2,
             Function::Round => (1..=2).contains(&n),
             Function::Substr => (2..=3).contains(&n),
-            Function::Replace => n == 3,
+            Function::Replace | Function::SplitPart => n == 3,
+            Function::Lpad | Function::Rpad => (2..=3).contains(&n),
+            Function::Btrim | Function::Ltrim | Function::Rtrim | Function::Trunc => {
+                (1..=2).contains(&n)
+            }
+            Function::Left
+            | Function::Right
+            | Function::Repeat
+            | Function::Strpos
+            | Function::LikeEscape
+            | Function::Power => n == 2,
+            // log(b, x) is PostgreSQL's numeric-only logarithm, which isolde lacks.
+            Function::Reverse
+            | Function::Initcap
+            | Function::Sqrt
+            | Function::Exp
+            | Function::Ln
+            | Function::Log
+            | Function::Sign => n == 1,
             Function::Random | Function::TxidCurrent => n == 0,
             Function::Abs
             | Function::Lower
@@ -103,6 +142,26 @@ pub fn call(f: Function, args: Vec<Value>, env: &Env<'_>) -> Result<Value> {
         Function::Concat => Ok(Value::Text(args.iter().map(Value::to_string).collect())),
         Function::Substr => substr(&args),
         Function::Replace => replace(&args),
+        Function::Btrim
+        | Function::Ltrim
+        | Function::Rtrim
+        | Function::Left
+        | Function::Right
+        | Function::Lpad
+        | Function::Rpad
+        | Function::Repeat
+        | Function::Reverse
+        | Function::Initcap
+        | Function::Strpos
+        | Function::SplitPart
+        | Function::LikeEscape => string_functions::call(f, &args),
+        Function::Power
+        | Function::Sqrt
+        | Function::Exp
+        | Function::Ln
+        | Function::Log
+        | Function::Sign
+        | Function::Trunc => math_functions::call(f, &args),
         Function::Random => Ok(Value::Float(random())),
         Function::PgSleep => pg_sleep(&args[0]),
         Function::TxidCurrent => Ok(Value::Integer(env.txn.borrow().id() as i64)),
@@ -116,7 +175,8 @@ pub fn call(f: Function, args: Vec<Value>, env: &Env<'_>) -> Result<Value> {
     }
 }
 
-fn no_function(name: &str, args: &[Value]) -> Error {
+/// 42883 for `name` called with arguments of these types.
+pub(crate) fn no_function(name: &str, args: &[Value]) -> Error {
     let types: Vec<&str> = args.iter().map(Value::type_name).collect();
     Error::UndefinedFunction(format!(
         "function {name}({}) does not exist",

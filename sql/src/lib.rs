@@ -76,7 +76,10 @@
 //!   `IN (...)`, `BETWEEN`, `[I]LIKE`, `IS [NOT] NULL/TRUE/FALSE`, `IS [NOT] DISTINCT
 //!   FROM`, `CASE`, `CAST`/`::`,
 //!   `COALESCE`, `NULLIF`, `abs`, `lower`, `upper`, `length`, `round`, `ceil`, `floor`,
-//!   `greatest`, `least`, `concat`, `substr`/`substring`, `replace`, `extract`,
+//!   `greatest`, `least`, `concat`, `substr`/`substring`, `replace`, `TRIM(...)`,
+//!   `btrim`, `ltrim`, `rtrim`, `left`, `right`, `lpad`, `rpad`, `repeat`, `reverse`,
+//!   `strpos`, `split_part`, `initcap`, `[I]LIKE ... ESCAPE`, `power` and `^`, `sqrt`,
+//!   `exp`, `ln`, `log`, `sign`, `trunc`, `extract`,
 //!   `date_part`, `date_trunc`, date and time arithmetic, and, never computed ahead by
 //!   planning, `now()`, `current_timestamp`, `current_date`, `localtimestamp`,
 //!   `transaction_timestamp()`, `statement_timestamp()`, `clock_timestamp()`, `age`,
@@ -84,16 +87,21 @@
 //!   transaction's id), `nextval`, `currval`, `setval`, `lastval` (not transactional,
 //!   as in PostgreSQL: see [`sequence`]); `ORDER BY` (positions,
 //!   aliases, expressions, `NULLS FIRST/LAST`), `LIMIT`/`OFFSET`, `DISTINCT`,
-//!   `count/sum/min/max/avg/string_agg` (with `DISTINCT` and `FILTER (WHERE ...)`) with
+//!   `count/sum/min/max/avg/string_agg/bool_and/bool_or/every` (with `DISTINCT` and
+//!   `FILTER (WHERE ...)`) with
 //!   `GROUP BY` and `HAVING`, inner,
-//!   left and cross joins (nested loops), subqueries in `FROM`, scalar / `IN` /
+//!   left and cross joins (nested loops), `JOIN ... USING (cols)` and `NATURAL [LEFT]
+//!   JOIN` (the merged columns first in `*`, as in PostgreSQL), subqueries in `FROM`, scalar / `IN` /
 //!   `EXISTS` subqueries (correlated too), `SELECT` without `FROM`, `VALUES`,
 //!   `UNION`/`INTERSECT`/`EXCEPT [ALL]`, `EXPLAIN`, `WITH` queries (not recursive;
 //!   before a `SELECT`, `INSERT`, `UPDATE` or `DELETE`), each planned once and run at
 //!   most once per statement, its rows shared by every reference.
 //! - DML: `INSERT` (multi-row, column lists, `INSERT ... SELECT`, `DEFAULT VALUES`,
 //!   `RETURNING`),
-//!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`; the
+//!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`;
+//!   `UPDATE ... FROM` and `DELETE ... USING` (the other tables joined by the WHERE
+//!   clause, with the locking and READ COMMITTED re-check of a plain UPDATE; a target
+//!   row that several source rows match is changed once, with the first of them); the
 //!   keyword `DEFAULT` in `INSERT ... VALUES` and `UPDATE ... SET`; `INSERT ... ON
 //!   CONFLICT [(col, ...) | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET ... [WHERE
 //!   ...]` with `EXCLUDED`, on the primary key or a unique index, with PostgreSQL's
@@ -110,11 +118,15 @@
 //!   ends a failed state, releases the rows first locked after the savepoint and wakes
 //!   their waiters), `RELEASE [SAVEPOINT]`, `CHECKPOINT`.
 //!
-//! Not supported (0A000 naming the feature): `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
+//! Not supported (0A000 naming the feature): `power`, `sqrt`, `exp`, `ln` and `log` of
+//! a NUMERIC (PostgreSQL computes them exactly to digits of its own; cast to double
+//! precision), `log(b, x)`, `md5`; the parser rejects `BETWEEN SYMMETRIC` and `TRIM(LEADING
+//! FROM s)` without characters (42601); `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
 //! `DELETE` inside `WITH`, a `WITH` query that refers to an enclosing query's columns
-//! used from inside a subquery, `RIGHT`/`FULL` joins, `USING`/`NATURAL` joins, window
-//! functions, `ALTER TABLE ... ALTER COLUMN ... TYPE`, adding or dropping a primary
-//! key or one of its columns, dropping a table's only column, `ALTER SEQUENCE`, the `time` and `timetz` types, infinite
+//! used from inside a subquery, `RIGHT`/`FULL` joins (so `USING` and `NATURAL` only with
+//! inner and left ones), an alias on a parenthesised join, window functions,
+//! `ALTER TABLE ... ALTER COLUMN ... TYPE`, adding or dropping a primary key or one of its
+//! columns, dropping a table's only column, `ALTER SEQUENCE`, the `time` and `timetz` types, infinite
 //! dates and timestamps, fractional-second precisions (`timestamp(3)`), time zones other
 //! than UTC (see [`datetime`]), `CREATE SEQUENCE ... OWNED BY`, temporary
 //! sequences, `SELECT` from a sequence, `OVERRIDING SYSTEM VALUE`, a `DEFAULT` with other
@@ -159,6 +171,7 @@ pub mod executor;
 pub mod expression;
 mod format;
 mod functions;
+mod math_functions;
 pub mod numeric;
 pub mod plan;
 mod plan_cache;
@@ -166,6 +179,7 @@ mod planner;
 pub mod sequence;
 mod session;
 mod stack_depth;
+mod string_functions;
 pub mod types;
 
 pub use describe::{

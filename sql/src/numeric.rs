@@ -145,6 +145,26 @@ impl Decimal {
         }
     }
 
+    /// The value cut toward zero to `places` digits after the point, at that scale; a
+    /// negative `places` cuts digits before the point, at scale 0 (PostgreSQL's
+    /// `trunc(1234.5, -2)` is 1200).
+    pub fn truncated_to(&self, places: i64) -> Option<Decimal> {
+        if places >= 0 {
+            let scale = u32::try_from(places).unwrap_or(MAX_DIGITS).min(MAX_DIGITS);
+            if scale >= self.scale {
+                return self.rescale(scale);
+            }
+            return Decimal::new(self.mantissa / pow10(self.scale - scale)?, scale);
+        }
+        let digits = u32::try_from(places.unsigned_abs()).unwrap_or(u32::MAX);
+        let (Some(unit), Some(div)) = (pow10(digits), pow10(digits.saturating_add(self.scale)))
+        else {
+            // Cut above the 38 digits there are: nothing is left.
+            return Some(Decimal::from_i64(0));
+        };
+        Decimal::new(self.mantissa / div * unit, 0)
+    }
+
     /// Without trailing zeros after the point (`1.500` -> `1.5`).
     pub fn normalized(&self) -> Decimal {
         let mut d = *self;

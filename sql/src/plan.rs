@@ -52,6 +52,10 @@ pub enum AggregateFunction {
     Avg,
     /// The values as text, joined by a delimiter given with each.
     StringAgg,
+    /// `bool_and` (and the standard's `every`): true if every value is.
+    BoolAnd,
+    /// `bool_or`: true if any value is.
+    BoolOr,
 }
 
 /// One aggregate of an [`Plan::Aggregate`].

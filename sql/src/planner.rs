@@ -43,6 +43,10 @@ pub struct Scope {
     /// Each column's declared type, where known: a table's columns have one, a
     /// subquery's output columns do not ([`typing`]).
     types: Vec<Option<DataType>>,
+    /// The columns a `JOIN ... USING` or `NATURAL JOIN` merged into one: reachable by
+    /// their qualified name (`a.x`) and `a.*` only, as in PostgreSQL; the merged column
+    /// stands for them unqualified and in `*`.
+    hidden: Vec<bool>,
 }
 
 impl Scope {
@@ -55,6 +59,7 @@ impl Scope {
                 .map(|c| (Some(qualifier.to_string()), c.name.clone()))
                 .collect(),
             types: table.columns.iter().map(|c| Some(c.ty)).collect(),
+            hidden: vec![false; table.columns.len()],
         }
     }
 
@@ -66,6 +71,7 @@ impl Scope {
                 .map(|c| (Some(qualifier.to_string()), c.clone()))
                 .collect(),
             types: vec![None; columns.len()],
+            hidden: vec![false; columns.len()],
         }
     }
 
@@ -78,10 +84,18 @@ impl Scope {
         self.types.get(i).copied().flatten()
     }
 
+    fn is_hidden(&self, i: usize) -> bool {
+        self.hidden.get(i).copied().unwrap_or(false)
+    }
+
     fn resolve(&self, qualifier: Option<&str>, name: &str) -> Result<Option<usize>> {
         let mut found = None;
         for (i, (q, n)) in self.columns.iter().enumerate() {
-            if n == name && (qualifier.is_none() || q.as_deref() == qualifier) {
+            let reachable = match qualifier {
+                None => !self.is_hidden(i),
+                Some(_) => q.as_deref() == qualifier,
+            };
+            if n == name && reachable {
                 if found.is_some() {
                     return Err(Error::AmbiguousColumn(name.to_string()));
                 }
@@ -101,6 +115,7 @@ impl Scope {
         }
         self.columns.extend(other.columns);
         self.types.extend(other.types);
+        self.hidden.extend(other.hidden);
         Ok(())
     }
 
@@ -198,6 +213,8 @@ fn is_aggregate_name(name: &str) -> Option<AggregateFunction> {
         "max" => AggregateFunction::Max,
         "avg" => AggregateFunction::Avg,
         "string_agg" => AggregateFunction::StringAgg,
+        "bool_and" | "every" => AggregateFunction::BoolAnd,
+        "bool_or" => AggregateFunction::BoolOr,
         _ => return None,
     })
 }
@@ -292,6 +309,15 @@ fn signed_number(e: &ast::Expr) -> Option<String> {
     }
 }
 
+/// The input columns a wildcard select item (`*`, `t.*`) stands for, in order, with
+/// their names.
+pub(crate) fn wildcard(item: &ast::SelectItem, scope: &Scope) -> Result<Vec<(usize, String)>> {
+    Ok(wildcard_columns(item, scope)?
+        .into_iter()
+        .map(|i| (i, scope.columns[i].1.clone()))
+        .collect())
+}
+
 /// The input columns a wildcard select item (`*`, `t.*`) stands for, in order.
 fn wildcard_columns(item: &ast::SelectItem, scope: &Scope) -> Result<Vec<usize>> {
     let qualifier = match item {
@@ -315,7 +341,10 @@ fn wildcard_columns(item: &ast::SelectItem, scope: &Scope) -> Result<Vec<usize>>
         ));
     }
     Ok((scope.columns.iter().enumerate())
-        .filter(|(_, (q, _))| qualifier.is_none() || *q == qualifier)
+        .filter(|(i, (q, _))| match &qualifier {
+            None => !scope.is_hidden(*i),
+            Some(_) => *q == qualifier,
+        })
         .map(|(i, _)| i)
         .collect())
 }
@@ -1066,7 +1095,9 @@ impl<'a, 'e> Planner<'a, 'e> {
         })
     }
 
-    fn from(&mut self, from: &[ast::TableWithJoins]) -> Result<(Plan, Scope)> {
+    /// Plans the items of a FROM clause (or of `UPDATE ... FROM`, `DELETE ... USING`),
+    /// joined, and the scope of their columns.
+    pub(crate) fn from(&mut self, from: &[ast::TableWithJoins]) -> Result<(Plan, Scope)> {
         let mut result: Option<(Plan, Scope)> = None;
         for twj in from {
             let (mut plan, mut scope) = self.table_factor(&twj.relation)?;
@@ -1082,15 +1113,23 @@ impl<'a, 'e> Planner<'a, 'e> {
                     ast::JoinOperator::FullOuter(_) => return Err(unsupported("FULL JOIN")),
                     _ => return Err(unsupported("this kind of join")),
                 };
+                let merged = match constraint {
+                    Some(ast::JoinConstraint::Using(names)) => {
+                        Some(using_columns(&scope, &rscope, names)?)
+                    }
+                    Some(ast::JoinConstraint::Natural) => Some(natural_columns(&scope, &rscope)?),
+                    _ => None,
+                };
+                let left_width = scope.len();
                 let right_width = rscope.len();
                 scope.join(rscope)?;
-                let on = match constraint {
-                    Some(ast::JoinConstraint::On(e)) => Some((
+                let on = match (constraint, &merged) {
+                    (_, Some(pairs)) => merged_condition(&scope, left_width, pairs),
+                    (Some(ast::JoinConstraint::On(e)), None) => Some((
                         self.expr(e, &scope, None)?,
                         self.explain_text(|| e.to_string()),
                     )),
-                    Some(ast::JoinConstraint::None) | None => None,
-                    Some(_) => return Err(unsupported("JOIN USING / NATURAL JOIN")),
+                    _ => None,
                 };
                 plan = Plan::Join {
                     left: Box::new(plan),
@@ -1099,6 +1138,9 @@ impl<'a, 'e> Planner<'a, 'e> {
                     on,
                     right_width,
                 };
+                if let Some(pairs) = merged {
+                    (plan, scope) = merge_columns(plan, scope, left_width, &pairs);
+                }
             }
             result = Some(match result {
                 None => (plan, scope),
@@ -1212,6 +1254,14 @@ impl<'a, 'e> Planner<'a, 'e> {
             ast::Expr::CompoundIdentifier(parts) => strong(ident(parts.last()?)),
             ast::Expr::Function(f) => strong(object_name(&f.name).ok()?),
             ast::Expr::Ceil { .. } => strong("ceil".into()),
+            ast::Expr::Trim { trim_where, .. } => strong(
+                match trim_where {
+                    Some(ast::TrimWhereField::Leading) => "ltrim",
+                    Some(ast::TrimWhereField::Trailing) => "rtrim",
+                    _ => "btrim",
+                }
+                .into(),
+            ),
             ast::Expr::Floor { .. } => strong("floor".into()),
             ast::Expr::Substring { shorthand, .. } => {
                 strong(if *shorthand { "substr" } else { "substring" }.into())
@@ -1335,6 +1385,11 @@ impl<'a, 'e> Planner<'a, 'e> {
         // every match arm) by leaving the work to the functions it calls.
         stack_depth::check()?;
         match e {
+            ast::Expr::BinaryOp {
+                left,
+                op: ast::BinaryOperator::PGExp,
+                right,
+            } => self.call_of(Function::Power, &[left, right], scope, grouping),
             ast::Expr::BinaryOp { left, op, right } => {
                 let op = binary_op(op)?;
                 self.binary(left, op, right, scope, grouping)
@@ -1361,6 +1416,54 @@ impl<'a, 'e> Planner<'a, 'e> {
         let l = self.expr(left, scope, grouping.as_deref_mut())?;
         let r = self.expr(right, scope, grouping)?;
         self.fold(Expr::Binary(op, Box::new(l), Box::new(r)))
+    }
+
+    /// Compiles a call of `f` on `args`, as SQL syntax of its own spells some
+    /// (`x ^ y`, `TRIM(...)`).
+    fn call_of(
+        &mut self,
+        f: Function,
+        args: &[&ast::Expr],
+        scope: &Scope,
+        mut grouping: Option<&mut Aggregation>,
+    ) -> Result<Expr> {
+        let mut compiled = Vec::with_capacity(args.len());
+        for a in args {
+            compiled.push(self.expr(a, scope, grouping.as_deref_mut())?);
+        }
+        self.fold(Expr::Call(f, compiled))
+    }
+
+    /// `TRIM([BOTH | LEADING | TRAILING] [characters] FROM text)`, and `TRIM(text [,
+    /// characters])`: `btrim`, `ltrim` or `rtrim`.
+    fn trim(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        grouping: Option<&mut Aggregation>,
+    ) -> Result<Expr> {
+        let ast::Expr::Trim {
+            expr,
+            trim_where,
+            trim_what,
+            trim_characters,
+        } = e
+        else {
+            return Err(unsupported(format!("expression {e}")));
+        };
+        let f = match trim_where {
+            None | Some(ast::TrimWhereField::Both) => Function::Btrim,
+            Some(ast::TrimWhereField::Leading) => Function::Ltrim,
+            Some(ast::TrimWhereField::Trailing) => Function::Rtrim,
+        };
+        let mut args: Vec<&ast::Expr> = vec![expr];
+        match (trim_what, trim_characters.as_deref()) {
+            (Some(what), None) => args.push(what),
+            (None, Some([chars])) => args.push(chars),
+            (None, None) => {}
+            _ => return Err(unsupported(format!("expression {e}"))),
+        }
+        self.call_of(f, &args, scope, grouping)
     }
 
     /// Compiles any expression but a binary operation ([`Planner::expr`]).
@@ -1458,17 +1561,23 @@ impl<'a, 'e> Planner<'a, 'e> {
                 any: false,
                 expr,
                 pattern,
-                escape_char: None,
+                escape_char,
             }
             | ast::Expr::ILike {
                 negated,
                 any: false,
                 expr,
                 pattern,
-                escape_char: None,
+                escape_char,
             } => {
                 let x = self.expr(expr, scope, grouping.as_deref_mut())?;
-                let p = self.expr(pattern, scope, grouping)?;
+                let p = match escape_char {
+                    // As PostgreSQL: the pattern rewritten to LIKE's own escape.
+                    Some(escape) => {
+                        self.call_of(Function::LikeEscape, &[pattern, escape], scope, grouping)?
+                    }
+                    None => self.expr(pattern, scope, grouping)?,
+                };
                 Expr::Like {
                     expr: Box::new(x),
                     pattern: Box::new(p),
@@ -1515,6 +1624,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 }
             }
             ast::Expr::Function(f) => return self.function(f, scope, grouping),
+            ast::Expr::Trim { .. } => return self.trim(e, scope, grouping),
             ast::Expr::Ceil { expr, field } | ast::Expr::Floor { expr, field } => {
                 if !matches!(
                     field,
@@ -1851,6 +1961,132 @@ fn row_locking(locks: &[ast::LockClause]) -> Result<Option<RowLocking>> {
         rows.wait = rows.wait.max(wait(l));
     }
     Ok(Some(rows))
+}
+
+/// The columns `JOIN ... USING (names)` merges: for each name, its column on the left
+/// and on the right (a position in `right`), with PostgreSQL's errors for a name missing
+/// from a side, on a side twice, or twice in the list.
+fn using_columns(
+    left: &Scope,
+    right: &Scope,
+    names: &[ast::ObjectName],
+) -> Result<Vec<(usize, usize)>> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut pairs = Vec::new();
+    for n in names {
+        let name = object_name(n)?;
+        if seen.contains(&name) {
+            return Err(Error::JoinColumn {
+                sqlstate: "42701",
+                message: format!("column name \"{name}\" appears more than once in USING clause"),
+            });
+        }
+        let l = join_side_column(left, &name, "left")?;
+        let r = join_side_column(right, &name, "right")?;
+        pairs.push((l, r));
+        seen.push(name);
+    }
+    Ok(pairs)
+}
+
+/// The columns `NATURAL JOIN` merges: those of the left side, in its order, whose name
+/// the right side has too.
+fn natural_columns(left: &Scope, right: &Scope) -> Result<Vec<(usize, usize)>> {
+    let mut names: Vec<&String> = Vec::new();
+    for (i, (_, name)) in left.columns.iter().enumerate() {
+        let in_right = (0..right.len()).any(|j| !right.is_hidden(j) && right.columns[j].1 == *name);
+        if !left.is_hidden(i) && in_right && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            Ok((
+                join_side_column(left, name, "left")?,
+                join_side_column(right, name, "right")?,
+            ))
+        })
+        .collect()
+}
+
+/// The one column of a join's side called `name` (unqualified), for USING or NATURAL.
+fn join_side_column(side: &Scope, name: &str, which: &str) -> Result<usize> {
+    match side.resolve(None, name) {
+        Ok(Some(i)) => Ok(i),
+        Ok(None) => Err(Error::JoinColumn {
+            sqlstate: "42703",
+            message: format!(
+                "column \"{name}\" specified in USING clause does not exist in {which} table"
+            ),
+        }),
+        Err(_) => Err(Error::JoinColumn {
+            sqlstate: "42702",
+            message: format!(
+                "common column name \"{name}\" appears more than once in {which} table"
+            ),
+        }),
+    }
+}
+
+/// The join condition of merged columns, `l1 = r1 AND l2 = r2 ...`, over the joined row
+/// (the right side's columns start at `left_width`); None when nothing is merged (a
+/// NATURAL JOIN without common columns is a cross join).
+fn merged_condition(
+    scope: &Scope,
+    left_width: usize,
+    pairs: &[(usize, usize)],
+) -> Option<(Expr, String)> {
+    let mut texts = Vec::new();
+    let mut condition: Option<Expr> = None;
+    for &(l, r) in pairs {
+        let r = left_width + r;
+        texts.push(format!("{} = {}", scope.qualified(l), scope.qualified(r)));
+        let eq = Expr::Binary(
+            BinaryOp::Eq,
+            Box::new(Expr::Column(l)),
+            Box::new(Expr::Column(r)),
+        );
+        condition = Some(match condition {
+            None => eq,
+            Some(c) => Expr::Binary(BinaryOp::And, Box::new(c), Box::new(eq)),
+        });
+    }
+    Some((condition?, texts.join(" AND ")))
+}
+
+/// The rows of a USING or NATURAL join with the merged columns first, as PostgreSQL
+/// puts them: each is the left side's value (the joins here are inner or left ones), and
+/// the columns it merged are hidden from unqualified names and `*`.
+fn merge_columns(
+    plan: Plan,
+    scope: Scope,
+    left_width: usize,
+    pairs: &[(usize, usize)],
+) -> (Plan, Scope) {
+    let width = scope.len();
+    let mut merged = Scope::default();
+    let mut exprs = Vec::with_capacity(pairs.len() + width);
+    for &(l, _) in pairs {
+        merged.columns.push((None, scope.columns[l].1.clone()));
+        merged.types.push(scope.column_type(l));
+        merged.hidden.push(false);
+        exprs.push(Expr::Column(l));
+    }
+    exprs.extend((0..width).map(Expr::Column));
+    let mut rest = scope;
+    for &(l, r) in pairs {
+        rest.hidden[l] = true;
+        rest.hidden[left_width + r] = true;
+    }
+    merged.columns.extend(rest.columns);
+    merged.types.extend(rest.types);
+    merged.hidden.extend(rest.hidden);
+    let plan = Plan::Project {
+        source: Box::new(plan),
+        exprs,
+    };
+    (plan, merged)
 }
 
 /// A query's rows as a FROM item called `name`, its columns renamed by `columns` if

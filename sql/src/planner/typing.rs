@@ -58,6 +58,9 @@ impl Columns<'_> {
                 Static::Known(DataType::Integer)
             }
             (AggregateFunction::StringAgg, _) => Static::Known(DataType::Text { max_len: None }),
+            (AggregateFunction::BoolAnd | AggregateFunction::BoolOr, _) => {
+                Static::Known(DataType::Boolean)
+            }
             (AggregateFunction::Min | AggregateFunction::Max, arg) => arg,
             (AggregateFunction::Sum | AggregateFunction::Avg, Static::Known(ty)) => {
                 match rank(ty) {
@@ -128,14 +131,38 @@ impl Columns<'_> {
             | Function::Upper
             | Function::Concat
             | Function::Substr
-            | Function::Replace => text,
-            Function::Length | Function::TxidCurrent => Static::Known(DataType::Integer),
+            | Function::Replace
+            | Function::Btrim
+            | Function::Ltrim
+            | Function::Rtrim
+            | Function::Left
+            | Function::Right
+            | Function::Lpad
+            | Function::Rpad
+            | Function::Repeat
+            | Function::Reverse
+            | Function::SplitPart
+            | Function::Initcap
+            | Function::LikeEscape => text,
+            Function::Length | Function::TxidCurrent | Function::Strpos => {
+                Static::Known(DataType::Integer)
+            }
+            // Double precision, or refused for a NUMERIC argument (`math_functions`).
+            Function::Power | Function::Sqrt | Function::Exp | Function::Ln | Function::Log => {
+                Static::Known(DataType::Float)
+            }
             Function::Random => Static::Known(DataType::Float),
             Function::Abs | Function::NullIf => first(),
             // round(x, n) is numeric; of an integer, round, ceil and floor are double
             // precision (see `functions`).
-            Function::Round if args.len() == 2 => Static::Known(DataType::Numeric { scale: None }),
-            Function::Round | Function::Ceil | Function::Floor => match first() {
+            Function::Round | Function::Trunc if args.len() == 2 => {
+                Static::Known(DataType::Numeric { scale: None })
+            }
+            Function::Round
+            | Function::Ceil
+            | Function::Floor
+            | Function::Sign
+            | Function::Trunc => match first() {
                 Static::Known(DataType::Integer) => Static::Known(DataType::Float),
                 Static::Known(DataType::Numeric { .. }) => {
                     Static::Known(DataType::Numeric { scale: None })
