@@ -162,6 +162,9 @@ pub enum Error {
     /// `FOR UPDATE/SHARE NOWAIT` found a row locked by another transaction (55P03);
     /// names the table.
     RowLocked { table: String },
+    /// A READ UNCOMMITTED read met a row another transaction rewrote in its table's new
+    /// layout, while its `ALTER TABLE` is still in progress (55P03); names the table.
+    TableBeingAltered { table: String },
     /// A transaction-state rule, such as SET TRANSACTION after the first query (25001).
     ActiveTransaction(String),
     /// A `$n` parameter with no value, or values of the wrong count (42P02).
@@ -236,7 +239,7 @@ impl Error {
             Error::NoTransactionBlock(_) => "25P01",
             Error::NoSuchSavepoint(_) => "3B001",
             Error::ReadOnly(_) => "25006",
-            Error::RowLocked { .. } => "55P03",
+            Error::RowLocked { .. } | Error::TableBeingAltered { .. } => "55P03",
             Error::ActiveTransaction(_) => "25001",
             Error::UndefinedParameter(_) => "42P02",
             Error::SequenceLimit(_) => "2200H",
@@ -598,6 +601,10 @@ impl fmt::Display for Error {
             Error::RowLocked { table } => {
                 write!(f, "could not obtain lock on row in relation \"{table}\"")
             }
+            Error::TableBeingAltered { table } => write!(
+                f,
+                "could not read uncommitted rows of relation \"{table}\": another transaction is altering it"
+            ),
             Error::NoTransactionBlock(stmt) => {
                 write!(f, "{stmt} can only be used in transaction blocks")
             }

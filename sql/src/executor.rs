@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::ops::Bound;
 use std::thread::LocalKey;
 
-use isolde_txn::{prefix_end, LockMode, Transaction, TxnManager};
+use isolde_txn::{prefix_end, IsolationLevel, LockMode, Transaction, TxnManager};
 
 use crate::catalog::Table;
 use crate::datetime::StatementTimes;
@@ -464,6 +464,14 @@ fn scan(
     };
     let mut accept = |key: Vec<u8>, row: Vec<Value>| -> Result<()> {
         if row.len() != table.columns.len() {
+            // A dirty read of a row an ALTER TABLE in progress rewrote: the other
+            // transaction's work, not damage. Any other reader sees committed rows only,
+            // all in the layout of the definition it read with them.
+            if env.txn.borrow().level() == IsolationLevel::ReadUncommitted {
+                return Err(Error::TableBeingAltered {
+                    table: table.name.clone(),
+                });
+            }
             return Err(Error::Corrupt(format!(
                 "row of \"{}\" has {} columns, the table {}",
                 table.name,
