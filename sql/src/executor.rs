@@ -41,8 +41,8 @@ pub struct Env<'a> {
     /// The session's sequence state (`currval`) and the database's sequence counters.
     pub sequences: &'a SessionSequences,
     /// When the statement and its transaction began, for `now()` and the other clock
-    /// functions; the session sets them, and they are now for an environment made
-    /// elsewhere.
+    /// functions: the session says when its block began; the statement's own time is
+    /// read when first asked for (see [`StatementTimes`]).
     pub times: StatementTimes,
     params: &'a [Value],
     deferred: Vec<Value>,
@@ -61,7 +61,7 @@ impl<'a> Env<'a> {
             txn,
             db,
             sequences,
-            times: StatementTimes::now(),
+            times: StatementTimes::default(),
             params,
             deferred: Vec::new(),
             outer: Vec::new(),
@@ -76,7 +76,7 @@ impl<'a> Env<'a> {
             txn: self.txn,
             db: self.db,
             sequences: self.sequences,
-            times: self.times,
+            times: self.times.clone(),
             params: self.params,
             deferred: self.deferred.clone(),
             outer,

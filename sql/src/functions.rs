@@ -163,7 +163,10 @@ pub fn call(f: Function, args: Vec<Value>, env: &Env<'_>) -> Result<Value> {
         | Function::Sign
         | Function::Trunc => math_functions::call(f, &args),
         Function::Random => Ok(Value::Float(random())),
-        Function::PgSleep => pg_sleep(&args[0]),
+        Function::PgSleep => {
+            env.times.fix();
+            pg_sleep(&args[0])
+        }
         Function::TxidCurrent => Ok(Value::Integer(env.txn.borrow().id() as i64)),
         Function::DateTime(f) => f.call(&args, &env.times),
         Function::Coalesce

@@ -40,7 +40,6 @@
 //!    (`UPDATE 1`); [`format_psql`] prints it as psql would. Errors are [`Error`]s with
 //!    PostgreSQL SQLSTATEs; inside a block an error leaves it failed (25P02) until
 //!    ROLLBACK.
-
 //!
 //! # What is supported
 //!

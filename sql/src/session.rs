@@ -817,14 +817,7 @@ impl Session {
         let sequences = self.sequences.clone();
         let result = {
             let mut env = Env::with_params(&db, &cell, &sequences, params);
-            let statement_began = clock_now();
-            env.times = StatementTimes {
-                transaction: match self.block {
-                    Some(_) => self.block_began,
-                    None => statement_began,
-                },
-                statement: statement_began,
-            };
+            env.times = StatementTimes::new(self.block.map(|_| self.block_began));
             if is_cacheable(stmt) {
                 self.run_cached(stmt, &mut env)
             } else {

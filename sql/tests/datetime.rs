@@ -53,6 +53,45 @@ fn now_is_the_same_within_a_transaction_and_moves_between_transactions() {
 }
 
 #[test]
+fn the_statement_time_is_never_later_than_what_the_statement_saw() {
+    // The statement's time is read from the clock when first asked for: a clock read or
+    // a sleep before that fixes it first, so it still comes before them, as the time a
+    // statement began does.
+    let mut s = session();
+    let r = s
+        .execute("SELECT clock_timestamp() >= statement_timestamp(), statement_timestamp() = now()")
+        .expect("select");
+    assert_eq!(
+        r.rows,
+        vec![vec![Value::Boolean(true), Value::Boolean(true)]]
+    );
+    let r = s
+        .execute("SELECT pg_sleep(0.05), clock_timestamp() - now() >= INTERVAL '50 milliseconds'")
+        .expect("select");
+    assert_eq!(
+        r.rows[0][1],
+        Value::Boolean(true),
+        "now() came after the sleep"
+    );
+    // Defaults evaluated row by row, in column order, outside any cached plan.
+    for sql in [
+        "CREATE TABLE t (id INT PRIMARY KEY)",
+        "INSERT INTO t VALUES (1), (2)",
+        "ALTER TABLE t ADD COLUMN c TIMESTAMPTZ DEFAULT clock_timestamp(), \
+         ADD COLUMN n TIMESTAMPTZ DEFAULT now()",
+        "INSERT INTO t (id) VALUES (3)",
+    ] {
+        s.execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    let r = s.execute("SELECT bool_and(c >= n) FROM t").expect("select");
+    assert_eq!(
+        r.rows,
+        vec![vec![Value::Boolean(true)]],
+        "now() came after clock_timestamp()"
+    );
+}
+
+#[test]
 fn now_in_a_block_is_the_time_of_its_begin() {
     let mut s = session();
     let before = micros(&value(&mut s, "SELECT clock_timestamp()"));

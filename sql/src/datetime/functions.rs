@@ -95,12 +95,15 @@ impl Clock {
     pub fn value(self, times: &StatementTimes) -> Value {
         match self {
             Clock::Now | Clock::CurrentTimestamp | Clock::TransactionTimestamp => {
-                Value::TimestampTz(times.transaction)
+                Value::TimestampTz(times.transaction())
             }
-            Clock::StatementTimestamp => Value::TimestampTz(times.statement),
-            Clock::ClockTimestamp => Value::TimestampTz(clock_now()),
-            Clock::CurrentDate => Value::Date(micros_to_date(times.transaction)),
-            Clock::LocalTimestamp => Value::Timestamp(times.transaction),
+            Clock::StatementTimestamp => Value::TimestampTz(times.statement()),
+            Clock::ClockTimestamp => {
+                times.fix();
+                Value::TimestampTz(clock_now())
+            }
+            Clock::CurrentDate => Value::Date(micros_to_date(times.transaction())),
+            Clock::LocalTimestamp => Value::Timestamp(times.transaction()),
         }
     }
 }
@@ -168,7 +171,8 @@ impl DateTimeFunction {
             (DateTimeFunction::DateTrunc, [Value::Text(field), v]) => date_trunc(field, v),
             (DateTimeFunction::Age, [a, b]) => age(a, b),
             (DateTimeFunction::Age, [a]) => {
-                let midnight = Value::Timestamp(date_to_micros(micros_to_date(times.transaction))?);
+                let midnight =
+                    Value::Timestamp(date_to_micros(micros_to_date(times.transaction()))?);
                 age(&midnight, a)
             }
             (f, args) => Err(no_function(f, args)),

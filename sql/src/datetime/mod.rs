@@ -34,7 +34,9 @@ pub mod format;
 pub mod functions;
 pub mod parse;
 
+use std::cell::OnceCell;
 use std::cmp::Ordering;
+use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
@@ -90,23 +92,49 @@ impl Interval {
 
 /// The times a statement's clock functions read: when its transaction began (`now()`,
 /// `current_timestamp`, `current_date`, `localtimestamp`) and when it began itself
-/// (`statement_timestamp()`), in microseconds since the epoch. Reading them at the
-/// start, rather than when a function is called, keeps `now()` the same for every row
-/// and every statement of a transaction, as in PostgreSQL.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// (`statement_timestamp()`), in microseconds since the epoch. Fixed once for the
+/// statement, rather than read when a function is called, they keep `now()` the same for
+/// every row and every statement of a transaction, as in PostgreSQL.
+///
+/// The statement's time is read from the clock when first asked for, not when the
+/// statement begins: most statements call no clock function, and reading the clock
+/// costs a point select several percent of its time. So that no one can tell, everything
+/// that reads the clock or lets time pass in a statement (`clock_timestamp()`,
+/// `pg_sleep`) fixes the statement's time first ([`StatementTimes::fix`]): the statement
+/// time is never later than anything the statement saw happen. Clones share the one
+/// time, so a subquery reads its statement's.
+#[derive(Clone, Debug, Default)]
 pub struct StatementTimes {
-    pub transaction: i64,
-    pub statement: i64,
+    /// When the transaction began, for a statement in a block; None when the
+    /// transaction is the statement's own (it began with the statement).
+    transaction: Option<i64>,
+    statement: Rc<OnceCell<i64>>,
 }
 
 impl StatementTimes {
-    /// Both times now: for a statement that runs in a transaction of its own.
-    pub fn now() -> StatementTimes {
-        let now = clock_now();
+    /// The times of a statement beginning now, in a transaction that began at
+    /// `transaction` (None: a transaction of its own, which begins with it).
+    pub fn new(transaction: Option<i64>) -> StatementTimes {
         StatementTimes {
-            transaction: now,
-            statement: now,
+            transaction,
+            statement: Rc::default(),
         }
+    }
+
+    /// When the statement began.
+    pub fn statement(&self) -> i64 {
+        *self.statement.get_or_init(clock_now)
+    }
+
+    /// When its transaction began.
+    pub fn transaction(&self) -> i64 {
+        self.transaction.unwrap_or_else(|| self.statement())
+    }
+
+    /// Fixes the statement's time if it is not yet: called before the statement reads
+    /// the clock or waits.
+    pub fn fix(&self) {
+        self.statement();
     }
 }
 
