@@ -385,7 +385,8 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The table named `name` as the transaction sees it, or None.
+    /// The table named `name` as the transaction sees it, or None (also when `name` is
+    /// a view: see [`crate::view`]).
     pub fn get_table(&mut self, txn: &Transaction, name: &str) -> Result<Option<Arc<Table>>> {
         let bytes = self.read_definition(txn, &table_def_key(name))?;
         self.decode(name, bytes)
@@ -488,7 +489,7 @@ impl Catalog {
         name: &str,
         bytes: Option<isolde_txn::Value>,
     ) -> Result<Option<Arc<Table>>> {
-        let Some(bytes) = bytes else {
+        let Some(bytes) = bytes.filter(|b| !crate::view::is_view(b)) else {
             return Ok(None);
         };
         if let Some((cached, table)) = self.decoded.get(name) {
@@ -576,6 +577,25 @@ impl Catalog {
             txn.delete(&index_name_key(&index.name))?;
         }
         self.decoded.remove(&table.name);
+        Ok(())
+    }
+
+    /// Stores the definition of a relation other than a table (a view) under `name`.
+    pub fn save_definition(
+        &mut self,
+        txn: &mut Transaction,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
+        self.writes += 1;
+        txn.put(&table_def_key(name), bytes)?;
+        Ok(())
+    }
+
+    /// Deletes the definition of a relation other than a table (a view).
+    pub fn delete_definition(&mut self, txn: &mut Transaction, name: &str) -> Result<()> {
+        self.writes += 1;
+        txn.delete(&table_def_key(name))?;
         Ok(())
     }
 

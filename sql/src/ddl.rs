@@ -11,7 +11,7 @@ use crate::catalog::{Column, Identity, Index, Table};
 use crate::check;
 use crate::datetime::functions::DateTimeFunction;
 use crate::encoding::{
-    decode_row, index_prefix, parse_key, row_prefix, table_def_prefix, StoredKey,
+    decode_row, index_prefix, parse_key, row_prefix, table_def_key, table_def_prefix, StoredKey,
 };
 use crate::error::{Error, Result};
 use crate::executor::insert_index_entry;
@@ -20,6 +20,7 @@ use crate::planner::{data_type, ident, object_name, Planner, Scope};
 use crate::sequence::{self, Sequence, SequenceType};
 use crate::session::QueryResult;
 use crate::types::DataType;
+use crate::view;
 
 fn unsupported(what: &str) -> Error {
     Error::FeatureNotSupported(what.to_string())
@@ -445,7 +446,7 @@ pub fn create_sequence(
     };
     let taken = sequence::lock(p.env, &name)?.is_some() || {
         let txn = p.env.txn.borrow();
-        p.catalog.index_table(&txn, &name)?.is_some() || p.catalog.get_table(&txn, &name)?.is_some()
+        p.catalog.index_table(&txn, &name)?.is_some() || txn.get(&table_def_key(&name))?.is_some()
     };
     if taken {
         if if_not_exists {
@@ -548,12 +549,14 @@ pub(crate) fn delete_prefix(p: &Planner<'_, '_>, prefix: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// DROP TABLE [IF EXISTS] t, ... and DROP INDEX [IF EXISTS] i, ...
+/// DROP TABLE [IF EXISTS] t, ... [CASCADE] and DROP INDEX [IF EXISTS] i, ...: CASCADE
+/// drops the views that depend on a table ([`view::drop_dependents`]).
 pub fn drop(
     p: &mut Planner<'_, '_>,
     object_type: &ast::ObjectType,
     if_exists: bool,
     names: &[ast::ObjectName],
+    cascade: bool,
 ) -> Result<QueryResult> {
     let (tag, kind) = match object_type {
         ast::ObjectType::Table => ("DROP TABLE", "table"),
@@ -561,12 +564,15 @@ pub fn drop(
         ast::ObjectType::Sequence => ("DROP SEQUENCE", "sequence"),
         other => return Err(Error::FeatureNotSupported(format!("DROP {other}"))),
     };
+    if cascade && kind != "table" {
+        return Err(unsupported("DROP INDEX / SEQUENCE ... CASCADE"));
+    }
     check_writable(p, tag)?;
     let mut notices = Vec::new();
     for n in names {
         let name = object_name(n)?;
         let dropped = match kind {
-            "table" => drop_table(p, &name)?,
+            "table" => drop_table(p, &name, cascade, &mut notices)?,
             "index" => drop_index(p, &name)?,
             _ => drop_sequence(p, &name)?,
         };
@@ -588,10 +594,16 @@ pub fn drop(
     Ok(r)
 }
 
-fn drop_table(p: &mut Planner<'_, '_>, name: &str) -> Result<bool> {
+fn drop_table(
+    p: &mut Planner<'_, '_>,
+    name: &str,
+    cascade: bool,
+    notices: &mut Vec<String>,
+) -> Result<bool> {
     let Some(table) = p.lock_table(name, LockMode::Exclusive)? else {
         return Ok(false);
     };
+    notices.extend(view::drop_dependents(p, "table", name, cascade)?);
     delete_rows(p, &table)?;
     p.catalog
         .delete_table(&mut p.env.txn.borrow_mut(), &table)?;
@@ -691,7 +703,7 @@ pub fn create_index(p: &mut Planner<'_, '_>, ci: &ast::CreateIndex) -> Result<Qu
     };
     let taken = {
         let mut txn = p.env.txn.borrow_mut();
-        p.catalog.claim_name(&mut txn, &name, true)? || p.catalog.get_table(&txn, &name)?.is_some()
+        p.catalog.claim_name(&mut txn, &name, true)? || txn.get(&table_def_key(&name))?.is_some()
     } || sequence::get(p.env, &name)?.is_some();
     if taken {
         if ci.if_not_exists {

@@ -40,6 +40,10 @@ pub enum Error {
     UndefinedTable(String),
     /// DROP SEQUENCE of a name that is no sequence (42P01).
     UndefinedSequence(String),
+    /// No view of this name, for DROP VIEW (42P01).
+    UndefinedView(String),
+    /// A view that would read itself (42P17); the message is PostgreSQL's whole.
+    InvalidRecursion(String),
     /// A qualified name whose qualifier is no table in FROM (42P01).
     MissingFromEntry(String),
     /// An ORDER BY position or expression that is not allowed (42P10).
@@ -194,9 +198,10 @@ impl Error {
         match self {
             Error::Txn { source, .. } => source.sqlstate(),
             Error::Syntax(_) | Error::SyntaxRule(_) => "42601",
-            Error::UndefinedTable(_) | Error::UndefinedSequence(_) | Error::MissingFromEntry(_) => {
-                "42P01"
-            }
+            Error::UndefinedTable(_)
+            | Error::UndefinedSequence(_)
+            | Error::UndefinedView(_)
+            | Error::MissingFromEntry(_) => "42P01",
             Error::InvalidColumnReference(_) => "42P10",
             Error::DuplicateTable(_) => "42P07",
             Error::UndefinedColumn(_) => "42703",
@@ -247,6 +252,7 @@ impl Error {
             Error::GeneratedAlways { .. } => "428C9",
             Error::DependentObjects { .. } => "2BP01",
             Error::WrongObjectType(_) => "42809",
+            Error::InvalidRecursion(_) => "42P17",
             Error::Corrupt(_) => "XX001",
         }
     }
@@ -521,6 +527,8 @@ impl fmt::Display for Error {
             Error::SyntaxRule(m) => f.write_str(m),
             Error::UndefinedTable(t) => write!(f, "relation \"{t}\" does not exist"),
             Error::UndefinedSequence(s) => write!(f, "sequence \"{s}\" does not exist"),
+            Error::UndefinedView(v) => write!(f, "view \"{v}\" does not exist"),
+            Error::InvalidRecursion(m) => f.write_str(m),
             Error::MissingFromEntry(t) => write!(f, "missing FROM-clause entry for table \"{t}\""),
             Error::InvalidColumnReference(m) => f.write_str(m),
             Error::DuplicateTable(t) => write!(f, "relation \"{t}\" already exists"),

@@ -180,6 +180,7 @@ mod session;
 mod stack_depth;
 mod string_functions;
 pub mod types;
+mod view;
 
 pub use describe::{
     ColumnDescription, Description, IndexDescription, IndexKind, Relation, RelationKind,

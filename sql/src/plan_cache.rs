@@ -65,6 +65,11 @@ struct Dependency {
 /// What a [`Planner::for_cache`] records while planning.
 pub struct Recorder {
     deps: Vec<Dependency>,
+    /// How many views' queries are being planned around the current read, and the
+    /// definitions read outside any: what CREATE VIEW records as the view's direct
+    /// dependencies.
+    view_depth: usize,
+    direct: Vec<String>,
     deferred: Vec<Expr>,
     params: usize,
     cacheable: bool,
@@ -74,6 +79,8 @@ impl Default for Recorder {
     fn default() -> Recorder {
         Recorder {
             deps: Vec::new(),
+            view_depth: 0,
+            direct: Vec::new(),
             deferred: Vec::new(),
             params: 0,
             cacheable: true,
@@ -90,12 +97,28 @@ impl Recorder {
         lock: Option<LockMode>,
         bytes: Option<isolde_txn::Value>,
     ) {
+        if self.view_depth == 0 && bytes.is_some() && !self.direct.iter().any(|d| d == name) {
+            self.direct.push(name.to_string());
+        }
         self.deps.push(Dependency {
             name: name.to_string(),
             key,
             lock,
             bytes,
         });
+    }
+
+    /// Notes the start (`true`) or end of the planning of a view's query.
+    pub fn in_view(&mut self, entering: bool) {
+        match entering {
+            true => self.view_depth += 1,
+            false => self.view_depth = self.view_depth.saturating_sub(1),
+        }
+    }
+
+    /// The existing definitions read outside any view's query, in the order first read.
+    pub fn direct_reads(self) -> Vec<String> {
+        self.direct
     }
 
     /// Notes a use of parameter `$index + 1`.

@@ -33,6 +33,7 @@ use crate::types::{DataType, Value};
 mod access;
 mod grouping;
 mod typing;
+mod view;
 
 use grouping::{ungrouped_outer_column, Aggregation};
 
@@ -473,6 +474,9 @@ impl<'a, 'e> Planner<'a, 'e> {
         };
         if let Some(r) = &mut self.recorder {
             r.read(name, key, lock, bytes.clone());
+        }
+        if bytes.as_deref().is_some_and(crate::view::is_view) {
+            return Err(view::not_a_table(name, lock));
         }
         self.catalog.decode(name, bytes)
     }
@@ -1199,7 +1203,10 @@ impl<'a, 'e> Planner<'a, 'e> {
                         return Ok((plan, scope));
                     }
                 }
-                let table = self.table(name)?;
+                let table = match self.relation(name, alias.as_ref())? {
+                    view::Relation::Table(table) => table,
+                    view::Relation::View(plan, scope) => return Ok((plan, scope)),
+                };
                 let alias_name = alias.as_ref().map(|a| ident(&a.name));
                 let qualifier = alias_name.clone().unwrap_or_else(|| table.name.clone());
                 let mut scope = Scope::of_table(&table, &qualifier);

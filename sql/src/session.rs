@@ -30,7 +30,7 @@ use crate::planner::{ident, object_name, Planner};
 use crate::sequence::SessionSequences;
 use crate::stack_depth::{self, StackGuard, DEFAULT_MAX_STACK_DEPTH, MAX_PARSE_DEPTH};
 use crate::types::Value;
-use crate::{alter, ddl, dml};
+use crate::{alter, ddl, dml, view};
 
 /// How many parsed statements a session keeps.
 const STATEMENT_CACHE_SIZE: usize = 256;
@@ -1054,13 +1054,25 @@ fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResu
             )
         }
         ast::Statement::Truncate(t) => ddl::truncate(p, t),
+        ast::Statement::CreateView(cv) => view::create_view(p, cv),
+        ast::Statement::Drop {
+            object_type: ast::ObjectType::View,
+            if_exists,
+            names,
+            cascade,
+            temporary: false,
+            table: None,
+            ..
+        } => view::drop_views(p, *if_exists, names, *cascade),
         ast::Statement::Drop {
             object_type,
             if_exists,
             names,
-            cascade: false,
+            cascade,
+            temporary: false,
+            table: None,
             ..
-        } => ddl::drop(p, object_type, *if_exists, names),
+        } => ddl::drop(p, object_type, *if_exists, names, *cascade),
         ast::Statement::Explain {
             statement: inner,
             analyze: false,

@@ -1,0 +1,102 @@
+//! A view named in FROM: its query planned as a subquery under the view's column names.
+//!
+//! The query is planned as if it stood alone: the `WITH` queries and enclosing rows of
+//! the statement that names the view are out of its sight (a view's `FROM t` means the
+//! table `t`, whatever the statement calls `t`). Its definition read is recorded for a
+//! cached plan like a table's, and so are the reads its query makes, so a plan that read
+//! a view is planned again when the view or anything under it changes.
+
+use std::sync::Arc;
+
+use sqlparser::ast;
+
+use isolde_txn::LockMode;
+
+use crate::catalog::Table;
+use crate::encoding::table_def_key;
+use crate::error::{Error, Result};
+use crate::expression::Expr;
+use crate::plan::Plan;
+use crate::view::{is_view, View};
+
+use super::{derived, ident, object_name, Planned, Planner, Scope};
+
+/// What a name in FROM stands for.
+pub(super) enum Relation {
+    Table(Arc<Table>),
+    /// A view, planned: the plan of its rows and their scope.
+    View(Plan, Scope),
+}
+
+/// The error of a statement that wants table `name` (writing its rows with a `Shared`
+/// lock, changing it with `Exclusive`, or reading it as a table) and finds a view.
+pub(super) fn not_a_table(name: &str, lock: Option<LockMode>) -> Error {
+    match lock {
+        Some(LockMode::Shared) => {
+            Error::FeatureNotSupported(format!("changing the rows of view \"{name}\""))
+        }
+        _ => Error::WrongObjectType(format!("\"{name}\" is not a table")),
+    }
+}
+
+impl Planner<'_, '_> {
+    /// The table or view named `name` in FROM, or 42P01.
+    pub(super) fn relation(
+        &mut self,
+        name: &ast::ObjectName,
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<Relation> {
+        let name = object_name(name)?;
+        let key = table_def_key(&name);
+        let bytes = self.catalog.read_definition(&self.env.txn.borrow(), &key)?;
+        if let Some(r) = &mut self.recorder {
+            r.read(&name, key, None, bytes.clone());
+        }
+        match bytes {
+            Some(b) if is_view(&b) => {
+                let (plan, scope) = self.expand(&View::decode(&b)?, alias)?;
+                Ok(Relation::View(plan, scope))
+            }
+            b => match self.catalog.decode(&name, b)? {
+                Some(table) => Ok(Relation::Table(table)),
+                None => Err(Error::UndefinedTable(name)),
+            },
+        }
+    }
+
+    fn expand(&mut self, view: &View, alias: Option<&ast::TableAlias>) -> Result<(Plan, Scope)> {
+        let query = view.parse_query()?;
+        if let Some(r) = &mut self.recorder {
+            r.in_view(true);
+        }
+        let ctes = std::mem::take(&mut self.ctes);
+        let outer = std::mem::take(&mut self.outer);
+        let planned = self.nested(|p| p.query(&query));
+        self.ctes = ctes;
+        self.outer = outer;
+        if let Some(r) = &mut self.recorder {
+            r.in_view(false);
+        }
+        let planned = planned?;
+        let n = view.columns.len();
+        let plan = match planned.columns.len() {
+            m if m < n => {
+                return Err(Error::InvalidTableDefinition(format!(
+                    "view \"{}\" has {n} columns but its query now gives {m}: a column under it was dropped",
+                    view.name
+                )))
+            }
+            m if m > n => Plan::Project {
+                source: Box::new(planned.plan),
+                exprs: (0..n).map(Expr::Column).collect(),
+            },
+            _ => planned.plan,
+        };
+        let planned = Planned {
+            plan,
+            columns: view.columns.iter().cloned().collect(),
+        };
+        let name = alias.map_or_else(|| view.name.clone(), |a| ident(&a.name));
+        derived(planned, name, alias.map(|a| &a.columns[..]))
+    }
+}
