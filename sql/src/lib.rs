@@ -71,6 +71,21 @@
 //!   column rewrites every row in the statement's transaction, under the table's
 //!   exclusive lock. All transactional. Tables, indexes and sequences share one name
 //!   space.
+//! - Views (see [`view`]): `CREATE [OR REPLACE] VIEW v [(col, ...)] AS query` (OR
+//!   REPLACE keeps the old columns' names and positions and may add columns, 42P16
+//!   otherwise), `DROP VIEW [IF EXISTS] v, ... [CASCADE | RESTRICT]`, `DROP TABLE ...
+//!   CASCADE` (dropping the views over the table); a table or view that a view reads is
+//!   not dropped without CASCADE (2BP01, naming the dependent views as PostgreSQL does).
+//!   A view is read anywhere a table is read in FROM (joined, in subqueries, in `WITH`,
+//!   under other views), its query planned as a subquery; it shares the name space of
+//!   tables, is transactional and survives a restart, and a cached plan that read it
+//!   plans again when it or a table under it changes. Not supported: writing rows
+//!   through a view (0A000, where PostgreSQL updates simple views), materialized,
+//!   temporary and recursive views, `ALTER VIEW`, view options (`WITH (...)`, `WITH
+//!   CHECK OPTION`); CREATE OR REPLACE does not check the old columns' types, and a
+//!   view's `*` is expanded at each use, not at CREATE VIEW (the view keeps its column
+//!   count; a column dropped under it makes using it an error, where PostgreSQL refuses
+//!   the ALTER TABLE).
 //! - Queries: expressions with aliases, `WHERE`, `AND/OR/NOT`, arithmetic, `%`, `||`,
 //!   `IN (...)`, `BETWEEN`, `[I]LIKE`, `IS [NOT] NULL/TRUE/FALSE`, `IS [NOT] DISTINCT
 //!   FROM`, `CASE`, `CAST`/`::`,
@@ -180,7 +195,7 @@ mod session;
 mod stack_depth;
 mod string_functions;
 pub mod types;
-mod view;
+pub mod view;
 
 pub use describe::{
     ColumnDescription, Description, IndexDescription, IndexKind, Relation, RelationKind,

@@ -1205,7 +1205,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 }
                 let table = match self.relation(name, alias.as_ref())? {
                     view::Relation::Table(table) => table,
-                    view::Relation::View(plan, scope) => return Ok((plan, scope)),
+                    view::Relation::View(planned) => return Ok(*planned),
                 };
                 let alias_name = alias.as_ref().map(|a| ident(&a.name));
                 let qualifier = alias_name.clone().unwrap_or_else(|| table.name.clone());

@@ -43,9 +43,9 @@ use crate::planner::{ident, object_name, Planner};
 use crate::session::QueryResult;
 
 /// The first byte of a view's stored definition.
-pub(crate) const VIEW_DEFINITION: u8 = 0xFF;
+pub const VIEW_DEFINITION: u8 = 0xFF;
 /// The format version of a view's definition, after [`VIEW_DEFINITION`].
-const VIEW_FORMAT_VERSION: u8 = 1;
+pub const VIEW_FORMAT_VERSION: u8 = 1;
 
 /// A view's definition.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,7 +64,7 @@ pub struct View {
 }
 
 /// True if stored definition `bytes` is a view's.
-pub(crate) fn is_view(bytes: &[u8]) -> bool {
+pub fn is_view(bytes: &[u8]) -> bool {
     bytes.first() == Some(&VIEW_DEFINITION)
 }
 
@@ -131,7 +131,7 @@ fn unsupported(what: &str) -> Error {
 }
 
 /// CREATE [OR REPLACE] VIEW v [(col, ...)] AS query
-pub fn create_view(p: &mut Planner<'_, '_>, cv: &ast::CreateView) -> Result<QueryResult> {
+pub(crate) fn create_view(p: &mut Planner<'_, '_>, cv: &ast::CreateView) -> Result<QueryResult> {
     if cv.materialized || cv.temporary || cv.or_alter || cv.to.is_some() || cv.params.is_some() {
         return Err(unsupported(
             "CREATE MATERIALIZED / TEMPORARY VIEW and view options",
@@ -237,7 +237,7 @@ fn lock_dependencies(p: &mut Planner<'_, '_>, view: &View) -> Result<()> {
 }
 
 /// DROP VIEW [IF EXISTS] v, ... [CASCADE | RESTRICT]
-pub fn drop_views(
+pub(crate) fn drop_views(
     p: &mut Planner<'_, '_>,
     if_exists: bool,
     names: &[ast::ObjectName],

@@ -25,7 +25,7 @@ use super::{derived, ident, object_name, Planned, Planner, Scope};
 pub(super) enum Relation {
     Table(Arc<Table>),
     /// A view, planned: the plan of its rows and their scope.
-    View(Plan, Scope),
+    View(Box<(Plan, Scope)>),
 }
 
 /// The error of a statement that wants table `name` (writing its rows with a `Shared`
@@ -54,8 +54,8 @@ impl Planner<'_, '_> {
         }
         match bytes {
             Some(b) if is_view(&b) => {
-                let (plan, scope) = self.expand(&View::decode(&b)?, alias)?;
-                Ok(Relation::View(plan, scope))
+                let planned = self.expand(&View::decode(&b)?, alias)?;
+                Ok(Relation::View(Box::new(planned)))
             }
             b => match self.catalog.decode(&name, b)? {
                 Some(table) => Ok(Relation::Table(table)),
