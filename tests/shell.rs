@@ -134,6 +134,7 @@ const SCRIPTS: &[&str] = &[
     "stops_at_first_error",
     "waiting_at_the_end",
     "describe",
+    "describe_views",
 ];
 
 #[test]
@@ -179,6 +180,11 @@ fn a_statement_still_waiting_at_the_end_of_a_script_is_reported() {
 #[test]
 fn describe_commands_show_tables_and_indexes_as_psql_15_does() {
     golden("describe");
+}
+
+#[test]
+fn describe_commands_list_and_show_views_as_psql_15_does() {
+    golden("describe_views");
 }
 
 #[test]

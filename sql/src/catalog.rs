@@ -329,7 +329,7 @@ fn read_positions(r: &mut Reader<'_>, ncols: usize) -> Result<Vec<usize>> {
     Ok(v)
 }
 
-fn encode_type(ty: DataType, out: &mut Vec<u8>) {
+pub(crate) fn encode_type(ty: DataType, out: &mut Vec<u8>) {
     let (tag, arg) = match ty {
         DataType::Boolean => (0, None),
         DataType::Integer => (1, None),
@@ -346,7 +346,7 @@ fn encode_type(ty: DataType, out: &mut Vec<u8>) {
     out.extend_from_slice(&arg.unwrap_or(0).to_le_bytes());
 }
 
-fn decode_type(r: &mut Reader<'_>) -> Result<DataType> {
+pub(crate) fn decode_type(r: &mut Reader<'_>) -> Result<DataType> {
     let tag = r.u8()?;
     let has = r.u8()? != 0;
     let arg = r.u32()?;

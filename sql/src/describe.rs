@@ -1,5 +1,5 @@
 //! What the catalog holds, as plain data for psql's describe commands (`\d`, `\dt`,
-//! `\di`, `\d NAME`): [`Session::relations`] lists the tables and indexes,
+//! `\di`, `\dv`, `\d NAME`): [`Session::relations`] lists the tables, indexes and views,
 //! [`Session::describe_relation`] gives one of them in full. The shell formats them.
 //!
 //! Both read the catalog the way the session's next statement would (see
@@ -27,10 +27,11 @@ use std::sync::Arc;
 use isolde_txn::Transaction;
 
 use crate::catalog::{Catalog, Identity, Index, Table};
-use crate::encoding::{parse_key, table_def_prefix, StoredKey};
+use crate::encoding::{parse_key, table_def_key, table_def_prefix, StoredKey};
 use crate::error::Result;
 use crate::session::Session;
 use crate::types::{DataType, Value};
+use crate::view::{is_view, View};
 
 /// What kind of relation a name stands for. Exhaustive on purpose: a new kind (a
 /// sequence) should not compile until the describe commands show it.
@@ -40,6 +41,8 @@ pub enum RelationKind {
     Table,
     /// An index: a primary key, a unique index or a plain one.
     Index,
+    /// A view.
+    View,
 }
 
 /// A table or index, as `\d`, `\dt` and `\di` list it.
@@ -114,14 +117,35 @@ pub enum Description {
     Table(TableDescription),
     /// An index.
     Index(IndexDescription),
+    /// A view.
+    View(ViewDescription),
+}
+
+/// A view: what `\d VIEW` shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViewDescription {
+    /// Its name.
+    pub name: String,
+    /// Its columns, each with its type where isolde could tell it at CREATE VIEW (the
+    /// type of a query's output is not always known statically here: see
+    /// [`crate::view`]).
+    pub columns: Vec<(String, Option<DataType>)>,
 }
 
 impl Session {
-    /// Every table and index, ordered by name (byte order), each primary key counted as
+    /// Every table, index and view, ordered by name (byte order), each primary key counted as
     /// an index named `<table>_pkey`, as PostgreSQL has it.
     pub fn relations(&mut self) -> Result<Vec<Relation>> {
         let tables = self.read_catalog(all_tables)?;
-        let mut out = Vec::new();
+        let mut out: Vec<Relation> = self
+            .read_catalog(|txn, _| all_views(txn))?
+            .into_iter()
+            .map(|v| Relation {
+                name: v.name,
+                kind: RelationKind::View,
+                table: None,
+            })
+            .collect();
         for table in &tables {
             out.push(Relation {
                 name: table.name.clone(),
@@ -138,7 +162,7 @@ impl Session {
         Ok(out)
     }
 
-    /// The table or index called exactly `name` (no case folding), or None.
+    /// The table, index or view called exactly `name` (no case folding), or None.
     pub fn describe_relation(&mut self, name: &str) -> Result<Option<Description>> {
         self.read_catalog(|txn, catalog| {
             if let Some(table) = catalog.get_table(txn, name)? {
@@ -152,6 +176,16 @@ impl Session {
                         .map(|c| (c.name.clone(), format!("CHECK ({})", c.expr)))
                         .collect(),
                 })));
+            }
+            if let Some(bytes) = txn.get(&table_def_key(name))? {
+                if is_view(&bytes) {
+                    let view = View::decode(&bytes)?;
+                    let columns = view.columns.into_iter().zip(view.types).collect();
+                    return Ok(Some(Description::View(ViewDescription {
+                        name: view.name,
+                        columns,
+                    })));
+                }
             }
             // A secondary index has a name entry; a primary key is known by its name.
             let owner = match catalog.index_table(txn, name)? {
@@ -168,6 +202,13 @@ impl Session {
             Ok(index.map(Description::Index))
         })
     }
+}
+
+/// Every view definition the transaction sees.
+fn all_views(txn: &Transaction) -> Result<Vec<View>> {
+    let definitions: Vec<_> = txn.scan_prefix(&table_def_prefix())?.collect();
+    let views = definitions.iter().filter(|(_, bytes)| is_view(bytes));
+    views.map(|(_, bytes)| View::decode(bytes)).collect()
 }
 
 /// Every table definition the transaction sees.

@@ -199,7 +199,7 @@ pub mod view;
 
 pub use describe::{
     ColumnDescription, Description, IndexDescription, IndexKind, Relation, RelationKind,
-    TableDescription,
+    TableDescription, ViewDescription,
 };
 pub use encoding::SQL_PREFIX;
 pub use error::{format_error, Error, Result};

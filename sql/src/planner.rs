@@ -36,6 +36,7 @@ mod typing;
 mod view;
 
 use grouping::{ungrouped_outer_column, Aggregation};
+pub(crate) use view::output_types;
 
 /// The columns an input row carries.
 #[derive(Clone, Debug, Default)]

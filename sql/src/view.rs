@@ -14,7 +14,7 @@
 //! | format version | u8 [`VIEW_FORMAT_VERSION`] |
 //! | id | u32, from the catalog's object-id counter: the order views were created in |
 //! | name | u32 length + UTF-8 |
-//! | columns | u32 count, then each name as u32 length + UTF-8 |
+//! | columns | u32 count, then each name as u32 length + UTF-8, a u8 1 if its type is known and then the type as a table column's is stored, else a u8 0 |
 //! | query | u32 length + its SQL text, as sqlparser prints it |
 //! | depends on | u32 count, then each table or view name the query reads directly |
 //!
@@ -35,12 +35,14 @@ use sqlparser::ast;
 
 use isolde_txn::LockMode;
 
+use crate::catalog::{decode_type, encode_type};
 use crate::ddl::{check_writable, done, relation_exists};
 use crate::encoding::{parse_key, put_bytes, table_def_key, table_def_prefix, Reader, StoredKey};
 use crate::error::{Error, Result};
 use crate::plan_cache::Recorder;
-use crate::planner::{ident, object_name, Planner};
+use crate::planner::{ident, object_name, output_types, Planner};
 use crate::session::QueryResult;
+use crate::types::DataType;
 
 /// The first byte of a view's stored definition.
 pub const VIEW_DEFINITION: u8 = 0xFF;
@@ -56,6 +58,8 @@ pub struct View {
     pub name: String,
     /// The names of its columns: the query's, renamed by `CREATE VIEW v (a, b)`.
     pub columns: Vec<String>,
+    /// Each column's type, where planning could tell it at CREATE VIEW (for `\d`).
+    pub types: Vec<Option<DataType>>,
     /// Its query, as SQL text.
     pub query: String,
     /// The tables and views its query reads directly, which cannot be dropped without
@@ -73,7 +77,17 @@ impl View {
         let mut out = vec![VIEW_DEFINITION, VIEW_FORMAT_VERSION];
         out.extend_from_slice(&self.id.to_le_bytes());
         put_bytes(&mut out, self.name.as_bytes());
-        put_strings(&mut out, &self.columns);
+        out.extend_from_slice(&(self.columns.len() as u32).to_le_bytes());
+        for (i, name) in self.columns.iter().enumerate() {
+            put_bytes(&mut out, name.as_bytes());
+            match self.types.get(i).copied().flatten() {
+                Some(ty) => {
+                    out.push(1);
+                    encode_type(ty, &mut out);
+                }
+                None => out.push(0),
+            }
+        }
         put_bytes(&mut out, self.query.as_bytes());
         put_strings(&mut out, &self.depends_on);
         out
@@ -84,10 +98,21 @@ impl View {
         if r.u8()? != VIEW_DEFINITION || r.u8()? != VIEW_FORMAT_VERSION {
             return Err(Error::Corrupt("view definition: unknown format".into()));
         }
+        let id = r.u32()?;
+        let name = r.string()?;
+        let (mut columns, mut types) = (Vec::new(), Vec::new());
+        for _ in 0..r.u32()? {
+            columns.push(r.string()?);
+            types.push(match r.u8()? {
+                0 => None,
+                _ => Some(decode_type(&mut r)?),
+            });
+        }
         let view = View {
-            id: r.u32()?,
-            name: r.string()?,
-            columns: read_strings(&mut r)?,
+            id,
+            name,
+            columns,
+            types,
             query: r.string()?,
             depends_on: read_strings(&mut r)?,
         };
@@ -169,10 +194,13 @@ pub(crate) fn create_view(p: &mut Planner<'_, '_>, cv: &ast::CreateView) -> Resu
             "infinite recursion detected in rules for relation \"{name}\""
         )));
     }
+    let mut types = output_types(&planned.plan).unwrap_or_default();
+    types.resize(columns.len(), None);
     let mut view = View {
         id: 0,
         name: name.clone(),
         columns,
+        types,
         query: cv.query.to_string(),
         depends_on,
     };
@@ -366,6 +394,7 @@ mod tests {
             id: 12,
             name: "big_accounts".into(),
             columns: vec!["id".into(), "owner".into()],
+            types: vec![Some(DataType::Integer), None],
             query: "SELECT id, owner FROM accounts WHERE balance > 100".into(),
             depends_on: vec!["accounts".into()],
         }

@@ -1,7 +1,9 @@
-//! psql's describe commands: `\d` lists the tables, `\dt` the tables, `\di` the indexes
-//! (with the table of each), and `\d PATTERN` describes every table and index whose name
-//! matches, in the layout of psql 15: a centred title (`Table "public.t"`), the columns
-//! with their types, nullability and defaults, then the table's `Indexes:`.
+//! psql's describe commands: `\d` lists the tables and views, `\dt` the tables, `\di` the
+//! indexes (with the table of each), `\dv` the views, and `\d PATTERN` describes every
+//! table, index and view whose name matches, in the layout of psql 15: a centred title
+//! (`Table "public.t"`), the columns with their types, nullability and defaults, then the
+//! table's `Indexes:`. A view's column whose type isolde could not tell at CREATE VIEW
+//! shows the type `unknown`.
 //!
 //! The catalog is read on the session's own thread, in its transaction
 //! ([`isolde_sql::Session::relations`]), so a describe inside a block sees the block's
@@ -17,7 +19,7 @@ use std::fmt;
 
 use isolde_sql::{
     ColumnDescription, Description, IndexDescription, IndexKind, QueryResult, Relation,
-    RelationKind, Session, TableDescription, Value,
+    RelationKind, Session, TableDescription, Value, ViewDescription,
 };
 
 use super::output::{titled_table, Output};
@@ -31,16 +33,18 @@ const SCHEMA: &str = "public";
 /// Which relations a describe command lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Listing {
-    /// `\d`: the tables (psql adds views and sequences, which isolde does not have);
-    /// with a pattern, describes every matching table and index.
+    /// `\d`: the tables and views (psql adds sequences, which isolde does not list);
+    /// with a pattern, describes every matching table, index and view.
     Relations,
     /// `\dt`: the tables.
     Tables,
     /// `\di`: the indexes, primary keys included.
     Indexes,
+    /// `\dv`: the views.
+    Views,
 }
 
-/// A describe command: `\d`, `\dt` or `\di`, with an optional name pattern.
+/// A describe command: `\d`, `\dt`, `\di` or `\dv`, with an optional name pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Describe {
     /// What it lists.
@@ -181,11 +185,19 @@ impl Describe {
                 }
                 Found::Described(described)
             }
-            (Listing::Relations | Listing::Tables, _) => Found::List(
+            (Listing::Relations, None) => Found::List(
+                relations
+                    .filter(|r| r.kind != RelationKind::Index)
+                    .collect(),
+            ),
+            (Listing::Tables, _) => Found::List(
                 relations
                     .filter(|r| r.kind == RelationKind::Table)
                     .collect(),
             ),
+            (Listing::Views, _) => {
+                Found::List(relations.filter(|r| r.kind == RelationKind::View).collect())
+            }
             (Listing::Indexes, _) => Found::List(
                 relations
                     .filter(|r| r.kind == RelationKind::Index)
@@ -215,6 +227,7 @@ impl Describe {
                     out.out(&match d {
                         Description::Table(t) => table(&t),
                         Description::Index(i) => index(&i),
+                        Description::View(v) => view(&v),
                     });
                 }
             }
@@ -263,6 +276,7 @@ fn list(relations: &[Relation], listing: Listing) -> String {
         let kind = match r.kind {
             RelationKind::Table => "table",
             RelationKind::Index => "index",
+            RelationKind::View => "view",
         };
         let mut row = vec![text(SCHEMA), text(&r.name), text(kind), text(OWNER)];
         if listing == Listing::Indexes {
@@ -313,6 +327,18 @@ fn table(t: &TableDescription) -> String {
     let title = format!("Table \"{SCHEMA}.{}\"", t.name);
     let result = rows(&columns, listed.collect());
     format!("{}\n", titled_table(&title, &result, Some(&footers)))
+}
+
+/// psql's `View "public.v"`: the columns and their types.
+fn view(v: &ViewDescription) -> String {
+    let listed = v.columns.iter().map(|(name, ty)| {
+        let ty = ty.map_or_else(|| "unknown".to_string(), |t| t.to_string());
+        vec![text(name), text(&ty), text(""), text(""), text("")]
+    });
+    let columns = ["Column", "Type", "Collation", "Nullable", "Default"];
+    let title = format!("View \"{SCHEMA}.{}\"", v.name);
+    let result = rows(&columns, listed.collect());
+    format!("{}\n", titled_table(&title, &result, Some(&[])))
 }
 
 /// psql's `Index "public.t_pkey"`: the key columns, then what the index is for.

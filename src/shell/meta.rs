@@ -18,8 +18,8 @@ pub enum Meta {
     Session(Option<String>),
     /// `\echo TEXT`: print TEXT (for narrating scripts).
     Echo(String),
-    /// `\d [PATTERN]`, `\dt [PATTERN]`, `\di [PATTERN]`: list or describe tables and
-    /// indexes ([`super::describe`]).
+    /// `\d [PATTERN]`, `\dt [PATTERN]`, `\di [PATTERN]`, `\dv [PATTERN]`: list or
+    /// describe tables, indexes and views ([`super::describe`]).
     Describe(Describe),
 }
 
@@ -67,10 +67,11 @@ pub fn parse(line: &str) -> Result<Meta, MetaError> {
         "?" | "h" | "help" => Ok(Meta::Help),
         "sessions" => no_argument(Meta::Sessions),
         "echo" => Ok(Meta::Echo(rest.to_string())),
-        "d" | "dt" | "di" => {
+        "d" | "dt" | "di" | "dv" => {
             let listing = match name {
                 "d" => Listing::Relations,
                 "dt" => Listing::Tables,
+                "dv" => Listing::Views,
                 _ => Listing::Indexes,
             };
             Describe::parse(listing, rest)
@@ -108,10 +109,11 @@ Sessions (each is its own connection, running on its own thread)
   \sessions               list sessions: isolation level, state, running statement
 
 Describing (psql's; PATTERN is a name, with * and ? as wildcards)
-  \d                      list tables
-  \d PATTERN              describe each matching table (columns, indexes) or index
+  \d                      list tables and views
+  \d PATTERN              describe each matching table (columns, indexes), index or view
   \dt [PATTERN]           list tables
   \di [PATTERN]           list indexes, primary keys included
+  \dv [PATTERN]           list views
   Describes read the catalog in the session's transaction (its own uncommitted
   CREATE TABLE included) and leave that transaction as it was.
 
@@ -172,6 +174,7 @@ mod tests {
             listing(parse("\\di \"T\"")),
             Some((Listing::Indexes, Some("\"T\"".into())))
         );
+        assert_eq!(listing(parse("\\dv")), Some((Listing::Views, None)));
     }
 
     #[test]

@@ -16,9 +16,11 @@ use crate::catalog::Table;
 use crate::encoding::table_def_key;
 use crate::error::{Error, Result};
 use crate::expression::Expr;
-use crate::plan::Plan;
+use crate::plan::{AggregateFunction, Plan};
+use crate::types::DataType;
 use crate::view::{is_view, View};
 
+use super::typing::type_of;
 use super::{derived, ident, object_name, Planned, Planner, Scope};
 
 /// What a name in FROM stands for.
@@ -98,5 +100,66 @@ impl Planner<'_, '_> {
         };
         let name = alias.map_or_else(|| view.name.clone(), |a| ident(&a.name));
         derived(planned, name, alias.map(|a| &a.columns[..]))
+    }
+}
+
+/// The types of a plan's output columns where planning can tell them (for `\d` of a
+/// view); None when not even the number of columns is known here.
+pub(crate) fn output_types(plan: &Plan) -> Option<Vec<Option<DataType>>> {
+    let over = |source: &Plan, exprs: &[Expr]| {
+        let types = output_types(source)?;
+        let scope = Scope {
+            columns: vec![(None, String::new()); types.len()],
+            hidden: vec![false; types.len()],
+            types,
+        };
+        Some(exprs.iter().map(|e| type_of(&scope, e)).collect())
+    };
+    match plan {
+        Plan::Values { rows } => {
+            let scope = Scope::default();
+            Some(rows.first()?.iter().map(|e| type_of(&scope, e)).collect())
+        }
+        Plan::Scan { table, .. } => Some(table.columns.iter().map(|c| Some(c.ty)).collect()),
+        Plan::CteScan { .. } => None,
+        Plan::Derived { source, .. }
+        | Plan::Filter { source, .. }
+        | Plan::Sort { source, .. }
+        | Plan::Distinct { source }
+        | Plan::Limit { source, .. } => output_types(source),
+        Plan::SetOperation { left, .. } => output_types(left),
+        Plan::Project { source, exprs } => over(source, exprs),
+        Plan::Join { left, right, .. } => {
+            let mut types = output_types(left)?;
+            types.extend(output_types(right)?);
+            Some(types)
+        }
+        Plan::Aggregate {
+            source,
+            group_by,
+            aggregates,
+            ..
+        } => {
+            let mut types = over(source, group_by)?;
+            for a in aggregates {
+                let arg = a
+                    .arg
+                    .as_ref()
+                    .and_then(|e| over(source, std::slice::from_ref(e)));
+                let arg = arg.and_then(|t| t.into_iter().next().flatten());
+                types.push(match a.function {
+                    AggregateFunction::CountStar | AggregateFunction::Count => {
+                        Some(DataType::Integer)
+                    }
+                    AggregateFunction::Min | AggregateFunction::Max => arg,
+                    AggregateFunction::StringAgg => Some(DataType::Text { max_len: None }),
+                    AggregateFunction::BoolAnd | AggregateFunction::BoolOr => {
+                        Some(DataType::Boolean)
+                    }
+                    AggregateFunction::Sum | AggregateFunction::Avg => None,
+                });
+            }
+            Some(types)
+        }
     }
 }
