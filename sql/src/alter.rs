@@ -98,6 +98,9 @@ pub fn alter_table(p: &mut Planner<'_, '_>, at: &ast::AlterTable) -> Result<Quer
         }
         return Err(Error::UndefinedTable(name));
     };
+    if at.operations.iter().any(changes_what_views_read) {
+        crate::view::refuse_if_read_by_views(p, &name)?;
+    }
     let mut alter = Alter::new(table);
     let mut operations: Vec<&Op> = at.operations.iter().collect();
     operations.sort_by_key(|op| pass(op));
@@ -105,6 +108,15 @@ pub fn alter_table(p: &mut Planner<'_, '_>, at: &ast::AlterTable) -> Result<Quer
         alter.apply(p, op)?;
     }
     alter.finish(p)
+}
+
+/// True for the operations that would break a view's stored query: renaming the table
+/// or a column, dropping a column.
+fn changes_what_views_read(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::RenameTable { .. } | Op::RenameColumn { .. } | Op::DropColumn { .. }
+    )
 }
 
 fn unsupported(what: &str) -> Error {

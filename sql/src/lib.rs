@@ -84,8 +84,9 @@
 //!   temporary and recursive views, `ALTER VIEW`, view options (`WITH (...)`, `WITH
 //!   CHECK OPTION`); CREATE OR REPLACE does not check the old columns' types, and a
 //!   view's `*` is expanded at each use, not at CREATE VIEW (the view keeps its column
-//!   count; a column dropped under it makes using it an error, where PostgreSQL refuses
-//!   the ALTER TABLE).
+//!   count); `ALTER TABLE` renaming a table a view reads, or renaming or dropping one of
+//!   its columns, is refused while the view exists (PostgreSQL follows a rename and
+//!   refuses only to drop a column the view uses).
 //! - Queries: expressions with aliases, `WHERE`, `AND/OR/NOT`, arithmetic, `%`, `||`,
 //!   `IN (...)`, `BETWEEN`, `[I]LIKE`, `IS [NOT] NULL/TRUE/FALSE`, `IS [NOT] DISTINCT
 //!   FROM`, `CASE`, `CAST`/`::`,

@@ -25,9 +25,10 @@
 //! definitions it read, so CREATE OR REPLACE VIEW makes it plan again.
 //!
 //! Simplifications, named: a view's `SELECT *` is expanded at each use, not at CREATE
-//! VIEW (a column added to the table later is not shown: the view keeps its column count,
-//! but a column dropped from under it makes using the view an error rather than being
-//! refused by ALTER TABLE); CREATE OR REPLACE checks that the old columns keep their names
+//! VIEW (a column added to the table later is not shown: the view keeps its column
+//! count); since the query is stored as text, ALTER TABLE renaming a table a view reads,
+//! or renaming or dropping its columns, is refused while the view exists (PostgreSQL
+//! rewrites the view on a rename); CREATE OR REPLACE checks that the old columns keep their names
 //! and positions, not their types (isolde does not type a query's output statically); rows
 //! are never written through a view (PostgreSQL updates simple views; isolde says 0A000).
 
@@ -353,6 +354,20 @@ pub(crate) fn drop_dependents(
     }])
 }
 
+/// 0A000 if a view reads table `name`: for ALTER TABLE operations that would break the
+/// view's stored query (PostgreSQL rewrites views on a rename and refuses to drop a column
+/// a view uses; isolde keeps a view's query as text and asks for the view to go first).
+pub(crate) fn refuse_if_read_by_views(p: &Planner<'_, '_>, name: &str) -> Result<()> {
+    let views = all_views(p)?;
+    match views.iter().find(|v| v.depends_on.iter().any(|d| d == name)) {
+        Some(v) => Err(Error::FeatureNotSupported(format!(
+            "renaming table \"{name}\", or renaming or dropping its columns, while view \"{}\" reads it",
+            v.name
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Appends the views that depend on `on` (of `on_kind`), depth first in the order they
 /// were created, as PostgreSQL lists them: (dependent, what it depends on, its kind).
 fn dependents_of(
@@ -413,6 +428,15 @@ mod tests {
         for cut in 0..bytes.len() {
             assert_eq!(View::decode(&bytes[..cut]).unwrap_err().sqlstate(), "XX001");
         }
+    }
+
+    #[test]
+    fn a_table_definition_is_never_taken_for_a_view() {
+        // Table definitions start with their format version (1 to 4 so far).
+        for version in 1..=4u8 {
+            assert!(!is_view(&[version, 0, 0, 0, 0]));
+        }
+        assert!(!is_view(&[]));
     }
 
     #[test]

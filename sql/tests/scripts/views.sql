@@ -62,6 +62,16 @@ SELECT * FROM vv;
 DROP VIEW v CASCADE;
 SELECT count(*) FROM t;
 
+-- An ALTER TABLE that would break the stored query of a view reading the table is
+-- refused (0A000: PostgreSQL renames along, isolde asks for the view to go first);
+-- adding a column is not, and a view keeps its columns (its * meant the columns then).
+CREATE VIEW star AS SELECT * FROM t;
+ALTER TABLE t RENAME TO u;
+ALTER TABLE t RENAME COLUMN a TO aa;
+ALTER TABLE t ADD COLUMN c INT;
+SELECT * FROM totals;
+SELECT * FROM star ORDER BY id;
+
 -- DDL is transactional: a rolled-back CREATE VIEW leaves nothing.
 BEGIN;
 CREATE VIEW gone AS SELECT 1 AS one;
