@@ -1,9 +1,13 @@
 //! Views beyond one session's script: a view survives a restart (from a checkpoint and
 //! from the WAL), a prepared statement reading a view plans again when the view is
-//! replaced or a table under it changes, and a view another transaction is creating is
-//! invisible until it commits.
+//! replaced or a table under it changes, a view another transaction is creating is
+//! invisible until it commits, and DROP TABLE waits for a transaction creating a view
+//! over the table (then refuses, as the view depends on it).
 
 mod common;
+
+use std::thread;
+use std::time::Duration;
 
 use common::{ok, sessions};
 use isolde_sql::{QueryResult, Session, Value};
@@ -136,5 +140,25 @@ fn a_view_being_created_is_invisible_to_others_until_commit() {
         "42P01"
     );
     ok(&mut a, "COMMIT");
+    assert_eq!(rows(&mut b, "SELECT count(*) FROM v"), [["0"]]);
+}
+
+#[test]
+fn drop_table_waits_for_a_view_being_created_over_it_then_refuses() {
+    let (mut a, mut b) = sessions("CREATE TABLE t (id INT PRIMARY KEY)");
+    ok(&mut a, "BEGIN");
+    ok(&mut a, "CREATE VIEW v AS SELECT id FROM t");
+    let h = thread::spawn(move || {
+        let r = b.execute("DROP TABLE t");
+        (b, r)
+    });
+    thread::sleep(Duration::from_millis(150));
+    assert!(
+        !h.is_finished(),
+        "DROP TABLE waits for the view's transaction"
+    );
+    ok(&mut a, "COMMIT");
+    let (mut b, r) = h.join().unwrap();
+    assert_eq!(r.unwrap_err().sqlstate(), "2BP01");
     assert_eq!(rows(&mut b, "SELECT count(*) FROM v"), [["0"]]);
 }
