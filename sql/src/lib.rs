@@ -91,7 +91,8 @@
 //!   `GROUP BY` and `HAVING`, inner,
 //!   left and cross joins (nested loops), `JOIN ... USING (cols)` and `NATURAL [LEFT]
 //!   JOIN` (the merged columns first in `*`, as in PostgreSQL), subqueries in `FROM`, scalar / `IN` /
-//!   `EXISTS` subqueries (correlated too), `SELECT` without `FROM`, `VALUES`,
+//!   `EXISTS` subqueries (correlated too), `x op ANY / SOME / ALL (subquery)` for `=`,
+//!   `<>`, `<`, `<=`, `>`, `>=` (correlated too; NULLs as in PostgreSQL), `SELECT` without `FROM`, `VALUES`,
 //!   `UNION`/`INTERSECT`/`EXCEPT [ALL]`, `EXPLAIN`, `WITH` queries (not recursive;
 //!   before a `SELECT`, `INSERT`, `UPDATE` or `DELETE`), each planned once and run at
 //!   most once per statement, its rows shared by every reference.
@@ -121,7 +122,7 @@
 //! a NUMERIC (PostgreSQL computes them exactly to digits of its own; cast to double
 //! precision), `log(b, x)`, `md5`; the parser rejects `BETWEEN SYMMETRIC` and `TRIM(LEADING
 //! FROM s)` without characters (42601); `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
-//! `DELETE` inside `WITH`, a `WITH` query that refers to an enclosing query's columns
+//! `DELETE` inside `WITH`, arrays (so `ANY` / `ALL` over a subquery only), a `WITH` query that refers to an enclosing query's columns
 //! used from inside a subquery, `RIGHT`/`FULL` joins (so `USING` and `NATURAL` only with
 //! inner and left ones), an alias on a parenthesised join, window functions,
 //! `ALTER TABLE ... ALTER COLUMN ... TYPE`, adding or dropping a primary key or one of its

@@ -32,6 +32,7 @@ use crate::types::{DataType, Value};
 
 mod access;
 mod grouping;
+mod quantified;
 mod typing;
 
 use grouping::{ungrouped_outer_column, Aggregation};
@@ -1658,7 +1659,9 @@ impl<'a, 'e> Planner<'a, 'e> {
             ast::Expr::Subquery(q) => {
                 let (sub, width) = self.subquery(q, scope, grouping)?;
                 if width != 1 {
-                    return Err(Error::Syntax("subquery must return only one column".into()));
+                    return Err(Error::SyntaxRule(
+                        "subquery must return only one column".into(),
+                    ));
                 }
                 Expr::Subquery(sub)
             }
@@ -1677,7 +1680,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 let x = self.expr(expr, scope, grouping.as_deref_mut())?;
                 let (sub, width) = self.subquery(subquery, scope, grouping)?;
                 if width != 1 {
-                    return Err(Error::Syntax("subquery has too many columns".into()));
+                    return Err(Error::SyntaxRule("subquery has too many columns".into()));
                 }
                 Expr::InSubquery {
                     expr: Box::new(x),
@@ -1685,6 +1688,17 @@ impl<'a, 'e> Planner<'a, 'e> {
                     negated: *negated,
                 }
             }
+            ast::Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            } => return self.quantified(left, compare_op, right, false, scope, grouping),
+            ast::Expr::AllOp {
+                left,
+                compare_op,
+                right,
+            } => return self.quantified(left, compare_op, right, true, scope, grouping),
             ast::Expr::Interval(i) => Expr::Const(Value::Interval(interval_literal(i)?)),
             ast::Expr::Extract { field, expr, .. } => {
                 let field = Expr::Const(Value::Text(extract_field(field)));
