@@ -224,6 +224,7 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             Ok(rows)
         }
         Plan::Distinct { source } => Ok(distinct(run(source, env)?)),
+        Plan::DistinctOn { source, columns } => Ok(distinct_on(run(source, env)?, columns)),
         Plan::SetOperation {
             op,
             all,
@@ -354,6 +355,17 @@ fn distinct(rows: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
     let mut seen = std::collections::HashSet::new();
     rows.into_iter()
         .filter(|row| seen.insert(group_key(row)))
+        .collect()
+}
+
+/// The first row of each set of `rows` with equal values in `columns`.
+fn distinct_on(rows: Vec<Vec<Value>>, columns: &[usize]) -> Vec<Vec<Value>> {
+    let mut seen = std::collections::HashSet::new();
+    rows.into_iter()
+        .filter(|row| {
+            let on: Vec<Value> = columns.iter().map(|&c| row[c].clone()).collect();
+            seen.insert(group_key(&on))
+        })
         .collect()
 }
 

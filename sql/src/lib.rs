@@ -85,7 +85,9 @@
 //!   `random()`, `pg_sleep(seconds)`, `txid_current()` (the
 //!   transaction's id), `nextval`, `currval`, `setval`, `lastval` (not transactional,
 //!   as in PostgreSQL: see [`sequence`]); `ORDER BY` (positions,
-//!   aliases, expressions, `NULLS FIRST/LAST`), `LIMIT`/`OFFSET`, `DISTINCT`,
+//!   aliases, expressions, `NULLS FIRST/LAST`), `LIMIT`/`OFFSET`, `OFFSET n ROW[S]`,
+//!   `FETCH {FIRST | NEXT} [n] ROW[S] ONLY`, `DISTINCT`, `DISTINCT ON (...)` (the
+//!   ORDER BY must start with its expressions: 42P10),
 //!   `count/sum/min/max/avg/string_agg/bool_and/bool_or/every` (with `DISTINCT` and
 //!   `FILTER (WHERE ...)`) with
 //!   `GROUP BY` and `HAVING`, inner,
@@ -122,7 +124,8 @@
 //! a NUMERIC (PostgreSQL computes them exactly to digits of its own; cast to double
 //! precision), `log(b, x)`, `md5`; the parser rejects `BETWEEN SYMMETRIC` and `TRIM(LEADING
 //! FROM s)` without characters (42601); `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
-//! `DELETE` inside `WITH`, arrays (so `ANY` / `ALL` over a subquery only), a `WITH` query that refers to an enclosing query's columns
+//! `DELETE` inside `WITH`, arrays (so `ANY` / `ALL` over a subquery only), `FETCH ...
+//! WITH TIES`, a `FETCH FIRST` count other than a number or NULL (a syntax error here), a `WITH` query that refers to an enclosing query's columns
 //! used from inside a subquery, `RIGHT`/`FULL` joins (so `USING` and `NATURAL` only with
 //! inner and left ones), an alias on a parenthesised join, window functions,
 //! `ALTER TABLE ... ALTER COLUMN ... TYPE`, adding or dropping a primary key or one of its

@@ -219,6 +219,12 @@ pub enum Plan {
     Distinct {
         source: Box<Plan>,
     },
+    /// `DISTINCT ON`: the first row of each set of rows with equal values (NULLs
+    /// equal) in `columns`, in the order the rows come in.
+    DistinctOn {
+        source: Box<Plan>,
+        columns: Vec<usize>,
+    },
     /// `left UNION / INTERSECT / EXCEPT [ALL] right`, both of the same width.
     SetOperation {
         op: SetOp,
@@ -340,6 +346,11 @@ impl Plan {
             }
             Plan::Distinct { source } => {
                 out.push(format!("{line}Distinct"));
+                source.explain(out, depth + 1);
+                return;
+            }
+            Plan::DistinctOn { source, .. } => {
+                out.push(format!("{line}Distinct On"));
                 source.explain(out, depth + 1);
                 return;
             }

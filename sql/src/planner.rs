@@ -31,6 +31,7 @@ use crate::stack_depth;
 use crate::types::{DataType, Value};
 
 mod access;
+mod distinct_on;
 mod grouping;
 mod quantified;
 mod typing;
@@ -567,9 +568,6 @@ impl<'a, 'e> Planner<'a, 'e> {
     }
 
     fn query_body(&mut self, q: &ast::Query) -> Result<Planned> {
-        if q.fetch.is_some() {
-            return Err(unsupported("FETCH"));
-        }
         let order_by = match &q.order_by {
             None => &[][..],
             Some(ast::OrderBy {
@@ -578,7 +576,10 @@ impl<'a, 'e> Planner<'a, 'e> {
             }) => &e[..],
             Some(_) => return Err(unsupported("ORDER BY ALL")),
         };
-        let (limit, offset) = self.limit(q.limit_clause.as_ref())?;
+        let (mut limit, offset) = self.limit(q.limit_clause.as_ref())?;
+        if let Some(fetch) = &q.fetch {
+            limit = self.fetch_first(fetch, limit.is_some())?;
+        }
         let locks = &q.locks;
         if let ast::SetExpr::Select(s) = q.body.as_ref() {
             return self.select(s, order_by, limit, offset, locks);
@@ -745,20 +746,44 @@ impl<'a, 'e> Planner<'a, 'e> {
             }
             ast::LimitClause::OffsetCommaLimit { offset, limit } => (Some(limit), Some(offset)),
         };
-        let mut count = |e: Option<&ast::Expr>, what: &'static str| -> Result<Option<usize>> {
-            let Some(e) = e else { return Ok(None) };
-            match self.expr(e, &Scope::default(), None)? {
-                Expr::Const(Value::Null) => Ok(None),
-                Expr::Const(Value::Integer(n)) if n >= 0 => Ok(Some(n as usize)),
-                Expr::Const(Value::Integer(_)) => Err(Error::NegativeRowCount(what)),
-                _ => Err(Error::DatatypeMismatch(format!(
-                    "argument of {what} must be an integer constant"
-                ))),
-            }
-        };
-        let limit = count(limit, "LIMIT")?;
-        let offset = count(offset, "OFFSET")?.unwrap_or(0);
+        let limit = self.row_count(limit, "LIMIT")?;
+        let offset = self.row_count(offset, "OFFSET")?.unwrap_or(0);
         Ok((limit, offset))
+    }
+
+    /// `FETCH { FIRST | NEXT } [n] { ROW | ROWS } ONLY`, the standard's spelling of
+    /// `LIMIT n` (one row without `n`), which PostgreSQL takes in its place, not with it.
+    fn fetch_first(&mut self, fetch: &ast::Fetch, limit_given: bool) -> Result<Option<usize>> {
+        if fetch.percent {
+            return Err(Error::SyntaxRule(
+                "syntax error at or near \"PERCENT\"".into(),
+            ));
+        }
+        if limit_given {
+            return Err(Error::SyntaxRule(
+                "syntax error at or near \"FETCH\"".into(),
+            ));
+        }
+        if fetch.with_ties {
+            return Err(unsupported("FETCH ... WITH TIES"));
+        }
+        match &fetch.quantity {
+            Some(n) => self.row_count(Some(n), "LIMIT"),
+            None => Ok(Some(1)),
+        }
+    }
+
+    /// The constant row count of a LIMIT or OFFSET clause, None for NULL or none.
+    fn row_count(&mut self, e: Option<&ast::Expr>, what: &'static str) -> Result<Option<usize>> {
+        let Some(e) = e else { return Ok(None) };
+        match self.expr(e, &Scope::default(), None)? {
+            Expr::Const(Value::Null) => Ok(None),
+            Expr::Const(Value::Integer(n)) if n >= 0 => Ok(Some(n as usize)),
+            Expr::Const(Value::Integer(_)) => Err(Error::NegativeRowCount(what)),
+            _ => Err(Error::DatatypeMismatch(format!(
+                "argument of {what} must be an integer constant"
+            ))),
+        }
     }
 
     fn select(
@@ -782,10 +807,10 @@ impl<'a, 'e> Planner<'a, 'e> {
         {
             return Err(unsupported("this SELECT clause"));
         }
-        let distinct = match &s.distinct {
-            None | Some(ast::Distinct::All) => false,
-            Some(ast::Distinct::Distinct) => true,
-            Some(ast::Distinct::On(_)) => return Err(unsupported("DISTINCT ON")),
+        let (distinct, on) = match &s.distinct {
+            None | Some(ast::Distinct::All) => (false, None),
+            Some(ast::Distinct::Distinct) => (true, None),
+            Some(ast::Distinct::On(on)) => (false, Some(on)),
         };
         let (mut plan, scope) = self.from(&s.from)?;
         if let Some(w) = &s.selection {
@@ -815,6 +840,9 @@ impl<'a, 'e> Planner<'a, 'e> {
             s.having.as_ref(),
             order_by,
         )?;
+        if let Some(on) = on {
+            post.distinct_on = Some(self.distinct_on(on, &scope, &mut aggregation, &mut post)?);
+        }
         if !known && aggregation.aggregates.is_empty() {
             return self.finish_select(plan, post, distinct, limit, offset, locks, false);
         }
@@ -980,6 +1008,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             keys,
             order_text: self.explain_text(|| order_text(order_by)),
             having,
+            distinct_on: None,
         })
     }
 
@@ -1038,7 +1067,9 @@ impl<'a, 'e> Planner<'a, 'e> {
                 ));
             }
             match &mut plan {
-                Plan::Scan { lock, .. } if !aggregated && !distinct => {
+                Plan::Scan { lock, .. }
+                    if !aggregated && !distinct && post.distinct_on.is_none() =>
+                {
                     *lock = Some(Box::new(Locking {
                         rows,
                         order: post.keys.clone(),
@@ -1075,6 +1106,12 @@ impl<'a, 'e> Planner<'a, 'e> {
                 source: Box::new(plan),
                 keys: post.keys,
                 text: post.order_text,
+            };
+        }
+        if let Some(columns) = post.distinct_on {
+            plan = Plan::DistinctOn {
+                source: Box::new(plan),
+                columns,
             };
         }
         if limit.is_some() || offset > 0 {
@@ -1944,6 +1981,8 @@ struct PostSelect {
     keys: Vec<SortKey>,
     order_text: String,
     having: Option<(Expr, String)>,
+    /// The columns of `SELECT DISTINCT ON (...)` ([`distinct_on`]).
+    distinct_on: Option<Vec<usize>>,
 }
 
 /// The row locking that a query's locking clauses ask for, if any: as in PostgreSQL, the
