@@ -185,15 +185,17 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
         Plan::Join {
             left,
             right,
-            left_outer,
+            kind,
             on,
+            left_width,
             right_width,
         } => {
             let right_rows = run(right, env)?;
+            let mut right_matched = vec![false; right_rows.len()];
             let mut out = Vec::new();
             for l in run(left, env)? {
                 let mut matched = false;
-                for r in &right_rows {
+                for (r, r_matched) in right_rows.iter().zip(&mut right_matched) {
                     let mut row = l.clone();
                     row.extend(r.iter().cloned());
                     if let Some((cond, _)) = on {
@@ -202,11 +204,23 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
                         }
                     }
                     matched = true;
+                    *r_matched = true;
                     out.push(row);
                 }
-                if *left_outer && !matched {
+                if kind.keeps_left() && !matched {
                     let mut row = l;
                     row.extend(std::iter::repeat_n(Value::Null, *right_width));
+                    out.push(row);
+                }
+            }
+            if kind.keeps_right() {
+                for (r, _) in right_rows
+                    .into_iter()
+                    .zip(right_matched)
+                    .filter(|(_, m)| !m)
+                {
+                    let mut row = vec![Value::Null; *left_width];
+                    row.extend(r);
                     out.push(row);
                 }
             }

@@ -91,8 +91,9 @@
 //!   `count/sum/min/max/avg/string_agg/bool_and/bool_or/every` (with `DISTINCT` and
 //!   `FILTER (WHERE ...)`) with
 //!   `GROUP BY` and `HAVING`, inner,
-//!   left and cross joins (nested loops), `JOIN ... USING (cols)` and `NATURAL [LEFT]
-//!   JOIN` (the merged columns first in `*`, as in PostgreSQL), subqueries in `FROM`, scalar / `IN` /
+//!   `LEFT`, `RIGHT`, `FULL [OUTER]` and cross joins (nested loops), `JOIN ... USING
+//!   (cols)` and `NATURAL` joins (the merged columns first in `*`, as in PostgreSQL; in a
+//!   FULL join a merged column is the value of whichever side has the row), subqueries in `FROM`, scalar / `IN` /
 //!   `EXISTS` subqueries (correlated too), `x op ANY / SOME / ALL (subquery)` for `=`,
 //!   `<>`, `<`, `<=`, `>`, `>=` (correlated too; NULLs as in PostgreSQL), `SELECT` without `FROM`, `VALUES`,
 //!   `UNION`/`INTERSECT`/`EXCEPT [ALL]`, `EXPLAIN`, `WITH` queries (not recursive;
@@ -126,8 +127,7 @@
 //! FROM s)` without characters (42601); `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
 //! `DELETE` inside `WITH`, arrays (so `ANY` / `ALL` over a subquery only), `FETCH ...
 //! WITH TIES`, a `FETCH FIRST` count other than a number or NULL (a syntax error here), a `WITH` query that refers to an enclosing query's columns
-//! used from inside a subquery, `RIGHT`/`FULL` joins (so `USING` and `NATURAL` only with
-//! inner and left ones), an alias on a parenthesised join, window functions,
+//! used from inside a subquery, an alias on a parenthesised join, window functions,
 //! `ALTER TABLE ... ALTER COLUMN ... TYPE`, adding or dropping a primary key or one of its
 //! columns, dropping a table's only column, `ALTER SEQUENCE`, the `time` and `timetz` types, infinite
 //! dates and timestamps, fractional-second precisions (`timestamp(3)`), time zones other

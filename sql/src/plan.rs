@@ -70,6 +70,31 @@ pub struct Aggregate {
     pub filter: Option<Expr>,
 }
 
+/// Which rows of a join's sides without a match it keeps, extended with NULLs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinKind {
+    /// None: only the pairs the condition accepts.
+    Inner,
+    /// The left side's (`LEFT [OUTER] JOIN`).
+    Left,
+    /// The right side's (`RIGHT [OUTER] JOIN`).
+    Right,
+    /// Both sides' (`FULL [OUTER] JOIN`).
+    Full,
+}
+
+impl JoinKind {
+    /// True if unmatched left rows are kept.
+    pub fn keeps_left(self) -> bool {
+        matches!(self, JoinKind::Left | JoinKind::Full)
+    }
+
+    /// True if unmatched right rows are kept.
+    pub fn keeps_right(self) -> bool {
+        matches!(self, JoinKind::Right | JoinKind::Full)
+    }
+}
+
 /// The three set operations of SQL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetOp {
@@ -196,12 +221,15 @@ pub enum Plan {
         source: Box<Plan>,
         exprs: Vec<Expr>,
     },
-    /// Nested-loop join; the right side is run once and kept in memory.
+    /// Nested-loop join; the right side is run once and kept in memory. The rows of
+    /// the pairs come first, in the left side's order, then the right rows without a
+    /// match (for RIGHT and FULL joins), in the right side's order.
     Join {
         left: Box<Plan>,
         right: Box<Plan>,
-        left_outer: bool,
+        kind: JoinKind,
         on: Option<(Expr, String)>,
+        left_width: usize,
         right_width: usize,
     },
     /// Groups by `group_by`; outputs the group values then the aggregate values.
@@ -316,14 +344,15 @@ impl Plan {
             Plan::Join {
                 left,
                 right,
-                left_outer,
+                kind,
                 on,
                 ..
             } => {
-                let kind = if *left_outer {
-                    "Left Join"
-                } else {
-                    "Inner Join"
+                let kind = match kind {
+                    JoinKind::Inner => "Inner Join",
+                    JoinKind::Left => "Left Join",
+                    JoinKind::Right => "Right Join",
+                    JoinKind::Full => "Full Join",
                 };
                 let _ = write!(line, "Nested Loop {kind}");
                 if let Some((_, text)) = on {

@@ -23,8 +23,8 @@ use crate::error::{Error, Result};
 use crate::executor::Env;
 use crate::expression::{BinaryOp, Expr, Function, SequenceFunction, Subquery};
 use crate::plan::{
-    Access, Aggregate, AggregateFunction, LockWait, Locking, Plan, RowLocking, SetOp, SharedCte,
-    SortKey,
+    Access, Aggregate, AggregateFunction, JoinKind, LockWait, Locking, Plan, RowLocking, SetOp,
+    SharedCte, SortKey,
 };
 use crate::plan_cache::Recorder;
 use crate::stack_depth;
@@ -1141,14 +1141,18 @@ impl<'a, 'e> Planner<'a, 'e> {
             let (mut plan, mut scope) = self.table_factor(&twj.relation)?;
             for join in &twj.joins {
                 let (right, rscope) = self.table_factor(&join.relation)?;
-                let (left_outer, constraint) = match &join.join_operator {
-                    ast::JoinOperator::Join(c) | ast::JoinOperator::Inner(c) => (false, Some(c)),
-                    ast::JoinOperator::Left(c) | ast::JoinOperator::LeftOuter(c) => (true, Some(c)),
-                    ast::JoinOperator::CrossJoin(_) => (false, None),
-                    ast::JoinOperator::Right(_) | ast::JoinOperator::RightOuter(_) => {
-                        return Err(unsupported("RIGHT JOIN"))
+                let (kind, constraint) = match &join.join_operator {
+                    ast::JoinOperator::Join(c) | ast::JoinOperator::Inner(c) => {
+                        (JoinKind::Inner, Some(c))
                     }
-                    ast::JoinOperator::FullOuter(_) => return Err(unsupported("FULL JOIN")),
+                    ast::JoinOperator::Left(c) | ast::JoinOperator::LeftOuter(c) => {
+                        (JoinKind::Left, Some(c))
+                    }
+                    ast::JoinOperator::Right(c) | ast::JoinOperator::RightOuter(c) => {
+                        (JoinKind::Right, Some(c))
+                    }
+                    ast::JoinOperator::FullOuter(c) => (JoinKind::Full, Some(c)),
+                    ast::JoinOperator::CrossJoin(_) => (JoinKind::Inner, None),
                     _ => return Err(unsupported("this kind of join")),
                 };
                 let merged = match constraint {
@@ -1172,25 +1176,27 @@ impl<'a, 'e> Planner<'a, 'e> {
                 plan = Plan::Join {
                     left: Box::new(plan),
                     right: Box::new(right),
-                    left_outer,
+                    kind,
                     on,
+                    left_width,
                     right_width,
                 };
                 if let Some(pairs) = merged {
-                    (plan, scope) = merge_columns(plan, scope, left_width, &pairs);
+                    (plan, scope) = merge_columns(plan, scope, left_width, &pairs, kind);
                 }
             }
             result = Some(match result {
                 None => (plan, scope),
                 Some((left, mut lscope)) => {
-                    let right_width = scope.len();
+                    let (left_width, right_width) = (lscope.len(), scope.len());
                     lscope.join(scope)?;
                     (
                         Plan::Join {
                             left: Box::new(left),
                             right: Box::new(plan),
-                            left_outer: false,
+                            kind: JoinKind::Inner,
                             on: None,
+                            left_width,
                             right_width,
                         },
                         lscope,
@@ -2109,22 +2115,37 @@ fn merged_condition(
 }
 
 /// The rows of a USING or NATURAL join with the merged columns first, as PostgreSQL
-/// puts them: each is the left side's value (the joins here are inner or left ones), and
-/// the columns it merged are hidden from unqualified names and `*`.
+/// puts them: each is the left side's value, the right side's in a RIGHT join, and the
+/// first not NULL of the two in a FULL join; the columns it merged are hidden from
+/// unqualified names and `*`.
 fn merge_columns(
     plan: Plan,
     scope: Scope,
     left_width: usize,
     pairs: &[(usize, usize)],
+    kind: JoinKind,
 ) -> (Plan, Scope) {
     let width = scope.len();
     let mut merged = Scope::default();
     let mut exprs = Vec::with_capacity(pairs.len() + width);
-    for &(l, _) in pairs {
+    for &(l, r) in pairs {
+        let r = left_width + r;
         merged.columns.push((None, scope.columns[l].1.clone()));
-        merged.types.push(scope.column_type(l));
+        // As PostgreSQL: the side whose rows are all kept gives the value, and a FULL
+        // join takes whichever side has the row.
+        let (column, ty) = match kind {
+            JoinKind::Inner | JoinKind::Left => (Expr::Column(l), scope.column_type(l)),
+            JoinKind::Right => (Expr::Column(r), scope.column_type(r)),
+            JoinKind::Full => (
+                Expr::Call(Function::Coalesce, vec![Expr::Column(l), Expr::Column(r)]),
+                scope
+                    .column_type(l)
+                    .filter(|t| Some(*t) == scope.column_type(r)),
+            ),
+        };
+        merged.types.push(ty);
         merged.hidden.push(false);
-        exprs.push(Expr::Column(l));
+        exprs.push(column);
     }
     exprs.extend((0..width).map(Expr::Column));
     let mut rest = scope;
