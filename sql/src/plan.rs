@@ -9,6 +9,7 @@ use isolde_txn::LockMode;
 use crate::catalog::{Table, ROW_ID};
 use crate::expression::Expr;
 use crate::types::Value;
+use crate::window::WindowCall;
 
 /// How a scan finds a table's rows.
 #[derive(Debug)]
@@ -247,6 +248,11 @@ pub enum Plan {
     Distinct {
         source: Box<Plan>,
     },
+    /// Window functions: each row with the value of each call appended.
+    Window {
+        source: Box<Plan>,
+        calls: Vec<WindowCall>,
+    },
     /// `DISTINCT ON`: the first row of each set of rows with equal values (NULLs
     /// equal) in `columns`, in the order the rows come in.
     DistinctOn {
@@ -375,6 +381,11 @@ impl Plan {
             }
             Plan::Distinct { source } => {
                 out.push(format!("{line}Distinct"));
+                source.explain(out, depth + 1);
+                return;
+            }
+            Plan::Window { source, .. } => {
+                out.push(format!("{line}WindowAgg"));
                 source.explain(out, depth + 1);
                 return;
             }

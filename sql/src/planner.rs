@@ -29,14 +29,17 @@ use crate::plan::{
 use crate::plan_cache::Recorder;
 use crate::stack_depth;
 use crate::types::{DataType, Value};
+use crate::window::WindowCall;
 
 mod access;
 mod distinct_on;
 mod grouping;
 mod quantified;
 mod typing;
+mod window;
 
 use grouping::{ungrouped_outer_column, Aggregation};
+use window::Windows;
 
 /// The columns an input row carries.
 #[derive(Clone, Debug, Default)]
@@ -166,6 +169,8 @@ pub struct Planner<'a, 'e> {
     /// How deep the query being planned sits in subqueries and `WITH` queries: 0 for a
     /// statement's own query (a locking clause is planned there only).
     nesting: usize,
+    /// Whether window functions may appear in what is being planned ([`window`]).
+    windows: Windows,
 }
 
 /// A query named by `WITH`, in scope for the queries after it.
@@ -432,6 +437,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             outer_refs: 0,
             ctes: Vec::new(),
             nesting: 0,
+            windows: Windows::Forbidden("here"),
         }
     }
 
@@ -786,7 +792,20 @@ impl<'a, 'e> Planner<'a, 'e> {
         }
     }
 
+    /// Plans a SELECT; window functions are allowed in its own select list and ORDER BY
+    /// only, not in those of the query it may be a subquery of.
     fn select(
+        &mut self,
+        s: &ast::Select,
+        order_by: &[ast::OrderByExpr],
+        limit: Option<usize>,
+        offset: usize,
+        locks: &[ast::LockClause],
+    ) -> Result<Planned> {
+        self.without_windows("here", |p| p.plan_select(s, order_by, limit, offset, locks))
+    }
+
+    fn plan_select(
         &mut self,
         s: &ast::Select,
         order_by: &[ast::OrderByExpr],
@@ -814,7 +833,7 @@ impl<'a, 'e> Planner<'a, 'e> {
         };
         let (mut plan, scope) = self.from(&s.from)?;
         if let Some(w) = &s.selection {
-            let predicate = self.expr(w, &scope, None)?;
+            let predicate = self.without_windows("in WHERE", |p| p.expr(w, &scope, None))?;
             let text = self.explain_text(|| w.to_string());
             plan = add_filter(plan, predicate, text, self.env);
         }
@@ -825,7 +844,8 @@ impl<'a, 'e> Planner<'a, 'e> {
         let mut keys = Vec::new();
         let mut key_texts = Vec::new();
         for g in group_exprs {
-            let (key, text) = self.group_key(g, &s.projection, &scope)?;
+            let (key, text) =
+                self.without_windows("in GROUP BY", |p| p.group_key(g, &s.projection, &scope))?;
             keys.push(key);
             key_texts.push(text);
         }
@@ -833,15 +853,24 @@ impl<'a, 'e> Planner<'a, 'e> {
         // then is it known whether the query aggregates without GROUP BY or HAVING.
         let known = !keys.is_empty() || s.having.is_some();
         let mut aggregation = Aggregation::new(&scope, known.then_some(&keys[..]));
-        let mut post = self.select_list(
-            &s.projection,
-            &scope,
-            &mut aggregation,
-            s.having.as_ref(),
-            order_by,
-        )?;
-        if let Some(on) = on {
-            post.distinct_on = Some(self.distinct_on(on, &scope, &mut aggregation, &mut post)?);
+        let (mut post, windows) = self.with_windows(|p| {
+            let mut post = p.select_list(
+                &s.projection,
+                &scope,
+                &mut aggregation,
+                s.having.as_ref(),
+                order_by,
+            )?;
+            if let Some(on) = on {
+                post.distinct_on = Some(p.distinct_on(on, &scope, &mut aggregation, &mut post)?);
+            }
+            Ok(post)
+        })?;
+        post.windows = windows;
+        if !post.windows.is_empty() && (known || !aggregation.aggregates.is_empty()) {
+            return Err(unsupported(
+                "window functions in a query with GROUP BY, HAVING or aggregates",
+            ));
         }
         if !known && aggregation.aggregates.is_empty() {
             return self.finish_select(plan, post, distinct, limit, offset, locks, false);
@@ -975,7 +1004,7 @@ impl<'a, 'e> Planner<'a, 'e> {
         }
         let having = match having {
             Some(h) => Some((
-                self.expr(h, scope, Some(aggregation))?,
+                self.without_windows("in HAVING", |p| p.expr(h, scope, Some(aggregation)))?,
                 self.explain_text(|| h.to_string()),
             )),
             None => None,
@@ -1009,6 +1038,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             order_text: self.explain_text(|| order_text(order_by)),
             having,
             distinct_on: None,
+            windows: Vec::new(),
         })
     }
 
@@ -1060,6 +1090,9 @@ impl<'a, 'e> Planner<'a, 'e> {
             };
         }
         let locking = row_locking(locks)?;
+        if locking.is_some() && !post.windows.is_empty() {
+            return Err(unsupported("FOR UPDATE/FOR SHARE with window functions"));
+        }
         if let Some(rows) = locking {
             if self.nesting > 0 {
                 return Err(unsupported(
@@ -1081,6 +1114,12 @@ impl<'a, 'e> Planner<'a, 'e> {
                     "FOR UPDATE/FOR SHARE with joins, subqueries in FROM, aggregates or DISTINCT",
                 )),
             }
+        }
+        if !post.windows.is_empty() {
+            plan = Plan::Window {
+                source: Box::new(plan),
+                calls: post.windows,
+            };
         }
         let width = post.exprs.len();
         let hidden = width > post.visible;
@@ -1168,7 +1207,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 let on = match (constraint, &merged) {
                     (_, Some(pairs)) => merged_condition(&scope, left_width, pairs),
                     (Some(ast::JoinConstraint::On(e)), None) => Some((
-                        self.expr(e, &scope, None)?,
+                        self.without_windows("in JOIN conditions", |p| p.expr(e, &scope, None))?,
                         self.explain_text(|| e.to_string()),
                     )),
                     _ => None,
@@ -1794,8 +1833,16 @@ impl<'a, 'e> Planner<'a, 'e> {
         mut grouping: Option<&mut Aggregation>,
     ) -> Result<Expr> {
         let name = object_name(&f.name)?;
-        if f.over.is_some() || !f.within_group.is_empty() {
-            return Err(unsupported(format!("{name} with OVER / WITHIN GROUP")));
+        if !f.within_group.is_empty() {
+            return Err(unsupported(format!("{name} with WITHIN GROUP")));
+        }
+        if f.over.is_some() {
+            return self.window_call(f, scope);
+        }
+        if matches!(name.as_str(), "row_number" | "rank" | "dense_rank") {
+            return Err(Error::WrongObjectType(format!(
+                "window function {name} requires an OVER clause"
+            )));
         }
         let (args, distinct) = match &f.args {
             ast::FunctionArguments::None => (Vec::new(), false),
@@ -1826,9 +1873,8 @@ impl<'a, 'e> Planner<'a, 'e> {
             let mut compiled = Vec::new();
             for a in &args {
                 match a {
-                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a)) => {
-                        compiled.push(self.expr(a, scope, None)?)
-                    }
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a)) => compiled
+                        .push(self.without_windows("aggregate", |p| p.expr(a, scope, None))?),
                     _ if star => {}
                     other => return Err(unsupported(format!("argument {other}"))),
                 }
@@ -1850,7 +1896,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 )));
             };
             let filter = match &f.filter {
-                Some(w) => Some(self.expr(w, scope, None)?),
+                Some(w) => Some(self.without_windows("in FILTER", |p| p.expr(w, scope, None))?),
                 None => None,
             };
             return g.add(Aggregate {
@@ -1989,6 +2035,8 @@ struct PostSelect {
     having: Option<(Expr, String)>,
     /// The columns of `SELECT DISTINCT ON (...)` ([`distinct_on`]).
     distinct_on: Option<Vec<usize>>,
+    /// The window function calls, whose values follow the input row's columns.
+    windows: Vec<WindowCall>,
 }
 
 /// The row locking that a query's locking clauses ask for, if any: as in PostgreSQL, the
