@@ -853,25 +853,31 @@ impl<'a, 'e> Planner<'a, 'e> {
         // then is it known whether the query aggregates without GROUP BY or HAVING.
         let known = !keys.is_empty() || s.having.is_some();
         let mut aggregation = Aggregation::new(&scope, known.then_some(&keys[..]));
-        let (mut post, windows) = self.with_windows(|p| {
-            let mut post = p.select_list(
-                &s.projection,
-                &scope,
-                &mut aggregation,
-                s.having.as_ref(),
-                order_by,
-            )?;
-            if let Some(on) = on {
-                post.distinct_on = Some(p.distinct_on(on, &scope, &mut aggregation, &mut post)?);
-            }
-            Ok(post)
-        })?;
-        post.windows = windows;
-        if !post.windows.is_empty() && (known || !aggregation.aggregates.is_empty()) {
-            return Err(unsupported(
-                "window functions in a query with GROUP BY, HAVING or aggregates",
-            ));
+        let plan_list = |p: &mut Self, aggregation: &mut Aggregation, window_offset| {
+            p.with_windows(window_offset, |p| {
+                let mut post = p.select_list(
+                    &s.projection,
+                    &scope,
+                    aggregation,
+                    s.having.as_ref(),
+                    order_by,
+                )?;
+                if let Some(on) = on {
+                    post.distinct_on = Some(p.distinct_on(on, &scope, aggregation, &mut post)?);
+                }
+                Ok(post)
+            })
+        };
+        let window_offset = if known { window::UNKNOWN_OFFSET } else { 0 };
+        let (mut post, mut windows) = plan_list(self, &mut aggregation, window_offset)?;
+        if !windows.is_empty() && (known || !aggregation.aggregates.is_empty()) {
+            // The window values follow the group row, whose width is known now: planned
+            // again (to the same aggregates) with their columns after it.
+            let window_offset = aggregation.aggregates.len();
+            aggregation = Aggregation::new(&scope, known.then_some(&keys[..]));
+            (post, windows) = plan_list(self, &mut aggregation, window_offset)?;
         }
+        post.windows = windows;
         if !known && aggregation.aggregates.is_empty() {
             return self.finish_select(plan, post, distinct, limit, offset, locks, false);
         }
@@ -887,6 +893,9 @@ impl<'a, 'e> Planner<'a, 'e> {
             .collect::<Result<_>>()?;
         if let Some((having, text)) = post.having.take() {
             post.having = Some((aggregation.regroup(having, &keys, &scope)?, text));
+        }
+        for call in &mut post.windows {
+            call.regroup(|e| aggregation.regroup(e, &keys, &scope))?;
         }
         let text = self.explain_text(|| aggregate_text(&key_texts));
         plan = Plan::Aggregate {
@@ -1837,7 +1846,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             return Err(unsupported(format!("{name} with WITHIN GROUP")));
         }
         if f.over.is_some() {
-            return self.window_call(f, scope);
+            return self.window_call(f, scope, grouping);
         }
         if matches!(name.as_str(), "row_number" | "rank" | "dense_rank") {
             return Err(Error::WrongObjectType(format!(

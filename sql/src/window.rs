@@ -14,8 +14,11 @@
 //!
 //! Not supported: explicit frames (`ROWS`/`RANGE`/`GROUPS ...`), named windows
 //! (`WINDOW w AS`), `DISTINCT` (nor does PostgreSQL) and `FILTER` in a window
-//! aggregate, the other window functions (`lag`, `lead`, `ntile`, ...), and window
-//! functions in a query that also groups or aggregates.
+//! aggregate, and the other window functions (`lag`, `lead`, `ntile`, ...).
+//!
+//! In a query that groups or aggregates, the window functions work on the groups, after
+//! HAVING: their arguments and definitions may use the group keys and aggregates
+//! (`rank() OVER (ORDER BY count(*) DESC)`).
 
 use std::collections::HashMap;
 
@@ -61,6 +64,18 @@ pub fn run(
 }
 
 impl WindowCall {
+    /// Rewrites each expression of the call with `f` (to read a group row instead of
+    /// an input row, in a query that groups).
+    pub(crate) fn regroup(&mut self, mut f: impl FnMut(Expr) -> Result<Expr>) -> Result<()> {
+        for e in self.partition_by.iter_mut().chain(&mut self.order_by) {
+            *e = f(std::mem::replace(e, Expr::Const(Value::Null)))?;
+        }
+        if let WindowFunction::Aggregate(Aggregate { arg: Some(e), .. }) = &mut self.function {
+            *e = f(std::mem::replace(e, Expr::Const(Value::Null)))?;
+        }
+        Ok(())
+    }
+
     /// The call's value for each of `rows`, in their order.
     fn values(&self, rows: &[Vec<Value>], env: &Env<'_>) -> Result<Vec<Value>> {
         let mut partitions: Vec<Vec<usize>> = Vec::new();

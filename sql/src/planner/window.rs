@@ -1,20 +1,30 @@
 //! Planning window function calls ([`crate::window`]): allowed in the select list and
-//! ORDER BY of a query that does not group or aggregate; 42P20 naming the clause
-//! anywhere else, as PostgreSQL words it.
+//! ORDER BY of a query (on its groups if it groups); 42P20 naming the clause
+//! anywhere else, as PostgreSQL words it (in the clauses of UPDATE, DELETE and INSERT
+//! ... VALUES the message says "here" where PostgreSQL names the statement).
 
 use sqlparser::ast;
 
-use super::{is_aggregate_name, object_name, sort_key, unsupported, Planner, Scope};
+use super::{is_aggregate_name, object_name, sort_key, unsupported, Aggregation, Planner, Scope};
 use crate::error::{Error, Result};
 use crate::expression::Expr;
 use crate::plan::{Aggregate, AggregateFunction};
 use crate::window::{WindowCall, WindowFunction};
 
+/// Where the window values of a query that groups are first planned to be: far enough
+/// after the input row that no aggregate's column is taken for one; the query is then
+/// planned again knowing the number of aggregates (see `Planner::plan_select`).
+pub(super) const UNKNOWN_OFFSET: usize = 1 << 20;
+
 /// Where window functions may appear in what is being planned.
 #[derive(Debug)]
 pub(super) enum Windows {
-    /// In the select list or ORDER BY: the calls found so far.
-    Allowed(Vec<WindowCall>),
+    /// In the select list or ORDER BY: the calls found so far, whose values are read
+    /// from the columns after the input row's, starting `offset` columns after it.
+    Allowed {
+        calls: Vec<WindowCall>,
+        offset: usize,
+    },
     /// Anywhere else: where, for the message (`in WHERE`, `in JOIN conditions`, `here`;
     /// `aggregate` and `window function` for their arguments).
     Forbidden(&'static str),
@@ -34,16 +44,22 @@ impl Planner<'_, '_> {
     }
 
     /// Runs `f` (the planning of a select list and ORDER BY) with window functions
-    /// allowed, and returns the calls it found.
+    /// allowed, their values `offset` columns after the input row's, and returns the
+    /// calls it found.
     pub(super) fn with_windows<T>(
         &mut self,
+        offset: usize,
         f: impl FnOnce(&mut Self) -> Result<T>,
     ) -> Result<(T, Vec<WindowCall>)> {
-        let saved = std::mem::replace(&mut self.windows, Windows::Allowed(Vec::new()));
+        let allowed = Windows::Allowed {
+            calls: Vec::new(),
+            offset,
+        };
+        let saved = std::mem::replace(&mut self.windows, allowed);
         let done = f(self);
         let found = std::mem::replace(&mut self.windows, saved);
         let calls = match found {
-            Windows::Allowed(calls) => calls,
+            Windows::Allowed { calls, .. } => calls,
             Windows::Forbidden(_) => Vec::new(),
         };
         Ok((done?, calls))
@@ -51,7 +67,12 @@ impl Planner<'_, '_> {
 
     /// Plans `name(args) OVER (...)`: an [`Expr::Column`] after the input row's columns,
     /// where the window node puts the call's value.
-    pub(super) fn window_call(&mut self, f: &ast::Function, scope: &Scope) -> Result<Expr> {
+    pub(super) fn window_call(
+        &mut self,
+        f: &ast::Function,
+        scope: &Scope,
+        mut grouping: Option<&mut Aggregation>,
+    ) -> Result<Expr> {
         let name = object_name(&f.name)?;
         if let Windows::Forbidden(clause) = self.windows {
             return Err(match clause {
@@ -76,22 +97,22 @@ impl Planner<'_, '_> {
         }
         let args = window_args(f, &name)?;
         let function = self.without_windows("window function", |p| {
-            p.window_function(&name, &args, scope)
+            p.window_function(&name, &args, scope, grouping.as_deref_mut())
         })?;
         let (partition_by, order_by, order) =
             self.without_windows("in window definitions", |p| {
                 let mut partition_by = Vec::new();
                 for e in &spec.partition_by {
-                    partition_by.push(p.expr(e, scope, None)?);
+                    partition_by.push(p.expr(e, scope, grouping.as_deref_mut())?);
                 }
                 let (mut order_by, mut order) = (Vec::new(), Vec::new());
                 for (i, o) in spec.order_by.iter().enumerate() {
-                    order_by.push(p.expr(&o.expr, scope, None)?);
+                    order_by.push(p.expr(&o.expr, scope, grouping.as_deref_mut())?);
                     order.push(sort_key(i, o));
                 }
                 Ok((partition_by, order_by, order))
             })?;
-        let Windows::Allowed(calls) = &mut self.windows else {
+        let Windows::Allowed { calls, offset } = &mut self.windows else {
             return Err(Error::Windowing(
                 "window functions are not allowed here".into(),
             ));
@@ -102,7 +123,7 @@ impl Planner<'_, '_> {
             order_by,
             order,
         });
-        Ok(Expr::Column(scope.len() + calls.len() - 1))
+        Ok(Expr::Column(scope.len() + *offset + calls.len() - 1))
     }
 
     fn window_function(
@@ -110,6 +131,7 @@ impl Planner<'_, '_> {
         name: &str,
         args: &[&ast::FunctionArgExpr],
         scope: &Scope,
+        grouping: Option<&mut Aggregation>,
     ) -> Result<WindowFunction> {
         let ranking = match name {
             "row_number" => Some(WindowFunction::RowNumber),
@@ -136,7 +158,7 @@ impl Planner<'_, '_> {
                 return Err(unsupported("string_agg as a window function"))
             }
             (function, [ast::FunctionArgExpr::Expr(e)]) => {
-                (function, Some(self.expr(e, scope, None)?))
+                (function, Some(self.expr(e, scope, grouping)?))
             }
             _ => return Err(no_such_function(name, args.len())),
         };

@@ -12,6 +12,13 @@ SELECT id, amount * 100 / sum(amount) OVER () AS pct FROM sales WHERE amount IS 
 SELECT id, region FROM sales ORDER BY row_number() OVER (ORDER BY id DESC) LIMIT 3;
 SELECT DISTINCT region, count(*) OVER (PARTITION BY region) AS n FROM sales ORDER BY region;
 SELECT * FROM (SELECT id, region, row_number() OVER (PARTITION BY region ORDER BY amount DESC NULLS LAST, id) AS rn FROM sales) ranked WHERE rn = 1 ORDER BY region;
+-- In a query that groups, window functions work on the groups, after HAVING, and may use group keys and aggregates.
+SELECT region, count(*) AS n, sum(amount) AS total, rank() OVER (ORDER BY count(*) DESC) AS by_size, sum(sum(amount)) OVER (ORDER BY region) AS running, count(*) OVER () AS regions FROM sales GROUP BY region ORDER BY region;
+SELECT region, row_number() OVER (ORDER BY region DESC) FROM sales GROUP BY region HAVING count(*) > 1 ORDER BY region;
+SELECT count(*), sum(count(*)) OVER (), rank() OVER () FROM sales;
+SELECT amount > 5 AS big, count(*), dense_rank() OVER (PARTITION BY amount > 5 IS NULL ORDER BY count(*)) FROM sales GROUP BY amount > 5 ORDER BY 1;
+SELECT region, rank() OVER (ORDER BY amount) FROM sales GROUP BY region;
+SELECT region, count(*) FROM sales GROUP BY region ORDER BY rank() OVER (ORDER BY max(amount) DESC NULLS LAST);
 -- Over no rows.
 SELECT id, row_number() OVER () FROM sales WHERE false;
 -- Window functions are allowed in the select list and ORDER BY only.
@@ -25,9 +32,7 @@ SELECT sum(rank() OVER ()) OVER () FROM sales;
 SELECT lower(region) OVER () FROM sales;
 SELECT rank() FROM sales;
 SELECT id, row_number() OVER () FROM sales FOR UPDATE;
--- Not supported here (0A000): explicit frames, named windows, FILTER, and window functions in a query that groups or aggregates.
+-- Not supported here (0A000): explicit frames, named windows and FILTER.
 SELECT sum(amount) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM sales;
 SELECT row_number() OVER w FROM sales WINDOW w AS (ORDER BY id);
 SELECT count(*) FILTER (WHERE amount > 5) OVER () FROM sales;
-SELECT region, count(*) OVER () FROM sales GROUP BY region;
-SELECT count(*), rank() OVER () FROM sales;
