@@ -113,7 +113,10 @@ pub fn define(
     let mut subquery = false;
     planned.walk(&mut |e| match e {
         Expr::Column(i) => columns.push(*i),
-        Expr::Subquery(_) | Expr::InSubquery { .. } | Expr::Exists { .. } => subquery = true,
+        Expr::Subquery(_)
+        | Expr::InSubquery { .. }
+        | Expr::Quantified { .. }
+        | Expr::Exists { .. } => subquery = true,
         _ => {}
     });
     if subquery {

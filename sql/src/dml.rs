@@ -32,7 +32,7 @@ use crate::check::Checks;
 use crate::error::{Error, Result};
 use crate::executor::{self, next_row_id, scan_rows, Arbiters, Env};
 use crate::expression::Expr;
-use crate::plan::{Access, Plan, RowLocking};
+use crate::plan::{Access, JoinKind, Plan, RowLocking};
 use crate::planner::{self, ident, object_name, Planner, Scope};
 use crate::session::QueryResult;
 use crate::types::{DataType, Value};
@@ -732,8 +732,9 @@ impl Target {
                 lock: None,
             }),
             right: Box::new(source),
-            left_outer: false,
+            kind: JoinKind::Inner,
             on: self.filter,
+            left_width: 0,
             right_width: 0,
         };
         join.explain(&mut lines, 1);

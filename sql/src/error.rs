@@ -188,6 +188,8 @@ pub enum Error {
     /// A relation of another kind than the statement needs (42809), such as
     /// `nextval('t')` of a table; the message is PostgreSQL's whole.
     WrongObjectType(String),
+    /// A window function where none is allowed (42P20); the message is PostgreSQL's.
+    Windowing(String),
     /// A stored row or catalog entry does not decode (XX001).
     Corrupt(String),
 }
@@ -253,6 +255,7 @@ impl Error {
             Error::DependentObjects { .. } => "2BP01",
             Error::WrongObjectType(_) => "42809",
             Error::InvalidRecursion(_) => "42P17",
+            Error::Windowing(_) => "42P20",
             Error::Corrupt(_) => "XX001",
         }
     }
@@ -624,6 +627,7 @@ impl fmt::Display for Error {
             Error::SequenceLimit(m)
             | Error::NotInPrerequisiteState(m)
             | Error::WrongObjectType(m)
+            | Error::Windowing(m)
             | Error::GeneratedAlways { message: m, .. }
             | Error::DependentObjects { message: m, .. } => f.write_str(m),
             Error::UndefinedParameter(m) => f.write_str(m),

@@ -25,11 +25,12 @@ use crate::error::{Error, Result};
 use crate::expression::{binary, BinaryOp, Expr};
 use crate::numeric::Decimal;
 use crate::plan::{
-    Access, Aggregate, AggregateFunction, KeyRange, LockWait, Locking, Plan, RowLocking, SetOp,
-    SortKey,
+    Access, Aggregate, AggregateFunction, JoinKind, KeyRange, LockWait, Locking, Plan, RowLocking,
+    SetOp, SortKey,
 };
 use crate::sequence::SessionSequences;
 use crate::types::{DataType, Value};
+use crate::window;
 
 /// What a statement runs with: its transaction, its parameter values (and the constants
 /// of a cached plan computed from them), and the rows of enclosing queries.
@@ -185,33 +186,18 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
         Plan::Join {
             left,
             right,
-            left_outer,
+            kind,
             on,
+            left_width,
             right_width,
-        } => {
-            let right_rows = run(right, env)?;
-            let mut out = Vec::new();
-            for l in run(left, env)? {
-                let mut matched = false;
-                for r in &right_rows {
-                    let mut row = l.clone();
-                    row.extend(r.iter().cloned());
-                    if let Some((cond, _)) = on {
-                        if !cond.matches(&row, env)? {
-                            continue;
-                        }
-                    }
-                    matched = true;
-                    out.push(row);
-                }
-                if *left_outer && !matched {
-                    let mut row = l;
-                    row.extend(std::iter::repeat_n(Value::Null, *right_width));
-                    out.push(row);
-                }
-            }
-            Ok(out)
-        }
+        } => join(
+            left,
+            right,
+            *kind,
+            on.as_ref(),
+            (*left_width, *right_width),
+            env,
+        ),
         Plan::Aggregate {
             source,
             group_by,
@@ -224,6 +210,8 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             Ok(rows)
         }
         Plan::Distinct { source } => Ok(distinct(run(source, env)?)),
+        Plan::Window { source, calls } => window::run(run(source, env)?, calls, env),
+        Plan::DistinctOn { source, columns } => Ok(distinct_on(run(source, env)?, columns)),
         Plan::SetOperation {
             op,
             all,
@@ -247,6 +235,53 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
                 .collect())
         }
     }
+}
+
+/// Runs a nested-loop join (see [`Plan::Join`]); a function of its own to keep the
+/// frame of the recursive [`run`] small.
+fn join(
+    left: &Plan,
+    right: &Plan,
+    kind: JoinKind,
+    on: Option<&(Expr, String)>,
+    (left_width, right_width): (usize, usize),
+    env: &Env<'_>,
+) -> Result<Vec<Vec<Value>>> {
+    let right_rows = run(right, env)?;
+    let mut right_matched = vec![false; right_rows.len()];
+    let mut out = Vec::new();
+    for l in run(left, env)? {
+        let mut matched = false;
+        for (r, r_matched) in right_rows.iter().zip(&mut right_matched) {
+            let mut row = l.clone();
+            row.extend(r.iter().cloned());
+            if let Some((cond, _)) = on {
+                if !cond.matches(&row, env)? {
+                    continue;
+                }
+            }
+            matched = true;
+            *r_matched = true;
+            out.push(row);
+        }
+        if kind.keeps_left() && !matched {
+            let mut row = l;
+            row.extend(std::iter::repeat_n(Value::Null, right_width));
+            out.push(row);
+        }
+    }
+    if kind.keeps_right() {
+        for (r, _) in right_rows
+            .into_iter()
+            .zip(right_matched)
+            .filter(|(_, m)| !m)
+        {
+            let mut row = vec![Value::Null; left_width];
+            row.extend(r);
+            out.push(row);
+        }
+    }
+    Ok(out)
 }
 
 /// `left op right`, rows compared as GROUP BY and DISTINCT compare them (NULLs equal).
@@ -357,9 +392,20 @@ fn distinct(rows: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
         .collect()
 }
 
+/// The first row of each set of `rows` with equal values in `columns`.
+fn distinct_on(rows: Vec<Vec<Value>>, columns: &[usize]) -> Vec<Vec<Value>> {
+    let mut seen = std::collections::HashSet::new();
+    rows.into_iter()
+        .filter(|row| {
+            let on: Vec<Value> = columns.iter().map(|&c| row[c].clone()).collect();
+            seen.insert(group_key(&on))
+        })
+        .collect()
+}
+
 /// Orders two values by one ORDER BY key: direction, and NULLs first or last.
 /// How rows `a` and `b` sort by `keys`.
-fn compare_rows(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
+pub(crate) fn compare_rows(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
     keys.iter()
         .map(|k| compare_key(k, &a[k.column], &b[k.column]))
         .find(|o| *o != Ordering::Equal)
@@ -381,7 +427,7 @@ fn compare_key(k: &SortKey, x: &Value, y: &Value) -> Ordering {
 /// A byte key identifying a row's values for grouping (equal values, equal key:
 /// numerics are normalized by the key encoding, and numbers of different kinds that are
 /// equal compare equal in SQL but are rare in one column, so kinds are kept apart).
-fn group_key(row: &[Value]) -> Vec<u8> {
+pub(crate) fn group_key(row: &[Value]) -> Vec<u8> {
     let mut k = Vec::new();
     for v in row {
         k.push(v.type_name().len() as u8);
@@ -770,8 +816,9 @@ fn aggregate(
         .collect()
 }
 
-/// The running state of one aggregate in one group.
-struct Accumulator {
+/// The running state of one aggregate in one group (or a window's frame).
+#[derive(Clone)]
+pub(crate) struct Accumulator {
     function: AggregateFunction,
     distinct: Option<Distinct>,
     count: i64,
@@ -780,7 +827,7 @@ struct Accumulator {
 
 /// A DISTINCT aggregate's values, each kept once, aggregated in sorted order at the end
 /// as PostgreSQL does (so `string_agg(DISTINCT s, ',')` lists them sorted).
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Distinct {
     seen: std::collections::HashSet<Vec<u8>>,
     /// Each value with the delimiter that came with it.
@@ -788,7 +835,7 @@ struct Distinct {
 }
 
 impl Accumulator {
-    fn new(agg: &Aggregate) -> Accumulator {
+    pub(crate) fn new(agg: &Aggregate) -> Accumulator {
         Accumulator {
             function: agg.function,
             distinct: agg.distinct.then(Default::default),
@@ -799,7 +846,7 @@ impl Accumulator {
 
     /// Adds a row's value (`delimiter`: `string_agg`'s, put before it unless it is the
     /// first or the delimiter is NULL).
-    fn add(&mut self, v: Value, delimiter: Value) -> Result<()> {
+    pub(crate) fn add(&mut self, v: Value, delimiter: Value) -> Result<()> {
         if v.is_null() {
             return Ok(());
         }
@@ -883,7 +930,7 @@ impl Accumulator {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<Value> {
+    pub(crate) fn finish(mut self) -> Result<Value> {
         use AggregateFunction::*;
         if let Some(mut d) = self.distinct.take() {
             d.values.sort_by(|a, b| a.0.sort_cmp(&b.0));

@@ -170,6 +170,14 @@ pub enum Expr {
         subquery: Box<Subquery>,
         negated: bool,
     },
+    /// `expr op ANY (subquery)` (or `SOME`), or with `all`, `expr op ALL (subquery)`:
+    /// a comparison with each value of a one-column subquery (see [`quantified`]).
+    Quantified {
+        expr: Box<Expr>,
+        op: BinaryOp,
+        all: bool,
+        subquery: Box<Subquery>,
+    },
 }
 
 /// A subquery inside an expression. An uncorrelated one runs once per statement.
@@ -220,7 +228,9 @@ impl Expr {
             Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) | Expr::Cast(a, _) => {
                 a.mentions_parameters()
             }
-            Expr::InSubquery { expr, .. } => expr.mentions_parameters(),
+            Expr::InSubquery { expr, .. } | Expr::Quantified { expr, .. } => {
+                expr.mentions_parameters()
+            }
             Expr::Binary(_, a, b) => a.mentions_parameters() || b.mentions_parameters(),
             Expr::InList { expr, list, .. } => {
                 expr.mentions_parameters() || list.iter().any(Expr::mentions_parameters)
@@ -261,7 +271,8 @@ impl Expr {
             | Expr::Not(a)
             | Expr::IsNull(a, _)
             | Expr::Cast(a, _)
-            | Expr::InSubquery { expr: a, .. } => a.walk(f),
+            | Expr::InSubquery { expr: a, .. }
+            | Expr::Quantified { expr: a, .. } => a.walk(f),
             Expr::Binary(_, a, b)
             | Expr::Like {
                 expr: a,
@@ -391,6 +402,16 @@ impl Expr {
             }
             Expr::Exists { subquery, negated } => {
                 Value::Boolean(subquery.rows(row, env)?.is_empty() == *negated)
+            }
+            Expr::Quantified {
+                expr,
+                op,
+                all,
+                subquery,
+            } => {
+                let v = expr.eval(row, env)?;
+                let rows = subquery.rows(row, env)?;
+                quantified(*op, *all, &v, rows.iter().filter_map(|r| r.first()))?
             }
         })
     }
@@ -535,6 +556,33 @@ fn in_values<'v>(
         Value::Null
     } else {
         Value::Boolean(negated)
+    })
+}
+
+/// `v op ANY (candidates)` or, with `all`, `v op ALL (candidates)`, with SQL's
+/// three-valued logic as PostgreSQL applies it: ANY is true if some comparison is true,
+/// else NULL if some is NULL, else false (so false over no candidates, even for a NULL
+/// `v`); ALL is false if some comparison is false, else NULL if some is NULL, else true
+/// (so true over no candidates). The candidates are compared in order and the first
+/// deciding comparison stops the search.
+pub fn quantified<'v>(
+    op: BinaryOp,
+    all: bool,
+    v: &Value,
+    candidates: impl Iterator<Item = &'v Value>,
+) -> Result<Value> {
+    let mut saw_null = false;
+    for c in candidates {
+        match compare(op, v, c)? {
+            Value::Boolean(b) if b != all => return Ok(Value::Boolean(b)),
+            Value::Null => saw_null = true,
+            _ => {}
+        }
+    }
+    Ok(if saw_null {
+        Value::Null
+    } else {
+        Value::Boolean(all)
     })
 }
 

@@ -101,14 +101,23 @@
 //!   `random()`, `pg_sleep(seconds)`, `txid_current()` (the
 //!   transaction's id), `nextval`, `currval`, `setval`, `lastval` (not transactional,
 //!   as in PostgreSQL: see [`sequence`]); `ORDER BY` (positions,
-//!   aliases, expressions, `NULLS FIRST/LAST`), `LIMIT`/`OFFSET`, `DISTINCT`,
+//!   aliases, expressions, `NULLS FIRST/LAST`), `LIMIT`/`OFFSET`, `OFFSET n ROW[S]`,
+//!   `FETCH {FIRST | NEXT} [n] ROW[S] ONLY`, `DISTINCT`, `DISTINCT ON (...)` (the
+//!   ORDER BY must start with its expressions: 42P10),
 //!   `count/sum/min/max/avg/string_agg/bool_and/bool_or/every` (with `DISTINCT` and
 //!   `FILTER (WHERE ...)`) with
 //!   `GROUP BY` and `HAVING`, inner,
-//!   left and cross joins (nested loops), `JOIN ... USING (cols)` and `NATURAL [LEFT]
-//!   JOIN` (the merged columns first in `*`, as in PostgreSQL), subqueries in `FROM`, scalar / `IN` /
-//!   `EXISTS` subqueries (correlated too), `SELECT` without `FROM`, `VALUES`,
-//!   `UNION`/`INTERSECT`/`EXCEPT [ALL]`, `EXPLAIN`, `WITH` queries (not recursive;
+//!   `LEFT`, `RIGHT`, `FULL [OUTER]` and cross joins (nested loops), `JOIN ... USING
+//!   (cols)` and `NATURAL` joins (the merged columns first in `*`, as in PostgreSQL; in a
+//!   FULL join a merged column is the value of whichever side has the row), subqueries
+//!   in `FROM`, scalar / `IN` / `EXISTS` subqueries (correlated too), `x op ANY / SOME /
+//!   ALL (subquery)` for `=`, `<>`, `<`, `<=`, `>`, `>=` (correlated too; NULLs as in
+//!   PostgreSQL), `SELECT` without `FROM`, `VALUES`, `UNION`/`INTERSECT`/`EXCEPT [ALL]`,
+//!   window functions in the select list and ORDER BY (`row_number()`, `rank()`,
+//!   `dense_rank()`, and `count/sum/avg/min/max/bool_and/bool_or/every` with `OVER
+//!   (PARTITION BY ... ORDER BY ...)`, PostgreSQL's default frame, on the groups in a
+//!   query that groups; 42P20 elsewhere; see [`window`]), `EXPLAIN`, `WITH` queries (not
+//!   recursive;
 //!   before a `SELECT`, `INSERT`, `UPDATE` or `DELETE`), each planned once and run at
 //!   most once per statement, its rows shared by every reference.
 //! - DML: `INSERT` (multi-row, column lists, `INSERT ... SELECT`, `DEFAULT VALUES`,
@@ -137,9 +146,12 @@
 //! a NUMERIC (PostgreSQL computes them exactly to digits of its own; cast to double
 //! precision), `log(b, x)`, `md5`; the parser rejects `BETWEEN SYMMETRIC` and `TRIM(LEADING
 //! FROM s)` without characters (42601); `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
-//! `DELETE` inside `WITH`, a `WITH` query that refers to an enclosing query's columns
-//! used from inside a subquery, `RIGHT`/`FULL` joins (so `USING` and `NATURAL` only with
-//! inner and left ones), an alias on a parenthesised join, window functions,
+//! `DELETE` inside `WITH`, arrays (so `ANY` / `ALL` over a subquery only), `FETCH ...
+//! WITH TIES`, a `FETCH FIRST` count other than a number or NULL (a syntax error here),
+//! a `WITH` query that refers to an enclosing query's columns used from inside a
+//! subquery, an alias on a parenthesised join, window frames (`ROWS`/`RANGE`/`GROUPS`),
+//! named windows, `FILTER`, `DISTINCT` or `string_agg` in a window function, the other
+//! window functions (`lag`, `lead`, `ntile`, ...),
 //! `ALTER TABLE ... ALTER COLUMN ... TYPE`, adding or dropping a primary key or one of its
 //! columns, dropping a table's only column, `ALTER SEQUENCE`, the `time` and `timetz` types, infinite
 //! dates and timestamps, fractional-second precisions (`timestamp(3)`), time zones other
@@ -197,6 +209,7 @@ mod stack_depth;
 mod string_functions;
 pub mod types;
 pub mod view;
+pub mod window;
 
 pub use describe::{
     ColumnDescription, Description, IndexDescription, IndexKind, Relation, RelationKind,

@@ -9,6 +9,7 @@ use isolde_txn::LockMode;
 use crate::catalog::{Table, ROW_ID};
 use crate::expression::Expr;
 use crate::types::Value;
+use crate::window::WindowCall;
 
 /// How a scan finds a table's rows.
 #[derive(Debug)]
@@ -68,6 +69,31 @@ pub struct Aggregate {
     pub distinct: bool,
     /// `FILTER (WHERE ...)`: only the rows it accepts are aggregated.
     pub filter: Option<Expr>,
+}
+
+/// Which rows of a join's sides without a match it keeps, extended with NULLs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinKind {
+    /// None: only the pairs the condition accepts.
+    Inner,
+    /// The left side's (`LEFT [OUTER] JOIN`).
+    Left,
+    /// The right side's (`RIGHT [OUTER] JOIN`).
+    Right,
+    /// Both sides' (`FULL [OUTER] JOIN`).
+    Full,
+}
+
+impl JoinKind {
+    /// True if unmatched left rows are kept.
+    pub fn keeps_left(self) -> bool {
+        matches!(self, JoinKind::Left | JoinKind::Full)
+    }
+
+    /// True if unmatched right rows are kept.
+    pub fn keeps_right(self) -> bool {
+        matches!(self, JoinKind::Right | JoinKind::Full)
+    }
 }
 
 /// The three set operations of SQL.
@@ -196,12 +222,15 @@ pub enum Plan {
         source: Box<Plan>,
         exprs: Vec<Expr>,
     },
-    /// Nested-loop join; the right side is run once and kept in memory.
+    /// Nested-loop join; the right side is run once and kept in memory. The rows of
+    /// the pairs come first, in the left side's order, then the right rows without a
+    /// match (for RIGHT and FULL joins), in the right side's order.
     Join {
         left: Box<Plan>,
         right: Box<Plan>,
-        left_outer: bool,
+        kind: JoinKind,
         on: Option<(Expr, String)>,
+        left_width: usize,
         right_width: usize,
     },
     /// Groups by `group_by`; outputs the group values then the aggregate values.
@@ -218,6 +247,17 @@ pub enum Plan {
     },
     Distinct {
         source: Box<Plan>,
+    },
+    /// Window functions: each row with the value of each call appended.
+    Window {
+        source: Box<Plan>,
+        calls: Vec<WindowCall>,
+    },
+    /// `DISTINCT ON`: the first row of each set of rows with equal values (NULLs
+    /// equal) in `columns`, in the order the rows come in.
+    DistinctOn {
+        source: Box<Plan>,
+        columns: Vec<usize>,
     },
     /// `left UNION / INTERSECT / EXCEPT [ALL] right`, both of the same width.
     SetOperation {
@@ -310,14 +350,15 @@ impl Plan {
             Plan::Join {
                 left,
                 right,
-                left_outer,
+                kind,
                 on,
                 ..
             } => {
-                let kind = if *left_outer {
-                    "Left Join"
-                } else {
-                    "Inner Join"
+                let kind = match kind {
+                    JoinKind::Inner => "Inner Join",
+                    JoinKind::Left => "Left Join",
+                    JoinKind::Right => "Right Join",
+                    JoinKind::Full => "Full Join",
                 };
                 let _ = write!(line, "Nested Loop {kind}");
                 if let Some((_, text)) = on {
@@ -340,6 +381,16 @@ impl Plan {
             }
             Plan::Distinct { source } => {
                 out.push(format!("{line}Distinct"));
+                source.explain(out, depth + 1);
+                return;
+            }
+            Plan::Window { source, .. } => {
+                out.push(format!("{line}WindowAgg"));
+                source.explain(out, depth + 1);
+                return;
+            }
+            Plan::DistinctOn { source, .. } => {
+                out.push(format!("{line}Distinct On"));
                 source.explain(out, depth + 1);
                 return;
             }

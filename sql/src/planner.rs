@@ -23,20 +23,25 @@ use crate::error::{Error, Result};
 use crate::executor::Env;
 use crate::expression::{BinaryOp, Expr, Function, SequenceFunction, Subquery};
 use crate::plan::{
-    Access, Aggregate, AggregateFunction, LockWait, Locking, Plan, RowLocking, SetOp, SharedCte,
-    SortKey,
+    Access, Aggregate, AggregateFunction, JoinKind, LockWait, Locking, Plan, RowLocking, SetOp,
+    SharedCte, SortKey,
 };
 use crate::plan_cache::Recorder;
 use crate::stack_depth;
 use crate::types::{DataType, Value};
+use crate::window::WindowCall;
 
 mod access;
+mod distinct_on;
 mod grouping;
+mod quantified;
 mod typing;
 mod view;
+mod window;
 
 use grouping::{ungrouped_outer_column, Aggregation};
 pub(crate) use view::output_types;
+use window::Windows;
 
 /// The columns an input row carries.
 #[derive(Clone, Debug, Default)]
@@ -166,6 +171,8 @@ pub struct Planner<'a, 'e> {
     /// How deep the query being planned sits in subqueries and `WITH` queries: 0 for a
     /// statement's own query (a locking clause is planned there only).
     nesting: usize,
+    /// Whether window functions may appear in what is being planned ([`window`]).
+    windows: Windows,
 }
 
 /// A query named by `WITH`, in scope for the queries after it.
@@ -432,6 +439,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             outer_refs: 0,
             ctes: Vec::new(),
             nesting: 0,
+            windows: Windows::Forbidden("here"),
         }
     }
 
@@ -571,9 +579,6 @@ impl<'a, 'e> Planner<'a, 'e> {
     }
 
     fn query_body(&mut self, q: &ast::Query) -> Result<Planned> {
-        if q.fetch.is_some() {
-            return Err(unsupported("FETCH"));
-        }
         let order_by = match &q.order_by {
             None => &[][..],
             Some(ast::OrderBy {
@@ -582,7 +587,10 @@ impl<'a, 'e> Planner<'a, 'e> {
             }) => &e[..],
             Some(_) => return Err(unsupported("ORDER BY ALL")),
         };
-        let (limit, offset) = self.limit(q.limit_clause.as_ref())?;
+        let (mut limit, offset) = self.limit(q.limit_clause.as_ref())?;
+        if let Some(fetch) = &q.fetch {
+            limit = self.fetch_first(fetch, limit.is_some())?;
+        }
         let locks = &q.locks;
         if let ast::SetExpr::Select(s) = q.body.as_ref() {
             return self.select(s, order_by, limit, offset, locks);
@@ -749,23 +757,60 @@ impl<'a, 'e> Planner<'a, 'e> {
             }
             ast::LimitClause::OffsetCommaLimit { offset, limit } => (Some(limit), Some(offset)),
         };
-        let mut count = |e: Option<&ast::Expr>, what: &'static str| -> Result<Option<usize>> {
-            let Some(e) = e else { return Ok(None) };
-            match self.expr(e, &Scope::default(), None)? {
-                Expr::Const(Value::Null) => Ok(None),
-                Expr::Const(Value::Integer(n)) if n >= 0 => Ok(Some(n as usize)),
-                Expr::Const(Value::Integer(_)) => Err(Error::NegativeRowCount(what)),
-                _ => Err(Error::DatatypeMismatch(format!(
-                    "argument of {what} must be an integer constant"
-                ))),
-            }
-        };
-        let limit = count(limit, "LIMIT")?;
-        let offset = count(offset, "OFFSET")?.unwrap_or(0);
+        let limit = self.row_count(limit, "LIMIT")?;
+        let offset = self.row_count(offset, "OFFSET")?.unwrap_or(0);
         Ok((limit, offset))
     }
 
+    /// `FETCH { FIRST | NEXT } [n] { ROW | ROWS } ONLY`, the standard's spelling of
+    /// `LIMIT n` (one row without `n`), which PostgreSQL takes in its place, not with it.
+    fn fetch_first(&mut self, fetch: &ast::Fetch, limit_given: bool) -> Result<Option<usize>> {
+        if fetch.percent {
+            return Err(Error::SyntaxRule(
+                "syntax error at or near \"PERCENT\"".into(),
+            ));
+        }
+        if limit_given {
+            return Err(Error::SyntaxRule(
+                "syntax error at or near \"FETCH\"".into(),
+            ));
+        }
+        if fetch.with_ties {
+            return Err(unsupported("FETCH ... WITH TIES"));
+        }
+        match &fetch.quantity {
+            Some(n) => self.row_count(Some(n), "LIMIT"),
+            None => Ok(Some(1)),
+        }
+    }
+
+    /// The constant row count of a LIMIT or OFFSET clause, None for NULL or none.
+    fn row_count(&mut self, e: Option<&ast::Expr>, what: &'static str) -> Result<Option<usize>> {
+        let Some(e) = e else { return Ok(None) };
+        match self.expr(e, &Scope::default(), None)? {
+            Expr::Const(Value::Null) => Ok(None),
+            Expr::Const(Value::Integer(n)) if n >= 0 => Ok(Some(n as usize)),
+            Expr::Const(Value::Integer(_)) => Err(Error::NegativeRowCount(what)),
+            _ => Err(Error::DatatypeMismatch(format!(
+                "argument of {what} must be an integer constant"
+            ))),
+        }
+    }
+
+    /// Plans a SELECT; window functions are allowed in its own select list and ORDER BY
+    /// only, not in those of the query it may be a subquery of.
     fn select(
+        &mut self,
+        s: &ast::Select,
+        order_by: &[ast::OrderByExpr],
+        limit: Option<usize>,
+        offset: usize,
+        locks: &[ast::LockClause],
+    ) -> Result<Planned> {
+        self.without_windows("here", |p| p.plan_select(s, order_by, limit, offset, locks))
+    }
+
+    fn plan_select(
         &mut self,
         s: &ast::Select,
         order_by: &[ast::OrderByExpr],
@@ -786,14 +831,14 @@ impl<'a, 'e> Planner<'a, 'e> {
         {
             return Err(unsupported("this SELECT clause"));
         }
-        let distinct = match &s.distinct {
-            None | Some(ast::Distinct::All) => false,
-            Some(ast::Distinct::Distinct) => true,
-            Some(ast::Distinct::On(_)) => return Err(unsupported("DISTINCT ON")),
+        let (distinct, on) = match &s.distinct {
+            None | Some(ast::Distinct::All) => (false, None),
+            Some(ast::Distinct::Distinct) => (true, None),
+            Some(ast::Distinct::On(on)) => (false, Some(on)),
         };
         let (mut plan, scope) = self.from(&s.from)?;
         if let Some(w) = &s.selection {
-            let predicate = self.expr(w, &scope, None)?;
+            let predicate = self.without_windows("in WHERE", |p| p.expr(w, &scope, None))?;
             let text = self.explain_text(|| w.to_string());
             plan = add_filter(plan, predicate, text, self.env);
         }
@@ -804,7 +849,8 @@ impl<'a, 'e> Planner<'a, 'e> {
         let mut keys = Vec::new();
         let mut key_texts = Vec::new();
         for g in group_exprs {
-            let (key, text) = self.group_key(g, &s.projection, &scope)?;
+            let (key, text) =
+                self.without_windows("in GROUP BY", |p| p.group_key(g, &s.projection, &scope))?;
             keys.push(key);
             key_texts.push(text);
         }
@@ -812,13 +858,31 @@ impl<'a, 'e> Planner<'a, 'e> {
         // then is it known whether the query aggregates without GROUP BY or HAVING.
         let known = !keys.is_empty() || s.having.is_some();
         let mut aggregation = Aggregation::new(&scope, known.then_some(&keys[..]));
-        let mut post = self.select_list(
-            &s.projection,
-            &scope,
-            &mut aggregation,
-            s.having.as_ref(),
-            order_by,
-        )?;
+        let plan_list = |p: &mut Self, aggregation: &mut Aggregation, window_offset| {
+            p.with_windows(window_offset, |p| {
+                let mut post = p.select_list(
+                    &s.projection,
+                    &scope,
+                    aggregation,
+                    s.having.as_ref(),
+                    order_by,
+                )?;
+                if let Some(on) = on {
+                    post.distinct_on = Some(p.distinct_on(on, &scope, aggregation, &mut post)?);
+                }
+                Ok(post)
+            })
+        };
+        let window_offset = if known { window::UNKNOWN_OFFSET } else { 0 };
+        let (mut post, mut windows) = plan_list(self, &mut aggregation, window_offset)?;
+        if !windows.is_empty() && (known || !aggregation.aggregates.is_empty()) {
+            // The window values follow the group row, whose width is known now: planned
+            // again (to the same aggregates) with their columns after it.
+            let window_offset = aggregation.aggregates.len();
+            aggregation = Aggregation::new(&scope, known.then_some(&keys[..]));
+            (post, windows) = plan_list(self, &mut aggregation, window_offset)?;
+        }
+        post.windows = windows;
         if !known && aggregation.aggregates.is_empty() {
             return self.finish_select(plan, post, distinct, limit, offset, locks, false);
         }
@@ -834,6 +898,9 @@ impl<'a, 'e> Planner<'a, 'e> {
             .collect::<Result<_>>()?;
         if let Some((having, text)) = post.having.take() {
             post.having = Some((aggregation.regroup(having, &keys, &scope)?, text));
+        }
+        for call in &mut post.windows {
+            call.regroup(|e| aggregation.regroup(e, &keys, &scope))?;
         }
         let text = self.explain_text(|| aggregate_text(&key_texts));
         plan = Plan::Aggregate {
@@ -951,7 +1018,7 @@ impl<'a, 'e> Planner<'a, 'e> {
         }
         let having = match having {
             Some(h) => Some((
-                self.expr(h, scope, Some(aggregation))?,
+                self.without_windows("in HAVING", |p| p.expr(h, scope, Some(aggregation)))?,
                 self.explain_text(|| h.to_string()),
             )),
             None => None,
@@ -984,6 +1051,8 @@ impl<'a, 'e> Planner<'a, 'e> {
             keys,
             order_text: self.explain_text(|| order_text(order_by)),
             having,
+            distinct_on: None,
+            windows: Vec::new(),
         })
     }
 
@@ -1035,6 +1104,9 @@ impl<'a, 'e> Planner<'a, 'e> {
             };
         }
         let locking = row_locking(locks)?;
+        if locking.is_some() && !post.windows.is_empty() {
+            return Err(unsupported("FOR UPDATE/FOR SHARE with window functions"));
+        }
         if let Some(rows) = locking {
             if self.nesting > 0 {
                 return Err(unsupported(
@@ -1042,7 +1114,9 @@ impl<'a, 'e> Planner<'a, 'e> {
                 ));
             }
             match &mut plan {
-                Plan::Scan { lock, .. } if !aggregated && !distinct => {
+                Plan::Scan { lock, .. }
+                    if !aggregated && !distinct && post.distinct_on.is_none() =>
+                {
                     *lock = Some(Box::new(Locking {
                         rows,
                         order: post.keys.clone(),
@@ -1054,6 +1128,12 @@ impl<'a, 'e> Planner<'a, 'e> {
                     "FOR UPDATE/FOR SHARE with joins, subqueries in FROM, aggregates or DISTINCT",
                 )),
             }
+        }
+        if !post.windows.is_empty() {
+            plan = Plan::Window {
+                source: Box::new(plan),
+                calls: post.windows,
+            };
         }
         let width = post.exprs.len();
         let hidden = width > post.visible;
@@ -1079,6 +1159,12 @@ impl<'a, 'e> Planner<'a, 'e> {
                 source: Box::new(plan),
                 keys: post.keys,
                 text: post.order_text,
+            };
+        }
+        if let Some(columns) = post.distinct_on {
+            plan = Plan::DistinctOn {
+                source: Box::new(plan),
+                columns,
             };
         }
         if limit.is_some() || offset > 0 {
@@ -1108,14 +1194,18 @@ impl<'a, 'e> Planner<'a, 'e> {
             let (mut plan, mut scope) = self.table_factor(&twj.relation)?;
             for join in &twj.joins {
                 let (right, rscope) = self.table_factor(&join.relation)?;
-                let (left_outer, constraint) = match &join.join_operator {
-                    ast::JoinOperator::Join(c) | ast::JoinOperator::Inner(c) => (false, Some(c)),
-                    ast::JoinOperator::Left(c) | ast::JoinOperator::LeftOuter(c) => (true, Some(c)),
-                    ast::JoinOperator::CrossJoin(_) => (false, None),
-                    ast::JoinOperator::Right(_) | ast::JoinOperator::RightOuter(_) => {
-                        return Err(unsupported("RIGHT JOIN"))
+                let (kind, constraint) = match &join.join_operator {
+                    ast::JoinOperator::Join(c) | ast::JoinOperator::Inner(c) => {
+                        (JoinKind::Inner, Some(c))
                     }
-                    ast::JoinOperator::FullOuter(_) => return Err(unsupported("FULL JOIN")),
+                    ast::JoinOperator::Left(c) | ast::JoinOperator::LeftOuter(c) => {
+                        (JoinKind::Left, Some(c))
+                    }
+                    ast::JoinOperator::Right(c) | ast::JoinOperator::RightOuter(c) => {
+                        (JoinKind::Right, Some(c))
+                    }
+                    ast::JoinOperator::FullOuter(c) => (JoinKind::Full, Some(c)),
+                    ast::JoinOperator::CrossJoin(_) => (JoinKind::Inner, None),
                     _ => return Err(unsupported("this kind of join")),
                 };
                 let merged = match constraint {
@@ -1131,7 +1221,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 let on = match (constraint, &merged) {
                     (_, Some(pairs)) => merged_condition(&scope, left_width, pairs),
                     (Some(ast::JoinConstraint::On(e)), None) => Some((
-                        self.expr(e, &scope, None)?,
+                        self.without_windows("in JOIN conditions", |p| p.expr(e, &scope, None))?,
                         self.explain_text(|| e.to_string()),
                     )),
                     _ => None,
@@ -1139,25 +1229,27 @@ impl<'a, 'e> Planner<'a, 'e> {
                 plan = Plan::Join {
                     left: Box::new(plan),
                     right: Box::new(right),
-                    left_outer,
+                    kind,
                     on,
+                    left_width,
                     right_width,
                 };
                 if let Some(pairs) = merged {
-                    (plan, scope) = merge_columns(plan, scope, left_width, &pairs);
+                    (plan, scope) = merge_columns(plan, scope, left_width, &pairs, kind);
                 }
             }
             result = Some(match result {
                 None => (plan, scope),
                 Some((left, mut lscope)) => {
-                    let right_width = scope.len();
+                    let (left_width, right_width) = (lscope.len(), scope.len());
                     lscope.join(scope)?;
                     (
                         Plan::Join {
                             left: Box::new(left),
                             right: Box::new(plan),
-                            left_outer: false,
+                            kind: JoinKind::Inner,
                             on: None,
+                            left_width,
                             right_width,
                         },
                         lscope,
@@ -1666,7 +1758,9 @@ impl<'a, 'e> Planner<'a, 'e> {
             ast::Expr::Subquery(q) => {
                 let (sub, width) = self.subquery(q, scope, grouping)?;
                 if width != 1 {
-                    return Err(Error::Syntax("subquery must return only one column".into()));
+                    return Err(Error::SyntaxRule(
+                        "subquery must return only one column".into(),
+                    ));
                 }
                 Expr::Subquery(sub)
             }
@@ -1685,7 +1779,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 let x = self.expr(expr, scope, grouping.as_deref_mut())?;
                 let (sub, width) = self.subquery(subquery, scope, grouping)?;
                 if width != 1 {
-                    return Err(Error::Syntax("subquery has too many columns".into()));
+                    return Err(Error::SyntaxRule("subquery has too many columns".into()));
                 }
                 Expr::InSubquery {
                     expr: Box::new(x),
@@ -1693,6 +1787,17 @@ impl<'a, 'e> Planner<'a, 'e> {
                     negated: *negated,
                 }
             }
+            ast::Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            } => return self.quantified(left, compare_op, right, false, scope, grouping),
+            ast::Expr::AllOp {
+                left,
+                compare_op,
+                right,
+            } => return self.quantified(left, compare_op, right, true, scope, grouping),
             ast::Expr::Interval(i) => Expr::Const(Value::Interval(interval_literal(i)?)),
             ast::Expr::Extract { field, expr, .. } => {
                 let field = Expr::Const(Value::Text(extract_field(field)));
@@ -1745,8 +1850,16 @@ impl<'a, 'e> Planner<'a, 'e> {
         mut grouping: Option<&mut Aggregation>,
     ) -> Result<Expr> {
         let name = object_name(&f.name)?;
-        if f.over.is_some() || !f.within_group.is_empty() {
-            return Err(unsupported(format!("{name} with OVER / WITHIN GROUP")));
+        if !f.within_group.is_empty() {
+            return Err(unsupported(format!("{name} with WITHIN GROUP")));
+        }
+        if f.over.is_some() {
+            return self.window_call(f, scope, grouping);
+        }
+        if matches!(name.as_str(), "row_number" | "rank" | "dense_rank") {
+            return Err(Error::WrongObjectType(format!(
+                "window function {name} requires an OVER clause"
+            )));
         }
         let (args, distinct) = match &f.args {
             ast::FunctionArguments::None => (Vec::new(), false),
@@ -1777,9 +1890,8 @@ impl<'a, 'e> Planner<'a, 'e> {
             let mut compiled = Vec::new();
             for a in &args {
                 match a {
-                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a)) => {
-                        compiled.push(self.expr(a, scope, None)?)
-                    }
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a)) => compiled
+                        .push(self.without_windows("aggregate", |p| p.expr(a, scope, None))?),
                     _ if star => {}
                     other => return Err(unsupported(format!("argument {other}"))),
                 }
@@ -1801,7 +1913,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 )));
             };
             let filter = match &f.filter {
-                Some(w) => Some(self.expr(w, scope, None)?),
+                Some(w) => Some(self.without_windows("in FILTER", |p| p.expr(w, scope, None))?),
                 None => None,
             };
             return g.add(Aggregate {
@@ -1938,6 +2050,10 @@ struct PostSelect {
     keys: Vec<SortKey>,
     order_text: String,
     having: Option<(Expr, String)>,
+    /// The columns of `SELECT DISTINCT ON (...)` ([`distinct_on`]).
+    distinct_on: Option<Vec<usize>>,
+    /// The window function calls, whose values follow the input row's columns.
+    windows: Vec<WindowCall>,
 }
 
 /// The row locking that a query's locking clauses ask for, if any: as in PostgreSQL, the
@@ -2064,22 +2180,37 @@ fn merged_condition(
 }
 
 /// The rows of a USING or NATURAL join with the merged columns first, as PostgreSQL
-/// puts them: each is the left side's value (the joins here are inner or left ones), and
-/// the columns it merged are hidden from unqualified names and `*`.
+/// puts them: each is the left side's value, the right side's in a RIGHT join, and the
+/// first not NULL of the two in a FULL join; the columns it merged are hidden from
+/// unqualified names and `*`.
 fn merge_columns(
     plan: Plan,
     scope: Scope,
     left_width: usize,
     pairs: &[(usize, usize)],
+    kind: JoinKind,
 ) -> (Plan, Scope) {
     let width = scope.len();
     let mut merged = Scope::default();
     let mut exprs = Vec::with_capacity(pairs.len() + width);
-    for &(l, _) in pairs {
+    for &(l, r) in pairs {
+        let r = left_width + r;
         merged.columns.push((None, scope.columns[l].1.clone()));
-        merged.types.push(scope.column_type(l));
+        // As PostgreSQL: the side whose rows are all kept gives the value, and a FULL
+        // join takes whichever side has the row.
+        let (column, ty) = match kind {
+            JoinKind::Inner | JoinKind::Left => (Expr::Column(l), scope.column_type(l)),
+            JoinKind::Right => (Expr::Column(r), scope.column_type(r)),
+            JoinKind::Full => (
+                Expr::Call(Function::Coalesce, vec![Expr::Column(l), Expr::Column(r)]),
+                scope
+                    .column_type(l)
+                    .filter(|t| Some(*t) == scope.column_type(r)),
+            ),
+        };
+        merged.types.push(ty);
         merged.hidden.push(false);
-        exprs.push(Expr::Column(l));
+        exprs.push(column);
     }
     exprs.extend((0..width).map(Expr::Column));
     let mut rest = scope;

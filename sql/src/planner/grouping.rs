@@ -176,6 +176,17 @@ impl Aggregation {
                 subquery,
                 negated,
             },
+            Expr::Quantified {
+                expr,
+                op,
+                all,
+                subquery,
+            } => Expr::Quantified {
+                expr: sub(expr)?,
+                op,
+                all,
+                subquery,
+            },
         })
     }
 }

@@ -87,6 +87,7 @@ impl Columns<'_> {
             | Expr::InList { .. }
             | Expr::Like { .. }
             | Expr::InSubquery { .. }
+            | Expr::Quantified { .. }
             | Expr::Exists { .. } => known(DataType::Boolean),
             Expr::Binary(op, a, b) => self.binary(*op, a, b),
             Expr::Call(f, args) => self.call(*f, args),

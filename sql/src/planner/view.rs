@@ -19,6 +19,7 @@ use crate::expression::Expr;
 use crate::plan::{AggregateFunction, Plan};
 use crate::types::DataType;
 use crate::view::{is_view, View};
+use crate::window::WindowFunction;
 
 use super::typing::type_of;
 use super::{derived, ident, object_name, Planned, Planner, Scope};
@@ -126,7 +127,20 @@ pub(crate) fn output_types(plan: &Plan) -> Option<Vec<Option<DataType>>> {
         | Plan::Filter { source, .. }
         | Plan::Sort { source, .. }
         | Plan::Distinct { source }
+        | Plan::DistinctOn { source, .. }
         | Plan::Limit { source, .. } => output_types(source),
+        // The source's columns, then one per call: the ranking functions count rows;
+        // an aggregate's type is left open, as for `Plan::Aggregate`'s sums.
+        Plan::Window { source, calls } => {
+            let mut types = output_types(source)?;
+            types.extend(calls.iter().map(|c| match c.function {
+                WindowFunction::RowNumber | WindowFunction::Rank | WindowFunction::DenseRank => {
+                    Some(DataType::Integer)
+                }
+                WindowFunction::Aggregate(_) => None,
+            }));
+            Some(types)
+        }
         Plan::SetOperation { left, .. } => output_types(left),
         Plan::Project { source, exprs } => over(source, exprs),
         Plan::Join { left, right, .. } => {

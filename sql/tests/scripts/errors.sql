@@ -27,7 +27,7 @@ DROP TABLE IF EXISTS nosuch;
 DROP INDEX nosuch_idx;
 CREATE TABLE two_keys (a INT PRIMARY KEY, b INT PRIMARY KEY);
 CREATE TABLE bad_type (a BLOB);
-SELECT * FROM users FULL JOIN users u2 ON TRUE;
+SELECT * FROM (users JOIN users u2 ON TRUE) AS j;
 SELECT * FROM users ORDER BY 9;
 GRANT SELECT ON users TO bob;
 SELECT id FROM users ORDER BY id;
