@@ -44,6 +44,12 @@ pub enum Error {
     UndefinedView(String),
     /// A view that would read itself (42P17); the message is PostgreSQL's whole.
     InvalidRecursion(String),
+    /// A `WITH RECURSIVE` query of the wrong form, or a recursive reference where none
+    /// is allowed (42P19); the message is PostgreSQL's whole.
+    RecursiveQuery(String),
+    /// A recursive `WITH` query that produced more rows than the session allows
+    /// ([`crate::recursive`]), named with the limit (54000).
+    RecursionLimit { name: String, limit: usize },
     /// A qualified name whose qualifier is no table in FROM (42P01).
     MissingFromEntry(String),
     /// An ORDER BY position or expression that is not allowed (42P10).
@@ -234,6 +240,8 @@ impl Error {
             Error::MathDomain { sqlstate, .. } => sqlstate,
             Error::InvalidEscapeString => "22025",
             Error::RequestedLengthTooLarge => "54000",
+            Error::RecursionLimit { .. } => "54000",
+            Error::RecursiveQuery(_) => "42P19",
             Error::NegativeRowCount("LIMIT") => "2201W",
             Error::NegativeRowCount(_) => "2201X",
             Error::DatatypeMismatch(_) => "42804",
@@ -532,6 +540,11 @@ impl fmt::Display for Error {
             Error::UndefinedSequence(s) => write!(f, "sequence \"{s}\" does not exist"),
             Error::UndefinedView(v) => write!(f, "view \"{v}\" does not exist"),
             Error::InvalidRecursion(m) => f.write_str(m),
+            Error::RecursiveQuery(m) => f.write_str(m),
+            Error::RecursionLimit { name, limit } => write!(
+                f,
+                "recursive query \"{name}\" produced more than {limit} rows (the session's max_recursive_rows)"
+            ),
             Error::MissingFromEntry(t) => write!(f, "missing FROM-clause entry for table \"{t}\""),
             Error::InvalidColumnReference(m) => f.write_str(m),
             Error::DuplicateTable(t) => write!(f, "relation \"{t}\" already exists"),

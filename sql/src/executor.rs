@@ -30,7 +30,7 @@ use crate::plan::{
 };
 use crate::sequence::SessionSequences;
 use crate::types::{DataType, Value};
-use crate::window;
+use crate::{recursive, window};
 
 /// What a statement runs with: its transaction, its parameter values (and the constants
 /// of a cached plan computed from them), and the rows of enclosing queries.
@@ -45,6 +45,8 @@ pub struct Env<'a> {
     /// functions: the session says when its block began; the statement's own time is
     /// read when first asked for (see [`StatementTimes`]).
     pub times: StatementTimes,
+    /// How many rows a recursive `WITH` query may produce ([`crate::recursive`]).
+    pub max_recursive_rows: usize,
     params: &'a [Value],
     deferred: Vec<Value>,
     outer: Vec<Vec<Value>>,
@@ -63,6 +65,7 @@ impl<'a> Env<'a> {
             db,
             sequences,
             times: StatementTimes::default(),
+            max_recursive_rows: recursive::DEFAULT_MAX_RECURSIVE_ROWS,
             params,
             deferred: Vec::new(),
             outer: Vec::new(),
@@ -78,6 +81,7 @@ impl<'a> Env<'a> {
             db: self.db,
             sequences: self.sequences,
             times: self.times.clone(),
+            max_recursive_rows: self.max_recursive_rows,
             params: self.params,
             deferred: self.deferred.clone(),
             outer,
@@ -149,6 +153,14 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             }
         }
         Plan::Derived { source, .. } => run(source, env),
+        Plan::RecursiveUnion {
+            name,
+            all,
+            initial,
+            recursive,
+            working,
+        } => recursive::run(name, *all, initial, recursive, working, env),
+        Plan::WorkingTableScan { table, .. } => Ok(table.rows.lock().clone()),
         Plan::CteScan { cte, .. } => {
             if cte.correlated {
                 return run(&cte.plan, env);

@@ -116,10 +116,12 @@
 //!   window functions in the select list and ORDER BY (`row_number()`, `rank()`,
 //!   `dense_rank()`, and `count/sum/avg/min/max/bool_and/bool_or/every` with `OVER
 //!   (PARTITION BY ... ORDER BY ...)`, PostgreSQL's default frame, on the groups in a
-//!   query that groups; 42P20 elsewhere; see [`window`]), `EXPLAIN`, `WITH` queries (not
-//!   recursive;
-//!   before a `SELECT`, `INSERT`, `UPDATE` or `DELETE`), each planned once and run at
-//!   most once per statement, its rows shared by every reference.
+//!   query that groups; 42P20 elsewhere; see [`window`]), `EXPLAIN`, `WITH` queries
+//!   (before a `SELECT`, `INSERT`, `UPDATE` or `DELETE`), each planned once and run at
+//!   most once per statement, its rows shared by every reference; `WITH RECURSIVE`
+//!   (`non-recursive-term UNION [ALL] recursive-term`, PostgreSQL's semantics and 42P19
+//!   rules; a query of the clause sees only those before it; at most the session's
+//!   max recursive rows, 54000 beyond: see [`recursive`]).
 //! - DML: `INSERT` (multi-row, column lists, `INSERT ... SELECT`, `DEFAULT VALUES`,
 //!   `RETURNING`),
 //!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`;
@@ -145,7 +147,9 @@
 //! Not supported (0A000 naming the feature): `power`, `sqrt`, `exp`, `ln` and `log` of
 //! a NUMERIC (PostgreSQL computes them exactly to digits of its own; cast to double
 //! precision), `log(b, x)`, `md5`; the parser rejects `BETWEEN SYMMETRIC` and `TRIM(LEADING
-//! FROM s)` without characters (42601); `WITH RECURSIVE`, an `INSERT`, `UPDATE` or
+//! FROM s)` without characters (42601); `ORDER BY`, `LIMIT`, `OFFSET` and `FOR
+//! UPDATE` on a recursive `WITH` query (as in PostgreSQL), a recursive reference inside
+//! a `WITH` query of the recursive term, an `INSERT`, `UPDATE` or
 //! `DELETE` inside `WITH`, arrays (so `ANY` / `ALL` over a subquery only), `FETCH ...
 //! WITH TIES`, a `FETCH FIRST` count other than a number or NULL (a syntax error here),
 //! a `WITH` query that refers to an enclosing query's columns used from inside a
@@ -203,6 +207,7 @@ pub mod numeric;
 pub mod plan;
 mod plan_cache;
 mod planner;
+pub mod recursive;
 pub mod sequence;
 mod session;
 mod stack_depth;
@@ -219,6 +224,7 @@ pub use encoding::SQL_PREFIX;
 pub use error::{format_error, Error, Result};
 pub use format::{format_error_with_state, format_psql};
 pub use isolde_txn::IsolationLevel;
+pub use recursive::DEFAULT_MAX_RECURSIVE_ROWS;
 pub use session::{split_statements, Prepared, QueryResult, Session};
 pub use stack_depth::{DEFAULT_MAX_STACK_DEPTH, MAX_PARSE_DEPTH};
 pub use types::{DataType, Value};

@@ -187,6 +187,14 @@ impl SharedCte {
     }
 }
 
+/// The rows the recursive term of a `WITH RECURSIVE` query reads: those the previous
+/// iteration produced (see [`crate::recursive`]). Set by its [`Plan::RecursiveUnion`]
+/// before each run of the term, so a plan holding one serves a single execution.
+#[derive(Debug, Default)]
+pub struct WorkingTable {
+    pub rows: parking_lot::Mutex<Vec<Vec<Value>>>,
+}
+
 /// A plan node. Each produces rows (vectors of values).
 #[derive(Debug)]
 pub enum Plan {
@@ -207,6 +215,21 @@ pub enum Plan {
     CteScan {
         name: String,
         cte: Arc<SharedCte>,
+    },
+    /// `initial UNION [ALL] recursive` of a `WITH RECURSIVE` query called `name`:
+    /// `recursive` runs again on the rows of the previous run until it returns none
+    /// (see [`crate::recursive`]).
+    RecursiveUnion {
+        name: String,
+        all: bool,
+        initial: Box<Plan>,
+        recursive: Box<Plan>,
+        working: Arc<WorkingTable>,
+    },
+    /// The rows of the previous iteration of the recursive query `name`.
+    WorkingTableScan {
+        name: String,
+        table: Arc<WorkingTable>,
     },
     /// The output of a subquery in FROM.
     Derived {
@@ -340,6 +363,17 @@ impl Plan {
                 out.push(format!("{line}CTE Scan on {name}"));
                 cte.plan.explain(out, depth + 1);
                 return;
+            }
+            Plan::RecursiveUnion {
+                initial, recursive, ..
+            } => {
+                out.push(format!("{line}Recursive Union"));
+                initial.explain(out, depth + 1);
+                recursive.explain(out, depth + 1);
+                return;
+            }
+            Plan::WorkingTableScan { name, .. } => {
+                let _ = write!(line, "WorkTable Scan on {name}");
             }
             Plan::Filter { source, text, .. } => {
                 out.push(format!("{line}Filter: {text}"));

@@ -24,7 +24,7 @@ use crate::executor::Env;
 use crate::expression::{BinaryOp, Expr, Function, SequenceFunction, Subquery};
 use crate::plan::{
     Access, Aggregate, AggregateFunction, JoinKind, LockWait, Locking, Plan, RowLocking, SetOp,
-    SharedCte, SortKey,
+    SharedCte, SortKey, WorkingTable,
 };
 use crate::plan_cache::Recorder;
 use crate::stack_depth;
@@ -35,6 +35,7 @@ mod access;
 mod distinct_on;
 mod grouping;
 mod quantified;
+mod recursive;
 mod typing;
 mod view;
 mod window;
@@ -173,6 +174,9 @@ pub struct Planner<'a, 'e> {
     nesting: usize,
     /// Whether window functions may appear in what is being planned ([`window`]).
     windows: Windows,
+    /// How many references to a recursive query's working table have been planned, to
+    /// tell which side of a join or set operation has one.
+    recursive_refs: usize,
 }
 
 /// A query named by `WITH`, in scope for the queries after it.
@@ -182,10 +186,20 @@ struct Cte {
     columns: Vec<ast::TableAliasColumnDef>,
     /// How many enclosing rows (`Planner::outer`) the query saw where it was defined.
     depth: usize,
-    /// Its plan, made once where it is defined and shared by every reference, and the
-    /// names of its output columns.
-    shared: Arc<SharedCte>,
+    /// What a reference to it reads, and the names of its output columns.
+    source: CteSource,
     output: Arc<[String]>,
+}
+
+/// What a reference to a `WITH` query's name reads.
+enum CteSource {
+    /// Its plan, made once where it is defined and shared by every reference.
+    Shared(Arc<SharedCte>),
+    /// From a recursive query's recursive term: the previous iteration's rows, with the
+    /// number of references planned so far (one is allowed).
+    Working(Arc<WorkingTable>, usize),
+    /// Nothing: a reference is a recursive one where none may be (42P19, this message).
+    Forbidden(&'static str),
 }
 
 /// A planned query and its output column names.
@@ -440,6 +454,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             ctes: Vec::new(),
             nesting: 0,
             windows: Windows::Forbidden("here"),
+            recursive_refs: 0,
         }
     }
 
@@ -532,21 +547,38 @@ impl<'a, 'e> Planner<'a, 'e> {
         let Some(with) = with else {
             return Ok(());
         };
-        if with.recursive {
-            return Err(unsupported("WITH RECURSIVE"));
-        }
         let first = self.ctes.len();
         for cte in &with.cte_tables {
             let name = ident(&cte.alias.name);
             if self.ctes[first..].iter().any(|c| c.name == name) {
                 return Err(Error::DuplicateWithName(name));
             }
+            let planned = if with.recursive {
+                self.recursive_cte(cte, name)?
+            } else {
+                self.plain_cte(cte, name)?
+            };
+            self.ctes.push(planned);
+        }
+        Ok(())
+    }
+
+    /// Plans a `WITH` query that does not refer to itself.
+    fn plain_cte(&mut self, cte: &ast::Cte, name: String) -> Result<Cte> {
+        {
             // Planned once, here, where it sees the WITH queries before it and the
             // enclosing rows of this place: every reference shares the plan and, in one
             // run of the statement, its rows (PostgreSQL materializes a WITH query used
             // twice); one never used still reports its errors.
             let before = self.outer_refs;
+            let working_before = self.recursive_refs;
             let planned = self.nested(|p| p.query(&cte.query))?;
+            if self.recursive_refs > working_before {
+                // Its shared rows would be those of the first iteration only.
+                return Err(unsupported(
+                    "a recursive reference inside a WITH query of the recursive term",
+                ));
+            }
             let correlated = self.outer_refs > before;
             if cte.alias.columns.len() > planned.columns.len() {
                 return Err(Error::InvalidColumnReference(format!(
@@ -559,15 +591,14 @@ impl<'a, 'e> Planner<'a, 'e> {
                 // The shared rows are kept for one execution: such plans are not reused.
                 r.uncacheable();
             }
-            self.ctes.push(Cte {
+            Ok(Cte {
                 name,
                 columns: cte.alias.columns.clone(),
                 depth: self.outer.len(),
-                shared: Arc::new(SharedCte::new(planned.plan, correlated)),
+                source: CteSource::Shared(Arc::new(SharedCte::new(planned.plan, correlated))),
                 output: planned.columns,
-            });
+            })
         }
-        Ok(())
     }
 
     /// Runs `f` planning a query nested in the statement's own.
@@ -641,8 +672,21 @@ impl<'a, 'e> Planner<'a, 'e> {
                     ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
                     other => return Err(unsupported(format!("{} {other}", op.keyword()))),
                 };
+                let start = self.recursive_refs;
                 let left = self.set_expr(left)?;
+                let middle = self.recursive_refs;
                 let right = self.set_expr(right)?;
+                let in_left = middle > start && all && op != SetOp::Union;
+                if in_left
+                    || (self.recursive_refs > middle
+                        && op != SetOp::Union
+                        && (all || op == SetOp::Except))
+                {
+                    return Err(self.misplaced_recursive_reference(match op {
+                        SetOp::Intersect => "within INTERSECT",
+                        _ => "within EXCEPT",
+                    }));
+                }
                 if left.columns.len() != right.columns.len() {
                     return Err(Error::SyntaxRule(format!(
                         "each {} query must have the same number of columns",
@@ -1191,8 +1235,10 @@ impl<'a, 'e> Planner<'a, 'e> {
     pub(crate) fn from(&mut self, from: &[ast::TableWithJoins]) -> Result<(Plan, Scope)> {
         let mut result: Option<(Plan, Scope)> = None;
         for twj in from {
+            let start = self.recursive_refs;
             let (mut plan, mut scope) = self.table_factor(&twj.relation)?;
             for join in &twj.joins {
+                let before_right = self.recursive_refs;
                 let (right, rscope) = self.table_factor(&join.relation)?;
                 let (kind, constraint) = match &join.join_operator {
                     ast::JoinOperator::Join(c) | ast::JoinOperator::Inner(c) => {
@@ -1208,6 +1254,12 @@ impl<'a, 'e> Planner<'a, 'e> {
                     ast::JoinOperator::CrossJoin(_) => (JoinKind::Inner, None),
                     _ => return Err(unsupported("this kind of join")),
                 };
+                let refers = |from: usize, to: usize| to > from;
+                if (kind.keeps_left() && refers(before_right, self.recursive_refs))
+                    || (kind.keeps_right() && refers(start, before_right))
+                {
+                    return Err(self.misplaced_recursive_reference("within an outer join"));
+                }
                 let merged = match constraint {
                     Some(ast::JoinConstraint::Using(names)) => {
                         Some(using_columns(&scope, &rscope, names)?)
@@ -1275,24 +1327,15 @@ impl<'a, 'e> Planner<'a, 'e> {
             } => {
                 if let [ast::ObjectNamePart::Identifier(part)] = &name.0[..] {
                     let wanted = ident(part);
-                    if let Some(cte) = self.ctes.iter().rev().find(|c| c.name == wanted) {
-                        // From inside a subquery, which has more enclosing rows, the plan
-                        // of one that refers to an enclosing row would read the wrong one.
-                        if cte.shared.correlated && self.outer.len() > cte.depth {
-                            return Err(unsupported(
-                                "a WITH query that refers to an enclosing query, used inside a subquery",
-                            ));
-                        }
+                    if let Some(i) = self.ctes.iter().rposition(|c| c.name == wanted) {
+                        let plan = self.cte_reference(i, alias.as_ref())?;
+                        let cte = &self.ctes[i];
                         let qualifier = alias.as_ref().map_or(cte.name.clone(), |a| ident(&a.name));
                         let mut scope = Scope::of_output(&cte.output, &qualifier);
                         rename_columns(&mut scope, &qualifier, &cte.columns)?;
                         if let Some(a) = alias {
                             rename_columns(&mut scope, &qualifier, &a.columns)?;
                         }
-                        let plan = Plan::CteScan {
-                            name: qualifier,
-                            cte: cte.shared.clone(),
-                        };
                         return Ok((plan, scope));
                     }
                 }

@@ -152,6 +152,8 @@ pub struct Session {
     tick: u64,
     /// How far a statement may grow the stack ([`crate::stack_depth`]).
     max_stack_depth: usize,
+    /// How many rows a recursive `WITH` query may produce ([`crate::recursive`]).
+    max_recursive_rows: usize,
     /// `currval` and `lastval` state, and the database's sequence counters.
     sequences: SessionSequences,
     /// When the open block began (its `BEGIN`), in microseconds since the epoch: the
@@ -285,6 +287,7 @@ impl Session {
             plans: HashMap::default(),
             tick: 0,
             max_stack_depth: DEFAULT_MAX_STACK_DEPTH,
+            max_recursive_rows: crate::recursive::DEFAULT_MAX_RECURSIVE_ROWS,
             sequences: SessionSequences::new(&mgr),
             block_began: 0,
             mgr,
@@ -303,6 +306,18 @@ impl Session {
     /// The limit [`Session::set_max_stack_depth`] sets.
     pub fn max_stack_depth(&self) -> usize {
         self.max_stack_depth
+    }
+
+    /// Sets how many rows a recursive `WITH` query may produce before the statement
+    /// fails with 54000, so that a recursion that never ends stops before memory runs
+    /// out (see [`crate::recursive`]).
+    pub fn set_max_recursive_rows(&mut self, rows: usize) {
+        self.max_recursive_rows = rows;
+    }
+
+    /// The limit [`Session::set_max_recursive_rows`] sets.
+    pub fn max_recursive_rows(&self) -> usize {
+        self.max_recursive_rows
     }
 
     /// True inside `BEGIN ... COMMIT/ROLLBACK`.
@@ -818,6 +833,7 @@ impl Session {
         let result = {
             let mut env = Env::with_params(&db, &cell, &sequences, params);
             env.times = StatementTimes::new(self.block.map(|_| self.block_began));
+            env.max_recursive_rows = self.max_recursive_rows;
             if is_cacheable(stmt) {
                 self.run_cached(stmt, &mut env)
             } else {

@@ -36,3 +36,22 @@ fn a_chain_of_with_queries_each_used_twice_is_planned_and_run_once_each() {
         .expect("the statement succeeds");
     assert_eq!(rows, vec![vec![Value::Integer(1), Value::Integer(2)]]);
 }
+
+#[test]
+fn a_recursion_that_never_ends_fails_at_the_sessions_row_limit() {
+    let mut s = Session::new(TxnManager::in_memory(Options::default()));
+    s.set_max_recursive_rows(1000);
+    let sql =
+        "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SELECT n FROM t LIMIT 3";
+    let err = s.execute(sql).expect_err("the recursion never ends");
+    assert_eq!(err.sqlstate(), "54000");
+    assert_eq!(
+        err.to_string(),
+        "recursive query \"t\" produced more than 1000 rows (the session's max_recursive_rows)"
+    );
+    let rows = s
+        .execute("WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 1000) SELECT count(*) FROM t")
+        .expect("exactly the limit is allowed")
+        .rows;
+    assert_eq!(rows, vec![vec![Value::Integer(1000)]]);
+}

@@ -122,7 +122,8 @@ pub(crate) fn output_types(plan: &Plan) -> Option<Vec<Option<DataType>>> {
             Some(rows.first()?.iter().map(|e| type_of(&scope, e)).collect())
         }
         Plan::Scan { table, .. } => Some(table.columns.iter().map(|c| Some(c.ty)).collect()),
-        Plan::CteScan { .. } => None,
+        Plan::CteScan { .. } | Plan::WorkingTableScan { .. } => None,
+        Plan::RecursiveUnion { initial, .. } => output_types(initial),
         Plan::Derived { source, .. }
         | Plan::Filter { source, .. }
         | Plan::Sort { source, .. }
