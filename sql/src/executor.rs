@@ -344,17 +344,7 @@ fn set_operation(
 /// `1 UNION 1.0` is one row (rows are compared by kind, see [`group_key`]); numbers
 /// against text or booleans are 42804. NULLs fit any kind.
 fn unify_columns(op: SetOp, left: &mut [Vec<Value>], right: &mut [Vec<Value>]) -> Result<()> {
-    let rank = |t: DataType| match t {
-        DataType::Integer => Some(0),
-        DataType::Numeric { .. } => Some(1),
-        DataType::Float => Some(2),
-        DataType::Boolean
-        | DataType::Text { .. }
-        | DataType::Date
-        | DataType::Timestamp
-        | DataType::TimestampTz
-        | DataType::Interval => None,
-    };
+    let rank = DataType::widening_rank;
     let width = left.first().or(right.first()).map_or(0, Vec::len);
     for c in 0..width {
         let mut widest: Option<&Value> = None;

@@ -37,6 +37,24 @@ pub enum DataType {
     Interval,
 }
 
+impl DataType {
+    /// The place of a number type in PostgreSQL's implicit widening, `bigint` (0) to
+    /// `numeric` (1) to `double precision` (2); None for the other types.
+    pub(crate) fn widening_rank(self) -> Option<u8> {
+        match self {
+            DataType::Integer => Some(0),
+            DataType::Numeric { .. } => Some(1),
+            DataType::Float => Some(2),
+            DataType::Boolean
+            | DataType::Text { .. }
+            | DataType::Date
+            | DataType::Timestamp
+            | DataType::TimestampTz
+            | DataType::Interval => None,
+        }
+    }
+}
+
 impl fmt::Display for DataType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -63,7 +63,7 @@ impl Columns<'_> {
             }
             (AggregateFunction::Min | AggregateFunction::Max, arg) => arg,
             (AggregateFunction::Sum | AggregateFunction::Avg, Static::Known(ty)) => {
-                match rank(ty) {
+                match ty.widening_rank() {
                     Some(FLOAT) => Static::Known(DataType::Float),
                     Some(_) => Static::Known(DataType::Numeric { scale: None }),
                     None => Static::Unknown,
@@ -187,36 +187,24 @@ impl Columns<'_> {
                 (Static::Unknown, _) | (_, Static::Unknown) => return Static::Unknown,
                 (f, Static::Null) => f,
                 (Static::Null, t) => t,
-                (Static::Known(a), Static::Known(b)) => match (rank(a), rank(b)) {
-                    _ if a == b => Static::Known(a),
-                    (Some(x), Some(y)) => Static::Known(of_rank(x.max(y))),
-                    _ if same_kind(a, b) => Static::Known(widen_kind(a)),
-                    _ => return Static::Unknown,
-                },
+                (Static::Known(a), Static::Known(b)) => {
+                    match (a.widening_rank(), b.widening_rank()) {
+                        _ if a == b => Static::Known(a),
+                        (Some(x), Some(y)) => Static::Known(of_rank(x.max(y))),
+                        _ if same_kind(a, b) => Static::Known(widen_kind(a)),
+                        _ => return Static::Unknown,
+                    }
+                }
             };
         }
         found
     }
 }
 
+/// The ranks [`DataType::widening_rank`] gives the number types.
 const INTEGER: u8 = 0;
 const NUMERIC: u8 = 1;
 const FLOAT: u8 = 2;
-
-/// The place of a number type in the order of implicit widening.
-fn rank(ty: DataType) -> Option<u8> {
-    match ty {
-        DataType::Integer => Some(INTEGER),
-        DataType::Numeric { .. } => Some(NUMERIC),
-        DataType::Float => Some(FLOAT),
-        DataType::Boolean
-        | DataType::Text { .. }
-        | DataType::Date
-        | DataType::Timestamp
-        | DataType::TimestampTz
-        | DataType::Interval => None,
-    }
-}
 
 fn of_rank(rank: u8) -> DataType {
     match rank {
@@ -270,7 +258,7 @@ fn widen(columns: Columns<'_>, e: &mut Expr, target: Static) -> Result<()> {
     let (Static::Known(target), Static::Known(ty)) = (target, columns.of(e)) else {
         return Ok(());
     };
-    match (rank(ty), rank(target)) {
+    match (ty.widening_rank(), target.widening_rank()) {
         (Some(from), Some(to)) if from != to => {}
         _ => return Ok(()),
     }
