@@ -772,7 +772,8 @@ fn arithmetic(op: BinaryOp, a: Value, b: Value) -> Result<Value> {
     }
 }
 
-fn no_operator(op: BinaryOp, a: &Value, b: &Value) -> Error {
+/// 42883 for an arithmetic operator no overload of which takes these operands.
+pub(crate) fn no_operator(op: BinaryOp, a: &Value, b: &Value) -> Error {
     Error::UndefinedFunction(format!(
         "operator does not exist: {} {} {}",
         a.type_name(),

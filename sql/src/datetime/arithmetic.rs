@@ -20,7 +20,7 @@ use super::{
     USECS_PER_DAY, USECS_PER_SEC,
 };
 use crate::error::{Error, Result};
-use crate::expression::BinaryOp;
+use crate::expression::{no_operator, BinaryOp};
 use crate::types::{DataType, Value};
 
 /// `a op b` where either is a date, timestamp or interval; 42883 for a pair without
@@ -65,12 +65,7 @@ pub fn apply(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
             }
             Ok(Interval(scale(i, f, |x, f| x / f)?))
         }
-        _ => Err(Error::UndefinedFunction(format!(
-            "operator does not exist: {} {} {}",
-            a.type_name(),
-            symbol(op),
-            b.type_name()
-        ))),
+        _ => Err(no_operator(op, a, b)),
     }
 }
 
@@ -94,17 +89,6 @@ fn text_as(op: BinaryOp, v: &Value, other: &Value) -> Result<Value> {
         _ => return Ok(v.clone()),
     };
     v.cast(ty)
-}
-
-fn symbol(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Sub => "-",
-        BinaryOp::Mul => "*",
-        BinaryOp::Div => "/",
-        BinaryOp::Rem => "%",
-        _ => "?",
-    }
 }
 
 /// A date or timestamp as microseconds since the epoch (a date at its midnight).
