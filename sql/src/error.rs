@@ -138,6 +138,12 @@ pub enum Error {
         sqlstate: &'static str,
         message: &'static str,
     },
+    /// A window function's count of zero or less: `ntile`'s (22014) or `nth_value`'s
+    /// (22016); names the function.
+    WindowArgument {
+        sqlstate: &'static str,
+        function: &'static str,
+    },
     /// A LIKE `ESCAPE` string of more than one character (22025).
     InvalidEscapeString,
     /// A string function asked for a result longer than PostgreSQL's 1 GB limit on a
@@ -238,6 +244,7 @@ impl Error {
             Error::InvalidArgument(_) => "22023",
             Error::NegativeSubstringLength => "22011",
             Error::MathDomain { sqlstate, .. } => sqlstate,
+            Error::WindowArgument { sqlstate, .. } => sqlstate,
             Error::InvalidEscapeString => "22025",
             Error::RequestedLengthTooLarge => "54000",
             Error::RecursionLimit { .. } => "54000",
@@ -609,6 +616,9 @@ impl fmt::Display for Error {
             Error::StringTooLong { ty } => write!(f, "value too long for type {ty}"),
             Error::InvalidArgument(m) => f.write_str(m),
             Error::NegativeRowCount(clause) => write!(f, "{clause} must not be negative"),
+            Error::WindowArgument { function, .. } => {
+                write!(f, "argument of {function} must be greater than zero")
+            }
             Error::DatatypeMismatch(m) => f.write_str(m),
             Error::UndefinedFunction(m) => f.write_str(m),
             Error::Grouping(m) => f.write_str(m),

@@ -1899,7 +1899,18 @@ impl<'a, 'e> Planner<'a, 'e> {
         if f.over.is_some() {
             return self.window_call(f, scope, grouping);
         }
-        if matches!(name.as_str(), "row_number" | "rank" | "dense_rank") {
+        if matches!(
+            name.as_str(),
+            "row_number"
+                | "rank"
+                | "dense_rank"
+                | "lag"
+                | "lead"
+                | "first_value"
+                | "last_value"
+                | "nth_value"
+                | "ntile"
+        ) {
             return Err(Error::WrongObjectType(format!(
                 "window function {name} requires an OVER clause"
             )));

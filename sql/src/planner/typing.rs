@@ -269,6 +269,14 @@ fn widen(columns: Columns<'_>, e: &mut Expr, target: Static) -> Result<()> {
     Ok(())
 }
 
+/// The static type of `e` over `columns`, where planning can tell it.
+pub(super) fn type_in(columns: Columns<'_>, e: &Expr) -> Option<DataType> {
+    match columns.of(e) {
+        Static::Known(ty) => Some(ty),
+        Static::Null | Static::Unknown => None,
+    }
+}
+
 /// The static type of `e` over the columns of `scope`, where planning can tell it.
 pub(super) fn type_of(scope: &Scope, e: &Expr) -> Option<DataType> {
     match (Columns {

@@ -130,15 +130,17 @@ pub(crate) fn output_types(plan: &Plan) -> Option<Vec<Option<DataType>>> {
         | Plan::Distinct { source }
         | Plan::DistinctOn { source, .. }
         | Plan::Limit { source, .. } => output_types(source),
-        // The source's columns, then one per call: the ranking functions count rows;
-        // an aggregate's type is left open, as for `Plan::Aggregate`'s sums.
+        // The source's columns, then one per call: the ranking functions and `ntile`
+        // count rows; an aggregate's type is left open, as for `Plan::Aggregate`'s
+        // sums, and so is that of the functions that read another row's value.
         Plan::Window { source, calls } => {
             let mut types = output_types(source)?;
             types.extend(calls.iter().map(|c| match c.function {
-                WindowFunction::RowNumber | WindowFunction::Rank | WindowFunction::DenseRank => {
-                    Some(DataType::Integer)
-                }
-                WindowFunction::Aggregate(_) => None,
+                WindowFunction::RowNumber
+                | WindowFunction::Rank
+                | WindowFunction::DenseRank
+                | WindowFunction::Ntile(_) => Some(DataType::Integer),
+                _ => None,
             }));
             Some(types)
         }

@@ -5,10 +5,14 @@
 
 use sqlparser::ast;
 
-use super::{is_aggregate_name, object_name, sort_key, unsupported, Aggregation, Planner, Scope};
+use super::{
+    columns, is_aggregate_name, object_name, sort_key, typing, unsupported, Aggregation, Planner,
+    Scope,
+};
 use crate::error::{Error, Result};
 use crate::expression::Expr;
 use crate::plan::{Aggregate, AggregateFunction};
+use crate::types::{DataType, Value};
 use crate::window::{WindowCall, WindowFunction};
 
 /// Where the window values of a query that groups are first planned to be: far enough
@@ -131,7 +135,7 @@ impl Planner<'_, '_> {
         name: &str,
         args: &[&ast::FunctionArgExpr],
         scope: &Scope,
-        grouping: Option<&mut Aggregation>,
+        mut grouping: Option<&mut Aggregation>,
     ) -> Result<WindowFunction> {
         let ranking = match name {
             "row_number" => Some(WindowFunction::RowNumber),
@@ -144,6 +148,9 @@ impl Planner<'_, '_> {
                 return Err(no_such_function(name, args.len()));
             }
             return Ok(ranking);
+        }
+        if let Some(function) = self.value_function(name, args, scope, grouping.as_deref_mut())? {
+            return Ok(function);
         }
         let Some(function) = is_aggregate_name(name) else {
             return Err(Error::WrongObjectType(format!(
@@ -168,6 +175,81 @@ impl Planner<'_, '_> {
             delimiter: None,
             distinct: false,
             filter: None,
+        }))
+    }
+}
+
+impl Planner<'_, '_> {
+    /// Plans `lag`, `lead`, `first_value`, `last_value`, `nth_value` and `ntile`; None
+    /// for another name. Their counts and offsets must be integers, and their arguments
+    /// as many as they take (42883 naming the argument types otherwise, as PostgreSQL
+    /// finds no such function; `unknown` where planning cannot tell); `lag`'s and
+    /// `lead`'s default is cast to the value's number type or the value to its.
+    fn value_function(
+        &mut self,
+        name: &str,
+        args: &[&ast::FunctionArgExpr],
+        scope: &Scope,
+        mut grouping: Option<&mut Aggregation>,
+    ) -> Result<Option<WindowFunction>> {
+        let arity = match name {
+            "lag" | "lead" => 1..=3,
+            "first_value" | "last_value" | "ntile" => 1..=1,
+            "nth_value" => 2..=2,
+            _ => return Ok(None),
+        };
+        let mut compiled = Vec::with_capacity(args.len());
+        for a in args {
+            let ast::FunctionArgExpr::Expr(e) = a else {
+                return Err(no_such_function(name, args.len()));
+            };
+            compiled.push(self.expr(e, scope, grouping.as_deref_mut())?);
+        }
+        let columns = columns(scope, grouping.as_deref());
+        // The arguments that are counts: all but the first, except `lag`'s default.
+        let counts = match name {
+            "ntile" => 0..1.min(compiled.len()),
+            "lag" | "lead" | "nth_value" => 1..2.min(compiled.len()),
+            _ => 0..0,
+        };
+        let wrong = !arity.contains(&args.len())
+            || compiled.get(counts).unwrap_or(&[]).iter().any(
+                |e| matches!(typing::type_in(columns, e), Some(ty) if ty != DataType::Integer),
+            );
+        if wrong {
+            let types: Vec<String> = compiled
+                .iter()
+                .map(|e| typing::type_in(columns, e).map_or("unknown".into(), |t| t.to_string()))
+                .collect();
+            return Err(Error::UndefinedFunction(format!(
+                "function {name}({}) does not exist",
+                types.join(", ")
+            )));
+        }
+        if let [value, _, default] = &mut compiled[..] {
+            typing::unify_numbers(columns, &mut [value, default])?;
+        }
+        let mut compiled = compiled.into_iter();
+        let mut next = || compiled.next().unwrap_or(Expr::Const(Value::Null));
+        Ok(Some(match name {
+            "lag" | "lead" => {
+                let value = next();
+                let offset = (args.len() > 1).then(&mut next);
+                let default = (args.len() > 2).then(&mut next);
+                WindowFunction::Offset {
+                    value,
+                    offset,
+                    default,
+                    forward: name == "lead",
+                }
+            }
+            "first_value" => WindowFunction::FirstValue(next()),
+            "last_value" => WindowFunction::LastValue(next()),
+            "nth_value" => {
+                let value = next();
+                WindowFunction::NthValue(value, next())
+            }
+            _ => WindowFunction::Ntile(next()),
         }))
     }
 }
