@@ -205,13 +205,7 @@ pub(crate) fn create_view(p: &mut Planner<'_, '_>, cv: &ast::CreateView) -> Resu
         query: cv.query.to_string(),
         depends_on,
     };
-    let key = table_def_key(&name);
-    let existing = {
-        let mut txn = p.env.txn.borrow_mut();
-        p.catalog
-            .lock_definition(&mut txn, &name, &key, LockMode::Exclusive)?
-    };
-    match existing {
+    match lock_exclusively(p, &name)? {
         Some(bytes) if is_view(&bytes) && cv.or_replace => {
             let old = View::decode(&bytes)?;
             check_replacement(&old, &view)?;
@@ -248,6 +242,14 @@ fn check_replacement(old: &View, new: &View) -> Result<()> {
     Ok(())
 }
 
+/// Locks the definition stored under `name` (a table's or a view's) exclusively, as DDL
+/// on it does, and returns it.
+fn lock_exclusively(p: &mut Planner<'_, '_>, name: &str) -> Result<Option<isolde_txn::Value>> {
+    let mut txn = p.env.txn.borrow_mut();
+    p.catalog
+        .lock_definition(&mut txn, name, &table_def_key(name), LockMode::Exclusive)
+}
+
 /// Takes a shared lock on each definition the view reads, as a statement writing a table
 /// does: a DROP TABLE in progress is waited for, and one that committed meanwhile is seen
 /// (42P01), so a view is never stored over a table that is gone.
@@ -276,13 +278,7 @@ pub(crate) fn drop_views(
     let mut notices = Vec::new();
     for n in names {
         let name = object_name(n)?;
-        let key = table_def_key(&name);
-        let existing = {
-            let mut txn = p.env.txn.borrow_mut();
-            p.catalog
-                .lock_definition(&mut txn, &name, &key, LockMode::Exclusive)?
-        };
-        match existing {
+        match lock_exclusively(p, &name)? {
             None if if_exists => {
                 notices.push(format!("NOTICE:  view \"{name}\" does not exist, skipping"));
                 continue;
