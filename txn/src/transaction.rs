@@ -648,7 +648,10 @@ impl Transaction {
         // first-updater-wins sees the key written, as before), and SSI is still told
         // the key was written: `ssi_keys` is every pending key, in the order held.
         let id = self.id();
-        let (mut writes, mut written, mut locked) = (Vec::new(), Vec::new(), Vec::new());
+        let held_keys = self.held.len();
+        let (mut writes, mut written) =
+            (Vec::with_capacity(held_keys), Vec::with_capacity(held_keys));
+        let mut locked = Vec::new();
         let mut ssi_keys = Vec::new();
         for (key, held) in std::mem::take(&mut self.held) {
             let pending = held.pending(id);
