@@ -1,6 +1,8 @@
 //! Durability through the embedded API: commits survive reopening, through the log alone,
 //! through a checkpoint plus the log after it, and through a log rewrite.
 
+use std::time::Duration;
+
 use isolde::{Db, FsyncPolicy, IsolationLevel, Options};
 
 fn options() -> Options {
@@ -91,6 +93,22 @@ fn second_open_of_the_same_directory_is_refused() {
         err.to_string().contains("in use by another process"),
         "{err}"
     );
+}
+
+#[test]
+fn a_lock_held_for_a_moment_after_close_is_waited_out() {
+    // What a child process started at the wrong moment does: it holds a copy of the
+    // lock file, and so the lock, until it runs its program.
+    let dir = tempfile::tempdir().unwrap();
+    drop(Db::open(dir.path(), options()).unwrap());
+    let copy = std::fs::File::open(dir.path().join(isolde_txn::LOCK_FILE)).unwrap();
+    copy.lock().unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        drop(copy);
+    });
+    Db::open(dir.path(), options()).expect("the lock is released within the wait");
+    release.join().unwrap();
 }
 
 #[test]

@@ -45,6 +45,8 @@ pub const WAL_DIR: &str = "wal";
 /// How long automatic checkpoints wait after a failed one before trying again (Redis
 /// waits 5 s too), so a failing disk is not rescanned every maintenance round.
 const CHECKPOINT_RETRY_DELAY: Duration = Duration::from_secs(5);
+/// How long [`lock_dir`] keeps trying a lock it finds held.
+const LOCK_RETRY: Duration = Duration::from_millis(250);
 /// Where `isolde restore` moves a replaced database's files while it swaps a restored
 /// checkpoint in, and deletes them once the new one is in place and durable. A directory
 /// that still has it was left by a restore cut short in the middle of the swap, and is
@@ -804,6 +806,11 @@ fn written_without_log(meta: &Meta) -> bool {
 /// second process opens it meanwhile; the lock lasts as long as the returned file is open.
 /// Fails with [`Error::Locked`] if another process holds it. Tools that change a closed
 /// database's files (restore, log repair) take it too.
+///
+/// A lock found held is tried again for a moment before that error: a process that
+/// starts a child copies its open files, the lock's among them, into the child until
+/// the child runs its program (which closes them), so a database just closed by a
+/// process that is starting others can look held for a few milliseconds.
 pub fn lock_dir(dir: &Path) -> Result<File> {
     let path = dir.join(LOCK_FILE);
     let file = File::options()
@@ -815,12 +822,20 @@ pub fn lock_dir(dir: &Path) -> Result<File> {
             path: path.clone(),
             source,
         })?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked {
-            path: dir.to_path_buf(),
-        }),
-        Err(std::fs::TryLockError::Error(source)) => Err(Error::Io { path, source }),
+    let give_up = Instant::now() + LOCK_RETRY;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < give_up => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::Locked {
+                    path: dir.to_path_buf(),
+                })
+            }
+            Err(std::fs::TryLockError::Error(source)) => return Err(Error::Io { path, source }),
+        }
     }
 }
 
