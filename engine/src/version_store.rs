@@ -49,8 +49,16 @@ pub type TxnId = u64;
 /// A stored value. Shared, so reads hand out values without copying them.
 pub type Value = Arc<[u8]>;
 
-/// A transaction's uncommitted write of a key: `Some(value)` puts it, None deletes it.
-pub type PendingWrite = Option<Value>;
+/// A transaction's uncommitted write of a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingWrite {
+    /// The value written; None deletes the key.
+    pub value: Option<Value>,
+    /// True when the write begins a new row instead of changing the one committed there
+    /// (see [`Locked::row_began`]): it was made by [`VersionStore::insert`], or after the
+    /// transaction's own delete of the key.
+    begins_row: bool,
+}
 
 /// Which versions a read may see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +97,13 @@ pub struct Locked {
     /// True when the locker's own uncommitted version is there (written before this
     /// request): it holds the exclusive lock then, so no one else's can be.
     pub own_pending: bool,
+    /// The commit timestamp since which the newest committed version's row has existed
+    /// unbroken, for a caller that holds rows by key to tell a row it saw changed from one
+    /// deleted and another inserted under the same key: the timestamp of the version that
+    /// began the row (one an `INSERT` wrote, or the first after a delete), or of the newest
+    /// version itself when that is a tombstone. 0 when the row began before every version
+    /// kept, which no active snapshot can tell apart.
+    pub row_began: Timestamp,
 }
 
 /// A granted lock request: what it found, and the key's chain if the request was the
@@ -110,9 +125,8 @@ pub struct Granted<T> {
 pub struct Held(Arc<Chain>);
 
 impl Held {
-    /// `txn`'s uncommitted write on the key: `Some(None)` for a pending delete, None when
-    /// it holds only a lock there.
-    pub fn pending(&self, txn: TxnId) -> Option<Option<Value>> {
+    /// `txn`'s uncommitted write on the key, None when it holds only a lock there.
+    pub fn pending(&self, txn: TxnId) -> Option<PendingWrite> {
         let state = self.0.state.read();
         if state.exclusive == txn {
             state.pending.clone()
@@ -159,14 +173,44 @@ pub enum Conflict {
         /// Commit timestamp of the key's newest committed version, later than the
         /// caller's snapshot.
         committed_ts: Timestamp,
+        /// True when the row the snapshot sees was deleted after it (another may have
+        /// been inserted under the key since, see [`Locked::row_began`]); false when
+        /// it was updated, or the snapshot sees no row there.
+        deleted: bool,
     },
 }
 
 #[derive(Default)]
 struct Version {
-    ts: Timestamp,
+    /// The commit timestamp, with [`BEGINS_ROW`] set when the version begins a row: it
+    /// was written as a new row (see [`PendingWrite`]) or follows a tombstone. A bit of
+    /// the timestamp rather than a field of its own keeps a chain within 96 bytes.
+    stamp: u64,
     /// None is a tombstone.
     value: Option<Value>,
+}
+
+/// The bit of [`Version::stamp`] that marks a version beginning a row; timestamps, one
+/// per commit, never reach it.
+const BEGINS_ROW: u64 = 1 << 63;
+
+impl Version {
+    fn new(ts: Timestamp, value: Option<Value>, begins_row: bool) -> Version {
+        debug_assert!(ts < BEGINS_ROW, "timestamp {ts} out of range");
+        let flag = if begins_row { BEGINS_ROW } else { 0 };
+        Version {
+            stamp: ts | flag,
+            value,
+        }
+    }
+
+    fn ts(&self) -> Timestamp {
+        self.stamp & !BEGINS_ROW
+    }
+
+    fn begins_row(&self) -> bool {
+        self.stamp & BEGINS_ROW != 0
+    }
 }
 
 /// A key's committed versions, locks and pending write. The newest committed version is
@@ -178,7 +222,7 @@ struct ChainState {
     /// The newest committed version; a key never committed has a tombstone at timestamp 0
     /// here, which every snapshot sees as "absent", exactly like no version at all.
     newest: Version,
-    /// The exclusive lock holder's uncommitted write: Some(None) is a pending delete.
+    /// The exclusive lock holder's uncommitted write.
     pending: Option<PendingWrite>,
     /// Exclusive lock holder; 0 when none.
     exclusive: TxnId,
@@ -190,7 +234,7 @@ struct ChainState {
 #[derive(Default)]
 struct Rare {
     /// Older committed versions some snapshot may still need, oldest first, timestamps
-    /// strictly increasing and below `newest.ts`.
+    /// strictly increasing and below the newest's.
     older: Vec<Version>,
     /// Shared lock holders.
     shared: Vec<TxnId>,
@@ -226,38 +270,55 @@ impl ChainState {
             ReadAt::Snapshot { ts, txn } => {
                 if txn != 0 && self.exclusive == txn {
                     if let Some(pending) = &self.pending {
-                        return pending.as_ref();
+                        return pending.value.as_ref();
                     }
                 }
-                if self.newest.ts <= ts {
+                if self.newest.ts() <= ts {
                     return self.newest.value.as_ref();
                 }
-                let newest = self.older().iter().rev().find(|v| v.ts <= ts)?;
+                let newest = self.older().iter().rev().find(|v| v.ts() <= ts)?;
                 newest.value.as_ref()
             }
             ReadAt::Latest => match &self.pending {
-                Some(pending) => pending.as_ref(),
+                Some(pending) => pending.value.as_ref(),
                 None => self.newest.value.as_ref(),
             },
         }
     }
 
     fn newest_ts(&self) -> Timestamp {
-        self.newest.ts
+        self.newest.ts()
     }
 
     fn locked(&self) -> Locked {
         Locked {
-            newest_ts: self.newest.ts,
+            newest_ts: self.newest.ts(),
             newest: self.newest.value.clone(),
             own_pending: self.pending.is_some(),
+            row_began: self.row_began(),
         }
     }
 
+    /// See [`Locked::row_began`].
+    fn row_began(&self) -> Timestamp {
+        if self.newest.value.is_none() {
+            return self.newest.ts();
+        }
+        let newest_first = std::iter::once(&self.newest).chain(self.older().iter().rev());
+        newest_first
+            .take_while(|v| v.value.is_some())
+            .find(|v| v.begins_row())
+            .map_or(0, Version::ts)
+    }
+
     /// Appends a committed version, newer than every other, then prunes for `horizon`.
-    fn push(&mut self, version: Version, horizon: Timestamp) {
+    /// A version after a tombstone (or after none) begins a row.
+    fn push(&mut self, mut version: Version, horizon: Timestamp) {
+        if self.newest.value.is_none() {
+            version.stamp |= BEGINS_ROW;
+        }
         let previous = std::mem::replace(&mut self.newest, version);
-        if previous.ts != 0 || previous.value.is_some() {
+        if previous.ts() != 0 || previous.value.is_some() {
             self.rare_mut().older.push(previous);
         }
         self.prune(horizon);
@@ -305,9 +366,9 @@ impl ChainState {
         let Some(rare) = &mut self.rare else {
             return;
         };
-        if self.newest.ts <= horizon {
+        if self.newest.ts() <= horizon {
             rare.older.clear();
-        } else if let Some(keep_from) = rare.older.iter().rposition(|v| v.ts <= horizon) {
+        } else if let Some(keep_from) = rare.older.iter().rposition(|v| v.ts() <= horizon) {
             rare.older.drain(..keep_from);
         }
         self.tidy();
@@ -339,7 +400,7 @@ impl ChainState {
             && self.shared().is_empty()
             && self.older().is_empty()
             && self.newest.value.is_none()
-            && self.newest.ts <= horizon
+            && self.newest.ts() <= horizon
     }
 }
 
@@ -373,7 +434,7 @@ impl IndexEntry {
         let state = chain.state.read();
         IndexEntry {
             chain: chain.clone(),
-            newest_ts: state.newest.ts,
+            newest_ts: state.newest.ts(),
             newest: state.newest.value.clone(),
         }
     }
@@ -528,7 +589,7 @@ impl VersionStore {
             }
             (Some(entry), at) => {
                 let state = entry.chain.state.read();
-                let uncopied = entry.newest_ts == 0 && state.newest.ts != 0;
+                let uncopied = entry.newest_ts == 0 && state.newest.ts() != 0;
                 Indexed::Read(
                     run(state.visible(at)),
                     uncopied.then(|| entry.chain.clone()),
@@ -618,7 +679,9 @@ impl VersionStore {
     /// Writes `value` (None deletes) as `txn`'s pending version of `key`, taking the
     /// exclusive lock first exactly as [`VersionStore::lock`] does. Returns what the lock
     /// found and the pending version the write replaced: `txn`'s own earlier write of the
-    /// key (`Some(None)` a delete), or None when it had not written the key.
+    /// key, or None when it had not written the key. A write after the transaction's own
+    /// insert, or after its own delete, writes a new row; any other changes the row
+    /// committed there.
     pub fn write(
         &self,
         key: &[u8],
@@ -627,7 +690,13 @@ impl VersionStore {
         first_updater_wins: Option<Timestamp>,
     ) -> Result<Granted<(Locked, Option<PendingWrite>)>, Conflict> {
         self.grant(key, txn, LockMode::Exclusive, first_updater_wins, |state| {
-            (state.locked(), state.pending.replace(value))
+            let begins_row = state
+                .pending
+                .as_ref()
+                .is_some_and(|own| own.begins_row || own.value.is_none());
+            let locked = state.locked();
+            let own = state.pending.replace(PendingWrite { value, begins_row });
+            (locked, own)
         })
     }
 
@@ -642,7 +711,10 @@ impl VersionStore {
             }
             let granted = grant_on(chain, state, txn, LockMode::Exclusive, None, |state| {
                 let locked = state.locked();
-                state.pending = Some(None);
+                state.pending = Some(PendingWrite {
+                    value: None,
+                    begins_row: false,
+                });
                 locked
             })?;
             Ok(Some(granted))
@@ -671,7 +743,10 @@ impl VersionStore {
                 state.visible(at).cloned()
             };
             if seen.is_none() {
-                state.pending = Some(Some(value));
+                state.pending = Some(PendingWrite {
+                    value: Some(value),
+                    begins_row: true,
+                });
             }
             seen
         })
@@ -693,15 +768,10 @@ impl VersionStore {
             if state.exclusive != txn {
                 continue;
             }
-            if let Some(value) = state.pending.take() {
-                let first = state.newest.ts == 0;
-                state.push(
-                    Version {
-                        ts: commit_ts,
-                        value,
-                    },
-                    horizon,
-                );
+            if let Some(pending) = state.pending.take() {
+                let first = state.newest.ts() == 0;
+                let version = Version::new(commit_ts, pending.value, pending.begins_row);
+                state.push(version, horizon);
                 drop(state);
                 if !first {
                     self.refresh_entry(key, chain);
@@ -736,8 +806,8 @@ impl VersionStore {
     /// indexed as they come (see the `point_index` module).
     pub fn install(&self, key: &[u8], ts: Timestamp, value: Option<Value>, horizon: Timestamp) {
         let changed = self.with_chain(key, true, |chain, state| {
-            let first = state.newest.ts == 0;
-            state.push(Version { ts, value }, horizon);
+            let first = state.newest.ts() == 0;
+            state.push(Version::new(ts, value, false), horizon);
             self.queue_if_collectable(key, chain, state);
             (!first).then(|| chain.clone())
         });
@@ -926,7 +996,15 @@ fn check_lock(
     if let Some(snapshot) = first_updater_wins {
         let committed_ts = state.newest_ts();
         if committed_ts > snapshot {
-            return Err(Conflict::Changed { committed_ts });
+            let seen = ReadAt::Snapshot {
+                ts: snapshot,
+                txn: 0,
+            };
+            let deleted = state.visible(seen).is_some() && state.row_began() > snapshot;
+            return Err(Conflict::Changed {
+                committed_ts,
+                deleted,
+            });
         }
     }
     state.grant(txn, mode);
@@ -1335,7 +1413,11 @@ mod tests {
         let taken = store.take(b"q", 1).unwrap().expect("taken");
         assert_eq!(taken.found.newest, v("msg"));
         let held = taken.new_hold.expect("the first hold");
-        assert_eq!(held.pending(1), Some(None), "a pending delete");
+        assert_eq!(
+            held.pending(1).map(|p| p.value),
+            Some(None),
+            "a pending delete"
+        );
         assert!(store.take(b"q", 1).unwrap().is_none(), "taken already");
         assert_eq!(
             store.take(b"q", 2).map(|t| t.map(|g| g.found)),
@@ -1348,7 +1430,13 @@ mod tests {
         let store = VersionStore::new();
         store.install(b"a", 5, v("x"), 0);
         let err = store.write(b"a", 1, v("y"), Some(4)).unwrap_err();
-        assert_eq!(err, Conflict::Changed { committed_ts: 5 });
+        assert_eq!(
+            err,
+            Conflict::Changed {
+                committed_ts: 5,
+                deleted: false
+            }
+        );
         assert!(store.write(b"a", 2, v("z"), Some(5)).is_ok());
     }
 
@@ -1356,7 +1444,11 @@ mod tests {
     fn commit_makes_pending_visible_at_its_timestamp_and_releases_lock() {
         let store = VersionStore::new();
         let held = hold(store.write(b"a", 1, v("x"), None));
-        assert_eq!(held.pending(1), Some(v("x")), "its own pending write");
+        assert_eq!(
+            held.pending(1).map(|p| p.value),
+            Some(v("x")),
+            "its own pending write"
+        );
         assert_eq!(held.pending(2), None, "not another's");
         store.commit_pending(1, [(&b"a"[..], &held)], 4, 0);
         assert_eq!(held.pending(1), None, "committed");
@@ -1533,6 +1625,87 @@ mod tests {
         assert_eq!(refused, Err(Conflict::Blocked { holders: vec![10] }));
         store.finish(10, [(&b"late"[..], &late)], 0);
         let refused = found(store.insert(b"late", 11, v("mine").unwrap(), Some(5), at, 5));
-        assert_eq!(refused, Err(Conflict::Changed { committed_ts: 7 }));
+        let changed = Conflict::Changed {
+            committed_ts: 7,
+            deleted: false,
+        };
+        assert_eq!(refused, Err(changed));
+    }
+
+    #[test]
+    fn a_row_begins_at_an_insert_or_after_a_delete_and_goes_on_through_updates() {
+        let store = VersionStore::new();
+        let row_began = |store: &VersionStore, key: &[u8]| {
+            let granted = store
+                .lock(key, 99, LockMode::Shared, None)
+                .expect("granted");
+            let held = granted.new_hold.expect("the first hold");
+            store.finish(99, [(key, &held)], 0);
+            granted.found.row_began
+        };
+        // Installed (recovery): the first version begins the row, later ones change it.
+        store.install(b"a", 2, v("1"), 0);
+        store.install(b"a", 3, v("2"), 0);
+        assert_eq!(row_began(&store, b"a"), 2);
+        // Updates go on with the row.
+        commit_write(&store, 1, b"a", "3", 4);
+        assert_eq!(row_began(&store, b"a"), 2);
+        // Deleted and inserted again in one transaction: a new row.
+        let held = hold(store.write(b"a", 2, None, None));
+        let seen_at = ReadAt::Snapshot { ts: 4, txn: 2 };
+        let inserted = store.insert(b"a", 2, v("4").unwrap(), None, seen_at, 4);
+        assert_eq!(found(inserted), Ok(None));
+        store.commit_pending(2, [(&b"a"[..], &held)], 5, 0);
+        store.finish(2, [(&b"a"[..], &held)], 0);
+        assert_eq!(row_began(&store, b"a"), 5);
+        commit_write(&store, 3, b"a", "5", 6);
+        assert_eq!(
+            row_began(&store, b"a"),
+            5,
+            "an update after it goes on with it"
+        );
+        // A write after the transaction's own delete is a new row too, and so is one
+        // that follows a committed delete.
+        let held = hold(store.write(b"a", 4, None, None));
+        store.write(b"a", 4, v("6"), None).expect("its own key");
+        store.commit_pending(4, [(&b"a"[..], &held)], 7, 0);
+        store.finish(4, [(&b"a"[..], &held)], 0);
+        assert_eq!(row_began(&store, b"a"), 7);
+        let held = hold(store.write(b"a", 5, None, None));
+        store.commit_pending(5, [(&b"a"[..], &held)], 8, 0);
+        store.finish(5, [(&b"a"[..], &held)], 0);
+        assert_eq!(
+            row_began(&store, b"a"),
+            8,
+            "a tombstone: the row ended there"
+        );
+        commit_write(&store, 6, b"a", "7", 9);
+        assert_eq!(row_began(&store, b"a"), 9);
+        // First updater wins tells a row deleted after the snapshot from one updated
+        // after it, and from no row at all.
+        let refusal = |key: &[u8], snapshot| {
+            let refused = store.write(key, 20, v("x"), Some(snapshot));
+            match found(refused).unwrap_err() {
+                Conflict::Changed { deleted, .. } => deleted,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(refusal(b"a", 6), "the row seen at 6 was deleted at 8");
+        assert!(refusal(b"a", 4), "the row seen at 4 was replaced at 5");
+        assert!(!refusal(b"a", 8), "nothing seen at 8, a tombstone");
+        assert!(refusal(b"a", 5), "the row seen at 5 was deleted at 8");
+        // An insert's row stays new through its own transaction's later writes.
+        let seen_at = ReadAt::Snapshot { ts: 9, txn: 7 };
+        let held = hold(store.insert(b"b", 7, v("1").unwrap(), None, seen_at, 9));
+        store.write(b"b", 7, v("2"), None).expect("its own key");
+        store.commit_pending(7, [(&b"b"[..], &held)], 10, 0);
+        store.finish(7, [(&b"b"[..], &held)], 0);
+        assert_eq!(row_began(&store, b"b"), 10);
+        // Once the versions before a snapshot are pruned, what began before it reads 0.
+        commit_write(&store, 8, b"b", "3", 11);
+        assert!(!refusal(b"b", 10), "the row seen at 10 was updated at 11");
+        store.gc(12);
+        assert_eq!(store.get(b"b", at(11)), v("3"));
+        assert_eq!(row_began(&store, b"b"), 0);
     }
 }

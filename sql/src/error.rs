@@ -374,6 +374,10 @@ fn headline(e: &isolde_txn::Error) -> Option<&'static str> {
     use isolde_txn::Error as T;
     Some(match e {
         T::Serialization(SerializationFailure {
+            kind: ConflictKind::ConcurrentUpdate { deleted: true, .. },
+            ..
+        }) => "could not serialize access due to concurrent delete",
+        T::Serialization(SerializationFailure {
             kind: ConflictKind::ConcurrentUpdate { .. },
             ..
         }) => "could not serialize access due to concurrent update",
@@ -394,13 +398,15 @@ fn conflict_detail(e: &isolde_txn::Error, intent: Intent, tables: &[Arc<Table>])
             ConflictKind::ConcurrentUpdate {
                 key: k,
                 committed_ts,
+                deleted,
             } => {
                 let other = other.map_or("another transaction".into(), |o| format!("T{o}"));
                 format!(
-                    "T{txn} wanted to {} {}, which {other} changed after T{txn}'s snapshot \
+                    "T{txn} wanted to {} {}, which {other} {} after T{txn}'s snapshot \
                      (committed at ts {committed_ts}).",
                     intent.verb(k),
                     key(k),
+                    if *deleted { "deleted" } else { "changed" },
                 )
             }
             ConflictKind::ReadWriteDependency {
@@ -846,6 +852,7 @@ mod tests {
                 kind: ConflictKind::ConcurrentUpdate {
                     key: table_def_key("t"),
                     committed_ts: 9,
+                    deleted: false,
                 },
             }))
             .with_sql_detail(intent, &[])

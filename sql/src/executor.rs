@@ -760,7 +760,9 @@ pub fn lock_row_rechecked(
     if !lock.changed {
         return Ok(Some(row));
     }
-    let Some(bytes) = lock.value else {
+    // Deleted since the statement's snapshot: a row inserted under its key since then
+    // is another row, which the statement did not choose.
+    let Some(bytes) = lock.value.filter(|_| !lock.replaced) else {
         return Ok(None);
     };
     let newest = decode_row(&bytes)?;

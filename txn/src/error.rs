@@ -148,6 +148,9 @@ pub enum ConflictKind {
         key: Vec<u8>,
         /// Commit timestamp of the newer version, later than the transaction's snapshot.
         committed_ts: Timestamp,
+        /// True when the row was deleted after the snapshot (and perhaps another inserted
+        /// under its key since) rather than updated: PostgreSQL's "concurrent delete".
+        deleted: bool,
     },
     /// Its reads and writes, with those of concurrent SERIALIZABLE transactions, form a
     /// dangerous structure `in -rw-> pivot -rw-> out` (serializable snapshot isolation).
@@ -293,10 +296,15 @@ impl fmt::Display for Error {
 impl fmt::Display for SerializationFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            ConflictKind::ConcurrentUpdate { key, committed_ts } => {
+            ConflictKind::ConcurrentUpdate {
+                key,
+                committed_ts,
+                deleted,
+            } => {
                 write!(
                     f,
-                    "could not serialize access due to concurrent update: T{}",
+                    "could not serialize access due to concurrent {}: T{}",
+                    if *deleted { "delete" } else { "update" },
                     self.txn
                 )?;
                 write!(f, " wanted key {}, which ", display_key(key))?;
@@ -306,7 +314,8 @@ impl fmt::Display for SerializationFailure {
                 }
                 write!(
                     f,
-                    " changed after T{}'s snapshot (committed at ts {committed_ts})",
+                    " {} after T{}'s snapshot (committed at ts {committed_ts})",
+                    if *deleted { "deleted" } else { "changed" },
                     self.txn
                 )
             }

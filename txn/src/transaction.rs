@@ -33,6 +33,11 @@ pub struct RowLock {
     /// statement may have read an uncommitted version that is gone now): the caller should
     /// re-check its condition against `value` (at READ COMMITTED and READ UNCOMMITTED).
     pub changed: bool,
+    /// True at READ COMMITTED when the row the statement saw is gone: it was deleted
+    /// after the statement's snapshot, and whatever `value` holds now is another row
+    /// inserted under the same key since. A caller that holds rows by key passes over the
+    /// row, as PostgreSQL does a tuple deleted under a waiting `UPDATE`.
+    pub replaced: bool,
 }
 
 /// A savepoint of a transaction: [`Transaction::rollback_to`] undoes what the
@@ -261,7 +266,7 @@ impl Transaction {
             // Under the lock no one else commits `key`: a newer version is a delete.
             let committed_ts = self.shared.store.newest_ts(key);
             if committed_ts > snapshot {
-                return Err(self.concurrent_update(key, committed_ts, None));
+                return Err(self.concurrent_update(key, committed_ts, true, None));
             }
         }
         Ok(found)
@@ -284,7 +289,7 @@ impl Transaction {
             check_value(value)?;
         }
         let (locked, own) = self.write(key, value.map(Value::from))?;
-        Ok(own.unwrap_or(locked.newest))
+        Ok(own.map_or(locked.newest, |own| own.value))
     }
 
     /// Locks `key` without writing it (`SELECT ... FOR UPDATE` with
@@ -322,9 +327,10 @@ impl Transaction {
                 Ok(Some(self.row_lock(locked)))
             }
             Err(Conflict::Blocked { .. }) => Ok(None),
-            Err(Conflict::Changed { committed_ts }) => {
-                Err(self.concurrent_update(key, committed_ts, None))
-            }
+            Err(Conflict::Changed {
+                committed_ts,
+                deleted,
+            }) => Err(self.concurrent_update(key, committed_ts, deleted, None)),
         }
     }
 
@@ -581,9 +587,10 @@ impl Transaction {
                     }
                     last_holder = holders.first().copied();
                 }
-                Err(Conflict::Changed { committed_ts }) => {
-                    return Err(self.concurrent_update(key, committed_ts, last_holder))
-                }
+                Err(Conflict::Changed {
+                    committed_ts,
+                    deleted,
+                }) => return Err(self.concurrent_update(key, committed_ts, deleted, last_holder)),
             }
         }
     }
@@ -594,6 +601,7 @@ impl Transaction {
         &mut self,
         key: &[u8],
         committed_ts: Timestamp,
+        deleted: bool,
         other: Option<TxnId>,
     ) -> Error {
         let failure = SerializationFailure {
@@ -602,6 +610,7 @@ impl Transaction {
             kind: ConflictKind::ConcurrentUpdate {
                 key: key.to_vec(),
                 committed_ts,
+                deleted,
             },
         };
         self.fail(Error::Serialization(failure))
@@ -621,8 +630,10 @@ impl Transaction {
         // back: unless the row is this transaction's own write, what counts is the newest
         // committed version, never the one the statement read.
         let read_dirty = self.level == IsolationLevel::ReadUncommitted && !locked.own_pending;
+        let snapshot = self.snapshot();
         RowLock {
-            changed: read_dirty || locked.newest_ts > self.snapshot(),
+            changed: read_dirty || locked.newest_ts > snapshot,
+            replaced: self.level == IsolationLevel::ReadCommitted && locked.row_began > snapshot,
             value: locked.newest,
         }
     }
@@ -654,7 +665,7 @@ impl Transaction {
         let mut locked = Vec::new();
         let mut ssi_keys = Vec::new();
         for (key, held) in std::mem::take(&mut self.held) {
-            let pending = held.pending(id);
+            let pending = held.pending(id).map(|p| p.value);
             if self.ser.is_some() && pending.is_some() {
                 ssi_keys.push(key.clone());
             }

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{committed, in_background, is_serialization_failure, manager, read, seed};
-use isolde_txn::{IsolationLevel, Value};
+use isolde_txn::{IsolationLevel, LockMode, Value};
 
 const RC: IsolationLevel = IsolationLevel::ReadCommitted;
 const RR: IsolationLevel = IsolationLevel::RepeatableRead;
@@ -154,4 +154,41 @@ fn a_concurrent_insert_goes_on_after_the_first_rolls_back() {
     first.rollback();
     assert_eq!(second.finish().unwrap(), None);
     assert_eq!(committed(&mgr, "k"), Some("second".into()));
+}
+
+#[test]
+fn a_row_deleted_and_inserted_again_after_a_read_committed_snapshot_is_reported_replaced() {
+    let mgr = manager();
+    seed(&mgr, &[("reinserted", "1"), ("updated", "1")]);
+    let mut t = mgr.begin(RC);
+    t.begin_statement();
+    let mut other = mgr.begin(RC);
+    other.delete(b"reinserted").unwrap();
+    assert_eq!(other.insert(b"reinserted", b"2").unwrap(), None);
+    other.put(b"updated", b"2").unwrap();
+    other.commit().unwrap();
+
+    let lock = t.lock(b"reinserted", LockMode::Exclusive).unwrap();
+    assert!(lock.changed && lock.replaced, "another row under the key");
+    assert_eq!(text(lock.value), Some("2".into()));
+    let lock = t.lock(b"updated", LockMode::Exclusive).unwrap();
+    assert!(lock.changed && !lock.replaced, "the same row, updated");
+    // A statement whose snapshot sees the new row holds it like any other.
+    t.begin_statement();
+    let lock = t.lock(b"reinserted", LockMode::Exclusive).unwrap();
+    assert!(!lock.changed && !lock.replaced);
+    t.commit().unwrap();
+
+    // The snapshot levels never get that far: the change is a serialization failure.
+    let mut t = mgr.begin(RR);
+    t.begin_statement();
+    let mut other = mgr.begin(RC);
+    other.delete(b"reinserted").unwrap();
+    assert_eq!(other.insert(b"reinserted", b"3").unwrap(), None);
+    other.commit().unwrap();
+    let refused = t.lock(b"reinserted", LockMode::Exclusive).unwrap_err();
+    assert!(is_serialization_failure(
+        &refused,
+        "lock at REPEATABLE READ"
+    ));
 }
