@@ -55,7 +55,7 @@ pub struct PendingWrite {
     /// The value written; None deletes the key.
     pub value: Option<Value>,
     /// True when the write begins a new row instead of changing the one committed there
-    /// (see [`Locked::row_began`]): it was made by [`VersionStore::insert`], or after the
+    /// (see [`Locked::row_ended`]): it was made by [`VersionStore::insert`], or after the
     /// transaction's own delete of the key.
     begins_row: bool,
 }
@@ -97,13 +97,12 @@ pub struct Locked {
     /// True when the locker's own uncommitted version is there (written before this
     /// request): it holds the exclusive lock then, so no one else's can be.
     pub own_pending: bool,
-    /// The commit timestamp since which the newest committed version's row has existed
-    /// unbroken, for a caller that holds rows by key to tell a row it saw changed from one
-    /// deleted and another inserted under the same key: the timestamp of the version that
-    /// began the row (one an `INSERT` wrote, or the first after a delete), or of the newest
-    /// version itself when that is a tombstone. 0 when the row began before every version
-    /// kept, which no active snapshot can tell apart.
-    pub row_began: Timestamp,
+    /// From [`VersionStore::lock`], true when the row that its `seen_at` snapshot sees
+    /// there ended after it: a version committed since deleted it, or began another row
+    /// under the key (one an `INSERT` wrote, or the first after a delete). A caller that
+    /// holds rows by key tells so a row it saw updated from one deleted and another
+    /// inserted in its place. False from the other requests.
+    pub row_ended: bool,
 }
 
 /// A granted lock request: what it found, and the key's chain if the request was the
@@ -174,7 +173,7 @@ pub enum Conflict {
         /// caller's snapshot.
         committed_ts: Timestamp,
         /// True when the row the snapshot sees was deleted after it (another may have
-        /// been inserted under the key since, see [`Locked::row_began`]); false when
+        /// been inserted under the key since, see [`Locked::row_ended`]); false when
         /// it was updated, or the snapshot sees no row there.
         deleted: bool,
     },
@@ -295,20 +294,18 @@ impl ChainState {
             newest_ts: self.newest.ts(),
             newest: self.newest.value.clone(),
             own_pending: self.pending.is_some(),
-            row_began: self.row_began(),
+            row_ended: false,
         }
     }
 
-    /// See [`Locked::row_began`].
-    fn row_began(&self) -> Timestamp {
-        if self.newest.value.is_none() {
-            return self.newest.ts();
-        }
-        let newest_first = std::iter::once(&self.newest).chain(self.older().iter().rev());
-        newest_first
-            .take_while(|v| v.value.is_some())
-            .find(|v| v.begins_row())
-            .map_or(0, Version::ts)
+    /// Whether a version committed after `ts` ended the row a snapshot at `ts` sees: a
+    /// tombstone, or a version that began another row. Only versions newer than `ts` are
+    /// visited, so a long history kept for an old snapshot costs a fresh one nothing.
+    fn row_ended_after(&self, ts: Timestamp) -> bool {
+        std::iter::once(&self.newest)
+            .chain(self.older().iter().rev())
+            .take_while(|v| v.ts() > ts)
+            .any(|v| v.value.is_none() || v.begins_row())
     }
 
     /// Appends a committed version, newer than every other, then prunes for `horizon`.
@@ -665,15 +662,20 @@ impl VersionStore {
 
     /// Acquires a row lock for `txn` without waiting. With `first_updater_wins` set to the
     /// caller's snapshot, a version committed after it refuses the lock with
-    /// [`Conflict::Changed`] (checked only once no one else holds the key).
+    /// [`Conflict::Changed`] (checked only once no one else holds the key). `seen_at` is
+    /// the snapshot the caller chose the row by, for [`Locked::row_ended`].
     pub fn lock(
         &self,
         key: &[u8],
         txn: TxnId,
         mode: LockMode,
         first_updater_wins: Option<Timestamp>,
+        seen_at: Timestamp,
     ) -> Result<Granted<Locked>, Conflict> {
-        self.grant(key, txn, mode, first_updater_wins, |state| state.locked())
+        self.grant(key, txn, mode, first_updater_wins, |state| Locked {
+            row_ended: state.row_ended_after(seen_at),
+            ..state.locked()
+        })
     }
 
     /// Writes `value` (None deletes) as `txn`'s pending version of `key`, taking the
@@ -1000,7 +1002,7 @@ fn check_lock(
                 ts: snapshot,
                 txn: 0,
             };
-            let deleted = state.visible(seen).is_some() && state.row_began() > snapshot;
+            let deleted = state.visible(seen).is_some() && state.row_ended_after(snapshot);
             return Err(Conflict::Changed {
                 committed_ts,
                 deleted,
@@ -1163,7 +1165,7 @@ mod tests {
         let store = VersionStore::new();
         store.install(b"a", 1, v("1"), 0);
         store.install(b"a", 2, v("2"), 0);
-        let one = hold(store.lock(b"a", 7, LockMode::Shared, None));
+        let one = hold(store.lock(b"a", 7, LockMode::Shared, None, 0));
         let rare = |store: &VersionStore| {
             store.index.read(b"a", |e| {
                 e.is_some_and(|e| e.chain.state.read().rare.is_some())
@@ -1217,7 +1219,7 @@ mod tests {
             "an absent key leaves nothing behind"
         );
         // A write to a key that was there indexes it too.
-        hold(store.lock(b"b", 3, LockMode::Shared, None));
+        hold(store.lock(b"b", 3, LockMode::Shared, None, 0));
         assert_eq!(copy(&store, b"b"), Some((4, v("y"))));
         // Recovery's installs index the keys they create at once.
         store.install(b"d", 5, v("z"), 0);
@@ -1381,8 +1383,8 @@ mod tests {
     #[test]
     fn shared_locks_exclude_writers_but_not_each_other() {
         let store = VersionStore::new();
-        let one = hold(store.lock(b"a", 1, LockMode::Shared, None));
-        let two = hold(store.lock(b"a", 2, LockMode::Shared, None));
+        let one = hold(store.lock(b"a", 1, LockMode::Shared, None, 0));
+        let two = hold(store.lock(b"a", 2, LockMode::Shared, None, 0));
         let blocked = found(store.write(b"a", 3, v("x"), None));
         assert_eq!(
             blocked.unwrap_err(),
@@ -1399,7 +1401,7 @@ mod tests {
     #[test]
     fn only_a_first_request_on_a_key_hands_out_its_hold_and_take_skips_own_writes() {
         let store = VersionStore::new();
-        assert!(hold_of(store.lock(b"a", 1, LockMode::Shared, None)).is_some());
+        assert!(hold_of(store.lock(b"a", 1, LockMode::Shared, None, 0)).is_some());
         assert!(
             hold_of(store.write(b"a", 1, v("x"), None)).is_none(),
             "upgrading a held shared lock"
@@ -1564,7 +1566,7 @@ mod tests {
         let store = VersionStore::new();
         store.install(b"live", 1, v("x"), 1);
         let written = hold(store.write(b"rolled-back", 7, v("y"), None));
-        let locked = hold(store.lock(b"absent", 7, LockMode::Shared, None));
+        let locked = hold(store.lock(b"absent", 7, LockMode::Shared, None, 0));
         let held = [(&b"rolled-back"[..], &written), (&b"absent"[..], &locked)];
         store.finish(7, held, 0);
         assert_eq!(store.key_count(), 3);
@@ -1635,21 +1637,22 @@ mod tests {
     #[test]
     fn a_row_begins_at_an_insert_or_after_a_delete_and_goes_on_through_updates() {
         let store = VersionStore::new();
-        let row_began = |store: &VersionStore, key: &[u8]| {
+        // Whether the row a snapshot at `seen_at` sees under `key` has ended since.
+        let row_ended = |store: &VersionStore, key: &[u8], seen_at| {
             let granted = store
-                .lock(key, 99, LockMode::Shared, None)
+                .lock(key, 99, LockMode::Shared, None, seen_at)
                 .expect("granted");
             let held = granted.new_hold.expect("the first hold");
             store.finish(99, [(key, &held)], 0);
-            granted.found.row_began
+            granted.found.row_ended
         };
         // Installed (recovery): the first version begins the row, later ones change it.
         store.install(b"a", 2, v("1"), 0);
         store.install(b"a", 3, v("2"), 0);
-        assert_eq!(row_began(&store, b"a"), 2);
+        assert!(!row_ended(&store, b"a", 2));
         // Updates go on with the row.
         commit_write(&store, 1, b"a", "3", 4);
-        assert_eq!(row_began(&store, b"a"), 2);
+        assert!(!row_ended(&store, b"a", 2));
         // Deleted and inserted again in one transaction: a new row.
         let held = hold(store.write(b"a", 2, None, None));
         let seen_at = ReadAt::Snapshot { ts: 4, txn: 2 };
@@ -1657,12 +1660,16 @@ mod tests {
         assert_eq!(found(inserted), Ok(None));
         store.commit_pending(2, [(&b"a"[..], &held)], 5, 0);
         store.finish(2, [(&b"a"[..], &held)], 0);
-        assert_eq!(row_began(&store, b"a"), 5);
+        assert!(row_ended(&store, b"a", 4));
+        assert!(!row_ended(&store, b"a", 5));
         commit_write(&store, 3, b"a", "5", 6);
-        assert_eq!(
-            row_began(&store, b"a"),
-            5,
+        assert!(
+            !row_ended(&store, b"a", 5),
             "an update after it goes on with it"
+        );
+        assert!(
+            row_ended(&store, b"a", 4),
+            "the row seen at 4 is still gone"
         );
         // A write after the transaction's own delete is a new row too, and so is one
         // that follows a committed delete.
@@ -1670,17 +1677,14 @@ mod tests {
         store.write(b"a", 4, v("6"), None).expect("its own key");
         store.commit_pending(4, [(&b"a"[..], &held)], 7, 0);
         store.finish(4, [(&b"a"[..], &held)], 0);
-        assert_eq!(row_began(&store, b"a"), 7);
+        assert!(row_ended(&store, b"a", 6));
         let held = hold(store.write(b"a", 5, None, None));
         store.commit_pending(5, [(&b"a"[..], &held)], 8, 0);
         store.finish(5, [(&b"a"[..], &held)], 0);
-        assert_eq!(
-            row_began(&store, b"a"),
-            8,
-            "a tombstone: the row ended there"
-        );
+        assert!(row_ended(&store, b"a", 7), "deleted");
         commit_write(&store, 6, b"a", "7", 9);
-        assert_eq!(row_began(&store, b"a"), 9);
+        assert!(row_ended(&store, b"a", 8));
+        assert!(!row_ended(&store, b"a", 9));
         // First updater wins tells a row deleted after the snapshot from one updated
         // after it, and from no row at all.
         let refusal = |key: &[u8], snapshot| {
@@ -1690,22 +1694,18 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         };
-        assert!(refusal(b"a", 6), "the row seen at 6 was deleted at 8");
+        assert!(refusal(b"a", 6), "the row seen at 6 was replaced at 7");
         assert!(refusal(b"a", 4), "the row seen at 4 was replaced at 5");
         assert!(!refusal(b"a", 8), "nothing seen at 8, a tombstone");
-        assert!(refusal(b"a", 5), "the row seen at 5 was deleted at 8");
         // An insert's row stays new through its own transaction's later writes.
         let seen_at = ReadAt::Snapshot { ts: 9, txn: 7 };
         let held = hold(store.insert(b"b", 7, v("1").unwrap(), None, seen_at, 9));
         store.write(b"b", 7, v("2"), None).expect("its own key");
         store.commit_pending(7, [(&b"b"[..], &held)], 10, 0);
         store.finish(7, [(&b"b"[..], &held)], 0);
-        assert_eq!(row_began(&store, b"b"), 10);
-        // Once the versions before a snapshot are pruned, what began before it reads 0.
+        assert!(row_ended(&store, b"b", 9));
         commit_write(&store, 8, b"b", "3", 11);
+        assert!(!row_ended(&store, b"b", 10));
         assert!(!refusal(b"b", 10), "the row seen at 10 was updated at 11");
-        store.gc(12);
-        assert_eq!(store.get(b"b", at(11)), v("3"));
-        assert_eq!(row_began(&store, b"b"), 0);
     }
 }

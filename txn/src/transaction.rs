@@ -304,7 +304,8 @@ impl Transaction {
         if let Some(ser) = &self.ser {
             ser.read_point(key); // a locking read is a read: SSI must see it
         }
-        let granted = self.acquire(key, |store, fuw| store.lock(key, id, mode, fuw))?;
+        let snapshot = self.snapshot();
+        let granted = self.acquire(key, |store, fuw| store.lock(key, id, mode, fuw, snapshot))?;
         let locked = self.keep(key, granted);
         Ok(self.row_lock(locked))
     }
@@ -321,7 +322,8 @@ impl Transaction {
             ser.read_point(key);
         }
         let first_updater_wins = self.first_updater_wins();
-        match self.shared.store.lock(key, id, mode, first_updater_wins) {
+        let snapshot = self.snapshot();
+        match (self.shared.store).lock(key, id, mode, first_updater_wins, snapshot) {
             Ok(granted) => {
                 let locked = self.keep(key, granted);
                 Ok(Some(self.row_lock(locked)))
@@ -633,7 +635,7 @@ impl Transaction {
         let snapshot = self.snapshot();
         RowLock {
             changed: read_dirty || locked.newest_ts > snapshot,
-            replaced: self.level == IsolationLevel::ReadCommitted && locked.row_began > snapshot,
+            replaced: self.level == IsolationLevel::ReadCommitted && locked.row_ended,
             value: locked.newest,
         }
     }
