@@ -345,7 +345,7 @@ mod tests {
             ),
             (
                 Value::Numeric(Decimal::from_i64(-2)),
-                DataType::Numeric { scale: None },
+                DataType::NUMERIC,
                 Some("'-2'::integer"),
             ),
             (Value::Boolean(false), DataType::Boolean, Some("false")),

@@ -77,7 +77,14 @@ fn a_table_is_described_with_its_columns_and_indexes_primary_key_first() {
             column("id", DataType::Integer, false, None),
             column("name", DataType::Text { max_len: Some(20) }, false, None),
             column("x", DataType::Integer, true, Some("7")),
-            column("amount", DataType::Numeric { scale: Some(2) }, true, None),
+            column(
+                "amount",
+                DataType::Numeric {
+                    declared: Some((10, 2))
+                },
+                true,
+                None
+            ),
             column(
                 "s",
                 DataType::Text { max_len: None },
