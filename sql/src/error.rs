@@ -119,8 +119,8 @@ pub enum Error {
     /// A number too large for its type (22003).
     OutOfRange(String),
     /// A number that does not fit a declared `NUMERIC(p, s)` once rounded to its scale
-    /// (22003); the detail names the bound, as PostgreSQL's does (see
-    /// [`Error::numeric_field_overflow`]).
+    /// (22003); the detail names the bound, as PostgreSQL's does: `A field with
+    /// precision 6, scale 2 must round to an absolute value less than 10^4.`
     NumericFieldOverflow { detail: String },
     /// Text that is not a date, time or interval (22007).
     InvalidDatetime { ty: &'static str, input: String },
