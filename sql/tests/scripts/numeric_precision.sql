@@ -56,6 +56,11 @@ SELECT 123::numeric(2)::text;
 SELECT 0.1::numeric(38,38);
 SELECT 1::numeric(38,38);
 SELECT NULL::numeric(1,0) IS NULL AS null_passes;
+-- Messages about a type that does not convert name it without its modifiers.
+SELECT true::numeric(5,2);
+SELECT '2020-01-01'::date::numeric(5,2);
+INSERT INTO n (id, a) VALUES (16, false);
+CREATE TABLE bad (a NUMERIC(5,2) DEFAULT true);
 
 -- Declarations: PostgreSQL's ranges (22023), then the 38 digits isolde's NUMERIC holds
 -- (0A000).
