@@ -75,7 +75,8 @@ SELECT 1::numeric(5,39);
 SELECT 1::numeric(5,-39);
 
 -- A default is checked when it is used (CREATE TABLE and SET DEFAULT take it); ADD
--- COLUMN computes a constant default at once, so it fails even on an empty table.
+-- COLUMN computes a constant default at once, so it fails even on an empty table (a
+-- VARCHAR(n) default too).
 CREATE TABLE f (id INT PRIMARY KEY, x NUMERIC(3,1) DEFAULT 123.45, y NUMERIC(3,1) DEFAULT 12.345);
 INSERT INTO f (id) VALUES (1);
 INSERT INTO f (id, x) VALUES (1, 1);
@@ -83,6 +84,7 @@ SELECT * FROM f;
 CREATE TABLE g (id INT PRIMARY KEY);
 ALTER TABLE g ADD COLUMN z NUMERIC(3,1) DEFAULT 123.45;
 ALTER TABLE g ADD COLUMN z NUMERIC(3,1) DEFAULT 12.345;
+ALTER TABLE g ADD COLUMN v VARCHAR(2) DEFAULT 'abc';
 ALTER TABLE f ADD COLUMN z NUMERIC(2,1) DEFAULT 12;
 ALTER TABLE f ALTER COLUMN y SET DEFAULT 1000;
 INSERT INTO f (id, x) VALUES (2, 1);
