@@ -238,7 +238,13 @@ impl Alter {
         }
         self.sources.push(Source::New(column.default_expr()));
         let pos = self.table.columns.len();
+        let constant = (!column.default_is_volatile()).then(|| column.default.clone());
         self.table.columns.push(column);
+        if let Some(Some(v)) = constant {
+            // PostgreSQL computes a constant default once, when the column is added, so
+            // a value the column cannot hold fails even on an empty table.
+            crate::dml::column_value(&self.table, pos, Cow::Owned(v))?;
+        }
         for (name, condition) in d.checks {
             self.add_check(p, name, condition)?;
         }

@@ -22,6 +22,7 @@ use crate::encoding::{
 };
 use crate::error::{Error, Result};
 use crate::expression::{Expr, Function, SequenceFunction};
+use crate::numeric::MAX_DIGITS;
 use crate::types::{DataType, Value};
 
 /// Name of the hidden row-id key of a table without a primary key (for EXPLAIN).
@@ -29,9 +30,17 @@ pub const ROW_ID: &str = "ctid";
 /// Version 2 added identity columns, defaults taken from a sequence and CHECK
 /// constraints; version 3 defaults read from a clock (`DEFAULT now()`) and the date and
 /// time types (tags 5 to 8); version 4 the name of a primary key that a table keeps
-/// from before ALTER TABLE ... RENAME TO. Definitions of versions 1 to 3 still decode
-/// (without them).
-const FORMAT_VERSION: u8 = 4;
+/// from before ALTER TABLE ... RENAME TO; version 5 a declared NUMERIC's precision (type
+/// tag 9, [`NUMERIC_DECLARED`]). Definitions of versions 1 to 4 still decode (without
+/// them: a NUMERIC with a scale there is `NUMERIC(38, s)`, see [`decode_type`]).
+const FORMAT_VERSION: u8 = 5;
+
+/// The type tag of a NUMERIC: unconstrained, or before format version 5 with an
+/// optional scale (the type's u32 argument).
+const NUMERIC: u8 = 3;
+/// The type tag of a declared `NUMERIC(p, s)` (format version 5): the type's argument
+/// is the precision, and an i32 scale follows it.
+const NUMERIC_DECLARED: u8 = 9;
 
 /// A column of a table.
 #[derive(Clone, Debug, PartialEq)]
@@ -329,12 +338,22 @@ fn read_positions(r: &mut Reader<'_>, ncols: usize) -> Result<Vec<usize>> {
     Ok(v)
 }
 
+/// Stores a type as a u8 tag, a u8 1 if a u32 argument is set (else 0), that argument
+/// (0 when unset), and for [`NUMERIC_DECLARED`] an i32 scale, all little-endian.
 pub(crate) fn encode_type(ty: DataType, out: &mut Vec<u8>) {
     let (tag, arg) = match ty {
         DataType::Boolean => (0, None),
         DataType::Integer => (1, None),
         DataType::Float => (2, None),
-        DataType::Numeric { scale } => (3, scale),
+        DataType::Numeric { declared: None } => (NUMERIC, None),
+        DataType::Numeric {
+            declared: Some((precision, scale)),
+        } => {
+            out.extend_from_slice(&[NUMERIC_DECLARED, 1]);
+            out.extend_from_slice(&precision.to_le_bytes());
+            out.extend_from_slice(&scale.to_le_bytes());
+            return;
+        }
         DataType::Text { max_len } => (4, max_len),
         DataType::Date => (5, None),
         DataType::Timestamp => (6, None),
@@ -346,6 +365,9 @@ pub(crate) fn encode_type(ty: DataType, out: &mut Vec<u8>) {
     out.extend_from_slice(&arg.unwrap_or(0).to_le_bytes());
 }
 
+/// Reads a type [`encode_type`] stored. A [`NUMERIC`] with a scale, which only formats
+/// before version 5 store, is `NUMERIC(38, s)`: values were rounded to the scale and
+/// held to 38 digits, which is what that type enforces.
 pub(crate) fn decode_type(r: &mut Reader<'_>) -> Result<DataType> {
     let tag = r.u8()?;
     let has = r.u8()? != 0;
@@ -355,7 +377,21 @@ pub(crate) fn decode_type(r: &mut Reader<'_>) -> Result<DataType> {
         0 => DataType::Boolean,
         1 => DataType::Integer,
         2 => DataType::Float,
-        3 => DataType::Numeric { scale: arg },
+        NUMERIC => DataType::Numeric {
+            declared: match arg {
+                Some(scale) => Some((MAX_DIGITS, stored_scale(r, scale)?)),
+                None => None,
+            },
+        },
+        NUMERIC_DECLARED => {
+            let scale = r.u32()?;
+            match arg {
+                Some(precision @ 1..=MAX_DIGITS) => DataType::Numeric {
+                    declared: Some((precision, stored_scale(r, scale)?)),
+                },
+                _ => return Err(r.corrupt("NUMERIC precision out of range")),
+            }
+        }
         4 => DataType::Text { max_len: arg },
         5 => DataType::Date,
         6 => DataType::Timestamp,
@@ -367,6 +403,15 @@ pub(crate) fn decode_type(r: &mut Reader<'_>) -> Result<DataType> {
             )))
         }
     })
+}
+
+/// A stored NUMERIC scale (an i32 in its u32's bits), Corrupt beyond what a value holds.
+fn stored_scale(r: &Reader<'_>, bits: u32) -> Result<i32> {
+    let scale = i32::from_le_bytes(bits.to_le_bytes());
+    if scale.unsigned_abs() > MAX_DIGITS {
+        return Err(r.corrupt("NUMERIC scale out of range"));
+    }
+    Ok(scale)
 }
 
 /// A session's cache of decoded table definitions; every lookup still reads through the
@@ -768,6 +813,86 @@ mod tests {
         assert_eq!(bytes.pop(), Some(0));
         bytes[0] = 3;
         assert_eq!(Table::decode(&bytes).unwrap(), t);
+    }
+
+    /// `sample()` with NUMERIC columns: `amount` unconstrained, `price` NUMERIC(6, 2),
+    /// `rounded` NUMERIC(2, -3).
+    fn sample_with_numerics() -> Table {
+        let mut t = sample();
+        for (name, declared) in [
+            ("amount", None),
+            ("price", Some((6, 2))),
+            ("rounded", Some((2, -3))),
+        ] {
+            t.columns.push(Column {
+                name: name.into(),
+                ty: DataType::Numeric { declared },
+                nullable: true,
+                default: None,
+                default_sequence: None,
+                identity: None,
+                default_clock: None,
+            });
+        }
+        t
+    }
+
+    #[test]
+    fn declared_numeric_precisions_and_scales_round_trip() {
+        let t = sample_with_numerics();
+        let bytes = t.encode();
+        assert_eq!(Table::decode(&bytes).unwrap(), t);
+        for cut in 0..bytes.len() {
+            assert_eq!(
+                Table::decode(&bytes[..cut]).unwrap_err().sqlstate(),
+                "XX001"
+            );
+        }
+    }
+
+    /// Version 4 is version 5 without declared precisions: a NUMERIC's scale was the
+    /// argument of type tag 3, and such a column comes back as NUMERIC(38, s).
+    #[test]
+    fn definitions_of_format_version_4_still_decode() {
+        let mut t = sample_with_numerics();
+        t.columns.truncate(t.columns.len() - 2);
+        let mut bytes = t.encode();
+        bytes[0] = 4;
+        assert_eq!(Table::decode(&bytes).unwrap(), t);
+
+        // The unconstrained `amount` (tag 3, no argument) given scale 2, as version 4
+        // stored NUMERIC(10, 2).
+        let at = bytes.windows(6).position(|w| w == b"amount").unwrap() + 6;
+        assert_eq!(bytes[at..at + 6], [3, 0, 0, 0, 0, 0]);
+        bytes[at + 1] = 1;
+        bytes[at + 2] = 2;
+        let decoded = Table::decode(&bytes).unwrap();
+        let amount = decoded.columns.last().unwrap().ty;
+        assert_eq!(
+            amount,
+            DataType::Numeric {
+                declared: Some((38, 2))
+            }
+        );
+        assert_eq!(amount.to_string(), "numeric(38,2)");
+    }
+
+    #[test]
+    fn a_numeric_precision_or_scale_beyond_38_digits_is_corrupt() {
+        let t = sample_with_numerics();
+        let good = t.encode();
+        let at = good.windows(5).position(|w| w == b"price").unwrap() + 5;
+        assert_eq!(good[at..at + 10], [9, 1, 6, 0, 0, 0, 2, 0, 0, 0]);
+        for (offset, byte) in [(2, 0), (2, 39), (6, 39), (6, 0xD9)] {
+            let mut bytes = good.clone();
+            bytes[at + offset] = byte;
+            if byte == 0xD9 {
+                // Scale -39.
+                bytes[at + 7..at + 10].copy_from_slice(&[0xFF, 0xFF, 0xFF]);
+            }
+            let e = Table::decode(&bytes).unwrap_err();
+            assert_eq!(e.sqlstate(), "XX001", "{offset} {byte}: {e}");
+        }
     }
 
     #[test]

@@ -350,7 +350,7 @@ pub(crate) fn column_default(
                 Error::DatatypeMismatch(format!(
                     "column \"{}\" is of type {} but default expression is of type {}",
                     column.name,
-                    column.ty,
+                    column.ty.base_name(),
                     now.type_name()
                 ))
             })?;
@@ -363,17 +363,19 @@ pub(crate) fn column_default(
             ))
         }
     };
-    // A VARCHAR(n) default's length is checked where it is used, as in
-    // PostgreSQL: CREATE TABLE takes DEFAULT 'abc' for VARCHAR(2).
+    // A VARCHAR(n) default's length and a NUMERIC(p, s) default's precision are
+    // checked where it is used, as in PostgreSQL: CREATE TABLE takes DEFAULT 'abc' for
+    // VARCHAR(2) and DEFAULT 123.45 for NUMERIC(3, 1), and describes it as written.
     let as_stored = match column.ty {
         DataType::Text { .. } => DataType::Text { max_len: None },
+        DataType::Numeric { .. } => DataType::NUMERIC,
         ty => ty,
     };
     column.default = Some(v.assign(as_stored).map_err(|e| match e {
         Error::DatatypeMismatch(_) => Error::DatatypeMismatch(format!(
             "column \"{}\" is of type {} but default expression is of type {}",
             column.name,
-            column.ty,
+            column.ty.base_name(),
             v.type_name()
         )),
         e => e,

@@ -12,8 +12,9 @@
 //!
 //! Two things a PostgreSQL catalog knows are not stored, and are reconstructed:
 //! - A column's type is the type isolde stores, so `INT` describes as `bigint` (every
-//!   integer is 64-bit) and `NUMERIC(10,2)` as `numeric(38,2)` (the precision is not
-//!   kept), and a DEFAULT, which CREATE TABLE evaluated to a constant, is that constant
+//!   integer is 64-bit), while `NUMERIC(10,2)` is `numeric(10,2)` as there (a table
+//!   created before precisions were stored shows `numeric(38,2)`), and a DEFAULT, which
+//!   CREATE TABLE evaluated to a constant, is that constant
 //!   written back as SQL the way PostgreSQL prints a literal (`7`, `'-1'::integer`,
 //!   `'abc'::text`), not the expression as typed; a CHECK constraint's condition is
 //!   shown as it was written, where PostgreSQL shows it as it rewrote it.
@@ -345,7 +346,7 @@ mod tests {
             ),
             (
                 Value::Numeric(Decimal::from_i64(-2)),
-                DataType::Numeric { scale: None },
+                DataType::NUMERIC,
                 Some("'-2'::integer"),
             ),
             (Value::Boolean(false), DataType::Boolean, Some("false")),

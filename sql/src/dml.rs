@@ -97,7 +97,7 @@ pub fn column_value<'v>(table: &Table, col: usize, v: Cow<'v, Value>) -> Result<
         Error::DatatypeMismatch(_) => Error::DatatypeMismatch(format!(
             "column \"{}\" is of type {} but expression is of type {}",
             c.name,
-            c.ty,
+            c.ty.base_name(),
             v.type_name()
         )),
         e => e,

@@ -523,7 +523,7 @@ impl<'a> Reader<'a> {
         Reader { bytes, what }
     }
 
-    fn corrupt(&self, why: &str) -> Error {
+    pub(crate) fn corrupt(&self, why: &str) -> Error {
         Error::Corrupt(format!("{}: {why}", self.what))
     }
 
@@ -788,7 +788,7 @@ mod tests {
             ),
             null_or(DataType::Float, any::<f64>().prop_map(Value::Float).boxed()),
             null_or(
-                DataType::Numeric { scale: None },
+                DataType::NUMERIC,
                 decimal().prop_map(Value::Numeric).boxed()
             ),
             null_or(
@@ -861,7 +861,7 @@ mod tests {
 
     #[test]
     fn numerics_at_the_limits_of_precision_decode() {
-        let ty = DataType::Numeric { scale: None };
+        let ty = DataType::NUMERIC;
         for text in [
             "99999999999999999999999999999999999999",
             "-0.00000000000000000000000000000000000001",

@@ -118,6 +118,10 @@ pub enum Error {
     InvalidText { ty: &'static str, input: String },
     /// A number too large for its type (22003).
     OutOfRange(String),
+    /// A number that does not fit a declared `NUMERIC(p, s)` once rounded to its scale
+    /// (22003); the detail names the bound, as PostgreSQL's does: `A field with
+    /// precision 6, scale 2 must round to an absolute value less than 10^4.`
+    NumericFieldOverflow { detail: String },
     /// Text that is not a date, time or interval (22007).
     InvalidDatetime { ty: &'static str, input: String },
     /// A date or time field out of its range, or a date or time outside its type's
@@ -236,7 +240,7 @@ impl Error {
             Error::ColumnExists { .. } => "42701",
             Error::DivisionByZero => "22012",
             Error::InvalidText { .. } => "22P02",
-            Error::OutOfRange(_) => "22003",
+            Error::OutOfRange(_) | Error::NumericFieldOverflow { .. } => "22003",
             Error::InvalidDatetime { .. } => "22007",
             Error::DatetimeOverflow(_) => "22008",
             Error::IntervalFieldOverflow(_) => "22015",
@@ -275,6 +279,30 @@ impl Error {
         }
     }
 
+    /// 22003 for a value too large for `NUMERIC(precision, scale)`: its detail names
+    /// the bound as PostgreSQL does, `10^(p-s)`, or `1` when `p` equals `s`.
+    pub(crate) fn numeric_field_overflow(precision: u32, scale: i32) -> Error {
+        let digits = i64::from(precision) - i64::from(scale);
+        let bound = match digits {
+            0 => "1".to_string(),
+            d => format!("10^{d}"),
+        };
+        Error::NumericFieldOverflow {
+            detail: format!(
+                "A field with precision {precision}, scale {scale} must round to an absolute value less than {bound}."
+            ),
+        }
+    }
+
+    /// 22003 for an infinite float coerced to `NUMERIC(precision, scale)`.
+    pub(crate) fn numeric_field_infinite(precision: u32, scale: i32) -> Error {
+        Error::NumericFieldOverflow {
+            detail: format!(
+                "A field with precision {precision}, scale {scale} cannot hold an infinite value."
+            ),
+        }
+    }
+
     /// True when running the whole transaction again may succeed (serialization
     /// failures and deadlocks).
     pub fn is_retryable(&self) -> bool {
@@ -308,6 +336,7 @@ impl Error {
                 Some(detail)
             }
             Error::DuplicateKeyInNewIndex { detail, .. } => Some(detail),
+            Error::NumericFieldOverflow { detail } => Some(detail),
             _ => None,
         }
     }
@@ -619,6 +648,7 @@ impl fmt::Display for Error {
             }
             Error::DatetimeOverflow(m) | Error::IntervalFieldOverflow(m) => f.write_str(m),
             Error::OutOfRange(m) => f.write_str(m),
+            Error::NumericFieldOverflow { .. } => f.write_str("numeric field overflow"),
             Error::StringTooLong { ty } => write!(f, "value too long for type {ty}"),
             Error::InvalidArgument(m) => f.write_str(m),
             Error::NegativeRowCount(clause) => write!(f, "{clause} must not be negative"),

@@ -681,7 +681,7 @@ fn negate(v: Value) -> Result<Value> {
         Value::Float(f) => Value::Float(-f),
         Value::Numeric(d) => Value::Numeric(d.checked_neg().ok_or_else(numeric_overflow)?),
         Value::Interval(i) => Value::Interval(datetime::arithmetic::negate(&i)?),
-        Value::Text(s) => return negate(Value::Text(s).cast(DataType::Numeric { scale: None })?),
+        Value::Text(s) => return negate(Value::Text(s).cast(DataType::NUMERIC)?),
         v => {
             return Err(Error::UndefinedFunction(format!(
                 "operator does not exist: - {}",

@@ -44,7 +44,11 @@
 //! # What is supported
 //!
 //! - Types: `INT`/`INTEGER`/`BIGINT`/`SMALLINT` (all 64-bit), `REAL`/`FLOAT`/`DOUBLE
-//!   PRECISION` (64-bit), `NUMERIC`/`DECIMAL[(p,s)]` (exact, see [`numeric`]),
+//!   PRECISION` (64-bit), `NUMERIC`/`DECIMAL[(p[,s])]` (exact, see [`numeric`]; a value
+//!   stored into or cast to `NUMERIC(p,s)` is rounded to scale `s` and must fit
+//!   precision `p`, 22003 otherwise, as in PostgreSQL 15, negative scales and scales
+//!   above the precision included; a precision above 38 or a scale beyond ±38, which
+//!   PostgreSQL takes up to 1000, is 0A000, since a value holds 38 digits),
 //!   `TEXT`/`VARCHAR(n)`, `BOOLEAN`, `DATE`, `TIMESTAMP [WITHOUT TIME ZONE]`,
 //!   `TIMESTAMPTZ`/`TIMESTAMP WITH TIME ZONE` and `INTERVAL` (see [`datetime`]; the
 //!   session time zone is always UTC); `SERIAL`/`BIGSERIAL`/`SMALLSERIAL` (an integer
@@ -181,9 +185,11 @@
 //! writer of that row waits; `sum` and `avg` of
 //! integers are NUMERIC (as of PostgreSQL's bigint, since every integer is 64-bit); a
 //! numeric literal with an exponent beyond NUMERIC's 38 digits (`1e300`) is a double
-//! precision, where PostgreSQL keeps an exact numeric; a set operation resolves each
-//! column to one kind from the values its operands return (numbers widen; text against
-//! a number is 42804 once both appear), not from their declared types; the branches
+//! precision, where PostgreSQL keeps an exact numeric; NUMERIC has no `NaN` or
+//! `Infinity` (the text is 22P02, a float's NaN or infinity converted to it 22003); a
+//! set operation resolves each column to one kind from the values its operands return
+//! (numbers widen; text against a number is 42804 once both appear), not from their
+//! declared types; the branches
 //! of `CASE`, `COALESCE`, `GREATEST`, `LEAST` and `NULLIF`, and the rows of a `VALUES`
 //! list in a query, are cast to their common
 //! number type only where planning knows every branch's type (table columns,

@@ -5,9 +5,10 @@
 //! display scale: `1.50 + 1` is `2.50`, a product adds the scales, a quotient gets
 //! [`DIVISION_SCALE`] significant digits or more, counted as PostgreSQL counts them (see
 //! [`Decimal::checked_div`]). Results that need more than 38 digits
-//! are an error (22003), never rounded silently. A column declared `NUMERIC(p, s)` rounds
-//! stored values to scale `s` (half away from zero); the precision `p` is not enforced
-//! beyond the 38-digit limit (a simplification).
+//! are an error (22003), never rounded silently. A value coerced to a declared
+//! `NUMERIC(p, s)` is rounded to scale `s` (half away from zero; a negative `s` rounds
+//! to a multiple of 10^-s) and must then be below 10^(p-s) in absolute value
+//! ([`Decimal::round_to`], [`Decimal::abs_below_power_of_ten`]), as in PostgreSQL 15.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -127,13 +128,47 @@ impl Decimal {
                 let div = pow10(self.scale - scale)?;
                 let q = self.mantissa / div;
                 let r = self.mantissa % div;
-                let q = if r.abs() * 2 >= div {
+                // Unsigned: twice a remainder of a 10^38 divisor overflows i128.
+                let q = if r.unsigned_abs() * 2 >= div.unsigned_abs() {
                     q + self.mantissa.signum()
                 } else {
                     q
                 };
                 Decimal::new(q, scale)
             }
+        }
+    }
+
+    /// Rounded half away from zero to `places` digits after the point; a negative
+    /// `places` rounds to a multiple of 10^-places, at scale 0 (`12345` to -3 places is
+    /// `12000`). None when the result has more than [`MAX_DIGITS`] digits.
+    pub fn round_to(&self, places: i32) -> Option<Decimal> {
+        if let Ok(scale) = u32::try_from(places) {
+            return self.rescale(scale);
+        }
+        let digits = places.unsigned_abs();
+        // The unit in terms of the mantissa: 10^(digits + scale).
+        let Some(unit) = digits.checked_add(self.scale).and_then(pow10) else {
+            // A unit above every value there is: half of it is too.
+            return Some(Decimal::from_i64(0));
+        };
+        let (q, r) = (self.mantissa / unit, self.mantissa % unit);
+        let q = if r.unsigned_abs() * 2 >= unit.unsigned_abs() {
+            q + self.mantissa.signum()
+        } else {
+            q
+        };
+        Decimal::new(q.checked_mul(pow10(digits)?)?, 0)
+    }
+
+    /// True if `|self| < 10^exponent` (`exponent` may be negative or above
+    /// [`MAX_DIGITS`]).
+    pub fn abs_below_power_of_ten(&self, exponent: i64) -> bool {
+        let shifted = exponent + self.scale as i64;
+        match u32::try_from(shifted) {
+            Ok(n) => pow10(n).is_none_or(|limit| self.mantissa.abs() < limit),
+            // Below 10^-scale only zero is.
+            Err(_) => self.mantissa == 0,
         }
     }
 
@@ -392,6 +427,37 @@ mod tests {
         ] {
             assert_eq!(d(a).checked_div(&d(b)).unwrap().to_string(), q, "{a} / {b}");
         }
+    }
+
+    #[test]
+    fn rounding_to_negative_places_keeps_scale_zero() {
+        assert_eq!(d("12345").round_to(-3).unwrap().to_string(), "12000");
+        assert_eq!(d("99500").round_to(-3).unwrap().to_string(), "100000");
+        assert_eq!(d("-500").round_to(-3).unwrap().to_string(), "-1000");
+        assert_eq!(d("-499.9").round_to(-3).unwrap().to_string(), "0");
+        assert_eq!(d("1.5").round_to(-40).unwrap().to_string(), "0");
+        assert_eq!(d("2.345").round_to(2).unwrap().to_string(), "2.35");
+    }
+
+    #[test]
+    fn rounding_away_all_38_digits_does_not_overflow() {
+        let tiny = d("0.99999999999999999999999999999999999999");
+        assert_eq!(tiny.rescale(0).unwrap().to_string(), "1");
+        assert_eq!(
+            tiny.checked_neg().unwrap().round_to(0).unwrap().to_string(),
+            "-1"
+        );
+    }
+
+    #[test]
+    fn powers_of_ten_bound_absolute_values() {
+        assert!(d("9999.99").abs_below_power_of_ten(4));
+        assert!(!d("-10000.00").abs_below_power_of_ten(4));
+        assert!(d("0.00999").abs_below_power_of_ten(-2));
+        assert!(!d("0.01000").abs_below_power_of_ten(-2));
+        assert!(d("0.000").abs_below_power_of_ten(-50));
+        assert!(!d("0.001").abs_below_power_of_ten(-50));
+        assert!(d("99999999999999999999999999999999999999").abs_below_power_of_ten(76));
     }
 
     #[test]

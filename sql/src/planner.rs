@@ -242,6 +242,34 @@ fn is_aggregate_name(name: &str) -> Option<AggregateFunction> {
     })
 }
 
+/// The precision and scale of `NUMERIC(precision, scale)`, checked as PostgreSQL 15
+/// checks them (precision 1 to 1000, scale -1000 to 1000, 22023), then against what
+/// isolde's NUMERIC holds: 38 digits, so a precision up to 38 and a scale from -38 to 38
+/// (0A000 beyond, rather than a declaration whose values could not all be stored).
+fn numeric_declaration(precision: u64, scale: i64) -> Result<(u32, i32)> {
+    use crate::numeric::MAX_DIGITS;
+    if !(1..=1000).contains(&precision) {
+        return Err(Error::InvalidArgument(format!(
+            "NUMERIC precision {precision} must be between 1 and 1000"
+        )));
+    }
+    if !(-1000..=1000).contains(&scale) {
+        return Err(Error::InvalidArgument(format!(
+            "NUMERIC scale {scale} must be between -1000 and 1000"
+        )));
+    }
+    let limit = i64::from(MAX_DIGITS);
+    match (u32::try_from(precision), i32::try_from(scale)) {
+        (Ok(p), _) if p > MAX_DIGITS => Err(unsupported(format!(
+            "NUMERIC precision {p} (isolde's NUMERIC holds at most {MAX_DIGITS} digits)"
+        ))),
+        (Ok(p), Ok(s)) if (-limit..=limit).contains(&scale) => Ok((p, s)),
+        _ => Err(unsupported(format!(
+            "NUMERIC scale {scale} (isolde's NUMERIC scale is between -{MAX_DIGITS} and {MAX_DIGITS})"
+        ))),
+    }
+}
+
 /// Maps a SQL type name to a [`DataType`].
 pub fn data_type(t: &ast::DataType) -> Result<DataType> {
     use ast::DataType as D;
@@ -265,14 +293,9 @@ pub fn data_type(t: &ast::DataType) -> Result<DataType> {
         | D::Float8
         | D::Float64 => DataType::Float,
         D::Numeric(info) | D::Decimal(info) | D::Dec(info) => DataType::Numeric {
-            scale: match info {
-                ast::ExactNumberInfo::PrecisionAndScale(_, s) => Some(
-                    u32::try_from(*s)
-                        .ok()
-                        .filter(|s| *s <= crate::numeric::MAX_DIGITS)
-                        .ok_or_else(|| unsupported(format!("NUMERIC scale {s}")))?,
-                ),
-                ast::ExactNumberInfo::Precision(_) => Some(0),
+            declared: match *info {
+                ast::ExactNumberInfo::PrecisionAndScale(p, s) => Some(numeric_declaration(p, s)?),
+                ast::ExactNumberInfo::Precision(p) => Some(numeric_declaration(p, 0)?),
                 ast::ExactNumberInfo::None => None,
             },
         },

@@ -21,9 +21,14 @@ pub enum DataType {
     Boolean,
     Integer,
     Float,
-    /// Exact decimal; `scale` is the declared `NUMERIC(p, s)` scale, if any.
+    /// Exact decimal; `declared` is the precision and scale of a declared
+    /// `NUMERIC(p, s)` (`NUMERIC(p)` is scale 0), None for an unconstrained `NUMERIC`.
+    /// A value coerced to it is rounded to the scale and must then fit the precision
+    /// (22003 otherwise). Definitions stored before precisions were kept (catalog format
+    /// 4) come back as `NUMERIC(38, s)`: what they enforced, 38 digits being the most a
+    /// value holds.
     Numeric {
-        scale: Option<u32>,
+        declared: Option<(u32, i32)>,
     },
     /// Text; `max_len` is the declared `VARCHAR(n)` length in characters, if any.
     Text {
@@ -38,6 +43,26 @@ pub enum DataType {
 }
 
 impl DataType {
+    /// An unconstrained `NUMERIC`: the type of a NUMERIC expression.
+    pub const NUMERIC: DataType = DataType::Numeric { declared: None };
+
+    /// The type's name without its modifiers (`numeric`, `character varying`), as
+    /// PostgreSQL names a column's type in a message about assigning to it.
+    pub fn base_name(self) -> &'static str {
+        match self {
+            DataType::Numeric { .. } => "numeric",
+            DataType::Text { max_len: Some(_) } => "character varying",
+            DataType::Text { max_len: None } => "text",
+            DataType::Boolean => "boolean",
+            DataType::Integer => "bigint",
+            DataType::Float => "double precision",
+            DataType::Date => "date",
+            DataType::Timestamp => "timestamp without time zone",
+            DataType::TimestampTz => "timestamp with time zone",
+            DataType::Interval => "interval",
+        }
+    }
+
     /// The place of a number type in PostgreSQL's implicit widening, `bigint` (0) to
     /// `numeric` (1) to `double precision` (2); None for the other types.
     pub(crate) fn widening_rank(self) -> Option<u8> {
@@ -58,17 +83,11 @@ impl DataType {
 impl fmt::Display for DataType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DataType::Boolean => f.write_str("boolean"),
-            DataType::Integer => f.write_str("bigint"),
-            DataType::Float => f.write_str("double precision"),
-            DataType::Numeric { scale: None } => f.write_str("numeric"),
-            DataType::Numeric { scale: Some(s) } => write!(f, "numeric(38,{s})"),
-            DataType::Text { max_len: None } => f.write_str("text"),
+            DataType::Numeric {
+                declared: Some((p, s)),
+            } => write!(f, "numeric({p},{s})"),
             DataType::Text { max_len: Some(n) } => write!(f, "character varying({n})"),
-            DataType::Date => f.write_str("date"),
-            DataType::Timestamp => f.write_str("timestamp without time zone"),
-            DataType::TimestampTz => f.write_str("timestamp with time zone"),
-            DataType::Interval => f.write_str("interval"),
+            ty => f.write_str(ty.base_name()),
         }
     }
 }
@@ -184,7 +203,7 @@ impl Value {
             Value::Boolean(_) => DataType::Boolean,
             Value::Integer(_) => DataType::Integer,
             Value::Float(_) => DataType::Float,
-            Value::Numeric(_) => DataType::Numeric { scale: None },
+            Value::Numeric(_) => DataType::NUMERIC,
             Value::Text(_) | Value::Null => DataType::Text { max_len: None },
             Value::Date(_) => DataType::Date,
             Value::Timestamp(_) => DataType::Timestamp,
@@ -205,8 +224,8 @@ impl Value {
             (Integer(i), DataType::Boolean) => Boolean(*i != 0),
             (Integer(i), DataType::Integer) => Integer(*i),
             (Integer(i), DataType::Float) => Float(*i as f64),
-            (Integer(i), DataType::Numeric { scale }) => {
-                Numeric(fit_scale(Decimal::from_i64(*i), scale).ok_or_else(out_of_range)?)
+            (Integer(i), DataType::Numeric { declared }) => {
+                Numeric(fit_declared(Decimal::from_i64(*i), declared)?)
             }
             (Float(f), DataType::Integer) => {
                 // Half to even, as PostgreSQL's rint(): 2.5 is 2, 3.5 is 4.
@@ -217,16 +236,20 @@ impl Value {
                 Integer(r as i64)
             }
             (Float(f), DataType::Float) => Float(*f),
-            (Float(f), DataType::Numeric { scale }) => Numeric(
-                Decimal::from_f64(*f)
-                    .and_then(|d| fit_scale(d, scale))
-                    .ok_or_else(out_of_range)?,
-            ),
+            (Float(f), DataType::Numeric { declared }) => {
+                let d = match (Decimal::from_f64(*f), declared) {
+                    (Some(d), _) => d,
+                    (None, Some((p, s))) if f.is_infinite() => {
+                        return Err(Error::numeric_field_infinite(p, s))
+                    }
+                    (None, Some(_)) if f.is_finite() => return Err(fit_overflow(declared)),
+                    (None, _) => return Err(out_of_range()),
+                };
+                Numeric(fit_declared(d, declared)?)
+            }
             (Numeric(d), DataType::Integer) => Integer(d.round_to_i64().ok_or_else(out_of_range)?),
             (Numeric(d), DataType::Float) => Float(d.to_f64()),
-            (Numeric(d), DataType::Numeric { scale }) => {
-                Numeric(fit_scale(*d, scale).ok_or_else(out_of_range)?)
-            }
+            (Numeric(d), DataType::Numeric { declared }) => Numeric(fit_declared(*d, declared)?),
             // An explicit cast to VARCHAR(n) truncates, as in PostgreSQL.
             (Text(s), DataType::Text { max_len }) => match max_len.and_then(|n| cut_at(s, n)) {
                 Some(i) => Text(s[..i].to_string()),
@@ -239,8 +262,9 @@ impl Value {
             (v, DataType::Text { max_len }) => Text(v.text()).cast(DataType::Text { max_len })?,
             (v, ty) => {
                 return Err(Error::DatatypeMismatch(format!(
-                    "cannot cast type {} to {ty}",
-                    v.type_name()
+                    "cannot cast type {} to {}",
+                    v.type_name(),
+                    ty.base_name()
                 )))
             }
         })
@@ -261,8 +285,9 @@ impl Value {
                 )
         ) {
             return Err(Error::DatatypeMismatch(format!(
-                "cannot assign type {} to {ty}",
-                self.type_name()
+                "cannot assign type {} to {}",
+                self.type_name(),
+                ty.base_name()
             )));
         }
         let DataType::Text { max_len: Some(n) } = ty else {
@@ -323,10 +348,31 @@ fn cut_at(s: &str, n: u32) -> Option<usize> {
     s.char_indices().nth(n as usize).map(|(i, _)| i)
 }
 
-fn fit_scale(d: Decimal, scale: Option<u32>) -> Option<Decimal> {
-    match scale {
-        Some(s) => d.rescale(s),
-        None => Some(d),
+/// `d` as a value of a NUMERIC declared `(precision, scale)`: rounded to the scale, then
+/// 22003 unless its absolute value is below 10^(precision - scale), as PostgreSQL's
+/// `apply_typmod` has it. Unconstrained, `d` itself.
+fn fit_declared(d: Decimal, declared: Option<(u32, i32)>) -> Result<Decimal> {
+    let Some((precision, scale)) = declared else {
+        return Ok(d);
+    };
+    let rounded = d.round_to(scale).ok_or_else(|| fit_overflow(declared))?;
+    let digits = i64::from(precision) - i64::from(scale);
+    if !rounded.abs_below_power_of_ten(digits) {
+        return Err(Error::numeric_field_overflow(precision, scale));
+    }
+    Ok(rounded)
+}
+
+/// The error for a value coerced to `declared` that is beyond the 38 digits a value
+/// holds: the declared bound's overflow when the bound is within them (always, unless
+/// a negative scale lifts it above), else PostgreSQL's message for a value beyond
+/// NUMERIC's range.
+fn fit_overflow(declared: Option<(u32, i32)>) -> Error {
+    match declared {
+        Some((p, s)) if i64::from(p) - i64::from(s) <= i64::from(crate::numeric::MAX_DIGITS) => {
+            Error::numeric_field_overflow(p, s)
+        }
+        _ => Error::OutOfRange("value overflows numeric format".into()),
     }
 }
 
@@ -374,10 +420,10 @@ fn parse_text(s: &str, ty: DataType) -> Result<Value> {
                 }
             })?,
         }),
-        DataType::Numeric { scale } => Value::Numeric(
-            fit_scale(Decimal::parse(t).ok_or_else(invalid)?, scale)
-                .ok_or_else(|| Error::OutOfRange("numeric field overflow".into()))?,
-        ),
+        DataType::Numeric { declared } => Value::Numeric(fit_declared(
+            Decimal::parse(t).ok_or_else(invalid)?,
+            declared,
+        )?),
         DataType::Text { .. } => Value::Text(s.to_string()),
         DataType::Date => Value::Date(datetime::parse::date(s)?),
         DataType::Timestamp => Value::Timestamp(datetime::parse::timestamp(s)?),

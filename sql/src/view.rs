@@ -47,8 +47,10 @@ use crate::types::DataType;
 
 /// The first byte of a view's stored definition.
 pub const VIEW_DEFINITION: u8 = 0xFF;
-/// The format version of a view's definition, after [`VIEW_DEFINITION`].
-pub const VIEW_FORMAT_VERSION: u8 = 1;
+/// The format version of a view's definition, after [`VIEW_DEFINITION`]. Version 2 may
+/// store a declared NUMERIC's precision among the column types (as table definitions
+/// of format 5 do); definitions of version 1 still decode.
+pub const VIEW_FORMAT_VERSION: u8 = 2;
 
 /// A view's definition.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,7 +98,7 @@ impl View {
 
     pub(crate) fn decode(bytes: &[u8]) -> Result<View> {
         let mut r = Reader::new(bytes, "view definition");
-        if r.u8()? != VIEW_DEFINITION || r.u8()? != VIEW_FORMAT_VERSION {
+        if r.u8()? != VIEW_DEFINITION || !(1..=VIEW_FORMAT_VERSION).contains(&r.u8()?) {
             return Err(Error::Corrupt("view definition: unknown format".into()));
         }
         let id = r.u32()?;
@@ -419,6 +421,41 @@ mod tests {
     }
 
     #[test]
+    fn view_definitions_keep_a_declared_numeric_precision() {
+        let mut v = sample();
+        v.types[1] = Some(DataType::Numeric {
+            declared: Some((6, -2)),
+        });
+        assert_eq!(View::decode(&v.encode()).unwrap(), v);
+    }
+
+    /// Version 1 stored a NUMERIC's scale only, under type tag 3 with the scale as its
+    /// argument: it comes back as `NUMERIC(38, s)`, what it enforced.
+    #[test]
+    fn definitions_of_view_format_version_1_still_decode() {
+        let mut bytes = sample().encode();
+        bytes[1] = 1;
+        assert_eq!(View::decode(&bytes).unwrap(), sample());
+
+        let mut bytes = vec![VIEW_DEFINITION, 1];
+        bytes.extend_from_slice(&12u32.to_le_bytes());
+        put_bytes(&mut bytes, b"amounts");
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        put_bytes(&mut bytes, b"amount");
+        bytes.extend_from_slice(&[1, 3, 1, 2, 0, 0, 0]);
+        put_bytes(&mut bytes, b"SELECT amount FROM accounts");
+        put_strings(&mut bytes, &["accounts".to_string()]);
+        let v = View::decode(&bytes).unwrap();
+        assert_eq!(
+            v.types,
+            vec![Some(DataType::Numeric {
+                declared: Some((38, 2))
+            })]
+        );
+        assert_eq!(v.types[0].unwrap().to_string(), "numeric(38,2)");
+    }
+
+    #[test]
     fn truncated_view_definitions_are_corrupt_not_panics() {
         let bytes = sample().encode();
         for cut in 0..bytes.len() {
@@ -428,8 +465,8 @@ mod tests {
 
     #[test]
     fn a_table_definition_is_never_taken_for_a_view() {
-        // Table definitions start with their format version (1 to 4 so far).
-        for version in 1..=4u8 {
+        // Table definitions start with their format version (1 to 5 so far).
+        for version in 1..=5u8 {
             assert!(!is_view(&[version, 0, 0, 0, 0]));
         }
         assert!(!is_view(&[]));

@@ -211,7 +211,9 @@ fn describe_shows_the_altered_definition() {
             ("alpha", DataType::Integer, true, Some("3")),
             (
                 "c",
-                DataType::Numeric { scale: Some(2) },
+                DataType::Numeric {
+                    declared: Some((6, 2))
+                },
                 false,
                 Some("1.50")
             ),

@@ -77,7 +77,14 @@ fn a_table_is_described_with_its_columns_and_indexes_primary_key_first() {
             column("id", DataType::Integer, false, None),
             column("name", DataType::Text { max_len: Some(20) }, false, None),
             column("x", DataType::Integer, true, Some("7")),
-            column("amount", DataType::Numeric { scale: Some(2) }, true, None),
+            column(
+                "amount",
+                DataType::Numeric {
+                    declared: Some((10, 2))
+                },
+                true,
+                None
+            ),
             column(
                 "s",
                 DataType::Text { max_len: None },
@@ -205,4 +212,43 @@ fn a_read_committed_block_sees_tables_committed_since_its_last_statement() {
         1,
         "the snapshot is fixed"
     );
+}
+
+/// The types and defaults PostgreSQL 15's `\d` shows for the same table and view.
+#[test]
+fn declared_numerics_are_described_with_their_precision_and_scale() {
+    let mut s = Session::new(TxnManager::in_memory(Options::default()));
+    run(
+        &mut s,
+        "CREATE TABLE prices (id INT PRIMARY KEY, price NUMERIC(6,2) DEFAULT 1.5,
+                              whole DECIMAL(4), thin NUMERIC(3,5), round_k NUMERIC(2,-3),
+                              plain NUMERIC DEFAULT 0.50);
+         CREATE VIEW shown AS
+             SELECT price, price::numeric(10,3) AS wide, price * 2 AS doubled FROM prices",
+    );
+    let Some(Description::Table(t)) = s.describe_relation("prices").unwrap() else {
+        panic!("prices is a table");
+    };
+    let shown: Vec<(&str, String, Option<&str>)> = (t.columns.iter())
+        .map(|c| (c.name.as_str(), c.ty.to_string(), c.default.as_deref()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("id", "bigint".to_string(), None),
+            ("price", "numeric(6,2)".to_string(), Some("1.5")),
+            ("whole", "numeric(4,0)".to_string(), None),
+            ("thin", "numeric(3,5)".to_string(), None),
+            ("round_k", "numeric(2,-3)".to_string(), None),
+            ("plain", "numeric".to_string(), Some("0.50")),
+        ]
+    );
+    let Some(Description::View(v)) = s.describe_relation("shown").unwrap() else {
+        panic!("shown is a view");
+    };
+    let types: Vec<Option<String>> = (v.columns.iter())
+        .map(|(_, ty)| ty.map(|t| t.to_string()))
+        .collect();
+    let expected = ["numeric(6,2)", "numeric(10,3)", "numeric"];
+    assert_eq!(types, expected.map(|t| Some(t.to_string())));
 }

@@ -207,8 +207,9 @@ pub fn cast(v: &Value, ty: DataType) -> Result<Value> {
         (Value::Interval(i), DataType::Interval) => Value::Interval(*i),
         (v, ty) => {
             return Err(Error::DatatypeMismatch(format!(
-                "cannot cast type {} to {ty}",
-                v.type_name()
+                "cannot cast type {} to {}",
+                v.type_name(),
+                ty.base_name()
             )))
         }
     })

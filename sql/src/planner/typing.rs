@@ -65,7 +65,7 @@ impl Columns<'_> {
             (AggregateFunction::Sum | AggregateFunction::Avg, Static::Known(ty)) => {
                 match ty.widening_rank() {
                     Some(FLOAT) => Static::Known(DataType::Float),
-                    Some(_) => Static::Known(DataType::Numeric { scale: None }),
+                    Some(_) => Static::Known(DataType::NUMERIC),
                     None => Static::Unknown,
                 }
             }
@@ -157,7 +157,7 @@ impl Columns<'_> {
             // round(x, n) is numeric; of an integer, round, ceil and floor are double
             // precision (see `functions`).
             Function::Round | Function::Trunc if args.len() == 2 => {
-                Static::Known(DataType::Numeric { scale: None })
+                Static::Known(DataType::NUMERIC)
             }
             Function::Round
             | Function::Ceil
@@ -165,9 +165,7 @@ impl Columns<'_> {
             | Function::Sign
             | Function::Trunc => match first() {
                 Static::Known(DataType::Integer) => Static::Known(DataType::Float),
-                Static::Known(DataType::Numeric { .. }) => {
-                    Static::Known(DataType::Numeric { scale: None })
-                }
+                Static::Known(DataType::Numeric { .. }) => Static::Known(DataType::NUMERIC),
                 t => t,
             },
             Function::Coalesce | Function::Greatest | Function::Least => self.common(args.iter()),
@@ -209,7 +207,7 @@ const FLOAT: u8 = 2;
 fn of_rank(rank: u8) -> DataType {
     match rank {
         INTEGER => DataType::Integer,
-        NUMERIC => DataType::Numeric { scale: None },
+        NUMERIC => DataType::NUMERIC,
         _ => DataType::Float,
     }
 }
@@ -226,7 +224,7 @@ fn same_kind(a: DataType, b: DataType) -> bool {
 fn widen_kind(ty: DataType) -> DataType {
     match ty {
         DataType::Text { .. } => DataType::Text { max_len: None },
-        DataType::Numeric { .. } => DataType::Numeric { scale: None },
+        DataType::Numeric { .. } => DataType::NUMERIC,
         ty => ty,
     }
 }
