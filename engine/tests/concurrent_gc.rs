@@ -79,7 +79,7 @@ fn each_lock_holder_sees_the_previous_commit_while_deleted_keys_are_collected() 
                                     .map(|g| (g.found.0, g.new_hold))
                             } else {
                                 store
-                                    .lock(&key(k), txn, LockMode::Exclusive, None)
+                                    .lock(&key(k), txn, LockMode::Exclusive, None, 0)
                                     .map(|g| (g.found, g.new_hold))
                             };
                             match granted {
