@@ -491,3 +491,52 @@ fn starts_with_name(tokens: &[TokenWithSpan], from: usize) -> bool {
 fn is_keyword(t: Option<&TokenWithSpan>, k: Keyword) -> bool {
     matches!(t.map(|t| &t.token), Some(Token::Word(w)) if w.keyword == k && w.quote_style.is_none())
 }
+
+#[cfg(test)]
+mod tests {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::Tokenizer;
+
+    use super::*;
+
+    fn rewritten(sql: &str) -> String {
+        let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
+            .tokenize_with_location()
+            .expect("tokenizes");
+        rewrite_exclusions(tokens)
+            .iter()
+            .map(|t| t.token.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn an_exclusion_moves_to_the_start_of_its_window_specification() {
+        assert_eq!(
+            rewritten("SELECT f(x) OVER (ORDER BY (x) ROWS 1 PRECEDING exclude no others ) FROM t"),
+            "SELECT f(x) OVER (\"EXCLUDE NO OTHERS\" ORDER BY (x) ROWS 1 PRECEDING ) FROM t"
+        );
+        assert_eq!(
+            rewritten("SELECT f() OVER (ROWS CURRENT ROW EXCLUDE TIES), g() OVER (ROWS CURRENT ROW EXCLUDE GROUP)"),
+            "SELECT f() OVER (\"EXCLUDE TIES\" ROWS CURRENT ROW ), g() OVER (\"EXCLUDE GROUP\" ROWS CURRENT ROW )"
+        );
+    }
+
+    #[test]
+    fn other_uses_of_exclude_are_left_alone() {
+        for sql in [
+            "CREATE TABLE t (a int, EXCLUDE USING gist (a WITH =))",
+            "SELECT exclude FROM t",
+            "SELECT f() OVER (w ROWS CURRENT ROW EXCLUDE TIES)",
+            "SELECT f() OVER (ROWS CURRENT ROW EXCLUDE SOMETHING)",
+            "SELECT (EXCLUDE TIES)",
+            "EXCLUDE TIES)",
+        ] {
+            let expected = if sql == "SELECT (EXCLUDE TIES)" {
+                "SELECT (\"EXCLUDE TIES\" )"
+            } else {
+                sql
+            };
+            assert_eq!(rewritten(sql), expected);
+        }
+    }
+}
