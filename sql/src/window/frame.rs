@@ -12,11 +12,12 @@
 //!   are peers; `CURRENT ROW` means the current row's first or last peer.
 //!
 //! Both bounds only move forwards as the current row does, so a frame is a window
-//! sliding over the sorted partition: [`FrameState`] finds each row's
-//! `[head, tail)` by binary search and the aggregates in `window` add rows at the tail
-//! and drop them at the head. `EXCLUDE CURRENT ROW | GROUP | TIES` then cuts out the
-//! current row, its peers, or its peers but itself, leaving at most three runs of rows
-//! ([`FrameState::runs`]).
+//! sliding over the sorted partition: `FrameState` finds each row's `[head, tail)`
+//! (ROWS and GROUPS by arithmetic on positions and peer groups, RANGE with an offset by
+//! binary search), and the aggregates in `window` add rows at the tail and drop them at
+//! the head. `EXCLUDE CURRENT ROW | GROUP | TIES` then cuts out the current row, its
+//! peers, or its peers but itself, leaving at most three runs of rows
+//! (`FrameState::runs`).
 //!
 //! sqlparser 0.63 does not parse `EXCLUDE`: [`rewrite_exclusions`] moves it, before
 //! parsing, into the window specification's (otherwise unsupported) window name as a
