@@ -65,6 +65,25 @@ fn frame_offsets_read_each_execution_s_parameters() {
 }
 
 #[test]
+fn a_rows_offset_parameter_of_another_number_type_counts_rows_after_a_cast() {
+    let mut s = session();
+    let p = s
+        .prepare("SELECT count(*) OVER (ORDER BY id ROWS BETWEEN $1 PRECEDING AND CURRENT ROW) FROM s ORDER BY id")
+        .expect("statement prepares");
+    let counts = |s: &mut Session, v: Value| -> Vec<Value> {
+        let r = s
+            .execute_prepared(&p, &[v])
+            .expect("prepared statement runs");
+        r.rows.into_iter().map(|mut row| row.remove(0)).collect()
+    };
+    let two = [1, 2, 3, 3, 3].map(Value::Integer).to_vec();
+    assert_eq!(counts(&mut s, Value::Float(1.6)), two);
+    assert_eq!(counts(&mut s, Value::Text("2".into())), two);
+    let e = s.execute_prepared(&p, &[Value::Boolean(true)]).unwrap_err();
+    assert_eq!(e.sqlstate(), "42804", "{e}");
+}
+
+#[test]
 fn a_null_or_negative_parameter_offset_fails_as_a_written_one() {
     let mut s = session();
     let rows = s

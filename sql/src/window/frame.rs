@@ -34,7 +34,7 @@ use sqlparser::tokenizer::{Token, TokenWithSpan, Whitespace, Word};
 use crate::error::{Error, Result};
 use crate::expression::{binary, BinaryOp, Expr};
 use crate::plan::SortKey;
-use crate::types::Value;
+use crate::types::{DataType, Value};
 
 /// The unit a frame's offsets count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +129,24 @@ impl Frame {
                     message: format!("frame {which} offset must not be null"),
                 });
             }
+            let v = match v {
+                // A parameter's value, which planning could not type: ROWS and GROUPS
+                // count in bigints.
+                Value::Float(_) | Value::Numeric(_) | Value::Text(_)
+                    if self.units != FrameUnits::Range =>
+                {
+                    v.cast(DataType::Integer)?
+                }
+                Value::Integer(_) => v,
+                _ if self.units != FrameUnits::Range => {
+                    return Err(Error::DatatypeMismatch(format!(
+                        "argument of {} must be type bigint, not type {}",
+                        self.units.name(),
+                        v.data_type()
+                    )))
+                }
+                _ => v,
+            };
             let negative = matches!(v, Value::Integer(n) if n < 0);
             if negative && self.units != FrameUnits::Range {
                 return Err(Error::Frame {
@@ -146,6 +164,8 @@ impl Frame {
         })
     }
 }
+
+static NULL: Value = Value::Null;
 
 /// A frame bound with its offset evaluated.
 #[derive(Debug)]
@@ -192,9 +212,19 @@ impl<'a> FrameState<'a> {
         }
         group_start.push(keys.len());
         let offset = |b: &Bound| matches!(b, Bound::Offset(..));
-        let range = (bounds.units == FrameUnits::Range
-            && (offset(&bounds.start) || offset(&bounds.end)))
-        .then(|| (keys.iter().map(|k| &k[0]).collect(), order[0]));
+        // The planner gives RANGE with an offset exactly one ORDER BY column.
+        let range = match order.first() {
+            Some(&key)
+                if bounds.units == FrameUnits::Range
+                    && (offset(&bounds.start) || offset(&bounds.end)) =>
+            {
+                Some((
+                    keys.iter().map(|k| k.first().unwrap_or(&NULL)).collect(),
+                    key,
+                ))
+            }
+            _ => None,
+        };
         FrameState {
             bounds,
             group_of,
