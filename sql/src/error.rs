@@ -148,6 +148,13 @@ pub enum Error {
         sqlstate: &'static str,
         function: &'static str,
     },
+    /// A window frame PostgreSQL refuses when it runs or types it: a NULL (22004) or
+    /// negative (22013) offset, a RANGE offset for a type without one (0A000); the
+    /// message is PostgreSQL's whole.
+    Frame {
+        sqlstate: &'static str,
+        message: String,
+    },
     /// A LIKE `ESCAPE` string of more than one character (22025).
     InvalidEscapeString,
     /// A string function asked for a result longer than PostgreSQL's 1 GB limit on a
@@ -249,6 +256,7 @@ impl Error {
             Error::NegativeSubstringLength => "22011",
             Error::MathDomain { sqlstate, .. } => sqlstate,
             Error::WindowArgument { sqlstate, .. } => sqlstate,
+            Error::Frame { sqlstate, .. } => sqlstate,
             Error::InvalidEscapeString => "22025",
             Error::RequestedLengthTooLarge => "54000",
             Error::RecursionLimit { .. } => "54000",
@@ -655,6 +663,7 @@ impl fmt::Display for Error {
             Error::WindowArgument { function, .. } => {
                 write!(f, "argument of {function} must be greater than zero")
             }
+            Error::Frame { message, .. } => f.write_str(message),
             Error::DatatypeMismatch(m) => f.write_str(m),
             Error::UndefinedFunction(m) => f.write_str(m),
             Error::Grouping(m) => f.write_str(m),

@@ -1927,6 +1927,8 @@ impl<'a, 'e> Planner<'a, 'e> {
             "row_number"
                 | "rank"
                 | "dense_rank"
+                | "percent_rank"
+                | "cume_dist"
                 | "lag"
                 | "lead"
                 | "first_value"

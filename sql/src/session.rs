@@ -242,6 +242,7 @@ fn parse_sql(sql: &str) -> Result<Vec<ast::Statement>> {
     let tokens = Tokenizer::new(&dialect, sql)
         .tokenize_with_location()
         .map_err(|e| syntax(e.into()))?;
+    let tokens = crate::window::frame::rewrite_exclusions(tokens);
     if stack_depth::nesting_bound(&tokens) > MAX_PARSE_DEPTH {
         return Err(Error::StackDepthExceeded);
     }

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::expression::Expr;
 use crate::plan::{Aggregate, AggregateFunction};
 use crate::types::{DataType, Value};
+use crate::window::frame::{Exclusion, Frame, FrameBound, FrameUnits};
 use crate::window::{WindowCall, WindowFunction};
 
 /// Where the window values of a query that groups are first planned to be: far enough
@@ -90,11 +91,22 @@ impl Planner<'_, '_> {
             });
         }
         let spec = match &f.over {
-            Some(ast::WindowType::WindowSpec(spec)) if spec.window_name.is_none() => spec,
+            Some(ast::WindowType::WindowSpec(spec)) => spec,
             _ => return Err(unsupported("named windows")),
         };
-        if spec.window_frame.is_some() {
-            return Err(unsupported("window frames (ROWS, RANGE, GROUPS)"));
+        let exclusion = match &spec.window_name {
+            None => Exclusion::NoOthers,
+            Some(name) => match (name.quote_style, Exclusion::from_marker(&name.value)) {
+                (Some('"'), Some(exclusion)) => exclusion,
+                _ => return Err(unsupported("named windows")),
+            },
+        };
+        if let Some(frame) = &spec.window_frame {
+            check_frame_syntax(frame)?;
+        } else if exclusion != Exclusion::NoOthers {
+            return Err(Error::SyntaxRule(
+                "syntax error at or near \"EXCLUDE\"".into(),
+            ));
         }
         if f.filter.is_some() {
             return Err(unsupported("FILTER in a window function"));
@@ -116,6 +128,18 @@ impl Planner<'_, '_> {
                 }
                 Ok((partition_by, order_by, order))
             })?;
+        let frame = match &spec.window_frame {
+            None => Frame::default_frame(),
+            Some(frame) => {
+                let order_type = match order_by.as_slice() {
+                    [e] => typing::type_in(columns(scope, grouping.as_deref()), e),
+                    _ => None,
+                };
+                self.without_windows("in window definitions", |p| {
+                    p.frame(frame, exclusion, order_by.len(), order_type, scope)
+                })?
+            }
+        };
         let Windows::Allowed { calls, offset } = &mut self.windows else {
             return Err(Error::Windowing(
                 "window functions are not allowed here".into(),
@@ -126,6 +150,7 @@ impl Planner<'_, '_> {
             partition_by,
             order_by,
             order,
+            frame,
         });
         Ok(Expr::Column(scope.len() + *offset + calls.len() - 1))
     }
@@ -141,6 +166,8 @@ impl Planner<'_, '_> {
             "row_number" => Some(WindowFunction::RowNumber),
             "rank" => Some(WindowFunction::Rank),
             "dense_rank" => Some(WindowFunction::DenseRank),
+            "percent_rank" => Some(WindowFunction::PercentRank),
+            "cume_dist" => Some(WindowFunction::CumeDist),
             _ => None,
         };
         if let Some(ranking) = ranking {
@@ -251,6 +278,231 @@ impl Planner<'_, '_> {
             }
             _ => WindowFunction::Ntile(next()),
         }))
+    }
+}
+
+impl Planner<'_, '_> {
+    /// Plans an explicit frame, after its syntax is checked: GROUPS needs an ORDER BY
+    /// and RANGE with an offset exactly one (42P20); the offsets must not read the row
+    /// (42P10) and must be bigints for ROWS and GROUPS (42804; other numbers are cast,
+    /// as PostgreSQL's assignment casts do), and for RANGE of the ORDER BY column's type
+    /// for numbers, intervals for dates, times and intervals (0A000 otherwise).
+    fn frame(
+        &mut self,
+        frame: &ast::WindowFrame,
+        exclusion: Exclusion,
+        order_by: usize,
+        order_type: Option<DataType>,
+        scope: &Scope,
+    ) -> Result<Frame> {
+        let units = match frame.units {
+            ast::WindowFrameUnits::Rows => FrameUnits::Rows,
+            ast::WindowFrameUnits::Range => FrameUnits::Range,
+            ast::WindowFrameUnits::Groups => FrameUnits::Groups,
+        };
+        let end = frame
+            .end_bound
+            .clone()
+            .unwrap_or(ast::WindowFrameBound::CurrentRow);
+        let has_offset = [&frame.start_bound, &end].into_iter().any(|b| {
+            matches!(
+                b,
+                ast::WindowFrameBound::Preceding(Some(_))
+                    | ast::WindowFrameBound::Following(Some(_))
+            )
+        });
+        if units == FrameUnits::Range && has_offset && order_by != 1 {
+            return Err(Error::Windowing(
+                "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column".into(),
+            ));
+        }
+        if units == FrameUnits::Groups && order_by == 0 {
+            return Err(Error::Windowing(
+                "GROUPS mode requires an ORDER BY clause".into(),
+            ));
+        }
+        let start = self.frame_bound(&frame.start_bound, units, order_type, scope)?;
+        let end = self.frame_bound(&end, units, order_type, scope)?;
+        Ok(Frame {
+            units,
+            start,
+            end,
+            exclusion,
+        })
+    }
+
+    fn frame_bound(
+        &mut self,
+        bound: &ast::WindowFrameBound,
+        units: FrameUnits,
+        order_type: Option<DataType>,
+        scope: &Scope,
+    ) -> Result<FrameBound> {
+        Ok(match bound {
+            ast::WindowFrameBound::CurrentRow => FrameBound::CurrentRow,
+            ast::WindowFrameBound::Preceding(None) => FrameBound::UnboundedPreceding,
+            ast::WindowFrameBound::Following(None) => FrameBound::UnboundedFollowing,
+            ast::WindowFrameBound::Preceding(Some(e)) => {
+                FrameBound::Preceding(self.frame_offset(e, units, order_type, scope)?)
+            }
+            ast::WindowFrameBound::Following(Some(e)) => {
+                FrameBound::Following(self.frame_offset(e, units, order_type, scope)?)
+            }
+        })
+    }
+
+    /// Plans an offset: its type first, then that it reads no column, as PostgreSQL
+    /// checks them.
+    fn frame_offset(
+        &mut self,
+        e: &ast::Expr,
+        units: FrameUnits,
+        order_type: Option<DataType>,
+        scope: &Scope,
+    ) -> Result<Expr> {
+        let target = match (units, order_type) {
+            (FrameUnits::Range, Some(column)) => Some(range_offset_type(column)?),
+            (FrameUnits::Range, None) => None,
+            _ => Some(DataType::Integer),
+        };
+        if let Some(text) = quoted_offset(e) {
+            let ty = target.unwrap_or(DataType::Interval);
+            return Ok(Expr::Const(Value::Text(text.to_string()).cast(ty)?));
+        }
+        let offset = self.expr(e, scope, None).map_err(|err| match err {
+            Error::Grouping(m) if m.starts_with("aggregate function") => Error::Grouping(format!(
+                "aggregate functions are not allowed in window {}",
+                units.name()
+            )),
+            err => err,
+        })?;
+        let ty = typing::type_in(columns(scope, None), &offset);
+        let offset = match (target, ty) {
+            (None, _) | (_, None) => offset,
+            (Some(target), Some(ty)) if ty == target => offset,
+            (Some(target), Some(ty)) if units != FrameUnits::Range => {
+                if !matches!(ty, DataType::Numeric { .. } | DataType::Float) {
+                    return Err(Error::DatatypeMismatch(format!(
+                        "argument of {} must be type bigint, not type {}",
+                        units.name(),
+                        type_name(ty)
+                    )));
+                }
+                Expr::Cast(Box::new(offset), target)
+            }
+            (Some(target), Some(ty)) => {
+                let widens = matches!(
+                    (ty.widening_rank(), target.widening_rank()),
+                    (Some(from), Some(to)) if from <= to
+                );
+                if !widens {
+                    return Err(Error::Frame {
+                        sqlstate: "0A000",
+                        message: format!(
+                            "RANGE with offset PRECEDING/FOLLOWING is not supported for column type {} and offset type {}",
+                            type_name(order_type.unwrap_or(target)),
+                            offset_type_name(ty, &offset)
+                        ),
+                    });
+                }
+                Expr::Cast(Box::new(offset), target)
+            }
+        };
+        let mut reads_row = false;
+        offset.walk(&mut |e| reads_row |= matches!(e, Expr::Column(_)));
+        if reads_row {
+            return Err(Error::InvalidColumnReference(format!(
+                "argument of {} must not contain variables",
+                units.name()
+            )));
+        }
+        Ok(offset)
+    }
+}
+
+/// The type of a RANGE offset for an ORDER BY column of type `column` (PostgreSQL's
+/// `in_range` support functions): the column's own for numbers, an interval for dates,
+/// times and intervals; 0A000 for other types.
+fn range_offset_type(column: DataType) -> Result<DataType> {
+    Ok(match column {
+        DataType::Integer => DataType::Integer,
+        DataType::Numeric { .. } => DataType::Numeric { scale: None },
+        DataType::Float => DataType::Float,
+        DataType::Date | DataType::Timestamp | DataType::TimestampTz | DataType::Interval => {
+            DataType::Interval
+        }
+        DataType::Boolean | DataType::Text { .. } => {
+            return Err(Error::Frame {
+                sqlstate: "0A000",
+                message: format!(
+                    "RANGE with offset PRECEDING/FOLLOWING is not supported for column type {}",
+                    type_name(column)
+                ),
+            })
+        }
+    })
+}
+
+/// A quoted offset (`'1 day' PRECEDING`): sqlparser reads it as an interval, where
+/// PostgreSQL gives it the type the frame wants (with `INTERVAL '1'` too, a difference).
+fn quoted_offset(e: &ast::Expr) -> Option<&str> {
+    let ast::Expr::Interval(i) = e else {
+        return None;
+    };
+    let bare = i.leading_field.is_none()
+        && i.last_field.is_none()
+        && i.leading_precision.is_none()
+        && i.fractional_seconds_precision.is_none();
+    match &*i.value {
+        ast::Expr::Value(v) if bare => match &v.value {
+            ast::Value::SingleQuotedString(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// An offset's type as PostgreSQL names it: an integer constant that fits 32 bits is
+/// an `integer` there.
+fn offset_type_name(ty: DataType, offset: &Expr) -> String {
+    match offset {
+        Expr::Const(Value::Integer(n)) if i32::try_from(*n).is_ok() => "integer".into(),
+        _ => type_name(ty),
+    }
+}
+
+/// A type's name in PostgreSQL's messages about frames, without its modifiers.
+fn type_name(ty: DataType) -> String {
+    match ty {
+        DataType::Numeric { .. } => "numeric".into(),
+        DataType::Text { max_len: Some(_) } => "character varying".into(),
+        ty => ty.to_string(),
+    }
+}
+
+/// PostgreSQL's grammar checks of a frame's bounds (42P20).
+fn check_frame_syntax(frame: &ast::WindowFrame) -> Result<()> {
+    use ast::WindowFrameBound::{CurrentRow, Following, Preceding};
+    let fail = |m: &str| Err(Error::Windowing(m.into()));
+    let start = &frame.start_bound;
+    if matches!(start, Following(None)) {
+        return fail("frame start cannot be UNBOUNDED FOLLOWING");
+    }
+    let Some(end) = &frame.end_bound else {
+        if matches!(start, Following(Some(_))) {
+            return fail("frame starting from following row cannot end with current row");
+        }
+        return Ok(());
+    };
+    match (start, end) {
+        (_, Preceding(None)) => fail("frame end cannot be UNBOUNDED PRECEDING"),
+        (CurrentRow, Preceding(Some(_))) => {
+            fail("frame starting from current row cannot have preceding rows")
+        }
+        (Following(Some(_)), Preceding(Some(_)) | CurrentRow) => {
+            fail("frame starting from following row cannot have preceding rows")
+        }
+        _ => Ok(()),
     }
 }
 

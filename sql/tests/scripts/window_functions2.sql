@@ -25,4 +25,5 @@ SELECT first_value(amount, amount) OVER () FROM sales;
 SELECT lead(amount, amount, amount, amount) OVER () FROM sales;
 SELECT lag(id), ntile(2) FROM sales;
 SELECT id FROM sales WHERE lead(id) OVER () > 1;
+-- lag ignores an explicit frame.
 SELECT lag(id) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM sales;

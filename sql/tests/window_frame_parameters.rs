@@ -1,0 +1,104 @@
+//! Window frame offsets given as parameters of a prepared statement: each execution
+//! reads its own values (the plan is cached once), giving the rows of the same
+//! statement with the values written in, and a NULL or negative value fails as a
+//! written one does.
+
+use isolde_sql::{Session, Value};
+use isolde_txn::{Options, TxnManager};
+
+const SETUP: &str = "CREATE TABLE s (id INT PRIMARY KEY, amount INT, price NUMERIC, f FLOAT);
+    INSERT INTO s VALUES (1, 10, 1.5, 'Infinity'), (2, 20, 2, 1.5), (3, 20, 4.25, 'NaN'), (4, NULL, NULL, NULL), (5, 7, 3, '-Infinity')";
+
+fn session() -> Session {
+    let mut s = Session::new(TxnManager::in_memory(Options::default()));
+    for r in s.execute_batch(SETUP) {
+        r.expect("setup statement succeeds");
+    }
+    s
+}
+
+/// Runs `template` prepared with each integer of `values`, twice each, and checks the
+/// rows against `template` with the value written in.
+fn check(template: &str, values: &[i64]) {
+    let mut prepared_session = session();
+    let mut literal_session = session();
+    let prepared = prepared_session
+        .prepare(template)
+        .expect("statement prepares");
+    for &v in values {
+        let expected = literal_session
+            .execute(&template.replace("$1", &v.to_string()))
+            .expect("statement with the value written in runs")
+            .rows;
+        for _ in 0..2 {
+            let rows = prepared_session
+                .execute_prepared(&prepared, &[Value::Integer(v)])
+                .expect("prepared statement runs")
+                .rows;
+            assert_eq!(rows, expected, "{template} with $1 = {v}");
+        }
+    }
+}
+
+#[test]
+fn frame_offsets_read_each_execution_s_parameters() {
+    check(
+        "SELECT id, sum(amount) OVER (ORDER BY id ROWS BETWEEN $1 PRECEDING AND CURRENT ROW) FROM s ORDER BY id",
+        &[0, 1, 3],
+    );
+    check(
+        "SELECT id, count(*) OVER (ORDER BY amount GROUPS BETWEEN CURRENT ROW AND $1 + 1 FOLLOWING) FROM s ORDER BY id",
+        &[0, 2],
+    );
+    check(
+        "SELECT id, sum(amount) OVER (ORDER BY amount RANGE BETWEEN $1 PRECEDING AND $1 FOLLOWING) FROM s ORDER BY id",
+        &[0, 3, 10],
+    );
+    check(
+        "SELECT id, max(id) OVER (ORDER BY price DESC RANGE BETWEEN CURRENT ROW AND $1 FOLLOWING EXCLUDE CURRENT ROW) FROM s ORDER BY id",
+        &[1, 2],
+    );
+    check(
+        "SELECT id, count(*) OVER (ORDER BY f RANGE BETWEEN $1 PRECEDING AND CURRENT ROW) FROM s ORDER BY id",
+        &[0, 2],
+    );
+}
+
+#[test]
+fn a_rows_offset_parameter_of_another_number_type_counts_rows_after_a_cast() {
+    let mut s = session();
+    let p = s
+        .prepare("SELECT count(*) OVER (ORDER BY id ROWS BETWEEN $1 PRECEDING AND CURRENT ROW) FROM s ORDER BY id")
+        .expect("statement prepares");
+    let counts = |s: &mut Session, v: Value| -> Vec<Value> {
+        let r = s
+            .execute_prepared(&p, &[v])
+            .expect("prepared statement runs");
+        r.rows.into_iter().map(|mut row| row.remove(0)).collect()
+    };
+    let two = [1, 2, 3, 3, 3].map(Value::Integer).to_vec();
+    assert_eq!(counts(&mut s, Value::Float(1.6)), two);
+    assert_eq!(counts(&mut s, Value::Text("2".into())), two);
+    let e = s.execute_prepared(&p, &[Value::Boolean(true)]).unwrap_err();
+    assert_eq!(e.sqlstate(), "42804", "{e}");
+}
+
+#[test]
+fn a_null_or_negative_parameter_offset_fails_as_a_written_one() {
+    let mut s = session();
+    let rows = s
+        .prepare("SELECT sum(amount) OVER (ORDER BY id ROWS BETWEEN $1 PRECEDING AND CURRENT ROW) FROM s")
+        .expect("statement prepares");
+    let range = s
+        .prepare("SELECT sum(amount) OVER (ORDER BY amount RANGE BETWEEN CURRENT ROW AND $1 FOLLOWING) FROM s")
+        .expect("statement prepares");
+    for (p, v, sqlstate) in [
+        (&rows, Value::Null, "22004"),
+        (&rows, Value::Integer(-1), "22013"),
+        (&range, Value::Null, "22004"),
+        (&range, Value::Integer(-1), "22013"),
+    ] {
+        let e = s.execute_prepared(p, &[v]).unwrap_err();
+        assert_eq!(e.sqlstate(), sqlstate, "{e}");
+    }
+}
