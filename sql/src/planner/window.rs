@@ -426,7 +426,7 @@ impl Planner<'_, '_> {
 fn range_offset_type(column: DataType) -> Result<DataType> {
     Ok(match column {
         DataType::Integer => DataType::Integer,
-        DataType::Numeric { .. } => DataType::Numeric { scale: None },
+        DataType::Numeric { .. } => DataType::NUMERIC,
         DataType::Float => DataType::Float,
         DataType::Date | DataType::Timestamp | DataType::TimestampTz | DataType::Interval => {
             DataType::Interval
