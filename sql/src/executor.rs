@@ -43,8 +43,9 @@ pub struct Env<'a> {
     pub sequences: &'a SessionSequences,
     /// When the statement and its transaction began, for `now()` and the other clock
     /// functions: the session says when its block began; the statement's own time is
-    /// read when first asked for (see [`StatementTimes`]).
-    pub times: StatementTimes,
+    /// read when first asked for (see [`StatementTimes`]). Borrowed, so that a subquery's
+    /// environment reads the same statement time.
+    pub times: &'a StatementTimes,
     /// How many rows a recursive `WITH` query may produce ([`crate::recursive`]).
     pub max_recursive_rows: usize,
     params: &'a [Value],
@@ -53,18 +54,20 @@ pub struct Env<'a> {
 }
 
 impl<'a> Env<'a> {
-    /// An environment whose `$n` parameters have these values.
+    /// An environment whose `$n` parameters have these values, for a statement with
+    /// these times.
     pub fn with_params(
         db: &'a TxnManager,
         txn: &'a RefCell<Transaction>,
         sequences: &'a SessionSequences,
         params: &'a [Value],
+        times: &'a StatementTimes,
     ) -> Env<'a> {
         Env {
             txn,
             db,
             sequences,
-            times: StatementTimes::default(),
+            times,
             max_recursive_rows: recursive::DEFAULT_MAX_RECURSIVE_ROWS,
             params,
             deferred: Vec::new(),
@@ -80,7 +83,7 @@ impl<'a> Env<'a> {
             txn: self.txn,
             db: self.db,
             sequences: self.sequences,
-            times: self.times.clone(),
+            times: self.times,
             max_recursive_rows: self.max_recursive_rows,
             params: self.params,
             deferred: self.deferred.clone(),

@@ -386,6 +386,7 @@ mod tests {
 
     use super::*;
     use crate::catalog::Column;
+    use crate::datetime::StatementTimes;
     use crate::encoding::encode_key;
 
     fn table() -> Table {
@@ -456,7 +457,8 @@ mod tests {
             for x in &values {
                 for y in &values {
                     let params = [x.clone(), y.clone(), Value::Integer(1)];
-                    let env = Env::with_params(&mgr, &txn, &sequences, &params);
+                    let times = StatementTimes::default();
+                    let env = Env::with_params(&mgr, &txn, &sequences, &params, &times);
                     let Some(fast) = shortcut
                         .as_deref()
                         .and_then(|key| primary_key_point(&t, key, &env))
