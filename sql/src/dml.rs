@@ -921,14 +921,14 @@ impl Assignments {
         input: Option<&[Value]>,
         env: &Env<'_>,
     ) -> Result<Change> {
-        let values = {
+        let value = |(col, e): &(usize, Expr)| -> Result<Value> {
             let input = input.unwrap_or(&old);
-            self.sets
-                .iter()
-                .map(|(col, e)| {
-                    column_value(table, *col, Cow::Owned(e.eval(input, env)?)).map(Cow::into_owned)
-                })
-                .collect::<Result<Vec<_>>>()?
+            column_value(table, *col, Cow::Owned(e.eval(input, env)?)).map(Cow::into_owned)
+        };
+        // A single assignment needs no list of values computed before any is set.
+        let (one, values) = match self.sets.as_slice() {
+            [set] => (Some(value(set)?), Vec::new()),
+            sets => (None, sets.iter().map(value).collect::<Result<Vec<_>>>()?),
         };
         // The old row is kept only where storing the new one must move index entries.
         let (old, mut new) = if self.keys_untouched {
@@ -936,7 +936,7 @@ impl Assignments {
         } else {
             (Some(old.clone()), old)
         };
-        for ((col, _), v) in self.sets.iter().zip(values) {
+        for ((col, _), v) in self.sets.iter().zip(one.into_iter().chain(values)) {
             new[*col] = v;
         }
         self.checks.verify(table, &new, env)?;
