@@ -513,8 +513,16 @@ impl Catalog {
     }
 
     fn note_lock(&mut self, txn: TxnId, name: &str, mode: LockMode) {
+        // The list of an earlier transaction is emptied and reused: an autocommit
+        // statement takes a lock in a new transaction each time.
         let locks = match &mut self.held {
-            Some((id, locks)) if *id == txn => locks,
+            Some((id, locks)) => {
+                if *id != txn {
+                    *id = txn;
+                    locks.clear();
+                }
+                locks
+            }
             held => &mut held.insert((txn, Vec::new())).1,
         };
         match locks.iter_mut().find(|(n, _)| n == name) {

@@ -345,7 +345,7 @@ pub(crate) fn column_default(
         Expr::Const(v) => v,
         Expr::Call(Function::DateTime(DateTimeFunction::Clock(clock)), _) => {
             // Its type must be one the column takes, as PostgreSQL checks at once.
-            let now = clock.value(&p.env.times);
+            let now = clock.value(p.env.times);
             now.assign(column.ty).map_err(|_| {
                 Error::DatatypeMismatch(format!(
                     "column \"{}\" is of type {} but default expression is of type {}",

@@ -21,7 +21,7 @@
 //! run again with other parameter values.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use isolde_txn::LockMode;
@@ -512,11 +512,13 @@ pub fn run_insert(plan: &InsertPlan, env: &Env<'_>) -> Result<QueryResult> {
 /// What an INSERT has done so far: the rows it counts (inserted, or updated by ON
 /// CONFLICT DO UPDATE) and their RETURNING rows; and for DO UPDATE the keys of those
 /// rows, since a second conflict with one of them in the same statement is an error.
+/// A `BTreeSet`, which costs nothing until used: a hash set's random state was a
+/// measurable part of a prepared single-row INSERT, which never uses it.
 #[derive(Default)]
 struct Inserted {
     count: usize,
     out: Vec<Vec<Value>>,
-    affected: HashSet<Vec<u8>>,
+    affected: BTreeSet<Vec<u8>>,
 }
 
 /// The values of one row of a `VALUES` list: constants and parameters borrowed, the
@@ -919,14 +921,14 @@ impl Assignments {
         input: Option<&[Value]>,
         env: &Env<'_>,
     ) -> Result<Change> {
-        let values = {
+        let value = |(col, e): &(usize, Expr)| -> Result<Value> {
             let input = input.unwrap_or(&old);
-            self.sets
-                .iter()
-                .map(|(col, e)| {
-                    column_value(table, *col, Cow::Owned(e.eval(input, env)?)).map(Cow::into_owned)
-                })
-                .collect::<Result<Vec<_>>>()?
+            column_value(table, *col, Cow::Owned(e.eval(input, env)?)).map(Cow::into_owned)
+        };
+        // A single assignment needs no list of values computed before any is set.
+        let (one, values) = match self.sets.as_slice() {
+            [set] => (Some(value(set)?), Vec::new()),
+            sets => (None, sets.iter().map(value).collect::<Result<Vec<_>>>()?),
         };
         // The old row is kept only where storing the new one must move index entries.
         let (old, mut new) = if self.keys_untouched {
@@ -934,7 +936,7 @@ impl Assignments {
         } else {
             (Some(old.clone()), old)
         };
-        for ((col, _), v) in self.sets.iter().zip(values) {
+        for ((col, _), v) in self.sets.iter().zip(one.into_iter().chain(values)) {
             new[*col] = v;
         }
         self.checks.verify(table, &new, env)?;

@@ -90,7 +90,7 @@ pub fn sequence_def_key(name: &str) -> Vec<u8> {
 /// Key of a sequence's state: the value it reached, written ahead of the values handed
 /// out ([`crate::sequence`]).
 pub fn sequence_state_key(id: u32) -> Vec<u8> {
-    object_prefix(SEQUENCE_STATE, id, 0)
+    object_prefix(SEQUENCE_STATE, id)
 }
 
 /// The length of a [`row_prefix`] or an [`index_prefix`].
@@ -98,17 +98,12 @@ pub const OBJECT_PREFIX_LEN: usize = 6;
 
 /// Prefix of all rows of a table.
 pub fn row_prefix(table_id: u32) -> Vec<u8> {
-    object_prefix(ROW, table_id, 0)
+    object_prefix(ROW, table_id)
 }
 
 /// Prefix of all entries of an index.
 pub fn index_prefix(index_id: u32) -> Vec<u8> {
-    object_prefix(INDEX_ENTRY, index_id, 0)
-}
-
-/// [`row_prefix`] in a vector with room for `more` bytes of key after it.
-pub fn row_prefix_with_room(table_id: u32, more: usize) -> Vec<u8> {
-    object_prefix(ROW, table_id, more)
+    object_prefix(INDEX_ENTRY, index_id)
 }
 
 /// Appends [`row_prefix`] to `out`.
@@ -116,8 +111,8 @@ pub fn put_row_prefix(out: &mut Vec<u8>, table_id: u32) {
     put_object_prefix(out, ROW, table_id);
 }
 
-fn object_prefix(kind: u8, id: u32, more: usize) -> Vec<u8> {
-    let mut k = Vec::with_capacity(OBJECT_PREFIX_LEN + more);
+fn object_prefix(kind: u8, id: u32) -> Vec<u8> {
+    let mut k = Vec::with_capacity(OBJECT_PREFIX_LEN);
     put_object_prefix(&mut k, kind, id);
     k
 }

@@ -43,8 +43,9 @@ pub struct Env<'a> {
     pub sequences: &'a SessionSequences,
     /// When the statement and its transaction began, for `now()` and the other clock
     /// functions: the session says when its block began; the statement's own time is
-    /// read when first asked for (see [`StatementTimes`]).
-    pub times: StatementTimes,
+    /// read when first asked for (see [`StatementTimes`]). Borrowed, so that a subquery's
+    /// environment reads the same statement time.
+    pub times: &'a StatementTimes,
     /// How many rows a recursive `WITH` query may produce ([`crate::recursive`]).
     pub max_recursive_rows: usize,
     params: &'a [Value],
@@ -53,18 +54,20 @@ pub struct Env<'a> {
 }
 
 impl<'a> Env<'a> {
-    /// An environment whose `$n` parameters have these values.
+    /// An environment whose `$n` parameters have these values, for a statement with
+    /// these times.
     pub fn with_params(
         db: &'a TxnManager,
         txn: &'a RefCell<Transaction>,
         sequences: &'a SessionSequences,
         params: &'a [Value],
+        times: &'a StatementTimes,
     ) -> Env<'a> {
         Env {
             txn,
             db,
             sequences,
-            times: StatementTimes::default(),
+            times,
             max_recursive_rows: recursive::DEFAULT_MAX_RECURSIVE_ROWS,
             params,
             deferred: Vec::new(),
@@ -80,7 +83,7 @@ impl<'a> Env<'a> {
             txn: self.txn,
             db: self.db,
             sequences: self.sequences,
-            times: self.times.clone(),
+            times: self.times,
             max_recursive_rows: self.max_recursive_rows,
             params: self.params,
             deferred: self.deferred.clone(),
@@ -146,7 +149,9 @@ pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             match lock {
                 None => {
                     let mut out = Vec::new();
-                    scan(table, access, filter, env, |_, row| out.push(row))?;
+                    scan(table, access, filter, env, Keys::Unused, |_, row| {
+                        out.push(row)
+                    })?;
                     Ok(out)
                 }
                 Some(locking) => locking_scan(table, access, filter, locking, None, env),
@@ -481,35 +486,31 @@ pub fn scan_rows(
     env: &Env<'_>,
 ) -> Result<Vec<KeyedRow>> {
     let mut out = Vec::new();
-    scan(table, access, filter, env, |key, row| out.push((key, row)))?;
+    scan(table, access, filter, env, Keys::Wanted, |key, row| {
+        out.push((key, row))
+    })?;
     Ok(out)
 }
 
+/// Whether the caller of [`scan`] uses the keys of the rows it finds. A query does
+/// not: its scan then copies no key out of the store and allocates none for a point.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    Wanted,
+    /// `found` is given empty keys.
+    Unused,
+}
+
 /// Calls `found` with each row of `table` that `access` finds and `filter` accepts, and
-/// its key, in the order of the access path.
+/// its key (if `keys` wants it), in the order of the access path.
 fn scan(
     table: &Table,
     access: &Access,
     filter: Option<&Expr>,
     env: &Env<'_>,
+    keys: Keys,
     mut found: impl FnMut(Vec<u8>, Vec<Value>),
 ) -> Result<()> {
-    let chosen;
-    let mut point = None;
-    let access = match (access, filter) {
-        (Access::Parameterized { primary_key }, Some(f)) => {
-            point = primary_key
-                .as_deref()
-                .and_then(|key| crate::planner::primary_key_point(table, key, env));
-            // With a point, `chosen` is never looked at.
-            chosen = match point {
-                Some(_) => Access::Full,
-                None => crate::planner::choose_access_now(table, f, env),
-            };
-            &chosen
-        }
-        _ => access,
-    };
     let mut accept = |key: Vec<u8>, row: Vec<Value>| -> Result<()> {
         if row.len() != table.columns.len() {
             // A dirty read of a row an ALTER TABLE in progress rewrote: the other
@@ -543,15 +544,41 @@ fn scan(
             .get_with(key, |bytes| bytes.map(|b| decode_row(b)))?;
         decoded.transpose()
     };
+    let kept = |key: &[u8]| match keys {
+        Keys::Wanted => key.to_vec(),
+        Keys::Unused => Vec::new(),
+    };
+    let chosen;
+    let access = match (access, filter) {
+        (Access::Parameterized { primary_key }, Some(f)) => {
+            // A point's key is encoded into a reused buffer, and copied only for a
+            // caller that keeps it.
+            let point = |key: &mut Vec<u8>| -> Result<bool> {
+                let Some(pk) = primary_key.as_deref() else {
+                    return Ok(false);
+                };
+                if crate::planner::primary_key_point(table, pk, env, key).is_none() {
+                    return Ok(false);
+                }
+                if let Some(row) = read_row(key)? {
+                    accept(kept(key), row)?;
+                }
+                Ok(true)
+            };
+            if with_reused(&KEY_BUFFER, point)? {
+                return Ok(());
+            }
+            chosen = crate::planner::choose_access_now(table, f, env);
+            &chosen
+        }
+        _ => access,
+    };
     let mut fetch = |key: Vec<u8>| -> Result<()> {
         match read_row(&key)? {
             Some(row) => accept(key, row),
             None => Ok(()),
         }
     };
-    if let Some(key) = point {
-        return fetch(key);
-    }
     let prefix = row_prefix(table.id);
     let entries = match access {
         Access::Full | Access::Parameterized { .. } | Access::KeyRange(_) => {
@@ -564,7 +591,7 @@ fn scan(
             let rows: Vec<_> = {
                 let txn = env.txn.borrow();
                 let read =
-                    |key: &[u8], bytes: &isolde_txn::Value| Some((key.to_vec(), decode_row(bytes)));
+                    |key: &[u8], bytes: &isolde_txn::Value| Some((kept(key), decode_row(bytes)));
                 txn.scan_with(range_bytes(&prefix, range), read)?.collect()
             };
             for (key, row) in rows {
@@ -1009,9 +1036,9 @@ pub fn row_key<V: Borrow<Value>>(table: &Table, row: &[V], row_id: Option<i64>) 
 }
 
 thread_local! {
-    /// The buffers a new row's key and a written row are encoded into on their way to
-    /// the store, which copies them: reused, so that writing a row allocates nothing of
-    /// its own.
+    /// The buffers a new row's key (or a point lookup's) and a written row are encoded
+    /// into on their way to the store, which copies them: reused, so that writing a row
+    /// or looking one up allocates nothing of its own.
     static KEY_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static ROW_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
@@ -1025,22 +1052,29 @@ fn with_buffer<T>(
     fill: impl FnOnce(&mut Vec<u8>),
     f: impl FnOnce(&[u8]) -> T,
 ) -> T {
+    with_reused(buffer, |buf| {
+        fill(buf);
+        f(buf)
+    })
+}
+
+/// Calls `f` with `buffer`, emptied.
+fn with_reused<T>(
+    buffer: &'static LocalKey<RefCell<Vec<u8>>>,
+    f: impl FnOnce(&mut Vec<u8>) -> T,
+) -> T {
     buffer.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
             buf.clear();
-            fill(&mut buf);
-            let out = f(&buf);
+            let out = f(&mut buf);
             if buf.capacity() > BUFFER_KEEP {
                 *buf = Vec::new();
             }
             out
         }
-        // Only if `f` used the same buffer (no caller's does): then one of its own.
-        Err(_) => {
-            let mut buf = Vec::new();
-            fill(&mut buf);
-            f(&buf)
-        }
+        // Only if `f` needed the same buffer again (a point lookup in a subquery of a
+        // point lookup's filter): then one of its own.
+        Err(_) => f(&mut Vec::new()),
     })
 }
 

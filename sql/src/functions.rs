@@ -168,7 +168,7 @@ pub fn call(f: Function, args: Vec<Value>, env: &Env<'_>) -> Result<Value> {
             pg_sleep(&args[0])
         }
         Function::TxidCurrent => Ok(Value::Integer(env.txn.borrow().id() as i64)),
-        Function::DateTime(f) => f.call(&args, &env.times),
+        Function::DateTime(f) => f.call(&args, env.times),
         Function::Coalesce
         | Function::NullIf
         | Function::Abs

@@ -2388,11 +2388,16 @@ pub fn choose_access_now(table: &Table, predicate: &Expr, env: &Env<'_>) -> Acce
     access::choose(table, predicate, env)
 }
 
-/// The row key of the point lookup an [`Access::Parameterized`] with `primary_key`
-/// equalities makes with the values of `env`; None when the full rules must decide
-/// ([`choose_access_now`]).
-pub fn primary_key_point(table: &Table, primary_key: &[Expr], env: &Env<'_>) -> Option<Vec<u8>> {
-    access::primary_key_point(table, primary_key, env)
+/// Appends to `out` the row key of the point lookup an [`Access::Parameterized`] with
+/// `primary_key` equalities makes with the values of `env`; None when the full rules
+/// must decide ([`choose_access_now`]).
+pub fn primary_key_point(
+    table: &Table,
+    primary_key: &[Expr],
+    env: &Env<'_>,
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    access::primary_key_point(table, primary_key, env, out)
 }
 
 /// Puts a WHERE clause into a single-table scan (choosing its access path), or a Filter.

@@ -146,9 +146,8 @@ pub struct Session {
     default_read_only: bool,
     catalog: Catalog,
     cache: HashMap<String, (Arc<ast::Statement>, u64)>,
-    /// Cached plans ([`crate::plan_cache`]), by the address of the parsed statement, which
-    /// each entry keeps alive so that the address cannot be reused while it is cached.
-    plans: HashMap<usize, PlanEntry, BuildHasherDefault<AddressHasher>>,
+    plans: Plans,
+    /// The clock that orders uses of `cache`, to evict the least recently used.
     tick: u64,
     /// How far a statement may grow the stack ([`crate::stack_depth`]).
     max_stack_depth: usize,
@@ -190,6 +189,17 @@ struct PlanEntry {
     _statement: Arc<ast::Statement>,
     plan: CachedPlan,
     used: u64,
+}
+
+/// Cached plans ([`crate::plan_cache`]), by the address of the parsed statement, which
+/// each entry keeps alive so that the address cannot be reused while it is cached; and
+/// the clock that orders their uses, to evict the least recently used. Apart from the
+/// rest of the session, so that a statement's [`Env`] can borrow the session's database
+/// and sequence state while the cache changes, rather than clone them per statement.
+#[derive(Default)]
+struct Plans {
+    entries: HashMap<usize, PlanEntry, BuildHasherDefault<AddressHasher>>,
+    tick: u64,
 }
 
 /// Splits text into statements at `;`, outside quotes and comments. Empty statements
@@ -285,7 +295,7 @@ impl Session {
             default_read_only: false,
             catalog: Catalog::default(),
             cache: HashMap::new(),
-            plans: HashMap::default(),
+            plans: Plans::default(),
             tick: 0,
             max_stack_depth: DEFAULT_MAX_STACK_DEPTH,
             max_recursive_rows: crate::recursive::DEFAULT_MAX_RECURSIVE_ROWS,
@@ -829,14 +839,12 @@ impl Session {
         params: &[Value],
     ) -> Result<QueryResult> {
         let cell = RefCell::new(self.block_transaction());
-        let db = self.mgr.clone();
-        let sequences = self.sequences.clone();
+        let times = StatementTimes::new(self.block.map(|_| self.block_began));
         let result = {
-            let mut env = Env::with_params(&db, &cell, &sequences, params);
-            env.times = StatementTimes::new(self.block.map(|_| self.block_began));
+            let mut env = Env::with_params(&self.mgr, &cell, &self.sequences, params, &times);
             env.max_recursive_rows = self.max_recursive_rows;
             if is_cacheable(stmt) {
-                self.run_cached(stmt, &mut env)
+                self.plans.run(stmt, &mut env, &mut self.catalog)
             } else {
                 statement(&mut Planner::new(&env, &mut self.catalog), stmt)
             }
@@ -871,57 +879,6 @@ impl Session {
         }
     }
 
-    /// Runs a query or row change with its cached plan if that plan is current (else
-    /// planning and caching it first), or planned with its values when the cached plan
-    /// cannot stand for that ([`CachedPlan::run`]).
-    fn run_cached(&mut self, stmt: &Arc<ast::Statement>, env: &mut Env<'_>) -> Result<QueryResult> {
-        if let Some(name) = dml::writes(stmt) {
-            dml::check_writable(env, name)?;
-        }
-        let key = Arc::as_ptr(stmt) as usize;
-        self.tick += 1;
-        let current = match self.plans.get_mut(&key) {
-            Some(e) => {
-                e.used = self.tick;
-                e.plan.is_current(env, &mut self.catalog)?
-            }
-            None => false,
-        };
-        if !current {
-            let plan = CachedPlan::plan(stmt, env, &mut self.catalog)?;
-            self.remember_plan(stmt, plan);
-        }
-        // The entry is there: found current, or just inserted.
-        if let Some(e) = self.plans.get(&key) {
-            if let Some(result) = e.plan.run(env)? {
-                return Ok(result);
-            }
-        }
-        statement(&mut Planner::new(env, &mut self.catalog), stmt)
-    }
-
-    fn remember_plan(&mut self, stmt: &Arc<ast::Statement>, plan: CachedPlan) {
-        let key = Arc::as_ptr(stmt) as usize;
-        if self.plans.len() >= PLAN_CACHE_SIZE && !self.plans.contains_key(&key) {
-            if let Some(oldest) = self
-                .plans
-                .iter()
-                .min_by_key(|(_, e)| e.used)
-                .map(|(k, _)| *k)
-            {
-                self.plans.remove(&oldest);
-            }
-        }
-        self.plans.insert(
-            key,
-            PlanEntry {
-                _statement: stmt.clone(),
-                plan,
-                used: self.tick,
-            },
-        );
-    }
-
     /// Adds to a serialization failure, deadlock or lock timeout its detail in SQL terms
     /// ([`Error::with_sql_detail`]). Tables are named as the newest committed catalog has
     /// them: the failed transaction can no longer read, and a table it created itself is
@@ -953,6 +910,64 @@ impl Session {
             .collect();
         txn.rollback();
         tables
+    }
+}
+
+impl Plans {
+    /// Runs a query or row change with its cached plan if that plan is current (else
+    /// planning and caching it first), or planned with its values when the cached plan
+    /// cannot stand for that ([`CachedPlan::run`]).
+    fn run(
+        &mut self,
+        stmt: &Arc<ast::Statement>,
+        env: &mut Env<'_>,
+        catalog: &mut Catalog,
+    ) -> Result<QueryResult> {
+        if let Some(name) = dml::writes(stmt) {
+            dml::check_writable(env, name)?;
+        }
+        let key = Arc::as_ptr(stmt) as usize;
+        self.tick += 1;
+        let current = match self.entries.get_mut(&key) {
+            Some(e) => {
+                e.used = self.tick;
+                e.plan.is_current(env, catalog)?
+            }
+            None => false,
+        };
+        if !current {
+            let plan = CachedPlan::plan(stmt, env, catalog)?;
+            self.remember(stmt, plan);
+        }
+        // The entry is there: found current, or just inserted.
+        if let Some(e) = self.entries.get(&key) {
+            if let Some(result) = e.plan.run(env)? {
+                return Ok(result);
+            }
+        }
+        statement(&mut Planner::new(env, catalog), stmt)
+    }
+
+    fn remember(&mut self, stmt: &Arc<ast::Statement>, plan: CachedPlan) {
+        let key = Arc::as_ptr(stmt) as usize;
+        if self.entries.len() >= PLAN_CACHE_SIZE && !self.entries.contains_key(&key) {
+            if let Some(oldest) = self
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.used)
+                .map(|(k, _)| *k)
+            {
+                self.entries.remove(&oldest);
+            }
+        }
+        self.entries.insert(
+            key,
+            PlanEntry {
+                _statement: stmt.clone(),
+                plan,
+                used: self.tick,
+            },
+        );
     }
 }
 

@@ -36,7 +36,6 @@ pub mod parse;
 
 use std::cell::OnceCell;
 use std::cmp::Ordering;
-use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
@@ -101,14 +100,16 @@ impl Interval {
 /// costs a point select several percent of its time. So that no one can tell, everything
 /// that reads the clock or lets time pass in a statement (`clock_timestamp()`,
 /// `pg_sleep`) fixes the statement's time first ([`StatementTimes::fix`]): the statement
-/// time is never later than anything the statement saw happen. Clones share the one
-/// time, so a subquery reads its statement's.
-#[derive(Clone, Debug, Default)]
+/// time is never later than anything the statement saw happen. A statement's
+/// environments, its subqueries' included, borrow the one value ([`crate::executor::Env`]),
+/// so a subquery reads its statement's time; it lives on the stack of the statement's
+/// run, so making it allocates nothing.
+#[derive(Debug, Default)]
 pub struct StatementTimes {
     /// When the transaction began, for a statement in a block; None when the
     /// transaction is the statement's own (it began with the statement).
     transaction: Option<i64>,
-    statement: Rc<OnceCell<i64>>,
+    statement: OnceCell<i64>,
 }
 
 impl StatementTimes {
@@ -117,7 +118,7 @@ impl StatementTimes {
     pub fn new(transaction: Option<i64>) -> StatementTimes {
         StatementTimes {
             transaction,
-            statement: Rc::default(),
+            statement: OnceCell::new(),
         }
     }
 

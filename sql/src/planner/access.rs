@@ -23,7 +23,7 @@ use std::cmp::Ordering;
 use std::ops::Bound;
 
 use crate::catalog::Table;
-use crate::encoding::{encode_key_value, row_prefix_with_room};
+use crate::encoding::{encode_key_value, put_row_prefix};
 use crate::executor::Env;
 use crate::expression::{BinaryOp, Expr};
 use crate::plan::{Access, KeyRange};
@@ -186,21 +186,28 @@ pub fn primary_key_equalities(table: &Table, predicate: &Expr) -> Option<Vec<Exp
         .collect()
 }
 
-/// The row key of the single point lookup [`choose`] makes for a predicate with these
-/// [`primary_key_equalities`], if every value fits its column exactly; None otherwise
-/// (then `choose` must look at the whole predicate). Encoded straight from the values:
-/// the vectors of an [`Access::KeyPoints`] cost more than the lookup's other work.
-pub fn primary_key_point(table: &Table, key: &[Expr], env: &Env<'_>) -> Option<Vec<u8>> {
-    let mut out = row_prefix_with_room(table.id, 10 * key.len());
+/// Appends to `out` the row key of the single point lookup [`choose`] makes for a
+/// predicate with these [`primary_key_equalities`], if every value fits its column
+/// exactly; None otherwise (then `choose` must look at the whole predicate, and `out`
+/// holds a part of a key). Encoded straight from the values, into a buffer the caller
+/// reuses: the vectors of an [`Access::KeyPoints`], and then an allocated key, cost more
+/// than the lookup's other work.
+pub fn primary_key_point(
+    table: &Table,
+    key: &[Expr],
+    env: &Env<'_>,
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    put_row_prefix(out, table.id);
     for (&col, e) in table.primary_key.iter().zip(key) {
         let (v, ty) = (e.constant(env)?, table.columns[col].ty);
         if stored_as_is(v, ty) {
-            encode_key_value(v, &mut out);
+            encode_key_value(v, out);
         } else {
-            encode_key_value(&exact(v, ty)?, &mut out);
+            encode_key_value(&exact(v, ty)?, out);
         }
     }
-    Some(out)
+    Some(())
 }
 
 /// Collects the bounds the conjuncts of `predicate` set on columns. Walks the AND tree
@@ -386,6 +393,7 @@ mod tests {
 
     use super::*;
     use crate::catalog::Column;
+    use crate::datetime::StatementTimes;
     use crate::encoding::encode_key;
 
     fn table() -> Table {
@@ -456,10 +464,12 @@ mod tests {
             for x in &values {
                 for y in &values {
                     let params = [x.clone(), y.clone(), Value::Integer(1)];
-                    let env = Env::with_params(&mgr, &txn, &sequences, &params);
-                    let Some(fast) = shortcut
+                    let times = StatementTimes::default();
+                    let env = Env::with_params(&mgr, &txn, &sequences, &params, &times);
+                    let mut fast = Vec::new();
+                    let Some(()) = shortcut
                         .as_deref()
-                        .and_then(|key| primary_key_point(&t, key, &env))
+                        .and_then(|key| primary_key_point(&t, key, &env, &mut fast))
                     else {
                         continue; // `choose` decides
                     };
@@ -467,7 +477,8 @@ mod tests {
                         panic!("{p:?} with {params:?}: the rules make no point lookup");
                     };
                     assert_eq!(keys.len(), 1, "{p:?} {params:?}");
-                    let mut by_rules = row_prefix_with_room(t.id, 0);
+                    let mut by_rules = Vec::new();
+                    put_row_prefix(&mut by_rules, t.id);
                     encode_key(&keys[0], &mut by_rules);
                     assert_eq!(fast, by_rules, "{p:?} {params:?}");
                 }
