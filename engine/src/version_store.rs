@@ -729,6 +729,10 @@ impl VersionStore {
     /// COMMITTED statement re-checks a row it waited for; otherwise the version `at`
     /// sees) it is returned and nothing is written, the lock staying held; otherwise
     /// `value` becomes `txn`'s pending version and None is returned.
+    ///
+    /// A committed row that other transactions only lock, writing nothing there, is
+    /// returned at once, without waiting and without a lock: whatever they do next, it
+    /// is there now, as PostgreSQL's uniqueness check waits only for a writer.
     pub fn insert(
         &self,
         key: &[u8],
@@ -738,19 +742,36 @@ impl VersionStore {
         at: ReadAt,
         changed_after: Timestamp,
     ) -> Result<Granted<Option<Value>>, Conflict> {
-        self.grant(key, txn, LockMode::Exclusive, first_updater_wins, |state| {
-            let seen = if state.newest_ts() > changed_after {
-                state.newest.value.clone()
-            } else {
-                state.visible(at).cloned()
-            };
-            if seen.is_none() {
-                state.pending = Some(PendingWrite {
-                    value: Some(value),
-                    begins_row: true,
+        self.with_chain(key, false, |chain, state| {
+            let only_locked_by_others =
+                state.pending.is_none() && state.can_lock(txn, LockMode::Exclusive).is_err();
+            if only_locked_by_others && state.newest.value.is_some() {
+                return Ok(Granted {
+                    found: state.newest.value.clone(),
+                    new_hold: None,
                 });
             }
-            seen
+            grant_on(
+                chain,
+                state,
+                txn,
+                LockMode::Exclusive,
+                first_updater_wins,
+                |state| {
+                    let seen = if state.newest_ts() > changed_after {
+                        state.newest.value.clone()
+                    } else {
+                        state.visible(at).cloned()
+                    };
+                    if seen.is_none() {
+                        state.pending = Some(PendingWrite {
+                            value: Some(value),
+                            begins_row: true,
+                        });
+                    }
+                    seen
+                },
+            )
         })
     }
 
@@ -1622,10 +1643,20 @@ mod tests {
         let late = granted.expect("granted");
         assert_eq!(late.found, v("late"));
         let late = late.new_hold.expect("the first hold");
-        // First updater wins before anything else.
+        // Another transaction's lock alone does not hold an insert up: the row is there,
+        // returned at once, and no lock is taken.
+        let at_once = store.insert(b"late", 11, v("mine").unwrap(), Some(5), at, 5);
+        let at_once = at_once.expect("not blocked");
+        assert_eq!(at_once.found, v("late"));
+        assert!(at_once.new_hold.is_none());
+        // A writer is waited for.
+        store
+            .write(b"late", 10, v("newer"), None)
+            .expect("10 holds the key");
         let refused = found(store.insert(b"late", 11, v("mine").unwrap(), Some(5), at, 5));
         assert_eq!(refused, Err(Conflict::Blocked { holders: vec![10] }));
         store.finish(10, [(&b"late"[..], &late)], 0);
+        // Then first updater wins.
         let refused = found(store.insert(b"late", 11, v("mine").unwrap(), Some(5), at, 5));
         let changed = Conflict::Changed {
             committed_ts: 7,

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::ops::Bound;
 use std::thread::LocalKey;
 
-use isolde_txn::{prefix_end, IsolationLevel, LockMode, Transaction, TxnManager};
+use isolde_txn::{prefix_end, IsolationLevel, Transaction, TxnManager};
 
 use crate::catalog::Table;
 use crate::datetime::StatementTimes;
@@ -1208,16 +1208,10 @@ fn find_by_index<V: Borrow<Value>>(
 }
 
 /// Locks `key` exclusively and returns the row an `ON CONFLICT` arbiter finds there,
-/// without writing: the newest committed value if it changed after the statement's
-/// snapshot (at READ COMMITTED; at the snapshot levels that is a serialization failure,
-/// as the arbiter would act on a row its snapshot does not see), else the value the
-/// transaction sees.
+/// without writing ([`isolde_txn::Transaction::lock_arbiter`]); the borrow of the
+/// transaction ends with the call.
 fn lock_and_read(key: &[u8], env: &Env<'_>) -> Result<Option<isolde_txn::Value>> {
-    let lock = env.txn.borrow_mut().lock(key, LockMode::Exclusive)?;
-    if lock.changed {
-        return Ok(lock.value);
-    }
-    Ok(env.txn.borrow().get(key)?)
+    Ok(env.txn.borrow_mut().lock_arbiter(key)?)
 }
 
 pub fn insert_index_entry<V: Borrow<Value>>(

@@ -310,6 +310,40 @@ impl Transaction {
         Ok(self.row_lock(locked))
     }
 
+    /// Locks `key` exclusively for an `ON CONFLICT` arbiter and returns the row it finds
+    /// there, as PostgreSQL's speculative insertion does: this transaction's own view
+    /// when nothing committed there after its snapshot; otherwise, at READ COMMITTED
+    /// (and READ UNCOMMITTED) the newest committed row. At REPEATABLE READ and
+    /// SERIALIZABLE a row committed after the snapshot is a serialization failure, and a
+    /// row deleted after it leaves the key free at REPEATABLE READ (None), as it leaves
+    /// it for [`Transaction::insert`]; SERIALIZABLE refuses that too.
+    pub fn lock_arbiter(&mut self, key: &[u8]) -> Result<Option<Value>> {
+        check_key(key)?;
+        self.ensure_active()?;
+        let id = self.id();
+        if let Some(ser) = &self.ser {
+            ser.read_point(key);
+        }
+        let snapshot = self.snapshot();
+        let (granted, last_holder) = self.acquire_with(key, None, |store, _| {
+            store.lock(key, id, LockMode::Exclusive, None, snapshot)
+        })?;
+        let locked = self.keep(key, granted);
+        let newest_ts = locked.newest_ts;
+        let lock = self.row_lock(locked);
+        if !lock.changed {
+            return self.get(key);
+        }
+        if !self.level.uses_transaction_snapshot() {
+            return Ok(lock.value);
+        }
+        let deleted = lock.value.is_none();
+        if deleted && self.level == IsolationLevel::RepeatableRead {
+            return Ok(None);
+        }
+        Err(self.concurrent_update(key, newest_ts, deleted, last_holder))
+    }
+
     /// Locks `key` as [`Transaction::lock`] does if no other transaction holds a lock
     /// that conflicts with `mode`; otherwise returns None at once, having waited for
     /// nothing and locked nothing: PostgreSQL's `FOR UPDATE NOWAIT` (which raises an
@@ -563,6 +597,19 @@ impl Transaction {
         request: impl Fn(&VersionStore, Option<Timestamp>) -> std::result::Result<T, Conflict>,
     ) -> Result<T> {
         let first_updater_wins = self.first_updater_wins();
+        self.acquire_with(key, first_updater_wins, request)
+            .map(|(granted, _)| granted)
+    }
+
+    /// [`Transaction::acquire`] with first-updater-wins as given; also returns the last
+    /// transaction waited for, if any: the one that most likely committed what the
+    /// request then found.
+    fn acquire_with<T>(
+        &mut self,
+        key: &[u8],
+        first_updater_wins: Option<Timestamp>,
+        request: impl Fn(&VersionStore, Option<Timestamp>) -> std::result::Result<T, Conflict>,
+    ) -> Result<(T, Option<TxnId>)> {
         let mut last_holder = None;
         // When the first wait began and when waiting must end: read from the clock only
         // once a request is blocked, not on every uncontended write.
@@ -570,7 +617,7 @@ impl Transaction {
         loop {
             let seen = self.shared.registry.releases();
             match request(&self.shared.store, first_updater_wins) {
-                Ok(locked) => return Ok(locked),
+                Ok(locked) => return Ok((locked, last_holder)),
                 Err(Conflict::Blocked { holders }) => {
                     let timeout = self.shared.options.lock_timeout;
                     let window = *waiting.get_or_insert_with(|| {
