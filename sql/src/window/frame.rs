@@ -33,6 +33,7 @@ use sqlparser::tokenizer::{Token, TokenWithSpan, Whitespace, Word};
 
 use crate::error::{Error, Result};
 use crate::expression::{binary, BinaryOp, Expr};
+use crate::numeric::Decimal;
 use crate::plan::SortKey;
 use crate::types::{DataType, Value};
 
@@ -425,6 +426,29 @@ fn in_range(value: &Value, current: &Value, offset: &Value, sub: bool, less: boo
             let bound = if sub { c - n } else { c + n };
             Ok(if less { *v <= bound } else { *v >= bound })
         }
+        (Value::Numeric(v), Value::Numeric(c), Value::Numeric(n)) => {
+            if n.is_negative() {
+                return Err(invalid());
+            }
+            if let Some(o) = numeric_in_range(v, c, n, sub) {
+                return Ok(side(o));
+            }
+            // The bound's integral part alone past the 38 digits of every value: below
+            // them all for a subtraction, above for an addition (PostgreSQL's unbounded
+            // numeric still compares). Else the arithmetic's error.
+            let (c_whole, n_whole) = (c.truncated(), n.truncated());
+            let whole = if sub {
+                c_whole.checked_sub(&n_whole)
+            } else {
+                c_whole.checked_add(&n_whole)
+            };
+            if whole.is_none() {
+                return Ok(sub != less);
+            }
+            let op = if sub { BinaryOp::Sub } else { BinaryOp::Add };
+            binary(op, Value::Numeric(*c), Value::Numeric(*n))
+                .map(|bound| side(Value::Numeric(*v).sort_cmp(&bound)))
+        }
         (v, c, n) => {
             let zero = match n {
                 Value::Interval(_) => Value::Interval(Default::default()),
@@ -438,6 +462,30 @@ fn in_range(value: &Value, current: &Value, offset: &Value, sub: bool, less: boo
             Ok(side(v.sql_cmp(&bound)?.unwrap_or(Ordering::Equal)))
         }
     }
+}
+
+/// How `v` compares with `c - n` (`sub`) or `c + n`, exactly, where that bound may
+/// need more than the 38 digits a value holds: as `v - c` with `-n` or `n`, or `v + n`
+/// or `v - n` with `c`, whichever can be computed; None when none can.
+fn numeric_in_range(v: &Decimal, c: &Decimal, n: &Decimal, sub: bool) -> Option<Ordering> {
+    let shifted = |x: &Decimal, by: &Decimal, sub: bool| {
+        if sub {
+            x.checked_sub(by)
+        } else {
+            x.checked_add(by)
+        }
+    };
+    if let Some(bound) = shifted(c, n, sub) {
+        return Some(v.cmp(&bound));
+    }
+    let signed_n = if sub { n.checked_neg()? } else { *n };
+    if let Some(d) = v.checked_sub(c) {
+        return Some(d.cmp(&signed_n));
+    }
+    if let Some(w) = shifted(v, n, !sub) {
+        return Some(w.cmp(c));
+    }
+    None
 }
 
 /// Moves each `EXCLUDE ...` at the end of a window specification into a marker window
