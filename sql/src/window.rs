@@ -17,7 +17,8 @@
 //! partition through the current row's last peer (so peers share a running
 //! aggregate), and without one the whole partition; or as the call's `ROWS`, `RANGE`
 //! or `GROUPS` clause says, with its `EXCLUDE`. The other functions ignore the frame,
-//! as in PostgreSQL. An aggregate's frame slides: rows enter at its tail and, for
+//! as in PostgreSQL, which still applies its RANGE offsets to each row (and fails
+//! where they cannot be). An aggregate's frame slides: rows enter at its tail and, for
 //! `count` and for `sum` and `avg` of integers and numerics, leave at its head; the
 //! others start again from the new head when it moves, as PostgreSQL's aggregates
 //! without an inverse do, so a frame that starts at UNBOUNDED PRECEDING costs one pass
@@ -210,6 +211,11 @@ impl Sorted<'_> {
         };
         for (p, &i) in self.rows.iter().enumerate() {
             let (first, end) = self.frames.peers(p);
+            if ignores_frame(function) {
+                // PostgreSQL moves the frame whatever the function reads, so a RANGE
+                // offset that cannot be applied to the row fails all the same.
+                self.frames.extent(p)?;
+            }
             out[i] = match function {
                 WindowFunction::RowNumber => Value::Integer(p as i64 + 1),
                 WindowFunction::Rank => Value::Integer(first as i64 + 1),
@@ -299,6 +305,17 @@ impl Sorted<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether `function` reads no frame (it then sees the whole partition).
+fn ignores_frame(function: &WindowFunction) -> bool {
+    !matches!(
+        function,
+        WindowFunction::Aggregate(_)
+            | WindowFunction::FirstValue(_)
+            | WindowFunction::LastValue(_)
+            | WindowFunction::NthValue(..)
+    )
 }
 
 /// The position of the `n`th row (from 0) of a frame made of `runs`.
