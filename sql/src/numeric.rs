@@ -57,37 +57,27 @@ impl Decimal {
 
     /// Parses `[-+]digits[.digits][e[-+]digits]`.
     pub fn parse(text: &str) -> Option<Decimal> {
-        let s = text.trim();
-        let (s, exp) = match s.find(['e', 'E']) {
-            Some(i) => (&s[..i], s[i + 1..].parse::<i32>().ok()?),
-            None => (s, 0),
-        };
-        let (neg, s) = match s.as_bytes().first()? {
-            b'-' => (true, &s[1..]),
-            b'+' => (false, &s[1..]),
-            _ => (false, s),
-        };
-        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-        if int.is_empty() && frac.is_empty() {
-            return None;
-        }
+        let w = Written::split(text)?;
         let mut mantissa: i128 = 0;
-        for c in int.bytes().chain(frac.bytes()) {
-            if !c.is_ascii_digit() {
-                return None;
-            }
+        for c in w.digits() {
             mantissa = mantissa.checked_mul(10)?.checked_add((c - b'0') as i128)?;
         }
-        let mut scale = frac.len() as i64 - exp as i64;
+        let mut scale = w.frac.len() as i64 - w.exp as i64;
         if scale < 0 {
             mantissa = mantissa.checked_mul(pow10(u32::try_from(-scale).ok()?)?)?;
             scale = 0;
         }
         let d = Decimal::new(
-            if neg { -mantissa } else { mantissa },
+            if w.neg { -mantissa } else { mantissa },
             u32::try_from(scale).ok()?,
         )?;
         Some(d)
+    }
+
+    /// Whether `text` is a number as [`Decimal::parse`] reads them, whether or not a
+    /// decimal can hold it.
+    pub fn is_well_formed(text: &str) -> bool {
+        Written::split(text).is_some()
     }
 
     /// Parses as [`Decimal::parse`] does, but rounded half away from zero to `places`
@@ -97,23 +87,10 @@ impl Decimal {
     /// (`'1e-39'::numeric(4,4)` is `0.0000`). None for text that does not parse or
     /// whose rounded value is beyond [`MAX_DIGITS`] digits.
     pub fn parse_rounded(text: &str, places: i32) -> Option<Decimal> {
-        let s = text.trim();
-        let (s, exp) = match s.find(['e', 'E']) {
-            Some(i) => (&s[..i], s[i + 1..].parse::<i32>().ok()?),
-            None => (s, 0),
-        };
-        let (neg, s) = match s.as_bytes().first()? {
-            b'-' => (true, &s[1..]),
-            b'+' => (false, &s[1..]),
-            _ => (false, s),
-        };
-        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-        let digits: Vec<u8> = int.bytes().chain(frac.bytes()).collect();
-        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
+        let w = Written::split(text)?;
+        let digits: Vec<u8> = w.digits().collect();
         // The digits kept: those before the point and `places` after it.
-        let kept = int.len() as i64 + i64::from(exp) + i64::from(places);
+        let kept = w.int.len() as i64 + i64::from(w.exp) + i64::from(places);
         let cut = usize::try_from(kept.clamp(0, digits.len() as i64)).ok()?;
         let mut mantissa: i128 = 0;
         for &c in &digits[..cut] {
@@ -130,7 +107,7 @@ impl Decimal {
             Ok(scale) => (mantissa, scale),
             Err(_) => (mantissa.checked_mul(pow10(places.unsigned_abs())?)?, 0),
         };
-        Decimal::new(if neg { -mantissa } else { mantissa }, scale)
+        Decimal::new(if w.neg { -mantissa } else { mantissa }, scale)
     }
 
     /// The nearest f64.
@@ -377,6 +354,42 @@ impl Decimal {
         let exp = digits.len() as i32 - n.scale as i32;
         let trimmed = digits.trim_end_matches('0');
         (trimmed.bytes().map(|b| b - b'0').collect(), exp)
+    }
+}
+
+/// A number as written, `[-+]int[.frac][e[-+]exp]`, its digits checked.
+struct Written<'a> {
+    neg: bool,
+    int: &'a str,
+    frac: &'a str,
+    exp: i32,
+}
+
+impl<'a> Written<'a> {
+    fn split(text: &'a str) -> Option<Written<'a>> {
+        let s = text.trim();
+        let (s, exp) = match s.find(['e', 'E']) {
+            Some(i) => (&s[..i], s[i + 1..].parse::<i32>().ok()?),
+            None => (s, 0),
+        };
+        let (neg, s) = match s.as_bytes().first()? {
+            b'-' => (true, &s[1..]),
+            b'+' => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        let w = Written {
+            neg,
+            int,
+            frac,
+            exp,
+        };
+        let digits = w.digits().count();
+        (digits > 0 && w.digits().all(|c| c.is_ascii_digit())).then_some(w)
+    }
+
+    fn digits(&self) -> impl Iterator<Item = u8> + 'a {
+        self.int.bytes().chain(self.frac.bytes())
     }
 }
 

@@ -425,10 +425,13 @@ fn parse_text(s: &str, ty: DataType) -> Result<Value> {
         DataType::Numeric { declared } => {
             // More digits than a value holds may still round to a declared scale.
             let rounded = || Decimal::parse_rounded(t, declared?.1);
-            Value::Numeric(fit_declared(
-                Decimal::parse(t).or_else(rounded).ok_or_else(invalid)?,
-                declared,
-            )?)
+            let Some(d) = Decimal::parse(t).or_else(rounded) else {
+                return Err(match declared {
+                    Some(_) if Decimal::is_well_formed(t) => fit_overflow(declared),
+                    _ => invalid(),
+                });
+            };
+            Value::Numeric(fit_declared(d, declared)?)
         }
         DataType::Text { .. } => Value::Text(s.to_string()),
         DataType::Date => Value::Date(datetime::parse::date(s)?),

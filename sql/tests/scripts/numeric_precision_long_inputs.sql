@@ -23,3 +23,7 @@ SELECT 123456789012345678::float::numeric(20,2);
 CREATE TABLE n (id INT PRIMARY KEY, a NUMERIC(6,2));
 INSERT INTO n VALUES (1, '0.00500000000000000000000000000000000000000001'), (2, 1e-300::float), (3, 0.1::float);
 SELECT * FROM n ORDER BY id;
+-- Text too large for the declared bound overflows it, whatever its length.
+SELECT '1e38'::numeric(6,0);
+SELECT '12345678901234567890.12345678901234567890'::numeric(28,25);
+SELECT '1.2.3'::numeric(5,2);
