@@ -378,6 +378,11 @@ impl Planner<'_, '_> {
         })?;
         let ty = typing::type_in(columns(scope, None), &offset);
         let offset = match (target, ty) {
+            // A parameter: PostgreSQL gives it the offset's type, so its value is cast
+            // to it (ROWS and GROUPS check theirs when the frame is resolved).
+            (Some(target), None) if units == FrameUnits::Range => {
+                Expr::Cast(Box::new(offset), target)
+            }
             (None, _) | (_, None) => offset,
             (Some(target), Some(ty)) if ty == target => offset,
             (Some(target), Some(ty)) if units != FrameUnits::Range => {
