@@ -491,32 +491,53 @@ fn numeric_in_range(v: &Decimal, c: &Decimal, n: &Decimal, sub: bool) -> Option<
 /// Moves each `EXCLUDE ...` at the end of a window specification into a marker window
 /// name at its start (see the module's docs), so that sqlparser, which knows no
 /// EXCLUDE, parses it. A specification that already has a window name is left alone
-/// (named windows are not supported; the parser then reports the EXCLUDE).
-pub fn rewrite_exclusions(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+/// (named windows are not supported; the parser then reports the EXCLUDE). One pass to
+/// find the clauses, keeping the open parentheses on a stack, and one to copy the
+/// tokens: a statement of many windows costs no more per window than one.
+pub fn rewrite_exclusions(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    // For each token, the marker to insert after it (an opening parenthesis), and
+    // whether it is dropped (a clause's).
+    let mut markers: Vec<Option<(&'static str, TokenWithSpan)>> = vec![None; tokens.len()];
+    let mut dropped = vec![false; tokens.len()];
+    let mut open = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        if let Some((marker, len)) = exclusion_at(&tokens, i) {
-            if let Some(open) = opening_paren(&tokens, i) {
-                if !starts_with_name(&tokens, open + 1) {
-                    let span = tokens[i].span;
-                    tokens.drain(i..i + len);
-                    let word = Token::Word(Word {
-                        value: marker.to_string(),
-                        quote_style: Some('"'),
-                        keyword: Keyword::NoKeyword,
-                    });
-                    let space = Token::Whitespace(Whitespace::Space);
-                    tokens.splice(
-                        open + 1..open + 1,
-                        [word, space].map(|t| TokenWithSpan::new(t, span)),
-                    );
-                    i += 2;
-                }
+        match tokens[i].token {
+            Token::LParen => open.push(i),
+            Token::RParen => {
+                open.pop();
+            }
+            _ => {}
+        }
+        if let (Some((marker, len)), Some(&paren)) = (exclusion_at(&tokens, i), open.last()) {
+            if !starts_with_name(&tokens, paren + 1) {
+                markers[paren] = Some((marker, tokens[i].clone()));
+                dropped[i..i + len].fill(true);
+                i += len;
+                continue;
             }
         }
         i += 1;
     }
-    tokens
+    if !dropped.contains(&true) {
+        return tokens;
+    }
+    let mut out = Vec::with_capacity(tokens.len() + 2 * markers.len());
+    for ((t, marker), dropped) in tokens.into_iter().zip(markers).zip(dropped) {
+        if !dropped {
+            out.push(t);
+        }
+        if let Some((marker, clause)) = marker {
+            let word = Token::Word(Word {
+                value: marker.to_string(),
+                quote_style: Some('"'),
+                keyword: Keyword::NoKeyword,
+            });
+            let space = Token::Whitespace(Whitespace::Space);
+            out.extend([word, space].map(|t| TokenWithSpan::new(t, clause.span)));
+        }
+    }
+    out
 }
 
 /// At `i`, `EXCLUDE <option>` followed by `)`: the option's marker and how many tokens
@@ -544,20 +565,6 @@ fn exclusion_at(tokens: &[TokenWithSpan], i: usize) -> Option<(&'static str, usi
     let text = format!("EXCLUDE {}", words.join(" "));
     let (marker, _) = MARKERS.iter().find(|(m, _)| *m == text)?;
     Some((marker, j - i))
-}
-
-/// The `(` that the specification holding position `i` opens with.
-fn opening_paren(tokens: &[TokenWithSpan], i: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for j in (0..i).rev() {
-        match tokens[j].token {
-            Token::RParen => depth += 1,
-            Token::LParen if depth == 0 => return Some(j),
-            Token::LParen => depth -= 1,
-            _ => {}
-        }
-    }
-    None
 }
 
 fn starts_with_name(tokens: &[TokenWithSpan], from: usize) -> bool {
@@ -597,6 +604,20 @@ mod tests {
         assert_eq!(
             rewritten("SELECT f() OVER (ROWS CURRENT ROW EXCLUDE TIES), g() OVER (ROWS CURRENT ROW EXCLUDE GROUP)"),
             "SELECT f() OVER (\"EXCLUDE TIES\" ROWS CURRENT ROW ), g() OVER (\"EXCLUDE GROUP\" ROWS CURRENT ROW )"
+        );
+    }
+
+    #[test]
+    fn a_statement_of_many_exclusions_is_rewritten_in_one_pass() {
+        // Found by random testing: moving tokens for each clause took 49 s for this.
+        let window = "count(*) OVER (ROWS CURRENT ROW EXCLUDE TIES)";
+        let sql = format!("SELECT {}", vec![window; 20_000].join(", "));
+        let started = std::time::Instant::now();
+        let out = rewritten(&sql);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(
+            out.matches("(\"EXCLUDE TIES\" ROWS CURRENT ROW )").count(),
+            20_000
         );
     }
 
