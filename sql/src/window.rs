@@ -53,7 +53,7 @@ use crate::types::Value;
 
 pub mod frame;
 
-use frame::{Exclusion, Frame, FrameState};
+use frame::{Bounds, Exclusion, Frame, FrameState};
 
 /// What a window function computes.
 #[derive(Debug)]
@@ -127,8 +127,14 @@ pub fn run(
     calls: &[WindowCall],
     env: &Env<'_>,
 ) -> Result<Vec<Vec<Value>>> {
-    for call in calls {
-        let values = call.values(&rows, env)?;
+    // Every call's offsets are checked before any frame is applied, as PostgreSQL
+    // checks them when a partition starts.
+    let bounds = calls
+        .iter()
+        .map(|call| call.frame.resolve(env))
+        .collect::<Result<Vec<_>>>()?;
+    for (call, bounds) in calls.iter().zip(&bounds) {
+        let values = call.values(&rows, bounds, env)?;
         for (row, v) in rows.iter_mut().zip(values) {
             row.push(v);
         }
@@ -150,8 +156,7 @@ impl WindowCall {
     }
 
     /// The call's value for each of `rows`, in their order.
-    fn values(&self, rows: &[Vec<Value>], env: &Env<'_>) -> Result<Vec<Value>> {
-        let bounds = self.frame.resolve(env)?;
+    fn values(&self, rows: &[Vec<Value>], bounds: &Bounds, env: &Env<'_>) -> Result<Vec<Value>> {
         let mut partitions: Vec<Vec<usize>> = Vec::new();
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut order_values = Vec::with_capacity(rows.len());
@@ -169,7 +174,7 @@ impl WindowCall {
             partition
                 .sort_by(|&a, &b| compare_rows(&self.order, &order_values[a], &order_values[b]));
             let keys: Vec<&[Value]> = partition.iter().map(|&i| &order_values[i][..]).collect();
-            let frames = FrameState::new(&bounds, &keys, &self.order);
+            let frames = FrameState::new(bounds, &keys, &self.order);
             let sorted = Sorted {
                 rows: &partition,
                 input: rows,

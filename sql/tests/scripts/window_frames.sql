@@ -94,3 +94,8 @@ SELECT id, rank() OVER (ORDER BY m DESC RANGE BETWEEN 0.5 PRECEDING AND -0.5 FOL
 SELECT id, cume_dist() OVER (ORDER BY f RANGE BETWEEN UNBOUNDED PRECEDING AND 'NaN' PRECEDING) FROM r ORDER BY id;
 SELECT id, row_number() OVER (ORDER BY ts RANGE BETWEEN '1 day' PRECEDING AND '1 year' FOLLOWING) FROM r ORDER BY id;
 SELECT id, lag(id) OVER (ORDER BY m RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING), ntile(2) OVER (ORDER BY ts RANGE '1 day' PRECEDING) FROM r ORDER BY id;
+-- Every call's offsets are checked (NULL, negative) before any call's frames are
+-- applied to rows, as PostgreSQL checks them when a partition starts: a NULL offset
+-- of a later call is reported before a bound of an earlier one past the calendar.
+SELECT id, count(*) OVER (ORDER BY ts RANGE BETWEEN '1 year' PRECEDING AND '1 year' FOLLOWING), rank() OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND NULL FOLLOWING) FROM r ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY ts RANGE BETWEEN '1 year' PRECEDING AND '1 year' FOLLOWING), count(*) OVER (ORDER BY id ROWS BETWEEN -1 PRECEDING AND CURRENT ROW) FROM r ORDER BY id;
