@@ -99,3 +99,11 @@ SELECT id, lag(id) OVER (ORDER BY m RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING), 
 -- of a later call is reported before a bound of an earlier one past the calendar.
 SELECT id, count(*) OVER (ORDER BY ts RANGE BETWEEN '1 year' PRECEDING AND '1 year' FOLLOWING), rank() OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND NULL FOLLOWING) FROM r ORDER BY id;
 SELECT id, count(*) OVER (ORDER BY ts RANGE BETWEEN '1 year' PRECEDING AND '1 year' FOLLOWING), count(*) OVER (ORDER BY id ROWS BETWEEN -1 PRECEDING AND CURRENT ROW) FROM r ORDER BY id;
+-- An offset may not read the row through a subquery either (found by random
+-- testing); a column of an enclosing query is a constant there.
+SELECT id, count(*) OVER (ORDER BY id ROWS (SELECT r.id) PRECEDING) FROM r ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY m RANGE (SELECT max(q.m) FROM r q WHERE q.id = r.id) PRECEDING) FROM r ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY id ROWS (SELECT nope) PRECEDING) FROM r ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY id ROWS (SELECT m) PRECEDING) FROM r ORDER BY id;
+SELECT id, (SELECT count(*) OVER (ORDER BY q.id ROWS BETWEEN CURRENT ROW AND (SELECT r.id) FOLLOWING) FROM r q LIMIT 1) FROM r ORDER BY id;
+SELECT id, (SELECT count(*) OVER (ORDER BY q.id ROWS (SELECT id) PRECEDING) FROM r q LIMIT 1) FROM r ORDER BY id;
