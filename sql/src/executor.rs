@@ -943,15 +943,17 @@ impl Accumulator {
                 (_, v) => v,
             },
             (Sum | Avg, acc) => binary(BinaryOp::Add, acc, v)?,
+            // Of equal values the later is kept, as PostgreSQL's `numeric_smaller` and
+            // the like return their second argument on a tie: 0 and 0.00 print apart.
             (Min, acc) => {
-                if v.sort_cmp(&acc) == Ordering::Less {
+                if v.sort_cmp(&acc) != Ordering::Greater {
                     v
                 } else {
                     acc
                 }
             }
             (Max, acc) => {
-                if v.sort_cmp(&acc) == Ordering::Greater {
+                if v.sort_cmp(&acc) != Ordering::Less {
                     v
                 } else {
                     acc

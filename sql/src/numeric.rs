@@ -57,37 +57,57 @@ impl Decimal {
 
     /// Parses `[-+]digits[.digits][e[-+]digits]`.
     pub fn parse(text: &str) -> Option<Decimal> {
-        let s = text.trim();
-        let (s, exp) = match s.find(['e', 'E']) {
-            Some(i) => (&s[..i], s[i + 1..].parse::<i32>().ok()?),
-            None => (s, 0),
-        };
-        let (neg, s) = match s.as_bytes().first()? {
-            b'-' => (true, &s[1..]),
-            b'+' => (false, &s[1..]),
-            _ => (false, s),
-        };
-        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-        if int.is_empty() && frac.is_empty() {
-            return None;
-        }
+        let w = Written::split(text)?;
         let mut mantissa: i128 = 0;
-        for c in int.bytes().chain(frac.bytes()) {
-            if !c.is_ascii_digit() {
-                return None;
-            }
+        for c in w.digits() {
             mantissa = mantissa.checked_mul(10)?.checked_add((c - b'0') as i128)?;
         }
-        let mut scale = frac.len() as i64 - exp as i64;
+        let mut scale = w.frac.len() as i64 - w.exp as i64;
         if scale < 0 {
             mantissa = mantissa.checked_mul(pow10(u32::try_from(-scale).ok()?)?)?;
             scale = 0;
         }
         let d = Decimal::new(
-            if neg { -mantissa } else { mantissa },
+            if w.neg { -mantissa } else { mantissa },
             u32::try_from(scale).ok()?,
         )?;
         Some(d)
+    }
+
+    /// Whether `text` is a number as [`Decimal::parse`] reads them, whether or not a
+    /// decimal can hold it.
+    pub fn is_well_formed(text: &str) -> bool {
+        Written::split(text).is_some()
+    }
+
+    /// Parses as [`Decimal::parse`] does, but rounded half away from zero to `places`
+    /// digits after the point (to a multiple of 10^-places if negative, at scale 0)
+    /// before the value is built: text with more digits than a value holds still reads
+    /// as the declared `NUMERIC(p, s)` it is coerced to keeps it, as in PostgreSQL
+    /// (`'1e-39'::numeric(4,4)` is `0.0000`). None for text that does not parse or
+    /// whose rounded value is beyond [`MAX_DIGITS`] digits.
+    pub fn parse_rounded(text: &str, places: i32) -> Option<Decimal> {
+        let w = Written::split(text)?;
+        let digits: Vec<u8> = w.digits().collect();
+        // The digits kept: those before the point and `places` after it.
+        let kept = w.int.len() as i64 + i64::from(w.exp) + i64::from(places);
+        let cut = usize::try_from(kept.clamp(0, digits.len() as i64)).ok()?;
+        let mut mantissa: i128 = 0;
+        for &c in &digits[..cut] {
+            mantissa = mantissa.checked_mul(10)?.checked_add((c - b'0') as i128)?;
+        }
+        // The first digit cut off decides the rounding (none when it lies before them).
+        if kept >= 0 && digits.get(cut).is_some_and(|&c| c >= b'5') {
+            mantissa = mantissa.checked_add(1)?;
+        }
+        // Fewer digits than `places` after the point: the missing ones are zeros.
+        let missing = u32::try_from((kept - cut as i64).max(0)).ok()?;
+        mantissa = mantissa.checked_mul(pow10(missing)?)?;
+        let (mantissa, scale) = match u32::try_from(places) {
+            Ok(scale) => (mantissa, scale),
+            Err(_) => (mantissa.checked_mul(pow10(places.unsigned_abs())?)?, 0),
+        };
+        Decimal::new(if w.neg { -mantissa } else { mantissa }, scale)
     }
 
     /// The nearest f64.
@@ -95,12 +115,24 @@ impl Decimal {
         self.mantissa as f64 / 10f64.powi(self.scale as i32)
     }
 
-    /// The nearest decimal to `f`, at up to 15 significant digits; None for NaN/inf.
+    /// The nearest decimal to `f`, at up to 15 significant digits (PostgreSQL's
+    /// `DBL_DIG`); None for NaN/inf, and for a value with more digits than a decimal
+    /// holds (see [`Decimal::from_f64_rounded`]).
     pub fn from_f64(f: f64) -> Option<Decimal> {
         if !f.is_finite() {
             return None;
         }
-        Decimal::parse(&format!("{f:e}")).map(|d| d.normalized())
+        Decimal::parse(&format!("{f:.14e}")).map(|d| d.normalized())
+    }
+
+    /// [`Decimal::from_f64`] rounded to `places` digits after the point as it is read
+    /// ([`Decimal::parse_rounded`]): for a declared `NUMERIC(p, s)`, which holds
+    /// `1e-300` as zero.
+    pub fn from_f64_rounded(f: f64, places: i32) -> Option<Decimal> {
+        if !f.is_finite() {
+            return None;
+        }
+        Decimal::parse_rounded(&format!("{f:.14e}"), places)
     }
 
     /// The integer part if the value is whole and fits in i64.
@@ -322,6 +354,42 @@ impl Decimal {
         let exp = digits.len() as i32 - n.scale as i32;
         let trimmed = digits.trim_end_matches('0');
         (trimmed.bytes().map(|b| b - b'0').collect(), exp)
+    }
+}
+
+/// A number as written, `[-+]int[.frac][e[-+]exp]`, its digits checked.
+struct Written<'a> {
+    neg: bool,
+    int: &'a str,
+    frac: &'a str,
+    exp: i32,
+}
+
+impl<'a> Written<'a> {
+    fn split(text: &'a str) -> Option<Written<'a>> {
+        let s = text.trim();
+        let (s, exp) = match s.find(['e', 'E']) {
+            Some(i) => (&s[..i], s[i + 1..].parse::<i32>().ok()?),
+            None => (s, 0),
+        };
+        let (neg, s) = match s.as_bytes().first()? {
+            b'-' => (true, &s[1..]),
+            b'+' => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        let w = Written {
+            neg,
+            int,
+            frac,
+            exp,
+        };
+        let digits = w.digits().count();
+        (digits > 0 && w.digits().all(|c| c.is_ascii_digit())).then_some(w)
+    }
+
+    fn digits(&self) -> impl Iterator<Item = u8> + 'a {
+        self.int.bytes().chain(self.frac.bytes())
     }
 }
 

@@ -239,10 +239,12 @@ impl Value {
             (Float(f), DataType::Numeric { declared }) => {
                 let d = match (Decimal::from_f64(*f), declared) {
                     (Some(d), _) => d,
+                    (None, Some((_, s))) if f.is_finite() => {
+                        Decimal::from_f64_rounded(*f, s).ok_or_else(|| fit_overflow(declared))?
+                    }
                     (None, Some((p, s))) if f.is_infinite() => {
                         return Err(Error::numeric_field_infinite(p, s))
                     }
-                    (None, Some(_)) if f.is_finite() => return Err(fit_overflow(declared)),
                     (None, _) => return Err(out_of_range()),
                 };
                 Numeric(fit_declared(d, declared)?)
@@ -420,10 +422,17 @@ fn parse_text(s: &str, ty: DataType) -> Result<Value> {
                 }
             })?,
         }),
-        DataType::Numeric { declared } => Value::Numeric(fit_declared(
-            Decimal::parse(t).ok_or_else(invalid)?,
-            declared,
-        )?),
+        DataType::Numeric { declared } => {
+            // More digits than a value holds may still round to a declared scale.
+            let rounded = || Decimal::parse_rounded(t, declared?.1);
+            let Some(d) = Decimal::parse(t).or_else(rounded) else {
+                return Err(match declared {
+                    Some(_) if Decimal::is_well_formed(t) => fit_overflow(declared),
+                    _ => invalid(),
+                });
+            };
+            Value::Numeric(fit_declared(d, declared)?)
+        }
         DataType::Text { .. } => Value::Text(s.to_string()),
         DataType::Date => Value::Date(datetime::parse::date(s)?),
         DataType::Timestamp => Value::Timestamp(datetime::parse::timestamp(s)?),

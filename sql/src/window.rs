@@ -17,7 +17,8 @@
 //! partition through the current row's last peer (so peers share a running
 //! aggregate), and without one the whole partition; or as the call's `ROWS`, `RANGE`
 //! or `GROUPS` clause says, with its `EXCLUDE`. The other functions ignore the frame,
-//! as in PostgreSQL. An aggregate's frame slides: rows enter at its tail and, for
+//! as in PostgreSQL, which still applies its RANGE offsets to each row (and fails
+//! where they cannot be). An aggregate's frame slides: rows enter at its tail and, for
 //! `count` and for `sum` and `avg` of integers and numerics, leave at its head; the
 //! others start again from the new head when it moves, as PostgreSQL's aggregates
 //! without an inverse do, so a frame that starts at UNBOUNDED PRECEDING costs one pass
@@ -52,7 +53,7 @@ use crate::types::Value;
 
 pub mod frame;
 
-use frame::{Exclusion, Frame, FrameState};
+use frame::{Bounds, Exclusion, Frame, FrameState};
 
 /// What a window function computes.
 #[derive(Debug)]
@@ -126,8 +127,14 @@ pub fn run(
     calls: &[WindowCall],
     env: &Env<'_>,
 ) -> Result<Vec<Vec<Value>>> {
-    for call in calls {
-        let values = call.values(&rows, env)?;
+    // Every call's offsets are checked before any frame is applied, as PostgreSQL
+    // checks them when a partition starts.
+    let bounds = calls
+        .iter()
+        .map(|call| call.frame.resolve(env))
+        .collect::<Result<Vec<_>>>()?;
+    for (call, bounds) in calls.iter().zip(&bounds) {
+        let values = call.values(&rows, bounds, env)?;
         for (row, v) in rows.iter_mut().zip(values) {
             row.push(v);
         }
@@ -149,8 +156,7 @@ impl WindowCall {
     }
 
     /// The call's value for each of `rows`, in their order.
-    fn values(&self, rows: &[Vec<Value>], env: &Env<'_>) -> Result<Vec<Value>> {
-        let bounds = self.frame.resolve(env)?;
+    fn values(&self, rows: &[Vec<Value>], bounds: &Bounds, env: &Env<'_>) -> Result<Vec<Value>> {
         let mut partitions: Vec<Vec<usize>> = Vec::new();
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut order_values = Vec::with_capacity(rows.len());
@@ -168,7 +174,7 @@ impl WindowCall {
             partition
                 .sort_by(|&a, &b| compare_rows(&self.order, &order_values[a], &order_values[b]));
             let keys: Vec<&[Value]> = partition.iter().map(|&i| &order_values[i][..]).collect();
-            let frames = FrameState::new(&bounds, &keys, &self.order);
+            let frames = FrameState::new(bounds, &keys, &self.order);
             let sorted = Sorted {
                 rows: &partition,
                 input: rows,
@@ -210,6 +216,11 @@ impl Sorted<'_> {
         };
         for (p, &i) in self.rows.iter().enumerate() {
             let (first, end) = self.frames.peers(p);
+            if ignores_frame(function) {
+                // PostgreSQL moves the frame whatever the function reads, so a RANGE
+                // offset that cannot be applied to the row fails all the same.
+                self.frames.extent(p)?;
+            }
             out[i] = match function {
                 WindowFunction::RowNumber => Value::Integer(p as i64 + 1),
                 WindowFunction::Rank => Value::Integer(first as i64 + 1),
@@ -299,6 +310,17 @@ impl Sorted<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether `function` reads no frame (it then sees the whole partition).
+fn ignores_frame(function: &WindowFunction) -> bool {
+    !matches!(
+        function,
+        WindowFunction::Aggregate(_)
+            | WindowFunction::FirstValue(_)
+            | WindowFunction::LastValue(_)
+            | WindowFunction::NthValue(..)
+    )
 }
 
 /// The position of the `n`th row (from 0) of a frame made of `runs`.

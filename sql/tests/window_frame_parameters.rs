@@ -102,3 +102,40 @@ fn a_null_or_negative_parameter_offset_fails_as_a_written_one() {
         assert_eq!(e.sqlstate(), sqlstate, "{e}");
     }
 }
+
+#[test]
+fn a_range_offset_parameter_is_read_as_the_offset_type_of_the_order_column() {
+    // Found by random testing against PostgreSQL 15, which types the parameter as the
+    // offset the column takes: an interval for a date, a double for a double.
+    let mut s = session();
+    s.execute("CREATE TABLE d (id INT PRIMARY KEY, day DATE)")
+        .expect("table is created");
+    s.execute("INSERT INTO d VALUES (1, '2024-01-01'), (2, '2024-01-03'), (3, NULL)")
+        .expect("rows are inserted");
+    let mut counts = |sql: &str, v: Value| -> Result<Vec<Value>, String> {
+        let p = s.prepare(sql).expect("statement prepares");
+        match s.execute_prepared(&p, &[v]) {
+            Ok(r) => Ok(r.rows.into_iter().map(|mut row| row.remove(1)).collect()),
+            Err(e) => Err(e.sqlstate().to_string()),
+        }
+    };
+    let dates = "SELECT id, count(*) OVER (ORDER BY day RANGE BETWEEN $1 PRECEDING AND CURRENT ROW) FROM d ORDER BY id";
+    assert_eq!(
+        counts(dates, Value::Text("2 days".into())),
+        Ok([1, 2, 1].map(Value::Integer).to_vec())
+    );
+    assert_eq!(
+        counts(dates, Value::Text("-1 day".into())),
+        Err("22013".into())
+    );
+    let floats = "SELECT id, count(*) OVER (ORDER BY f RANGE BETWEEN $1 PRECEDING AND $1 FOLLOWING) FROM s ORDER BY id";
+    // An infinite offset reaches every number, NaN only NaN; a NaN offset fails.
+    assert_eq!(
+        counts(floats, Value::Text("Infinity".into())),
+        Ok([3, 3, 1, 1, 3].map(Value::Integer).to_vec())
+    );
+    assert_eq!(
+        counts(floats, Value::Text("NaN".into())),
+        Err("22013".into())
+    );
+}

@@ -6,8 +6,8 @@
 use sqlparser::ast;
 
 use super::{
-    columns, is_aggregate_name, object_name, sort_key, typing, unsupported, Aggregation, Planner,
-    Scope,
+    columns, is_aggregate_name, object_name, sort_key, typing, unsupported, Aggregation, Enclosing,
+    Planner, Scope,
 };
 use crate::error::{Error, Result};
 use crate::expression::Expr;
@@ -376,8 +376,23 @@ impl Planner<'_, '_> {
             )),
             err => err,
         })?;
+        let (mut column, mut subquery) = (false, false);
+        offset.walk(&mut |e| match e {
+            Expr::Column(_) => column = true,
+            Expr::Subquery(_)
+            | Expr::Exists { .. }
+            | Expr::InSubquery { .. }
+            | Expr::Quantified { .. } => subquery = true,
+            _ => {}
+        });
+        let reads_row = column || (subquery && self.reads_query_row(e, scope));
         let ty = typing::type_in(columns(scope, None), &offset);
         let offset = match (target, ty) {
+            // A parameter: PostgreSQL gives it the offset's type, so its value is cast
+            // to it (ROWS and GROUPS check theirs when the frame is resolved).
+            (Some(target), None) if units == FrameUnits::Range => {
+                Expr::Cast(Box::new(offset), target)
+            }
             (None, _) | (_, None) => offset,
             (Some(target), Some(ty)) if ty == target => offset,
             (Some(target), Some(ty)) if units != FrameUnits::Range => {
@@ -408,8 +423,6 @@ impl Planner<'_, '_> {
                 Expr::Cast(Box::new(offset), target)
             }
         };
-        let mut reads_row = false;
-        offset.walk(&mut |e| reads_row |= matches!(e, Expr::Column(_)));
         if reads_row {
             return Err(Error::InvalidColumnReference(format!(
                 "argument of {} must not contain variables",
@@ -417,6 +430,23 @@ impl Planner<'_, '_> {
             )));
         }
         Ok(offset)
+    }
+}
+
+impl Planner<'_, '_> {
+    /// Whether `e`, planned in `scope`, reads the query's row inside a subquery: planned
+    /// again with that scope as the nearest enclosing query's, which notes a reference
+    /// to it, and the plan dropped. (A column of a query enclosing this one is a
+    /// constant for the offset, as in PostgreSQL.)
+    fn reads_query_row(&mut self, e: &ast::Expr, scope: &Scope) -> bool {
+        self.outer.push(Enclosing {
+            scope: scope.clone(),
+            groups: None,
+            referenced: None,
+        });
+        let probe = self.expr(e, &Scope::default(), None);
+        let referenced = self.outer.pop().and_then(|o| o.referenced);
+        probe.is_ok() && referenced.is_some()
     }
 }
 

@@ -78,3 +78,32 @@ SELECT sum(x) OVER (ORDER BY x EXCLUDE TIES) FROM m;
 -- percent_rank and cume_dist take no arguments and need OVER.
 SELECT percent_rank() FROM m;
 SELECT cume_dist() FROM m;
+-- A RANGE offset so large that the bound is beyond the 38 digits a NUMERIC holds
+-- puts the bound past every value (found by random testing).
+CREATE TABLE big (id INT PRIMARY KEY, n NUMERIC);
+INSERT INTO big VALUES (1, 1.5), (2, -3), (3, 99999999999999999999999999999999999999), (4, -99999999999999999999999999999999999999), (5, NULL);
+SELECT id, count(*) OVER (ORDER BY n RANGE BETWEEN 99999999999999999999999999999999999999 PRECEDING AND 99999999999999999999999999999999999999 FOLLOWING) FROM big ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY n DESC RANGE BETWEEN 1 PRECEDING AND 99999999999999999999999999999999999999 FOLLOWING) FROM big ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY n RANGE BETWEEN 10 FOLLOWING AND 99999999999999999999999999999999999999 FOLLOWING) FROM big ORDER BY id;
+-- A function that ignores its frame (rank, row_number, lag, ntile, ...) still has
+-- its RANGE offsets checked against each row, as PostgreSQL moves the frame
+-- anyway: a negative or NaN offset, or a bound past the calendar, fails.
+CREATE TABLE r (id INT PRIMARY KEY, m NUMERIC(6,2), f FLOAT, ts TIMESTAMP);
+INSERT INTO r VALUES (1, 1.5, 1, '2024-01-01'), (2, NULL, NULL, NULL), (3, 2, 'NaN', '294276-12-31 23:59:59');
+SELECT id, rank() OVER (ORDER BY m DESC RANGE BETWEEN 0.5 PRECEDING AND -0.5 FOLLOWING) FROM r ORDER BY id;
+SELECT id, cume_dist() OVER (ORDER BY f RANGE BETWEEN UNBOUNDED PRECEDING AND 'NaN' PRECEDING) FROM r ORDER BY id;
+SELECT id, row_number() OVER (ORDER BY ts RANGE BETWEEN '1 day' PRECEDING AND '1 year' FOLLOWING) FROM r ORDER BY id;
+SELECT id, lag(id) OVER (ORDER BY m RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING), ntile(2) OVER (ORDER BY ts RANGE '1 day' PRECEDING) FROM r ORDER BY id;
+-- Every call's offsets are checked (NULL, negative) before any call's frames are
+-- applied to rows, as PostgreSQL checks them when a partition starts: a NULL offset
+-- of a later call is reported before a bound of an earlier one past the calendar.
+SELECT id, count(*) OVER (ORDER BY ts RANGE BETWEEN '1 year' PRECEDING AND '1 year' FOLLOWING), rank() OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND NULL FOLLOWING) FROM r ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY ts RANGE BETWEEN '1 year' PRECEDING AND '1 year' FOLLOWING), count(*) OVER (ORDER BY id ROWS BETWEEN -1 PRECEDING AND CURRENT ROW) FROM r ORDER BY id;
+-- An offset may not read the row through a subquery either (found by random
+-- testing); a column of an enclosing query is a constant there.
+SELECT id, count(*) OVER (ORDER BY id ROWS (SELECT r.id) PRECEDING) FROM r ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY m RANGE (SELECT max(q.m) FROM r q WHERE q.id = r.id) PRECEDING) FROM r ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY id ROWS (SELECT nope) PRECEDING) FROM r ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY id ROWS (SELECT m) PRECEDING) FROM r ORDER BY id;
+SELECT id, (SELECT count(*) OVER (ORDER BY q.id ROWS BETWEEN CURRENT ROW AND (SELECT r.id) FOLLOWING) FROM r q LIMIT 1) FROM r ORDER BY id;
+SELECT id, (SELECT count(*) OVER (ORDER BY q.id ROWS (SELECT id) PRECEDING) FROM r q LIMIT 1) FROM r ORDER BY id;

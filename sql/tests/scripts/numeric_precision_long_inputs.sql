@@ -1,0 +1,29 @@
+-- Found by random testing against PostgreSQL 15: a value with more digits than a
+-- NUMERIC holds (text with over 38 digits, a double precision far below 1) is still
+-- coerced to a declared NUMERIC(p, s) by rounding it to s places first; a double
+-- precision becomes a numeric through its 15 significant digits. Outputs checked
+-- against PostgreSQL 15.
+SELECT '0.000000000000000000000000000000000000005'::numeric(6,3);
+SELECT '-0.000000000000000000000000000000000000005'::numeric(2,38);
+SELECT '9.99999999999999999999999999999999999999'::numeric(29,14);
+SELECT '9.99999999999999999999999999999999999999'::numeric(22,0);
+SELECT '9.99999999999999999999999999999999999999'::numeric(10,-2);
+SELECT '149.500000000000000000000000000000000000001'::numeric(5,-2);
+SELECT '1e-39'::numeric(4,4);
+SELECT '12345678901234567890.12345678901234567890'::numeric(38,10);
+SELECT '12345678901234567890.12345678901234567890'::numeric(20,0);
+SELECT '1.00000000000000000000000000000000000000000000000000000000000000000000000009'::numeric(38,37);
+SELECT 1e-300::float::numeric(5,2);
+SELECT 1e-39::numeric(29,29);
+SELECT 1.2345678901234567e-25::float::numeric(38,38);
+SELECT (-1.2345678901234567e-300)::float::numeric(3,2);
+SELECT 1.2345678901234567::float::numeric;
+SELECT 123456789012345678::float::numeric;
+SELECT 123456789012345678::float::numeric(20,2);
+CREATE TABLE n (id INT PRIMARY KEY, a NUMERIC(6,2));
+INSERT INTO n VALUES (1, '0.00500000000000000000000000000000000000000001'), (2, 1e-300::float), (3, 0.1::float);
+SELECT * FROM n ORDER BY id;
+-- Text too large for the declared bound overflows it, whatever its length.
+SELECT '1e38'::numeric(6,0);
+SELECT '12345678901234567890.12345678901234567890'::numeric(28,25);
+SELECT '1.2.3'::numeric(5,2);
