@@ -7,7 +7,11 @@
 //! deciding which chain is a key's one, this index for finding a known key's chain fast.
 //!
 //! The index is split into shards, each an open-addressing table behind its own
-//! reader-writer lock, so readers on different threads rarely touch the same lock word.
+//! reader-writer lock. The lock is itself sharded (crossbeam's `ShardedLock`): a reader
+//! takes only its own thread's part of it, so readers on different threads never write
+//! the same cache line, and reads scale with threads; a writer takes every part, a few
+//! more atomic operations on the rarer index updates (a commit refreshing a copied
+//! version, a key's first point access).
 //! A table slot holds the key itself (inline when short, see [`StoredKey`]) beside its
 //! entry, and tables are at most half full and probed linearly: a lookup of a present
 //! key usually reads one slot, one cache miss, where a table with a separate array of
@@ -30,7 +34,9 @@
 
 use std::hash::{BuildHasher, Hasher, RandomState};
 
-use parking_lot::RwLock;
+use std::sync::PoisonError;
+
+use crossbeam_utils::sync::{ShardedLock, ShardedLockReadGuard, ShardedLockWriteGuard};
 
 use crate::stored_key::StoredKey;
 
@@ -41,9 +47,32 @@ const SHARD_BITS: u32 = SHARDS.trailing_zeros();
 /// Slots of a shard's first table.
 const MIN_SLOTS: usize = 8;
 
-/// One shard, on a cache line of its own so that shards' lock words do not share lines.
+/// One shard, on a cache line of its own so that a writer of one does not disturb the
+/// readers of its neighbours.
 #[repr(align(64))]
-struct Shard<V>(RwLock<Table<V>>);
+struct Shard<V>(ShardedLock<Table<V>>);
+
+/// The shard's table under its lock. A panic under the lock (which no table operation
+/// makes) would poison it; the table is used on regardless, as it was under a lock
+/// without poisoning.
+impl<V> Shard<V> {
+    fn read(&self) -> ShardedLockReadGuard<'_, Table<V>> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> ShardedLockWriteGuard<'_, Table<V>> {
+        self.0.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The write lock if it is free now.
+    fn try_write(&self) -> Option<ShardedLockWriteGuard<'_, Table<V>>> {
+        match self.0.try_write() {
+            Ok(table) => Some(table),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+}
 
 /// Key to `V` (a shared handle to a chain), sharded.
 pub(crate) struct PointIndex<V> {
@@ -55,16 +84,16 @@ impl<V: Clone> PointIndex<V> {
     pub(crate) fn new() -> PointIndex<V> {
         PointIndex {
             shards: (0..SHARDS)
-                .map(|_| Shard(RwLock::new(Table::default())))
+                .map(|_| Shard(ShardedLock::new(Table::default())))
                 .collect(),
             hasher: KeyHash::random(),
         }
     }
 
     /// `key`'s shard, and the hash its table probes with.
-    fn shard(&self, key: &[u8]) -> (&RwLock<Table<V>>, u64) {
+    fn shard(&self, key: &[u8]) -> (&Shard<V>, u64) {
         let hash = self.hasher.hash_one(key);
-        (&self.shards[hash as usize % SHARDS].0, hash >> SHARD_BITS)
+        (&self.shards[hash as usize % SHARDS], hash >> SHARD_BITS)
     }
 
     /// Whether `a` and `b` share a shard (and so its lock).
@@ -90,7 +119,6 @@ impl<V: Clone> PointIndex<V> {
     pub(crate) fn reserve(&self, additional: usize) {
         for shard in self.shards.iter() {
             shard
-                .0
                 .write()
                 .reserve(additional / SHARDS + 1, self.slot_hash());
         }
