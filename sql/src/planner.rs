@@ -892,7 +892,6 @@ impl<'a, 'e> Planner<'a, 'e> {
             || !s.cluster_by.is_empty()
             || !s.distribute_by.is_empty()
             || !s.sort_by.is_empty()
-            || !s.named_window.is_empty()
             || s.qualify.is_some()
             || !s.connect_by.is_empty()
         {
@@ -925,8 +924,9 @@ impl<'a, 'e> Planner<'a, 'e> {
         // then is it known whether the query aggregates without GROUP BY or HAVING.
         let known = !keys.is_empty() || s.having.is_some();
         let mut aggregation = Aggregation::new(&scope, known.then_some(&keys[..]));
+        let named = window::NamedWindow::clause(&s.named_window)?;
         let plan_list = |p: &mut Self, aggregation: &mut Aggregation, window_offset| {
-            p.with_windows(window_offset, |p| {
+            p.with_windows(window_offset, named.clone(), |p| {
                 let mut post = p.select_list(
                     &s.projection,
                     &scope,
