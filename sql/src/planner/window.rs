@@ -162,6 +162,28 @@ impl Planner<'_, '_> {
         Ok(Expr::Column(scope.len() + *offset + calls.len() - 1))
     }
 
+    /// Plans the PARTITION BY and ORDER BY of each window the query's `WINDOW` clause
+    /// names, as PostgreSQL checks them whether a call uses the window or not; the
+    /// planned expressions are then checked against the groups, if the query groups.
+    pub(super) fn named_window_exprs(
+        &mut self,
+        named: &[NamedWindow],
+        scope: &Scope,
+        grouping: &mut Aggregation,
+    ) -> Result<Vec<Expr>> {
+        self.without_windows("in window definitions", |p| {
+            let specs = named.iter().map(|w| &w.spec);
+            let order = specs
+                .clone()
+                .flat_map(|s| s.order_by.iter().map(|o| &o.expr));
+            specs
+                .flat_map(|s| &s.partition_by)
+                .chain(order)
+                .map(|e| p.expr(e, scope, Some(&mut *grouping)))
+                .collect()
+        })
+    }
+
     fn window_function(
         &mut self,
         name: &str,

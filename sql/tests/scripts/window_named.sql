@@ -38,6 +38,11 @@ SELECT sum(x) OVER (w EXCLUDE TIES) FROM t WINDOW w AS (ORDER BY x);
 -- Over groups: the window's expressions read the group row.
 SELECT g, sum(sum(x)) OVER w FROM t GROUP BY g WINDOW w AS (ORDER BY g) ORDER BY g;
 SELECT g, sum(sum(x)) OVER w FROM t GROUP BY g WINDOW w AS (ORDER BY x);
+-- A window no call uses is planned all the same, against the groups if the query groups.
+SELECT 1 FROM t WINDOW w AS (PARTITION BY nosuch);
+SELECT g FROM t GROUP BY g WINDOW w AS (ORDER BY x);
+SELECT g FROM t GROUP BY g WINDOW w AS (ORDER BY g, count(*)) ORDER BY g;
+SELECT count(*) FROM t WINDOW w AS (ORDER BY sum(x));
 -- A view keeps its named windows, and a refinement's EXCLUDE.
 CREATE VIEW running AS SELECT id, sum(x) OVER (w ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE CURRENT ROW) AS around, count(*) OVER w AS n FROM t WINDOW w AS (PARTITION BY g ORDER BY id);
 SELECT * FROM running ORDER BY id;
