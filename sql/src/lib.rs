@@ -123,8 +123,9 @@
 //!   `count/sum/avg/min/max/bool_and/bool_or/every` with `OVER (PARTITION BY ...
 //!   ORDER BY ... [frame])`, the frame PostgreSQL's default or `ROWS`/`RANGE`/`GROUPS`
 //!   `[BETWEEN] ... [AND ...]` with `UNBOUNDED`/`n` `PRECEDING`/`FOLLOWING` and `CURRENT
-//!   ROW` bounds and `EXCLUDE CURRENT ROW`/`GROUP`/`TIES`/`NO OTHERS`; on the groups in
-//!   a query that groups; 42P20 elsewhere; see [`window`]), `EXPLAIN`, `WITH` queries
+//!   ROW` bounds and `EXCLUDE CURRENT ROW`/`GROUP`/`TIES`/`NO OTHERS`, or over a window
+//!   the query's `WINDOW w AS (...)` names (`OVER w`, `OVER (w ORDER BY ... [frame])`);
+//!   on the groups in a query that groups; 42P20 elsewhere; see [`window`]), `EXPLAIN`, `WITH` queries
 //!   (before a `SELECT`, `INSERT`, `UPDATE` or `DELETE`), each planned once and run at
 //!   most once per statement, its rows shared by every reference; `WITH RECURSIVE`
 //!   (`non-recursive-term UNION [ALL] recursive-term`, PostgreSQL's semantics and 42P19
@@ -161,7 +162,7 @@
 //! `DELETE` inside `WITH`, arrays (so `ANY` / `ALL` over a subquery only), `FETCH ...
 //! WITH TIES`, a `FETCH FIRST` count other than a number or NULL (a syntax error here),
 //! a `WITH` query that refers to an enclosing query's columns used from inside a
-//! subquery, an alias on a parenthesised join, named windows, `FILTER`, `DISTINCT` or
+//! subquery, an alias on a parenthesised join, `FILTER`, `DISTINCT` or
 //! `string_agg` in a window function, `IGNORE NULLS`,
 //! `ALTER TABLE ... ALTER COLUMN ... TYPE`, adding or dropping a primary key or one of its
 //! columns, dropping a table's only column, `ALTER SEQUENCE`, the `time` and `timetz` types, infinite

@@ -892,7 +892,6 @@ impl<'a, 'e> Planner<'a, 'e> {
             || !s.cluster_by.is_empty()
             || !s.distribute_by.is_empty()
             || !s.sort_by.is_empty()
-            || !s.named_window.is_empty()
             || s.qualify.is_some()
             || !s.connect_by.is_empty()
         {
@@ -925,8 +924,9 @@ impl<'a, 'e> Planner<'a, 'e> {
         // then is it known whether the query aggregates without GROUP BY or HAVING.
         let known = !keys.is_empty() || s.having.is_some();
         let mut aggregation = Aggregation::new(&scope, known.then_some(&keys[..]));
+        let named = window::NamedWindow::clause(&s.named_window)?;
         let plan_list = |p: &mut Self, aggregation: &mut Aggregation, window_offset| {
-            p.with_windows(window_offset, |p| {
+            p.with_windows(window_offset, named.clone(), |p| {
                 let mut post = p.select_list(
                     &s.projection,
                     &scope,
@@ -937,17 +937,19 @@ impl<'a, 'e> Planner<'a, 'e> {
                 if let Some(on) = on {
                     post.distinct_on = Some(p.distinct_on(on, &scope, aggregation, &mut post)?);
                 }
-                Ok(post)
+                let named = p.named_window_exprs(&named, &scope, aggregation)?;
+                Ok((post, named))
             })
         };
         let window_offset = if known { window::UNKNOWN_OFFSET } else { 0 };
-        let (mut post, mut windows) = plan_list(self, &mut aggregation, window_offset)?;
+        let ((mut post, mut named_exprs), mut windows) =
+            plan_list(self, &mut aggregation, window_offset)?;
         if !windows.is_empty() && (known || !aggregation.aggregates.is_empty()) {
             // The window values follow the group row, whose width is known now: planned
             // again (to the same aggregates) with their columns after it.
             let window_offset = aggregation.aggregates.len();
             aggregation = Aggregation::new(&scope, known.then_some(&keys[..]));
-            (post, windows) = plan_list(self, &mut aggregation, window_offset)?;
+            ((post, named_exprs), windows) = plan_list(self, &mut aggregation, window_offset)?;
         }
         post.windows = windows;
         if !known && aggregation.aggregates.is_empty() {
@@ -965,6 +967,9 @@ impl<'a, 'e> Planner<'a, 'e> {
             .collect::<Result<_>>()?;
         if let Some((having, text)) = post.having.take() {
             post.having = Some((aggregation.regroup(having, &keys, &scope)?, text));
+        }
+        for e in named_exprs {
+            aggregation.regroup(e, &keys, &scope)?;
         }
         for call in &mut post.windows {
             call.regroup(|e| aggregation.regroup(e, &keys, &scope))?;

@@ -34,9 +34,12 @@
 //! read on the partition's first row. `n` and `offset` of NULL give NULL; `ntile` and
 //! `nth_value` refuse zero or less (22014, 22016).
 //!
-//! Not supported: named windows (`WINDOW w AS`), `DISTINCT` (nor does PostgreSQL) and
-//! `FILTER` in a window aggregate, `string_agg` as a window function, and `IGNORE
-//! NULLS`.
+//! A query's `WINDOW` clause names windows (`WINDOW w AS (PARTITION BY g)`) that calls
+//! use (`OVER w`) or refine (`OVER (w ORDER BY x ROWS 1 PRECEDING)`), by PostgreSQL's
+//! rules (see the planner's `window` module).
+//!
+//! Not supported: `DISTINCT` (nor does PostgreSQL) and `FILTER` in a window aggregate,
+//! `string_agg` as a window function, and `IGNORE NULLS`.
 //!
 //! In a query that groups or aggregates, the window functions work on the groups, after
 //! HAVING: their arguments and definitions may use the group keys and aggregates

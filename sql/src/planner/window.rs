@@ -2,12 +2,22 @@
 //! ORDER BY of a query (on its groups if it groups); 42P20 naming the clause
 //! anywhere else, as PostgreSQL words it (in the clauses of UPDATE, DELETE and INSERT
 //! ... VALUES the message says "here" where PostgreSQL names the statement).
+//!
+//! A query's `WINDOW` clause names windows for its calls (`OVER w`), or for other
+//! specifications to refine (`OVER (w ORDER BY x)`, `WINDOW w2 AS (w1 ...)`), by
+//! PostgreSQL's rules: the refining one takes the named one's PARTITION BY and may not
+//! write its own, takes its ORDER BY unless the named one has none, and writes its own
+//! frame, which the named one must not have (`OVER w` may use a window with a frame).
+//! The names are resolved on the syntax, before anything is planned: a window is the
+//! specification it stands for ([`NamedWindow`]), planned at each call that uses it.
+
+use std::rc::Rc;
 
 use sqlparser::ast;
 
 use super::{
-    columns, is_aggregate_name, object_name, sort_key, typing, unsupported, Aggregation, Enclosing,
-    Planner, Scope,
+    columns, ident, is_aggregate_name, object_name, sort_key, typing, unsupported, Aggregation,
+    Enclosing, Planner, Scope,
 };
 use crate::error::{Error, Result};
 use crate::expression::Expr;
@@ -29,6 +39,8 @@ pub(super) enum Windows {
     Allowed {
         calls: Vec<WindowCall>,
         offset: usize,
+        /// The windows the query's `WINDOW` clause names.
+        named: Rc<[NamedWindow]>,
     },
     /// Anywhere else: where, for the message (`in WHERE`, `in JOIN conditions`, `here`;
     /// `aggregate` and `window function` for their arguments).
@@ -49,16 +61,18 @@ impl Planner<'_, '_> {
     }
 
     /// Runs `f` (the planning of a select list and ORDER BY) with window functions
-    /// allowed, their values `offset` columns after the input row's, and returns the
-    /// calls it found.
+    /// allowed, their values `offset` columns after the input row's, over the windows
+    /// `named`, and returns the calls it found.
     pub(super) fn with_windows<T>(
         &mut self,
         offset: usize,
+        named: Rc<[NamedWindow]>,
         f: impl FnOnce(&mut Self) -> Result<T>,
     ) -> Result<(T, Vec<WindowCall>)> {
         let allowed = Windows::Allowed {
             calls: Vec::new(),
             offset,
+            named,
         };
         let saved = std::mem::replace(&mut self.windows, allowed);
         let done = f(self);
@@ -90,24 +104,17 @@ impl Planner<'_, '_> {
                 clause => Error::Windowing(format!("window functions are not allowed {clause}")),
             });
         }
-        let spec = match &f.over {
-            Some(ast::WindowType::WindowSpec(spec)) => spec,
-            _ => return Err(unsupported("named windows")),
-        };
-        let exclusion = match &spec.window_name {
-            None => Exclusion::NoOthers,
-            Some(name) => match (name.quote_style, Exclusion::from_marker(&name.value)) {
-                (Some('"'), Some(exclusion)) => exclusion,
-                _ => return Err(unsupported("named windows")),
-            },
-        };
-        if let Some(frame) = &spec.window_frame {
-            check_frame_syntax(frame)?;
-        } else if exclusion != Exclusion::NoOthers {
-            return Err(Error::SyntaxRule(
-                "syntax error at or near \"EXCLUDE\"".into(),
+        let Windows::Allowed { named, .. } = &self.windows else {
+            return Err(Error::Windowing(
+                "window functions are not allowed here".into(),
             ));
-        }
+        };
+        let window = match &f.over {
+            Some(ast::WindowType::WindowSpec(spec)) => NamedWindow::resolve(spec, named)?,
+            Some(ast::WindowType::NamedWindow(name)) => find(named, &ident(name))?.clone(),
+            None => return Err(unsupported("a window function without OVER")),
+        };
+        let (spec, exclusion) = (&window.spec, window.exclusion);
         if f.filter.is_some() {
             return Err(unsupported("FILTER in a window function"));
         }
@@ -140,7 +147,7 @@ impl Planner<'_, '_> {
                 })?
             }
         };
-        let Windows::Allowed { calls, offset } = &mut self.windows else {
+        let Windows::Allowed { calls, offset, .. } = &mut self.windows else {
             return Err(Error::Windowing(
                 "window functions are not allowed here".into(),
             ));
@@ -153,6 +160,28 @@ impl Planner<'_, '_> {
             frame,
         });
         Ok(Expr::Column(scope.len() + *offset + calls.len() - 1))
+    }
+
+    /// Plans the PARTITION BY and ORDER BY of each window the query's `WINDOW` clause
+    /// names, as PostgreSQL checks them whether a call uses the window or not; the
+    /// planned expressions are then checked against the groups, if the query groups.
+    pub(super) fn named_window_exprs(
+        &mut self,
+        named: &[NamedWindow],
+        scope: &Scope,
+        grouping: &mut Aggregation,
+    ) -> Result<Vec<Expr>> {
+        self.without_windows("in window definitions", |p| {
+            let specs = named.iter().map(|w| &w.spec);
+            let order = specs
+                .clone()
+                .flat_map(|s| s.order_by.iter().map(|o| &o.expr));
+            specs
+                .flat_map(|s| &s.partition_by)
+                .chain(order)
+                .map(|e| p.expr(e, scope, Some(&mut *grouping)))
+                .collect()
+        })
     }
 
     fn window_function(
@@ -508,6 +537,96 @@ fn type_name(ty: DataType) -> String {
         DataType::Text { max_len: Some(_) } => "character varying".into(),
         ty => ty.to_string(),
     }
+}
+
+/// A window a query's `WINDOW` clause names, as the specification it stands for:
+/// without a window name, the named window it refines merged in.
+#[derive(Clone, Debug)]
+pub(super) struct NamedWindow {
+    name: String,
+    spec: ast::WindowSpec,
+    exclusion: Exclusion,
+}
+
+impl NamedWindow {
+    /// Resolves a `WINDOW` clause, each window over those before it: 42P20 for a name
+    /// defined twice, and as [`NamedWindow::resolve`].
+    pub(super) fn clause(defs: &[ast::NamedWindowDefinition]) -> Result<Rc<[NamedWindow]>> {
+        let mut named: Vec<NamedWindow> = Vec::with_capacity(defs.len());
+        for ast::NamedWindowDefinition(name, expr) in defs {
+            let name = ident(name);
+            if named.iter().any(|w| w.name == name) {
+                return Err(Error::Windowing(format!(
+                    "window \"{name}\" is already defined"
+                )));
+            }
+            let ast::NamedWindowExpr::WindowSpec(spec) = expr else {
+                return Err(unsupported(
+                    "a window defined as another without parentheses",
+                ));
+            };
+            let window = NamedWindow::resolve(spec, &named)?;
+            named.push(NamedWindow { name, ..window });
+        }
+        Ok(named.into())
+    }
+
+    /// The window `spec` stands for, over the windows `named`: its grammar checked
+    /// (42601 for EXCLUDE without a frame; [`check_frame_syntax`]), the window it names
+    /// (42704 if there is none) merged in by PostgreSQL's rules (42P20 otherwise).
+    fn resolve(spec: &ast::WindowSpec, named: &[NamedWindow]) -> Result<Self> {
+        let (exclusion, base) = match &spec.window_name {
+            None => (Exclusion::NoOthers, None),
+            Some(name) => match (name.quote_style, Exclusion::from_marker(&name.value)) {
+                (Some('"'), Some((exclusion, base))) => (exclusion, base.map(str::to_string)),
+                _ => (Exclusion::NoOthers, Some(ident(name))),
+            },
+        };
+        if let Some(frame) = &spec.window_frame {
+            check_frame_syntax(frame)?;
+        } else if exclusion != Exclusion::NoOthers {
+            return Err(Error::SyntaxRule(
+                "syntax error at or near \"EXCLUDE\"".into(),
+            ));
+        }
+        let mut resolved = ast::WindowSpec {
+            window_name: None,
+            ..spec.clone()
+        };
+        if let Some(base) = base {
+            let refined = find(named, &base)?;
+            let fail = |what: &str| Err(Error::Windowing(format!("{what} \"{base}\"")));
+            if !spec.partition_by.is_empty() {
+                return fail("cannot override PARTITION BY clause of window");
+            }
+            if !spec.order_by.is_empty() && !refined.spec.order_by.is_empty() {
+                return fail("cannot override ORDER BY clause of window");
+            }
+            if refined.spec.window_frame.is_some() {
+                // PostgreSQL adds a hint for `OVER (w)`: to write `OVER w`.
+                return Err(Error::Windowing(format!(
+                    "cannot copy window \"{base}\" because it has a frame clause"
+                )));
+            }
+            resolved.partition_by = refined.spec.partition_by.clone();
+            if spec.order_by.is_empty() {
+                resolved.order_by = refined.spec.order_by.clone();
+            }
+        }
+        Ok(NamedWindow {
+            name: String::new(),
+            spec: resolved,
+            exclusion,
+        })
+    }
+}
+
+/// The window named `name`; 42704 if there is none.
+fn find<'n>(named: &'n [NamedWindow], name: &str) -> Result<&'n NamedWindow> {
+    named
+        .iter()
+        .find(|w| w.name == name)
+        .ok_or_else(|| Error::UndefinedObject(format!("window \"{name}\" does not exist")))
 }
 
 /// PostgreSQL's grammar checks of a frame's bounds (42P20).

@@ -20,9 +20,10 @@
 //! (`FrameState::runs`).
 //!
 //! sqlparser 0.63 does not parse `EXCLUDE`: [`rewrite_exclusions`] moves it, before
-//! parsing, into the window specification's (otherwise unsupported) window name as a
-//! quoted marker (`OVER ("EXCLUDE TIES" ORDER BY x ...)`), which the planner reads
-//! back with [`Exclusion::from_marker`]. A view keeps the marker in its stored text,
+//! parsing, into the window specification's window name as a quoted marker
+//! (`OVER ("EXCLUDE TIES" ORDER BY x ...)`; followed by the name of the window the
+//! specification refines if it names one, `OVER ("EXCLUDE TIES w" ROWS ...)`), which
+//! the planner reads back with [`Exclusion::from_marker`]. A view keeps the marker in its stored text,
 //! which parses again without the rewrite. Simplification: a user who writes that
 //! quoted name by hand gets the exclusion, where PostgreSQL reports an unknown window.
 
@@ -84,9 +85,15 @@ const MARKERS: [(&str, Exclusion); 4] = [
 ];
 
 impl Exclusion {
-    /// The exclusion a window name written by [`rewrite_exclusions`] stands for.
-    pub fn from_marker(name: &str) -> Option<Exclusion> {
-        MARKERS.iter().find(|(m, _)| *m == name).map(|&(_, e)| e)
+    /// The exclusion a window name written by [`rewrite_exclusions`] stands for, and
+    /// the (folded) name of the window the specification refines, if it names one.
+    pub fn from_marker(name: &str) -> Option<(Exclusion, Option<&str>)> {
+        MARKERS
+            .iter()
+            .find_map(|&(m, e)| match name.strip_prefix(m)? {
+                "" => Some((e, None)),
+                rest => Some((e, Some(rest.strip_prefix(' ')?))),
+            })
     }
 }
 
@@ -490,14 +497,15 @@ fn numeric_in_range(v: &Decimal, c: &Decimal, n: &Decimal, sub: bool) -> Option<
 
 /// Moves each `EXCLUDE ...` at the end of a window specification into a marker window
 /// name at its start (see the module's docs), so that sqlparser, which knows no
-/// EXCLUDE, parses it. A specification that already has a window name is left alone
-/// (named windows are not supported; the parser then reports the EXCLUDE). One pass to
-/// find the clauses, keeping the open parentheses on a stack, and one to copy the
-/// tokens: a statement of many windows costs no more per window than one.
+/// EXCLUDE, parses it. A specification that starts with the name of a window it
+/// refines (`OVER (w ROWS ... EXCLUDE TIES)`) has that name, folded, replaced by the
+/// marker followed by it (`"EXCLUDE TIES w"`). One pass to find the clauses, keeping
+/// the open parentheses on a stack, and one to copy the tokens: a statement of many
+/// windows costs no more per window than one.
 pub fn rewrite_exclusions(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     // For each token, the marker to insert after it (an opening parenthesis), and
-    // whether it is dropped (a clause's).
-    let mut markers: Vec<Option<(&'static str, TokenWithSpan)>> = vec![None; tokens.len()];
+    // whether it is dropped (a clause's, or a window name the marker takes in).
+    let mut markers: Vec<Option<(String, TokenWithSpan)>> = vec![None; tokens.len()];
     let mut dropped = vec![false; tokens.len()];
     let mut open = Vec::new();
     let mut i = 0;
@@ -510,12 +518,17 @@ pub fn rewrite_exclusions(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             _ => {}
         }
         if let (Some((marker, len)), Some(&paren)) = (exclusion_at(&tokens, i), open.last()) {
-            if !starts_with_name(&tokens, paren + 1) {
-                markers[paren] = Some((marker, tokens[i].clone()));
-                dropped[i..i + len].fill(true);
-                i += len;
-                continue;
-            }
+            let marker = match name_at(&tokens, paren + 1) {
+                Some((at, name)) => {
+                    dropped[at] = true;
+                    format!("{marker} {name}")
+                }
+                None => marker.to_string(),
+            };
+            markers[paren] = Some((marker, tokens[i].clone()));
+            dropped[i..i + len].fill(true);
+            i += len;
+            continue;
         }
         i += 1;
     }
@@ -529,7 +542,7 @@ pub fn rewrite_exclusions(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         }
         if let Some((marker, clause)) = marker {
             let word = Token::Word(Word {
-                value: marker.to_string(),
+                value: marker,
                 quote_style: Some('"'),
                 keyword: Keyword::NoKeyword,
             });
@@ -567,11 +580,20 @@ fn exclusion_at(tokens: &[TokenWithSpan], i: usize) -> Option<(&'static str, usi
     Some((marker, j - i))
 }
 
-fn starts_with_name(tokens: &[TokenWithSpan], from: usize) -> bool {
-    let first = tokens[from..]
-        .iter()
-        .find(|t| !matches!(t.token, Token::Whitespace(_)));
-    matches!(first.map(|t| &t.token), Some(Token::Word(w)) if w.keyword == Keyword::NoKeyword)
+/// The window name a specification starts with (a word that is no keyword, as
+/// sqlparser reads one), from `from`: its position and its name folded as PostgreSQL
+/// folds it.
+fn name_at(tokens: &[TokenWithSpan], from: usize) -> Option<(usize, String)> {
+    let at = from
+        + tokens[from..]
+            .iter()
+            .position(|t| !matches!(t.token, Token::Whitespace(_)))?;
+    match &tokens[at].token {
+        Token::Word(w) if w.keyword == Keyword::NoKeyword => {
+            Some((at, crate::planner::ident(&w.to_ident(tokens[at].span))))
+        }
+        _ => None,
+    }
 }
 
 fn is_keyword(t: Option<&TokenWithSpan>, k: Keyword) -> bool {
@@ -622,11 +644,27 @@ mod tests {
     }
 
     #[test]
+    fn an_exclusion_in_a_window_refining_another_takes_in_its_folded_name() {
+        assert_eq!(
+            rewritten("SELECT f() OVER (W ROWS CURRENT ROW EXCLUDE TIES), g() OVER (\"V\" ROWS 1 PRECEDING EXCLUDE GROUP)"),
+            "SELECT f() OVER (\"EXCLUDE TIES w\"  ROWS CURRENT ROW ), g() OVER (\"EXCLUDE GROUP V\"  ROWS 1 PRECEDING )"
+        );
+        assert_eq!(
+            Exclusion::from_marker("EXCLUDE GROUP V"),
+            Some((Exclusion::Group, Some("V")))
+        );
+        assert_eq!(
+            Exclusion::from_marker("EXCLUDE TIES"),
+            Some((Exclusion::Ties, None))
+        );
+        assert_eq!(Exclusion::from_marker("EXCLUDE TIESw"), None);
+    }
+
+    #[test]
     fn other_uses_of_exclude_are_left_alone() {
         for sql in [
             "CREATE TABLE t (a int, EXCLUDE USING gist (a WITH =))",
             "SELECT exclude FROM t",
-            "SELECT f() OVER (w ROWS CURRENT ROW EXCLUDE TIES)",
             "SELECT f() OVER (ROWS CURRENT ROW EXCLUDE SOMETHING)",
             "SELECT (EXCLUDE TIES)",
             "EXCLUDE TIES)",

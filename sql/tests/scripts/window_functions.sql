@@ -32,6 +32,6 @@ SELECT sum(rank() OVER ()) OVER () FROM sales;
 SELECT lower(region) OVER () FROM sales;
 SELECT rank() FROM sales;
 SELECT id, row_number() OVER () FROM sales FOR UPDATE;
--- Not supported here (0A000): named windows and FILTER.
+-- Named windows work (see window_named); FILTER does not here (0A000).
 SELECT row_number() OVER w FROM sales WINDOW w AS (ORDER BY id);
 SELECT count(*) FILTER (WHERE amount > 5) OVER () FROM sales;
