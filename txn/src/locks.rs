@@ -188,7 +188,7 @@ mod tests {
 
     /// A wait on a holder that has released nothing.
     fn held() -> Released {
-        vec![(Registry::default().begin_at(0), 0)]
+        vec![(Registry::default().register(1), 0)]
     }
 
     #[test]
@@ -230,7 +230,7 @@ mod tests {
     #[test]
     fn a_wait_whose_holder_released_keys_since_closes_no_cycle() {
         let registry = Registry::default();
-        let holder = registry.begin_at(0);
+        let holder = registry.register(2);
         let graph = WaitGraph::default();
         graph
             .add_edges(1, &[2], b"a", vec![(holder.clone(), 0)])

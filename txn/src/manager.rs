@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::isolation::IsolationLevel;
 use crate::locks::WaitGraph;
 use crate::record::CommitRecord;
-use crate::snapshot::{Clock, Notice, Registry, TxnHandle};
+use crate::snapshot::{Clock, Notice, Pin, Registry};
 use crate::ssi::Ssi;
 use crate::transaction::Transaction;
 
@@ -321,7 +321,7 @@ impl TxnManager {
     /// Runs one garbage-collection pass now.
     pub fn gc(&self) -> isolde_engine::GcStats {
         let shared = self.shared();
-        shared.store.gc(shared.registry.horizon())
+        shared.store.gc(shared.registry.horizon(&shared.clock))
     }
 
     /// The newest visible commit timestamp.
@@ -450,15 +450,15 @@ impl Shared {
 
     /// Registers a reader at a snapshot of everything committed so far and returns it
     /// with that snapshot's log position, once every commit up to it is visible.
-    fn snapshot_for_copy(&self) -> (Arc<TxnHandle>, Timestamp, Lsn) {
-        let (handle, ts, lsn) = {
+    fn snapshot_for_copy(&self) -> (Pin, Timestamp, Lsn) {
+        let (pin, ts, lsn) = {
             let _order = self.commit_lock.lock();
             let ts = self.clock.assigned();
             let lsn = self.log.as_ref().map_or(NO_LOG, |log| log.next_lsn() - 1);
-            (self.registry.begin_at(ts), ts, lsn)
+            (self.registry.pin_at(ts), ts, lsn)
         };
         self.clock.wait_visible(ts);
-        (handle, ts, lsn)
+        (pin, ts, lsn)
     }
 
     /// Writes a checkpoint and records the outcome: a failure stops writes (with
@@ -492,13 +492,13 @@ impl Shared {
         let _one_at_a_time = self.checkpoint_lock.lock();
         let started = Instant::now();
         let changes_before = self.changes.load(Ordering::Relaxed);
-        let (handle, ts, lsn) = self.snapshot_for_copy();
+        let (pin, ts, lsn) = self.snapshot_for_copy();
         // The checkpoint will claim every record up to `lsn`: they must be on disk before
         // it is, whatever the fsync policy, or a power loss could leave the log shorter
         // than the checkpoint says.
         if let Some(log) = &self.log {
             if let Err(e) = log.sync_now(lsn) {
-                self.registry.end(&handle, &self.clock);
+                self.registry.unpin(&pin);
                 return Err(e.into());
             }
         }
@@ -514,7 +514,7 @@ impl Shared {
         );
         let directory = Directory::new(dir);
         let written = directory.write(&meta, entries.map(Ok::<_, Infallible>), progress);
-        self.registry.end(&handle, &self.clock);
+        self.registry.unpin(&pin);
         let summary = written?;
         self.changes.fetch_sub(changes_before, Ordering::Relaxed);
         *self.last_checkpoint.lock() = Instant::now();
@@ -555,11 +555,11 @@ impl Shared {
     fn rewrite_log(&self) -> Result<()> {
         let Some(log) = &self.log else { return Ok(()) };
         let _one_at_a_time = self.checkpoint_lock.lock();
-        let (handle, cut, ts) = {
+        let (pin, cut, ts) = {
             let _order = self.commit_lock.lock();
             let cut = log.start_rewrite()?;
             let ts = self.clock.assigned();
-            (self.registry.begin_at(ts), cut, ts)
+            (self.registry.pin_at(ts), cut, ts)
         };
         self.clock.wait_visible(ts);
         let entries = self.store.scan(
@@ -576,7 +576,7 @@ impl Shared {
             .encode()
         });
         let result = log.finish_rewrite(cut, base);
-        self.registry.end(&handle, &self.clock);
+        self.registry.unpin(&pin);
         result?;
         Ok(())
     }
@@ -610,7 +610,6 @@ impl Shared {
         }
         recovered.last_ts = ts;
         self.clock.reset(ts);
-        self.registry.reset_horizon(ts);
         if checkpoint_now {
             self.checkpoint(|_| {})?;
         }
@@ -749,7 +748,7 @@ impl Shared {
     fn maintain_once(&self, last_gc_ts: &mut Timestamp) {
         let visible = self.clock.visible();
         if visible != *last_gc_ts {
-            self.store.gc(self.registry.horizon());
+            self.store.gc(self.registry.horizon(&self.clock));
             *last_gc_ts = visible;
         }
         if self.dir.is_some() && self.save_rule_due() {

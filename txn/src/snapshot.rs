@@ -9,9 +9,10 @@
 //! The registry knows every active transaction and its snapshot, so it can tell the
 //! garbage collector the *horizon*: the oldest snapshot anyone may still read at.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::thread::ThreadId;
 use std::time::Instant;
 
@@ -45,12 +46,14 @@ impl Clock {
         let mut state = self.state.lock();
         state.assigned = ts;
         state.visible = ts;
-        self.visible.store(ts, Ordering::Release);
+        self.visible.store(ts, Ordering::SeqCst);
     }
 
-    /// The newest timestamp a snapshot may be taken at.
+    /// The newest timestamp a snapshot may be taken at. Sequentially consistent, as the
+    /// visible timestamp's stores are, for the handshake that pins snapshots (see
+    /// [`Pins`]); on common hardware such a load costs what an acquiring one does.
     pub(crate) fn visible(&self) -> Timestamp {
-        self.visible.load(Ordering::Acquire)
+        self.visible.load(Ordering::SeqCst)
     }
 
     /// The next commit timestamp. Callers hold the commit lock, so timestamps follow WAL order.
@@ -85,7 +88,7 @@ impl Clock {
                 break;
             };
             state.visible = next;
-            self.visible.store(next, Ordering::Release);
+            self.visible.store(next, Ordering::SeqCst);
             if let Some(notice) = notice {
                 notice();
             }
@@ -100,14 +103,14 @@ impl Clock {
     }
 }
 
-/// An active transaction as others see it: its snapshot (for the horizon) and a signal
-/// for the transactions waiting on its locks.
+/// A transaction that holds or waits for row locks, as others see it: a signal for the
+/// transactions waiting on its locks. A transaction that only reads never needs one; it
+/// gets one from [`Registry::register`] before its first lock request.
 pub(crate) struct TxnHandle {
     pub(crate) id: TxnId,
-    /// The thread that began it: what `pg_locks.pid` is to PostgreSQL, so a tool running
-    /// sessions on threads can tell which session waits for which.
+    /// The thread that asked for its first lock: what `pg_locks.pid` is to PostgreSQL, so
+    /// a tool running sessions on threads can tell which session waits for which.
     pub(crate) thread: ThreadId,
-    snapshot: AtomicU64,
     /// How many times it released keys without ending (rollbacks to a savepoint).
     releases: AtomicU64,
     done: Mutex<bool>,
@@ -115,19 +118,6 @@ pub(crate) struct TxnHandle {
 }
 
 impl TxnHandle {
-    pub(crate) fn snapshot(&self) -> Timestamp {
-        self.snapshot.load(Ordering::Acquire)
-    }
-
-    /// Moves the snapshot forward (READ COMMITTED's per-statement snapshot). Never back,
-    /// so a horizon computed earlier stays safe.
-    pub(crate) fn advance_snapshot(&self, ts: Timestamp) {
-        // Between most statements nothing commits: a load is cheaper than an update.
-        if ts > self.snapshot() {
-            self.snapshot.fetch_max(ts, Ordering::AcqRel);
-        }
-    }
-
     /// How many times the transaction released keys without ending.
     pub(crate) fn releases(&self) -> u64 {
         self.releases.load(Ordering::Acquire)
@@ -159,14 +149,31 @@ impl TxnHandle {
     }
 }
 
-/// Every active transaction, and the garbage-collection horizon derived from them.
+/// A transaction's (or a checkpoint's) hold on its snapshot: while it lasts, garbage
+/// collection keeps every version the snapshot can see. Given back with
+/// [`Registry::unpin`].
+#[derive(Debug)]
+pub(crate) struct Pin {
+    /// The transaction's id (0 for a reader that is not a transaction).
+    pub(crate) id: TxnId,
+    slot: usize,
+}
+
+/// Every active transaction: the snapshots in use, from which the garbage-collection
+/// horizon is derived, and the transactions that take row locks.
+///
+/// Beginning and ending a transaction is the fixed cost of every statement in autocommit,
+/// so it takes no lock and allocates nothing: a snapshot is a slot in an array of atomics
+/// (see [`Pins`]), claimed with one compare-and-swap and given back with a plain store.
+/// Only a transaction that takes row locks also registers a [`TxnHandle`], under a lock,
+/// for the transactions that will wait on it to find.
 #[derive(Default)]
 pub(crate) struct Registry {
-    /// In id order: ids are handed out under this lock, so a new one goes at the end,
-    /// and finding one is a binary search (no hashing on every begin and end).
-    active: Mutex<Vec<Arc<TxnHandle>>>,
+    pins: Pins,
+    /// The transactions that hold or wait for locks, in id order, so that finding one is
+    /// a binary search.
+    holders: Mutex<Vec<Arc<TxnHandle>>>,
     next_id: AtomicU64,
-    horizon: AtomicU64,
     /// How many times any transaction released keys before its end (a rollback to a
     /// savepoint): a lock request reads it before it asks, so that a release between
     /// its asking and its waiting is not missed (see [`crate::locks::WaitGraph::wait`]).
@@ -174,62 +181,88 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
-    /// Registers a new transaction with a snapshot at the clock's visible timestamp. The
-    /// snapshot is read under the registry lock, so a horizon computed concurrently is
-    /// never above it.
-    pub(crate) fn begin(&self, clock: &Clock) -> Arc<TxnHandle> {
-        let mut active = self.active.lock();
-        self.register(&mut active, clock.visible())
-    }
-
-    /// Registers a reader at `ts`, a timestamp already assigned but perhaps not yet
-    /// visible: the caller holds the commit lock (so the horizon is at most `ts`) and waits
-    /// for `ts` to become visible before reading.
-    pub(crate) fn begin_at(&self, ts: Timestamp) -> Arc<TxnHandle> {
-        let mut active = self.active.lock();
-        self.register(&mut active, ts)
-    }
-
-    fn register(&self, active: &mut Vec<Arc<TxnHandle>>, snapshot: Timestamp) -> Arc<TxnHandle> {
+    /// Begins a transaction: a new id, and a snapshot at the clock's visible timestamp.
+    pub(crate) fn begin(&self, clock: &Clock) -> Pin {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        Pin {
+            id,
+            slot: self.pins.pin(|| clock.visible()),
+        }
+    }
+
+    /// Pins a reader at `ts`, a timestamp already assigned but perhaps not yet visible:
+    /// the caller holds the commit lock (so no horizon is above `ts`, which the visible
+    /// timestamp cannot pass without another commit) and waits for `ts` to become visible
+    /// before reading.
+    pub(crate) fn pin_at(&self, ts: Timestamp) -> Pin {
+        Pin {
+            id: 0,
+            slot: self.pins.pin(|| ts),
+        }
+    }
+
+    /// The snapshot `pin` holds.
+    pub(crate) fn snapshot(&self, pin: &Pin) -> Timestamp {
+        self.pins.slot(pin.slot).load(Ordering::Relaxed)
+    }
+
+    /// Moves `pin`'s snapshot forward to `ts` (READ COMMITTED's per-statement snapshot),
+    /// never back. A plain store is enough: until it lands, the older snapshot still holds
+    /// the horizon below `ts`, and `ts` was visible when read, so no horizon computed
+    /// since is above it.
+    pub(crate) fn advance(&self, pin: &Pin, ts: Timestamp) {
+        let slot = self.pins.slot(pin.slot);
+        // Between most statements nothing commits: a load is cheaper than a store.
+        if ts > slot.load(Ordering::Relaxed) {
+            slot.store(ts, Ordering::Release);
+        }
+    }
+
+    /// Gives `pin`'s snapshot up. The pin must not be used after this.
+    pub(crate) fn unpin(&self, pin: &Pin) {
+        self.pins.slot(pin.slot).store(FREE, Ordering::Release);
+    }
+
+    /// Makes the handle of transaction `id`, before its first lock request, so that
+    /// whoever its locks block can find it and wait for its end.
+    pub(crate) fn register(&self, id: TxnId) -> Arc<TxnHandle> {
         let handle = Arc::new(TxnHandle {
             id,
             thread: std::thread::current().id(),
-            snapshot: AtomicU64::new(snapshot),
             releases: AtomicU64::new(0),
             done: Mutex::new(false),
             ended: Condvar::new(),
         });
-        active.push(handle.clone());
+        let mut holders = self.holders.lock();
+        let at = holders.partition_point(|h| h.id < id);
+        holders.insert(at, handle.clone());
         handle
     }
 
-    /// Unregisters `handle`, recomputes the horizon and wakes its waiters.
-    pub(crate) fn end(&self, handle: &TxnHandle, clock: &Clock) {
+    /// Marks `handle`'s transaction ended and wakes its waiters.
+    pub(crate) fn unregister(&self, handle: &TxnHandle) {
         {
-            let mut active = self.active.lock();
-            if let Ok(at) = active.binary_search_by_key(&handle.id, |h| h.id) {
-                active.remove(at);
-            }
-            let horizon = oldest_snapshot(&active, None, clock);
-            // Most ends leave the horizon where it was: a load is cheaper than an update.
-            if horizon > self.horizon.load(Ordering::Acquire) {
-                self.horizon.fetch_max(horizon, Ordering::AcqRel);
+            let mut holders = self.holders.lock();
+            if let Ok(at) = holders.binary_search_by_key(&handle.id, |h| h.id) {
+                holders.remove(at);
             }
         }
         *handle.done.lock() = true;
         handle.ended.notify_all();
     }
 
-    /// The horizon as it will be once `handle`'s transaction ends, which it must not
-    /// read after this: what a committing transaction may prune to before it ends. A
-    /// transaction that begins concurrently reads its snapshot under the same lock, so
-    /// this is never above it.
-    pub(crate) fn horizon_without(&self, handle: &TxnHandle, clock: &Clock) -> Timestamp {
-        oldest_snapshot(&self.active.lock(), Some(handle.id), clock)
+    /// The oldest snapshot any active or future transaction may read at: versions older
+    /// than the newest one at or below it are garbage.
+    pub(crate) fn horizon(&self, clock: &Clock) -> Timestamp {
+        self.pins.oldest(clock, None)
     }
 
-    /// The oldest snapshot any active or future transaction may read at.
+    /// The horizon as it will be once `pin` is given up, which its holder must not read
+    /// at after this: what a committing transaction may prune to before it ends.
+    pub(crate) fn horizon_without(&self, pin: &Pin, clock: &Clock) -> Timestamp {
+        self.pins.oldest(clock, Some(pin.slot))
+    }
+
     /// How many times any transaction released keys before its end.
     pub(crate) fn releases(&self) -> u64 {
         self.releases.load(Ordering::Acquire)
@@ -244,37 +277,133 @@ impl Registry {
         handle.releases.fetch_add(1, Ordering::AcqRel);
     }
 
-    pub(crate) fn horizon(&self) -> Timestamp {
-        self.horizon.load(Ordering::Acquire)
-    }
-
-    /// Sets the horizon after recovery, when no transaction is active.
-    pub(crate) fn reset_horizon(&self, ts: Timestamp) {
-        self.horizon.store(ts, Ordering::Release);
-    }
-
-    /// The handle of an active transaction; None once it has ended.
+    /// The handle of a transaction that takes locks; None once it has ended.
     pub(crate) fn get(&self, id: TxnId) -> Option<Arc<TxnHandle>> {
-        let active = self.active.lock();
-        let at = active.binary_search_by_key(&id, |h| h.id).ok()?;
-        Some(Arc::clone(&active[at]))
+        let holders = self.holders.lock();
+        let at = holders.binary_search_by_key(&id, |h| h.id).ok()?;
+        Some(Arc::clone(&holders[at]))
     }
 
-    /// Number of active transactions.
+    /// Number of snapshots in use: active transactions, and checkpoints being written.
     pub(crate) fn active_count(&self) -> usize {
-        self.active.lock().len()
+        self.pins.in_use().filter(|&ts| ts != FREE).count()
     }
 }
 
-/// The oldest snapshot among `active` but `except`, or the visible timestamp if that is
-/// older (every future transaction reads at least at it).
-fn oldest_snapshot(active: &[Arc<TxnHandle>], except: Option<TxnId>, clock: &Clock) -> Timestamp {
-    let oldest = active
-        .iter()
-        .filter(|h| Some(h.id) != except)
-        .map(|h| h.snapshot())
-        .min();
-    oldest.unwrap_or(Timestamp::MAX).min(clock.visible())
+/// A free slot's value: above every timestamp, so that the oldest snapshot is a plain
+/// minimum over the slots.
+const FREE: Timestamp = Timestamp::MAX;
+/// Slots per chunk of [`Pins`].
+const CHUNK: usize = 32;
+
+/// A slot on a cache line of its own: threads pinning and unpinning their snapshots do
+/// not write each other's lines.
+#[repr(align(64))]
+struct Slot(AtomicU64);
+
+struct Chunk {
+    slots: [Slot; CHUNK],
+    next: OnceLock<Box<Chunk>>,
+}
+
+impl Default for Chunk {
+    fn default() -> Chunk {
+        Chunk {
+            slots: std::array::from_fn(|_| Slot(AtomicU64::new(FREE))),
+            next: OnceLock::new(),
+        }
+    }
+}
+
+thread_local! {
+    /// The slot this thread pinned last: usually free again, and on a cache line no
+    /// other thread writes.
+    static LAST_SLOT: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The snapshots in use, one per slot, in chunks that are added as more are needed at
+/// once and never freed.
+///
+/// A snapshot is pinned without a lock, by a handshake with [`Pins::oldest`]: the pinner
+/// writes the visible timestamp into its slot and then reads the visible timestamp again,
+/// retrying until the two agree; a horizon reads the visible timestamp first and then
+/// every slot. Every one of these accesses is sequentially consistent, so if the horizon
+/// read the slot before the pinner's write, the pinner's second read came after the
+/// horizon's read of the visible timestamp, and the snapshot it keeps is at least that
+/// timestamp, which is at least the horizon. Either way no horizon passes a snapshot in
+/// use.
+#[derive(Default)]
+struct Pins {
+    first: Chunk,
+    /// One past the highest slot ever claimed: [`Pins::oldest`] reads no further. Raised
+    /// before the slot is claimed.
+    high: AtomicUsize,
+}
+
+impl Pins {
+    /// Slot `at`, its chunk made if there is none yet.
+    fn slot(&self, at: usize) -> &AtomicU64 {
+        let mut chunk = &self.first;
+        for _ in 0..at / CHUNK {
+            chunk = chunk.next.get_or_init(Box::default);
+        }
+        &chunk.slots[at % CHUNK].0
+    }
+
+    /// Claims a free slot for the snapshot `visible` gives and returns it.
+    fn pin(&self, visible: impl Fn() -> Timestamp) -> usize {
+        // This thread's last slot first, then every slot from the first on.
+        let (mut at, mut next) = (LAST_SLOT.with(Cell::get), 0);
+        loop {
+            let slot = self.slot(at);
+            if slot.load(Ordering::Relaxed) == FREE {
+                if self.high.load(Ordering::SeqCst) <= at {
+                    self.high.fetch_max(at + 1, Ordering::SeqCst);
+                }
+                let mut ts = visible();
+                if slot
+                    .compare_exchange(FREE, ts, Ordering::SeqCst, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    loop {
+                        let now = visible();
+                        if now == ts {
+                            break;
+                        }
+                        ts = now;
+                        slot.store(ts, Ordering::SeqCst);
+                    }
+                    LAST_SLOT.with(|l| l.set(at));
+                    return at;
+                }
+            }
+            at = next;
+            next += 1;
+        }
+    }
+
+    /// The value of every slot ever claimed (free ones included).
+    fn in_use(&self) -> impl Iterator<Item = Timestamp> + '_ {
+        let high = self.high.load(Ordering::SeqCst);
+        let chunks = std::iter::successors(Some(&self.first), |c| c.next.get().map(|b| &**b));
+        chunks
+            .flat_map(|c| c.slots.iter())
+            .take(high)
+            .map(|s| s.0.load(Ordering::SeqCst))
+    }
+
+    /// The oldest snapshot in use but slot `except`'s, or the visible timestamp if that
+    /// is older (every snapshot pinned from now on is at least that).
+    fn oldest(&self, clock: &Clock, except: Option<usize>) -> Timestamp {
+        let visible = clock.visible();
+        let oldest = self
+            .in_use()
+            .enumerate()
+            .filter(|&(at, _)| Some(at) != except)
+            .map(|(_, ts)| ts)
+            .min();
+        oldest.unwrap_or(FREE).min(visible)
+    }
 }
 
 #[cfg(test)]
@@ -315,20 +444,33 @@ mod tests {
     }
 
     #[test]
-    fn registry_finds_each_active_transaction_by_id_whatever_order_they_end_in() {
+    fn registry_finds_each_transaction_that_takes_locks_whatever_order_they_register_in() {
         let (clock, registry) = (Clock::default(), Registry::default());
-        let handles: Vec<_> = (0..6).map(|_| registry.begin(&clock)).collect();
-        for ended in [&handles[3], &handles[0], &handles[5]] {
-            registry.end(ended, &clock);
+        let pins: Vec<_> = (0..6).map(|_| registry.begin(&clock)).collect();
+        // Registered at their first lock, not in the order they began.
+        let handles: Vec<_> = [4, 1, 0, 5, 3, 2]
+            .into_iter()
+            .map(|i| (i, registry.register(pins[i].id)))
+            .collect();
+        for (_, ended) in handles.iter().filter(|(i, _)| matches!(i, 3 | 0 | 5)) {
+            registry.unregister(ended);
         }
-        for (i, h) in handles.iter().enumerate() {
-            let found = registry.get(h.id).map(|f| f.id);
+        for (i, pin) in pins.iter().enumerate() {
+            let found = registry.get(pin.id).map(|h| h.id);
             let active = matches!(i, 1 | 2 | 4);
-            assert_eq!(found, active.then_some(h.id), "handle {i}");
+            assert_eq!(found, active.then_some(pin.id), "transaction {i}");
         }
-        assert_eq!(registry.active_count(), 3);
-        let newest = registry.begin(&clock);
-        assert_eq!(registry.get(newest.id).map(|f| f.id), Some(newest.id));
+        let reader = registry.begin(&clock);
+        assert_eq!(
+            registry.get(reader.id).map(|h| h.id),
+            None,
+            "a reader has no handle"
+        );
+        assert_eq!(
+            registry.active_count(),
+            7,
+            "every pin counts until unpinned"
+        );
     }
 
     #[test]
@@ -341,7 +483,7 @@ mod tests {
         clock.reset(12);
         assert_eq!(registry.horizon_without(&young, &clock), 5);
         assert_eq!(registry.horizon_without(&old, &clock), 9);
-        registry.end(&young, &clock);
+        registry.unpin(&young);
         assert_eq!(registry.horizon_without(&old, &clock), 12);
     }
 
@@ -352,9 +494,115 @@ mod tests {
         let old = registry.begin(&clock);
         clock.reset(9);
         let young = registry.begin(&clock);
-        registry.end(&young, &clock);
-        assert_eq!(registry.horizon(), 5);
-        registry.end(&old, &clock);
-        assert_eq!(registry.horizon(), 9);
+        registry.unpin(&young);
+        assert_eq!(registry.horizon(&clock), 5);
+        registry.advance(&old, 7);
+        assert_eq!(
+            registry.horizon(&clock),
+            7,
+            "an advanced snapshot frees what it passed"
+        );
+        registry.advance(&old, 6);
+        assert_eq!(registry.snapshot(&old), 7, "a snapshot never moves back");
+        registry.unpin(&old);
+        assert_eq!(registry.horizon(&clock), 9);
+        assert_eq!(registry.active_count(), 0);
+    }
+
+    #[test]
+    fn slots_given_back_are_reused_and_more_are_made_when_all_are_taken() {
+        let (clock, registry) = (Clock::default(), Registry::default());
+        clock.reset(3);
+        let many: Vec<_> = (0..CHUNK * 2 + 3).map(|_| registry.begin(&clock)).collect();
+        let slots: std::collections::HashSet<_> = many.iter().map(|p| p.slot).collect();
+        assert_eq!(slots.len(), many.len(), "one slot each");
+        clock.reset(8);
+        let last = registry.begin(&clock);
+        assert_eq!(registry.horizon_without(&last, &clock), 3);
+        for pin in &many {
+            registry.unpin(pin);
+        }
+        assert_eq!(
+            registry.horizon(&clock),
+            8,
+            "the pin in a later chunk counts"
+        );
+        registry.unpin(&last);
+        let again = registry.begin(&clock);
+        assert!(again.slot < many.len() + 1, "a free slot is reused");
+    }
+
+    /// Threads pin and unpin snapshots while commits move the clock on and another
+    /// thread computes horizons as fast as it can. Every horizon computed while a
+    /// snapshot is pinned must be at most that snapshot: a horizon computed before the
+    /// pin is at most the visible timestamp the pin read, and one computed during it
+    /// must have seen the pin.
+    #[test]
+    fn no_horizon_passes_a_snapshot_pinned_while_it_was_computed() {
+        use std::sync::atomic::AtomicBool;
+        let clock = Arc::new(Clock::default());
+        let registry = Arc::new(Registry::default());
+        let newest_horizon = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut threads = Vec::new();
+        {
+            let (clock, stop) = (clock.clone(), stop.clone());
+            threads.push(thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let ts = clock.assign();
+                    clock.finish(ts, None);
+                }
+            }));
+        }
+        {
+            let (clock, registry) = (clock.clone(), registry.clone());
+            let (newest, stop) = (newest_horizon.clone(), stop.clone());
+            threads.push(thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    newest.fetch_max(registry.horizon(&clock), Ordering::SeqCst);
+                }
+            }));
+        }
+        let pinners: Vec<_> = (0..3)
+            .map(|_| {
+                let (clock, registry) = (clock.clone(), registry.clone());
+                let newest = newest_horizon.clone();
+                thread::spawn(move || {
+                    for _ in 0..20_000 {
+                        // A slow read of the visible timestamp: commits and horizons
+                        // come between it and the slot's claim.
+                        let slow_visible = || {
+                            let ts = clock.visible();
+                            for _ in 0..200 {
+                                std::hint::spin_loop();
+                            }
+                            ts
+                        };
+                        let pin = Pin {
+                            id: 0,
+                            slot: registry.pins.pin(slow_visible),
+                        };
+                        let snapshot = registry.snapshot(&pin);
+                        for _ in 0..50 {
+                            std::hint::spin_loop();
+                        }
+                        let horizon = newest.load(Ordering::SeqCst);
+                        assert!(
+                            horizon <= snapshot,
+                            "horizon {horizon} > snapshot {snapshot}"
+                        );
+                        registry.unpin(&pin);
+                    }
+                })
+            })
+            .collect();
+        for p in pinners {
+            p.join().unwrap();
+        }
+        stop.store(true, Ordering::Relaxed);
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert!(clock.visible() > 0, "the clock moved");
     }
 }

@@ -44,7 +44,7 @@ use isolde_engine::{Timestamp, TxnId};
 use parking_lot::Mutex;
 
 use crate::error::{ConflictKind, Error, Result, SerializationFailure};
-use crate::snapshot::TxnHandle;
+use crate::snapshot::{Clock, Pin, Registry};
 
 /// A range of keys, as scans take it.
 pub(crate) type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
@@ -135,24 +135,25 @@ pub(crate) struct Ssi {
 }
 
 impl Ssi {
-    /// Registers a SERIALIZABLE transaction. `register` takes its snapshot (it registers
-    /// with the transaction registry); it runs under the SSI lock, so no committed
-    /// transaction the snapshot does not see can be forgotten before it is registered.
+    /// Begins a SERIALIZABLE transaction with `registry`, which takes its snapshot
+    /// under the SSI lock, so no committed transaction the snapshot does not see can be
+    /// forgotten before it is registered here.
     pub(crate) fn begin(
         &self,
         read_only: bool,
-        register: impl FnOnce() -> Arc<TxnHandle>,
-    ) -> (Arc<TxnHandle>, Arc<SerTxn>) {
+        registry: &Registry,
+        clock: &Clock,
+    ) -> (Pin, Arc<SerTxn>) {
         let mut state = self.state.lock();
-        let handle = register();
+        let pin = registry.begin(clock);
         let txn = Arc::new(SerTxn {
-            id: handle.id,
-            snapshot: handle.snapshot(),
+            id: pin.id,
+            snapshot: registry.snapshot(&pin),
             declared_read_only: read_only,
             reads: Mutex::default(),
         });
         state.active.insert(txn.id, txn.clone());
-        (handle, txn)
+        (pin, txn)
     }
 
     /// Forgets an active transaction that rolled back. `visible` is the clock's visible
@@ -276,7 +277,6 @@ fn failure(txn: TxnId, pivot: TxnId, in_key: &[u8], other: TxnId, out: &OutEdge)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::{Clock, Registry};
 
     /// An SSI with the registry and clock that hand out its snapshots.
     #[derive(Default)]
@@ -289,9 +289,7 @@ mod tests {
     impl Fixture {
         fn begin(&self, snapshot: Timestamp, read_only: bool) -> Arc<SerTxn> {
             self.clock.reset(snapshot);
-            self.ssi
-                .begin(read_only, || self.registry.begin(&self.clock))
-                .1
+            self.ssi.begin(read_only, &self.registry, &self.clock).1
         }
 
         fn abort(&self, txn: &SerTxn, visible: Timestamp) {

@@ -15,7 +15,7 @@ use crate::error::{ConflictKind, Error, Result, SerializationFailure};
 use crate::isolation::IsolationLevel;
 use crate::manager::Shared;
 use crate::record::CommitRecord;
-use crate::snapshot::TxnHandle;
+use crate::snapshot::{Pin, TxnHandle};
 use crate::ssi::SerTxn;
 
 /// The largest key accepted, in bytes.
@@ -81,7 +81,11 @@ pub struct CommitInfo {
 /// [`Error::Aborted`].
 pub struct Transaction {
     shared: Arc<Shared>,
-    handle: Arc<TxnHandle>,
+    /// Its snapshot, and its id.
+    pin: Pin,
+    /// Made before its first lock request (see [`crate::snapshot::Registry::register`]): a transaction
+    /// that only reads has none.
+    handle: Option<Arc<TxnHandle>>,
     level: IsolationLevel,
     read_only: bool,
     ser: Option<Arc<SerTxn>>,
@@ -106,17 +110,16 @@ pub struct Transaction {
 
 impl Transaction {
     pub(crate) fn new(shared: Arc<Shared>, level: IsolationLevel, read_only: bool) -> Transaction {
-        let (handle, ser) = if level == IsolationLevel::Serializable {
-            let (handle, ser) = shared
-                .ssi
-                .begin(read_only, || shared.registry.begin(&shared.clock));
-            (handle, Some(ser))
+        let (pin, ser) = if level == IsolationLevel::Serializable {
+            let (pin, ser) = shared.ssi.begin(read_only, &shared.registry, &shared.clock);
+            (pin, Some(ser))
         } else {
             (shared.registry.begin(&shared.clock), None)
         };
         Transaction {
             shared,
-            handle,
+            pin,
+            handle: None,
             level,
             read_only,
             ser,
@@ -133,7 +136,7 @@ impl Transaction {
 
     /// This transaction's id, as errors name it (`T42`).
     pub fn id(&self) -> TxnId {
-        self.handle.id
+        self.pin.id
     }
 
     /// Its isolation level.
@@ -148,7 +151,7 @@ impl Transaction {
 
     /// The timestamp its reads currently see (the statement's, at READ COMMITTED).
     pub fn snapshot(&self) -> Timestamp {
-        self.handle.snapshot()
+        self.shared.registry.snapshot(&self.pin)
     }
 
     /// True when it has written something.
@@ -160,7 +163,8 @@ impl Transaction {
     /// snapshot. At the other levels it does nothing.
     pub fn begin_statement(&self) {
         if self.level == IsolationLevel::ReadCommitted {
-            self.handle.advance_snapshot(self.shared.clock.visible());
+            let registry = &self.shared.registry;
+            registry.advance(&self.pin, self.shared.clock.visible());
         }
     }
 
@@ -553,9 +557,9 @@ impl Transaction {
         let keys = released.iter().map(|(key, held)| (key.as_slice(), held));
         self.shared
             .store
-            .finish(id, keys, self.shared.registry.horizon());
-        if !released.is_empty() {
-            self.shared.registry.released(&self.handle);
+            .finish(id, keys, self.shared.registry.horizon(&self.shared.clock));
+        if let Some(handle) = self.handle.as_ref().filter(|_| !released.is_empty()) {
+            self.shared.registry.released(handle);
             self.shared.waits.released(id);
         }
         for (key, _) in &released {
@@ -610,6 +614,9 @@ impl Transaction {
         first_updater_wins: Option<Timestamp>,
         request: impl Fn(&VersionStore, Option<Timestamp>) -> std::result::Result<T, Conflict>,
     ) -> Result<(T, Option<TxnId>)> {
+        if self.handle.is_none() {
+            self.handle = Some(self.shared.registry.register(self.id()));
+        }
         let mut last_holder = None;
         // When the first wait began and when waiting must end: read from the clock only
         // once a request is blocked, not on every uncontended write.
@@ -754,14 +761,14 @@ impl Transaction {
         // the locks released: whoever takes one of them next and then a fresh snapshot
         // (a READ COMMITTED statement, a CREATE INDEX) must see this commit in it.
         let ts = record.ts;
-        let horizon = shared.registry.horizon();
+        let horizon = shared.registry.horizon(&shared.clock);
         let record = Arc::new(record);
         let held = (record.writes.iter().map(|(k, _)| k.as_slice()))
             .zip(&written)
             .chain(locked.iter().map(|(k, held)| (k.as_slice(), held)));
         shared.store.commit_pending(id, held.clone(), ts, horizon);
         shared.clock.finish(ts, shared.commit_notice(&record));
-        let horizon = shared.registry.horizon_without(&self.handle, &shared.clock);
+        let horizon = shared.registry.horizon_without(&self.pin, &shared.clock);
         shared.store.finish(id, held, horizon);
         self.end();
         Ok(CommitInfo { ts: Some(ts) })
@@ -809,7 +816,7 @@ impl Transaction {
     fn release(&mut self) {
         let held = std::mem::take(&mut self.held);
         let keys = held.iter().map(|(key, held)| (key.as_slice(), held));
-        let horizon = self.shared.registry.horizon();
+        let horizon = self.shared.registry.horizon(&self.shared.clock);
         self.shared.store.finish(self.id(), keys, horizon);
         self.wrote = false;
         self.end();
@@ -818,7 +825,10 @@ impl Transaction {
     fn end(&mut self) {
         if !self.ended {
             self.ended = true;
-            self.shared.registry.end(&self.handle, &self.shared.clock);
+            self.shared.registry.unpin(&self.pin);
+            if let Some(handle) = &self.handle {
+                self.shared.registry.unregister(handle);
+            }
         }
     }
 }
