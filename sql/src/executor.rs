@@ -29,6 +29,7 @@ use crate::plan::{
     SetOp, SortKey,
 };
 use crate::sequence::SessionSequences;
+use crate::statistics::Moments;
 use crate::types::{DataType, Value};
 use crate::{recursive, window};
 
@@ -854,6 +855,8 @@ pub(crate) struct Accumulator {
     distinct: Option<Distinct>,
     count: i64,
     value: Value,
+    /// The statistical aggregates' state (theirs only: `value` stays NULL).
+    moments: Moments,
 }
 
 /// A DISTINCT aggregate's values, each kept once, aggregated in sorted order at the end
@@ -872,6 +875,7 @@ impl Accumulator {
             distinct: agg.distinct.then(Default::default),
             count: 0,
             value: Value::Null,
+            moments: Moments::Empty,
         }
     }
 
@@ -901,6 +905,10 @@ impl Accumulator {
             std::mem::replace(&mut self.value, Value::Null),
         ) {
             (CountStar | Count, _) => Value::Null,
+            (Statistic(s), _) => {
+                self.moments.add(s, v)?;
+                Value::Null
+            }
             (StringAgg, Value::Null) => Value::Text(v.to_string()),
             (StringAgg, joined) => {
                 let mut joined = match joined {
@@ -982,6 +990,7 @@ impl Accumulator {
                     Value::Numeric(Decimal::from_i64(self.count)),
                 )?,
             },
+            Statistic(s) => self.moments.finish(s)?,
             Sum | Min | Max | StringAgg | BoolAnd | BoolOr => self.value,
         })
     }

@@ -667,7 +667,7 @@ fn text_arg<'v>(name: &str, v: &'v Value) -> Result<&'v str> {
     }
 }
 
-fn no_function(name: &str, v: &Value) -> Error {
+pub(crate) fn no_function(name: &str, v: &Value) -> Error {
     Error::UndefinedFunction(format!("function {name}({}) does not exist", v.type_name()))
 }
 
@@ -691,7 +691,7 @@ fn negate(v: Value) -> Result<Value> {
     })
 }
 
-fn numeric_overflow() -> Error {
+pub(crate) fn numeric_overflow() -> Error {
     Error::OutOfRange("value overflows numeric format".into())
 }
 

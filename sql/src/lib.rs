@@ -108,8 +108,8 @@
 //!   aliases, expressions, `NULLS FIRST/LAST`), `LIMIT`/`OFFSET`, `OFFSET n ROW[S]`,
 //!   `FETCH {FIRST | NEXT} [n] ROW[S] ONLY`, `DISTINCT`, `DISTINCT ON (...)` (the
 //!   ORDER BY must start with its expressions: 42P10),
-//!   `count/sum/min/max/avg/string_agg/bool_and/bool_or/every` (with `DISTINCT` and
-//!   `FILTER (WHERE ...)`) with
+//!   `count/sum/min/max/avg/string_agg/bool_and/bool_or/every`, `stddev`/`variance`
+//!   and their `_samp`/`_pop` forms (with `DISTINCT` and `FILTER (WHERE ...)`) with
 //!   `GROUP BY` and `HAVING`, inner,
 //!   `LEFT`, `RIGHT`, `FULL [OUTER]` and cross joins (nested loops), `JOIN ... USING
 //!   (cols)` and `NATURAL` joins (the merged columns first in `*`, as in PostgreSQL; in a
@@ -120,7 +120,8 @@
 //!   window functions in the select list and ORDER BY (`row_number()`, `rank()`,
 //!   `dense_rank()`, `percent_rank()`, `cume_dist()`, `lag`/`lead(x [, offset [,
 //!   default]])`, `first_value(x)`, `last_value(x)`, `nth_value(x, n)`, `ntile(n)`, and
-//!   `count/sum/avg/min/max/bool_and/bool_or/every` with `OVER (PARTITION BY ...
+//!   `count/sum/avg/min/max/bool_and/bool_or/every` and the `stddev`/`variance`
+//!   family with `OVER (PARTITION BY ...
 //!   ORDER BY ... [frame])`, the frame PostgreSQL's default or `ROWS`/`RANGE`/`GROUPS`
 //!   `[BETWEEN] ... [AND ...]` with `UNBOUNDED`/`n` `PRECEDING`/`FOLLOWING` and `CURRENT
 //!   ROW` bounds and `EXCLUDE CURRENT ROW`/`GROUP`/`TIES`/`NO OTHERS`, or over a window
@@ -221,6 +222,7 @@ pub mod recursive;
 pub mod sequence;
 mod session;
 mod stack_depth;
+mod statistics;
 mod string_functions;
 pub mod types;
 pub mod view;

@@ -335,6 +335,27 @@ impl Decimal {
         Decimal::new(self.mantissa.checked_neg()?, self.scale)
     }
 
+    /// The square root at `scale` digits after the point, rounded half away from zero
+    /// (PostgreSQL's `sqrt_var` computes a digit past `scale` and rounds). None for a
+    /// negative value, or when the root, with that one digit more, does not fit 128 bits.
+    pub fn checked_sqrt(&self, scale: u32) -> Option<Decimal> {
+        if self.mantissa < 0 {
+            return None;
+        }
+        // sqrt(m / 10^s) * 10^(scale + 1) = sqrt(m * 10^(2 * scale + 2 - s)): the integer
+        // square root of m's digits, with zeros appended or digits cut (cutting the
+        // fraction of the radicand does not change the floor of its root).
+        let mut digits = self.mantissa.to_string().into_bytes();
+        let shift = 2 * (scale as i64 + 1) - self.scale as i64;
+        match usize::try_from(shift) {
+            Ok(zeros) => digits.resize(digits.len() + zeros, b'0'),
+            Err(_) => digits.truncate(digits.len().saturating_sub(shift.unsigned_abs() as usize)),
+        }
+        let root = integer_sqrt(&digits)?;
+        let rounded = root / 10 + u128::from(root % 10 >= 5);
+        Decimal::new(i128::try_from(rounded).ok()?, scale)
+    }
+
     pub fn is_zero(&self) -> bool {
         self.mantissa == 0
     }
@@ -355,6 +376,28 @@ impl Decimal {
         let trimmed = digits.trim_end_matches('0');
         (trimmed.bytes().map(|b| b - b'0').collect(), exp)
     }
+}
+
+/// The floor of the square root of the integer written in decimal `digits` (ASCII), by
+/// the schoolbook method, two digits at a time: the remainder stays below twice the root,
+/// so 128 bits hold it as long as they hold the root. None when they do not.
+fn integer_sqrt(digits: &[u8]) -> Option<u128> {
+    let (mut root, mut remainder) = (0u128, 0u128);
+    let first = digits.len() % 2;
+    let groups = std::iter::once(&digits[..first]).chain(digits[first..].chunks(2));
+    for group in groups.filter(|g| !g.is_empty()) {
+        let pair = group.iter().fold(0, |n, &d| n * 10 + u128::from(d - b'0'));
+        remainder = remainder.checked_mul(100)?.checked_add(pair)?;
+        // The next digit d is the largest with (20 * root + d) * d <= remainder.
+        let base = root.checked_mul(20)?;
+        let mut d = 9;
+        while (base + d).checked_mul(d)? > remainder {
+            d -= 1;
+        }
+        remainder -= (base + d) * d;
+        root = root.checked_mul(10)? + d;
+    }
+    Some(root)
 }
 
 /// A number as written, `[-+]int[.frac][e[-+]exp]`, its digits checked.
@@ -533,6 +576,33 @@ mod tests {
         assert_eq!(d("1.0"), d("1.000"));
         assert!(d("0.1") < d("0.11"));
         assert!(d("-1") < d("-0.5"));
+    }
+
+    #[test]
+    fn a_square_root_is_rounded_at_the_scale_asked_for() {
+        // The exact roots, rounded; the first two are PostgreSQL 15's `stddev_samp` and
+        // `stddev_pop` of 1, 2, 3, 4.
+        for (x, scale, root) in [
+            ("1.6666666666666667", 16, "1.2909944487358056"),
+            ("1.2500000000000000", 16, "1.1180339887498948"),
+            ("2", 0, "1"),
+            ("0.25", 2, "0.50"),
+            ("0", 3, "0.000"),
+            ("99", 0, "10"),
+            ("1000000000000000000000000", 0, "1000000000000"),
+            (
+                "0.000000000000000000020000000000000000",
+                36,
+                "0.000000000141421356237309504880168872",
+            ),
+        ] {
+            assert_eq!(
+                d(x).checked_sqrt(scale).unwrap().to_string(),
+                root,
+                "sqrt({x})"
+            );
+        }
+        assert!(d("-1").checked_sqrt(0).is_none());
     }
 
     #[test]

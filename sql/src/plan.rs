@@ -57,6 +57,65 @@ pub enum AggregateFunction {
     BoolAnd,
     /// `bool_or`: true if any value is.
     BoolOr,
+    /// A variance or standard deviation: NUMERIC over integers and numerics, double
+    /// precision over floats.
+    Statistic(Statistic),
+}
+
+/// The statistical aggregates: a variance, or its square root, of a sample (divided by
+/// N - 1, so NULL below two values) or of a population (divided by N). `stddev` and
+/// `variance` are PostgreSQL's other names for the sample ones, kept apart here only so
+/// that a message names the function the query called. How they are computed: the
+/// crate's `statistics` module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Statistic {
+    Stddev,
+    StddevSamp,
+    StddevPop,
+    Variance,
+    VarSamp,
+    VarPop,
+}
+
+impl Statistic {
+    const ALL: [Statistic; 6] = [
+        Statistic::Stddev,
+        Statistic::StddevSamp,
+        Statistic::StddevPop,
+        Statistic::Variance,
+        Statistic::VarSamp,
+        Statistic::VarPop,
+    ];
+
+    /// The statistic a (folded) function name calls, if any.
+    pub fn named(name: &str) -> Option<Statistic> {
+        Statistic::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The SQL name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Statistic::Stddev => "stddev",
+            Statistic::StddevSamp => "stddev_samp",
+            Statistic::StddevPop => "stddev_pop",
+            Statistic::Variance => "variance",
+            Statistic::VarSamp => "var_samp",
+            Statistic::VarPop => "var_pop",
+        }
+    }
+
+    /// True for a sample's statistic (divided by N - 1), false for a population's.
+    pub fn is_sample(self) -> bool {
+        !matches!(self, Statistic::StddevPop | Statistic::VarPop)
+    }
+
+    /// True for a standard deviation (the square root of the variance).
+    pub fn is_deviation(self) -> bool {
+        matches!(
+            self,
+            Statistic::Stddev | Statistic::StddevSamp | Statistic::StddevPop
+        )
+    }
 }
 
 /// One aggregate of an [`Plan::Aggregate`].

@@ -24,7 +24,7 @@ use crate::executor::Env;
 use crate::expression::{BinaryOp, Expr, Function, SequenceFunction, Subquery};
 use crate::plan::{
     Access, Aggregate, AggregateFunction, JoinKind, LockWait, Locking, Plan, RowLocking, SetOp,
-    SharedCte, SortKey, WorkingTable,
+    SharedCte, SortKey, Statistic, WorkingTable,
 };
 use crate::plan_cache::Recorder;
 use crate::stack_depth;
@@ -238,7 +238,7 @@ fn is_aggregate_name(name: &str) -> Option<AggregateFunction> {
         "string_agg" => AggregateFunction::StringAgg,
         "bool_and" | "every" => AggregateFunction::BoolAnd,
         "bool_or" => AggregateFunction::BoolOr,
-        _ => return None,
+        _ => AggregateFunction::Statistic(Statistic::named(name)?),
     })
 }
 

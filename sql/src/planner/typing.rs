@@ -62,14 +62,18 @@ impl Columns<'_> {
                 Static::Known(DataType::Boolean)
             }
             (AggregateFunction::Min | AggregateFunction::Max, arg) => arg,
-            (AggregateFunction::Sum | AggregateFunction::Avg, Static::Known(ty)) => {
-                match ty.widening_rank() {
-                    Some(FLOAT) => Static::Known(DataType::Float),
-                    Some(_) => Static::Known(DataType::NUMERIC),
-                    None => Static::Unknown,
-                }
-            }
-            (AggregateFunction::Sum | AggregateFunction::Avg, _) => Static::Unknown,
+            (
+                AggregateFunction::Sum | AggregateFunction::Avg | AggregateFunction::Statistic(_),
+                Static::Known(ty),
+            ) => match ty.widening_rank() {
+                Some(FLOAT) => Static::Known(DataType::Float),
+                Some(_) => Static::Known(DataType::NUMERIC),
+                None => Static::Unknown,
+            },
+            (
+                AggregateFunction::Sum | AggregateFunction::Avg | AggregateFunction::Statistic(_),
+                _,
+            ) => Static::Unknown,
         }
     }
 

@@ -173,7 +173,9 @@ pub(crate) fn output_types(plan: &Plan) -> Option<Vec<Option<DataType>>> {
                     AggregateFunction::BoolAnd | AggregateFunction::BoolOr => {
                         Some(DataType::Boolean)
                     }
-                    AggregateFunction::Sum | AggregateFunction::Avg => None,
+                    AggregateFunction::Sum
+                    | AggregateFunction::Avg
+                    | AggregateFunction::Statistic(_) => None,
                 });
             }
             Some(types)
