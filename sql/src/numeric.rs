@@ -112,7 +112,14 @@ impl Decimal {
 
     /// The nearest f64.
     pub fn to_f64(&self) -> f64 {
-        self.mantissa as f64 / 10f64.powi(self.scale as i32)
+        // Both operands exact (a mantissa below 2^53, a power of ten up to 1e22): one
+        // division, one rounding. Otherwise the digits are read as text is, which rounds
+        // once too, where converting the mantissa first would round twice.
+        const EXACT: u128 = 1 << f64::MANTISSA_DIGITS;
+        if self.mantissa.unsigned_abs() <= EXACT && self.scale <= 22 {
+            return self.mantissa as f64 / 10f64.powi(self.scale as i32);
+        }
+        self.to_string().parse().unwrap_or(f64::NAN)
     }
 
     /// The nearest decimal to `f`, at up to 15 significant digits (PostgreSQL's
@@ -485,6 +492,32 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::parse(s).unwrap()
+    }
+
+    #[test]
+    fn conversion_to_double_gives_the_nearest_double_as_reading_the_digits_does() {
+        // More than 53 bits of mantissa: converting it first and then dividing rounds twice.
+        let mut n: u64 = 0x9e37_79b9_7f4a_7c15;
+        for text in [
+            "117054492.99186921",
+            "0.1",
+            "-3.14159265358979323846",
+            "1e-30",
+        ]
+        .map(String::from)
+        .into_iter()
+        .chain((0..2000).map(|_| {
+            n ^= n << 13;
+            n ^= n >> 7;
+            n ^= n << 17;
+            let digits = (n % 10_u64.pow(18)) as i128 * (1 + (n >> 60) as i128);
+            Decimal::new(digits, (n >> 8) as u32 % 30)
+                .unwrap()
+                .to_string()
+        })) {
+            let want: f64 = text.parse().unwrap();
+            assert_eq!(d(&text).to_f64(), want, "{text}");
+        }
     }
 
     #[test]
