@@ -42,8 +42,16 @@
 //! since, and still holding those locks, the plan is current without reading anything
 //! (a prepared INSERT repeated in one transaction block spent a tenth of its time
 //! re-reading its table's definition).
+//!
+//! Nor across transactions at the same snapshot: a transaction at READ COMMITTED or
+//! REPEATABLE READ that has written nothing reads the definitions as committed at its
+//! snapshot, and its reads are not tracked. So a plan whose definitions were found
+//! unchanged by such a transaction, read without locks, is current for any other such
+//! transaction at the same snapshot, with no definition written by the session since.
+//! While nothing commits, autocommit queries skip the reads (they were a tenth of a
+//! point SELECT).
 
-use isolde_txn::{LockMode, TxnId, Value as Stored};
+use isolde_txn::{IsolationLevel, LockMode, Timestamp, Transaction, TxnId, Value as Stored};
 use sqlparser::ast;
 
 use crate::catalog::Catalog;
@@ -163,10 +171,26 @@ pub struct CachedPlan {
     /// The transaction that last read the definitions and found them unchanged, and
     /// the session's count of definition writes ([`Catalog::writes`]) at that time.
     verified: Option<(TxnId, u64)>,
+    /// The snapshot at which a transaction reading the committed definitions last found
+    /// them unchanged (see [`committed_snapshot`]), and the session's count of definition
+    /// writes then; None when one of them is read with a lock.
+    verified_at: Option<(Timestamp, u64)>,
     /// None when planning without values failed: the statement is planned with its
     /// values at each execution (planning without them would fail the same way while
     /// the definitions are unchanged).
     plan: Option<Reusable>,
+}
+
+/// The snapshot at which `txn` reads the table definitions as they were committed, its
+/// reads untracked: at READ COMMITTED and REPEATABLE READ, before it writes anything, for
+/// a plan that reads them all without locks (`unlocked`). None otherwise.
+fn committed_snapshot(txn: &Transaction, unlocked: bool) -> Option<Timestamp> {
+    let level = txn.level();
+    let untracked = matches!(
+        level,
+        IsolationLevel::ReadCommitted | IsolationLevel::RepeatableRead
+    );
+    (unlocked && untracked && !txn.has_writes()).then(|| txn.snapshot())
 }
 
 /// True for the statements whose plans are cached: queries and row changes (DDL,
@@ -207,9 +231,12 @@ impl CachedPlan {
             Err(e @ (Error::Txn { .. } | Error::Corrupt(_))) => return Err(e),
             Err(_) => None,
         };
+        let txn = env.txn.borrow();
+        let unlocked = recorder.deps.iter().all(|dep| dep.lock.is_none());
         Ok(CachedPlan {
             deps: recorder.deps,
-            verified: Some((env.txn.borrow().id(), catalog.writes())),
+            verified: Some((txn.id(), catalog.writes())),
+            verified_at: committed_snapshot(&txn, unlocked).map(|ts| (ts, catalog.writes())),
             plan,
         })
     }
@@ -218,10 +245,15 @@ impl CachedPlan {
     /// each is still the same; or, when none can have changed since the transaction
     /// last did so (see the module docs), tells so without reading.
     pub fn is_current(&mut self, env: &Env<'_>, catalog: &mut Catalog) -> Result<bool> {
-        let (txn, level) = {
+        let (txn, level, at) = {
             let txn = env.txn.borrow();
-            (txn.id(), txn.level())
+            let unlocked = self.deps.iter().all(|dep| dep.lock.is_none());
+            let at = committed_snapshot(&txn, unlocked).map(|ts| (ts, catalog.writes()));
+            (txn.id(), txn.level(), at)
         };
+        if at.is_some() && at == self.verified_at {
+            return Ok(true);
+        }
         let verified = Some((txn, catalog.writes()));
         if self.verified == verified
             && self.deps.iter().all(|dep| match dep.lock {
@@ -251,6 +283,7 @@ impl CachedPlan {
             }
         }
         self.verified = verified;
+        self.verified_at = at;
         Ok(true)
     }
 

@@ -305,6 +305,23 @@ fn at_read_uncommitted_a_block_sees_an_uncommitted_drop_as_a_fresh_read_would() 
 }
 
 #[test]
+fn a_query_run_again_at_the_same_snapshot_after_its_own_ddl_rolled_back_is_checked_again() {
+    let mut s = session(ACCOUNTS);
+    let get = s.prepare("SELECT * FROM t WHERE id = $1").unwrap();
+    let one = [Value::Integer(1)];
+    let columns = |s: &mut Session| s.execute_prepared(&get, &one).unwrap().columns.len();
+    assert_eq!(columns(&mut s), 3);
+    assert_eq!(columns(&mut s), 3, "nothing committed: the same snapshot");
+    ok(&mut s, "BEGIN");
+    ok(&mut s, "ALTER TABLE t ADD COLUMN note TEXT");
+    assert_eq!(columns(&mut s), 4, "the block sees its own DDL");
+    ok(&mut s, "ROLLBACK");
+    // Nothing committed meanwhile: the snapshot is the one the block's run checked at,
+    // but that run saw an uncommitted definition.
+    assert_eq!(columns(&mut s), 3);
+}
+
+#[test]
 fn a_table_dropped_and_created_again_with_other_columns_is_planned_again() {
     let mut s = session(ACCOUNTS);
     let get = s.prepare("SELECT * FROM t WHERE id = $1").unwrap();
