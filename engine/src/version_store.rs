@@ -144,6 +144,19 @@ impl Held {
         }
     }
 
+    /// [`VersionStore::write`] on this key, without looking it up, when `txn` holds it
+    /// exclusively already (a row it locked to change it): nothing can block the write
+    /// then, nor can a version have been committed since the lock was granted. None,
+    /// changing nothing, when `txn` holds a shared lock only.
+    pub fn write(
+        &self,
+        txn: TxnId,
+        value: Option<Value>,
+    ) -> Option<(Locked, Option<PendingWrite>)> {
+        let mut state = self.0.state.write();
+        (state.exclusive == txn).then(|| state.write_pending(value))
+    }
+
     /// True when the key's newest committed version has a value (it is neither deleted
     /// nor never written). While the caller holds the exclusive lock no one else can
     /// commit a version, so the answer stays true until it commits its own.
@@ -287,6 +300,19 @@ impl ChainState {
 
     fn newest_ts(&self) -> Timestamp {
         self.newest.ts()
+    }
+
+    /// Makes `value` the exclusive holder's pending write; returns what the lock found
+    /// and the write it replaces. A write after the holder's own delete or insert of the
+    /// key goes on the row that began.
+    fn write_pending(&mut self, value: Option<Value>) -> (Locked, Option<PendingWrite>) {
+        let begins_row = self
+            .pending
+            .as_ref()
+            .is_some_and(|own| own.begins_row || own.value.is_none());
+        let locked = self.locked();
+        let own = self.pending.replace(PendingWrite { value, begins_row });
+        (locked, own)
     }
 
     fn locked(&self) -> Locked {
@@ -692,13 +718,7 @@ impl VersionStore {
         first_updater_wins: Option<Timestamp>,
     ) -> Result<Granted<(Locked, Option<PendingWrite>)>, Conflict> {
         self.grant(key, txn, LockMode::Exclusive, first_updater_wins, |state| {
-            let begins_row = state
-                .pending
-                .as_ref()
-                .is_some_and(|own| own.begins_row || own.value.is_none());
-            let locked = state.locked();
-            let own = state.pending.replace(PendingWrite { value, begins_row });
-            (locked, own)
+            state.write_pending(value)
         })
     }
 

@@ -473,6 +473,13 @@ impl Transaction {
         self.ensure_writable()?;
         self.save_before_write(key);
         let id = self.id();
+        // Most often the key locked last: the row a statement just locked to change it.
+        if let Some((_, held)) = self.held.last().filter(|(last, _)| last == key) {
+            if let Some(found) = held.write(id, value.clone()) {
+                self.wrote = true;
+                return Ok(found);
+            }
+        }
         let granted = self.acquire(key, |store, fuw| store.write(key, id, value.clone(), fuw))?;
         self.wrote = true;
         Ok(self.keep(key, granted))

@@ -268,3 +268,26 @@ fn try_lock_at_repeatable_read_fails_on_a_row_changed_since_the_snapshot() {
     assert!(reader.get(b"k").is_err());
     write_all(&mgr, &["k"]);
 }
+
+#[test]
+fn a_write_to_a_key_held_only_shared_waits_for_the_other_sharers_and_then_goes_on() {
+    let mgr = manager();
+    seed(&mgr, &[("x", "0")]);
+    let mut t1 = mgr.begin(IsolationLevel::ReadCommitted);
+    let t2 = {
+        let mut t2 = mgr.begin(IsolationLevel::ReadCommitted);
+        t2.lock(b"x", LockMode::Shared).unwrap();
+        t2
+    };
+    // The key t1 locked last, but only shared: its write must upgrade the lock.
+    t1.lock(b"x", LockMode::Shared).unwrap();
+    let write = in_background("T1 writes x", move || {
+        t1.put(b"x", b"1").unwrap();
+        t1.commit().unwrap();
+    });
+    write.assert_blocked();
+    t2.commit().unwrap();
+    write.finish();
+    let reader = mgr.begin(IsolationLevel::ReadCommitted);
+    assert_eq!(reader.get(b"x").unwrap(), value("1"));
+}
