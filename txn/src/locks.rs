@@ -25,9 +25,9 @@ use crate::snapshot::{Registry, TxnHandle};
 pub struct LockWait {
     /// The transaction that waits.
     pub waiter: TxnId,
-    /// The thread that began it.
+    /// The thread it ran its first lock request on (the thread of its session).
     pub waiter_thread: ThreadId,
-    /// The transactions holding the lock it wants, with the threads that began them.
+    /// The transactions holding the lock it wants, each with the thread of its first lock.
     pub holders: Vec<(TxnId, ThreadId)>,
     /// The key it wants to lock.
     pub key: Vec<u8>,

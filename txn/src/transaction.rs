@@ -361,6 +361,7 @@ impl Transaction {
         }
         let first_updater_wins = self.first_updater_wins();
         let snapshot = self.snapshot();
+        self.prepare_to_lock();
         match (self.shared.store).lock(key, id, mode, first_updater_wins, snapshot) {
             Ok(granted) => {
                 let locked = self.keep(key, granted);
@@ -382,6 +383,7 @@ impl Transaction {
     /// the primitive under transactional queues, not a query. Returns the key and value.
     pub fn take_first(&mut self, prefix: &[u8]) -> Result<Option<(Vec<u8>, Value)>> {
         self.ensure_writable()?;
+        self.prepare_to_lock();
         let shared = self.shared.clone();
         let id = self.id();
         let end = prefix_end(prefix).map_or(Bound::Unbounded, Bound::Excluded);
@@ -420,6 +422,7 @@ impl Transaction {
         check_key(key)?;
         self.ensure_writable()?;
         self.save_before_write(key);
+        self.prepare_to_lock();
         let Ok(Some(taken)) = self.shared.store.take(key, self.id()) else {
             return Ok(None);
         };
@@ -483,6 +486,16 @@ impl Transaction {
         let granted = self.acquire(key, |store, fuw| store.write(key, id, value.clone(), fuw))?;
         self.wrote = true;
         Ok(self.keep(key, granted))
+    }
+
+    /// Makes the transaction's handle before its first request that may lock a key, so
+    /// that whoever the lock blocks finds it and can wait for its end (see
+    /// [`crate::snapshot::Registry::register`]). Every path to a lock in the store comes
+    /// through here first.
+    fn prepare_to_lock(&mut self) {
+        if self.handle.is_none() {
+            self.handle = Some(self.shared.registry.register(self.id()));
+        }
     }
 
     /// Records a granted request's hold if it is the first on `key`; returns what it found.
@@ -621,9 +634,7 @@ impl Transaction {
         first_updater_wins: Option<Timestamp>,
         request: impl Fn(&VersionStore, Option<Timestamp>) -> std::result::Result<T, Conflict>,
     ) -> Result<(T, Option<TxnId>)> {
-        if self.handle.is_none() {
-            self.handle = Some(self.shared.registry.register(self.id()));
-        }
+        self.prepare_to_lock();
         let mut last_holder = None;
         // When the first wait began and when waiting must end: read from the clock only
         // once a request is blocked, not on every uncontended write.

@@ -169,6 +169,47 @@ fn deadlock_between_two_transactions_is_detected_at_once_with_one_victim() {
     }
 }
 
+/// Takes `key` in `txn` by one of the requests that never wait.
+fn take_without_waiting(txn: &mut Transaction, key: &str, how: &str) {
+    let taken = match how {
+        "try_lock" => txn
+            .try_lock(key.as_bytes(), LockMode::Exclusive)
+            .map(|l| l.is_some()),
+        "delete_nowait" => txn.delete_nowait(key.as_bytes()).map(|d| d.is_some()),
+        _ => txn.take_first(key.as_bytes()).map(|t| t.is_some()),
+    };
+    assert!(taken.unwrap(), "{how} takes the free key {key}");
+}
+
+#[test]
+fn keys_taken_without_waiting_are_waited_for_and_close_deadlocks_like_any_others() {
+    for how in ["try_lock", "delete_nowait", "take_first"] {
+        let context = format!("keys taken by {how}");
+        let mgr = manager();
+        seed(&mgr, &[("a", "0"), ("b", "0")]);
+        let level = IsolationLevel::ReadCommitted;
+        let (mut t1, mut t2) = (mgr.begin(level), mgr.begin(level));
+        let ids = [t1.id(), t2.id()];
+        // Neither has asked for a lock that waits before.
+        take_without_waiting(&mut t1, "a", how);
+        take_without_waiting(&mut t2, "b", how);
+        let first = write_in_background("T1", t1, "b");
+        first.assert_blocked();
+        let waits = mgr.lock_waits();
+        assert_eq!(waits.len(), 1, "{context}: T1 waits, and is seen waiting");
+        assert_eq!(
+            waits[0].holders.len(),
+            1,
+            "{context}: for T2, whose handle exists"
+        );
+        let started = Instant::now();
+        let second = write_in_background("T2", t2, "a");
+        let (survivors, mut victims) = settle(vec![first, second], started);
+        assert_eq!((survivors.len(), victims.len()), (1, 1), "{context}");
+        assert_deadlock_victim(victims.remove(0), &ids, &["b", "a"], &context);
+    }
+}
+
 #[test]
 fn deadlock_among_three_transactions_is_detected_at_once_with_one_victim() {
     let mgr = manager();
