@@ -828,7 +828,12 @@ fn aggregate(
                 Some(e) => e.eval(row, env)?,
                 None => Value::Null,
             };
-            acc.add(v, delimiter)?;
+            if agg.order.is_empty() {
+                acc.add(v, delimiter)?;
+            } else {
+                let keys = agg.order.iter().map(|(e, _)| e.eval(row, env));
+                acc.add_in_order(v, delimiter, keys.collect::<Result<_>>()?);
+            }
         }
     }
     if groups.is_empty() && group_by.is_empty() {
@@ -857,6 +862,10 @@ pub(crate) struct Accumulator {
     value: Value,
     /// The statistical aggregates' state (theirs only: `value` stays NULL).
     moments: Moments,
+    /// With an `ORDER BY` in the call: its keys, and every value (with its delimiter)
+    /// under its sort keys, aggregated in that order at the end.
+    order: Vec<SortKey>,
+    ordered: Vec<(Vec<Value>, Value, Value)>,
 }
 
 /// A DISTINCT aggregate's values, each kept once, aggregated in sorted order at the end
@@ -876,6 +885,16 @@ impl Accumulator {
             count: 0,
             value: Value::Null,
             moments: Moments::Empty,
+            order: agg.order.iter().map(|(_, key)| *key).collect(),
+            ordered: Vec::new(),
+        }
+    }
+
+    /// [`Accumulator::add`] for an aggregate with an `ORDER BY`, the value's sort keys
+    /// computed.
+    pub(crate) fn add_in_order(&mut self, v: Value, delimiter: Value, keys: Vec<Value>) {
+        if !v.is_null() {
+            self.ordered.push((keys, v, delimiter));
         }
     }
 
@@ -973,7 +992,20 @@ impl Accumulator {
 
     pub(crate) fn finish(mut self) -> Result<Value> {
         use AggregateFunction::*;
-        if let Some(mut d) = self.distinct.take() {
+        if !self.order.is_empty() {
+            // A stable sort: values with equal keys keep the order they came in.
+            let mut ordered = std::mem::take(&mut self.ordered);
+            ordered.sort_by(|a, b| compare_rows(&self.order, &a.0, &b.0));
+            let mut seen = self.distinct.take().map(|d| d.seen);
+            for (_, v, delimiter) in ordered {
+                let first = seen
+                    .as_mut()
+                    .is_none_or(|seen| seen.insert(group_key(std::slice::from_ref(&v))));
+                if first {
+                    self.accumulate(v, delimiter)?;
+                }
+            }
+        } else if let Some(mut d) = self.distinct.take() {
             d.values.sort_by(|a, b| a.0.sort_cmp(&b.0));
             for (v, delimiter) in d.values {
                 self.accumulate(v, delimiter)?;

@@ -109,7 +109,8 @@
 //!   `FETCH {FIRST | NEXT} [n] ROW[S] ONLY`, `DISTINCT`, `DISTINCT ON (...)` (the
 //!   ORDER BY must start with its expressions: 42P10),
 //!   `count/sum/min/max/avg/string_agg/bool_and/bool_or/every`, `stddev`/`variance`
-//!   and their `_samp`/`_pop` forms (with `DISTINCT` and `FILTER (WHERE ...)`) with
+//!   and their `_samp`/`_pop` forms (with `DISTINCT`, `FILTER (WHERE ...)` and an
+//!   `ORDER BY` inside the call, as `string_agg(s, ',' ORDER BY id)`) with
 //!   `GROUP BY` and `HAVING`, inner,
 //!   `LEFT`, `RIGHT`, `FULL [OUTER]` and cross joins (nested loops), `JOIN ... USING
 //!   (cols)` and `NATURAL` joins (the merged columns first in `*`, as in PostgreSQL; in a
@@ -163,8 +164,8 @@
 //! `DELETE` inside `WITH`, arrays (so `ANY` / `ALL` over a subquery only), `FETCH ...
 //! WITH TIES`, a `FETCH FIRST` count other than a number or NULL (a syntax error here),
 //! a `WITH` query that refers to an enclosing query's columns used from inside a
-//! subquery, an alias on a parenthesised join, `FILTER`, `DISTINCT` or
-//! `string_agg` in a window function, `IGNORE NULLS`,
+//! subquery, an alias on a parenthesised join, `FILTER`, `DISTINCT`, `ORDER BY` inside
+//! the call or `string_agg` in a window function, `IGNORE NULLS`,
 //! `ALTER TABLE ... ALTER COLUMN ... TYPE`, adding or dropping a primary key or one of its
 //! columns, dropping a table's only column, `ALTER SEQUENCE`, the `time` and `timetz` types, infinite
 //! dates and timestamps, fractional-second precisions (`timestamp(3)`), time zones other

@@ -128,6 +128,9 @@ pub struct Aggregate {
     pub distinct: bool,
     /// `FILTER (WHERE ...)`: only the rows it accepts are aggregated.
     pub filter: Option<Expr>,
+    /// `ORDER BY` inside the call (`string_agg(s, ',' ORDER BY id)`): the order its
+    /// values are aggregated in. Each key sorts by the expression of the same position.
+    pub order: Vec<(Expr, SortKey)>,
 }
 
 /// Which rows of a join's sides without a match it keeps, extended with NULLs.

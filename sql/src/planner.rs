@@ -1914,6 +1914,34 @@ impl<'a, 'e> Planner<'a, 'e> {
         }))
     }
 
+    /// The keys of an `ORDER BY` inside an aggregate call, planned as its arguments are.
+    /// A number there is a constant, not a position (as in PostgreSQL). With DISTINCT,
+    /// each key must be one of the arguments (42P10): the values are sorted to be made
+    /// distinct.
+    fn aggregate_order(
+        &mut self,
+        order_by: &[ast::OrderByExpr],
+        args: &[&ast::FunctionArg],
+        distinct: bool,
+        scope: &Scope,
+    ) -> Result<Vec<(Expr, SortKey)>> {
+        let mut order = Vec::new();
+        for (column, o) in order_by.iter().enumerate() {
+            let is_argument = args.iter().any(|a| {
+                matches!(a, ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) if *e == o.expr)
+            });
+            if distinct && !is_argument {
+                return Err(Error::InvalidColumnReference(
+                    "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list"
+                        .into(),
+                ));
+            }
+            let key = self.without_windows("aggregate", |p| p.expr(&o.expr, scope, None))?;
+            order.push((key, sort_key(column, o)));
+        }
+        Ok(order)
+    }
+
     fn function(
         &mut self,
         f: &ast::Function,
@@ -1945,17 +1973,19 @@ impl<'a, 'e> Planner<'a, 'e> {
                 "window function {name} requires an OVER clause"
             )));
         }
-        let (args, distinct) = match &f.args {
-            ast::FunctionArguments::None => (Vec::new(), false),
+        let (args, distinct, order_by) = match &f.args {
+            ast::FunctionArguments::None => (Vec::new(), false, &[][..]),
             ast::FunctionArguments::List(l) => {
-                if !l.clauses.is_empty() {
-                    return Err(unsupported(format!("clauses in {name}()")));
-                }
+                let order_by = match l.clauses.as_slice() {
+                    [] => &[][..],
+                    [ast::FunctionArgumentClause::OrderBy(o)] => o.as_slice(),
+                    _ => return Err(unsupported(format!("clauses in {name}()"))),
+                };
                 let distinct = matches!(
                     l.duplicate_treatment,
                     Some(ast::DuplicateTreatment::Distinct)
                 );
-                (l.args.iter().collect::<Vec<_>>(), distinct)
+                (l.args.iter().collect::<Vec<_>>(), distinct, order_by)
             }
             ast::FunctionArguments::Subquery(_) => {
                 return Err(unsupported("subquery as function argument"))
@@ -2000,12 +2030,14 @@ impl<'a, 'e> Planner<'a, 'e> {
                 Some(w) => Some(self.without_windows("in FILTER", |p| p.expr(w, scope, None))?),
                 None => None,
             };
+            let order = self.aggregate_order(order_by, &args, distinct, scope)?;
             return g.add(Aggregate {
                 function,
                 arg,
                 delimiter,
                 distinct,
                 filter,
+                order,
             });
         }
         if f.filter.is_some() {

@@ -612,6 +612,7 @@ mod tests {
             delimiter: None,
             distinct: false,
             filter: None,
+            order: Vec::new(),
         }
     }
 

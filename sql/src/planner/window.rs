@@ -231,6 +231,7 @@ impl Planner<'_, '_> {
             delimiter: None,
             distinct: false,
             filter: None,
+            order: Vec::new(),
         }))
     }
 }
