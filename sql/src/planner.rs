@@ -1434,6 +1434,7 @@ impl<'a, 'e> Planner<'a, 'e> {
                 .into(),
             ),
             ast::Expr::Floor { .. } => strong("floor".into()),
+            ast::Expr::Position { .. } => strong("position".into()),
             ast::Expr::Substring { shorthand, .. } => {
                 strong(if *shorthand { "substr" } else { "substring" }.into())
             }
@@ -1825,6 +1826,14 @@ impl<'a, 'e> Planner<'a, 'e> {
                     args.push(self.expr(count, scope, grouping.as_deref_mut())?);
                 }
                 return self.fold(Expr::Call(Function::Substr, args));
+            }
+            // The SQL standard's spelling of strpos(string, substring).
+            ast::Expr::Position { expr, r#in } => {
+                let args = vec![
+                    self.expr(r#in, scope, grouping.as_deref_mut())?,
+                    self.expr(expr, scope, grouping.as_deref_mut())?,
+                ];
+                return self.fold(Expr::Call(Function::Strpos, args));
             }
             ast::Expr::Subquery(q) => {
                 let (sub, width) = self.subquery(q, scope, grouping)?;

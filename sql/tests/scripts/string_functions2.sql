@@ -17,3 +17,5 @@ CREATE TABLE words (id int PRIMARY KEY, w text, esc text);
 INSERT INTO words VALUES (1, ' 50% off ', '!'), (2, '5_0', '!'), (3, NULL, '!');
 SELECT id, trim(w) AS t, length(trim(w)), trim(w) LIKE '%!%%' ESCAPE esc AS pct, w LIKE '%5!_%' ESCAPE esc AS underscore FROM words ORDER BY id;
 SELECT lpad(id::text, 3, '0') || ':' || rpad(coalesce(w, '-'), 10, '.') AS line FROM words ORDER BY id;
+SELECT position('b' IN 'abcb'), position('' IN 'abc'), position('z' IN 'abc'), position(NULL IN 'abc'), position('é' IN 'café');
+SELECT position(1 IN 'a1');
