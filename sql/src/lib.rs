@@ -203,6 +203,7 @@
 mod alter;
 pub mod catalog;
 mod check;
+mod create_table_as;
 pub mod datetime;
 mod ddl;
 mod describe;

@@ -253,6 +253,7 @@ fn parse_sql(sql: &str) -> Result<Vec<ast::Statement>> {
         .tokenize_with_location()
         .map_err(|e| syntax(e.into()))?;
     let tokens = crate::window::frame::rewrite_exclusions(tokens);
+    let tokens = crate::create_table_as::rewrite_column_names(tokens);
     if stack_depth::nesting_bound(&tokens) > MAX_PARSE_DEPTH {
         return Err(Error::StackDepthExceeded);
     }
