@@ -1,8 +1,12 @@
 //! CREATE TABLE ... AS: the column types it gives the new table (which the golden script
-//! cannot show), and that the table has no primary key, index or constraint.
+//! cannot show), that the table has no primary key, index or constraint, and that at
+//! SERIALIZABLE its query's reads count as a SELECT's.
 
 use isolde_sql::{DataType, Description, Session};
 use isolde_txn::{Options, TxnManager};
+mod common;
+
+use common::{ok, sessions};
 
 fn session() -> Session {
     let mut s = Session::new(TxnManager::in_memory(Options::default()));
@@ -87,4 +91,29 @@ fn with_no_data_leaves_unknown_types_as_text() {
         column_types(&mut s, "c"),
         vec![col("id", DataType::Integer), col("total", TEXT)]
     );
+}
+
+#[test]
+fn at_serializable_the_query_reads_are_tracked_so_write_skew_through_it_fails() {
+    let (mut s1, mut s2) = sessions(
+        "CREATE TABLE t (id INT PRIMARY KEY, a INT); INSERT INTO t VALUES (1, 10);
+         CREATE TABLE log (id INT PRIMARY KEY)",
+    );
+    ok(&mut s1, "BEGIN ISOLATION LEVEL SERIALIZABLE");
+    ok(
+        &mut s1,
+        "CREATE TABLE snapshot AS SELECT sum(a) AS total FROM t",
+    );
+    ok(&mut s2, "BEGIN ISOLATION LEVEL SERIALIZABLE");
+    ok(&mut s2, "SELECT count(*) FROM log");
+    ok(&mut s2, "UPDATE t SET a = a + 1 WHERE id = 1");
+    ok(&mut s2, "COMMIT");
+    // s1 read t before s2 changed it, and s2 read log before s1 writes it: a cycle.
+    let e = s1
+        .execute("INSERT INTO log VALUES (1)")
+        .and_then(|_| s1.execute("COMMIT"))
+        .unwrap_err();
+    assert_eq!(e.sqlstate(), "40001", "{e}");
+    ok(&mut s1, "ROLLBACK");
+    assert!(s1.execute("SELECT * FROM snapshot").is_err());
 }
