@@ -9,6 +9,7 @@ use sqlparser::ast;
 
 use crate::catalog::{Column, Identity, Index, Table};
 use crate::check;
+use crate::create_table_as::create_table_as;
 use crate::datetime::functions::DateTimeFunction;
 use crate::encoding::{
     decode_row, index_prefix, parse_key, row_prefix, table_def_key, table_def_prefix, StoredKey,
@@ -60,24 +61,21 @@ pub(crate) fn index_columns(table: &Table, cols: &[ast::IndexColumn]) -> Result<
 /// CREATE TABLE [IF NOT EXISTS] t (col type [constraints], ..., [PRIMARY KEY (...)], [UNIQUE (...)])
 pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<QueryResult> {
     check_writable(p, "CREATE TABLE")?;
-    if ct.or_replace
-        || ct.temporary
-        || ct.external
-        || ct.query.is_some()
-        || ct.like.is_some()
-        || ct.clone.is_some()
-    {
-        return Err(unsupported(
-            "CREATE TABLE ... AS / LIKE / TEMPORARY / OR REPLACE",
-        ));
+    let refused = [
+        (ct.or_replace, "CREATE OR REPLACE TABLE"),
+        (ct.temporary, "CREATE TEMPORARY TABLE"),
+        (ct.external, "CREATE EXTERNAL TABLE"),
+        (ct.like.is_some(), "CREATE TABLE ... LIKE"),
+        (ct.clone.is_some(), "CREATE TABLE ... CLONE"),
+    ];
+    if let Some((_, what)) = refused.iter().find(|(asked, _)| *asked) {
+        return Err(unsupported(what));
+    }
+    if let Some(query) = &ct.query {
+        return create_table_as(p, ct, query);
     }
     let name = object_name(&ct.name)?;
-    let exists = {
-        let mut txn = p.env.txn.borrow_mut();
-        p.catalog.claim_name(&mut txn, &name, false)?
-            || p.catalog.index_table(&txn, &name)?.is_some()
-    } || sequence::get(p.env, &name)?.is_some();
-    if exists {
+    if claim_relation_name(p, &name)? {
         if ct.if_not_exists {
             return Ok(done(
                 "CREATE TABLE",
@@ -182,6 +180,16 @@ pub fn create_table(p: &mut Planner<'_, '_>, ct: &ast::CreateTable) -> Result<Qu
     }
     p.catalog.save_table(&mut txn, &table)?;
     Ok(done("CREATE TABLE", None))
+}
+
+/// True if a table, view, index or sequence is named `name`, as seen after locking the
+/// name for creation.
+pub(crate) fn claim_relation_name(p: &mut Planner<'_, '_>, name: &str) -> Result<bool> {
+    let exists = {
+        let mut txn = p.env.txn.borrow_mut();
+        p.catalog.claim_name(&mut txn, name, false)? || p.catalog.index_table(&txn, name)?.is_some()
+    };
+    Ok(exists || sequence::get(p.env, name)?.is_some())
 }
 
 /// A column definition of CREATE TABLE or ALTER TABLE ... ADD COLUMN, read: the column

@@ -22,6 +22,7 @@ use crate::encoding::{
     row_prefix, OBJECT_PREFIX_LEN,
 };
 use crate::error::{Error, Result};
+use crate::explain_analyze::PlanCounts;
 use crate::expression::{binary, BinaryOp, Expr};
 use crate::numeric::Decimal;
 use crate::plan::{
@@ -49,6 +50,8 @@ pub struct Env<'a> {
     pub times: &'a StatementTimes,
     /// How many rows a recursive `WITH` query may produce ([`crate::recursive`]).
     pub max_recursive_rows: usize,
+    /// Where EXPLAIN ANALYZE counts the rows each plan node returns, if it asked.
+    pub(crate) counts: Option<&'a PlanCounts>,
     params: &'a [Value],
     deferred: Vec<Value>,
     outer: Vec<Vec<Value>>,
@@ -70,6 +73,7 @@ impl<'a> Env<'a> {
             sequences,
             times,
             max_recursive_rows: recursive::DEFAULT_MAX_RECURSIVE_ROWS,
+            counts: None,
             params,
             deferred: Vec::new(),
             outer: Vec::new(),
@@ -86,9 +90,26 @@ impl<'a> Env<'a> {
             sequences: self.sequences,
             times: self.times,
             max_recursive_rows: self.max_recursive_rows,
+            counts: self.counts,
             params: self.params,
             deferred: self.deferred.clone(),
             outer,
+        }
+    }
+
+    /// This environment, counting the rows each plan node returns into `counts`
+    /// (EXPLAIN ANALYZE).
+    pub(crate) fn counting<'b>(&'b self, counts: &'b PlanCounts) -> Env<'b> {
+        Env {
+            txn: self.txn,
+            db: self.db,
+            sequences: self.sequences,
+            times: self.times,
+            max_recursive_rows: self.max_recursive_rows,
+            counts: Some(counts),
+            params: self.params,
+            deferred: self.deferred.clone(),
+            outer: self.outer.clone(),
         }
     }
 
@@ -134,6 +155,14 @@ pub type KeyedRow = (Vec<u8>, Vec<Value>);
 
 /// Runs a plan to completion.
 pub fn run(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
+    let rows = run_node(plan, env)?;
+    if let Some(counts) = env.counts {
+        counts.record(plan, rows.len());
+    }
+    Ok(rows)
+}
+
+fn run_node(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
     match plan {
         Plan::Values { rows } => rows
             .iter()

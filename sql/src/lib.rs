@@ -62,7 +62,10 @@
 //!   `CHECK` constraints (named as PostgreSQL names them, tested in name order on
 //!   every row written, 23514 with the failing row as detail; a condition that is not
 //!   boolean is found when a row is first tested, not at CREATE TABLE);
-//!   `DROP TABLE [IF EXISTS]`; `CREATE [UNIQUE] INDEX [IF NOT EXISTS]` on columns;
+//!   `DROP TABLE [IF EXISTS]`; `CREATE TABLE [IF NOT EXISTS] t [(col, ...)] AS query
+//!   [WITH [NO] DATA]` (columns named and typed after the query's output, no primary
+//!   key, tag `SELECT n`; a type planning cannot tell is taken from the values
+//!   returned, `text` without any); `CREATE [UNIQUE] INDEX [IF NOT EXISTS]` on columns;
 //!   `DROP INDEX [IF EXISTS]`, `TRUNCATE [RESTART IDENTITY]` (a delete of every row under
 //!   the table's exclusive lock, so MVCC-safe where PostgreSQL's is not); `CREATE
 //!   SEQUENCE [IF NOT EXISTS] s [AS type] [INCREMENT [BY] n] [MINVALUE n | NO MINVALUE]
@@ -127,7 +130,10 @@
 //!   `[BETWEEN] ... [AND ...]` with `UNBOUNDED`/`n` `PRECEDING`/`FOLLOWING` and `CURRENT
 //!   ROW` bounds and `EXCLUDE CURRENT ROW`/`GROUP`/`TIES`/`NO OTHERS`, or over a window
 //!   the query's `WINDOW w AS (...)` names (`OVER w`, `OVER (w ORDER BY ... [frame])`);
-//!   on the groups in a query that groups; 42P20 elsewhere; see [`window`]), `EXPLAIN`, `WITH` queries
+//!   on the groups in a query that groups; 42P20 elsewhere; see [`window`]), `EXPLAIN`,
+//!   `EXPLAIN ANALYZE` (runs the statement, a write too, and adds `(actual rows=N
+//!   loops=M)` to each node the executor counted, then the planning and execution
+//!   times; a write's top node only is counted), `WITH` queries
 //!   (before a `SELECT`, `INSERT`, `UPDATE` or `DELETE`), each planned once and run at
 //!   most once per statement, its rows shared by every reference; `WITH RECURSIVE`
 //!   (`non-recursive-term UNION [ALL] recursive-term`, PostgreSQL's semantics and 42P19
@@ -155,9 +161,11 @@
 //!   ends a failed state, releases the rows first locked after the savepoint and wakes
 //!   their waiters), `RELEASE [SAVEPOINT]`, `CHECKPOINT`.
 //!
-//! Not supported (0A000 naming the feature): `power`, `sqrt`, `exp`, `ln` and `log` of
-//! a NUMERIC (PostgreSQL computes them exactly to digits of its own; cast to double
-//! precision), `log(b, x)`, `md5`; the parser rejects `BETWEEN SYMMETRIC` and `TRIM(LEADING
+//! Not supported (0A000 naming the feature): `power`, `exp`, `ln` and `log` of a
+//! NUMERIC (PostgreSQL computes them exactly to digits of its own; cast to double
+//! precision; `sqrt` of a NUMERIC is exact, at PostgreSQL's scale), `log(b, x)`, `md5`,
+//! `CREATE TEMPORARY / OR REPLACE / EXTERNAL TABLE`, `CREATE TABLE ... LIKE / CLONE`,
+//! `EXPLAIN ANALYZE` of other statements than queries, INSERT, UPDATE and DELETE; the parser rejects `BETWEEN SYMMETRIC` and `TRIM(LEADING
 //! FROM s)` without characters (42601); `ORDER BY`, `LIMIT`, `OFFSET` and `FOR
 //! UPDATE` on a recursive `WITH` query (as in PostgreSQL), a recursive reference inside
 //! a `WITH` query of the recursive term, an `INSERT`, `UPDATE` or
@@ -204,6 +212,7 @@
 mod alter;
 pub mod catalog;
 mod check;
+mod create_table_as;
 pub mod datetime;
 mod ddl;
 mod describe;
@@ -211,6 +220,7 @@ mod dml;
 pub mod encoding;
 mod error;
 pub mod executor;
+mod explain_analyze;
 pub mod expression;
 mod format;
 mod functions;

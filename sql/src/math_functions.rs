@@ -4,10 +4,11 @@
 //!
 //! As in PostgreSQL an integer argument takes the double precision function, so
 //! `2 ^ 10` and `sqrt(2)` are double precision. `sign` and `trunc` of a NUMERIC are
-//! exact NUMERICs. PostgreSQL also computes `power`, `sqrt`, `exp`, `ln` and `log` of a
-//! NUMERIC exactly, to a number of digits of its own; isolde refuses those (0A000)
-//! rather than return digits that differ, and the two-argument `log(b, x)`, which is
-//! NUMERIC-only, does not exist here.
+//! exact NUMERICs, and so is `sqrt` of one, at PostgreSQL's scale ([`numeric_sqrt`]).
+//! PostgreSQL also computes `power`, `exp`, `ln` and `log` of a NUMERIC exactly, to a
+//! number of digits of its own; isolde refuses those (0A000) rather than return digits
+//! that differ, and the two-argument `log(b, x)`, which is NUMERIC-only, does not exist
+//! here.
 
 use crate::error::{Error, Result};
 use crate::expression::Function;
@@ -32,7 +33,10 @@ pub fn call(f: Function, args: &[Value]) -> Result<Value> {
             }
             _ => Err(no_function("power", args)),
         },
-        Function::Sqrt => one("sqrt", args, sqrt),
+        Function::Sqrt => match args {
+            [Value::Numeric(x)] => numeric_sqrt(x).map(Value::Numeric),
+            _ => one("sqrt", args, sqrt),
+        },
         Function::Exp => one("exp", args, exp),
         Function::Ln => one("ln", args, |x| logarithm(x, f64::ln)),
         Function::Log => one("log", args, |x| logarithm(x, f64::log10)),
@@ -97,12 +101,38 @@ fn power(x: f64, y: f64) -> Result<Value> {
 
 fn sqrt(x: f64) -> Result<f64> {
     if x < 0.0 {
-        return Err(Error::MathDomain {
-            sqlstate: "2201F",
-            message: "cannot take square root of a negative number",
-        });
+        return Err(negative_root());
     }
     Ok(x.sqrt())
+}
+
+fn negative_root() -> Error {
+    Error::MathDomain {
+        sqlstate: "2201F",
+        message: "cannot take square root of a negative number",
+    }
+}
+
+/// The square root of a NUMERIC at PostgreSQL 15's scale (`numeric_sqrt`): at least 16
+/// significant digits and no fewer decimals than the argument has. PostgreSQL counts
+/// the digits from the weight of the argument's leading base-10000 digit group `w`:
+/// the root's leading digit is taken to be at 10^(2w + 1), so the scale is 16 - (2w +
+/// 1), raised to the argument's scale, and never negative. A root whose digits do not
+/// fit 38 is 22003, where PostgreSQL, with up to 1000 decimals, has room.
+fn numeric_sqrt(x: &Decimal) -> Result<Decimal> {
+    if x.is_negative() {
+        return Err(negative_root());
+    }
+    // `digits_and_exponent` gives 0.d1d2... * 10^exp: the leading digit's power of ten
+    // is exp - 1 (zero is PostgreSQL's weight 0).
+    let weight = match x.is_zero() {
+        true => 0,
+        false => (x.digits_and_exponent().1 - 1).div_euclid(4),
+    };
+    let scale = (16 - (2 * weight + 1)).max(x.scale() as i32).max(0);
+    let scale = u32::try_from(scale).unwrap_or(0);
+    x.checked_sqrt(scale)
+        .ok_or_else(|| Error::OutOfRange("value overflows numeric format".into()))
 }
 
 fn exp(x: f64) -> Result<f64> {

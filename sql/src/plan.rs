@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use isolde_txn::LockMode;
 
 use crate::catalog::{Table, ROW_ID};
+use crate::explain_analyze::PlanCounts;
 use crate::expression::Expr;
 use crate::types::Value;
 use crate::window::WindowCall;
@@ -363,6 +364,36 @@ pub enum Plan {
 impl Plan {
     /// The EXPLAIN text, one line per node, children indented under parents.
     pub fn explain(&self, out: &mut Vec<String>, depth: usize) {
+        self.explain_counted(out, depth, None);
+    }
+
+    /// The EXPLAIN text with, on the first line of each node the executor counted, what
+    /// EXPLAIN ANALYZE adds to it (`(actual rows=3 loops=1)`).
+    pub(crate) fn explain_counted(
+        &self,
+        out: &mut Vec<String>,
+        depth: usize,
+        counts: Option<&PlanCounts>,
+    ) {
+        let first = out.len();
+        self.explain_node(out, depth, counts);
+        // A projection has no line of its own: its source's line is its line, counted
+        // with the projection's rows when the source was not counted on its own (a
+        // locking scan under it runs inside the projection).
+        if let Plan::Project { source, .. } = self {
+            if counts.and_then(|c| c.actual(source)).is_some() {
+                return;
+            }
+        }
+        if let (Some(line), Some(actual)) =
+            (out.get_mut(first), counts.and_then(|c| c.actual(self)))
+        {
+            line.push(' ');
+            line.push_str(&actual);
+        }
+    }
+
+    fn explain_node(&self, out: &mut Vec<String>, depth: usize, counts: Option<&PlanCounts>) {
         let pad = if depth == 0 {
             String::new()
         } else {
@@ -418,20 +449,20 @@ impl Plan {
             }
             Plan::Derived { source, alias } => {
                 out.push(format!("{line}Subquery Scan on {alias}"));
-                source.explain(out, depth + 1);
+                source.explain_counted(out, depth + 1, counts);
                 return;
             }
             Plan::CteScan { name, cte } => {
                 out.push(format!("{line}CTE Scan on {name}"));
-                cte.plan.explain(out, depth + 1);
+                cte.plan.explain_counted(out, depth + 1, counts);
                 return;
             }
             Plan::RecursiveUnion {
                 initial, recursive, ..
             } => {
                 out.push(format!("{line}Recursive Union"));
-                initial.explain(out, depth + 1);
-                recursive.explain(out, depth + 1);
+                initial.explain_counted(out, depth + 1, counts);
+                recursive.explain_counted(out, depth + 1, counts);
                 return;
             }
             Plan::WorkingTableScan { name, .. } => {
@@ -439,10 +470,10 @@ impl Plan {
             }
             Plan::Filter { source, text, .. } => {
                 out.push(format!("{line}Filter: {text}"));
-                source.explain(out, depth + 1);
+                source.explain_counted(out, depth + 1, counts);
                 return;
             }
-            Plan::Project { source, .. } => return source.explain(out, depth),
+            Plan::Project { source, .. } => return source.explain_counted(out, depth, counts),
             Plan::Join {
                 left,
                 right,
@@ -461,33 +492,33 @@ impl Plan {
                     let _ = write!(line, " on {text}");
                 }
                 out.push(line);
-                left.explain(out, depth + 1);
-                right.explain(out, depth + 1);
+                left.explain_counted(out, depth + 1, counts);
+                right.explain_counted(out, depth + 1, counts);
                 return;
             }
             Plan::Aggregate { source, text, .. } => {
                 out.push(format!("{line}{text}"));
-                source.explain(out, depth + 1);
+                source.explain_counted(out, depth + 1, counts);
                 return;
             }
             Plan::Sort { source, text, .. } => {
                 out.push(format!("{line}Sort: {text}"));
-                source.explain(out, depth + 1);
+                source.explain_counted(out, depth + 1, counts);
                 return;
             }
             Plan::Distinct { source } => {
                 out.push(format!("{line}Distinct"));
-                source.explain(out, depth + 1);
+                source.explain_counted(out, depth + 1, counts);
                 return;
             }
             Plan::Window { source, .. } => {
                 out.push(format!("{line}WindowAgg"));
-                source.explain(out, depth + 1);
+                source.explain_counted(out, depth + 1, counts);
                 return;
             }
             Plan::DistinctOn { source, .. } => {
                 out.push(format!("{line}Distinct On"));
-                source.explain(out, depth + 1);
+                source.explain_counted(out, depth + 1, counts);
                 return;
             }
             Plan::SetOperation {
@@ -498,8 +529,8 @@ impl Plan {
             } => {
                 let all = if *all { " ALL" } else { "" };
                 out.push(format!("{line}{}{all}", op.keyword()));
-                left.explain(out, depth + 1);
-                right.explain(out, depth + 1);
+                left.explain_counted(out, depth + 1, counts);
+                right.explain_counted(out, depth + 1, counts);
                 return;
             }
             Plan::Limit {
@@ -515,7 +546,7 @@ impl Plan {
                     let _ = write!(line, " offset {offset}");
                 }
                 out.push(line);
-                source.explain(out, depth + 1);
+                source.explain_counted(out, depth + 1, counts);
                 return;
             }
         }

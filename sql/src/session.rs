@@ -30,7 +30,7 @@ use crate::planner::{ident, object_name, Planner};
 use crate::sequence::SessionSequences;
 use crate::stack_depth::{self, StackGuard, DEFAULT_MAX_STACK_DEPTH, MAX_PARSE_DEPTH};
 use crate::types::Value;
-use crate::{alter, ddl, dml, view};
+use crate::{alter, ddl, dml, explain_analyze, view};
 
 /// How many parsed statements a session keeps.
 const STATEMENT_CACHE_SIZE: usize = 256;
@@ -253,6 +253,7 @@ fn parse_sql(sql: &str) -> Result<Vec<ast::Statement>> {
         .tokenize_with_location()
         .map_err(|e| syntax(e.into()))?;
     let tokens = crate::window::frame::rewrite_exclusions(tokens);
+    let tokens = crate::create_table_as::rewrite_column_names(tokens);
     if stack_depth::nesting_bound(&tokens) > MAX_PARSE_DEPTH {
         return Err(Error::StackDepthExceeded);
     }
@@ -1105,6 +1106,11 @@ fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResu
             table: None,
             ..
         } => ddl::drop(p, object_type, *if_exists, names, *cascade),
+        ast::Statement::Explain {
+            statement: inner,
+            analyze: true,
+            ..
+        } => explain_analyze::explain_analyze(p, inner),
         ast::Statement::Explain {
             statement: inner,
             analyze: false,

@@ -16,7 +16,7 @@ SELECT exp(1000);
 SELECT exp(-1000);
 SELECT 10 ^ 400;
 SELECT 10.0::float8 ^ -400;
--- A NUMERIC argument of power, sqrt, exp, ln or log is not supported: PostgreSQL computes those exactly to digits of its own.
+-- sqrt of a NUMERIC is an exact NUMERIC (see numeric_sqrt); a NUMERIC argument of power, exp, ln or log is not supported: PostgreSQL computes those exactly to digits of its own.
 SELECT sqrt(2.0);
 SELECT sqrt(2.0::float8), power(2.0::float8, 10);
 CREATE TABLE m (id int PRIMARY KEY, x int, f float8, n numeric(6,2));
