@@ -5,7 +5,8 @@
 //! for one of two definite outcomes: the statement *completed* (with its result), or it
 //! is *blocked* on a row lock — which the transaction manager's lock-wait table shows,
 //! with the holders (see [`isolde_txn::TxnManager::lock_waits`]; every transaction
-//! remembers the thread that began it, so a waiting thread maps back to its session).
+//! that locks remembers the thread of its first lock request, so a waiting thread maps
+//! back to its session).
 //! A statement that is neither after the timeout is still *running*. Completions of
 //! statements that were blocked arrive later and can be collected with
 //! [`Sessions::take_completions`].

@@ -399,3 +399,30 @@ fn conflict_errors_name_the_key_as_the_caller_wrote_it() {
         "{conflict}"
     );
 }
+
+/// A transaction that failed gives its snapshot up at once; a later call on it, which
+/// fails, must leave alone the snapshot of a transaction begun since.
+#[test]
+fn a_call_on_a_failed_transaction_leaves_a_later_transactions_snapshot_alone() {
+    let db = Db::open_in_memory_with(Options {
+        lock_timeout: Some(Duration::from_millis(20)),
+        ..Options::default()
+    });
+    db.put(b"k", b"0").unwrap();
+    let mut holder = db.begin(RC);
+    holder.put(b"k", b"1").unwrap();
+    let mut failed = db.begin(RC);
+    assert!(failed.put(b"k", b"2").is_err(), "a lock timeout");
+    let rr = db.begin(IsolationLevel::RepeatableRead);
+    assert_eq!(rr.get(b"k").unwrap().as_deref(), Some(&b"0"[..]));
+    holder.commit().unwrap();
+    assert!(
+        failed.delete(b"x").is_err(),
+        "the failed transaction refuses"
+    );
+    assert_eq!(
+        rr.get(b"k").unwrap().as_deref(),
+        Some(&b"0"[..]),
+        "REPEATABLE READ saw a commit after its snapshot"
+    );
+}

@@ -146,15 +146,19 @@ impl Held {
 
     /// [`VersionStore::write`] on this key, without looking it up, when `txn` holds it
     /// exclusively already (a row it locked to change it): nothing can block the write
-    /// then, nor can a version have been committed since the lock was granted. None,
-    /// changing nothing, when `txn` holds a shared lock only.
+    /// then, and first-updater-wins is checked as that method checks it. None, changing
+    /// nothing, when `txn` holds a shared lock only.
     pub fn write(
         &self,
         txn: TxnId,
         value: Option<Value>,
-    ) -> Option<(Locked, Option<PendingWrite>)> {
+        first_updater_wins: Option<Timestamp>,
+    ) -> Option<Result<(Locked, Option<PendingWrite>), Conflict>> {
         let mut state = self.0.state.write();
-        (state.exclusive == txn).then(|| state.write_pending(value))
+        (state.exclusive == txn).then(|| {
+            check_lock(&mut state, txn, LockMode::Exclusive, first_updater_wins)?;
+            Ok(state.write_pending(value))
+        })
     }
 
     /// True when the key's newest committed version has a value (it is neither deleted
@@ -1028,7 +1032,10 @@ fn grant_on<R>(
 }
 
 /// Grants `mode` to `txn` unless another holder blocks it or, with `first_updater_wins`
-/// set to the caller's snapshot, a version committed after that snapshot exists.
+/// set to the caller's snapshot, a version committed after that snapshot exists. Not
+/// when `txn`'s own pending write there begins a row: that row is its own (inserted over
+/// a key deleted after the snapshot, which [`VersionStore::insert`] lets it do), and no
+/// one else can have changed it.
 fn check_lock(
     state: &mut ChainState,
     txn: TxnId,
@@ -1036,7 +1043,8 @@ fn check_lock(
     first_updater_wins: Option<Timestamp>,
 ) -> Result<(), Conflict> {
     state.can_lock(txn, mode)?;
-    if let Some(snapshot) = first_updater_wins {
+    let own_row = state.exclusive == txn && state.pending.as_ref().is_some_and(|p| p.begins_row);
+    if let Some(snapshot) = first_updater_wins.filter(|_| !own_row) {
         let committed_ts = state.newest_ts();
         if committed_ts > snapshot {
             let seen = ReadAt::Snapshot {

@@ -498,7 +498,7 @@ impl Shared {
         // than the checkpoint says.
         if let Some(log) = &self.log {
             if let Err(e) = log.sync_now(lsn) {
-                self.registry.unpin(&pin);
+                self.registry.unpin(pin);
                 return Err(e.into());
             }
         }
@@ -514,7 +514,7 @@ impl Shared {
         );
         let directory = Directory::new(dir);
         let written = directory.write(&meta, entries.map(Ok::<_, Infallible>), progress);
-        self.registry.unpin(&pin);
+        self.registry.unpin(pin);
         let summary = written?;
         self.changes.fetch_sub(changes_before, Ordering::Relaxed);
         *self.last_checkpoint.lock() = Instant::now();
@@ -576,7 +576,7 @@ impl Shared {
             .encode()
         });
         let result = log.finish_rewrite(cut, base);
-        self.registry.unpin(&pin);
+        self.registry.unpin(pin);
         result?;
         Ok(())
     }

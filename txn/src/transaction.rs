@@ -65,6 +65,14 @@ struct Mark {
     saved: HashMap<usize, Option<PendingWrite>>,
 }
 
+/// A transaction's snapshot. The pin is given back when the transaction ends, and
+/// another transaction may take its slot at once: nothing may reach the slot through
+/// an ended transaction.
+enum Snapshot {
+    Pinned(Pin),
+    Ended(Timestamp),
+}
+
 /// How a commit ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CommitInfo {
@@ -81,8 +89,9 @@ pub struct CommitInfo {
 /// [`Error::Aborted`].
 pub struct Transaction {
     shared: Arc<Shared>,
-    /// Its snapshot, and its id.
-    pin: Pin,
+    id: TxnId,
+    /// Its snapshot: pinned while it is active, as it was when it ended after that.
+    snapshot: Snapshot,
     /// Made before its first lock request (see [`crate::snapshot::Registry::register`]): a transaction
     /// that only reads has none.
     handle: Option<Arc<TxnHandle>>,
@@ -118,7 +127,8 @@ impl Transaction {
         };
         Transaction {
             shared,
-            pin,
+            id: pin.id,
+            snapshot: Snapshot::Pinned(pin),
             handle: None,
             level,
             read_only,
@@ -136,7 +146,7 @@ impl Transaction {
 
     /// This transaction's id, as errors name it (`T42`).
     pub fn id(&self) -> TxnId {
-        self.pin.id
+        self.id
     }
 
     /// Its isolation level.
@@ -151,7 +161,10 @@ impl Transaction {
 
     /// The timestamp its reads currently see (the statement's, at READ COMMITTED).
     pub fn snapshot(&self) -> Timestamp {
-        self.shared.registry.snapshot(&self.pin)
+        match &self.snapshot {
+            Snapshot::Pinned(pin) => self.shared.registry.snapshot(pin),
+            Snapshot::Ended(ts) => *ts,
+        }
     }
 
     /// True when it has written something.
@@ -162,9 +175,11 @@ impl Transaction {
     /// Marks the start of a statement: at READ COMMITTED, reads from here on see a fresh
     /// snapshot. At the other levels it does nothing.
     pub fn begin_statement(&self) {
-        if self.level == IsolationLevel::ReadCommitted {
-            let registry = &self.shared.registry;
-            registry.advance(&self.pin, self.shared.clock.visible());
+        if let (IsolationLevel::ReadCommitted, Snapshot::Pinned(pin)) = (self.level, &self.snapshot)
+        {
+            self.shared
+                .registry
+                .advance(pin, self.shared.clock.visible());
         }
     }
 
@@ -477,11 +492,19 @@ impl Transaction {
         self.save_before_write(key);
         let id = self.id();
         // Most often the key locked last: the row a statement just locked to change it.
-        if let Some((_, held)) = self.held.last().filter(|(last, _)| last == key) {
-            if let Some(found) = held.write(id, value.clone()) {
+        let fuw = self.first_updater_wins();
+        let last = self.held.last().filter(|(last, _)| last == key);
+        match last.and_then(|(_, held)| held.write(id, value.clone(), fuw)) {
+            Some(Ok(found)) => {
                 self.wrote = true;
                 return Ok(found);
             }
+            Some(Err(Conflict::Changed {
+                committed_ts,
+                deleted,
+            })) => return Err(self.concurrent_update(key, committed_ts, deleted, None)),
+            // Held shared only: the general way, which waits to upgrade.
+            Some(Err(Conflict::Blocked { .. })) | None => {}
         }
         let granted = self.acquire(key, |store, fuw| store.write(key, id, value.clone(), fuw))?;
         self.wrote = true;
@@ -786,7 +809,10 @@ impl Transaction {
             .chain(locked.iter().map(|(k, held)| (k.as_slice(), held)));
         shared.store.commit_pending(id, held.clone(), ts, horizon);
         shared.clock.finish(ts, shared.commit_notice(&record));
-        let horizon = shared.registry.horizon_without(&self.pin, &shared.clock);
+        let horizon = match &self.snapshot {
+            Snapshot::Pinned(pin) => shared.registry.horizon_without(pin, &shared.clock),
+            Snapshot::Ended(_) => shared.registry.horizon(&shared.clock),
+        };
         shared.store.finish(id, held, horizon);
         self.end();
         Ok(CommitInfo { ts: Some(ts) })
@@ -843,7 +869,10 @@ impl Transaction {
     fn end(&mut self) {
         if !self.ended {
             self.ended = true;
-            self.shared.registry.unpin(&self.pin);
+            if let Snapshot::Pinned(pin) = std::mem::replace(&mut self.snapshot, Snapshot::Ended(0))
+            {
+                self.snapshot = Snapshot::Ended(self.shared.registry.unpin(pin));
+            }
             if let Some(handle) = &self.handle {
                 self.shared.registry.unregister(handle);
             }

@@ -291,3 +291,97 @@ fn a_write_to_a_key_held_only_shared_waits_for_the_other_sharers_and_then_goes_o
     let reader = mgr.begin(IsolationLevel::ReadCommitted);
     assert_eq!(reader.get(b"x").unwrap(), value("1"));
 }
+
+/// A failed transaction gives its snapshot up at once; whatever is called on it later
+/// (a statement boundary included, which the KV API marks before each call) must not
+/// touch the snapshot of a transaction that began since.
+#[test]
+fn calls_on_a_failed_transaction_leave_the_snapshots_of_later_ones_alone() {
+    let mgr = TxnManager::in_memory(isolde_txn::Options {
+        lock_timeout: Some(std::time::Duration::from_millis(20)),
+        ..isolde_txn::Options::default()
+    });
+    seed(&mgr, &[("k", "0")]);
+    let mut holder = mgr.begin(IsolationLevel::ReadCommitted);
+    holder.put(b"k", b"1").unwrap();
+    let mut failed = mgr.begin(IsolationLevel::ReadCommitted);
+    assert!(failed.put(b"k", b"2").is_err(), "a lock timeout");
+    let before = failed.snapshot();
+    // Begun on the same thread after the failure: most likely in the slot it gave up.
+    let rr = mgr.begin(IsolationLevel::RepeatableRead);
+    let snapshot = rr.snapshot();
+    assert_eq!(rr.get(b"k").unwrap(), value("0"));
+    holder.commit().unwrap();
+    failed.begin_statement();
+    assert_eq!(
+        failed.snapshot(),
+        before,
+        "an ended transaction's snapshot stays"
+    );
+    assert_eq!(
+        rr.snapshot(),
+        snapshot,
+        "another transaction's snapshot moved"
+    );
+    assert_eq!(rr.get(b"k").unwrap(), value("0"), "it read a later commit");
+}
+
+/// At REPEATABLE READ and SERIALIZABLE, a write to a row committed after the snapshot
+/// fails (first-updater-wins), however the transaction came to hold the key
+/// exclusively first (an insert that found the row, or a take), and whether or not it
+/// was the key it locked last.
+#[test]
+fn a_write_over_a_row_committed_after_the_snapshot_fails_however_the_key_was_held() {
+    for level in [IsolationLevel::RepeatableRead, IsolationLevel::Serializable] {
+        for how in ["insert", "delete_nowait"] {
+            for locked_last in [true, false] {
+                let context = format!("{level}, held by {how}, locked last: {locked_last}");
+                let mgr = manager();
+                seed(&mgr, &[("k", "0")]);
+                let mut t1 = mgr.begin(level);
+                let mut t2 = mgr.begin(level);
+                t2.put(b"k", b"2").unwrap();
+                t2.commit().unwrap();
+                match how {
+                    "insert" => assert_eq!(t1.insert(b"k", b"x").unwrap(), value("2")),
+                    _ => assert!(t1.delete_nowait(b"k").unwrap().is_some()),
+                }
+                if !locked_last {
+                    t1.lock(b"other", LockMode::Exclusive).unwrap();
+                }
+                let put = t1.put(b"k", b"1");
+                assert!(
+                    matches!(put, Err(Error::Serialization(_))),
+                    "{context}: {put:?} over an update it never saw"
+                );
+            }
+        }
+    }
+}
+
+/// At REPEATABLE READ, a row a transaction inserted over a key deleted after its
+/// snapshot is its own row: it may update and delete it, as in PostgreSQL.
+#[test]
+fn at_repeatable_read_a_row_inserted_over_a_key_deleted_since_the_snapshot_can_be_changed() {
+    for locked_last in [true, false] {
+        let mgr = manager();
+        seed(&mgr, &[("k", "0")]);
+        let mut t1 = mgr.begin(IsolationLevel::RepeatableRead);
+        let mut t2 = mgr.begin(IsolationLevel::RepeatableRead);
+        t2.delete(b"k").unwrap();
+        t2.commit().unwrap();
+        assert_eq!(t1.insert(b"k", b"new").unwrap(), None, "the key is free");
+        if !locked_last {
+            t1.lock(b"other", LockMode::Exclusive).unwrap();
+        }
+        t1.put(b"k", b"newer").unwrap();
+        t1.lock(b"k", LockMode::Exclusive).unwrap();
+        t1.commit().unwrap();
+        let reader = mgr.begin(IsolationLevel::ReadCommitted);
+        assert_eq!(
+            reader.get(b"k").unwrap(),
+            value("newer"),
+            "locked last: {locked_last}"
+        );
+    }
+}
