@@ -1032,10 +1032,10 @@ fn grant_on<R>(
 }
 
 /// Grants `mode` to `txn` unless another holder blocks it or, with `first_updater_wins`
-/// set to the caller's snapshot, a version committed after that snapshot exists. Not
-/// when `txn`'s own pending write there begins a row: that row is its own (inserted over
-/// a key deleted after the snapshot, which [`VersionStore::insert`] lets it do), and no
-/// one else can have changed it.
+/// set to the caller's snapshot, a version committed after that snapshot exists. Even
+/// over `txn`'s own row inserted over a key deleted after the snapshot (which
+/// [`VersionStore::insert`] lets it do at REPEATABLE READ): PostgreSQL's UPDATE of it
+/// meets the deleted row first, and fails the same way.
 fn check_lock(
     state: &mut ChainState,
     txn: TxnId,
@@ -1043,8 +1043,7 @@ fn check_lock(
     first_updater_wins: Option<Timestamp>,
 ) -> Result<(), Conflict> {
     state.can_lock(txn, mode)?;
-    let own_row = state.exclusive == txn && state.pending.as_ref().is_some_and(|p| p.begins_row);
-    if let Some(snapshot) = first_updater_wins.filter(|_| !own_row) {
+    if let Some(snapshot) = first_updater_wins {
         let committed_ts = state.newest_ts();
         if committed_ts > snapshot {
             let seen = ReadAt::Snapshot {
