@@ -8,6 +8,7 @@ use isolde_txn::LockMode;
 
 use crate::catalog::{Table, ROW_ID};
 use crate::expression::Expr;
+use crate::series::SeriesCall;
 use crate::types::Value;
 use crate::window::WindowCall;
 
@@ -290,6 +291,12 @@ pub enum Plan {
         name: String,
         table: Arc<WorkingTable>,
     },
+    /// The rows of a `generate_series` call in FROM, called `alias` there (see
+    /// [`crate::series`]).
+    FunctionScan {
+        call: SeriesCall,
+        alias: String,
+    },
     /// The output of a subquery in FROM.
     Derived {
         source: Box<Plan>,
@@ -430,6 +437,12 @@ impl Plan {
                 initial.explain(out, depth + 1);
                 recursive.explain(out, depth + 1);
                 return;
+            }
+            Plan::FunctionScan { alias, .. } => {
+                let _ = write!(line, "Function Scan on {}", crate::series::NAME);
+                if alias != crate::series::NAME {
+                    let _ = write!(line, " {alias}");
+                }
             }
             Plan::WorkingTableScan { name, .. } => {
                 let _ = write!(line, "WorkTable Scan on {name}");
