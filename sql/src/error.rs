@@ -50,6 +50,9 @@ pub enum Error {
     /// A recursive `WITH` query that produced more rows than the session allows
     /// ([`crate::recursive`]), named with the limit (54000).
     RecursionLimit { name: String, limit: usize },
+    /// A `generate_series` whose rows had all to be held longer than the limit
+    /// ([`crate::series`]), named with it (54000).
+    SeriesTooLong { limit: usize },
     /// A qualified name whose qualifier is no table in FROM (42P01).
     MissingFromEntry(String),
     /// An ORDER BY position or expression that is not allowed (42P10).
@@ -260,6 +263,7 @@ impl Error {
             Error::InvalidEscapeString => "22025",
             Error::RequestedLengthTooLarge => "54000",
             Error::RecursionLimit { .. } => "54000",
+            Error::SeriesTooLong { .. } => "54000",
             Error::RecursiveQuery(_) => "42P19",
             Error::NegativeRowCount("LIMIT") => "2201W",
             Error::NegativeRowCount(_) => "2201X",
@@ -594,6 +598,10 @@ impl fmt::Display for Error {
             Error::RecursionLimit { name, limit } => write!(
                 f,
                 "recursive query \"{name}\" produced more than {limit} rows (the session's max_recursive_rows)"
+            ),
+            Error::SeriesTooLong { limit } => write!(
+                f,
+                "generate_series would return more than {limit} rows to hold in memory (add a LIMIT or use a shorter series)"
             ),
             Error::MissingFromEntry(t) => write!(f, "missing FROM-clause entry for table \"{t}\""),
             Error::InvalidColumnReference(m) => f.write_str(m),

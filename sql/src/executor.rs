@@ -188,6 +188,7 @@ fn run_node(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             }
         }
         Plan::Derived { source, .. } => run(source, env),
+        Plan::FunctionScan { call, .. } => call.collect(&[], env),
         Plan::RecursiveUnion {
             name,
             all,
@@ -274,6 +275,9 @@ fn run_node(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
             offset,
             limit,
         } => {
+            if let Some(rows) = lazy_rows(source, env) {
+                return first_rows(rows?, *offset, limit.unwrap_or(usize::MAX));
+            }
             let rows = run(source, env)?;
             Ok(rows
                 .into_iter()
@@ -282,6 +286,54 @@ fn run_node(plan: &Plan, env: &Env<'_>) -> Result<Vec<Vec<Value>>> {
                 .collect())
         }
     }
+}
+
+/// Rows produced one at a time, or the error that stopped them.
+type RowIter<'p> = Box<dyn Iterator<Item = Result<Vec<Value>>> + 'p>;
+
+/// The rows of `plan` produced one at a time, for a LIMIT to stop early, when it
+/// produces them so: a `generate_series` scan under projections and filters (see
+/// [`crate::series`]). None for any other plan, which [`run`] runs whole.
+fn lazy_rows<'p>(plan: &'p Plan, env: &'p Env<'_>) -> Option<Result<RowIter<'p>>> {
+    match plan {
+        Plan::FunctionScan { call, .. } => Some(
+            call.rows(&[], env)
+                .map(|rows| Box::new(rows) as RowIter<'p>),
+        ),
+        Plan::Derived { source, .. } => lazy_rows(source, env),
+        Plan::Project { source, exprs } => Some(lazy_rows(source, env)?.map(|rows| {
+            Box::new(rows.map(move |row| {
+                let row = row?;
+                exprs.iter().map(|e| e.eval(&row, env)).collect()
+            })) as RowIter<'p>
+        })),
+        Plan::Filter {
+            source, predicate, ..
+        } => Some(lazy_rows(source, env)?.map(|rows| {
+            Box::new(rows.filter_map(move |row| match row {
+                Ok(row) => match predicate.matches(&row, env) {
+                    Ok(true) => Some(Ok(row)),
+                    Ok(false) => None,
+                    Err(e) => Some(Err(e)),
+                },
+                Err(e) => Some(Err(e)),
+            })) as RowIter<'p>
+        })),
+        _ => None,
+    }
+}
+
+/// The `limit` rows of `rows` after the first `offset`, reading no further; an error
+/// in a row passed over still fails the query, as it would have when all ran.
+fn first_rows(rows: RowIter<'_>, offset: usize, limit: usize) -> Result<Vec<Vec<Value>>> {
+    let mut out = Vec::new();
+    for (i, row) in rows.take(offset.saturating_add(limit)).enumerate() {
+        let row = row?;
+        if i >= offset {
+            out.push(row);
+        }
+    }
+    Ok(out)
 }
 
 /// Runs a nested-loop join (see [`Plan::Join`]); a function of its own to keep the
@@ -294,12 +346,29 @@ fn join(
     (left_width, right_width): (usize, usize),
     env: &Env<'_>,
 ) -> Result<Vec<Vec<Value>>> {
-    let right_rows = run(right, env)?;
+    // A lateral function call runs for each left row (only in inner and left joins,
+    // so no right row goes unmatched); any other right side runs once.
+    let lateral = match right {
+        Plan::FunctionScan { call, .. } if call.lateral => Some(call),
+        _ => None,
+    };
+    let right_rows = match lateral {
+        None => run(right, env)?,
+        Some(_) => Vec::new(),
+    };
     let mut right_matched = vec![false; right_rows.len()];
     let mut out = Vec::new();
     for l in run(left, env)? {
         let mut matched = false;
-        for (r, r_matched) in right_rows.iter().zip(&mut right_matched) {
+        let called;
+        let rows = match lateral {
+            None => &right_rows,
+            Some(call) => {
+                called = call.collect(&l, env)?;
+                &called
+            }
+        };
+        for (i, r) in rows.iter().enumerate() {
             let mut row = l.clone();
             row.extend(r.iter().cloned());
             if let Some((cond, _)) = on {
@@ -308,7 +377,9 @@ fn join(
                 }
             }
             matched = true;
-            *r_matched = true;
+            if let Some(m) = right_matched.get_mut(i) {
+                *m = true;
+            }
             out.push(row);
         }
         if kind.keeps_left() && !matched {

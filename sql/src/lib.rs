@@ -138,7 +138,10 @@
 //!   most once per statement, its rows shared by every reference; `WITH RECURSIVE`
 //!   (`non-recursive-term UNION [ALL] recursive-term`, PostgreSQL's semantics and 42P19
 //!   rules; a query of the clause sees only those before it; at most the session's
-//!   max recursive rows, 54000 beyond: see [`recursive`]).
+//!   max recursive rows, 54000 beyond: see [`recursive`]); `generate_series(start,
+//!   stop [, step])` in FROM over integers, NUMERIC and timestamps, `WITH ORDINALITY`,
+//!   its arguments reading the FROM items before it (implicit LATERAL) in an inner or
+//!   left join (see [`series`]).
 //! - DML: `INSERT` (multi-row, column lists, `INSERT ... SELECT`, `DEFAULT VALUES`,
 //!   `RETURNING`),
 //!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`;
@@ -169,7 +172,8 @@
 //! FROM s)` without characters (42601); `ORDER BY`, `LIMIT`, `OFFSET` and `FOR
 //! UPDATE` on a recursive `WITH` query (as in PostgreSQL), a recursive reference inside
 //! a `WITH` query of the recursive term, an `INSERT`, `UPDATE` or
-//! `DELETE` inside `WITH`, arrays (so `ANY` / `ALL` over a subquery only), `FETCH ...
+//! `DELETE` inside `WITH`, set-returning functions in a select list and any but
+//! `generate_series` in FROM, arrays (so `ANY` / `ALL` over a subquery only), `FETCH ...
 //! WITH TIES`, a `FETCH FIRST` count other than a number or NULL (a syntax error here),
 //! a `WITH` query that refers to an enclosing query's columns used from inside a
 //! subquery, an alias on a parenthesised join, `FILTER`, `DISTINCT`, `ORDER BY` inside
@@ -231,6 +235,7 @@ mod plan_cache;
 mod planner;
 pub mod recursive;
 pub mod sequence;
+pub mod series;
 mod session;
 mod stack_depth;
 mod statistics;

@@ -9,6 +9,7 @@ use isolde_txn::LockMode;
 use crate::catalog::{Table, ROW_ID};
 use crate::explain_analyze::PlanCounts;
 use crate::expression::Expr;
+use crate::series::SeriesCall;
 use crate::types::Value;
 use crate::window::WindowCall;
 
@@ -294,6 +295,12 @@ pub enum Plan {
         name: String,
         table: Arc<WorkingTable>,
     },
+    /// The rows of a `generate_series` call in FROM, called `alias` there (see
+    /// [`crate::series`]).
+    FunctionScan {
+        call: SeriesCall,
+        alias: String,
+    },
     /// The output of a subquery in FROM.
     Derived {
         source: Box<Plan>,
@@ -464,6 +471,12 @@ impl Plan {
                 initial.explain_counted(out, depth + 1, counts);
                 recursive.explain_counted(out, depth + 1, counts);
                 return;
+            }
+            Plan::FunctionScan { alias, .. } => {
+                let _ = write!(line, "Function Scan on {}", crate::series::NAME);
+                if alias != crate::series::NAME {
+                    let _ = write!(line, " {alias}");
+                }
             }
             Plan::WorkingTableScan { name, .. } => {
                 let _ = write!(line, "WorkTable Scan on {name}");

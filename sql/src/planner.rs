@@ -36,11 +36,13 @@ mod distinct_on;
 mod grouping;
 mod quantified;
 mod recursive;
+mod series;
 mod typing;
 mod view;
 mod window;
 
 use grouping::{ungrouped_outer_column, Aggregation};
+use series::Lateral;
 pub(crate) use view::output_types;
 use window::Windows;
 
@@ -1264,10 +1266,16 @@ impl<'a, 'e> Planner<'a, 'e> {
         let mut result: Option<(Plan, Scope)> = None;
         for twj in from {
             let start = self.recursive_refs;
-            let (mut plan, mut scope) = self.table_factor(&twj.relation)?;
+            // A function after a comma may read the items before it, if it is the
+            // right side of their join (not followed by joins of its own).
+            let lateral = match &result {
+                None => Lateral::None,
+                Some((_, left)) if twj.joins.is_empty() => Lateral::Allowed(left),
+                Some((_, left)) => Lateral::Refused(left),
+            };
+            let (mut plan, mut scope) = self.table_factor(&twj.relation, lateral)?;
             for join in &twj.joins {
                 let before_right = self.recursive_refs;
-                let (right, rscope) = self.table_factor(&join.relation)?;
                 let (kind, constraint) = match &join.join_operator {
                     ast::JoinOperator::Join(c) | ast::JoinOperator::Inner(c) => {
                         (JoinKind::Inner, Some(c))
@@ -1282,6 +1290,11 @@ impl<'a, 'e> Planner<'a, 'e> {
                     ast::JoinOperator::CrossJoin(_) => (JoinKind::Inner, None),
                     _ => return Err(unsupported("this kind of join")),
                 };
+                let lateral = match kind {
+                    JoinKind::Inner | JoinKind::Left => Lateral::Allowed(&scope),
+                    JoinKind::Right | JoinKind::Full => Lateral::Refused(&scope),
+                };
+                let (right, rscope) = self.table_factor(&join.relation, lateral)?;
                 let refers = |from: usize, to: usize| to > from;
                 if (kind.keeps_left() && refers(before_right, self.recursive_refs))
                     || (kind.keeps_right() && refers(start, before_right))
@@ -1345,7 +1358,13 @@ impl<'a, 'e> Planner<'a, 'e> {
         )))
     }
 
-    fn table_factor(&mut self, f: &ast::TableFactor) -> Result<(Plan, Scope)> {
+    /// Plans one item of a FROM clause; `lateral` says whether a function call may read
+    /// the items before it.
+    fn table_factor(
+        &mut self,
+        f: &ast::TableFactor,
+        lateral: Lateral<'_>,
+    ) -> Result<(Plan, Scope)> {
         match f {
             ast::TableFactor::Table {
                 name,
@@ -1388,6 +1407,21 @@ impl<'a, 'e> Planner<'a, 'e> {
                     scope,
                 ))
             }
+            ast::TableFactor::Table {
+                name,
+                alias,
+                args: Some(args),
+                with_ordinality,
+                ..
+            } => self.function_item(
+                series::FunctionItem {
+                    name,
+                    args: &args.args,
+                    alias: alias.as_ref(),
+                    with_ordinality: *with_ordinality,
+                },
+                lateral,
+            ),
             ast::TableFactor::Derived {
                 lateral: false,
                 subquery,
@@ -1980,6 +2014,12 @@ impl<'a, 'e> Planner<'a, 'e> {
         ) {
             return Err(Error::WrongObjectType(format!(
                 "window function {name} requires an OVER clause"
+            )));
+        }
+        if name == crate::series::NAME {
+            return Err(unsupported(format!(
+                "{name} in an expression (a set-returning function is supported in FROM only: \
+                 SELECT ... FROM {name}(...))"
             )));
         }
         let (args, distinct, order_by) = match &f.args {

@@ -122,7 +122,7 @@ pub(crate) fn output_types(plan: &Plan) -> Option<Vec<Option<DataType>>> {
             Some(rows.first()?.iter().map(|e| type_of(&scope, e)).collect())
         }
         Plan::Scan { table, .. } => Some(table.columns.iter().map(|c| Some(c.ty)).collect()),
-        Plan::CteScan { .. } | Plan::WorkingTableScan { .. } => None,
+        Plan::CteScan { .. } | Plan::WorkingTableScan { .. } | Plan::FunctionScan { .. } => None,
         Plan::RecursiveUnion { initial, .. } => output_types(initial),
         Plan::Derived { source, .. }
         | Plan::Filter { source, .. }

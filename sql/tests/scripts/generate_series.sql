@@ -1,0 +1,137 @@
+-- generate_series in FROM, compared with PostgreSQL 15: the forms over integers, NUMERIC and timestamps, how aliases name the column, WITH ORDINALITY, empty series, NULLs, errors, joins, subqueries, WITH, INSERT ... SELECT, LIMIT on a huge series, and EXPLAIN.
+
+-- The column is named after the function, or after the alias.
+SELECT * FROM generate_series(1, 3);
+SELECT * FROM generate_series(1, 3) g;
+SELECT g, g * 10 AS tens FROM generate_series(1, 3) AS g;
+SELECT n FROM generate_series(1, 3) AS g(n);
+SELECT g.n FROM generate_series(1, 3) AS g(n);
+SELECT * FROM generate_series(1, 3) AS g(a, b);
+SELECT generate_series FROM generate_series(2, 3);
+
+-- Steps: counting up, down, by more than one; a stop it does not land on.
+SELECT * FROM generate_series(1, 10, 3);
+SELECT * FROM generate_series(5, 1, -2);
+SELECT * FROM generate_series(1, 3, 2147483647);
+SELECT * FROM generate_series(-2, 2);
+
+-- Empty series: start past stop in the direction of the step.
+SELECT * FROM generate_series(5, 1);
+SELECT * FROM generate_series(1, 5, -1);
+SELECT count(*) FROM generate_series(1, 0);
+
+-- A single value.
+SELECT * FROM generate_series(7, 7);
+
+-- NULL arguments give no rows (the function is strict).
+SELECT * FROM generate_series(1, NULL);
+SELECT * FROM generate_series(NULL, 3, 1);
+SELECT * FROM generate_series(1, 3, NULL);
+
+-- A zero step is an error, for every form.
+SELECT * FROM generate_series(1, 3, 0);
+SELECT * FROM generate_series(1.0, 3, 0);
+SELECT * FROM generate_series('2024-01-01'::timestamp, '2024-01-03', '0 days');
+SELECT * FROM generate_series('2024-01-01'::timestamp, '2024-01-03', '1 month -30 days');
+
+-- The end of the integer range: the series stops there.
+SELECT * FROM generate_series(9223372036854775806, 9223372036854775807);
+SELECT * FROM generate_series(-9223372036854775807, -9223372036854775808, -1);
+
+-- NUMERIC: the first value keeps start's scale, the next ones that of start + step.
+SELECT * FROM generate_series(1, 2, 0.5) x;
+SELECT * FROM generate_series(1.0, 2) x;
+SELECT * FROM generate_series(1.50, 2.5, 0.5) x;
+SELECT * FROM generate_series(0.1, 0.35, 0.1) x;
+SELECT * FROM generate_series(3, 1.5, -0.75) x;
+SELECT x + 1 AS y FROM generate_series(0.5, 1.5) x;
+
+-- Timestamps with an interval step; a text stop or step takes the type the start gives.
+SELECT * FROM generate_series('2024-01-01'::timestamp, '2024-01-03', '1 day') t;
+SELECT * FROM generate_series('2024-01-03 00:00'::timestamp, '2024-01-01', '-12 hours') t;
+SELECT * FROM generate_series('2024-01-01'::timestamptz, '2024-01-02', '8 hours') t;
+SELECT * FROM generate_series('2024-01-31'::timestamp, '2024-05-01', '1 month') t;
+SELECT * FROM generate_series('2024-01-01'::timestamp, '2024-01-01 00:00:01', interval '400 milliseconds') t;
+SELECT * FROM generate_series('2024-01-01'::timestamp, '2023-01-01', '1 day') t;
+-- A date start is a timestamptz series, as PostgreSQL prefers.
+SELECT * FROM generate_series('2024-02-28'::date, '2024-03-01'::date, '1 day') d;
+SELECT * FROM generate_series(date '2024-02-28', '2024-03-01', interval '1 day') d;
+
+-- Argument types without a form of generate_series.
+SELECT * FROM generate_series(1::float8, 3);
+SELECT * FROM generate_series(1, 3, 0.5::float8);
+SELECT * FROM generate_series('2024-01-01', '2024-01-03', '1 day');
+SELECT * FROM generate_series('2024-01-01'::timestamp, '2024-01-03');
+SELECT * FROM generate_series('2024-01-01'::timestamp, '2024-01-03', 1);
+SELECT * FROM generate_series(true, false);
+SELECT * FROM generate_series(1, 'x');
+SELECT * FROM generate_series(1);
+SELECT * FROM generate_series(1, 2, 3, 4);
+SELECT * FROM generate_series(1, 3) AS g(n int);
+SELECT * FROM unnest(1, 2);
+SELECT * FROM generate_series(1, (SELECT count(*) FROM generate_series(1, 4)));
+
+-- WITH ORDINALITY numbers the rows.
+SELECT * FROM generate_series(10, 30, 10) WITH ORDINALITY;
+SELECT * FROM generate_series(10, 30, 10) WITH ORDINALITY AS t(v, i);
+SELECT * FROM generate_series(3, 1, -1) WITH ORDINALITY g;
+
+-- Expressions as arguments, and clauses around the scan.
+SELECT * FROM generate_series(2 * 2, 10 - 4);
+SELECT g FROM generate_series(1, 10) g WHERE g % 3 = 0;
+SELECT sum(g), avg(g), max(g) FROM generate_series(1, 100) g;
+SELECT g % 3 AS r, count(*) FROM generate_series(1, 10) g GROUP BY g % 3 ORDER BY r;
+SELECT g FROM generate_series(1, 5) g ORDER BY g DESC LIMIT 2;
+SELECT DISTINCT g / 4 AS q FROM generate_series(1, 10) g ORDER BY q;
+
+-- A huge series under LIMIT produces only the rows it needs.
+SELECT * FROM generate_series(1, 9000000000000000000) LIMIT 3;
+SELECT g * 2 AS d FROM generate_series(1, 9000000000000000000) g WHERE g % 1000 = 0 LIMIT 2 OFFSET 1;
+SELECT * FROM (SELECT g FROM generate_series(1, 9000000000000000000) g) s LIMIT 2;
+-- Where every row must be held, a series too long is refused.
+SELECT count(*) FROM generate_series(1, 9000000000000000000);
+SELECT count(*) FROM generate_series(0.5, 1e30);
+SELECT count(*) FROM generate_series('2000-01-01'::timestamp, '2200-01-01', '1 second');
+
+-- Joins with tables and with other series.
+CREATE TABLE colors (id INT PRIMARY KEY, name TEXT);
+INSERT INTO colors VALUES (1, 'red'), (2, 'green'), (3, 'blue');
+SELECT c.name, g FROM colors c JOIN generate_series(2, 4) g ON g = c.id ORDER BY g;
+SELECT c.name, g FROM colors c LEFT JOIN generate_series(2, 4) g ON g = c.id ORDER BY c.id;
+SELECT c.name, g FROM generate_series(2, 4) g LEFT JOIN colors c ON g = c.id ORDER BY g;
+SELECT a, b FROM generate_series(1, 2) a CROSS JOIN generate_series(1, 2) b ORDER BY a, b;
+-- A function may read the items before it (PostgreSQL's implicit LATERAL): it runs for each of their rows.
+SELECT a, b FROM generate_series(1, 2) a, generate_series(a, 2) b;
+SELECT c.name, x FROM colors c CROSS JOIN generate_series(1, c.id) x;
+SELECT c.name, x FROM colors c JOIN generate_series(c.id, 3) x ON x > 2 ORDER BY c.id;
+SELECT c.name, x FROM colors c LEFT JOIN generate_series(c.id + 1, 3) x ON true ORDER BY c.id, x;
+SELECT c.name, x FROM colors c, generate_series(1, (SELECT count(*) FROM colors d WHERE d.id < c.id)) x;
+SELECT c.name, s.v FROM colors c, generate_series(c.id * 10, c.id * 10 + 1) WITH ORDINALITY AS s(v, i) WHERE s.i = 2;
+SELECT c.name, x FROM colors c RIGHT JOIN generate_series(1, c.id) x ON true;
+SELECT c.name, x FROM colors c, generate_series(1, c.id) x JOIN colors d ON d.id = x;
+SELECT * FROM generate_series(1, x) x;
+SELECT * FROM generate_series(1, 2) a JOIN generate_series(1, 2) a ON true;
+
+-- In subqueries and WITH queries.
+SELECT (SELECT max(g) FROM generate_series(1, c.id) g) AS m FROM colors c ORDER BY c.id;
+SELECT c.name FROM colors c WHERE c.id IN (SELECT * FROM generate_series(2, 3)) ORDER BY c.id;
+WITH s AS (SELECT g FROM generate_series(1, 3) g) SELECT sum(g) FROM s;
+SELECT x FROM (SELECT g AS x FROM generate_series(1, 3) g) sub WHERE x > 1;
+
+-- Filling a table, the most common use.
+CREATE TABLE users (id INT PRIMARY KEY, name TEXT, joined TIMESTAMP);
+INSERT INTO users SELECT g, 'u' || g, '2024-01-01'::timestamp + g * interval '1 day' FROM generate_series(1, 5) g;
+SELECT * FROM users ORDER BY id;
+INSERT INTO users (id, name) SELECT g, 'v' || g FROM generate_series(10, 20, 5) AS g RETURNING id, name;
+INSERT INTO users (id, name) SELECT g, 'dup' FROM generate_series(5, 6) g;
+SELECT count(*) FROM users;
+
+-- In the select list (or any expression) a set-returning function is not supported.
+SELECT generate_series(1, 3);
+SELECT 1 WHERE generate_series(1, 2) > 1;
+
+-- EXPLAIN shows the scan.
+EXPLAIN SELECT * FROM generate_series(1, 3);
+EXPLAIN SELECT * FROM generate_series(1, 3) g;
+EXPLAIN SELECT n FROM generate_series(1, 3) g(n) WHERE n > 1;
+EXPLAIN SELECT c.name, g FROM colors c JOIN generate_series(2, 4) g ON g = c.id;
