@@ -36,6 +36,7 @@ use crate::{recursive, window};
 
 /// What a statement runs with: its transaction, its parameter values (and the constants
 /// of a cached plan computed from them), and the rows of enclosing queries.
+#[derive(Clone)]
 pub struct Env<'a> {
     pub txn: &'a RefCell<Transaction>,
     /// The database `txn` belongs to, for what a statement must read beyond its own
@@ -82,34 +83,17 @@ impl<'a> Env<'a> {
 
     /// The environment of a subquery evaluated for `row`.
     pub fn with_outer(&self, row: &[Value]) -> Env<'a> {
-        let mut outer = self.outer.clone();
-        outer.push(row.to_vec());
-        Env {
-            txn: self.txn,
-            db: self.db,
-            sequences: self.sequences,
-            times: self.times,
-            max_recursive_rows: self.max_recursive_rows,
-            counts: self.counts,
-            params: self.params,
-            deferred: self.deferred.clone(),
-            outer,
-        }
+        let mut env = self.clone();
+        env.outer.push(row.to_vec());
+        env
     }
 
     /// This environment, counting the rows each plan node returns into `counts`
     /// (EXPLAIN ANALYZE).
     pub(crate) fn counting<'b>(&'b self, counts: &'b PlanCounts) -> Env<'b> {
         Env {
-            txn: self.txn,
-            db: self.db,
-            sequences: self.sequences,
-            times: self.times,
-            max_recursive_rows: self.max_recursive_rows,
             counts: Some(counts),
-            params: self.params,
-            deferred: self.deferred.clone(),
-            outer: self.outer.clone(),
+            ..self.clone()
         }
     }
 
