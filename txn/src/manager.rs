@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::isolation::IsolationLevel;
 use crate::locks::WaitGraph;
 use crate::record::CommitRecord;
-use crate::snapshot::{Clock, Notice, Pin, Registry};
+use crate::snapshot::{Clock, Notice, PinGuard, Registry};
 use crate::ssi::Ssi;
 use crate::transaction::Transaction;
 
@@ -450,7 +450,7 @@ impl Shared {
 
     /// Registers a reader at a snapshot of everything committed so far and returns it
     /// with that snapshot's log position, once every commit up to it is visible.
-    fn snapshot_for_copy(&self) -> (Pin, Timestamp, Lsn) {
+    fn snapshot_for_copy(&self) -> (PinGuard<'_>, Timestamp, Lsn) {
         let (pin, ts, lsn) = {
             let _order = self.commit_lock.lock();
             let ts = self.clock.assigned();
@@ -497,10 +497,7 @@ impl Shared {
         // it is, whatever the fsync policy, or a power loss could leave the log shorter
         // than the checkpoint says.
         if let Some(log) = &self.log {
-            if let Err(e) = log.sync_now(lsn) {
-                self.registry.unpin(pin);
-                return Err(e.into());
-            }
+            log.sync_now(lsn)?;
         }
         let meta = Meta {
             snapshot_ts: ts,
@@ -514,7 +511,7 @@ impl Shared {
         );
         let directory = Directory::new(dir);
         let written = directory.write(&meta, entries.map(Ok::<_, Infallible>), progress);
-        self.registry.unpin(pin);
+        drop(pin);
         let summary = written?;
         self.changes.fetch_sub(changes_before, Ordering::Relaxed);
         *self.last_checkpoint.lock() = Instant::now();
@@ -576,7 +573,7 @@ impl Shared {
             .encode()
         });
         let result = log.finish_rewrite(cut, base);
-        self.registry.unpin(pin);
+        drop(pin);
         result?;
         Ok(())
     }

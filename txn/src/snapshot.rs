@@ -159,6 +159,22 @@ pub(crate) struct Pin {
     slot: usize,
 }
 
+/// A reader's pin given back when the guard is dropped, however the reader ends (an
+/// error, a panic): for a checkpoint or a log rewrite, which read for long, and must not
+/// hold garbage collection back after they fail.
+pub(crate) struct PinGuard<'r> {
+    registry: &'r Registry,
+    pin: Option<Pin>,
+}
+
+impl Drop for PinGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(pin) = self.pin.take() {
+            self.registry.unpin(pin);
+        }
+    }
+}
+
 /// Every active transaction: the snapshots in use, from which the garbage-collection
 /// horizon is derived, and the transactions that take row locks.
 ///
@@ -193,11 +209,15 @@ impl Registry {
     /// Pins a reader at `ts`, a timestamp already assigned but perhaps not yet visible:
     /// the caller holds the commit lock (so no horizon is above `ts`, which the visible
     /// timestamp cannot pass without another commit) and waits for `ts` to become visible
-    /// before reading.
-    pub(crate) fn pin_at(&self, ts: Timestamp) -> Pin {
-        Pin {
+    /// before reading. The pin is given back when the guard is dropped.
+    pub(crate) fn pin_at(&self, ts: Timestamp) -> PinGuard<'_> {
+        let pin = Pin {
             id: 0,
             slot: self.pins.pin(|| ts),
+        };
+        PinGuard {
+            registry: self,
+            pin: Some(pin),
         }
     }
 

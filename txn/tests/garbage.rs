@@ -112,3 +112,31 @@ fn rolled_back_writes_and_released_locks_leave_no_keys_behind() {
     mgr.gc();
     assert_eq!(mgr.key_count(), 0, "abandoned chains are collected");
 }
+
+/// A checkpoint reads at a snapshot it pins for as long as it writes; one that fails
+/// midway (here its progress callback panics) gives the snapshot back all the same, so
+/// that garbage collection is not held back by it ever after.
+#[test]
+fn a_checkpoint_that_fails_midway_holds_no_snapshot_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = Options {
+        save: Vec::new(),
+        maintenance_interval: Duration::from_secs(3600),
+        ..Options::default()
+    };
+    let (mgr, _) = TxnManager::open(dir.path(), options).unwrap();
+    for round in 0..3 {
+        let mut txn = mgr.begin(IsolationLevel::ReadCommitted);
+        txn.put(b"k", format!("{round}").as_bytes()).unwrap();
+        txn.commit().unwrap();
+    }
+    let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        mgr.checkpoint(|_| panic!("the checkpoint's progress callback fails"))
+    }));
+    assert!(failed.is_err());
+    assert_eq!(mgr.active_transactions(), 0, "no snapshot left pinned");
+    assert!(
+        mgr.checkpoint(|_| {}).is_ok(),
+        "a later checkpoint succeeds"
+    );
+}
