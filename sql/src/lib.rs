@@ -141,7 +141,8 @@
 //!   max recursive rows, 54000 beyond: see [`recursive`]); `generate_series(start,
 //!   stop [, step])` in FROM over integers, NUMERIC and timestamps, `WITH ORDINALITY`,
 //!   its arguments reading the FROM items before it (implicit LATERAL) in an inner or
-//!   left join (see [`series`]).
+//!   left join (see [`series`]); one call in a select list multiplies the query's rows,
+//!   as PostgreSQL's set-returning functions there do.
 //! - DML: `INSERT` (multi-row, column lists, `INSERT ... SELECT`, `DEFAULT VALUES`,
 //!   `RETURNING`),
 //!   `UPDATE` (primary key columns included), `DELETE`, each with `RETURNING`;
@@ -172,8 +173,8 @@
 //! FROM s)` without characters (42601); `ORDER BY`, `LIMIT`, `OFFSET` and `FOR
 //! UPDATE` on a recursive `WITH` query (as in PostgreSQL), a recursive reference inside
 //! a `WITH` query of the recursive term, an `INSERT`, `UPDATE` or
-//! `DELETE` inside `WITH`, set-returning functions in a select list and any but
-//! `generate_series` in FROM, arrays (so `ANY` / `ALL` over a subquery only), `FETCH ...
+//! `DELETE` inside `WITH`, set-returning functions but `generate_series` (and it twice
+//! in a select list, or with aggregates, GROUP BY, windows or DISTINCT), arrays (so `ANY` / `ALL` over a subquery only), `FETCH ...
 //! WITH TIES`, a `FETCH FIRST` count other than a number or NULL (a syntax error here),
 //! a `WITH` query that refers to an enclosing query's columns used from inside a
 //! subquery, an alias on a parenthesised join, `FILTER`, `DISTINCT`, `ORDER BY` inside

@@ -42,7 +42,7 @@ mod view;
 mod window;
 
 use grouping::{ungrouped_outer_column, Aggregation};
-use series::Lateral;
+use series::{Lateral, SelectListSeries};
 pub(crate) use view::output_types;
 use window::Windows;
 
@@ -176,6 +176,8 @@ pub struct Planner<'a, 'e> {
     nesting: usize,
     /// Whether window functions may appear in what is being planned ([`window`]).
     windows: Windows,
+    /// Whether a `generate_series` call may appear in what is being planned ([`series`]).
+    series: SelectListSeries,
     /// How many references to a recursive query's working table have been planned, to
     /// tell which side of a join or set operation has one.
     recursive_refs: usize,
@@ -479,6 +481,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             ctes: Vec::new(),
             nesting: 0,
             windows: Windows::Forbidden("here"),
+            series: SelectListSeries::Refused(None),
             recursive_refs: 0,
         }
     }
@@ -629,7 +632,10 @@ impl<'a, 'e> Planner<'a, 'e> {
     /// Runs `f` planning a query nested in the statement's own.
     fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
         self.nesting += 1;
+        // A set-returning call in the nested query's select list is that query's.
+        let saved = std::mem::replace(&mut self.series, SelectListSeries::Refused(None));
         let done = f(self);
+        self.series = saved;
         self.nesting -= 1;
         done
     }
@@ -796,7 +802,9 @@ impl<'a, 'e> Planner<'a, 'e> {
                         Error::SyntaxRule("DEFAULT is not allowed in this context".into())
                     })?
                 } else {
-                    self.expr(e, &Scope::default(), None)?
+                    let refused = SelectListSeries::Refused(Some("VALUES"));
+                    self.with_series(refused, |p| p.expr(e, &Scope::default(), None))
+                        .0?
                 });
             }
             if rows.first().is_some_and(|f| f.len() != row.len()) {
@@ -856,7 +864,11 @@ impl<'a, 'e> Planner<'a, 'e> {
     /// The constant row count of a LIMIT or OFFSET clause, None for NULL or none.
     fn row_count(&mut self, e: Option<&ast::Expr>, what: &'static str) -> Result<Option<usize>> {
         let Some(e) = e else { return Ok(None) };
-        match self.expr(e, &Scope::default(), None)? {
+        let refused = SelectListSeries::Refused(Some(what));
+        match (self
+            .with_series(refused, |p| p.expr(e, &Scope::default(), None))
+            .0)?
+        {
             Expr::Const(Value::Null) => Ok(None),
             Expr::Const(Value::Integer(n)) if n >= 0 => Ok(Some(n as usize)),
             Expr::Const(Value::Integer(_)) => Err(Error::NegativeRowCount(what)),
@@ -954,6 +966,32 @@ impl<'a, 'e> Planner<'a, 'e> {
             ((post, named_exprs), windows) = plan_list(self, &mut aggregation, window_offset)?;
         }
         post.windows = windows;
+        if let Some(call) = post.series.take() {
+            if !locks.is_empty() {
+                return Err(unsupported(
+                    "FOR UPDATE is not allowed with set-returning functions in the target list",
+                ));
+            }
+            let with = if !aggregation.aggregates.is_empty() {
+                "aggregate functions"
+            } else if !keys.is_empty() {
+                "GROUP BY"
+            } else if known {
+                "HAVING"
+            } else if !post.windows.is_empty() {
+                "window functions"
+            } else if distinct || on.is_some() {
+                "DISTINCT"
+            } else {
+                let bare = s.from.is_empty() && s.selection.is_none();
+                plan = series::multiply(plan, call, scope.len(), bare);
+                return self.finish_select(plan, post, distinct, limit, offset, locks, false);
+            };
+            return Err(unsupported(format!(
+                "{} in a select list with {with} (PostgreSQL computes those first)",
+                crate::series::NAME
+            )));
+        }
         if !known && aggregation.aggregates.is_empty() {
             return self.finish_select(plan, post, distinct, limit, offset, locks, false);
         }
@@ -1064,6 +1102,34 @@ impl<'a, 'e> Planner<'a, 'e> {
     ) -> Result<PostSelect> {
         let mut exprs = Vec::new();
         let mut names = Vec::new();
+        let open = SelectListSeries::Open {
+            width: scope.len(),
+            taken: false,
+            call: None,
+        };
+        let (items, found) = self.with_series(open, |p| {
+            p.select_items(projection, scope, aggregation, &mut exprs, &mut names)
+        });
+        items?;
+        let series = match found {
+            SelectListSeries::Open { call, .. } => call.map(|c| *c),
+            SelectListSeries::Refused(_) => None,
+        };
+        let (post, _) = self.with_series(SelectListSeries::Refused(Some("ORDER BY")), |p| {
+            p.select_tail(scope, aggregation, having, order_by, exprs, names)
+        });
+        Ok(PostSelect { series, ..post? })
+    }
+
+    /// Compiles the items of a select list into `exprs`, named `names`.
+    fn select_items(
+        &mut self,
+        projection: &[ast::SelectItem],
+        scope: &Scope,
+        aggregation: &mut Aggregation,
+        exprs: &mut Vec<Expr>,
+        names: &mut Vec<String>,
+    ) -> Result<()> {
         for item in projection {
             match item {
                 ast::SelectItem::UnnamedExpr(e) => {
@@ -1090,6 +1156,19 @@ impl<'a, 'e> Planner<'a, 'e> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Compiles HAVING and the ORDER BY columns the select list `exprs` lacks.
+    fn select_tail(
+        &mut self,
+        scope: &Scope,
+        aggregation: &mut Aggregation,
+        having: Option<&ast::Expr>,
+        order_by: &[ast::OrderByExpr],
+        mut exprs: Vec<Expr>,
+        names: Vec<String>,
+    ) -> Result<PostSelect> {
         let having = match having {
             Some(h) => Some((
                 self.without_windows("in HAVING", |p| p.expr(h, scope, Some(aggregation)))?,
@@ -1127,6 +1206,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             having,
             distinct_on: None,
             windows: Vec::new(),
+            series: None,
         })
     }
 
@@ -2017,10 +2097,7 @@ impl<'a, 'e> Planner<'a, 'e> {
             )));
         }
         if name == crate::series::NAME {
-            return Err(unsupported(format!(
-                "{name} in an expression (a set-returning function is supported in FROM only: \
-                 SELECT ... FROM {name}(...))"
-            )));
+            return self.series_in_expression(f, scope);
         }
         let (args, distinct, order_by) = match &f.args {
             ast::FunctionArguments::None => (Vec::new(), false, &[][..]),
@@ -2219,6 +2296,9 @@ struct PostSelect {
     distinct_on: Option<Vec<usize>>,
     /// The window function calls, whose values follow the input row's columns.
     windows: Vec<WindowCall>,
+    /// The `generate_series` call in the select list, whose value follows the input
+    /// row's columns ([`series::multiply`]).
+    series: Option<Plan>,
 }
 
 /// The row locking that a query's locking clauses ask for, if any: as in PostgreSQL, the

@@ -38,9 +38,18 @@
 //! held (sorted, joined, inserted), a series longer than [`MAX_SERIES_ROWS`] is 54000
 //! rather than a process that runs out of memory.
 //!
-//! Not supported: `generate_series` in an expression, as in a select list (where
-//! PostgreSQL lets a set-returning function multiply the rows of its query; 0A000),
-//! other set-returning functions, column definition lists with types (`AS g(n int)`).
+//! One call may also be in the items of a select list, alone or inside an expression
+//! (`SELECT id, generate_series(1, t.n) * 2 FROM t`): as in PostgreSQL, each row of the
+//! query (after WHERE) then gives one row per value of the series, with the value in
+//! place of the call, and none if the series is empty; ORDER BY, LIMIT and OFFSET apply
+//! to the rows so multiplied. The planner makes the call a lateral function scan after
+//! the FROM items. Refused (0A000): two such calls or a nested one (PostgreSQL runs them
+//! side by side), one in a query with aggregates, GROUP BY, HAVING, window functions,
+//! DISTINCT or FOR UPDATE, and one anywhere else (WHERE, ORDER BY, VALUES ...: as in
+//! PostgreSQL, whose messages these are).
+//!
+//! Not supported: other set-returning functions, column definition lists with types
+//! (`AS g(n int)`).
 
 use std::cmp::Ordering;
 

@@ -134,3 +134,33 @@ fn a_prepared_limit_over_a_huge_series_reads_only_the_rows_it_returns() {
         &[&[int(9_000_000_000_000_000_000)], &[int(2)]],
     );
 }
+
+#[test]
+fn a_prepared_series_in_a_select_list_multiplies_the_rows_by_each_execution_s_series() {
+    same_as_written_in(
+        "SELECT generate_series($1, $2) AS v ORDER BY v DESC LIMIT $3",
+        &[
+            &[int(1), int(5), int(3)],
+            &[int(5), int(1), int(3)],
+            &[int(1), Value::Null, int(3)],
+            &[int(-2), int(0), int(10)],
+        ],
+    );
+    same_as_written_in(
+        "SELECT id, generate_series($1, t.n) * $2 FROM t WHERE id < $3 ORDER BY 1, 2",
+        &[
+            &[int(1), int(10), int(4)],
+            &[int(2), int(1), int(3)],
+            &[int(0), int(-1), int(2)],
+            &[int(1), int(1), int(1)],
+        ],
+    );
+    same_as_written_in(
+        "SELECT generate_series(1, $1) LIMIT 3",
+        &[&[int(9_000_000_000_000_000_000)], &[int(2)]],
+    );
+    same_as_written_in(
+        "SELECT generate_series($1, 3, $2)",
+        &[&[int(1), int(1)], &[int(1), int(0)], &[text("x"), int(1)]],
+    );
+}

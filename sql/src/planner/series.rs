@@ -1,14 +1,20 @@
 //! A function call in FROM (`generate_series(1, 3) AS g`): its arguments compiled, its
 //! column named as PostgreSQL names it, and whether it reads the FROM items before it
 //! ([`Lateral`]). What the call does: [`crate::series`].
+//!
+//! A call in a select list ([`SelectListSeries`]) is planned as one in FROM too: a
+//! lateral function scan after all the FROM items, whose column stands in for the call,
+//! so each row of the query gives one row per value of its series (PostgreSQL's
+//! behaviour for one such call).
 
 use sqlparser::ast;
 
 use crate::error::{Error, Result};
 use crate::expression::Expr;
-use crate::plan::Plan;
+use crate::plan::{JoinKind, Plan};
 use crate::series::{SeriesCall, NAME};
 
+use super::window::Windows;
 use super::{ident, object_name, rename_columns, unsupported, Planner, Scope};
 
 /// A function call in FROM, as sqlparser gives it in either of its two forms.
@@ -34,7 +40,107 @@ pub(super) enum Lateral<'s> {
     Refused(&'s Scope),
 }
 
+/// Where a `generate_series` call in an expression may be: in the items of a select
+/// list, once, or nowhere (with where, for PostgreSQL's message).
+#[derive(Debug)]
+pub(super) enum SelectListSeries {
+    /// Not in a select list's items: the clause (`ORDER BY`) if the message should name
+    /// one that window functions being allowed does not tell.
+    Refused(Option<&'static str>),
+    /// In the items of a select list whose FROM items give `width` columns, the call's
+    /// value column coming after them; `call` is the call found, once its arguments are
+    /// planned, `taken` is set from when it is found.
+    Open {
+        width: usize,
+        taken: bool,
+        call: Option<Box<Plan>>,
+    },
+}
+
 impl Planner<'_, '_> {
+    /// Runs `f` with `generate_series` calls in expressions allowed or refused as
+    /// `state` says, and returns what became of it (the call found in a select list).
+    pub(super) fn with_series<T>(
+        &mut self,
+        state: SelectListSeries,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> (Result<T>, SelectListSeries) {
+        let saved = std::mem::replace(&mut self.series, state);
+        let done = f(self);
+        (done, std::mem::replace(&mut self.series, saved))
+    }
+
+    /// Compiles a `generate_series` call in an expression over the FROM items' `scope`:
+    /// in a select list's items, the column of a lateral function scan that
+    /// [`multiply`] adds after them; elsewhere PostgreSQL's 0A000.
+    pub(super) fn series_in_expression(
+        &mut self,
+        f: &ast::Function,
+        scope: &Scope,
+    ) -> Result<Expr> {
+        let width = match (&self.series, &self.windows) {
+            (SelectListSeries::Open { taken: true, .. }, _) => {
+                return Err(unsupported(format!(
+                    "more than one {NAME} call in a select list, or one in another's \
+                     arguments (PostgreSQL runs them side by side or in turn)"
+                )));
+            }
+            (SelectListSeries::Open { width, .. }, Windows::Allowed { .. }) => *width,
+            (_, Windows::Forbidden(clause)) if *clause != "here" => {
+                return Err(refused_in(clause));
+            }
+            (SelectListSeries::Refused(Some(clause)), _) => {
+                return Err(Error::FeatureNotSupported(format!(
+                    "set-returning functions are not allowed in {clause}"
+                )));
+            }
+            _ => {
+                return Err(unsupported(format!(
+                    "{NAME} here (a set-returning function is supported in FROM and in the \
+                     items of a select list only)"
+                )))
+            }
+        };
+        if let SelectListSeries::Open { taken, .. } = &mut self.series {
+            *taken = true;
+        }
+        let args = match &f.args {
+            ast::FunctionArguments::List(l)
+                if l.duplicate_treatment.is_none() && l.clauses.is_empty() =>
+            {
+                &l.args[..]
+            }
+            ast::FunctionArguments::None => &[][..],
+            _ => return Err(unsupported(format!("{NAME} with these arguments"))),
+        };
+        if f.filter.is_some() || f.null_treatment.is_some() {
+            return Err(Error::WrongObjectType(format!(
+                "FILTER or IGNORE/RESPECT NULLS specified, but {NAME} is not an aggregate \
+                 or window function"
+            )));
+        }
+        let item = FunctionItem {
+            name: &f.name,
+            args,
+            alias: None,
+            with_ordinality: false,
+        };
+        let lateral = match scope.len() {
+            0 => Lateral::None,
+            _ => Lateral::Allowed(scope),
+        };
+        let (plan, _) = self.function_item(item, lateral).map_err(|e| match e {
+            Error::Grouping(_) => unsupported(format!(
+                "aggregate functions in the arguments of {NAME} in a select list"
+            )),
+            e => e,
+        })?;
+        if let SelectListSeries::Open { call, .. } = &mut self.series {
+            *call = Some(Box::new(plan));
+        }
+        Ok(Expr::Column(width))
+    }
+
     /// Plans a function call in FROM.
     pub(super) fn function_item(
         &mut self,
@@ -109,6 +215,36 @@ impl Planner<'_, '_> {
         }
         err
     }
+}
+
+/// `plan`, the rows of a select's FROM items (`width` columns, after WHERE),
+/// multiplied by the `generate_series` call found in its select list: each row once
+/// per value of the call's series, the value after its columns. `bare` says that
+/// the select has no FROM and no WHERE, so its one row need not be read.
+pub(super) fn multiply(plan: Plan, call: Plan, width: usize, bare: bool) -> Plan {
+    if bare {
+        return call;
+    }
+    Plan::Join {
+        left: Box::new(plan),
+        right: Box::new(call),
+        kind: JoinKind::Inner,
+        on: None,
+        left_width: width,
+        right_width: 1,
+    }
+}
+
+/// PostgreSQL's 0A000 for a `generate_series` call where window functions are refused
+/// too, in `clause` as [`Windows::Forbidden`] names it.
+fn refused_in(clause: &str) -> Error {
+    Error::FeatureNotSupported(match clause {
+        "aggregate" | "window function" => {
+            format!("{clause} function calls cannot contain set-returning function calls")
+        }
+        "in functions in FROM" => "set-returning functions must appear at top level of FROM".into(),
+        clause => format!("set-returning functions are not allowed {clause}"),
+    })
 }
 
 /// True if `e` may read the row it is evaluated on: a column, or a subquery (which

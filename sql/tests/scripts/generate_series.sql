@@ -126,12 +126,68 @@ INSERT INTO users (id, name) SELECT g, 'v' || g FROM generate_series(10, 20, 5) 
 INSERT INTO users (id, name) SELECT g, 'dup' FROM generate_series(5, 6) g;
 SELECT count(*) FROM users;
 
--- In the select list (or any expression) a set-returning function is not supported.
+-- In a select list, one call multiplies the rows of its query: each row once per value.
 SELECT generate_series(1, 3);
+SELECT generate_series(1, 3) AS n;
+SELECT generate_series(1, 3) ORDER BY 1 DESC;
+SELECT generate_series(1, 3) * 2, 'x' AS label;
+SELECT generate_series(1, 3) * 2 AS doubled ORDER BY doubled DESC;
+SELECT generate_series(1, 10) AS n ORDER BY n DESC LIMIT 3;
+SELECT generate_series(1, 5) LIMIT 2 OFFSET 1;
+SELECT generate_series(5, 1);
+SELECT generate_series(1, NULL::int);
+SELECT generate_series(1, 3) WHERE false;
+SELECT generate_series(1, 1000000000000) LIMIT 3;
+SELECT generate_series('2024-01-01'::timestamp, '2024-01-03', '1 day') AS day;
+SELECT generate_series(0, 1, 0.5);
+SELECT upper(name), generate_series(1, id) FROM colors ORDER BY id, 2;
+-- A row whose series is empty is dropped; WHERE is applied before the rows are multiplied.
+SELECT name, generate_series(2, id) AS g FROM colors ORDER BY id, g;
+SELECT name, generate_series(1, id) FROM colors WHERE id <> 2 ORDER BY 2 DESC, 1;
+SELECT *, generate_series(1, 2) FROM colors ORDER BY id, 3;
+SELECT * FROM (SELECT name, generate_series(1, id) AS k FROM colors) s WHERE k > 1 ORDER BY name, k;
+SELECT c.name, d.name, generate_series(c.id, d.id) AS g FROM colors c JOIN colors d ON d.id = c.id + 1 ORDER BY c.id, g;
+SELECT c.name, g, generate_series(1, g) AS h FROM colors c, generate_series(1, 2) g WHERE c.id = 3 ORDER BY g, h;
+SELECT (SELECT generate_series(1, 1)) AS one, (SELECT count(*) FROM (SELECT generate_series(1, c.id)) s) AS n FROM colors c ORDER BY c.id;
+SELECT generate_series(1, 2) AS a UNION ALL SELECT generate_series(5, 6) ORDER BY a;
+CREATE TABLE copies AS SELECT name, generate_series(1, 2) AS copy FROM colors;
+SELECT * FROM copies ORDER BY name, copy;
+INSERT INTO copies SELECT 'white', generate_series(3, 4);
+SELECT count(*) FROM copies;
+SELECT c.id, d.name, generate_series(1, d.id) AS k FROM colors c JOIN colors d USING (id) WHERE id > 1 ORDER BY 1, 3;
+SELECT c.name, d.name, generate_series(1, 2) FROM colors c LEFT JOIN colors d ON d.id = c.id + 1 WHERE c.id > 1 ORDER BY 1, 3;
+CREATE VIEW series_view AS SELECT name, generate_series(1, id) AS k FROM colors;
+SELECT * FROM series_view WHERE k > 1 ORDER BY name, k;
+SELECT generate_series(1, 3) AS n FROM colors WHERE id = 1 FOR UPDATE;
+SELECT generate_series(1, 3) AS name FROM colors ORDER BY name LIMIT 2;
+SELECT generate_series(1, 2, 0);
+SELECT generate_series(1);
+SELECT generate_series(1, x);
+-- Refused: several calls (PostgreSQL runs them side by side), nested calls, calls with
+-- aggregates, GROUP BY, HAVING, window functions or DISTINCT, and calls anywhere else.
+SELECT generate_series(1, 2), generate_series(1, 3);
+SELECT generate_series(1, generate_series(1, 2));
+SELECT count(*), generate_series(1, 2);
+SELECT generate_series(1, count(*)) FROM colors;
+SELECT generate_series(1, 2) FROM colors GROUP BY id;
+SELECT generate_series(1, 2) FROM colors HAVING true;
+SELECT row_number() OVER (), generate_series(1, 2);
+SELECT DISTINCT generate_series(1, 2);
+SELECT DISTINCT ON (1) generate_series(1, 2);
+SELECT sum(generate_series(1, 2));
 SELECT 1 WHERE generate_series(1, 2) > 1;
+SELECT 1 ORDER BY generate_series(1, 2);
+SELECT id FROM colors GROUP BY id HAVING generate_series(1, 2) > 0;
+SELECT 1 FROM colors c JOIN colors d ON generate_series(1, 2) = 1;
+SELECT * FROM generate_series(1, generate_series(1, 2));
+SELECT * FROM colors LIMIT generate_series(1, 2);
+VALUES (generate_series(1, 2));
+UPDATE colors SET id = generate_series(1, 2);
 
 -- EXPLAIN shows the scan.
 EXPLAIN SELECT * FROM generate_series(1, 3);
 EXPLAIN SELECT * FROM generate_series(1, 3) g;
 EXPLAIN SELECT n FROM generate_series(1, 3) g(n) WHERE n > 1;
 EXPLAIN SELECT c.name, g FROM colors c JOIN generate_series(2, 4) g ON g = c.id;
+EXPLAIN SELECT generate_series(1, 3);
+EXPLAIN SELECT name, generate_series(1, id) FROM colors WHERE id > 1;
