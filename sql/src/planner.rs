@@ -1722,6 +1722,39 @@ impl<'a, 'e> Planner<'a, 'e> {
 
     /// `TRIM([BOTH | LEADING | TRAILING] [characters] FROM text)`, and `TRIM(text [,
     /// characters])`: `btrim`, `ltrim` or `rtrim`.
+    /// Compiles `CASE [operand] WHEN ... THEN ... [ELSE ...] END`.
+    fn case(
+        &mut self,
+        operand: Option<&ast::Expr>,
+        conditions: &[ast::CaseWhen],
+        else_result: Option<&ast::Expr>,
+        scope: &Scope,
+        mut grouping: Option<&mut Aggregation>,
+    ) -> Result<Expr> {
+        let operand = match operand {
+            Some(o) => Some(Box::new(self.expr(o, scope, grouping.as_deref_mut())?)),
+            None => None,
+        };
+        let mut whens = Vec::new();
+        for c in conditions {
+            let cond = self.expr(&c.condition, scope, grouping.as_deref_mut())?;
+            let result = self.expr(&c.result, scope, grouping.as_deref_mut())?;
+            whens.push((cond, result));
+        }
+        let mut otherwise = match else_result {
+            Some(x) => Some(Box::new(self.expr(x, scope, grouping.as_deref_mut())?)),
+            None => None,
+        };
+        let mut results: Vec<&mut Expr> = whens.iter_mut().map(|(_, r)| r).collect();
+        results.extend(otherwise.as_deref_mut());
+        typing::unify_numbers(columns(scope, grouping.as_deref()), &mut results)?;
+        Ok(Expr::Case {
+            operand,
+            whens,
+            otherwise,
+        })
+    }
+
     fn trim(
         &mut self,
         e: &ast::Expr,
@@ -1886,28 +1919,19 @@ impl<'a, 'e> Planner<'a, 'e> {
                 else_result,
                 ..
             } => {
-                let operand = match operand {
-                    Some(o) => Some(Box::new(self.expr(o, scope, grouping.as_deref_mut())?)),
-                    None => None,
-                };
-                let mut whens = Vec::new();
-                for c in conditions {
-                    let cond = self.expr(&c.condition, scope, grouping.as_deref_mut())?;
-                    let result = self.expr(&c.result, scope, grouping.as_deref_mut())?;
-                    whens.push((cond, result));
-                }
-                let mut otherwise = match else_result {
-                    Some(x) => Some(Box::new(self.expr(x, scope, grouping.as_deref_mut())?)),
-                    None => None,
-                };
-                let mut results: Vec<&mut Expr> = whens.iter_mut().map(|(_, r)| r).collect();
-                results.extend(otherwise.as_deref_mut());
-                typing::unify_numbers(columns(scope, grouping.as_deref()), &mut results)?;
-                Expr::Case {
-                    operand,
-                    whens,
-                    otherwise,
-                }
+                // CASE may leave its branches unevaluated: PostgreSQL refuses a
+                // set-returning call in one.
+                let refused = SelectListSeries::Refused(Some("CASE"));
+                self.with_series(refused, |p| {
+                    p.case(
+                        operand.as_deref(),
+                        conditions,
+                        else_result.as_deref(),
+                        scope,
+                        grouping,
+                    )
+                })
+                .0?
             }
             ast::Expr::Function(f) => return self.function(f, scope, grouping),
             ast::Expr::Trim { .. } => return self.trim(e, scope, grouping),
@@ -2190,15 +2214,27 @@ impl<'a, 'e> Planner<'a, 'e> {
                 args.len()
             )));
         }
-        let mut compiled = Vec::new();
-        for a in args {
-            match a {
-                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x)) => {
-                    compiled.push(self.expr(x, scope, grouping.as_deref_mut())?)
+        let compile = |p: &mut Self| {
+            let mut compiled = Vec::new();
+            for a in args {
+                match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x)) => {
+                        compiled.push(p.expr(x, scope, grouping.as_deref_mut())?)
+                    }
+                    other => return Err(unsupported(format!("argument {other}"))),
                 }
-                other => return Err(unsupported(format!("argument {other}"))),
             }
-        }
+            Ok(compiled)
+        };
+        // COALESCE may leave arguments unevaluated: PostgreSQL refuses a set-returning
+        // call in one.
+        let mut compiled = match function {
+            Some(Function::Coalesce) => {
+                let refused = SelectListSeries::Refused(Some("COALESCE"));
+                self.with_series(refused, compile).0?
+            }
+            _ => compile(self)?,
+        };
         if let Some(f) = sequence_function {
             // Volatile: never folded, evaluated each time it runs.
             return Ok(Expr::Sequence(f, compiled));
