@@ -45,8 +45,8 @@
 //! to the rows so multiplied. The planner makes the call a lateral function scan after
 //! the FROM items. Refused (0A000): two such calls or a nested one (PostgreSQL runs them
 //! side by side), one in a query with aggregates, GROUP BY, HAVING, window functions,
-//! DISTINCT or FOR UPDATE, and one anywhere else (WHERE, ORDER BY, CASE, COALESCE ...: as in
-//! PostgreSQL, whose messages these are).
+//! DISTINCT or FOR UPDATE, and one anywhere else (WHERE, ORDER BY, CASE, COALESCE
+//! ...: as in PostgreSQL, whose messages these are).
 //!
 //! Not supported: other set-returning functions, column definition lists with types
 //! (`AS g(n int)`).
