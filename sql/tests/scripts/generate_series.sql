@@ -199,3 +199,6 @@ EXPLAIN SELECT n FROM generate_series(1, 3) g(n) WHERE n > 1;
 EXPLAIN SELECT c.name, g FROM colors c JOIN generate_series(2, 4) g ON g = c.id;
 EXPLAIN SELECT generate_series(1, 3);
 EXPLAIN SELECT name, generate_series(1, id) FROM colors WHERE id > 1;
+-- A step past NUMERIC's 38 digits ends the series, as a step past bigint's range does.
+SELECT * FROM generate_series(99999999999999999999999999999999999998, 99999999999999999999999999999999999999, 1);
+SELECT * FROM generate_series(-99999999999999999999999999999999999998, -99999999999999999999999999999999999999, -1);
