@@ -89,6 +89,8 @@ pub enum Function {
     Rpad,
     Repeat,
     Reverse,
+    /// `md5(text)`: the digest as 32 hexadecimal digits.
+    Md5,
     Strpos,
     SplitPart,
     Initcap,

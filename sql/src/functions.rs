@@ -45,6 +45,7 @@ impl Function {
             "rpad" => Function::Rpad,
             "repeat" => Function::Repeat,
             "reverse" => Function::Reverse,
+            "md5" => Function::Md5,
             "strpos" => Function::Strpos,
             "split_part" => Function::SplitPart,
             "initcap" => Function::Initcap,
@@ -83,6 +84,7 @@ impl Function {
             | Function::Power => n == 2,
             // log(b, x) is PostgreSQL's numeric-only logarithm, which isolde lacks.
             Function::Reverse
+            | Function::Md5
             | Function::Initcap
             | Function::Sqrt
             | Function::Exp
@@ -151,6 +153,7 @@ pub fn call(f: Function, args: Vec<Value>, env: &Env<'_>) -> Result<Value> {
         | Function::Rpad
         | Function::Repeat
         | Function::Reverse
+        | Function::Md5
         | Function::Initcap
         | Function::Strpos
         | Function::SplitPart

@@ -100,7 +100,7 @@
 //!   `COALESCE`, `NULLIF`, `abs`, `lower`, `upper`, `length`, `round`, `ceil`, `floor`,
 //!   `greatest`, `least`, `concat`, `substr`/`substring`, `replace`, `TRIM(...)`,
 //!   `btrim`, `ltrim`, `rtrim`, `left`, `right`, `lpad`, `rpad`, `repeat`, `reverse`,
-//!   `strpos`, `split_part`, `initcap`, `[I]LIKE ... ESCAPE`, `power` and `^`, `sqrt`,
+//!   `strpos`, `POSITION(... IN ...)`, `split_part`, `initcap`, `md5`, `[I]LIKE ... ESCAPE`, `power` and `^`, `sqrt`,
 //!   `exp`, `ln`, `log`, `sign`, `trunc`, `extract`,
 //!   `date_part`, `date_trunc`, date and time arithmetic, and, never computed ahead by
 //!   planning, `now()`, `current_timestamp`, `current_date`, `localtimestamp`,
@@ -230,6 +230,7 @@ pub mod expression;
 mod format;
 mod functions;
 mod math_functions;
+mod md5;
 pub mod numeric;
 pub mod plan;
 mod plan_cache;

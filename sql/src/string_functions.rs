@@ -1,6 +1,7 @@
 //! The string functions that cut, pad, search and rebuild text: `btrim`/`ltrim`/`rtrim`
 //! (and SQL's `TRIM`), `left`, `right`, `lpad`, `rpad`, `repeat`, `reverse`, `strpos`,
-//! `split_part`, `initcap`, and `like_escape` (what `LIKE ... ESCAPE` compiles to).
+//! `split_part`, `initcap`, `md5`, and `like_escape` (what `LIKE ... ESCAPE` compiles
+//! to).
 //!
 //! All are strict (NULL for a NULL argument) and count characters, not bytes, as
 //! PostgreSQL does in a UTF-8 database.
@@ -8,6 +9,7 @@
 use crate::error::{Error, Result};
 use crate::expression::Function;
 use crate::functions::no_function;
+use crate::md5;
 use crate::types::Value;
 
 /// PostgreSQL's limit on the size of one value (`MaxAllocSize`), in bytes: a longer
@@ -26,6 +28,7 @@ pub fn call(f: Function, args: &[Value]) -> Result<Value> {
         Function::Rpad => pad("rpad", args),
         Function::Repeat => repeat(args),
         Function::Reverse => Ok(Value::Text(text("reverse", args)?.chars().rev().collect())),
+        Function::Md5 => Ok(Value::Text(md5::hex_digest(text("md5", args)?.as_bytes()))),
         Function::Initcap => Ok(Value::Text(initcap(text("initcap", args)?))),
         Function::Strpos => strpos(args),
         Function::SplitPart => split_part(args),

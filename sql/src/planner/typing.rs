@@ -146,6 +146,7 @@ impl Columns<'_> {
             | Function::Rpad
             | Function::Repeat
             | Function::Reverse
+            | Function::Md5
             | Function::SplitPart
             | Function::Initcap
             | Function::LikeEscape => text,

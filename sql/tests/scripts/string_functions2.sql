@@ -19,3 +19,6 @@ SELECT id, trim(w) AS t, length(trim(w)), trim(w) LIKE '%!%%' ESCAPE esc AS pct,
 SELECT lpad(id::text, 3, '0') || ':' || rpad(coalesce(w, '-'), 10, '.') AS line FROM words ORDER BY id;
 SELECT position('b' IN 'abcb'), position('' IN 'abc'), position('z' IN 'abc'), position(NULL IN 'abc'), position('é' IN 'café');
 SELECT position(1 IN 'a1');
+SELECT md5(''), md5('abc'), md5('héllo'), md5(NULL), md5(repeat('a', 64));
+SELECT md5(42);
+SELECT length(md5(g::text)) FROM generate_series(1, 2) g;
