@@ -100,8 +100,9 @@
 //!   `COALESCE`, `NULLIF`, `abs`, `lower`, `upper`, `length`, `round`, `ceil`, `floor`,
 //!   `greatest`, `least`, `concat`, `substr`/`substring`, `replace`, `TRIM(...)`,
 //!   `btrim`, `ltrim`, `rtrim`, `left`, `right`, `lpad`, `rpad`, `repeat`, `reverse`,
-//!   `strpos`, `POSITION(... IN ...)`, `split_part`, `initcap`, `md5`, `[I]LIKE ... ESCAPE`, `power` and `^`, `sqrt`,
-//!   `exp`, `ln`, `log`, `sign`, `trunc`, `extract`,
+//!   `strpos`, `POSITION(... IN ...)`, `split_part`, `initcap`, `md5`,
+//!   `[I]LIKE ... ESCAPE`, `power` and `^`, `sqrt`, `exp`, `ln`, `log`, `sign`, `trunc`,
+//!   `extract`,
 //!   `date_part`, `date_trunc`, date and time arithmetic, and, never computed ahead by
 //!   planning, `now()`, `current_timestamp`, `current_date`, `localtimestamp`,
 //!   `transaction_timestamp()`, `statement_timestamp()`, `clock_timestamp()`, `age`,
