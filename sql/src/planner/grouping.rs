@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::expression::Expr;
-use crate::plan::Aggregate;
+use crate::plan::{Aggregate, SortKey};
 use crate::stack_depth;
 
 use super::Scope;
@@ -73,6 +73,7 @@ impl Aggregation {
                 && optional_same(a.arg.as_ref(), aggregate.arg.as_ref())?
                 && optional_same(a.delimiter.as_ref(), aggregate.delimiter.as_ref())?
                 && optional_same(a.filter.as_ref(), aggregate.filter.as_ref())?
+                && same_order(&a.order, &aggregate.order)?
             {
                 found = Some(i);
                 break;
@@ -311,6 +312,20 @@ fn all_same(a: &[Expr], b: &[Expr]) -> Result<bool> {
     }
     for (x, y) in a.iter().zip(b) {
         if !same(x, y)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Whether two aggregates' `ORDER BY` keys are the same: same expressions, directions
+/// and NULLs placement, in the same order.
+fn same_order(a: &[(Expr, SortKey)], b: &[(Expr, SortKey)]) -> Result<bool> {
+    if a.len() != b.len() {
+        return Ok(false);
+    }
+    for ((x, kx), (y, ky)) in a.iter().zip(b) {
+        if kx.descending != ky.descending || kx.nulls_first != ky.nulls_first || !same(x, y)? {
             return Ok(false);
         }
     }

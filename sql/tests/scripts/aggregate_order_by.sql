@@ -14,3 +14,6 @@ SELECT string_agg(customer, ',' ORDER BY 1) FROM orders;
 SELECT string_agg(customer, ',' ORDER BY nosuch) FROM orders;
 SELECT string_agg(customer, ',' ORDER BY id) FROM orders WHERE false;
 SELECT customer, string_agg(status, '/' ORDER BY id DESC) AS s FROM orders GROUP BY customer HAVING string_agg(status, '' ORDER BY id) LIKE 'paid%' ORDER BY 1;
+-- Aggregates that differ only in their ORDER BY are different aggregates.
+SELECT string_agg(customer, ',' ORDER BY id), string_agg(customer, ',' ORDER BY id DESC), string_agg(customer, ',') FROM orders;
+SELECT 1 AS differ FROM orders HAVING string_agg(customer, ',' ORDER BY id) <> string_agg(customer, ',' ORDER BY id DESC);
