@@ -3,15 +3,17 @@
 //! the same digits.
 //!
 //! Over integers and numerics the state is exact: the count N, the sum of the values
-//! and the sum of their squares. At the end the variance is
+//! and the sum of their squares, each value taken less the first one (which changes
+//! neither the spread nor the digits of the result, and keeps the squares of large
+//! values close to each other small). At the end the variance is
 //! `(N * sum(x^2) - sum(x)^2) / (N * (N - 1))` (or `/ (N * N)` for a population), a
 //! NUMERIC quotient at the scale any NUMERIC division gets (16 significant digits or
 //! more, see [`Decimal::checked_div`]); a numerator of zero (all values equal) gives an
 //! unscaled `0`. The standard deviation is the square root of that rounded quotient, at
 //! the same scale. So the variance of 1, 2, 3, 4 is `1.6666666666666667` and its
 //! standard deviation `1.2909944487358056`. The sums are bounded by NUMERIC's 38 digits
-//! (22003 beyond), where PostgreSQL's are not: squares of integers past about 10^18, or
-//! of many large values, overflow here.
+//! (22003 beyond), where PostgreSQL's are not: values more than about 10^18 apart, or
+//! many of them, overflow here (as would their variance, past 10^37).
 //!
 //! Over double precision the state is N, the sum and the sum of squared deviations
 //! from the running mean, updated by Youngs and Cramer's method, which does not lose
@@ -35,9 +37,13 @@ use crate::types::Value;
 pub(crate) enum Moments {
     #[default]
     Empty,
-    /// Integers and numerics, summed exactly.
+    /// Integers and numerics, summed exactly, each less `shift` (the first value):
+    /// the spread does not change when every value moves by the same amount, and the
+    /// squares of values close to each other stay within NUMERIC's 38 digits however
+    /// large the values themselves are.
     Exact {
         count: i64,
+        shift: Decimal,
         sum: Decimal,
         squares: Decimal,
     },
@@ -61,21 +67,25 @@ impl Moments {
         };
         match self {
             Moments::Empty => {
+                let zero = exact.checked_sub(&exact).ok_or_else(numeric_overflow)?;
                 *self = Moments::Exact {
                     count: 1,
-                    sum: exact,
-                    squares: square(&exact)?,
+                    shift: exact,
+                    sum: zero,
+                    squares: zero,
                 };
             }
             Moments::Exact {
                 count,
+                shift,
                 sum,
                 squares,
             } => {
+                let x = exact.checked_sub(shift).ok_or_else(numeric_overflow)?;
                 *count += 1;
-                *sum = sum.checked_add(&exact).ok_or_else(numeric_overflow)?;
+                *sum = sum.checked_add(&x).ok_or_else(numeric_overflow)?;
                 *squares = squares
-                    .checked_add(&square(&exact)?)
+                    .checked_add(&square(&x)?)
                     .ok_or_else(numeric_overflow)?;
             }
             Moments::Float { .. } => return self.add_float(exact.to_f64()),
@@ -89,9 +99,10 @@ impl Moments {
             Moments::Empty => (0.0, 0.0, 0.0),
             Moments::Exact {
                 count,
+                shift,
                 sum,
                 squares,
-            } => widened(*count, sum, squares)?,
+            } => widened(*count, shift, sum, squares)?,
             Moments::Float {
                 count,
                 sum,
@@ -138,6 +149,7 @@ impl Moments {
                 count,
                 sum,
                 squares,
+                ..
             } => exact_statistic(statistic, *count, sum, squares),
             Moments::Float {
                 count,
@@ -158,9 +170,15 @@ impl Moments {
 
 /// An exact state as double precision: the count, the sum and the sum of squared
 /// deviations from the mean, `(N * sum(x^2) - sum(x)^2) / N`.
-fn widened(count: i64, sum: &Decimal, squares: &Decimal) -> Result<(f64, f64, f64)> {
+fn widened(
+    count: i64,
+    shift: &Decimal,
+    sum: &Decimal,
+    squares: &Decimal,
+) -> Result<(f64, f64, f64)> {
     let n = count as f64;
-    Ok((n, sum.to_f64(), spread(count, sum, squares)?.to_f64() / n))
+    let unshifted = sum.to_f64() + n * shift.to_f64();
+    Ok((n, unshifted, spread(count, sum, squares)?.to_f64() / n))
 }
 
 fn square(d: &Decimal) -> Result<Decimal> {

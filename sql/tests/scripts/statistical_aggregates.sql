@@ -31,3 +31,12 @@ SELECT stddev(t) FROM (VALUES ('a'::text)) v(t);
 SELECT var_pop(b) FROM (VALUES (true)) v(b);
 SELECT stddev_samp(d) FROM (VALUES (interval '1 day')) v(d);
 SELECT variance(1, 2);
+-- Large values close to each other: the exact sums are taken relative to the first
+-- value, so their squares stay within 38 digits.
+SELECT stddev(x), var_pop(x) FROM (VALUES (1e20::numeric), (1e20 + 1), (1e20 + 2)) v(x);
+SELECT variance(x), stddev_pop(x) FROM (VALUES (9223372036854775807::bigint), (9223372036854775806)) v(x);
+-- Squares with 38 decimals: N times their sum passes 38 digits (PostgreSQL gives
+-- 0.38416400036427373947509525999375095261).
+SELECT variance(x) FROM (VALUES (1.1234567890123456789::numeric), (2)) v(x);
+-- Values 1.8e19 apart: a variance past 38 digits (PostgreSQL's numeric is unbounded).
+SELECT stddev(x) FROM (VALUES (9223372036854775807::bigint), (-9223372036854775807)) v(x);
