@@ -11,7 +11,8 @@
 //! when no rows were asked for (WITH NO DATA) or the table existed (IF NOT EXISTS).
 //!
 //! A column's type is the one planning gives the output column (a table column's
-//! declared type, `NUMERIC(10,2)` or `VARCHAR(5)` included, or an expression's). Where
+//! declared type, `NUMERIC(10,2)` or `VARCHAR(5)` included, or an expression's), or the
+//! type a select item casts to (`1.50::numeric(5,1)`, a constant planning folds). Where
 //! planning cannot tell (a sum or an average, a column of a subquery in FROM) the type
 //! is that of the values the query returned, numbers widened to the widest kind among
 //! them; with no value to go by (only NULLs, no rows, WITH NO DATA) it is `text`,
@@ -31,7 +32,7 @@ use crate::ddl::{check_writable, claim_relation_name, done};
 use crate::dml::column_value;
 use crate::error::{Error, Result};
 use crate::executor::{self, insert_row, next_row_id};
-use crate::planner::{ident, object_name, output_types, Planner};
+use crate::planner::{data_type, ident, object_name, output_types, Planner};
 use crate::session::QueryResult;
 use crate::types::{DataType, Value};
 
@@ -57,7 +58,12 @@ pub(crate) fn create_table_as(
         true => executor::run(&planned.plan, p.env)?,
         false => Vec::new(),
     };
-    let planned_types = output_types(&planned.plan).unwrap_or_default();
+    let mut planned_types = output_types(&planned.plan).unwrap_or_default();
+    for (i, ty) in cast_types(query)? {
+        if let Some(planned) = planned_types.get_mut(i) {
+            *planned = Some(ty);
+        }
+    }
     let columns = names
         .into_iter()
         .enumerate()
@@ -100,6 +106,27 @@ pub(crate) fn create_table_as(
         },
         false => done("CREATE TABLE AS", None),
     })
+}
+
+/// The types a plain SELECT's items cast their values to (`1.50::numeric(5,1)`), by
+/// position: planning folds a cast of a constant into the constant, whose type has no
+/// precision or length, where the column must keep the declared one.
+fn cast_types(query: &ast::Query) -> Result<Vec<(usize, DataType)>> {
+    let ast::SetExpr::Select(select) = query.body.as_ref() else {
+        return Ok(Vec::new());
+    };
+    let mut types = Vec::new();
+    for (i, item) in select.projection.iter().enumerate() {
+        let expr = match item {
+            ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => e,
+            // A wildcard's width is not known here: positions after it would be wrong.
+            _ => break,
+        };
+        if let ast::Expr::Cast { data_type: t, .. } = expr {
+            types.push((i, data_type(t)?));
+        }
+    }
+    Ok(types)
 }
 
 /// The new table's column names: the query's, renamed from the left by the list given.

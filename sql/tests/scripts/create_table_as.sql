@@ -74,3 +74,8 @@ SELECT * FROM bad;
 CREATE TEMPORARY TABLE tmp AS SELECT 1;
 CREATE TABLE l (LIKE t);
 CREATE OR REPLACE TABLE o (a INT);
+-- A cast of a constant keeps its precision or length as the column's type.
+CREATE TABLE cast_consts AS SELECT 1.50::numeric(5,1) AS q, 'x'::varchar(3) AS v, 7 AS n;
+INSERT INTO cast_consts VALUES (2.25, 'ab', 1);
+INSERT INTO cast_consts VALUES (1, 'abcd', 1);
+SELECT * FROM cast_consts ORDER BY q;
