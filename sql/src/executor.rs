@@ -947,9 +947,16 @@ pub(crate) struct Accumulator {
     /// The statistical aggregates' state (theirs only: `value` stays NULL).
     moments: Moments,
     /// With an `ORDER BY` in the call: its keys, and every value (with its delimiter)
-    /// under its sort keys, aggregated in that order at the end.
-    order: Vec<SortKey>,
-    ordered: Vec<(Vec<Value>, Value, Value)>,
+    /// under its sort keys, aggregated in that order at the end. Boxed: only such
+    /// aggregates pay for it.
+    ordered: Option<Box<Ordered>>,
+}
+
+/// An aggregate's `ORDER BY` keys, and its values under their sort keys.
+#[derive(Clone)]
+struct Ordered {
+    keys: Vec<SortKey>,
+    values: Vec<(Vec<Value>, Value, Value)>,
 }
 
 /// A DISTINCT aggregate's values, each kept once, aggregated in sorted order at the end
@@ -969,16 +976,20 @@ impl Accumulator {
             count: 0,
             value: Value::Null,
             moments: Moments::Empty,
-            order: agg.order.iter().map(|(_, key)| *key).collect(),
-            ordered: Vec::new(),
+            ordered: (!agg.order.is_empty()).then(|| {
+                Box::new(Ordered {
+                    keys: agg.order.iter().map(|(_, key)| *key).collect(),
+                    values: Vec::new(),
+                })
+            }),
         }
     }
 
     /// [`Accumulator::add`] for an aggregate with an `ORDER BY`, the value's sort keys
     /// computed.
     pub(crate) fn add_in_order(&mut self, v: Value, delimiter: Value, keys: Vec<Value>) {
-        if !v.is_null() {
-            self.ordered.push((keys, v, delimiter));
+        if let Some(ordered) = self.ordered.as_mut().filter(|_| !v.is_null()) {
+            ordered.values.push((keys, v, delimiter));
         }
     }
 
@@ -1076,12 +1087,12 @@ impl Accumulator {
 
     pub(crate) fn finish(mut self) -> Result<Value> {
         use AggregateFunction::*;
-        if !self.order.is_empty() {
+        if let Some(ordered) = self.ordered.take() {
             // A stable sort: values with equal keys keep the order they came in.
-            let mut ordered = std::mem::take(&mut self.ordered);
-            ordered.sort_by(|a, b| compare_rows(&self.order, &a.0, &b.0));
+            let Ordered { keys, mut values } = *ordered;
+            values.sort_by(|a, b| compare_rows(&keys, &a.0, &b.0));
             let mut seen = self.distinct.take().map(|d| d.seen);
-            for (_, v, delimiter) in ordered {
+            for (_, v, delimiter) in values {
                 let first = seen
                     .as_mut()
                     .is_none_or(|seen| seen.insert(group_key(std::slice::from_ref(&v))));
