@@ -1108,13 +1108,14 @@ fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResu
         } => ddl::drop(p, object_type, *if_exists, names, *cascade),
         ast::Statement::Explain {
             statement: inner,
-            analyze: true,
+            analyze,
+            options,
             ..
-        } => explain_analyze::explain_analyze(p, inner),
+        } if explain_analyzes(*analyze, options.as_deref())? => {
+            explain_analyze::explain_analyze(p, inner)
+        }
         ast::Statement::Explain {
-            statement: inner,
-            analyze: false,
-            ..
+            statement: inner, ..
         } => {
             p.explain = true;
             let lines = match inner.as_ref() {
@@ -1144,4 +1145,43 @@ fn statement(p: &mut Planner<'_, '_>, stmt: &ast::Statement) -> Result<QueryResu
             )))
         }
     }
+}
+
+/// Whether an EXPLAIN runs its statement: `EXPLAIN ANALYZE`, or an `ANALYZE` among the
+/// parenthesised options (`EXPLAIN (ANALYZE, COSTS OFF)`). The other options
+/// PostgreSQL 15 knows change nothing in isolde's plan text (it shows no costs, buffers
+/// or settings), but a format other than text is refused, and an unknown option or a
+/// value that is not a Boolean is an error, as in PostgreSQL.
+fn explain_analyzes(analyze: bool, options: Option<&[ast::UtilityOption]>) -> Result<bool> {
+    let mut analyzes = analyze;
+    for option in options.unwrap_or_default() {
+        let name = option.name.value.to_lowercase();
+        let word = option.arg.as_ref().map(|a| a.to_string().to_lowercase());
+        let boolean = || match word.as_deref() {
+            None | Some("true" | "on" | "1") => Ok(true),
+            Some("false" | "off" | "0") => Ok(false),
+            Some(_) => Err(Error::SyntaxRule(format!(
+                "{name} requires a Boolean value"
+            ))),
+        };
+        match name.as_str() {
+            "analyze" => analyzes = boolean()?,
+            "verbose" | "costs" | "settings" | "buffers" | "wal" | "timing" | "summary" => {
+                boolean()?;
+            }
+            "format" if word.as_deref() == Some("text") => {}
+            "format" => {
+                return Err(Error::FeatureNotSupported(format!(
+                    "EXPLAIN format {}",
+                    word.unwrap_or_default()
+                )))
+            }
+            _ => {
+                return Err(Error::SyntaxRule(format!(
+                    "unrecognized EXPLAIN option \"{name}\""
+                )))
+            }
+        }
+    }
+    Ok(analyzes)
 }

@@ -138,3 +138,52 @@ fn a_failing_statement_fails_explain_analyze() {
         .unwrap_err();
     assert_eq!(e.sqlstate(), "22012");
 }
+
+#[test]
+fn the_parenthesised_analyze_option_runs_the_statement_and_other_options_are_checked() {
+    let mut s = session();
+    let count = |s: &mut Session| s.execute("SELECT count(*) FROM t").unwrap().rows;
+    let r = s
+        .execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) INSERT INTO t VALUES (4, 40, 'w')")
+        .unwrap();
+    let plan = lines(&r);
+    assert!(plan[0].contains("(actual rows=0 loops=1)"), "{plan:?}");
+    assert!(
+        plan.last().unwrap().starts_with("Execution Time: "),
+        "{plan:?}"
+    );
+    assert_eq!(
+        count(&mut s),
+        vec![vec![Value::Integer(4)]],
+        "the insert ran"
+    );
+    let r = s
+        .execute("EXPLAIN (ANALYZE false, VERBOSE) INSERT INTO t VALUES (5, 50, 'v')")
+        .unwrap();
+    assert!(
+        !lines(&r).iter().any(|l| l.contains("actual")),
+        "plain EXPLAIN"
+    );
+    assert_eq!(count(&mut s), vec![vec![Value::Integer(4)]], "nothing ran");
+    for (sql, state, message) in [
+        (
+            "EXPLAIN (foo) SELECT 1",
+            "42601",
+            "unrecognized EXPLAIN option \"foo\"",
+        ),
+        (
+            "EXPLAIN (ANALYZE maybe) SELECT 1",
+            "42601",
+            "analyze requires a Boolean value",
+        ),
+        (
+            "EXPLAIN (FORMAT JSON) SELECT 1",
+            "0A000",
+            "EXPLAIN format json",
+        ),
+    ] {
+        let e = s.execute(sql).unwrap_err();
+        assert_eq!(e.sqlstate(), state, "{sql}: {e}");
+        assert!(e.to_string().contains(message), "{sql}: {e}");
+    }
+}
