@@ -1502,6 +1502,19 @@ impl<'a, 'e> Planner<'a, 'e> {
                 },
                 lateral,
             ),
+            // `LATERAL` before a function changes nothing: a function in FROM may read
+            // the items before it anyway, as in PostgreSQL.
+            ast::TableFactor::Function {
+                name, args, alias, ..
+            } => self.function_item(
+                series::FunctionItem {
+                    name,
+                    args,
+                    alias: alias.as_ref(),
+                    with_ordinality: false,
+                },
+                lateral,
+            ),
             ast::TableFactor::Derived {
                 lateral: false,
                 subquery,

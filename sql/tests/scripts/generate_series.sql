@@ -202,3 +202,9 @@ EXPLAIN SELECT name, generate_series(1, id) FROM colors WHERE id > 1;
 -- A step past NUMERIC's 38 digits ends the series, as a step past bigint's range does.
 SELECT * FROM generate_series(99999999999999999999999999999999999998, 99999999999999999999999999999999999999, 1);
 SELECT * FROM generate_series(-99999999999999999999999999999999999998, -99999999999999999999999999999999999999, -1);
+-- LATERAL before a function changes nothing.
+CREATE TABLE lat (id INT PRIMARY KEY, n INT);
+INSERT INTO lat VALUES (1, 2), (2, 0), (3, 1);
+SELECT lat.id, g FROM lat, LATERAL generate_series(1, lat.n) g ORDER BY 1, 2;
+SELECT lat.id, g FROM lat LEFT JOIN LATERAL generate_series(1, lat.n) g ON true ORDER BY 1, 2;
+DROP TABLE lat;
